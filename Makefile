@@ -1,0 +1,94 @@
+# Occlum-compatible LibOS (sim PAL). See README.md.
+#   make          build everything into out/
+#   make deps     install missing Debian packages (apt-get; sudo when not root)
+#   make test     deps + build + every test; closing line "N passed, N failed"
+#   make demo     deps + build + the hello-world walkthrough
+#   make bench    benchmarks, LibOS and native side by side
+#   make install  copy out/ to $(PREFIX) (default /usr/local)
+
+PREFIX ?= /usr/local
+OUT := out
+CC := gcc
+DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libjansson-dev \
+	libzydis-dev libcmocka-dev manpages-dev hyperfine
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD -MP
+# The LibOS runs inside SIGSYS handlers on its own stacks; frame pointers
+# keep backtraces usable from gdb.
+LIBOS_CFLAGS := $(CFLAGS_COMMON) -fno-omit-frame-pointer -mfsgsbase -fno-strict-aliasing
+CLI_CFLAGS := $(CFLAGS_COMMON)
+
+COMMON_SRCS := $(wildcard src/common/*.c) $(wildcard src/image/*.c)
+LIBOS_SRCS := $(shell find src/libos src/pal/sim -name '*.c' -o -name '*.S' | sort)
+CLI_SRCS := $(wildcard src/cli/*.c)
+
+LIBOS_OBJS := $(patsubst %,$(OUT)/obj/libos/%.o,$(LIBOS_SRCS) $(COMMON_SRCS))
+CLI_OBJS := $(patsubst %,$(OUT)/obj/cli/%.o,$(CLI_SRCS) $(COMMON_SRCS))
+
+LIBOS_BIN := $(OUT)/lib/occlum/occlum-libos
+CLI_BIN := $(OUT)/bin/occlum
+TOOLS := $(patsubst tools/%,$(OUT)/bin/%,$(wildcard tools/occlum-*))
+SHARE := $(OUT)/share/occlum/Occlum.json
+
+.PHONY: all deps test demo bench install clean unit-tests libos-tests cli-tests format
+all: $(LIBOS_BIN) $(CLI_BIN) $(TOOLS) $(SHARE)
+
+$(OUT)/obj/libos/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
+$(OUT)/obj/libos/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
+$(OUT)/obj/cli/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CLI_CFLAGS) -c $< -o $@
+
+$(LIBOS_BIN): $(LIBOS_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -ljansson -lcrypto -lpthread
+$(CLI_BIN): $(CLI_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -ljansson -lcrypto
+$(OUT)/bin/%: tools/%
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+$(SHARE): etc/Occlum.json
+	@mkdir -p $(dir $@)
+	cp etc/Occlum.json $@
+
+deps:
+	@missing=""; for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+test: deps
+	$(MAKE) all
+	@bash tests/run-all.sh
+
+demo: deps
+	$(MAKE) all
+	@bash tools/demo.sh
+
+bench: deps
+	$(MAKE) all
+	@bash bench/run.sh
+
+install: all
+	install -d $(PREFIX)/bin $(PREFIX)/lib/occlum $(PREFIX)/share/occlum
+	install -m 0755 $(CLI_BIN) $(TOOLS) $(PREFIX)/bin/
+	install -m 0755 $(LIBOS_BIN) $(PREFIX)/lib/occlum/
+	install -m 0644 $(SHARE) $(PREFIX)/share/occlum/
+
+format:
+	clang-format -i $$(find src tests bench -name '*.c' -o -name '*.h')
+
+clean:
+	rm -rf $(OUT) tests/work
+
+-include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,23 @@
+/* lock: the classic three-state futex mutex (Drepper, "Futexes Are Tricky"). */
+#include "util/lock.h"
+#include "pal/pal.h"
+
+#include <linux/futex.h>
+
+void mutex_lock(struct mutex *m)
+{
+    uint32_t c = 0;
+    if (__atomic_compare_exchange_n(&m->state, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+    if (c != 2) c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
+    while (c != 0) {
+        pal_futex(&m->state, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+        c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
+    }
+}
+
+void mutex_unlock(struct mutex *m)
+{
+    if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2)
+        pal_futex(&m->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}

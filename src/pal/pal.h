@@ -1,0 +1,101 @@
+/*
+ * pal.h: the Platform Adaptation Layer, the only door from the LibOS core
+ * to the host.
+ *
+ * Every function here is a future OCALL of the SGX PAL, so this list is the
+ * audit surface of the trusted computing base: keep it short, and keep
+ * every argument plain data (no host pointers stored by the LibOS).
+ *
+ * Conventions: functions that can fail return a negative errno value
+ * (-ENOENT, ...) and >= 0 on success, like raw Linux system calls. Host
+ * file descriptors are plain ints owned by the LibOS object that opened
+ * them. Paths passed to pal_host_* are host paths, already composed by
+ * the LibOS (hostfs and the plain image layer).
+ *
+ * The sim PAL (src/pal/sim) runs the LibOS in an ordinary Linux process.
+ */
+#ifndef OCCLUM_PAL_H
+#define OCCLUM_PAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct statx;
+
+/* ---- process-wide ---- */
+_Noreturn void pal_exit(int status);
+/* Raw write for logging; never fails visibly. */
+void pal_log_write(const char *buf, size_t len);
+/* Fill buf with len cryptographically random bytes. */
+int pal_random(void *buf, size_t len);
+/* Host's vDSO image base (AT_SYSINFO_EHDR), or 0. */
+uint64_t pal_vdso_base(void);
+/* Number of online host CPUs. */
+int pal_num_cpus(void);
+
+/* ---- memory: the user region ---- */
+/* Reserve `size` bytes of address space, inaccessible. Returns the base or NULL. */
+void *pal_vm_reserve(size_t size);
+/* Make [addr, addr+len) fresh zero-filled memory with protection `prot`. */
+int pal_vm_commit(void *addr, size_t len, int prot);
+/* Return [addr, addr+len) to the reserved, inaccessible state (content dropped). */
+int pal_vm_decommit(void *addr, size_t len);
+int pal_vm_protect(void *addr, size_t len, int prot);
+
+/* ---- host files (hostfs, the plain image layer, the standard streams) ---- */
+int pal_host_open(const char *path, int flags, mode_t mode);
+int pal_host_close(int fd);
+ssize_t pal_host_read(int fd, void *buf, size_t len);
+ssize_t pal_host_write(int fd, const void *buf, size_t len);
+ssize_t pal_host_pread(int fd, void *buf, size_t len, off_t off);
+ssize_t pal_host_pwrite(int fd, const void *buf, size_t len, off_t off);
+off_t pal_host_lseek(int fd, off_t off, int whence);
+int pal_host_fstat(int fd, struct stat *st);
+int pal_host_lstat(const char *path, struct stat *st);
+int pal_host_stat(const char *path, struct stat *st);
+ssize_t pal_host_getdents64(int fd, void *buf, size_t len);
+int pal_host_mkdir(const char *path, mode_t mode);
+int pal_host_rmdir(const char *path);
+int pal_host_unlink(const char *path);
+int pal_host_rename(const char *from, const char *to);
+int pal_host_link(const char *from, const char *to);
+int pal_host_symlink(const char *target, const char *path);
+ssize_t pal_host_readlink(const char *path, char *buf, size_t len);
+int pal_host_chmod(const char *path, mode_t mode);
+int pal_host_ftruncate(int fd, off_t len);
+int pal_host_fsync(int fd, int datasync);
+int pal_host_utimensat(const char *path, const struct timespec times[2], int flags);
+int pal_host_fcntl(int fd, int cmd, long arg);
+int pal_host_ioctl(int fd, unsigned long req, void *arg);
+int pal_host_isatty(int fd);
+/* poll(2) on host fds; `fds` is a struct pollfd array. */
+int pal_host_poll(void *fds, unsigned long nfds, int timeout_ms);
+
+/* ---- time ---- */
+int pal_clock_gettime(clockid_t clk, struct timespec *ts);
+int pal_clock_getres(clockid_t clk, struct timespec *ts);
+/* Sleep; returns 0, or -EINTR when interrupted (rem filled when non-NULL). */
+int pal_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem);
+
+/* ---- threads and synchronisation ---- */
+/* Start a host thread running fn(arg) with a host stack of stack_size bytes. */
+int pal_thread_create(void *(*fn)(void *), void *arg, size_t stack_size);
+_Noreturn void pal_thread_exit(void);
+int pal_gettid(void);
+/* Futex on any memory in this address space (LibOS or user). */
+long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+               uint32_t *uaddr2, uint32_t val3);
+int pal_sched_yield(void);
+int pal_sched_getaffinity(size_t len, void *mask);
+
+/* ---- the trap machinery of this thread (sim: SUD and host signals) ---- */
+/* Per-thread set-up: signal stack, syscall interception. Called on every host
+ * thread that will run application code, before it does. */
+int pal_thread_trap_init(void *altstack, size_t altstack_size, char *selector);
+/* Process-wide: install the host signal handlers (SIGSYS and faults). */
+int pal_trap_install(void);
+
+#endif
