@@ -31,8 +31,9 @@ _Noreturn void pal_exit(int status);
 void pal_log_write(const char *buf, size_t len);
 /* Fill buf with len cryptographically random bytes. */
 int pal_random(void *buf, size_t len);
-/* Host's vDSO image base (AT_SYSINFO_EHDR), or 0. */
-uint64_t pal_vdso_base(void);
+/* A value of the host's auxiliary vector (AT_SYSINFO_EHDR, AT_HWCAP,
+ * AT_HWCAP2, AT_MINSIGSTKSZ...), or 0. */
+uint64_t pal_host_auxval(unsigned long type);
 /* Number of online host CPUs. */
 int pal_num_cpus(void);
 
@@ -91,11 +92,40 @@ long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
 int pal_sched_yield(void);
 int pal_sched_getaffinity(size_t len, void *mask);
 
-/* ---- the trap machinery of this thread (sim: SUD and host signals) ---- */
-/* Per-thread set-up: signal stack, syscall interception. Called on every host
- * thread that will run application code, before it does. */
-int pal_thread_trap_init(void *altstack, size_t altstack_size, char *selector);
-/* Process-wide: install the host signal handlers (SIGSYS and faults). */
+/* ---- the trap machinery (sim: Syscall User Dispatch and host signals) ----
+ *
+ * Every host thread that runs application code has its %gs base pointing at
+ * a struct pal_tcb (the first member of the LibOS's struct thread). The
+ * PAL's asm entry uses it to switch to the LibOS's %fs and to flip the
+ * interception selector before any C runs, then calls libos_trap_handler.
+ */
+struct pal_tcb {
+    uint64_t libos_fsbase; /* offset 0: %fs base of the host thread */
+    char selector;         /* offset 8: 0 = syscalls allowed, 1 = intercepted */
+    char pad[7];
+};
+
+/* The context the trap entry saved: the interrupted %fs base and selector,
+ * restored on return. The LibOS edits fsbase (arch_prctl). */
+struct pal_trap_frame {
+    uint64_t fsbase;
+    uint64_t selector;
+};
+
+/* Implemented by the LibOS, called by the PAL on every trap (a system call
+ * of the application, a fault, a LibOS interrupt). `uc` is the interrupted
+ * ucontext_t; frame is NULL on host threads without a pal_tcb. */
+void libos_trap_handler(int sig, void *info, void *uc, struct pal_trap_frame *frame);
+
+/* Process-wide: install the host handlers for SIGSYS and the fault signals. */
 int pal_trap_install(void);
+/* Per thread, before it first runs application code: %gs = tcb, an
+ * alternate signal stack, and syscall interception with tcb->selector. */
+int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_size);
+/* Undo pal_thread_trap_init before the host thread exits. */
+void pal_thread_trap_fini(void);
+/* Jump to application code: %fs = fsbase, selector = intercept, registers
+ * cleared, %rsp = rsp, %rip = rip. Never returns. */
+_Noreturn void pal_enter_user(struct pal_tcb *tcb, uint64_t rip, uint64_t rsp, uint64_t fsbase);
 
 #endif

@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <sys/types.h>
 
+#include "pal/pal.h"
 #include "util/lock.h"
 
 struct fdtable;
@@ -27,15 +28,19 @@ struct process {
     int pgid, sid;
     struct fdtable *files;
     struct fs_struct *fs;
-    struct vm_proc *vm; /* this process's areas of the shared user region */
+    struct vm_proc *vm;  /* this process's areas of the shared user region */
     char exe_path[4096]; /* absolute LibOS path of the running image */
     char *cmdline;       /* argv joined with NULs, for /proc/[pid]/cmdline */
     size_t cmdline_len;
     /* exit */
     bool exited;
-    int exit_status; /* wait(2) encoding */
+    int exit_status;     /* wait(2) encoding */
     uint32_t exit_futex; /* becomes 1 when the process has exited */
     int nthreads;
+    char comm[16]; /* prctl(PR_SET_NAME), /proc/[pid]/comm */
+    struct {
+        uint64_t cur, max;
+    } rlimits[16];
     /* recorded signal state (full signal work: process/signal issue) */
     struct {
         uint64_t handler, flags, restorer, mask;
@@ -44,22 +49,22 @@ struct process {
 };
 
 struct thread {
-    /* Fields used by the asm entry code: keep offsets in sync with entry/offsets.h */
-    uint64_t libos_fsbase; /* 0: %fs base of this host thread (LibOS TLS) */
-    char selector;         /* 8: SUD selector: 0 allow, 1 block */
-    char pad[7];
-    uint64_t user_fsbase;   /* 16: application's %fs base when it runs */
-
+    struct pal_tcb tcb; /* first: the PAL's trap entry finds it through %gs */
     int tid;
     struct process *proc;
     uint64_t clear_child_tid;
     uint64_t robust_list;
     uint64_t sigmask;
+    struct {
+        uint64_t sp, size;
+    } user_altstack; /* the application's sigaltstack, recorded */
     void *altstack;
     size_t altstack_size;
-    sigjmp_buf exit_jmp; /* where the host thread goes when the app thread ends */
+    sigjmp_buf exit_jmp;          /* where the host thread goes when the app thread ends */
+    struct pal_trap_frame *frame; /* the trap being handled, for arch_prctl */
     /* the application context to start with */
     uint64_t start_rip, start_rsp, start_fsbase;
+    struct thread *next_in_proc;
 };
 
 /* The thread running now (valid in LibOS code on application threads). */
@@ -83,8 +88,7 @@ struct process *process_find(int pid);
  * initial stdio and root when parent is NULL). Returns the pid, or a
  * negative errno (-ENOENT, -EACCES, -ENOEXEC, -ENOMEM).
  */
-int process_spawn(struct process *parent, const char *path, char *const argv[],
-                  char *const envp[]);
+int process_spawn(struct process *parent, const char *path, char *const argv[], char *const envp[]);
 
 /* Block the calling host thread until process `pid` exits; returns its wait status. */
 int process_wait_exit(int pid);

@@ -11,7 +11,10 @@ struct mutex {
     uint32_t state; /* 0 free, 1 locked, 2 locked with waiters */
 };
 
-#define MUTEX_INIT {0}
+#define MUTEX_INIT                                                                                 \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 void mutex_lock(struct mutex *m);
 void mutex_unlock(struct mutex *m);

@@ -18,21 +18,21 @@ int log_set_level_name(const char *name);
 void log_printf(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_printf(LOG_ERROR, __VA_ARGS__)
-#define log_warn(...)                                                                             \
+#define log_warn(...)                                                                              \
     do {                                                                                           \
-        if (log_level >= LOG_WARN) log_printf(LOG_WARN, __VA_ARGS__);                             \
+        if (log_level >= LOG_WARN) log_printf(LOG_WARN, __VA_ARGS__);                              \
     } while (0)
-#define log_info(...)                                                                             \
+#define log_info(...)                                                                              \
     do {                                                                                           \
-        if (log_level >= LOG_INFO) log_printf(LOG_INFO, __VA_ARGS__);                             \
+        if (log_level >= LOG_INFO) log_printf(LOG_INFO, __VA_ARGS__);                              \
     } while (0)
-#define log_debug(...)                                                                            \
+#define log_debug(...)                                                                             \
     do {                                                                                           \
-        if (log_level >= LOG_DEBUG) log_printf(LOG_DEBUG, __VA_ARGS__);                           \
+        if (log_level >= LOG_DEBUG) log_printf(LOG_DEBUG, __VA_ARGS__);                            \
     } while (0)
-#define log_trace(...)                                                                            \
+#define log_trace(...)                                                                             \
     do {                                                                                           \
-        if (log_level >= LOG_TRACE) log_printf(LOG_TRACE, __VA_ARGS__);                           \
+        if (log_level >= LOG_TRACE) log_printf(LOG_TRACE, __VA_ARGS__);                            \
     } while (0)
 
 #endif

@@ -1,0 +1,147 @@
+/*
+ * boot: from the PAL's hand-over to the first process's exit status.
+ *
+ * Order matters: the log level first (so that every later failure can
+ * be reported as configured), then the config, the user region, the mount
+ * tree, the trap handlers, and finally the first process.
+ */
+#include "libos.h"
+
+#include "common/config.h"
+#include "fs/fs_core.h"
+#include "pal/pal.h"
+#include "process/process.h"
+#include "util/log.h"
+#include "vm/vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+struct occlum_config libos_config;
+
+static const char *host_getenv(char *const envp[], const char *name)
+{
+    size_t n = strlen(name);
+    for (; envp && *envp; envp++) {
+        if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=') return *envp + n + 1;
+    }
+    return NULL;
+}
+
+/* env.default, then the host's values of env.untrusted (which override). */
+static char **build_app_env(const struct occlum_config *cfg, char *const host_envp[])
+{
+    size_t max = cfg->n_env_default + cfg->n_env_untrusted + 1;
+    char **env = calloc(max, sizeof(char *));
+    size_t n = 0;
+    if (!env) return NULL;
+    for (size_t i = 0; i < cfg->n_env_default; i++)
+        env[n++] = cfg->env_default[i];
+    for (size_t i = 0; i < cfg->n_env_untrusted; i++) {
+        const char *name = cfg->env_untrusted[i];
+        const char *val = host_getenv(host_envp, name);
+        if (!val) continue;
+        size_t len = strlen(name);
+        char *kv = malloc(len + strlen(val) + 2);
+        if (!kv) continue;
+        sprintf(kv, "%s=%s", name, val);
+        size_t j;
+        for (j = 0; j < n; j++) {
+            if (strncmp(env[j], name, len) == 0 && env[j][len] == '=') break;
+        }
+        env[j == n ? n++ : j] = kv;
+    }
+    env[n] = NULL;
+    return env;
+}
+
+static bool in_entry_points(const struct occlum_config *cfg, const char *path)
+{
+    for (size_t i = 0; i < cfg->n_entry_points; i++) {
+        const char *e = cfg->entry_points[i];
+        size_t n = strlen(e);
+        while (n > 1 && e[n - 1] == '/')
+            n--;
+        if (strncmp(path, e, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1)) return true;
+    }
+    return false;
+}
+
+static int exit_code_of(int wstatus)
+{
+    if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
+    if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
+    return 1;
+}
+
+int libos_boot(const char *config_json, const char *instance_dir, const char *path,
+               char *const argv[], char *const host_envp[])
+{
+    const char *lvl = host_getenv(host_envp, "OCCLUM_LOG_LEVEL");
+    if (lvl && log_set_level_name(lvl) < 0) {
+        log_error("OCCLUM_LOG_LEVEL=%s is not a level; use off, error, warn, info, debug or trace",
+                  lvl);
+        return 1;
+    }
+    char err[512];
+    if (config_load_string(config_json, "build/Occlum.json.protected", &libos_config, err,
+                           sizeof(err)) < 0) {
+        log_error("%s; fix Occlum.json and run 'occlum build'", err);
+        return 1;
+    }
+    if (path[0] != '/') {
+        log_error("%s: the program path must be absolute inside the instance, e.g. /bin/%s", path,
+                  path);
+        return 127;
+    }
+    if (!in_entry_points(&libos_config, path)) {
+        log_error("%s is not under any of entry_points in Occlum.json; add its directory there "
+                  "and run 'occlum build'",
+                  path);
+        return 126;
+    }
+    if (vm_init(libos_config.user_space_size) < 0) {
+        log_error("cannot reserve resource_limits.user_space_size (%llu bytes) of address space; "
+                  "lower it in Occlum.json",
+                  (unsigned long long)libos_config.user_space_size);
+        return 1;
+    }
+    if (vfs_init(&libos_config, instance_dir, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    int r = pal_trap_install();
+    if (r < 0) {
+        log_error("cannot install the trap handlers: %s", strerror(-r));
+        return 1;
+    }
+    char **envp = build_app_env(&libos_config, host_envp);
+    if (!envp) return 1;
+
+    int pid = process_spawn(NULL, path, argv, envp);
+    if (pid < 0) {
+        switch (pid) {
+        case -ENOENT:
+            log_error("%s: no such file in the image; copy it into image%s and run 'occlum build'",
+                      path, path);
+            return 127;
+        case -ENOEXEC:
+            log_error("%s: not an x86-64 ELF executable or script (ENOEXEC)", path);
+            return 126;
+        case -EACCES:
+            log_error("%s: permission denied (not a regular executable file, or on hostfs)", path);
+            return 126;
+        case -ENOMEM:
+            log_error("%s: out of memory loading it; increase resource_limits.user_space_size",
+                      path);
+            return 126;
+        default:
+            log_error("%s: cannot run: %s", path, strerror(-pid));
+            return 126;
+        }
+    }
+    return exit_code_of(process_wait_exit(pid));
+}

@@ -1,0 +1,54 @@
+/*
+ * trap: what the LibOS does with each trap the PAL hands it.
+ *
+ * A SIGSYS from Syscall User Dispatch is an application system call: its
+ * number and arguments are in the interrupted registers, and the result
+ * goes back into RAX. A fault signal raised by application code kills the
+ * faulting process with that signal (handlers for faults are the signal
+ * issue's work); one raised by LibOS code is a LibOS bug and stops the
+ * instance with a message rather than corrupting anything.
+ */
+#include "pal/pal.h"
+#include "process/process.h"
+#include "syscall/syscall.h"
+#include "util/log.h"
+
+#include <signal.h>
+#include <string.h>
+#include <ucontext.h>
+
+#ifndef SYS_USER_DISPATCH
+#define SYS_USER_DISPATCH 2 /* si_code of a SIGSYS from Syscall User Dispatch */
+#endif
+
+static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
+{
+    greg_t *g = uc->uc_mcontext.gregs;
+    struct thread *t = current_thread();
+    struct pal_trap_frame *outer = t->frame;
+    t->frame = frame;
+    struct syscall_regs r = {g[REG_RAX], g[REG_RDI], g[REG_RSI], g[REG_RDX],
+                             g[REG_R10], g[REG_R8],  g[REG_R9]};
+    g[REG_RAX] = syscall_dispatch(&r);
+    t->frame = outer;
+}
+
+void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *frame)
+{
+    siginfo_t *info = info_;
+    ucontext_t *uc = uc_;
+    bool from_app = frame && frame->selector == 1;
+    if (sig == SIGSYS && info->si_code == SYS_USER_DISPATCH && from_app) {
+        handle_syscall(uc, frame);
+        return;
+    }
+    uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+    if (from_app) {
+        log_info("%s: %s at rip %#lx, address %p: killing process %d", current_process()->exe_path,
+                 strsignal(sig), rip, info->si_addr, current_process()->pid);
+        process_exit_current(sig); /* wait status: killed by sig */
+    }
+    log_error("LibOS internal error: %s at rip %#lx (address %p); please report this",
+              strsignal(sig), rip, info->si_addr);
+    pal_exit(128 + sig);
+}

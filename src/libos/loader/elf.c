@@ -1,0 +1,268 @@
+/*
+ * elf: the ELF64 x86-64 loader and `#!` scripts.
+ *
+ * Segments are loaded by copying (no host file mapping): the whole span of
+ * PT_LOAD segments is reserved as one area so that PIE objects keep their
+ * layout, each segment's file bytes are read into it, the bss is already
+ * zero, and each page then gets its segment's protection (pages shared by
+ * two segments get the union, as the kernel's mapping of both would).
+ */
+#include "loader/loader.h"
+
+#include "common/config.h"
+#include "fs/fs_core.h"
+#include "process/process.h"
+#include "util/log.h"
+#include "vm/vm.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define MAX_PHNUM 128
+#define MAX_SCRIPT_DEPTH 4
+#define SHEBANG_MAX 256
+
+extern struct occlum_config libos_config;
+
+struct elf_object {
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph[MAX_PHNUM];
+};
+
+static int elf_read_headers(struct file *f, struct elf_object *o, const char *path)
+{
+    ssize_t n = file_pread(f, &o->eh, sizeof(o->eh), 0);
+    if (n < 0) return (int)n;
+    const Elf64_Ehdr *eh = &o->eh;
+    if ((size_t)n < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) return -ENOEXEC;
+    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+        eh->e_machine != EM_X86_64) {
+        log_info("%s: not an x86-64 ELF64 file", path);
+        return -ENOEXEC;
+    }
+    if (eh->e_type != ET_DYN && eh->e_type != ET_EXEC) return -ENOEXEC;
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHNUM)
+        return -ENOEXEC;
+    size_t len = eh->e_phnum * sizeof(Elf64_Phdr);
+    n = file_pread(f, o->ph, len, (off_t)eh->e_phoff);
+    if (n < 0) return (int)n;
+    return (size_t)n == len ? 0 : -ENOEXEC;
+}
+
+static int prot_of(uint32_t pf)
+{
+    return ((pf & PF_R) ? PROT_READ : 0) | ((pf & PF_W) ? PROT_WRITE : 0) |
+           ((pf & PF_X) ? PROT_EXEC : 0);
+}
+
+/* Map o's PT_LOAD segments; sets *bias (load address - link address). */
+static int elf_map(struct process *p, struct file *f, const struct elf_object *o, const char *path,
+                   uint64_t *bias)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    struct stat st;
+    int r = file_fstat(f, &st);
+    if (r < 0) return r;
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type != PT_LOAD) continue;
+        if (ph->p_filesz > ph->p_memsz || ph->p_offset + ph->p_filesz > (uint64_t)st.st_size ||
+            ph->p_vaddr + ph->p_memsz < ph->p_vaddr)
+            return -ENOEXEC;
+        if (PAGE_DOWN(ph->p_vaddr) < lo) lo = PAGE_DOWN(ph->p_vaddr);
+        if (PAGE_UP(ph->p_vaddr + ph->p_memsz) > hi) hi = PAGE_UP(ph->p_vaddr + ph->p_memsz);
+    }
+    if (lo >= hi) return -ENOEXEC;
+    int64_t base;
+    if (o->eh.e_type == ET_DYN) {
+        base = vm_map(p, 0, hi - lo, PROT_READ | PROT_WRITE, false, false);
+    } else {
+        base = vm_range_free(lo, hi - lo)
+                   ? vm_map(p, lo, hi - lo, PROT_READ | PROT_WRITE, true, true)
+                   : -ENOEXEC;
+        if (base < 0) {
+            log_error("%s is not position-independent and its fixed address %#lx is outside the "
+                      "user region; rebuild it with -fPIE -pie (occlum-gcc does by default)",
+                      path, (unsigned long)lo);
+            return -ENOEXEC;
+        }
+    }
+    if (base < 0) return (int)base;
+    *bias = (uint64_t)base - lo;
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type != PT_LOAD || ph->p_filesz == 0) continue;
+        ssize_t n = file_pread(f, (void *)(*bias + ph->p_vaddr), ph->p_filesz, (off_t)ph->p_offset);
+        if (n != (ssize_t)ph->p_filesz) return n < 0 ? (int)n : -EIO;
+    }
+    /* Protections: gaps inaccessible, then each segment's own, union on shared pages. */
+    vm_protect(p, (uint64_t)base, hi - lo, PROT_NONE);
+    uint64_t prev_end = 0;
+    int prev_prot = 0;
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type != PT_LOAD) continue;
+        uint64_t s = PAGE_DOWN(*bias + ph->p_vaddr), e = PAGE_UP(*bias + ph->p_vaddr + ph->p_memsz);
+        int prot = prot_of(ph->p_flags);
+        vm_protect(p, s, e - s, prot);
+        if (s < prev_end) vm_protect(p, s, PAGE_SIZE, prot | prev_prot);
+        prev_end = e;
+        prev_prot = prot;
+    }
+    return 0;
+}
+
+static uint64_t elf_phdr_addr(const struct elf_object *o, uint64_t bias)
+{
+    for (int i = 0; i < o->eh.e_phnum; i++)
+        if (o->ph[i].p_type == PT_PHDR) return bias + o->ph[i].p_vaddr;
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type == PT_LOAD && o->eh.e_phoff >= ph->p_offset &&
+            o->eh.e_phoff < ph->p_offset + ph->p_filesz)
+            return bias + ph->p_vaddr + (o->eh.e_phoff - ph->p_offset);
+    }
+    return 0;
+}
+
+static int elf_interp_path(struct file *f, const struct elf_object *o, char *buf, size_t len)
+{
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type != PT_INTERP) continue;
+        if (ph->p_filesz < 2 || ph->p_filesz > len) return -ENOEXEC;
+        ssize_t n = file_pread(f, buf, ph->p_filesz, (off_t)ph->p_offset);
+        if (n != (ssize_t)ph->p_filesz || buf[n - 1] != '\0') return -ENOEXEC;
+        return 1;
+    }
+    return 0;
+}
+
+/* "#!interp [arg]\n": fills interp and arg (arg may be empty). */
+static int parse_shebang(const char *buf, size_t n, char *interp, char *arg)
+{
+    const char *p = buf + 2, *end = memchr(buf, '\n', n);
+    if (!end) end = buf + n;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    const char *q = p;
+    while (q < end && *q != ' ' && *q != '\t')
+        q++;
+    if (q == p || (size_t)(q - p) >= SHEBANG_MAX) return -ENOEXEC;
+    memcpy(interp, p, (size_t)(q - p));
+    interp[q - p] = '\0';
+    while (q < end && (*q == ' ' || *q == '\t'))
+        q++;
+    const char *r = end;
+    while (r > q && (r[-1] == ' ' || r[-1] == '\t' || r[-1] == '\r'))
+        r--;
+    memcpy(arg, q, (size_t)(r - q));
+    arg[r - q] = '\0';
+    return 0;
+}
+
+static int load_interp(struct process *p, const char *path, uint64_t *base, uint64_t *entry)
+{
+    struct file *f;
+    char abs[PATH_MAX];
+    int r = vfs_open_exec(p, path, &f, abs, sizeof(abs));
+    if (r < 0) {
+        log_warn("cannot load the program interpreter %s: %s; copy it into the image", path,
+                 strerror(-r));
+        return r == -ENOENT ? -ENOENT : -ENOEXEC;
+    }
+    struct elf_object *o = malloc(sizeof(*o));
+    r = o ? elf_read_headers(f, o, path) : -ENOMEM;
+    uint64_t bias = 0;
+    if (r == 0) r = o->eh.e_type == ET_DYN ? elf_map(p, f, o, path, &bias) : -ENOEXEC;
+    if (r == 0) {
+        *base = bias + 0; /* interpreters are linked at 0 */
+        *entry = bias + o->eh.e_entry;
+    }
+    free(o);
+    file_put(f);
+    return r;
+}
+
+int loader_load(struct process *p, const char *path, char *const argv[], char *const envp[],
+                struct load_result *out)
+{
+    char *script_argv[MAX_SCRIPT_DEPTH * 2 + 256];
+    char interps[MAX_SCRIPT_DEPTH][SHEBANG_MAX], args[MAX_SCRIPT_DEPTH][SHEBANG_MAX];
+    const char *execfn = path;
+    struct file *f = NULL;
+    struct elf_object *o = malloc(sizeof(*o));
+    if (!o) return -ENOMEM;
+    int r;
+    for (int depth = 0;; depth++) {
+        r = vfs_open_exec(p, path, &f, p->exe_path, sizeof(p->exe_path));
+        if (r < 0) goto out_nofile;
+        char head[SHEBANG_MAX];
+        ssize_t n = file_pread(f, head, sizeof(head), 0);
+        if (n < 0) {
+            r = (int)n;
+            goto out;
+        }
+        if (n < 2 || head[0] != '#' || head[1] != '!') break;
+        if (depth == MAX_SCRIPT_DEPTH) {
+            r = -ELOOP;
+            goto out;
+        }
+        /* argv becomes: interp [arg] script-path original-argv[1..] */
+        r = parse_shebang(head, (size_t)n, interps[depth], args[depth]);
+        if (r < 0) goto out;
+        size_t k = 0, argc = 0;
+        while (argv[argc])
+            argc++;
+        if (argc + 4 > sizeof(script_argv) / sizeof(script_argv[0]) - MAX_SCRIPT_DEPTH * 2) {
+            r = -E2BIG;
+            goto out;
+        }
+        char *nv[sizeof(script_argv) / sizeof(script_argv[0])];
+        nv[k++] = interps[depth];
+        if (args[depth][0]) nv[k++] = args[depth];
+        nv[k++] = (char *)path;
+        for (size_t i = 1; i < argc; i++)
+            nv[k++] = argv[i];
+        nv[k] = NULL;
+        memcpy(script_argv, nv, (k + 1) * sizeof(char *));
+        argv = script_argv;
+        path = interps[depth];
+        file_put(f);
+        f = NULL;
+    }
+    r = elf_read_headers(f, o, path);
+    if (r < 0) goto out;
+    uint64_t bias = 0;
+    r = elf_map(p, f, o, path, &bias);
+    if (r < 0) goto out;
+    struct image_info img = {
+        .phdr = elf_phdr_addr(o, bias),
+        .phnum = o->eh.e_phnum,
+        .entry = bias + o->eh.e_entry,
+        .interp_base = 0,
+        .execfn = execfn,
+    };
+    uint64_t start = img.entry;
+    char interp[PATH_MAX];
+    r = elf_interp_path(f, o, interp, sizeof(interp));
+    if (r < 0) goto out;
+    if (r == 1) {
+        r = load_interp(p, interp, &img.interp_base, &start);
+        if (r < 0) goto out;
+    }
+    r = vm_heap_init(p, libos_config.default_heap_size);
+    if (r < 0) goto out;
+    r = loader_build_stack(p, argv, envp, &img, &out->rsp);
+    if (r < 0) goto out;
+    out->entry = start;
+out:
+    if (f) file_put(f);
+out_nofile:
+    free(o);
+    return r;
+}

@@ -1,0 +1,289 @@
+/*
+ * sys_process: identity, exit, per-thread registrations (tid address,
+ * robust list, rseq, TLS), resource limits and scheduling calls.
+ *
+ * Inside the enclave every process runs as root (uid 0), as in Occlum.
+ */
+#include "process/process.h"
+#include "syscall/list_core.h"
+
+#include "pal/pal.h"
+#include "util/log.h"
+#include "vm/uaccess.h"
+
+#include <asm/prctl.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+long sys_getpid(void)
+{
+    return current_process()->pid;
+}
+
+long sys_getppid(void)
+{
+    return current_process()->ppid;
+}
+
+long sys_gettid(void)
+{
+    return current_thread()->tid;
+}
+
+long sys_getuid(void)
+{
+    return 0;
+}
+
+long sys_geteuid(void)
+{
+    return 0;
+}
+
+long sys_getgid(void)
+{
+    return 0;
+}
+
+long sys_getegid(void)
+{
+    return 0;
+}
+
+long sys_getresuid(unsigned *r, unsigned *e, unsigned *s)
+{
+    unsigned zero = 0;
+    if (copy_to_user(r, &zero, 4) || copy_to_user(e, &zero, 4) || copy_to_user(s, &zero, 4))
+        return -EFAULT;
+    return 0;
+}
+
+long sys_getresgid(unsigned *r, unsigned *e, unsigned *s)
+{
+    return sys_getresuid(r, e, s);
+}
+
+long sys_getgroups(int size, unsigned *list)
+{
+    if (size < 0) return -EINVAL;
+    return 0;
+}
+
+long sys_getpgrp(void)
+{
+    return current_process()->pgid;
+}
+
+static struct process *process_or_self(int pid)
+{
+    return pid == 0 ? current_process() : process_find(pid);
+}
+
+long sys_getpgid(int pid)
+{
+    struct process *p = process_or_self(pid);
+    return p ? p->pgid : -ESRCH;
+}
+
+long sys_getsid(int pid)
+{
+    struct process *p = process_or_self(pid);
+    return p ? p->sid : -ESRCH;
+}
+
+long sys_setpgid(int pid, int pgid)
+{
+    if (pgid < 0) return -EINVAL;
+    struct process *p = process_or_self(pid);
+    if (!p) return -ESRCH;
+    struct process *self = current_process();
+    if (p != self && p->ppid != self->pid) return -ESRCH;
+    if (p->sid == p->pid) return -EPERM; /* a session leader */
+    p->pgid = pgid ? pgid : p->pid;
+    return 0;
+}
+
+long sys_setsid(void)
+{
+    struct process *p = current_process();
+    if (p->pgid == p->pid) return -EPERM; /* already a group leader */
+    p->sid = p->pgid = p->pid;
+    return p->sid;
+}
+
+long sys_exit(int status)
+{
+    /* Threads are the multitasking issue's work: one thread per process
+     * for now, so exit ends the process. */
+    process_exit_current((status & 0xff) << 8);
+}
+
+long sys_exit_group(int status)
+{
+    process_exit_current((status & 0xff) << 8);
+}
+
+long sys_set_tid_address(int *tidptr)
+{
+    struct thread *t = current_thread();
+    t->clear_child_tid = (uint64_t)tidptr;
+    return t->tid;
+}
+
+long sys_set_robust_list(void *head, size_t len)
+{
+    if (len != 24) return -EINVAL; /* sizeof(struct robust_list_head) */
+    current_thread()->robust_list = (uint64_t)head;
+    return 0;
+}
+
+long sys_get_robust_list(int pid, void **head, size_t *len)
+{
+    if (pid != 0 && pid != current_thread()->tid) return -ESRCH;
+    void *h = (void *)current_thread()->robust_list;
+    size_t l = 24;
+    if (copy_to_user(head, &h, sizeof(h)) || copy_to_user(len, &l, sizeof(l))) return -EFAULT;
+    return 0;
+}
+
+long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig)
+{
+    /* Restartable sequences would need the LibOS to abort them on
+     * preemption; every libc treats ENOSYS as "not available". */
+    return -ENOSYS;
+}
+
+long sys_arch_prctl(int code, unsigned long addr)
+{
+    struct thread *t = current_thread();
+    switch (code) {
+    case ARCH_SET_FS:
+        if (addr >= (1UL << 47)) return -EPERM;
+        t->frame->fsbase = addr;
+        return 0;
+    case ARCH_GET_FS:
+        return copy_to_user((void *)addr, &t->frame->fsbase, 8);
+    case ARCH_SET_GS:
+        /* %gs base is the LibOS's per-thread pointer */
+        log_warn("%s: arch_prctl(ARCH_SET_GS) is not supported inside the LibOS",
+                 t->proc->exe_path);
+        return -EPERM;
+    case ARCH_GET_GS: {
+        uint64_t zero = 0;
+        return copy_to_user((void *)addr, &zero, 8);
+    }
+    default:
+        return -EINVAL; /* includes the CET queries glibc makes */
+    }
+}
+
+long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
+{
+    struct process *p = current_process();
+    switch (option) {
+    case PR_SET_NAME: {
+        char name[16];
+        long n = strncpy_from_user(name, (const char *)a2, sizeof(name));
+        if (n == -EFAULT) return -EFAULT;
+        if (n < 0) { /* longer names are truncated, as Linux does */
+            if (copy_from_user(name, (const void *)a2, sizeof(name) - 1)) return -EFAULT;
+            name[sizeof(name) - 1] = '\0';
+        }
+        memcpy(p->comm, name, sizeof(name));
+        return 0;
+    }
+    case PR_GET_NAME:
+        return copy_to_user((void *)a2, p->comm, sizeof(p->comm));
+    case PR_GET_DUMPABLE:
+        return 0;
+    case PR_SET_DUMPABLE:
+        return a2 <= 1 ? 0 : -EINVAL;
+    case PR_GET_NO_NEW_PRIVS:
+        return 1;
+    case PR_SET_NO_NEW_PRIVS:
+        return a2 == 1 ? 0 : -EINVAL;
+    default:
+        return -EINVAL;
+    }
+}
+
+long sys_prlimit64(int pid, int resource, const void *new_lim, void *old_lim)
+{
+    struct process *p = process_or_self(pid);
+    if (!p) return -ESRCH;
+    if (resource < 0 || resource >= 16) return -EINVAL;
+    struct rlimit nl;
+    if (new_lim && copy_from_user(&nl, new_lim, sizeof(nl))) return -EFAULT;
+    if (new_lim && nl.rlim_cur > nl.rlim_max) return -EINVAL;
+    if (old_lim) {
+        struct rlimit ol = {p->rlimits[resource].cur, p->rlimits[resource].max};
+        if (copy_to_user(old_lim, &ol, sizeof(ol))) return -EFAULT;
+    }
+    if (new_lim) {
+        if (nl.rlim_max > p->rlimits[resource].max) return -EPERM;
+        p->rlimits[resource].cur = nl.rlim_cur;
+        p->rlimits[resource].max = nl.rlim_max;
+    }
+    return 0;
+}
+
+long sys_getrlimit(int resource, void *lim)
+{
+    if (!lim) return -EFAULT;
+    return sys_prlimit64(0, resource, NULL, lim);
+}
+
+long sys_setrlimit(int resource, const void *lim)
+{
+    if (!lim) return -EFAULT;
+    return sys_prlimit64(0, resource, lim, NULL);
+}
+
+long sys_getrusage(int who, void *usage)
+{
+    if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return -EINVAL;
+    struct rusage ru;
+    memset(&ru, 0, sizeof(ru));
+    if (who != RUSAGE_CHILDREN) {
+        struct timespec ts;
+        pal_clock_gettime(who == RUSAGE_THREAD ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID,
+                          &ts);
+        ru.ru_utime.tv_sec = ts.tv_sec;
+        ru.ru_utime.tv_usec = ts.tv_nsec / 1000;
+    }
+    return copy_to_user(usage, &ru, sizeof(ru));
+}
+
+long sys_sched_getaffinity(int pid, size_t len, void *mask)
+{
+    if (pid != 0 && !process_find(pid)) return -ESRCH;
+    if (len < 8 || (len & 7)) return -EINVAL;
+    char buf[128];
+    size_t n = len < sizeof(buf) ? len : sizeof(buf);
+    memset(buf, 0, sizeof(buf));
+    long r = pal_sched_getaffinity(n, buf);
+    if (r < 0) return r;
+    if (copy_to_user(mask, buf, (size_t)r)) return -EFAULT;
+    return r;
+}
+
+long sys_sched_setaffinity(int pid, size_t len, const void *mask)
+{
+    if (pid != 0 && !process_find(pid)) return -ESRCH;
+    if (!user_ok(mask, len, false)) return -EFAULT;
+    return 0; /* threads are scheduled by the host; affinity is advisory here */
+}
+
+long sys_sched_yield(void)
+{
+    return pal_sched_yield();
+}
+
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+               uint32_t *uaddr2, uint32_t val3)
+{
+    if (!user_ok(uaddr, 4, false)) return -EFAULT;
+    return pal_futex(uaddr, op, val, timeout, uaddr2, val3);
+}

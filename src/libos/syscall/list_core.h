@@ -1,0 +1,91 @@
+/*
+ * list_core: the LibOS's own system calls (memory, process, time, info),
+ * as X(name, nargs), and their prototypes. File-system calls are listed
+ * in fs/fs_syscalls.h.
+ */
+#ifndef LIBOS_LIST_CORE_H
+#define LIBOS_LIST_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define CORE_SYSCALLS(X)                                                                           \
+    X(mmap, 6)                                                                                     \
+    X(munmap, 2) X(mprotect, 3) X(brk, 1) X(mremap, 5) X(madvise, 3) X(msync, 3) X(mlock, 2)       \
+        X(munlock, 2) X(getpid, 0) X(getppid, 0) X(gettid, 0) X(getuid, 0) X(geteuid, 0)           \
+            X(getgid, 0) X(getegid, 0) X(getresuid, 3) X(getresgid, 3) X(getgroups, 2)             \
+                X(getpgrp, 0) X(getpgid, 1) X(getsid, 1) X(setpgid, 2) X(setsid, 0) X(exit, 1)     \
+                    X(exit_group, 1) X(set_tid_address, 1) X(set_robust_list, 2)                   \
+                        X(get_robust_list, 3) X(rseq, 4) X(arch_prctl, 2) X(prctl, 5)              \
+                            X(prlimit64, 4) X(getrlimit, 2) X(setrlimit, 2) X(getrusage, 2)        \
+                                X(sched_getaffinity, 3) X(sched_setaffinity, 3) X(sched_yield, 0)  \
+                                    X(futex, 6) X(clock_gettime, 2) X(clock_getres, 2)             \
+                                        X(gettimeofday, 2) X(time, 1) X(nanosleep, 2)              \
+                                            X(clock_nanosleep, 4) X(uname, 1) X(sysinfo, 1)        \
+                                                X(getrandom, 3) X(rt_sigaction, 4)                 \
+                                                    X(rt_sigprocmask, 4) X(sigaltstack, 2)
+
+long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+              unsigned long fd, unsigned long off);
+long sys_munmap(unsigned long addr, unsigned long len);
+long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot);
+long sys_brk(unsigned long want);
+long sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len,
+                unsigned long flags, unsigned long new_addr);
+long sys_madvise(unsigned long addr, unsigned long len, int advice);
+long sys_msync(unsigned long addr, unsigned long len, int flags);
+long sys_mlock(unsigned long addr, unsigned long len);
+long sys_munlock(unsigned long addr, unsigned long len);
+
+long sys_getpid(void);
+long sys_getppid(void);
+long sys_gettid(void);
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
+long sys_getresuid(unsigned *r, unsigned *e, unsigned *s);
+long sys_getresgid(unsigned *r, unsigned *e, unsigned *s);
+long sys_getgroups(int size, unsigned *list);
+long sys_getpgrp(void);
+long sys_getpgid(int pid);
+long sys_getsid(int pid);
+long sys_setpgid(int pid, int pgid);
+long sys_setsid(void);
+long sys_exit(int status);
+long sys_exit_group(int status);
+long sys_set_tid_address(int *tidptr);
+long sys_set_robust_list(void *head, size_t len);
+long sys_get_robust_list(int pid, void **head, size_t *len);
+long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig);
+long sys_arch_prctl(int code, unsigned long addr);
+long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
+long sys_prlimit64(int pid, int resource, const void *new_lim, void *old_lim);
+long sys_getrlimit(int resource, void *lim);
+long sys_setrlimit(int resource, const void *lim);
+long sys_getrusage(int who, void *usage);
+long sys_sched_getaffinity(int pid, size_t len, void *mask);
+long sys_sched_setaffinity(int pid, size_t len, const void *mask);
+long sys_sched_yield(void);
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+               uint32_t *uaddr2, uint32_t val3);
+
+long sys_clock_gettime(clockid_t clk, struct timespec *ts);
+long sys_clock_getres(clockid_t clk, struct timespec *ts);
+long sys_gettimeofday(void *tv, void *tz);
+long sys_time(long *t);
+long sys_nanosleep(const struct timespec *req, struct timespec *rem);
+long sys_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+                         struct timespec *rem);
+
+long sys_uname(void *buf);
+long sys_sysinfo(void *info);
+long sys_getrandom(void *buf, size_t len, unsigned flags);
+
+long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize);
+long sys_rt_sigprocmask(int how, const void *set, void *oset, size_t sigsetsize);
+long sys_sigaltstack(const void *ss, void *oss);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * sys_mm: mmap, munmap, mprotect, mremap, brk, madvise and friends.
+ *
+ * File mappings copy the file's content into fresh anonymous memory (there
+ * is no shared page cache between the LibOS and the host). MAP_SHARED file
+ * mappings therefore do not write back to the file: programs that rely on
+ * that must use write(2) or msync(2)... which, here, cannot help either;
+ * such a mapping is logged once at info level.
+ */
+#include "vm/vm.h"
+#include "syscall/list_core.h"
+
+#include "fs/fs_core.h"
+#include "process/process.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define MAP_KNOWN                                                                                  \
+    (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT |      \
+     MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |  \
+     MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE)
+
+static int map_file(struct process *p, uint64_t addr, uint64_t len, int prot, int flags, int fd,
+                    off_t off)
+{
+    struct file *f = fd_get(p, fd);
+    if (!f) return -EBADF;
+    int r = 0;
+    int acc = file_access_mode(f);
+    struct stat st;
+    if (acc == O_WRONLY)
+        r = -EACCES;
+    else if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE) && acc != O_RDWR)
+        r = -EACCES;
+    else if (file_fstat(f, &st) == 0 && S_ISDIR(st.st_mode))
+        r = -ENODEV;
+    if (r < 0) goto out;
+    if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE))
+        log_info("mmap: MAP_SHARED writable file mapping (fd %d) will not write back", fd);
+    /* Fill while writable, then apply the requested protection. */
+    ssize_t n = file_pread(f, (void *)addr, len, off);
+    if (n < 0) {
+        r = (int)n;
+        goto out;
+    }
+    if (prot != (PROT_READ | PROT_WRITE)) r = vm_protect(p, addr, len, prot);
+out:
+    file_put(f);
+    return r;
+}
+
+long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+              unsigned long fd, unsigned long off)
+{
+    struct process *p = current_process();
+    int type = (int)(flags & MAP_TYPE);
+    if (len == 0 || (off & (PAGE_SIZE - 1)) || (prot & ~(unsigned long)PROT_ALL)) return -EINVAL;
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -EINVAL;
+    if (type == MAP_SHARED_VALIDATE && (flags & ~(unsigned long)MAP_KNOWN)) return -EOPNOTSUPP;
+    bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+    if (fixed && (addr & (PAGE_SIZE - 1))) return -EINVAL;
+    if (PAGE_UP(len) < len || PAGE_UP(len) == 0) return -ENOMEM;
+    if (!(flags & MAP_ANONYMOUS) && (off + PAGE_UP(len) < off)) return -EOVERFLOW;
+    if (!(flags & MAP_ANONYMOUS)) { /* validate the fd before touching memory */
+        struct file *f = fd_get(p, (int)fd);
+        if (!f) return -EBADF;
+        file_put(f);
+    }
+    int map_prot = (flags & MAP_ANONYMOUS) ? (int)prot : (int)prot | PROT_READ | PROT_WRITE;
+    int64_t a = vm_map(p, addr, len, map_prot, fixed, flags & MAP_FIXED_NOREPLACE);
+    if (a < 0) return a;
+    if (!(flags & MAP_ANONYMOUS)) {
+        int r = map_file(p, (uint64_t)a, PAGE_UP(len), (int)prot, (int)flags, (int)fd, (off_t)off);
+        if (r < 0) {
+            vm_unmap(p, (uint64_t)a, len);
+            return r;
+        }
+    }
+    return a;
+}
+
+long sys_munmap(unsigned long addr, unsigned long len)
+{
+    if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr + len < addr) return -EINVAL;
+    return vm_unmap(current_process(), addr, len);
+}
+
+long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot)
+{
+    if ((addr & (PAGE_SIZE - 1)) ||
+        (prot & ~(unsigned long)(PROT_ALL | PROT_GROWSDOWN | PROT_GROWSUP)))
+        return -EINVAL;
+    if (len == 0) return 0;
+    if (PAGE_UP(len) < len || addr + len < addr) return -ENOMEM;
+    return vm_protect(current_process(), addr, len, (int)(prot & PROT_ALL));
+}
+
+long sys_brk(unsigned long want)
+{
+    return (long)vm_brk(current_process(), want);
+}
+
+long sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len,
+                unsigned long flags, unsigned long new_addr)
+{
+    struct process *p = current_process();
+    if ((old & (PAGE_SIZE - 1)) ||
+        (flags & ~(unsigned long)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)))
+        return -EINVAL;
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
+    if (flags & MREMAP_DONTUNMAP) return -EINVAL;
+    if (new_len == 0) return -EINVAL;
+    old_len = PAGE_UP(old_len);
+    new_len = PAGE_UP(new_len);
+    if (old_len == 0) return -EINVAL; /* duplicating shared mappings: not supported */
+    uint64_t area_end;
+    int prot = vm_prot_at(p, old, &area_end);
+    if (prot < 0 || !vm_check(p, old, old_len, 0)) return -EFAULT;
+    if (!(flags & MREMAP_FIXED)) {
+        if (new_len <= old_len) {
+            if (new_len < old_len) vm_unmap(p, old + new_len, old_len - new_len);
+            return (long)old;
+        }
+        /* grow in place when the pages after it are free */
+        if (vm_range_free(old + old_len, new_len - old_len)) {
+            int64_t a = vm_map(p, old + old_len, new_len - old_len, prot, true, true);
+            if (a >= 0) return (long)old;
+        }
+        if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+    } else if ((new_addr & (PAGE_SIZE - 1)) ||
+               (new_addr < old + old_len && old < new_addr + new_len)) {
+        return -EINVAL;
+    }
+    int64_t a = vm_map(p, new_addr, new_len, PROT_READ | PROT_WRITE, flags & MREMAP_FIXED, false);
+    if (a < 0) return a;
+    if (!(prot & PROT_READ)) vm_protect(p, old, old_len, prot | PROT_READ);
+    memcpy((void *)a, (void *)old, old_len < new_len ? old_len : new_len);
+    if (prot != (PROT_READ | PROT_WRITE)) vm_protect(p, (uint64_t)a, new_len, prot);
+    vm_unmap(p, old, old_len);
+    return a;
+}
+
+long sys_madvise(unsigned long addr, unsigned long len, int advice)
+{
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    struct process *p = current_process();
+    len = PAGE_UP(len);
+    if (len && !vm_check(p, addr, len, 0)) return -ENOMEM;
+    if (advice == MADV_DONTNEED && len) {
+        /* Linux semantics: private anonymous pages read back as zero */
+        int prot = vm_prot_at(p, addr, NULL);
+        if (prot & PROT_WRITE) memset((void *)addr, 0, len);
+    }
+    return 0;
+}
+
+long sys_msync(unsigned long addr, unsigned long len, int flags)
+{
+    if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+        ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return -EINVAL;
+    return vm_check(current_process(), addr, PAGE_UP(len), 0) ? 0 : -ENOMEM;
+}
+
+long sys_mlock(unsigned long addr, unsigned long len)
+{
+    return vm_check(current_process(), PAGE_DOWN(addr), PAGE_UP(addr + len) - PAGE_DOWN(addr), 0)
+               ? 0
+               : -ENOMEM;
+}
+
+long sys_munlock(unsigned long addr, unsigned long len)
+{
+    return sys_mlock(addr, len);
+}

@@ -1,0 +1,357 @@
+/*
+ * vm: areas of the user region, kept in one address-sorted list shared by
+ * all processes (they share the address space), under one lock.
+ *
+ * An area is either mapped (accessible with its prot) or reserved (taken,
+ * but inaccessible: the unused part of a brk heap). Free space is simply
+ * what no area covers; it is found first-fit from the top of the region,
+ * as Linux's mmap does top-down.
+ */
+#include "vm/vm.h"
+
+#include "pal/pal.h"
+#include "process/process.h"
+#include "util/lock.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+struct vma {
+    uint64_t start, end;
+    int prot;
+    bool reserved;
+    struct process *owner;
+    struct vma *next;
+};
+
+static uint64_t region_base, region_end;
+static struct vma *areas; /* sorted by start, non-overlapping */
+static struct mutex vm_lock = MUTEX_INIT;
+
+int vm_init(uint64_t size)
+{
+    size = PAGE_UP(size);
+    void *base = pal_vm_reserve(size);
+    if (!base) return -ENOMEM;
+    region_base = (uint64_t)base;
+    region_end = region_base + size;
+    return 0;
+}
+
+uint64_t vm_region_base(void)
+{
+    return region_base;
+}
+
+uint64_t vm_region_size(void)
+{
+    return region_end - region_base;
+}
+
+static struct vma *vma_new(uint64_t start, uint64_t end, int prot, bool reserved,
+                           struct process *owner)
+{
+    struct vma *v = malloc(sizeof(*v));
+    if (!v) return NULL;
+    *v = (struct vma){start, end, prot, reserved, owner, NULL};
+    return v;
+}
+
+static void vma_insert(struct vma *v)
+{
+    struct vma **pp = &areas;
+    while (*pp && (*pp)->start < v->start)
+        pp = &(*pp)->next;
+    v->next = *pp;
+    *pp = v;
+}
+
+/* Split so that no area straddles addr. Returns -ENOMEM on allocation failure. */
+static int split_at(uint64_t addr)
+{
+    for (struct vma *v = areas; v; v = v->next) {
+        if (v->start < addr && addr < v->end) {
+            struct vma *tail = vma_new(addr, v->end, v->prot, v->reserved, v->owner);
+            if (!tail) return -ENOMEM;
+            v->end = addr;
+            tail->next = v->next;
+            v->next = tail;
+            return 0;
+        }
+        if (v->start >= addr) break;
+    }
+    return 0;
+}
+
+bool vm_range_free(uint64_t addr, uint64_t len)
+{
+    if (addr < region_base || addr + len > region_end || addr + len < addr) return false;
+    for (struct vma *v = areas; v; v = v->next) {
+        if (v->start < addr + len && addr < v->end) return false;
+        if (v->start >= addr + len) break;
+    }
+    return true;
+}
+
+/* Highest free gap of len bytes. */
+static uint64_t find_free(uint64_t len)
+{
+    uint64_t best = 0;
+    uint64_t prev_end = region_base;
+    for (struct vma *v = areas;; v = v->next) {
+        uint64_t gap_end = v ? v->start : region_end;
+        if (gap_end - prev_end >= len) best = gap_end - len;
+        if (!v) break;
+        prev_end = v->end;
+    }
+    return best;
+}
+
+/* Drop p's areas in [addr, addr+len) from the list (not from the host). */
+static int remove_range(struct process *p, uint64_t addr, uint64_t len)
+{
+    int r = split_at(addr);
+    if (r == 0) r = split_at(addr + len);
+    if (r < 0) return r;
+    struct vma **pp = &areas;
+    while (*pp) {
+        struct vma *v = *pp;
+        if (v->start >= addr && v->end <= addr + len && v->owner == p) {
+            *pp = v->next;
+            free(v);
+        } else {
+            pp = &v->next;
+        }
+    }
+    return 0;
+}
+
+static void log_exhausted(uint64_t len)
+{
+    static int warned;
+    if (__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) return;
+    log_warn("user space exhausted: cannot map %llu more bytes (resource_limits.user_space_size "
+             "is %llu); increase it in Occlum.json",
+             (unsigned long long)len, (unsigned long long)(region_end - region_base));
+}
+
+int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed, bool noreplace)
+{
+    len = PAGE_UP(len);
+    if (len == 0) return -EINVAL;
+    mutex_lock(&vm_lock);
+    int64_t ret;
+    if (fixed) {
+        if (addr < region_base || addr + len > region_end || addr + len < addr) {
+            ret = -ENOMEM;
+            goto out;
+        }
+        if (!vm_range_free(addr, len)) {
+            if (noreplace) {
+                ret = -EEXIST;
+                goto out;
+            }
+            ret = remove_range(p, addr, len);
+            if (ret < 0) goto out;
+            if (!vm_range_free(addr, len)) { /* another process's memory */
+                ret = -ENOMEM;
+                goto out;
+            }
+        }
+    } else if (!(addr && PAGE_DOWN(addr) == addr && vm_range_free(addr, len))) {
+        addr = find_free(len);
+        if (!addr) {
+            log_exhausted(len);
+            ret = -ENOMEM;
+            goto out;
+        }
+    }
+    struct vma *v = vma_new(addr, addr + len, prot, false, p);
+    if (!v) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    ret = pal_vm_commit((void *)addr, len, prot);
+    if (ret < 0) {
+        free(v);
+        goto out;
+    }
+    vma_insert(v);
+    ret = (int64_t)addr;
+out:
+    mutex_unlock(&vm_lock);
+    return ret;
+}
+
+int64_t vm_reserve(struct process *p, uint64_t len)
+{
+    len = PAGE_UP(len);
+    mutex_lock(&vm_lock);
+    int64_t ret = -ENOMEM;
+    uint64_t addr = find_free(len);
+    struct vma *v = addr ? vma_new(addr, addr + len, PROT_NONE, true, p) : NULL;
+    if (v) {
+        vma_insert(v);
+        ret = (int64_t)addr;
+    } else if (!addr) {
+        log_exhausted(len);
+    }
+    mutex_unlock(&vm_lock);
+    return ret;
+}
+
+int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
+{
+    len = PAGE_UP(len);
+    mutex_lock(&vm_lock);
+    int r = 0;
+    uint64_t lo = addr < region_base ? region_base : addr;
+    uint64_t hi = addr + len > region_end ? region_end : addr + len;
+    if (lo < hi) {
+        r = split_at(lo);
+        if (r == 0) r = split_at(hi);
+        struct vma **pp = &areas;
+        while (r == 0 && *pp) {
+            struct vma *v = *pp;
+            if (v->start >= lo && v->end <= hi && v->owner == p && !v->reserved) {
+                pal_vm_decommit((void *)v->start, v->end - v->start);
+                *pp = v->next;
+                free(v);
+            } else {
+                pp = &v->next;
+            }
+        }
+    }
+    mutex_unlock(&vm_lock);
+    return r;
+}
+
+int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
+{
+    len = PAGE_UP(len);
+    mutex_lock(&vm_lock);
+    int r = -ENOMEM;
+    /* The whole range must be mapped by p, without holes. */
+    uint64_t cur = addr;
+    for (struct vma *v = areas; v && cur < addr + len; v = v->next) {
+        if (v->end <= cur) continue;
+        if (v->start > cur || v->owner != p || v->reserved) break;
+        cur = v->end;
+    }
+    if (cur >= addr + len) {
+        r = split_at(addr);
+        if (r == 0) r = split_at(addr + len);
+        for (struct vma *v = areas; r == 0 && v; v = v->next) {
+            if (v->start >= addr && v->end <= addr + len) v->prot = prot;
+        }
+        if (r == 0) r = pal_vm_protect((void *)addr, len, prot);
+    }
+    mutex_unlock(&vm_lock);
+    return r;
+}
+
+void vm_release_all(struct process *p)
+{
+    mutex_lock(&vm_lock);
+    struct vma **pp = &areas;
+    while (*pp) {
+        struct vma *v = *pp;
+        if (v->owner == p) {
+            pal_vm_decommit((void *)v->start, v->end - v->start);
+            *pp = v->next;
+            free(v);
+        } else {
+            pp = &v->next;
+        }
+    }
+    mutex_unlock(&vm_lock);
+}
+
+bool vm_check(struct process *p, uint64_t addr, uint64_t len, int prot)
+{
+    if (len == 0) return true;
+    if (addr + len < addr || addr < region_base || addr + len > region_end) return false;
+    mutex_lock(&vm_lock);
+    uint64_t cur = addr;
+    for (struct vma *v = areas; v && cur < addr + len; v = v->next) {
+        if (v->end <= cur) continue;
+        if (v->start > cur || v->owner != p || v->reserved || (v->prot & prot) != prot) break;
+        cur = v->end;
+    }
+    mutex_unlock(&vm_lock);
+    return cur >= addr + len;
+}
+
+int vm_prot_at(struct process *p, uint64_t addr, uint64_t *area_end)
+{
+    int prot = -1;
+    mutex_lock(&vm_lock);
+    for (struct vma *v = areas; v; v = v->next) {
+        if (v->start <= addr && addr < v->end) {
+            if (v->owner == p && !v->reserved) {
+                prot = v->prot;
+                if (area_end) *area_end = v->end;
+            }
+            break;
+        }
+    }
+    mutex_unlock(&vm_lock);
+    return prot;
+}
+
+int vm_heap_init(struct process *p, uint64_t size)
+{
+    int64_t base = vm_reserve(p, size);
+    if (base < 0) return (int)base;
+    p->vm->heap_start = p->vm->brk = (uint64_t)base;
+    p->vm->heap_end = (uint64_t)base + PAGE_UP(size);
+    return 0;
+}
+
+/* Turn p's part of [start, end) into mapped memory (reserved=false) or back
+ * into reserved space. Used by brk, whose heap is reserved up front. */
+static int set_reserved(struct process *p, uint64_t start, uint64_t end, bool reserved, int prot)
+{
+    int r = split_at(start);
+    if (r == 0) r = split_at(end);
+    if (r < 0) return r;
+    r = reserved ? pal_vm_decommit((void *)start, end - start)
+                 : pal_vm_commit((void *)start, end - start, prot);
+    if (r < 0) return r;
+    for (struct vma *v = areas; v; v = v->next) {
+        if (v->start >= start && v->end <= end && v->owner == p) {
+            v->reserved = reserved;
+            v->prot = reserved ? PROT_NONE : prot;
+        }
+    }
+    return 0;
+}
+
+uint64_t vm_brk(struct process *p, uint64_t want)
+{
+    struct vm_proc *m = p->vm;
+    if (want < m->heap_start || want > m->heap_end) return m->brk;
+    mutex_lock(&vm_lock);
+    uint64_t old_top = PAGE_UP(m->brk), new_top = PAGE_UP(want);
+    int r = 0;
+    if (new_top > old_top)
+        r = set_reserved(p, old_top, new_top, false, PROT_READ | PROT_WRITE);
+    else if (new_top < old_top)
+        r = set_reserved(p, new_top, old_top, true, PROT_NONE);
+    if (r == 0) m->brk = want;
+    mutex_unlock(&vm_lock);
+    return m->brk;
+}
+
+uint64_t vm_used_bytes(void)
+{
+    uint64_t used = 0;
+    mutex_lock(&vm_lock);
+    for (struct vma *v = areas; v; v = v->next)
+        used += v->end - v->start;
+    mutex_unlock(&vm_lock);
+    return used;
+}

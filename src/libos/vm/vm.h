@@ -1,0 +1,60 @@
+/*
+ * vm: the user region and its areas.
+ *
+ * At boot the LibOS reserves resource_limits.user_space_size of address
+ * space once; every ELF segment, stack, heap and mmap of every process is
+ * carved from it, so an instance has a fixed memory size and running out is
+ * an ENOMEM for the application, never a crash. Areas are tagged with their
+ * owning process, which frees them all when it exits.
+ */
+#ifndef LIBOS_VM_H
+#define LIBOS_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct process;
+
+#define PAGE_SIZE 4096UL
+#define PAGE_DOWN(x) ((uint64_t)(x) & ~(PAGE_SIZE - 1))
+#define PAGE_UP(x) (((uint64_t)(x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+
+/* Per-process memory state. */
+struct vm_proc {
+    uint64_t heap_start, brk, heap_end; /* brk lives in [heap_start, heap_end) */
+};
+
+int vm_init(uint64_t size);
+uint64_t vm_region_base(void);
+uint64_t vm_region_size(void);
+
+/* Map fresh zero-filled memory. With fixed, exactly at addr (replacing what
+ * p had there); otherwise at addr when free, else anywhere. Returns the
+ * address or -errno (-ENOMEM when the region is exhausted). */
+int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed,
+               bool noreplace);
+/* Mark a range as taken but inaccessible (heap reserve, guard gaps). */
+int64_t vm_reserve(struct process *p, uint64_t len);
+int vm_unmap(struct process *p, uint64_t addr, uint64_t len);
+int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot);
+/* Free every area of p. */
+void vm_release_all(struct process *p);
+
+/* True when [addr, addr+len) is covered by p's areas with all of prot. */
+bool vm_check(struct process *p, uint64_t addr, uint64_t len, int prot);
+/* Protection of the area containing addr, or -1 when unmapped. */
+int vm_prot_at(struct process *p, uint64_t addr, uint64_t *area_end);
+/* True when [addr, addr+len) holds no area at all (of any process). */
+bool vm_range_free(uint64_t addr, uint64_t len);
+
+/* brk(2): move the break within the heap; returns the (possibly unchanged) break. */
+uint64_t vm_brk(struct process *p, uint64_t want);
+
+/* Create p's brk heap of `size` bytes. */
+int vm_heap_init(struct process *p, uint64_t size);
+
+/* Bytes of the region taken by areas (mapped or reserved). */
+uint64_t vm_used_bytes(void);
+
+#endif

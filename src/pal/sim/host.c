@@ -1,0 +1,259 @@
+/*
+ * host: the sim PAL's host calls. The LibOS is an ordinary Linux process
+ * here, so each PAL function is one raw system call; errors come back as
+ * -errno, the convention of the whole LibOS.
+ */
+#include "pal/pal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define RET(expr)                                                                                  \
+    do {                                                                                           \
+        long r_ = (long)(expr);                                                                    \
+        return r_ < 0 ? -errno : r_;                                                               \
+    } while (0)
+
+_Noreturn void pal_exit(int status)
+{
+    syscall(SYS_exit_group, status);
+    __builtin_unreachable();
+}
+
+void pal_log_write(const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(2, buf, len);
+        if (n <= 0) return;
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+int pal_random(void *buf, size_t len)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = getrandom(p, len, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+uint64_t pal_host_auxval(unsigned long type)
+{
+    return getauxval(type);
+}
+
+int pal_num_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+void *pal_vm_reserve(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int pal_vm_commit(void *addr, size_t len, int prot)
+{
+    void *p = mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    return p == MAP_FAILED ? -errno : 0;
+}
+
+int pal_vm_decommit(void *addr, size_t len)
+{
+    void *p =
+        mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? -errno : 0;
+}
+
+int pal_vm_protect(void *addr, size_t len, int prot)
+{
+    RET(mprotect(addr, len, prot));
+}
+
+int pal_host_open(const char *path, int flags, mode_t mode)
+{
+    RET(open(path, flags, mode));
+}
+
+int pal_host_close(int fd)
+{
+    RET(close(fd));
+}
+
+ssize_t pal_host_read(int fd, void *buf, size_t len)
+{
+    RET(read(fd, buf, len));
+}
+
+ssize_t pal_host_write(int fd, const void *buf, size_t len)
+{
+    RET(write(fd, buf, len));
+}
+
+ssize_t pal_host_pread(int fd, void *buf, size_t len, off_t off)
+{
+    RET(pread(fd, buf, len, off));
+}
+
+ssize_t pal_host_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+    RET(pwrite(fd, buf, len, off));
+}
+
+off_t pal_host_lseek(int fd, off_t off, int whence)
+{
+    RET(lseek(fd, off, whence));
+}
+
+int pal_host_fstat(int fd, struct stat *st)
+{
+    RET(fstat(fd, st));
+}
+
+int pal_host_lstat(const char *path, struct stat *st)
+{
+    RET(lstat(path, st));
+}
+
+int pal_host_stat(const char *path, struct stat *st)
+{
+    RET(stat(path, st));
+}
+
+ssize_t pal_host_getdents64(int fd, void *buf, size_t len)
+{
+    RET(syscall(SYS_getdents64, fd, buf, len));
+}
+
+int pal_host_mkdir(const char *path, mode_t mode)
+{
+    RET(mkdir(path, mode));
+}
+
+int pal_host_rmdir(const char *path)
+{
+    RET(rmdir(path));
+}
+
+int pal_host_unlink(const char *path)
+{
+    RET(unlink(path));
+}
+
+int pal_host_rename(const char *from, const char *to)
+{
+    RET(rename(from, to));
+}
+
+int pal_host_link(const char *from, const char *to)
+{
+    RET(link(from, to));
+}
+
+int pal_host_symlink(const char *target, const char *path)
+{
+    RET(symlink(target, path));
+}
+
+ssize_t pal_host_readlink(const char *path, char *buf, size_t len)
+{
+    RET(readlink(path, buf, len));
+}
+
+int pal_host_chmod(const char *path, mode_t mode)
+{
+    RET(chmod(path, mode));
+}
+
+int pal_host_ftruncate(int fd, off_t len)
+{
+    RET(ftruncate(fd, len));
+}
+
+int pal_host_fsync(int fd, int datasync)
+{
+    RET(datasync ? fdatasync(fd) : fsync(fd));
+}
+
+int pal_host_utimensat(const char *path, const struct timespec times[2], int flags)
+{
+    RET(utimensat(AT_FDCWD, path, times, flags));
+}
+
+int pal_host_fcntl(int fd, int cmd, long arg)
+{
+    RET(fcntl(fd, cmd, arg));
+}
+
+int pal_host_ioctl(int fd, unsigned long req, void *arg)
+{
+    RET(ioctl(fd, req, arg));
+}
+
+int pal_host_isatty(int fd)
+{
+    return isatty(fd);
+}
+
+int pal_host_poll(void *fds, unsigned long nfds, int timeout_ms)
+{
+    RET(poll(fds, nfds, timeout_ms));
+}
+
+int pal_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+    RET(clock_gettime(clk, ts));
+}
+
+int pal_clock_getres(clockid_t clk, struct timespec *ts)
+{
+    RET(clock_getres(clk, ts));
+}
+
+int pal_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem)
+{
+    /* clock_nanosleep returns the error number instead of setting errno */
+    return -clock_nanosleep(clk, flags, req, rem);
+}
+
+int pal_gettid(void)
+{
+    return (int)syscall(SYS_gettid);
+}
+
+long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+               uint32_t *uaddr2, uint32_t val3)
+{
+    RET(syscall(SYS_futex, uaddr, op, val, timeout, uaddr2, val3));
+}
+
+int pal_sched_yield(void)
+{
+    RET(sched_yield());
+}
+
+int pal_sched_getaffinity(size_t len, void *mask)
+{
+    RET(syscall(SYS_sched_getaffinity, 0, len, mask));
+}

@@ -1,0 +1,79 @@
+/*
+ * trap: Syscall User Dispatch and the host signal handlers of the sim PAL.
+ *
+ * Handlers are installed with the raw rt_sigaction so that their restorer
+ * is pal_sud_restorer, the one piece of code whose system calls are never
+ * intercepted (the host libc's restorer would be, and sigreturn would
+ * loop into SIGSYS forever).
+ */
+#include "pal/pal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_ON 1
+#endif
+
+extern void pal_trap_entry(int, siginfo_t *, void *);
+extern void pal_sud_restorer(void);
+extern char __start_occlum_sud_allowed[], __stop_occlum_sud_allowed[];
+
+/* The kernel's struct sigaction, which the raw syscall takes. */
+struct kernel_sigaction {
+    void *handler;
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+static const int trapped_signals[] = {SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+
+int pal_trap_install(void)
+{
+    struct kernel_sigaction ksa = {
+        .handler = (void *)pal_trap_entry,
+        .flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_NODEFER,
+        .restorer = pal_sud_restorer,
+        .mask = 0,
+    };
+    for (size_t i = 0; i < sizeof(trapped_signals) / sizeof(trapped_signals[0]); i++) {
+        if (syscall(SYS_rt_sigaction, trapped_signals[i], &ksa, NULL, 8) < 0) return -errno;
+    }
+    return 0;
+}
+
+int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_size)
+{
+    uint64_t fs;
+    __asm__ volatile("rdfsbase %0" : "=r"(fs));
+    tcb->libos_fsbase = fs;
+    tcb->selector = 0;
+    __asm__ volatile("wrgsbase %0" ::"r"(tcb) : "memory");
+
+    stack_t ss = {.ss_sp = altstack, .ss_size = altstack_size, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) < 0) return -errno;
+
+    unsigned long start = (unsigned long)__start_occlum_sud_allowed;
+    unsigned long len = (unsigned long)(__stop_occlum_sud_allowed - __start_occlum_sud_allowed);
+    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, start, len, &tcb->selector) < 0)
+        return -errno;
+    return 0;
+}
+
+void pal_thread_trap_fini(void)
+{
+    prctl(PR_SET_SYSCALL_USER_DISPATCH, 0 /* PR_SYS_DISPATCH_OFF */, 0, 0, 0);
+    stack_t ss = {.ss_flags = SS_DISABLE};
+    sigaltstack(&ss, NULL);
+    __asm__ volatile("wrgsbase %0" ::"r"(0UL) : "memory");
+}
