@@ -9,6 +9,7 @@
 #include "process/process.h"
 #include "syscall/list_core.h"
 #include "util/log.h"
+#include "vm/uaccess.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -54,6 +55,32 @@ static const char *const unimplemented_names[MAX_SYSCALL] = {
 
 static uint8_t warned[MAX_SYSCALL];
 
+/* Which argument is a path, for tracing it as a string (index + 1). */
+static const uint8_t path_arg[MAX_SYSCALL] = {
+    [__NR_open] = 1,       [__NR_openat] = 2,   [__NR_stat] = 1,       [__NR_lstat] = 1,
+    [__NR_newfstatat] = 2, [__NR_statx] = 2,    [__NR_access] = 1,     [__NR_faccessat] = 2,
+    [__NR_faccessat2] = 2, [__NR_readlink] = 1, [__NR_readlinkat] = 2, [__NR_chdir] = 1,
+    [__NR_mkdir] = 1,      [__NR_mkdirat] = 2,  [__NR_unlink] = 1,     [__NR_unlinkat] = 2,
+    [__NR_rmdir] = 1,      [__NR_rename] = 1,   [__NR_execve] = 1,     [__NR_creat] = 1,
+    [__NR_truncate] = 1,   [__NR_chmod] = 1,    [__NR_symlink] = 2,    [__NR_link] = 1,
+};
+
+static size_t format_args(const struct syscall_entry *e, long nr, const long a[6], char *buf,
+                          size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < e->nargs && n < len; i++) {
+        const char *sep = i ? ", " : "";
+        char path[96];
+        if (path_arg[nr] == i + 1 && strncpy_from_user(path, (const char *)a[i], sizeof(path)) >= 0)
+            n += (size_t)snprintf(buf + n, len - n, "%s\"%s\"", sep, path);
+        else
+            n += (size_t)snprintf(buf + n, len - n, "%s%#lx", sep, a[i]);
+    }
+    return n;
+}
+
 const char *syscall_name(long nr)
 {
     if (nr < 0 || nr >= MAX_SYSCALL) return NULL;
@@ -83,11 +110,8 @@ long syscall_dispatch(const struct syscall_regs *r)
     long ret = e->fn(r->a0, r->a1, r->a2, r->a3, r->a4, r->a5);
     if (log_level >= LOG_TRACE) {
         long a[6] = {r->a0, r->a1, r->a2, r->a3, r->a4, r->a5};
-        char args[160];
-        size_t n = 0;
-        args[0] = '\0';
-        for (int i = 0; i < e->nargs && n < sizeof(args); i++)
-            n += (size_t)snprintf(args + n, sizeof(args) - n, "%s%#lx", i ? ", " : "", a[i]);
+        char args[256];
+        format_args(e, nr, a, args, sizeof(args));
         if (ret < 0 && ret > -4096)
             log_printf(LOG_TRACE, "[%d] %s(%s) = -1 %s", current_thread()->tid, e->name, args,
                        strerrorname_np((int)-ret) ? strerrorname_np((int)-ret) : "?");
