@@ -53,6 +53,23 @@ $(CLI_BIN): $(CLI_OBJS)
 $(OUT)/bin/%: tools/%
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+# Linux UAPI headers for occlum-gcc: musl-gcc sees only musl's headers, and
+# adding /usr/include would pull in glibc's. Symlinks to the kernel's header
+# directories alone (see tools/occlum-gcc).
+UAPI := $(OUT)/include/occlum-uapi
+all: $(UAPI)/linux
+$(UAPI)/linux:
+	@mkdir -p $(UAPI)
+	ln -sfn /usr/include/linux $(UAPI)/linux
+	ln -sfn /usr/include/asm-generic $(UAPI)/asm-generic
+	ln -sfn /usr/include/x86_64-linux-gnu/asm $(UAPI)/asm
+install: install-uapi
+.PHONY: install-uapi
+install-uapi: $(UAPI)/linux
+	install -d $(PREFIX)/include
+	rm -rf $(PREFIX)/include/occlum-uapi
+	cp -a $(UAPI) $(PREFIX)/include/
+
 $(SHARE): etc/Occlum.json
 	@mkdir -p $(dir $@)
 	cp etc/Occlum.json $@
