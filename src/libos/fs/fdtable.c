@@ -1,0 +1,215 @@
+/*
+ * fdtable: a process's file descriptor table (lowest free fd first,
+ * close-on-exec per fd, at most FD_MAX = RLIMIT_NOFILE fds).
+ *
+ * Refcounted so threads can share one; a spawned process gets a clone.
+ * Files are released outside the table lock: a release may block (a host
+ * close, a pipe waking its peer) and must not hold up other threads.
+ */
+#include "fs/vfs.h"
+#include "process/process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fdtable {
+    int refcount;
+    struct mutex lock;
+    int cap;             /* slots allocated (grows up to FD_MAX) */
+    struct file **files; /* NULL: free */
+    unsigned char *cloexec;
+};
+
+static struct fdtable *fdtable_alloc(int cap)
+{
+    struct fdtable *t = calloc(1, sizeof(*t));
+    if (!t) return NULL;
+    t->files = calloc((size_t)cap, sizeof(*t->files));
+    t->cloexec = calloc((size_t)cap, 1);
+    if (!t->files || !t->cloexec) {
+        free(t->files);
+        free(t->cloexec);
+        free(t);
+        return NULL;
+    }
+    t->cap = cap;
+    t->refcount = 1;
+    return t;
+}
+
+/* Make room for fd (lock held). */
+static int fdtable_grow(struct fdtable *t, int fd)
+{
+    if (fd < t->cap) return 0;
+    int cap = t->cap;
+    while (cap <= fd)
+        cap *= 2;
+    if (cap > FD_MAX) cap = FD_MAX;
+    struct file **f = realloc(t->files, (size_t)cap * sizeof(*f));
+    if (!f) return -ENOMEM;
+    t->files = f;
+    unsigned char *c = realloc(t->cloexec, (size_t)cap);
+    if (!c) return -ENOMEM;
+    t->cloexec = c;
+    memset(f + t->cap, 0, (size_t)(cap - t->cap) * sizeof(*f));
+    memset(c + t->cap, 0, (size_t)(cap - t->cap));
+    t->cap = cap;
+    return 0;
+}
+
+struct fdtable *fdtable_new_stdio(void)
+{
+    struct fdtable *t = fdtable_alloc(64);
+    if (!t) return NULL;
+    for (int fd = 0; fd < 3; fd++)
+        t->files[fd] = stdio_open(fd); /* NULL when the host fd is closed */
+    return t;
+}
+
+struct fdtable *fdtable_clone(struct fdtable *src)
+{
+    mutex_lock(&src->lock);
+    struct fdtable *t = fdtable_alloc(src->cap);
+    if (t) {
+        for (int fd = 0; fd < src->cap; fd++) {
+            t->files[fd] = src->files[fd];
+            t->cloexec[fd] = src->cloexec[fd];
+            if (t->files[fd]) file_get(t->files[fd]);
+        }
+    }
+    mutex_unlock(&src->lock);
+    return t;
+}
+
+void fdtable_put(struct fdtable *t)
+{
+    if (!t || __atomic_sub_fetch(&t->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
+    for (int fd = 0; fd < t->cap; fd++)
+        file_put(t->files[fd]);
+    free(t->files);
+    free(t->cloexec);
+    free(t);
+}
+
+void fdtable_close_on_exec(struct fdtable *t)
+{
+    for (int fd = 0;; fd++) {
+        mutex_lock(&t->lock);
+        if (fd >= t->cap) {
+            mutex_unlock(&t->lock);
+            return;
+        }
+        struct file *f = NULL;
+        if (t->files[fd] && t->cloexec[fd]) {
+            f = t->files[fd];
+            t->files[fd] = NULL;
+            t->cloexec[fd] = 0;
+        }
+        mutex_unlock(&t->lock);
+        file_put(f);
+    }
+}
+
+int fdtable_install(struct fdtable *t, struct file *f, int minfd, bool cloexec)
+{
+    if (minfd < 0 || minfd >= FD_MAX) return -EINVAL;
+    mutex_lock(&t->lock);
+    int fd = minfd;
+    while (fd < t->cap && t->files[fd])
+        fd++;
+    int r = -EMFILE;
+    if (fd < FD_MAX && (r = fdtable_grow(t, fd)) == 0) {
+        t->files[fd] = f;
+        t->cloexec[fd] = cloexec;
+        r = fd;
+    }
+    mutex_unlock(&t->lock);
+    return r;
+}
+
+int fdtable_install_at(struct fdtable *t, int fd, struct file *f, bool cloexec)
+{
+    if (fd < 0 || fd >= FD_MAX) return -EBADF;
+    mutex_lock(&t->lock);
+    int r = fdtable_grow(t, fd);
+    struct file *old = NULL;
+    if (r == 0) {
+        old = t->files[fd];
+        t->files[fd] = f;
+        t->cloexec[fd] = cloexec;
+        r = fd;
+    }
+    mutex_unlock(&t->lock);
+    file_put(old);
+    return r;
+}
+
+struct file *fdtable_get(struct fdtable *t, int fd)
+{
+    struct file *f = NULL;
+    if (!t || fd < 0) return NULL;
+    mutex_lock(&t->lock);
+    if (fd < t->cap && (f = t->files[fd])) file_get(f);
+    mutex_unlock(&t->lock);
+    return f;
+}
+
+int fdtable_close(struct fdtable *t, int fd)
+{
+    struct file *f = NULL;
+    if (fd < 0) return -EBADF;
+    mutex_lock(&t->lock);
+    if (fd < t->cap && (f = t->files[fd])) {
+        t->files[fd] = NULL;
+        t->cloexec[fd] = 0;
+    }
+    mutex_unlock(&t->lock);
+    if (!f) return -EBADF;
+    file_put(f);
+    return 0;
+}
+
+int fdtable_get_cloexec(struct fdtable *t, int fd)
+{
+    int r = -EBADF;
+    if (fd < 0) return r;
+    mutex_lock(&t->lock);
+    if (fd < t->cap && t->files[fd]) r = t->cloexec[fd];
+    mutex_unlock(&t->lock);
+    return r;
+}
+
+int fdtable_set_cloexec(struct fdtable *t, int fd, bool on)
+{
+    int r = -EBADF;
+    if (fd < 0) return r;
+    mutex_lock(&t->lock);
+    if (fd < t->cap && t->files[fd]) {
+        t->cloexec[fd] = on;
+        r = 0;
+    }
+    mutex_unlock(&t->lock);
+    return r;
+}
+
+size_t fdtable_list(struct fdtable *t, int *fds, size_t max)
+{
+    size_t n = 0;
+    mutex_lock(&t->lock);
+    for (int fd = 0; fd < t->cap && n < max; fd++)
+        if (t->files[fd]) fds[n++] = fd;
+    mutex_unlock(&t->lock);
+    return n;
+}
+
+struct file *fd_get(struct process *p, int fd)
+{
+    return p ? fdtable_get(p->files, fd) : NULL;
+}
+
+int fd_install(struct process *p, struct file *f, int flags)
+{
+    return fdtable_install(p->files, f, 0, (flags & O_CLOEXEC) != 0);
+}

@@ -1,0 +1,245 @@
+/*
+ * mount: the mount table, built once by vfs_init() from Occlum.json's
+ * "mount" list, and statfs.
+ *
+ * The table is fixed after start-up (there is no mount(2) yet), so
+ * lookups need no lock. Until the encrypted sefs/unionfs lands, the
+ * unionfs root is served read-only from the image layer's plain directory
+ * (<instance>/build/mount/__ROOT, which `occlum build` fills from image/).
+ */
+#include "fs/vfs.h"
+#include "common/config.h"
+#include "pal/pal.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+
+/* statfs f_flags (the kernel's ST_* values) */
+#define SF_RDONLY 0x0001
+#define SF_NOEXEC 0x0008
+#define SF_VALID 0x0020
+
+#define MAX_MOUNTS (CONFIG_MAX_MOUNTS + 4)
+
+/* statfs f_type values (linux/magic.h) */
+#define TMPFS_MAGIC 0x01021994
+#define PROC_SUPER_MAGIC 0x9fa0
+#define HOSTFS_MAGIC 0x00c0ffee /* Linux's UML hostfs */
+#define SEFS_MAGIC 0x53454653   /* "SEFS": the image root (plain for now) */
+
+static struct mount *mounts[MAX_MOUNTS];
+static size_t nmounts;
+static uint64_t mem_total;
+static struct timespec boot_time;
+
+struct mount *mount_find(const char *canon)
+{
+    for (size_t i = nmounts; i-- > 0;)
+        if (strcmp(mounts[i]->target, canon) == 0) return mounts[i];
+    return NULL;
+}
+
+struct mount *mount_at(size_t i)
+{
+    return i < nmounts ? mounts[i] : NULL;
+}
+
+struct inode *vfs_root(void)
+{
+    struct mount *m = mount_find("/");
+    return m ? m->root : NULL;
+}
+
+uint64_t vfs_mem_total(void)
+{
+    return mem_total;
+}
+
+void vfs_boot_time(struct timespec *ts)
+{
+    *ts = boot_time;
+}
+
+int vfs_statfs(struct inode *ino, struct statfs *st)
+{
+    memset(st, 0, sizeof(*st));
+    struct mount *m = ino->mnt;
+    st->f_type = m ? m->magic : TMPFS_MAGIC;
+    st->f_bsize = 4096;
+    st->f_frsize = 4096;
+    st->f_namelen = LIBOS_NAME_MAX;
+    unsigned dev = m ? (unsigned)minor(m->dev) : 0;
+    memcpy(&st->f_fsid, &dev, sizeof(dev));
+    st->f_flags = SF_VALID | ((m && (m->flags & MNT_RDONLY)) ? SF_RDONLY : 0);
+    if (m && (m->flags & MNT_NOEXEC)) st->f_flags |= SF_NOEXEC;
+    return 0;
+}
+
+/* Add one mount; a later mount of the same target replaces the earlier. */
+static int mount_add(const char *target, const char *type, const char *hostdir, int flags,
+                     char *err, size_t errlen)
+{
+    struct mount *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, errlen, "mount %s: out of memory", target);
+        return -1;
+    }
+    if (target[0] != '/' || path_normalize(NULL, target, m->target, sizeof(m->target)) < 0) {
+        snprintf(err, errlen, "mount %s: the target must be an absolute path", target);
+        free(m);
+        return -1;
+    }
+    m->type = type;
+    m->flags = flags;
+    m->dev = makedev(0, 40 + (unsigned)nmounts);
+    if (strcmp(type, "hostfs") == 0 || strcmp(type, "unionfs") == 0) {
+        m->magic = strcmp(type, "hostfs") == 0 ? HOSTFS_MAGIC : SEFS_MAGIC;
+        m->source = strdup(hostdir);
+        m->root = m->source ? hostfs_mount(m, hostdir, err, errlen) : NULL;
+        if (!m->root && !m->source) snprintf(err, errlen, "mount %s: out of memory", target);
+    } else if (strcmp(type, "ramfs") == 0) {
+        m->magic = TMPFS_MAGIC;
+        m->root = ramfs_mount(m);
+    } else if (strcmp(type, "devfs") == 0) {
+        m->magic = TMPFS_MAGIC;
+        m->root = devfs_mount(m);
+    } else if (strcmp(type, "procfs") == 0) {
+        m->magic = PROC_SUPER_MAGIC;
+        m->root = procfs_mount(m);
+    }
+    if (!m->root) {
+        if (!err[0]) snprintf(err, errlen, "mount %s (%s): out of memory", target, type);
+        free(m->source);
+        free(m);
+        return -1;
+    }
+    for (size_t i = 0; i < nmounts; i++) {
+        if (strcmp(mounts[i]->target, m->target) == 0) {
+            /* Replaced mounts stay allocated: inodes may point at them. */
+            mounts[i] = m;
+            return 0;
+        }
+    }
+    if (nmounts == MAX_MOUNTS) {
+        snprintf(err, errlen, "mount %s: too many mounts (at most %d)", target, MAX_MOUNTS);
+        return -1;
+    }
+    mounts[nmounts++] = m;
+    return 0;
+}
+
+/* <instance_dir>/<source>; an absolute source stands alone. A relative
+ * instance_dir stays relative to the host's cwd (it is not normalized then,
+ * since ".." in it could not be resolved lexically). */
+static int host_source(const char *instance_dir, const char *source, char *out, size_t outlen)
+{
+    if (source[0] == '/') return path_normalize(NULL, source, out, outlen);
+    if (instance_dir[0] == '/') return path_normalize(instance_dir, source, out, outlen);
+    return path_join(instance_dir, source, out, outlen);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The image layer of a unionfs mount: the one built into build/mount/__ROOT. */
+static const struct config_mount *image_layer(const struct config_mount *u)
+{
+    for (size_t i = 0; i < u->nlayers; i++) {
+        const char *s = u->layers[i].source;
+        if (s && (ends_with(s, "build/mount/__ROOT") || ends_with(s, "build/mount/__ROOT/")))
+            return &u->layers[i];
+    }
+    return u->nlayers ? &u->layers[0] : NULL; /* Occlum lists the image layer first */
+}
+
+static int mount_one(const struct config_mount *cm, const char *instance_dir, char *err,
+                     size_t errlen)
+{
+    char src[LIBOS_PATH_MAX];
+    const char *type = cm->type ? cm->type : "";
+    const char *target = cm->target ? cm->target : "";
+    if (strcmp(type, "unionfs") == 0) {
+        const struct config_mount *img = image_layer(cm);
+        if (!img || !img->source) {
+            snprintf(err, errlen, "mount %s: unionfs has no image layer (source \"%s\")", target,
+                     "./build/mount/__ROOT");
+            return -1;
+        }
+        if (host_source(instance_dir, img->source, src, sizeof(src)) < 0) {
+            snprintf(err, errlen, "mount %s: source path too long", target);
+            return -1;
+        }
+        return mount_add(target, "unionfs", src, MNT_RDONLY, err, errlen);
+    }
+    if (strcmp(type, "hostfs") == 0) {
+        if (!cm->source) {
+            snprintf(err, errlen, "mount %s: hostfs needs a \"source\" directory", target);
+            return -1;
+        }
+        if (host_source(instance_dir, cm->source, src, sizeof(src)) < 0) {
+            snprintf(err, errlen, "mount %s: source path too long", target);
+            return -1;
+        }
+        int fl = MNT_NOEXEC | (cm->readonly ? MNT_RDONLY : 0);
+        return mount_add(target, "hostfs", src, fl, err, errlen);
+    }
+    if (strcmp(type, "ramfs") == 0 || strcmp(type, "devfs") == 0 || strcmp(type, "procfs") == 0) {
+        int fl = cm->readonly ? MNT_RDONLY : 0;
+        return mount_add(target, type, NULL, fl, err, errlen);
+    }
+    snprintf(err, errlen,
+             "mount %s: file system type \"%s\" is not supported yet (supported: unionfs for /, "
+             "hostfs, ramfs, devfs, procfs)",
+             target, type);
+    return -1;
+}
+
+static const struct config_mount default_mounts[] = {
+    {.target = "/host", .type = "hostfs", .source = "."},
+    {.target = "/proc", .type = "procfs"},
+    {.target = "/dev", .type = "devfs"},
+};
+
+int vfs_init(const struct occlum_config *cfg, const char *instance_dir, char *err, size_t errlen)
+{
+    if (errlen) err[0] = 0;
+    pal_clock_gettime(CLOCK_MONOTONIC, &boot_time);
+    mem_total = cfg ? cfg->user_space_size : 0;
+    if (!instance_dir) instance_dir = ".";
+    bool have_mounts = cfg && cfg->n_mounts > 0;
+    if (!have_mounts) {
+        char src[LIBOS_PATH_MAX];
+        if (host_source(instance_dir, "./build/mount/__ROOT", src, sizeof(src)) < 0) {
+            snprintf(err, errlen, "mount /: instance directory path too long");
+            return -1;
+        }
+        if (mount_add("/", "unionfs", src, MNT_RDONLY, err, errlen) < 0) return -1;
+        for (size_t i = 0; i < sizeof(default_mounts) / sizeof(default_mounts[0]); i++)
+            if (mount_one(&default_mounts[i], instance_dir, err, errlen) < 0) return -1;
+    } else {
+        for (size_t i = 0; i < cfg->n_mounts; i++)
+            if (mount_one(&cfg->mounts[i], instance_dir, err, errlen) < 0) return -1;
+    }
+    if (!mount_find("/")) {
+        snprintf(err, errlen, "mount: no mount has target \"/\" (add the unionfs root mount)");
+        return -1;
+    }
+    /* Occlum's template does not list /tmp; programs expect one. */
+    if (!mount_find("/tmp") && mount_add("/tmp", "ramfs", NULL, 0, err, errlen) < 0) return -1;
+    /* devfs's shm directory is a ramfs of its own. */
+    for (size_t i = 0; i < nmounts; i++) {
+        if (strcmp(mounts[i]->type, "devfs") != 0) continue;
+        char shm[LIBOS_PATH_MAX];
+        if (path_join(mounts[i]->target, "shm", shm, sizeof(shm)) < 0) continue;
+        if (!mount_find(shm) && mount_add(shm, "ramfs", NULL, 0, err, errlen) < 0) return -1;
+    }
+    return 0;
+}

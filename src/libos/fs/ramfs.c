@@ -1,0 +1,587 @@
+/*
+ * ramfs: an in-memory file system (/tmp, /dev/shm): directories, regular
+ * files in growable buffers, symlinks, hard links.
+ *
+ * Locking: one mutex per file system instance guards the namespace
+ * (directory entries, link counts, parents); each inode's own mutex
+ * guards its data, size and times. Namespace lock first, then an inode's.
+ *
+ * getdents64 offsets are stable: each entry gets a cookie (2, 3, ...) when
+ * it is inserted and keeps it, so entries added or removed during a
+ * listing never make it skip or repeat others. Offsets 0 and 1 are "."
+ * and "..".
+ */
+#include "fs/vfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ramfs_sb {
+    struct mutex lock;
+    uint64_t next_ino;
+};
+
+struct rdirent {
+    struct rdirent *next, *prev;
+    struct inode *inode; /* referenced */
+    uint64_t cookie;
+    char name[];
+};
+
+struct rnode {
+    struct ramfs_sb *sb;
+    /* directories */
+    struct rdirent *head, *tail;
+    uint64_t next_cookie;
+    struct inode *parent; /* not referenced; NULL for the root */
+    bool dead;            /* removed: nothing can be created in it */
+    /* regular files */
+    char *data;
+    size_t cap;
+    /* symlinks */
+    char *target;
+};
+
+static const struct inode_ops ramfs_iops;
+static const struct file_ops ramfs_reg_fops, ramfs_dir_fops;
+
+static struct rnode *RN(struct inode *ino)
+{
+    return ino->priv;
+}
+
+static struct inode *rnode_new(struct mount *m, struct ramfs_sb *sb, mode_t mode)
+{
+    struct inode *ino = inode_new(m, &ramfs_iops, mode);
+    struct rnode *n = calloc(1, sizeof(*n));
+    if (!ino || !n) {
+        free(ino);
+        free(n);
+        return NULL;
+    }
+    n->sb = sb;
+    n->next_cookie = 2;
+    ino->priv = n;
+    ino->ino = __atomic_fetch_add(&sb->next_ino, 1, __ATOMIC_RELAXED);
+    if (S_ISDIR(mode)) ino->nlink = 2;
+    return ino;
+}
+
+static void touch(struct inode *ino, bool data)
+{
+    struct timespec now;
+    vfs_now(&now);
+    ino->ctime = now;
+    if (data) ino->mtime = now;
+}
+
+/* ---- directory entries (sb lock held) ---- */
+
+static struct rdirent *dir_find(struct inode *dir, const char *name)
+{
+    for (struct rdirent *d = RN(dir)->head; d; d = d->next)
+        if (strcmp(d->name, name) == 0) return d;
+    return NULL;
+}
+
+/* Adds an entry; takes over a reference on ino. */
+static int dir_add(struct inode *dir, const char *name, struct inode *ino)
+{
+    struct rnode *n = RN(dir);
+    size_t len = strlen(name);
+    struct rdirent *d = malloc(sizeof(*d) + len + 1);
+    if (!d) return -ENOSPC;
+    memcpy(d->name, name, len + 1);
+    d->inode = ino;
+    d->cookie = n->next_cookie++;
+    d->next = NULL;
+    d->prev = n->tail;
+    if (n->tail)
+        n->tail->next = d;
+    else
+        n->head = d;
+    n->tail = d;
+    dir->size += 20;
+    touch(dir, true);
+    return 0;
+}
+
+/* Unlinks an entry; returns its inode reference to the caller. */
+static struct inode *dir_remove(struct inode *dir, struct rdirent *d)
+{
+    struct rnode *n = RN(dir);
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        n->head = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    else
+        n->tail = d->prev;
+    struct inode *ino = d->inode;
+    free(d);
+    dir->size -= 20;
+    touch(dir, true);
+    return ino;
+}
+
+/* ---- inode operations ---- */
+
+static int ramfs_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+    struct ramfs_sb *sb = RN(dir)->sb;
+    int r = -ENOENT;
+    mutex_lock(&sb->lock);
+    struct rdirent *d = RN(dir)->dead ? NULL : dir_find(dir, name);
+    if (d) {
+        inode_get(d->inode);
+        *out = d->inode;
+        r = 0;
+    }
+    mutex_unlock(&sb->lock);
+    return r;
+}
+
+/* Create a child of type mode; *out (if non-NULL) gets a reference. */
+static int make_child(struct inode *dir, const char *name, mode_t mode, const char *target,
+                      struct inode **out)
+{
+    struct ramfs_sb *sb = RN(dir)->sb;
+    int r;
+    mutex_lock(&sb->lock);
+    if (RN(dir)->dead) {
+        r = -ENOENT;
+        goto out;
+    }
+    if (dir_find(dir, name)) {
+        r = -EEXIST;
+        goto out;
+    }
+    struct inode *ino = rnode_new(dir->mnt, sb, mode);
+    r = -ENOSPC;
+    if (!ino) goto out;
+    if (target) {
+        RN(ino)->target = strdup(target);
+        if (!RN(ino)->target) {
+            inode_put(ino);
+            goto out;
+        }
+        ino->size = (off_t)strlen(target);
+    }
+    if (S_ISDIR(mode)) RN(ino)->parent = dir;
+    if ((r = dir_add(dir, name, ino)) < 0) {
+        inode_put(ino);
+        goto out;
+    }
+    if (S_ISDIR(mode)) dir->nlink++;
+    if (out) {
+        inode_get(ino);
+        *out = ino;
+    }
+out:
+    mutex_unlock(&sb->lock);
+    return r;
+}
+
+static int ramfs_create(struct inode *dir, const char *name, mode_t mode, struct inode **out)
+{
+    return make_child(dir, name, S_IFREG | (mode & 07777), NULL, out);
+}
+
+static int ramfs_mkdir(struct inode *dir, const char *name, mode_t mode)
+{
+    return make_child(dir, name, S_IFDIR | (mode & 07777), NULL, NULL);
+}
+
+static int ramfs_symlink(struct inode *dir, const char *name, const char *target)
+{
+    return make_child(dir, name, S_IFLNK | 0777, target, NULL);
+}
+
+static int ramfs_link(struct inode *old, struct inode *dir, const char *name)
+{
+    struct ramfs_sb *sb = RN(dir)->sb;
+    int r;
+    mutex_lock(&sb->lock);
+    if (RN(dir)->dead)
+        r = -ENOENT;
+    else if (old->nlink == 0)
+        r = -ENOENT; /* already unlinked (linkat on an fd) */
+    else if (dir_find(dir, name))
+        r = -EEXIST;
+    else {
+        inode_get(old);
+        r = dir_add(dir, name, old);
+        if (r < 0)
+            inode_put(old);
+        else {
+            old->nlink++;
+            touch(old, false);
+        }
+    }
+    mutex_unlock(&sb->lock);
+    return r;
+}
+
+static bool dir_empty(struct inode *dir)
+{
+    return RN(dir)->head == NULL;
+}
+
+/* Drop a name of ino (sb lock held): link counts, a removed dir's state. */
+static void forget_name(struct inode *parent, struct inode *ino)
+{
+    if (S_ISDIR(ino->mode)) {
+        RN(ino)->dead = true;
+        ino->nlink = 0;
+        parent->nlink--;
+    } else {
+        ino->nlink--;
+    }
+    touch(ino, false);
+}
+
+static int ramfs_unlink(struct inode *dir, const char *name)
+{
+    struct ramfs_sb *sb = RN(dir)->sb;
+    struct inode *victim = NULL;
+    int r = 0;
+    mutex_lock(&sb->lock);
+    struct rdirent *d = dir_find(dir, name);
+    if (!d)
+        r = -ENOENT;
+    else if (S_ISDIR(d->inode->mode))
+        r = -EISDIR;
+    else {
+        victim = dir_remove(dir, d);
+        forget_name(dir, victim);
+    }
+    mutex_unlock(&sb->lock);
+    inode_put(victim);
+    return r;
+}
+
+static int ramfs_rmdir(struct inode *dir, const char *name)
+{
+    struct ramfs_sb *sb = RN(dir)->sb;
+    struct inode *victim = NULL;
+    int r = 0;
+    mutex_lock(&sb->lock);
+    struct rdirent *d = dir_find(dir, name);
+    if (!d)
+        r = -ENOENT;
+    else if (!S_ISDIR(d->inode->mode))
+        r = -ENOTDIR;
+    else if (!dir_empty(d->inode))
+        r = -ENOTEMPTY;
+    else {
+        victim = dir_remove(dir, d);
+        forget_name(dir, victim);
+    }
+    mutex_unlock(&sb->lock);
+    inode_put(victim);
+    return r;
+}
+
+/* True when dir is ino or lies below it (sb lock held). */
+static bool is_within(struct inode *dir, struct inode *ino)
+{
+    for (struct inode *d = dir; d; d = RN(d)->parent)
+        if (d == ino) return true;
+    return false;
+}
+
+static int rename_check(struct inode *ndir, struct inode *src, struct rdirent *dst, unsigned flags)
+{
+    if (RN(ndir)->dead) return -ENOENT;
+    if (dst && (flags & RENAME_NOREPLACE)) return -EEXIST;
+    if (S_ISDIR(src->mode)) {
+        if (is_within(ndir, src)) return -EINVAL;
+        if (dst && !S_ISDIR(dst->inode->mode)) return -ENOTDIR;
+        if (dst && !dir_empty(dst->inode)) return -ENOTEMPTY;
+    } else if (dst && S_ISDIR(dst->inode->mode)) {
+        return -EISDIR;
+    }
+    return 0;
+}
+
+static int ramfs_rename(struct inode *odir, const char *oname, struct inode *ndir,
+                        const char *nname, unsigned flags)
+{
+    struct ramfs_sb *sb = RN(odir)->sb;
+    struct inode *victim = NULL;
+    int r;
+    mutex_lock(&sb->lock);
+    struct rdirent *s = dir_find(odir, oname);
+    if (!s) {
+        r = -ENOENT;
+        goto out;
+    }
+    struct rdirent *dst = dir_find(ndir, nname);
+    if (dst && dst->inode == s->inode) { /* two names of one file: nothing to do */
+        r = (flags & RENAME_NOREPLACE) ? -EEXIST : 0;
+        goto out;
+    }
+    struct inode *src = s->inode;
+    if ((r = rename_check(ndir, src, dst, flags)) < 0) goto out;
+    /* Insert the new name first so that running out of memory changes nothing. */
+    inode_get(src);
+    if ((r = dir_add(ndir, nname, src)) < 0) {
+        inode_put(src);
+        goto out;
+    }
+    if (dst) {
+        victim = dir_remove(ndir, dst);
+        forget_name(ndir, victim);
+    }
+    inode_put(dir_remove(odir, s)); /* the old name's reference; src stays alive */
+    if (S_ISDIR(src->mode) && odir != ndir) {
+        odir->nlink--;
+        ndir->nlink++;
+        RN(src)->parent = ndir;
+    }
+    touch(src, false);
+out:
+    mutex_unlock(&sb->lock);
+    inode_put(victim);
+    return r;
+}
+
+static ssize_t ramfs_readlink(struct inode *ino, char *buf, size_t len)
+{
+    const char *t = RN(ino)->target;
+    size_t n = strlen(t);
+    if (n > len) n = len;
+    memcpy(buf, t, n);
+    return (ssize_t)n;
+}
+
+static int ramfs_getattr(struct inode *ino, struct stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    mutex_lock(&ino->lock);
+    st->st_mode = ino->mode;
+    st->st_ino = ino->ino;
+    st->st_nlink = ino->nlink;
+    st->st_uid = ino->uid;
+    st->st_gid = ino->gid;
+    st->st_size = ino->size;
+    st->st_blksize = 4096;
+    st->st_blocks = S_ISREG(ino->mode) ? (blkcnt_t)((RN(ino)->cap + 511) / 512) : 0;
+    st->st_atim = ino->atime;
+    st->st_mtim = ino->mtime;
+    st->st_ctim = ino->ctime;
+    mutex_unlock(&ino->lock);
+    return 0;
+}
+
+/* Resize file data (inode lock held); new bytes read as zero. */
+static int resize(struct inode *ino, size_t size)
+{
+    struct rnode *n = RN(ino);
+    if (size > n->cap || (size < n->cap / 4 && n->cap > 65536)) {
+        size_t cap = size < 64 ? 64 : size;
+        if (size > n->cap && cap < n->cap * 2) cap = n->cap * 2;
+        char *d = realloc(n->data, cap);
+        if (!d) return -ENOSPC;
+        n->data = d;
+        n->cap = cap;
+    }
+    if (size > (size_t)ino->size) memset(n->data + ino->size, 0, size - (size_t)ino->size);
+    ino->size = (off_t)size;
+    return 0;
+}
+
+static int ramfs_setattr(struct inode *ino, const struct iattr *a)
+{
+    int r = 0;
+    mutex_lock(&ino->lock);
+    if (a->valid & ATTR_SIZE) {
+        r = resize(ino, (size_t)a->size);
+        if (r == 0) touch(ino, true);
+    }
+    if (r == 0 && (a->valid & ATTR_MODE)) {
+        ino->mode = (ino->mode & S_IFMT) | (a->mode & 07777);
+        touch(ino, false);
+    }
+    if (r == 0 && (a->valid & ATTR_ATIME)) ino->atime = a->atime;
+    if (r == 0 && (a->valid & ATTR_MTIME)) ino->mtime = a->mtime;
+    if (r == 0 && (a->valid & (ATTR_ATIME | ATTR_MTIME))) vfs_now(&ino->ctime);
+    mutex_unlock(&ino->lock);
+    return r;
+}
+
+static int ramfs_open(struct inode *ino, struct file *f)
+{
+    if (S_ISDIR(ino->mode)) {
+        f->fops = &ramfs_dir_fops;
+        return 0;
+    }
+    if (!S_ISREG(ino->mode)) return -ENXIO;
+    f->fops = &ramfs_reg_fops;
+    if (f->flags & O_TRUNC) {
+        struct iattr a = {.valid = ATTR_SIZE, .size = 0};
+        return ramfs_setattr(ino, &a);
+    }
+    return 0;
+}
+
+static void ramfs_evict(struct inode *ino)
+{
+    struct rnode *n = RN(ino);
+    if (!n) return;
+    while (n->head)
+        inode_put(dir_remove(ino, n->head));
+    free(n->data);
+    free(n->target);
+    free(n);
+}
+
+static const struct inode_ops ramfs_iops = {
+    .lookup = ramfs_lookup,
+    .create = ramfs_create,
+    .mkdir = ramfs_mkdir,
+    .unlink = ramfs_unlink,
+    .rmdir = ramfs_rmdir,
+    .rename = ramfs_rename,
+    .link = ramfs_link,
+    .symlink = ramfs_symlink,
+    .readlink = ramfs_readlink,
+    .getattr = ramfs_getattr,
+    .setattr = ramfs_setattr,
+    .open = ramfs_open,
+    .evict = ramfs_evict,
+};
+
+/* ---- regular files ---- */
+
+static ssize_t ramfs_pread(struct file *f, void *buf, size_t len, off_t off)
+{
+    struct inode *ino = f->inode;
+    mutex_lock(&ino->lock);
+    size_t size = (size_t)ino->size;
+    size_t n = (size_t)off >= size ? 0 : size - (size_t)off;
+    if (n > len) n = len;
+    if (n) memcpy(buf, RN(ino)->data + off, n);
+    mutex_unlock(&ino->lock);
+    return (ssize_t)n;
+}
+
+/* Write at off, or at the end with O_APPEND (as Linux does even for
+ * pwrite); *end receives the offset after the data. */
+static ssize_t do_write(struct file *f, const void *buf, size_t len, off_t off, off_t *end)
+{
+    struct inode *ino = f->inode;
+    mutex_lock(&ino->lock);
+    if (f->flags & O_APPEND) off = ino->size;
+    ssize_t r = (ssize_t)len;
+    if ((uint64_t)off + len > (uint64_t)INT64_MAX)
+        r = -EFBIG;
+    else if (len && (size_t)off + len > (size_t)ino->size)
+        r = resize(ino, (size_t)off + len);
+    if (r >= 0) {
+        if (len) memcpy(RN(ino)->data + off, buf, len);
+        touch(ino, true);
+        r = (ssize_t)len;
+        *end = off + (off_t)len;
+    }
+    mutex_unlock(&ino->lock);
+    return r;
+}
+
+static ssize_t ramfs_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+{
+    off_t end;
+    return do_write(f, buf, len, off, &end);
+}
+
+static ssize_t ramfs_write(struct file *f, const void *buf, size_t len)
+{
+    off_t end;
+    mutex_lock(&f->pos_lock);
+    ssize_t r = do_write(f, buf, len, f->pos, &end);
+    if (r >= 0) f->pos = end;
+    mutex_unlock(&f->pos_lock);
+    return r;
+}
+
+static int ramfs_fsync(struct file *f, int datasync)
+{
+    return 0; /* memory is as durable as it gets */
+}
+
+static const struct file_ops ramfs_reg_fops = {
+    .pread = ramfs_pread,
+    .pwrite = ramfs_pwrite,
+    .write = ramfs_write,
+    .fsync = ramfs_fsync,
+};
+
+/* ---- directories ---- */
+
+static ssize_t ramfs_getdents64(struct file *f, void *buf, size_t len)
+{
+    struct inode *dir = f->inode;
+    struct ramfs_sb *sb = RN(dir)->sb;
+    size_t done = 0, r;
+    bool full = false;
+    mutex_lock(&f->pos_lock);
+    mutex_lock(&sb->lock);
+    if (RN(dir)->dead) { /* Linux: listing a removed directory gives ENOENT */
+        mutex_unlock(&sb->lock);
+        mutex_unlock(&f->pos_lock);
+        return -ENOENT;
+    }
+    if (f->pos == 0) {
+        if ((r = dirent_emit(buf, len, dir->ino, 1, DT_DIR, "."))) {
+            done += r;
+            f->pos = 1;
+        } else {
+            full = true;
+        }
+    }
+    if (!full && f->pos == 1) {
+        struct inode *parent = RN(dir)->parent ? RN(dir)->parent : dir;
+        if ((r = dirent_emit((char *)buf + done, len - done, parent->ino, 2, DT_DIR, ".."))) {
+            done += r;
+            f->pos = 2;
+        } else {
+            full = true;
+        }
+    }
+    for (struct rdirent *d = RN(dir)->head; d && !full; d = d->next) {
+        if (d->cookie < (uint64_t)f->pos) continue;
+        r = dirent_emit((char *)buf + done, len - done, d->inode->ino, (int64_t)d->cookie + 1,
+                        IFTODT(d->inode->mode), d->name);
+        if (!r) {
+            full = true;
+            break;
+        }
+        done += r;
+        f->pos = (off_t)d->cookie + 1;
+    }
+    mutex_unlock(&sb->lock);
+    mutex_unlock(&f->pos_lock);
+    if (done == 0 && full) return -EINVAL;
+    return (ssize_t)done;
+}
+
+static const struct file_ops ramfs_dir_fops = {
+    .getdents64 = ramfs_getdents64,
+    .fsync = ramfs_fsync,
+};
+
+struct inode *ramfs_mount(struct mount *m)
+{
+    struct ramfs_sb *sb = calloc(1, sizeof(*sb));
+    if (!sb) return NULL;
+    sb->next_ino = 1;
+    struct inode *root = rnode_new(m, sb, S_IFDIR | 01777);
+    if (!root) free(sb);
+    return root;
+}

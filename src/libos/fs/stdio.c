@@ -1,0 +1,221 @@
+/*
+ * stdio: files backed by a host file descriptor.
+ *
+ * Two kinds: the application's fds 0, 1, 2, which are the host's own 0, 1,
+ * 2 (never closed by the LibOS, and reachable again through /dev/stdin ->
+ * /proc/self/fd/0), and host fds a file owns (hostfs files, /dev/tty),
+ * closed on release. Terminal ioctls go to the host only when the host fd
+ * is a terminal, so an application never learns more than a tty would
+ * tell it.
+ */
+#include "fs/vfs.h"
+#include "pal/pal.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+struct hostfd {
+    int fd;
+    bool owned;
+};
+
+static int hfd(struct file *f)
+{
+    return ((struct hostfd *)f->priv)->fd;
+}
+
+static ssize_t hf_read(struct file *f, void *buf, size_t len)
+{
+    return pal_host_read(hfd(f), buf, len);
+}
+
+static ssize_t hf_write(struct file *f, const void *buf, size_t len)
+{
+    return pal_host_write(hfd(f), buf, len);
+}
+
+static ssize_t hf_pread(struct file *f, void *buf, size_t len, off_t off)
+{
+    return pal_host_pread(hfd(f), buf, len, off);
+}
+
+static ssize_t hf_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+{
+    return pal_host_pwrite(hfd(f), buf, len, off);
+}
+
+static off_t hf_lseek(struct file *f, off_t off, int whence)
+{
+    return pal_host_lseek(hfd(f), off, whence);
+}
+
+/* Size of the argument a terminal ioctl reads (<0) or writes (>0). The
+ * kernel's struct termios is 36 bytes (not glibc's 60). */
+static int tty_arg_size(unsigned long req)
+{
+    switch (req) {
+    case TCGETS:
+        return 36;
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF:
+        return -36;
+    case TIOCGWINSZ:
+        return 8;
+    case TIOCSWINSZ:
+        return -8;
+    case TIOCGPGRP:
+        return 4;
+    default:
+        return 0;
+    }
+}
+
+static long hf_ioctl(struct file *f, unsigned long req, unsigned long arg)
+{
+    void *p = (void *)arg;
+    if (req == FIONREAD) {
+        if (!user_ok(p, sizeof(int), true)) return -EFAULT;
+        return pal_host_ioctl(hfd(f), req, p);
+    }
+    int sz = tty_arg_size(req);
+    if (sz == 0) return -ENOTTY;
+    if (pal_host_isatty(hfd(f)) <= 0) return -ENOTTY;
+    if (!user_ok(p, (size_t)(sz < 0 ? -sz : sz), sz > 0)) return -EFAULT;
+    return pal_host_ioctl(hfd(f), req, p);
+}
+
+static ssize_t hf_getdents64(struct file *f, void *buf, size_t len)
+{
+    return pal_host_getdents64(hfd(f), buf, len);
+}
+
+static int hf_fsync(struct file *f, int datasync)
+{
+    return pal_host_fsync(hfd(f), datasync);
+}
+
+static int hf_ftruncate(struct file *f, off_t len)
+{
+    return pal_host_ftruncate(hfd(f), len);
+}
+
+static int hf_fstat(struct file *f, struct stat *st)
+{
+    return pal_host_fstat(hfd(f), st);
+}
+
+static int hf_setfl(struct file *f, int newflags)
+{
+    return pal_host_fcntl(hfd(f), F_SETFL, newflags & (O_APPEND | O_NONBLOCK));
+}
+
+static void hf_release(struct file *f)
+{
+    struct hostfd *h = f->priv;
+    if (!h) return;
+    if (h->owned) pal_host_close(h->fd);
+    free(h);
+}
+
+static const struct file_ops hostfd_fops = {
+    .read = hf_read,
+    .write = hf_write,
+    .pread = hf_pread,
+    .pwrite = hf_pwrite,
+    .lseek = hf_lseek,
+    .ioctl = hf_ioctl,
+    .getdents64 = hf_getdents64,
+    .fsync = hf_fsync,
+    .ftruncate = hf_ftruncate,
+    .fstat = hf_fstat,
+    .setfl = hf_setfl,
+    .release = hf_release,
+};
+
+static int hostfd_attach(struct file *f, int fd, bool owned)
+{
+    struct hostfd *h = malloc(sizeof(*h));
+    if (!h) {
+        if (owned) pal_host_close(fd);
+        return -ENOMEM;
+    }
+    h->fd = fd;
+    h->owned = owned;
+    f->priv = h;
+    f->fops = &hostfd_fops;
+    return 0;
+}
+
+int hostfd_file_init(struct file *f, int hostfd)
+{
+    return hostfd_attach(f, hostfd, true);
+}
+
+/* ---- the host's fds 0, 1, 2 ---- */
+
+static int stdio_fd_of(struct inode *ino)
+{
+    return (int)(intptr_t)ino->priv;
+}
+
+static int stdio_getattr(struct inode *ino, struct stat *st)
+{
+    return pal_host_fstat(stdio_fd_of(ino), st);
+}
+
+/* Reopening (/dev/stdin) shares the host fd. */
+static int stdio_iopen(struct inode *ino, struct file *f)
+{
+    return hostfd_attach(f, stdio_fd_of(ino), false);
+}
+
+static const struct inode_ops stdio_iops = {
+    .getattr = stdio_getattr,
+    .open = stdio_iopen,
+};
+
+static struct inode *stdio_inodes[3];
+static struct mutex stdio_lock = MUTEX_INIT;
+
+static struct inode *stdio_inode(int fd)
+{
+    mutex_lock(&stdio_lock);
+    struct inode *ino = stdio_inodes[fd];
+    if (!ino) {
+        struct stat st;
+        if (pal_host_fstat(fd, &st) == 0 && (ino = inode_new(NULL, &stdio_iops, st.st_mode))) {
+            ino->ino = st.st_ino;
+            ino->rdev = st.st_rdev;
+            ino->priv = (void *)(intptr_t)fd;
+            stdio_inodes[fd] = ino; /* kept for the life of the LibOS */
+        }
+    }
+    mutex_unlock(&stdio_lock);
+    return ino;
+}
+
+struct file *stdio_open(int fd)
+{
+    if (fd < 0 || fd > 2) return NULL;
+    int fl = pal_host_fcntl(fd, F_GETFL, 0);
+    if (fl < 0) return NULL; /* closed on the host: the fd starts closed */
+    struct inode *ino = stdio_inode(fd);
+    if (!ino) return NULL;
+    char name[32];
+    if (pal_host_isatty(fd) > 0)
+        snprintf(name, sizeof(name), "/dev/tty");
+    else
+        snprintf(name, sizeof(name), "host:[%d]", fd);
+    struct file *f = file_new(ino, name, fl & (O_ACCMODE | O_APPEND | O_NONBLOCK));
+    if (!f) return NULL;
+    if (hostfd_attach(f, fd, false) < 0) {
+        file_put(f);
+        return NULL;
+    }
+    return f;
+}
