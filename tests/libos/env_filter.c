@@ -1,0 +1,12 @@
+/* env_filter: the app sees env.default (OCCLUM=yes) and the untrusted host variable TEST_UNTRUSTED, never other host variables. */
+#define _GNU_SOURCE
+#include "check.h"
+
+int main(void)
+{
+    CHECK_STR(getenv("OCCLUM"), "yes");
+    CHECK_STR(getenv("TEST_UNTRUSTED"), "passed");
+    CHECK(getenv("TEST_SECRET") == NULL);
+    CHECK(getenv("HOME") == NULL);
+    return 0;
+}

@@ -1,0 +1,26 @@
+/* sysinfo: total/free RAM sane, uptime and process count positive, consistent with sysconf. */
+#define _GNU_SOURCE
+#include <sys/sysinfo.h>
+
+#include "check.h"
+
+int main(void)
+{
+    struct sysinfo si;
+    CHECK_EQ(sysinfo(&si), 0);
+    CHECK(si.mem_unit >= 1);
+    unsigned long long total = (unsigned long long)si.totalram * si.mem_unit;
+    unsigned long long freer = (unsigned long long)si.freeram * si.mem_unit;
+    CHECK(total >= 16ull << 20); /* at least 16 MiB */
+    CHECK(freer > 0);
+    CHECK(freer <= total);
+    CHECK((unsigned long long)si.bufferram * si.mem_unit <= total);
+    CHECK(si.uptime >= 0);
+    CHECK(si.procs >= 1);
+    CHECK(si.totalhigh == 0 || si.totalhigh <= si.totalram);
+
+    long pages = sysconf(_SC_PHYS_PAGES);
+    CHECK(pages > 0);
+    CHECK_EQ(sysconf(_SC_PAGESIZE), 4096);
+    return 0;
+}
