@@ -287,12 +287,14 @@ static int parse_process(struct ctx *c, json_t *root, struct occlum_config *cfg)
     if (cfg->default_stack_size == 0)
         return fail(c, "process.default_stack_size: must be larger than 0 (use e.g. \"4MB\")");
     /* Checked here so the mistake shows at build time, not as ENOMEM later. */
-    if (cfg->default_stack_size + cfg->default_heap_size > cfg->user_space_size)
+    if (cfg->default_stack_size > cfg->user_space_size ||
+        cfg->default_heap_size > cfg->user_space_size - cfg->default_stack_size)
         return fail(c,
-                    "process.default_stack_size + process.default_heap_size (%llu bytes) exceed "
-                    "resource_limits.user_space_size (%llu bytes); raise user_space_size or "
-                    "lower them",
-                    (unsigned long long)(cfg->default_stack_size + cfg->default_heap_size),
+                    "process.default_stack_size + process.default_heap_size (%llu + %llu bytes) "
+                    "exceed resource_limits.user_space_size (%llu bytes); raise user_space_size "
+                    "or lower them",
+                    (unsigned long long)cfg->default_stack_size,
+                    (unsigned long long)cfg->default_heap_size,
                     (unsigned long long)cfg->user_space_size);
     if (cfg->default_mmap_size > cfg->user_space_size)
         return fail(c, "process.default_mmap_size exceeds resource_limits.user_space_size; raise "

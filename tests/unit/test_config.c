@@ -225,6 +225,15 @@ static void test_size_wrong_type(void **state)
                  "\"32MB\", got an integer");
 }
 
+static void test_stack_heap_sum_overflow(void **state)
+{
+    /* 2^63 + 2^63 wraps to 0 in 64 bits; the check must not be fooled. */
+    expect_error_contains("{\"resource_limits\": {\"user_space_size\": \"16777215TB\"}, "
+                          "\"process\": {\"default_stack_size\": \"8388608TB\", "
+                          "\"default_heap_size\": \"8388608TB\"}, " REQ_EP "}",
+                          "exceed resource_limits.user_space_size");
+}
+
 static void test_zero_user_space(void **state)
 {
     expect_error_contains("{\"resource_limits\": {\"user_space_size\": \"0\"}, " REQ_PROC
@@ -530,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_bad_size_process),
         cmocka_unit_test(test_size_wrong_type),
         cmocka_unit_test(test_zero_user_space),
+        cmocka_unit_test(test_stack_heap_sum_overflow),
         cmocka_unit_test(test_stack_heap_exceed_user_space),
         cmocka_unit_test(test_missing_user_space_size),
         cmocka_unit_test(test_missing_resource_limits),
