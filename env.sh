@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # env.sh: puts this checkout's tools (occlum, occlum-gcc, occlum-g++,
 # occlum-ld) first on PATH. Use it with: source env.sh   (after 'make')
 _occlum_root=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)

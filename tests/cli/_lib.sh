@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # _lib.sh: shared setup for the CLI tests (sourced, not run by run-cli.sh).
 #
 # Each test runs in a fresh tests/work/cli/<name>/ with <repo>/out/bin first

@@ -12,7 +12,7 @@ mkdir empty
 run occlum new empty
 expect_status 0
 [ -f empty/Occlum.json ] || fail "occlum new did not fill an empty directory"
-cd empty
+cd empty || fail "cd empty"
 run occlum init
 expect_status 1
 expect_err_contains "occlum init: Occlum.json already exists in $WORK/empty"
