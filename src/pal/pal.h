@@ -90,6 +90,8 @@ int pal_gettid(void);
 long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
                uint32_t *uaddr2, uint32_t val3);
 int pal_sched_yield(void);
+/* membarrier(2) over all host threads of the instance. */
+int pal_membarrier(int cmd, unsigned flags);
 int pal_sched_getaffinity(size_t len, void *mask);
 
 /* ---- the trap machinery (sim: Syscall User Dispatch and host signals) ----
@@ -103,6 +105,16 @@ struct pal_tcb {
     uint64_t libos_fsbase; /* offset 0: %fs base of the host thread */
     char selector;         /* offset 8: 0 = syscalls allowed, 1 = intercepted */
     char pad[7];
+    uint64_t resume_rip; /* offset 16: scratch for pal_enter_user */
+    int host_tid;        /* for pal_thread_interrupt */
+};
+
+/* The general registers of an application context (what a new thread,
+ * a vfork child or a fresh image starts with). */
+struct pal_user_regs {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip;
+    uint64_t fsbase;
 };
 
 /* The context the trap entry saved: the interrupted %fs base and selector,
@@ -124,8 +136,14 @@ int pal_trap_install(void);
 int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_size);
 /* Undo pal_thread_trap_init before the host thread exits. */
 void pal_thread_trap_fini(void);
-/* Jump to application code: %fs = fsbase, selector = intercept, registers
- * cleared, %rsp = rsp, %rip = rip. Never returns. */
-_Noreturn void pal_enter_user(struct pal_tcb *tcb, uint64_t rip, uint64_t rsp, uint64_t fsbase);
+/* Jump to application code with these registers (%fs base included),
+ * interception on, a clean FPU state. Never returns. */
+_Noreturn void pal_enter_user(struct pal_tcb *tcb, const struct pal_user_regs *regs);
+
+/* The LibOS's own interrupt: a host signal to one thread (by tcb) that
+ * enters libos_trap_handler with sig == PAL_INTERRUPT_SIGNAL, making a
+ * blocking host call in that thread return -EINTR. */
+#define PAL_INTERRUPT_SIGNAL 64
+int pal_thread_interrupt(const struct pal_tcb *tcb);
 
 #endif

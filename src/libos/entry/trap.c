@@ -26,11 +26,15 @@ static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
     greg_t *g = uc->uc_mcontext.gregs;
     struct thread *t = current_thread();
     struct pal_trap_frame *outer = t->frame;
+    void *outer_uc = t->uc;
     t->frame = frame;
+    t->uc = uc;
     struct syscall_regs r = {g[REG_RAX], g[REG_RDI], g[REG_RSI], g[REG_RDX],
                              g[REG_R10], g[REG_R8],  g[REG_R9]};
     g[REG_RAX] = syscall_dispatch(&r);
     t->frame = outer;
+    t->uc = outer_uc;
+    thread_check_exit();
 }
 
 void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *frame)
@@ -42,11 +46,28 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         handle_syscall(uc, frame);
         return;
     }
+    if (sig == PAL_INTERRUPT_SIGNAL) {
+        /* Another thread wants this one to end: at once when it runs
+         * application code; otherwise the interrupted host call returns
+         * EINTR and the end of the system call checks. */
+        if (from_app) thread_check_exit();
+        return;
+    }
     uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
     if (from_app) {
         log_info("%s: %s at rip %#lx, address %p: killing process %d", current_process()->exe_path,
                  strsignal(sig), rip, info->si_addr, current_process()->pid);
-        process_exit_current(sig); /* wait status: killed by sig */
+        struct thread *t = current_thread();
+        void *outer_uc = t->uc;
+        struct pal_trap_frame *outer = t->frame;
+        t->uc = uc;
+        t->frame = frame;
+        /* wait status: killed by sig. Returns only for a vfork child,
+         * whose parent then resumes with the child's pid. */
+        uc->uc_mcontext.gregs[REG_RAX] = process_exit_current(sig);
+        t->uc = outer_uc;
+        t->frame = outer;
+        return;
     }
     log_error("LibOS internal error: %s at rip %#lx (address %p); please report this",
               strsignal(sig), rip, info->si_addr);

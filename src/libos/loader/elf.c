@@ -266,3 +266,18 @@ out_nofile:
     free(o);
     return r;
 }
+
+int loader_check(struct process *p, const char *path)
+{
+    struct file *f;
+    char abs[PATH_MAX];
+    int r = vfs_open_exec(p, path, &f, abs, sizeof(abs));
+    if (r < 0) return r;
+    char head[4];
+    ssize_t n = file_pread(f, head, sizeof(head), 0);
+    file_put(f);
+    if (n < 0) return (int)n;
+    if (n >= 2 && head[0] == '#' && head[1] == '!') return 0;
+    if (n == 4 && memcmp(head, ELFMAG, SELFMAG) == 0) return 0;
+    return -ENOEXEC;
+}

@@ -20,6 +20,10 @@ struct load_result {
 int loader_load(struct process *p, const char *path, char *const argv[], char *const envp[],
                 struct load_result *out);
 
+/* The checks execve makes before dropping the old image: the file opens
+ * for execution and starts like an ELF file or a script. */
+int loader_check(struct process *p, const char *path);
+
 /* What the initial stack needs to know about the loaded image. */
 struct image_info {
     uint64_t phdr, phnum, entry, interp_base;

@@ -1,12 +1,18 @@
 /*
- * process: the pid table, creating a process (load an image, start its
- * first thread on a new host thread) and ending one.
+ * process: the pid table, process and thread lifetimes.
  *
  * Spawning is an ELF load plus a host thread, never a host fork: that is
- * what lets many processes share one enclave.
+ * what lets many processes share one enclave. A thread ends by jumping
+ * (siglongjmp) from its trap handler back to the host thread's entry
+ * function; the last thread of a process turns it into a zombie that its
+ * parent reaps with wait4/waitid.
+ *
+ * Process objects are recycled, never freed, so that a stale pointer (a
+ * /proc reader racing with a reaper) can never touch freed memory.
  */
 #include "process/process.h"
 
+#include "common/config.h"
 #include "fs/fs_core.h"
 #include "loader/loader.h"
 #include "pal/pal.h"
@@ -14,21 +20,31 @@
 #include "vm/uaccess.h"
 #include "vm/vm.h"
 
-#include "common/config.h"
-
 #include <errno.h>
-#include <sys/resource.h>
 #include <linux/futex.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define ALTSTACK_SIZE (256 * 1024) /* LibOS code runs here, inside the trap handler */
+#define HOST_STACK_SIZE (256 * 1024)
 
 extern struct occlum_config libos_config;
 
-static struct process *procs;
+struct mutex proc_lock = MUTEX_INIT;
+static struct process *procs;      /* live and zombie processes */
+static struct process *free_procs; /* reaped, ready for reuse */
 static int next_pid = 1;
-static struct mutex proc_lock = MUTEX_INIT;
+static int live_threads;
+
+int pid_alloc(void)
+{
+    mutex_lock(&proc_lock);
+    int pid = next_pid++;
+    mutex_unlock(&proc_lock);
+    return pid;
+}
 
 struct process *process_find(int pid)
 {
@@ -40,133 +56,57 @@ struct process *process_find(int pid)
     return p;
 }
 
-static void process_init_rlimits(struct process *p, const struct process *parent);
+int process_for_each(int (*fn)(struct process *p, void *arg), void *arg)
+{
+    int r = 0;
+    mutex_lock(&proc_lock);
+    for (struct process *p = procs; p && r == 0; p = p->next)
+        r = fn(p, arg);
+    mutex_unlock(&proc_lock);
+    return r;
+}
 
-static void set_cmdline(struct process *p, char *const argv[])
+struct process *process_scan_children(struct process *self, enum child_select sel, int id,
+                                      bool *have_child, uint32_t *seen)
+{
+    struct process *found = NULL;
+    *have_child = false;
+    mutex_lock(&proc_lock);
+    *seen = __atomic_load_n(&self->child_event, __ATOMIC_ACQUIRE);
+    for (struct process *q = procs; q; q = q->next) {
+        if (q->ppid != self->pid || q->pid < 0) continue;
+        if ((sel == SEL_PID && q->pid != id) || (sel == SEL_PGID && q->pgid != id)) continue;
+        *have_child = true;
+        if (q->zombie) {
+            found = q;
+            break;
+        }
+    }
+    mutex_unlock(&proc_lock);
+    return found;
+}
+
+void process_set_cmdline(struct process *p, char *const argv[])
 {
     size_t len = 0;
     for (size_t i = 0; argv[i]; i++)
         len += strlen(argv[i]) + 1;
-    p->cmdline = malloc(len ? len : 1);
-    if (!p->cmdline) return;
+    char *c = malloc(len ? len : 1);
+    if (!c) return;
     size_t off = 0;
     for (size_t i = 0; argv[i]; i++) {
         size_t n = strlen(argv[i]) + 1;
-        memcpy(p->cmdline + off, argv[i], n);
+        memcpy(c + off, argv[i], n);
         off += n;
     }
+    free(p->cmdline);
+    p->cmdline = c;
     p->cmdline_len = len;
 }
 
-static void process_free_resources(struct process *p)
-{
-    vm_release_all(p);
-    if (p->files) fdtable_put(p->files);
-    if (p->fs) fs_struct_put(p->fs);
-    p->files = NULL;
-    p->fs = NULL;
-}
-
-/* The last thread of p is gone: p becomes a zombie with its exit status. */
-static void process_finish(struct process *p)
-{
-    process_free_resources(p);
-    __atomic_store_n(&p->exit_futex, 1, __ATOMIC_RELEASE);
-    pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
-}
-
-static void *thread_main(void *arg)
-{
-    struct thread *t = arg;
-    t->altstack = malloc(ALTSTACK_SIZE);
-    t->altstack_size = ALTSTACK_SIZE;
-    int r = t->altstack ? pal_thread_trap_init(&t->tcb, t->altstack, ALTSTACK_SIZE) : -ENOMEM;
-    if (r < 0) {
-        log_error("cannot start thread %d: %s", t->tid, strerror(-r));
-        t->proc->exit_status = 128 + 9;
-    } else if (sigsetjmp(t->exit_jmp, 0) == 0) {
-        pal_enter_user(&t->tcb, t->start_rip, t->start_rsp, t->start_fsbase);
-    }
-    /* Back from process_exit_current, on this host thread's own stack. */
-    struct process *p = t->proc;
-    pal_thread_trap_fini();
-    free(t->altstack);
-    free(t);
-    mutex_lock(&proc_lock);
-    bool last = --p->nthreads == 0;
-    mutex_unlock(&proc_lock);
-    if (last) process_finish(p);
-    return NULL;
-}
-
-int process_spawn(struct process *parent, const char *path, char *const argv[], char *const envp[])
-{
-    struct process *p = calloc(1, sizeof(*p));
-    struct thread *t = calloc(1, sizeof(*t));
-    int r = -ENOMEM;
-    if (!p || !t) goto fail;
-    p->vm = calloc(1, sizeof(*p->vm));
-    p->files = parent ? fdtable_clone(parent->files) : fdtable_new_stdio();
-    p->fs = parent ? fs_struct_clone(parent->fs) : fs_struct_new();
-    if (!p->vm || !p->files || !p->fs) goto fail;
-    set_cmdline(p, argv);
-    process_init_rlimits(p, parent);
-    const char *base = strrchr(path, '/');
-    strncpy(p->comm, base ? base + 1 : path, sizeof(p->comm) - 1);
-    mutex_lock(&proc_lock);
-    p->pid = next_pid++;
-    mutex_unlock(&proc_lock);
-    p->ppid = parent ? parent->pid : 0;
-    p->pgid = parent ? parent->pgid : p->pid;
-    p->sid = parent ? parent->sid : p->pid;
-
-    struct load_result lr;
-    r = loader_load(p, path, argv, envp, &lr);
-    if (r < 0) goto fail;
-    t->proc = p;
-    t->tid = p->pid;
-    t->start_rip = lr.entry;
-    t->start_rsp = lr.rsp;
-    p->nthreads = 1;
-    mutex_lock(&proc_lock);
-    p->next = procs;
-    procs = p;
-    mutex_unlock(&proc_lock);
-    r = pal_thread_create(thread_main, t, 0);
-    if (r < 0) {
-        log_error("cannot create a host thread for %s: %s", path, strerror(-r));
-        p->exit_status = 128 + 9;
-        process_finish(p);
-        return r;
-    }
-    return p->pid;
-fail:
-    if (p) {
-        process_free_resources(p);
-        free(p->vm);
-        free(p->cmdline);
-    }
-    free(p);
-    free(t);
-    return r;
-}
-
-int process_wait_exit(int pid)
-{
-    struct process *p = process_find(pid);
-    if (!p) return -ECHILD;
-    while (__atomic_load_n(&p->exit_futex, __ATOMIC_ACQUIRE) == 0)
-        pal_futex(&p->exit_futex, FUTEX_WAIT, 0, NULL, NULL, 0);
-    return p->exit_status;
-}
-
 /* Linux defaults, with the memory limits of Occlum.json. */
-static void process_init_rlimits(struct process *p, const struct process *parent)
+static void init_rlimits(struct process *p)
 {
-    if (parent) {
-        memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
-        return;
-    }
     for (int i = 0; i < 16; i++)
         p->rlimits[i].cur = p->rlimits[i].max = RLIM_INFINITY;
     p->rlimits[RLIMIT_STACK].cur = libos_config.default_stack_size;
@@ -183,17 +123,260 @@ static void process_init_rlimits(struct process *p, const struct process *parent
     p->rlimits[RLIMIT_RTPRIO].cur = p->rlimits[RLIMIT_RTPRIO].max = 0;
 }
 
-_Noreturn void process_exit_current(int status)
+struct process *process_new(struct process *parent)
+{
+    mutex_lock(&proc_lock);
+    struct process *p = free_procs;
+    if (p) free_procs = p->next;
+    mutex_unlock(&proc_lock);
+    if (!p) p = malloc(sizeof(*p));
+    if (!p) return NULL;
+    memset(p, 0, sizeof(*p));
+    p->pid = pid_alloc();
+    p->exit_signal = SIGCHLD;
+    if (parent) {
+        p->ppid = parent->pid;
+        p->pgid = parent->pgid;
+        p->sid = parent->sid;
+        memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
+        memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
+        memcpy(p->comm, parent->comm, sizeof(p->comm));
+        memcpy(p->exe_path, parent->exe_path, sizeof(p->exe_path));
+        if (parent->cmdline) {
+            p->cmdline = malloc(parent->cmdline_len + 1);
+            if (p->cmdline) memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
+            p->cmdline_len = p->cmdline ? parent->cmdline_len : 0;
+        }
+    } else {
+        p->pgid = p->sid = p->pid;
+        init_rlimits(p);
+    }
+    return p;
+}
+
+void process_table_add(struct process *p)
+{
+    mutex_lock(&proc_lock);
+    p->next = procs;
+    procs = p;
+    mutex_unlock(&proc_lock);
+}
+
+void process_reap(struct process *p)
+{
+    mutex_lock(&proc_lock);
+    struct process **pp = &procs;
+    while (*pp && *pp != p)
+        pp = &(*pp)->next;
+    if (*pp) *pp = p->next;
+    free(p->cmdline);
+    p->cmdline = NULL;
+    p->pid = -1;
+    p->next = free_procs;
+    free_procs = p;
+    mutex_unlock(&proc_lock);
+}
+
+static void free_unstarted(struct process *p)
+{
+    if (p->files) fdtable_put(p->files);
+    if (p->fs) fs_struct_put(p->fs);
+    vm_proc_put(p->vm);
+    p->files = NULL;
+    p->fs = NULL;
+    p->vm = NULL;
+    process_reap(p);
+}
+
+void process_finish(struct process *p)
+{
+    if (p->files) fdtable_put(p->files);
+    if (p->fs) fs_struct_put(p->fs);
+    vm_proc_put(p->vm);
+    p->files = NULL;
+    p->fs = NULL;
+    p->vm = NULL;
+    mutex_lock(&proc_lock);
+    p->zombie = true;
+    struct process *parent = NULL, *init = NULL;
+    for (struct process *q = procs; q; q = q->next) {
+        if (q->pid == p->ppid) parent = q;
+        if (q->pid == 1) init = q;
+    }
+    for (struct process *q = procs; q; q = q->next) {
+        if (q->ppid == p->pid) {
+            q->ppid = 1; /* orphans go to init */
+            if (q->zombie && init) __atomic_add_fetch(&init->child_event, 1, __ATOMIC_RELEASE);
+        }
+    }
+    if (parent) __atomic_add_fetch(&parent->child_event, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->exit_futex, 1, __ATOMIC_RELEASE);
+    mutex_unlock(&proc_lock);
+    pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    if (parent) pal_futex(&parent->child_event, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    if (init && init != parent) pal_futex(&init->child_event, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+/* After the app thread ended: runs on the host thread's own stack. */
+static void thread_finish(struct thread *t)
+{
+    struct process *p = t->proc;
+    pal_thread_trap_fini();
+    free(t->altstack);
+    mutex_lock(&proc_lock);
+    struct thread **pp = &p->threads;
+    while (*pp && *pp != t)
+        pp = &(*pp)->next_in_proc;
+    if (*pp) *pp = t->next_in_proc;
+    bool last = --p->nthreads == 0;
+    live_threads--;
+    mutex_unlock(&proc_lock);
+    free(t);
+    if (last) process_finish(p);
+}
+
+static void *thread_main(void *arg)
+{
+    struct thread *t = arg;
+    t->altstack = malloc(ALTSTACK_SIZE);
+    t->altstack_size = ALTSTACK_SIZE;
+    int r = t->altstack ? pal_thread_trap_init(&t->tcb, t->altstack, ALTSTACK_SIZE) : -ENOMEM;
+    if (r < 0) {
+        log_error("cannot start thread %d: %s", t->tid, strerror(-r));
+        if (!t->proc->exiting) t->proc->exit_status = SIGKILL;
+    } else if (sigsetjmp(t->exit_jmp, 0) == 0) {
+        pal_enter_user(&t->tcb, &t->start);
+    }
+    thread_finish(t);
+    return NULL;
+}
+
+int thread_start(struct thread *t)
+{
+    mutex_lock(&proc_lock);
+    if ((uint64_t)live_threads >= libos_config.max_num_of_threads) {
+        mutex_unlock(&proc_lock);
+        log_warn("resource_limits.max_num_of_threads (%llu) reached: a new thread of %s gets "
+                 "EAGAIN; raise it in Occlum.json",
+                 (unsigned long long)libos_config.max_num_of_threads, t->proc->exe_path);
+        return -EAGAIN;
+    }
+    live_threads++;
+    t->next_in_proc = t->proc->threads;
+    t->proc->threads = t;
+    t->proc->nthreads++;
+    mutex_unlock(&proc_lock);
+    int r = pal_thread_create(thread_main, t, HOST_STACK_SIZE);
+    if (r < 0) {
+        mutex_lock(&proc_lock);
+        t->proc->threads = t->next_in_proc;
+        t->proc->nthreads--;
+        live_threads--;
+        mutex_unlock(&proc_lock);
+        log_warn("cannot create a host thread: %s", strerror(-r));
+        return -EAGAIN;
+    }
+    return 0;
+}
+
+int process_spawn(struct process *parent, const char *path, char *const argv[], char *const envp[])
+{
+    struct process *p = process_new(parent);
+    struct thread *t = calloc(1, sizeof(*t));
+    int r = -ENOMEM;
+    if (!p || !t) goto fail;
+    p->vm = vm_proc_new();
+    p->files = parent ? fdtable_clone(parent->files) : fdtable_new_stdio();
+    p->fs = parent ? fs_struct_clone(parent->fs) : fs_struct_new();
+    if (!p->vm || !p->files || !p->fs) goto fail;
+    process_set_cmdline(p, argv);
+    const char *base = strrchr(path, '/');
+    strncpy(p->comm, base ? base + 1 : path, sizeof(p->comm) - 1);
+
+    struct load_result lr;
+    r = loader_load(p, path, argv, envp, &lr);
+    if (r < 0) goto fail;
+    t->proc = p;
+    t->tid = p->pid;
+    t->start.rip = lr.entry;
+    t->start.rsp = lr.rsp;
+    process_table_add(p);
+    r = thread_start(t);
+    if (r < 0) {
+        free(t);
+        p->exit_status = SIGKILL;
+        process_finish(p);
+        return r;
+    }
+    return p->pid;
+fail:
+    if (p) free_unstarted(p);
+    free(t);
+    return r;
+}
+
+int process_wait_exit(int pid)
+{
+    struct process *p = process_find(pid);
+    if (!p) return -ECHILD;
+    while (__atomic_load_n(&p->exit_futex, __ATOMIC_ACQUIRE) == 0)
+        pal_futex(&p->exit_futex, FUTEX_WAIT, 0, NULL, NULL, 0);
+    return p->exit_status;
+}
+
+_Noreturn void thread_exit_current(void)
 {
     struct thread *t = current_thread();
-    struct process *p = t->proc;
-    if (!__atomic_exchange_n(&p->exited, true, __ATOMIC_ACQ_REL)) p->exit_status = status;
     if (t->clear_child_tid) {
         uint32_t *addr = (uint32_t *)t->clear_child_tid;
         if (user_ok(addr, sizeof(*addr), true)) {
-            *addr = 0;
+            __atomic_store_n(addr, 0, __ATOMIC_RELEASE);
             pal_futex(addr, FUTEX_WAKE, 1, NULL, NULL, 0);
         }
     }
     siglongjmp(t->exit_jmp, 1);
+}
+
+void thread_check_exit(void)
+{
+    if (current_thread()->must_exit) thread_exit_current();
+}
+
+void process_kill_other_threads(struct process *p)
+{
+    struct thread *self = current_thread();
+    for (;;) {
+        if (self->must_exit) thread_exit_current(); /* another thread is ending us too */
+        bool others = false;
+        mutex_lock(&proc_lock);
+        for (struct thread *t = p->threads; t; t = t->next_in_proc) {
+            if (t == self) continue;
+            others = true;
+            t->must_exit = true;
+            if (t->tcb.host_tid) pal_thread_interrupt(&t->tcb);
+        }
+        mutex_unlock(&proc_lock);
+        if (!others) return;
+        /* A thread may have been about to block when the interrupt came:
+         * interrupt again until every one has gone. */
+        struct timespec ts = {0, 1000000};
+        pal_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+    }
+}
+
+long vfork_child_exit(int status);
+
+long process_exit_current(int status)
+{
+    struct thread *t = current_thread();
+    if (t->vfork) return vfork_child_exit(status);
+    struct process *p = t->proc;
+    mutex_lock(&proc_lock);
+    if (!p->exiting) {
+        p->exiting = true;
+        p->exit_status = status;
+    }
+    mutex_unlock(&proc_lock);
+    process_kill_other_threads(p);
+    thread_exit_current();
 }

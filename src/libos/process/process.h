@@ -32,12 +32,16 @@ struct process {
     char exe_path[4096]; /* absolute LibOS path of the running image */
     char *cmdline;       /* argv joined with NULs, for /proc/[pid]/cmdline */
     size_t cmdline_len;
-    /* exit */
-    bool exited;
-    int exit_status;     /* wait(2) encoding */
-    uint32_t exit_futex; /* becomes 1 when the process has exited */
+    /* threads and exit */
+    struct thread *threads; /* live threads, linked by next_in_proc */
     int nthreads;
-    char comm[16]; /* prctl(PR_SET_NAME), /proc/[pid]/comm */
+    bool exiting;         /* exit_group or a fatal signal: threads are ending */
+    bool zombie;          /* every thread is gone; waiting to be reaped */
+    int exit_status;      /* wait(2) encoding */
+    uint32_t exit_futex;  /* becomes 1 when the process has exited */
+    uint32_t child_event; /* bumped (and futex-woken) when a child changes state */
+    int exit_signal;      /* sent to the parent at exit (SIGCHLD, or 0) */
+    char comm[16];        /* prctl(PR_SET_NAME), /proc/[pid]/comm */
     struct {
         uint64_t cur, max;
     } rlimits[16];
@@ -62,9 +66,11 @@ struct thread {
     size_t altstack_size;
     sigjmp_buf exit_jmp;          /* where the host thread goes when the app thread ends */
     struct pal_trap_frame *frame; /* the trap being handled, for arch_prctl */
-    /* the application context to start with */
-    uint64_t start_rip, start_rsp, start_fsbase;
+    void *uc;                     /* its ucontext_t: the application's registers */
+    struct pal_user_regs start;   /* the application context to start with */
     struct thread *next_in_proc;
+    struct vfork_frame *vfork; /* set while this thread runs a vfork child */
+    bool must_exit;            /* another thread ended the process or exec'd */
 };
 
 /* The thread running now (valid in LibOS code on application threads). */
@@ -93,7 +99,40 @@ int process_spawn(struct process *parent, const char *path, char *const argv[], 
 /* Block the calling host thread until process `pid` exits; returns its wait status. */
 int process_wait_exit(int pid);
 
-/* End the calling application thread's process with wait status `status`. */
-_Noreturn void process_exit_current(int status);
+/* End the calling application thread's process with wait status `status`
+ * (exit_group, or a fatal signal). For a vfork child running on its
+ * parent's thread, the parent resumes instead and this returns the value
+ * for the parent's RAX. */
+long process_exit_current(int status);
+/* End only the calling thread (exit(2) of one thread among several). */
+_Noreturn void thread_exit_current(void);
+
+/* Allocate a pid/tid. */
+int pid_alloc(void);
+/* A new process object with one reference in the pid table. */
+struct process *process_new(struct process *parent);
+void process_table_add(struct process *p);
+/* Start a host thread for t (t->start filled in). */
+int thread_start(struct thread *t);
+/* Check, after a system call, whether the thread must end now. */
+void thread_check_exit(void);
+/* The last thread of p is gone (or a vfork child ended): make p a zombie. */
+void process_finish(struct process *p);
+void process_set_cmdline(struct process *p, char *const argv[]);
+/* Remove a reaped zombie from the table and recycle it. */
+void process_reap(struct process *p);
+extern struct mutex proc_lock; /* protects the table, threads lists and parent links */
+/* Ask every other thread of p to end and wait until they have. */
+void process_kill_other_threads(struct process *p);
+
+enum child_select { SEL_PID, SEL_PGID, SEL_ANY };
+/* The first zombie child of self matching (sel, id), or NULL. have_child
+ * tells whether any child matches; seen is self->child_event, read under
+ * the same lock, to sleep on without missing a change. */
+struct process *process_scan_children(struct process *self, enum child_select sel, int id,
+                                      bool *have_child, uint32_t *seen);
+
+/* Iterate over all processes (under the table lock): fn returns non-zero to stop. */
+int process_for_each(int (*fn)(struct process *p, void *arg), void *arg);
 
 #endif

@@ -113,16 +113,25 @@ long sys_setsid(void)
     return p->sid;
 }
 
+long vfork_child_exit(int status);
+
 long sys_exit(int status)
 {
-    /* Threads are the multitasking issue's work: one thread per process
-     * for now, so exit ends the process. */
-    process_exit_current((status & 0xff) << 8);
+    struct thread *t = current_thread();
+    if (t->vfork) return vfork_child_exit((status & 0xff) << 8);
+    struct process *p = t->proc;
+    mutex_lock(&proc_lock);
+    if (p->nthreads == 1 && !p->exiting) { /* the last thread: its status is the process's */
+        p->exiting = true;
+        p->exit_status = (status & 0xff) << 8;
+    }
+    mutex_unlock(&proc_lock);
+    thread_exit_current();
 }
 
 long sys_exit_group(int status)
 {
-    process_exit_current((status & 0xff) << 8);
+    return process_exit_current((status & 0xff) << 8);
 }
 
 long sys_set_tid_address(int *tidptr)
@@ -298,4 +307,11 @@ long sys_fork(void)
                  "all processes); use posix_spawn() or vfork()+exec instead",
                  current_process()->exe_path);
     return -ENOSYS;
+}
+
+long sys_membarrier(int cmd, unsigned flags, int cpu_id)
+{
+    /* Every application thread is a host thread of this one process, so
+     * the host's barrier over this process is exactly the right one. */
+    return pal_membarrier(cmd, flags);
 }

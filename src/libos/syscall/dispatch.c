@@ -34,11 +34,6 @@ static const struct syscall_entry table[MAX_SYSCALL] = {CORE_SYSCALLS(SYSCALL_EN
  * the x86-64 table: the ones programs commonly try). */
 static const char *const unimplemented_names[MAX_SYSCALL] = {
     [__NR_fork] = "fork",
-    [__NR_vfork] = "vfork",
-    [__NR_clone] = "clone",
-    [__NR_clone3] = "clone3",
-    [__NR_execve] = "execve",
-    [__NR_wait4] = "wait4",
     [__NR_kill] = "kill",
     [__NR_pipe] = "pipe",
     [__NR_pipe2] = "pipe2",

@@ -9,24 +9,27 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <signal.h>
 #include <time.h>
 
+// clang-format off
 #define CORE_SYSCALLS(X)                                                                           \
-    X(mmap, 6)                                                                                     \
-    X(munmap, 2)                                                                                   \
-    X(mprotect, 3) X(brk, 1) X(mremap, 5) X(madvise, 3) X(msync, 3) X(mlock, 2) X(munlock, 2)      \
-        X(getpid, 0) X(getppid, 0) X(gettid, 0) X(getuid, 0) X(geteuid, 0) X(getgid, 0)            \
-            X(getegid, 0) X(getresuid, 3) X(getresgid, 3) X(getgroups, 2) X(getpgrp, 0)            \
-                X(getpgid, 1) X(getsid, 1) X(setpgid, 2) X(setsid, 0) X(exit, 1) X(exit_group, 1)  \
-                    X(set_tid_address, 1) X(set_robust_list, 2) X(get_robust_list, 3) X(rseq, 4)   \
-                        X(arch_prctl, 2) X(prctl, 5) X(prlimit64, 4) X(getrlimit, 2)               \
-                            X(setrlimit, 2) X(getrusage, 2) X(sched_getaffinity, 3)                \
-                                X(sched_setaffinity, 3) X(sched_yield, 0) X(futex, 6)              \
-                                    X(clock_gettime, 2) X(clock_getres, 2) X(gettimeofday, 2)      \
-                                        X(time, 1) X(nanosleep, 2) X(clock_nanosleep, 4)           \
-                                            X(uname, 1) X(sysinfo, 1) X(getrandom, 3)              \
-                                                X(rt_sigaction, 4) X(rt_sigprocmask, 4)            \
-                                                    X(sigaltstack, 2)
+    X(mmap, 6) X(munmap, 2) X(mprotect, 3) X(brk, 1) X(mremap, 5) X(madvise, 3) X(msync, 3)       \
+    X(mlock, 2) X(munlock, 2)                                                                      \
+    X(getpid, 0) X(getppid, 0) X(gettid, 0) X(getuid, 0) X(geteuid, 0) X(getgid, 0)               \
+    X(getegid, 0) X(getresuid, 3) X(getresgid, 3) X(getgroups, 2) X(getpgrp, 0) X(getpgid, 1)     \
+    X(getsid, 1) X(setpgid, 2) X(setsid, 0)                                                        \
+    X(exit, 1) X(exit_group, 1) X(set_tid_address, 1) X(set_robust_list, 2)                        \
+    X(get_robust_list, 3) X(rseq, 4) X(arch_prctl, 2) X(prctl, 5)                                  \
+    X(prlimit64, 4) X(getrlimit, 2) X(setrlimit, 2) X(getrusage, 2)                                \
+    X(sched_getaffinity, 3) X(sched_setaffinity, 3) X(sched_yield, 0) X(futex, 6)                  \
+    X(clock_gettime, 2) X(clock_getres, 2) X(gettimeofday, 2) X(time, 1) X(nanosleep, 2)           \
+    X(clock_nanosleep, 4)                                                                          \
+    X(uname, 1) X(sysinfo, 1) X(getrandom, 3)                                                      \
+    X(rt_sigaction, 4) X(rt_sigprocmask, 4) X(sigaltstack, 2)                                      \
+    X(fork, 0) X(vfork, 0) X(clone, 5) X(clone3, 2) X(execve, 3) X(wait4, 4) X(waitid, 5)      \
+    X(membarrier, 3)
+// clang-format on
 
 long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
               unsigned long fd, unsigned long off);
@@ -89,5 +92,13 @@ long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize);
 long sys_rt_sigprocmask(int how, const void *set, void *oset, size_t sigsetsize);
 long sys_sigaltstack(const void *ss, void *oss);
 long sys_fork(void);
+long sys_vfork(void);
+long sys_membarrier(int cmd, unsigned flags, int cpu_id);
+struct clone_args;
+long sys_clone(unsigned long flags, unsigned long newsp, int *ptid, int *ctid, unsigned long tls);
+long sys_clone3(struct clone_args *uargs, size_t size);
+long sys_execve(const char *path, char *const *argv, char *const *envp);
+long sys_wait4(int pid, int *status, int options, void *rusage);
+long sys_waitid(int idtype, int id, siginfo_t *info, int options, void *rusage);
 
 #endif

@@ -23,7 +23,7 @@ struct vma {
     uint64_t start, end;
     int prot;
     bool reserved;
-    struct process *owner;
+    struct vm_proc *owner; /* the address-space user: a process, or a vfork child sharing it */
     struct vma *next;
 };
 
@@ -52,7 +52,7 @@ uint64_t vm_region_size(void)
 }
 
 static struct vma *vma_new(uint64_t start, uint64_t end, int prot, bool reserved,
-                           struct process *owner)
+                           struct vm_proc *owner)
 {
     struct vma *v = malloc(sizeof(*v));
     if (!v) return NULL;
@@ -119,7 +119,7 @@ static int remove_range(struct process *p, uint64_t addr, uint64_t len)
     struct vma **pp = &areas;
     while (*pp) {
         struct vma *v = *pp;
-        if (v->start >= addr && v->end <= addr + len && v->owner == p) {
+        if (v->start >= addr && v->end <= addr + len && v->owner == p->vm) {
             *pp = v->next;
             free(v);
         } else {
@@ -169,7 +169,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
             goto out;
         }
     }
-    struct vma *v = vma_new(addr, addr + len, prot, false, p);
+    struct vma *v = vma_new(addr, addr + len, prot, false, p->vm);
     if (!v) {
         ret = -ENOMEM;
         goto out;
@@ -192,7 +192,7 @@ int64_t vm_reserve(struct process *p, uint64_t len)
     mutex_lock(&vm_lock);
     int64_t ret = -ENOMEM;
     uint64_t addr = find_free(len);
-    struct vma *v = addr ? vma_new(addr, addr + len, PROT_NONE, true, p) : NULL;
+    struct vma *v = addr ? vma_new(addr, addr + len, PROT_NONE, true, p->vm) : NULL;
     if (v) {
         vma_insert(v);
         ret = (int64_t)addr;
@@ -216,7 +216,7 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
         struct vma **pp = &areas;
         while (r == 0 && *pp) {
             struct vma *v = *pp;
-            if (v->start >= lo && v->end <= hi && v->owner == p && !v->reserved) {
+            if (v->start >= lo && v->end <= hi && v->owner == p->vm && !v->reserved) {
                 pal_vm_decommit((void *)v->start, v->end - v->start);
                 *pp = v->next;
                 free(v);
@@ -238,7 +238,7 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
     uint64_t cur = addr;
     for (struct vma *v = areas; v && cur < addr + len; v = v->next) {
         if (v->end <= cur) continue;
-        if (v->start > cur || v->owner != p || v->reserved) break;
+        if (v->start > cur || v->owner != p->vm || v->reserved) break;
         cur = v->end;
     }
     if (cur >= addr + len) {
@@ -253,13 +253,13 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
     return r;
 }
 
-void vm_release_all(struct process *p)
+static void release_areas(struct vm_proc *m)
 {
     mutex_lock(&vm_lock);
     struct vma **pp = &areas;
     while (*pp) {
         struct vma *v = *pp;
-        if (v->owner == p) {
+        if (v->owner == m) {
             pal_vm_decommit((void *)v->start, v->end - v->start);
             *pp = v->next;
             free(v);
@@ -270,6 +270,31 @@ void vm_release_all(struct process *p)
     mutex_unlock(&vm_lock);
 }
 
+void vm_release_all(struct process *p)
+{
+    release_areas(p->vm);
+}
+
+struct vm_proc *vm_proc_new(void)
+{
+    struct vm_proc *m = calloc(1, sizeof(*m));
+    if (m) m->users = 1;
+    return m;
+}
+
+void vm_proc_get(struct vm_proc *m)
+{
+    __atomic_add_fetch(&m->users, 1, __ATOMIC_RELAXED);
+}
+
+void vm_proc_put(struct vm_proc *m)
+{
+    if (m && __atomic_sub_fetch(&m->users, 1, __ATOMIC_ACQ_REL) == 0) {
+        release_areas(m);
+        free(m);
+    }
+}
+
 bool vm_check(struct process *p, uint64_t addr, uint64_t len, int prot)
 {
     if (len == 0) return true;
@@ -278,7 +303,7 @@ bool vm_check(struct process *p, uint64_t addr, uint64_t len, int prot)
     uint64_t cur = addr;
     for (struct vma *v = areas; v && cur < addr + len; v = v->next) {
         if (v->end <= cur) continue;
-        if (v->start > cur || v->owner != p || v->reserved || (v->prot & prot) != prot) break;
+        if (v->start > cur || v->owner != p->vm || v->reserved || (v->prot & prot) != prot) break;
         cur = v->end;
     }
     mutex_unlock(&vm_lock);
@@ -291,7 +316,7 @@ int vm_prot_at(struct process *p, uint64_t addr, uint64_t *area_end)
     mutex_lock(&vm_lock);
     for (struct vma *v = areas; v; v = v->next) {
         if (v->start <= addr && addr < v->end) {
-            if (v->owner == p && !v->reserved) {
+            if (v->owner == p->vm && !v->reserved) {
                 prot = v->prot;
                 if (area_end) *area_end = v->end;
             }
@@ -322,7 +347,7 @@ static int set_reserved(struct process *p, uint64_t start, uint64_t end, bool re
                  : pal_vm_commit((void *)start, end - start, prot);
     if (r < 0) return r;
     for (struct vma *v = areas; v; v = v->next) {
-        if (v->start >= start && v->end <= end && v->owner == p) {
+        if (v->start >= start && v->end <= end && v->owner == p->vm) {
             v->reserved = reserved;
             v->prot = reserved ? PROT_NONE : prot;
         }

@@ -23,7 +23,13 @@ struct process;
 /* Per-process memory state. */
 struct vm_proc {
     uint64_t heap_start, brk, heap_end; /* brk lives in [heap_start, heap_end) */
+    int users; /* processes using it: more than one while a vfork child runs */
 };
+
+struct vm_proc *vm_proc_new(void);
+void vm_proc_get(struct vm_proc *m);
+/* Drop one user; the last one frees every area. */
+void vm_proc_put(struct vm_proc *m);
 
 int vm_init(uint64_t size);
 uint64_t vm_region_base(void);
@@ -38,7 +44,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
 int64_t vm_reserve(struct process *p, uint64_t len);
 int vm_unmap(struct process *p, uint64_t addr, uint64_t len);
 int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot);
-/* Free every area of p. */
+/* Free every area of p's address space (execve). */
 void vm_release_all(struct process *p);
 
 /* True when [addr, addr+len) is covered by p's areas with all of prot. */

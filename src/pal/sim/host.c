@@ -253,6 +253,11 @@ int pal_sched_yield(void)
     RET(sched_yield());
 }
 
+int pal_membarrier(int cmd, unsigned flags)
+{
+    RET(syscall(SYS_membarrier, cmd, flags, 0));
+}
+
 int pal_sched_getaffinity(size_t len, void *mask)
 {
     RET(syscall(SYS_sched_getaffinity, 0, len, mask));

@@ -36,7 +36,8 @@ struct kernel_sigaction {
     uint64_t mask;
 };
 
-static const int trapped_signals[] = {SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+static const int trapped_signals[] = {
+    SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, PAL_INTERRUPT_SIGNAL};
 
 int pal_trap_install(void)
 {
@@ -58,6 +59,7 @@ int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_si
     __asm__ volatile("rdfsbase %0" : "=r"(fs));
     tcb->libos_fsbase = fs;
     tcb->selector = 0;
+    tcb->host_tid = (int)syscall(SYS_gettid);
     __asm__ volatile("wrgsbase %0" ::"r"(tcb) : "memory");
 
     stack_t ss = {.ss_sp = altstack, .ss_size = altstack_size, .ss_flags = 0};
@@ -76,4 +78,9 @@ void pal_thread_trap_fini(void)
     stack_t ss = {.ss_flags = SS_DISABLE};
     sigaltstack(&ss, NULL);
     __asm__ volatile("wrgsbase %0" ::"r"(0UL) : "memory");
+}
+
+int pal_thread_interrupt(const struct pal_tcb *tcb)
+{
+    return syscall(SYS_tgkill, getpid(), tcb->host_tid, PAL_INTERRUPT_SIGNAL) < 0 ? -errno : 0;
 }

@@ -44,34 +44,46 @@ pal_trap_entry:
     ret
     .size pal_trap_entry, .-pal_trap_entry
 
-/* pal_enter_user(tcb=rdi, rip=rsi, rsp=rdx, fsbase=rcx) */
+/*
+ * pal_enter_user(tcb=rdi, regs=rsi): struct pal_user_regs is 18 quadwords:
+ * r8..r15 at 0..56, rdi 64, rsi 72, rbp 80, rbx 88, rdx 96, rax 104,
+ * rcx 112, rsp 120, rip 128, fsbase 136. Every general register is the
+ * application's by the final jump, so the target address goes through
+ * tcb->resume_rip, reached with a %gs-relative indirect jump.
+ */
     .globl pal_enter_user
     .type pal_enter_user, @function
 pal_enter_user:
-    movq %rsi, %r11
-    wrfsbase %rcx
-    movq %rdx, %rsp
-    movb $1, 8(%rdi)            /* selector = intercept: no syscall after this */
+    movq 128(%rsi), %rax
+    movq %rax, 16(%rdi)         /* tcb->resume_rip */
+    movq 136(%rsi), %rax
+    wrfsbase %rax
     fninit
-    pushq $0x1f80
-    ldmxcsr (%rsp)
-    addq $8, %rsp
-    xorl %eax, %eax
-    xorl %ebx, %ebx
-    xorl %ecx, %ecx
-    xorl %edx, %edx             /* rdx = 0: no atexit function for _start */
-    xorl %esi, %esi
-    xorl %edi, %edi
-    xorl %ebp, %ebp
-    xorl %r8d, %r8d
-    xorl %r9d, %r9d
-    xorl %r10d, %r10d
-    xorl %r12d, %r12d
-    xorl %r13d, %r13d
-    xorl %r14d, %r14d
-    xorl %r15d, %r15d
-    jmp *%r11
+    ldmxcsr mxcsr_default(%rip)
+    movq 120(%rsi), %rsp
+    movb $1, 8(%rdi)            /* selector = intercept: no syscall after this */
+    movq 0(%rsi), %r8
+    movq 8(%rsi), %r9
+    movq 16(%rsi), %r10
+    movq 24(%rsi), %r11
+    movq 32(%rsi), %r12
+    movq 40(%rsi), %r13
+    movq 48(%rsi), %r14
+    movq 56(%rsi), %r15
+    movq 64(%rsi), %rdi
+    movq 80(%rsi), %rbp
+    movq 88(%rsi), %rbx
+    movq 96(%rsi), %rdx
+    movq 104(%rsi), %rax
+    movq 112(%rsi), %rcx
+    movq 72(%rsi), %rsi
+    jmpq *%gs:16
     .size pal_enter_user, .-pal_enter_user
+
+    .section .rodata
+mxcsr_default:
+    .long 0x1f80
+    .text
 
 /*
  * The only code whose system calls are never intercepted: the signal

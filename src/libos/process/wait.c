@@ -1,0 +1,130 @@
+/*
+ * wait: wait4(2) and waitid(2), reaping zombies.
+ *
+ * A waiter sleeps on its own process's child_event counter, which every
+ * child's exit bumps under the table lock; reading it under the same lock
+ * before sleeping makes a lost wake-up impossible.
+ */
+#include "process/process.h"
+#include "syscall/list_core.h"
+
+#include "pal/pal.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* Returns the reaped (or, with WNOWAIT, peeked) child's pid with its exit
+ * status, 0 for WNOHANG with none ready, or -ECHILD / -EINTR. */
+static long do_wait(int sel, int id, int options, int *status, int *pid_out)
+{
+    struct process *self = current_process();
+    for (;;) {
+        bool have_child;
+        uint32_t seen;
+        struct process *found = process_scan_children(self, sel, id, &have_child, &seen);
+        if (found) {
+            *status = found->exit_status;
+            *pid_out = found->pid;
+            if (!(options & WNOWAIT)) process_reap(found);
+            return *pid_out;
+        }
+        if (!have_child) return -ECHILD;
+        if (options & WNOHANG) return 0;
+        if (current_thread()->must_exit) return -EINTR;
+        pal_futex(&self->child_event, FUTEX_WAIT, seen, NULL, NULL, 0);
+    }
+}
+
+long sys_wait4(int pid, int *ustatus, int options, void *rusage)
+{
+    if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD))
+        return -EINVAL;
+    if (pid == INT32_MIN) return -ESRCH;
+    int sel = SEL_ANY, id = 0;
+    if (pid > 0) {
+        sel = SEL_PID;
+        id = pid;
+    } else if (pid == 0) {
+        sel = SEL_PGID;
+        id = current_process()->pgid;
+    } else if (pid < -1) {
+        sel = SEL_PGID;
+        id = -pid;
+    }
+    int status = 0, cpid = 0;
+    if (ustatus && !user_ok(ustatus, sizeof(int), true)) return -EFAULT;
+    long r = do_wait(sel, id, options, &status, &cpid);
+    if (r > 0) {
+        if (ustatus) *ustatus = status;
+        if (rusage) {
+            struct rusage ru;
+            memset(&ru, 0, sizeof(ru));
+            if (copy_to_user(rusage, &ru, sizeof(ru))) return -EFAULT;
+        }
+    }
+    return r;
+}
+
+long sys_waitid(int idtype, int id, siginfo_t *uinfo, int options, void *rusage)
+{
+    if (options &
+        ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD))
+        return -EINVAL;
+    if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
+    int sel;
+    switch (idtype) {
+    case P_PID:
+        if (id <= 0) return -EINVAL;
+        sel = SEL_PID;
+        break;
+    case P_PGID:
+        if (id < 0) return -EINVAL;
+        sel = SEL_PGID;
+        if (id == 0) id = current_process()->pgid;
+        break;
+    case P_ALL:
+        sel = SEL_ANY;
+        break;
+    default:
+        return -EINVAL;
+    }
+    if (!(options & WEXITED)) { /* stop/continue reports: no stopped children here */
+        if (options & WNOHANG) return 0;
+        return -ECHILD;
+    }
+    int status = 0, cpid = 0;
+    long r = do_wait(sel, id, options, &status, &cpid);
+    if (r < 0) return r;
+    if (uinfo) {
+        siginfo_t si;
+        memset(&si, 0, sizeof(si));
+        if (r > 0) {
+            si.si_signo = SIGCHLD;
+            si.si_pid = cpid;
+            si.si_uid = 0;
+            if (WIFEXITED(status)) {
+                si.si_code = CLD_EXITED;
+                si.si_status = WEXITSTATUS(status);
+            } else {
+                si.si_code = WCOREDUMP(status) ? CLD_DUMPED : CLD_KILLED;
+                si.si_status = WTERMSIG(status);
+            }
+        }
+        if (copy_to_user(uinfo, &si, sizeof(si))) return -EFAULT;
+    }
+    if (rusage) {
+        struct rusage ru;
+        memset(&ru, 0, sizeof(ru));
+        if (copy_to_user(rusage, &ru, sizeof(ru))) return -EFAULT;
+    }
+    return 0;
+}
