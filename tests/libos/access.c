@@ -1,4 +1,5 @@
-/* access: access/faccessat F_OK/R_OK/W_OK/X_OK on /tmp, files and the own binary; ENOENT/ENOTDIR/EINVAL cases. */
+/* access: access/faccessat F_OK/R_OK/W_OK/X_OK on /tmp, files and the own binary;
+ * ENOENT/ENOTDIR/EINVAL cases. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>

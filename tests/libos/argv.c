@@ -1,4 +1,5 @@
-/* argv: arguments arrive unchanged, NULL-terminated, contiguous on the initial stack as on Linux. */
+/* argv: arguments arrive unchanged, NULL-terminated, contiguous on the initial stack as on Linux.
+ */
 #define _GNU_SOURCE
 #include <string.h>
 

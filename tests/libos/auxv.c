@@ -1,4 +1,5 @@
-/* auxv: the auxiliary vector is complete and correct (page size, phdrs, entry, random bytes, ids, vDSO, hwcap). */
+/* auxv: the auxiliary vector is complete and correct (page size, phdrs, entry, random bytes, ids,
+ * vDSO, hwcap). */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <link.h>
@@ -16,8 +17,7 @@ extern char _start[]; /* entry point, defined by crt1 */
 static int has_interp(const Elf64_Phdr *ph, unsigned long n)
 {
     for (unsigned long i = 0; i < n; i++)
-        if (ph[i].p_type == PT_INTERP)
-            return 1;
+        if (ph[i].p_type == PT_INTERP) return 1;
     return 0;
 }
 
@@ -29,18 +29,15 @@ int main(int argc, char **argv, char **envp)
         p++;
     Elf64_auxv_t *av = (Elf64_auxv_t *)(p + 1);
     static const unsigned long required[] = {
-        AT_PHDR,   AT_PHENT,  AT_PHNUM,       AT_PAGESZ,       AT_BASE,
-        AT_FLAGS,  AT_ENTRY,  AT_UID,         AT_EUID,         AT_GID,
-        AT_EGID,   AT_PLATFORM, AT_HWCAP,     AT_CLKTCK,       AT_SECURE,
-        AT_RANDOM, AT_HWCAP2, AT_EXECFN,      AT_SYSINFO_EHDR, AT_MINSIGSTKSZ,
+        AT_PHDR,   AT_PHENT,  AT_PHNUM,  AT_PAGESZ, AT_BASE,         AT_FLAGS,       AT_ENTRY,
+        AT_UID,    AT_EUID,   AT_GID,    AT_EGID,   AT_PLATFORM,     AT_HWCAP,       AT_CLKTCK,
+        AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR, AT_MINSIGSTKSZ,
     };
     for (size_t r = 0; r < sizeof(required) / sizeof(required[0]); r++) {
         int found = 0;
         for (Elf64_auxv_t *a = av; a->a_type != AT_NULL; a++)
-            if (a->a_type == required[r])
-                found++;
-        if (found != 1)
-            fprintf(stderr, "auxv entry %lu appears %d times\n", required[r], found);
+            if (a->a_type == required[r]) found++;
+        if (found != 1) fprintf(stderr, "auxv entry %lu appears %d times\n", required[r], found);
         CHECK(found == 1);
     }
     unsigned long hw = 0;
@@ -70,10 +67,8 @@ int main(int argc, char **argv, char **envp)
     CHECK(phnum >= 2 && phnum < 64);
     int self_found = 0, load = 0;
     for (unsigned long i = 0; i < phnum; i++) {
-        if (ph[i].p_type == PT_PHDR)
-            self_found = 1; /* PIE: p_vaddr + load bias == AT_PHDR */
-        if (ph[i].p_type == PT_LOAD)
-            load++;
+        if (ph[i].p_type == PT_PHDR) self_found = 1; /* PIE: p_vaddr + load bias == AT_PHDR */
+        if (ph[i].p_type == PT_LOAD) load++;
     }
     CHECK(self_found);
     CHECK(load >= 1);

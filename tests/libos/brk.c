@@ -1,4 +1,5 @@
-/* brk: the program break grows (zero-filled, usable), shrinks, refuses to go below its start, and brk(0) reports it. */
+/* brk: the program break grows (zero-filled, usable), shrinks, refuses to go below its start, and
+ * brk(0) reports it. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
@@ -8,7 +9,10 @@
 
 /* Raw brk: musl's sbrk() refuses non-zero increments, and the libc may
  * cache the break; the system call returns the new (or unchanged) break. */
-static uintptr_t rbrk(uintptr_t addr) { return (uintptr_t)syscall(SYS_brk, addr); }
+static uintptr_t rbrk(uintptr_t addr)
+{
+    return (uintptr_t)syscall(SYS_brk, addr);
+}
 
 int main(void)
 {

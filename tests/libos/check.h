@@ -10,58 +10,58 @@
 #include <unistd.h>
 
 /* CHECK(cond): on failure print file:line and the expression, exit 1. */
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            int e_ = errno;                                                  \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (errno %d: %s)\n",      \
-                    __FILE__, __LINE__, #cond, e_, strerror(e_));            \
-            exit(1);                                                         \
-        }                                                                    \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            int e_ = errno;                                                                        \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (errno %d: %s)\n", __FILE__, __LINE__, #cond, \
+                    e_, strerror(e_));                                                             \
+            exit(1);                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* CHECK_ERRNO(expr, err): expr must return -1 (or MAP_FAILED-like value
  * compared by the caller) with errno == err. Works for int and ssize_t
  * returning calls. */
-#define CHECK_ERRNO(expr, err)                                               \
-    do {                                                                     \
-        errno = 0;                                                           \
-        long r_ = (long)(expr);                                              \
-        int e_ = errno;                                                      \
-        if (r_ != -1 || e_ != (err)) {                                       \
-            fprintf(stderr,                                                  \
-                    "%s:%d: CHECK_ERRNO failed: %s returned %ld, errno %d "  \
-                    "(%s), expected -1 with errno %d (%s)\n",                \
-                    __FILE__, __LINE__, #expr, r_, e_, strerror(e_),         \
-                    (int)(err), strerror(err));                              \
-            exit(1);                                                         \
-        }                                                                    \
+#define CHECK_ERRNO(expr, err)                                                                     \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long r_ = (long)(expr);                                                                    \
+        int e_ = errno;                                                                            \
+        if (r_ != -1 || e_ != (err)) {                                                             \
+            fprintf(stderr,                                                                        \
+                    "%s:%d: CHECK_ERRNO failed: %s returned %ld, errno %d "                        \
+                    "(%s), expected -1 with errno %d (%s)\n",                                      \
+                    __FILE__, __LINE__, #expr, r_, e_, strerror(e_), (int)(err), strerror(err));   \
+            exit(1);                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* CHECK_STR(a, b): two C strings are equal. */
-#define CHECK_STR(a, b)                                                      \
-    do {                                                                     \
-        const char *a_ = (a), *b_ = (b);                                     \
-        if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {               \
-            fprintf(stderr, "%s:%d: CHECK_STR failed: %s == %s (\"%s\" vs "  \
-                            "\"%s\")\n",                                     \
-                    __FILE__, __LINE__, #a, #b, a_ ? a_ : "(null)",          \
-                    b_ ? b_ : "(null)");                                     \
-            exit(1);                                                         \
-        }                                                                    \
+#define CHECK_STR(a, b)                                                                            \
+    do {                                                                                           \
+        const char *a_ = (a), *b_ = (b);                                                           \
+        if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {                                     \
+            fprintf(stderr,                                                                        \
+                    "%s:%d: CHECK_STR failed: %s == %s (\"%s\" vs "                                \
+                    "\"%s\")\n",                                                                   \
+                    __FILE__, __LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");           \
+            exit(1);                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* CHECK_EQ(a, b): two integers are equal (printed on failure). */
-#define CHECK_EQ(a, b)                                                       \
-    do {                                                                     \
-        long long a_ = (long long)(a), b_ = (long long)(b);                  \
-        if (a_ != b_) {                                                      \
-            int e_ = errno;                                                  \
-            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld vs "     \
-                            "%lld) (errno %d: %s)\n",                        \
-                    __FILE__, __LINE__, #a, #b, a_, b_, e_, strerror(e_));   \
-            exit(1);                                                         \
-        }                                                                    \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
+        if (a_ != b_) {                                                                            \
+            int e_ = errno;                                                                        \
+            fprintf(stderr,                                                                        \
+                    "%s:%d: CHECK_EQ failed: %s == %s (%lld vs "                                   \
+                    "%lld) (errno %d: %s)\n",                                                      \
+                    __FILE__, __LINE__, #a, #b, a_, b_, e_, strerror(e_));                         \
+            exit(1);                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* A private path under /tmp: "/tmp/libos-<tag>-<pid>". Tests run

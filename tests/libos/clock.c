@@ -1,18 +1,22 @@
-/* clock: clock_gettime clocks are sane and monotonic, clock_getres, nanosleep(10 ms) sleeps >= 10 ms, EINVAL cases. */
+/* clock: clock_gettime clocks are sane and monotonic, clock_getres, nanosleep(10 ms) sleeps >= 10
+ * ms, EINVAL cases. */
 #define _GNU_SOURCE
 #include <time.h>
 
 #include "check.h"
 
-static long long ns(const struct timespec *t) { return t->tv_sec * 1000000000ll + t->tv_nsec; }
+static long long ns(const struct timespec *t)
+{
+    return t->tv_sec * 1000000000ll + t->tv_nsec;
+}
 
 int main(void)
 {
     struct timespec a, b, r;
-    static const clockid_t clocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW,
-                                       CLOCK_BOOTTIME, CLOCK_PROCESS_CPUTIME_ID,
-                                       CLOCK_THREAD_CPUTIME_ID, CLOCK_REALTIME_COARSE,
-                                       CLOCK_MONOTONIC_COARSE};
+    static const clockid_t clocks[] = {CLOCK_REALTIME,           CLOCK_MONOTONIC,
+                                       CLOCK_MONOTONIC_RAW,      CLOCK_BOOTTIME,
+                                       CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID,
+                                       CLOCK_REALTIME_COARSE,    CLOCK_MONOTONIC_COARSE};
     for (size_t i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
         CHECK_EQ(clock_gettime(clocks[i], &a), 0);
         CHECK(a.tv_nsec >= 0 && a.tv_nsec < 1000000000);

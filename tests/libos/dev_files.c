@@ -1,4 +1,5 @@
-/* dev_files: /dev/null, /dev/zero, /dev/urandom, /dev/random are char devices with Linux numbers and behave as on Linux. */
+/* dev_files: /dev/null, /dev/zero, /dev/urandom, /dev/random are char devices with Linux numbers
+ * and behave as on Linux. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>
@@ -11,8 +12,7 @@ static void check_chr(const char *path, unsigned maj, unsigned min)
 {
     struct stat st;
     CHECK_EQ(stat(path, &st), 0);
-    if (!S_ISCHR(st.st_mode))
-        fprintf(stderr, "%s is not a character device\n", path);
+    if (!S_ISCHR(st.st_mode)) fprintf(stderr, "%s is not a character device\n", path);
     CHECK(S_ISCHR(st.st_mode));
     if (major(st.st_rdev) != maj || minor(st.st_rdev) != min)
         fprintf(stderr, "%s is %u:%u\n", path, major(st.st_rdev), minor(st.st_rdev));

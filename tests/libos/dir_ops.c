@@ -1,4 +1,5 @@
-/* dir_ops: mkdir/rmdir/unlink/rename in /tmp and their errno cases (EEXIST, ENOENT, ENOTEMPTY, ENOTDIR, EISDIR, EINVAL). */
+/* dir_ops: mkdir/rmdir/unlink/rename in /tmp and their errno cases (EEXIST, ENOENT, ENOTEMPTY,
+ * ENOTDIR, EISDIR, EINVAL). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

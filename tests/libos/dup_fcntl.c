@@ -1,4 +1,5 @@
-/* dup_fcntl: dup/dup2/dup3/F_DUPFD(_CLOEXEC) semantics, shared offsets and status flags, errno cases. */
+/* dup_fcntl: dup/dup2/dup3/F_DUPFD(_CLOEXEC) semantics, shared offsets and status flags, errno
+ * cases. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

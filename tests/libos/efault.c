@@ -1,4 +1,5 @@
-/* efault: bad user pointers given to system calls return EFAULT instead of crashing (write, read, stat, open, ...). */
+/* efault: bad user pointers given to system calls return EFAULT instead of crashing (write, read,
+ * stat, open, ...). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>

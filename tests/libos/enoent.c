@@ -1,4 +1,5 @@
-/* enoent: opening, stat-ing, removing or executing paths that do not exist gives ENOENT (and stdio reports it). */
+/* enoent: opening, stat-ing, removing or executing paths that do not exist gives ENOENT (and stdio
+ * reports it). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>

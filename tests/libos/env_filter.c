@@ -1,4 +1,5 @@
-/* env_filter: the app sees env.default (OCCLUM=yes) and the untrusted host variable TEST_UNTRUSTED, never other host variables. */
+/* env_filter: the app sees env.default (OCCLUM=yes) and the untrusted host variable TEST_UNTRUSTED,
+ * never other host variables. */
 #define _GNU_SOURCE
 #include "check.h"
 

@@ -1,4 +1,5 @@
-/* envp: main's envp is environ and holds exactly the variables named in argv (the runner passes the expected set). */
+/* envp: main's envp is environ and holds exactly the variables named in argv (the runner passes the
+ * expected set). */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -15,10 +16,8 @@ int main(int argc, char **argv, char **envp)
         CHECK(strchr(envp[n], '=') != NULL);
         int found = 0;
         for (int i = 1; i < argc; i++)
-            if (strcmp(envp[n], argv[i]) == 0)
-                found = 1;
-        if (!found)
-            fprintf(stderr, "unexpected variable: %s\n", envp[n]);
+            if (strcmp(envp[n], argv[i]) == 0) found = 1;
+        if (!found) fprintf(stderr, "unexpected variable: %s\n", envp[n]);
         CHECK(found);
         n++;
     }

@@ -12,8 +12,7 @@ static void bye(void)
 
 int main(void)
 {
-    if (atexit(bye) != 0)
-        return 1;
+    if (atexit(bye) != 0) return 1;
     fputs("exiting with 42\n", stdout); /* buffered: flushed by exit() */
     exit(42);
 }

@@ -1,4 +1,5 @@
-/* fstat_std: fstat on stdin (/dev/null: char device 1:3), stdout and stderr succeeds; EBADF for a closed fd. */
+/* fstat_std: fstat on stdin (/dev/null: char device 1:3), stdout and stderr succeeds; EBADF for a
+ * closed fd. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,5 @@
-/* getdents: getdents64 (raw, small buffers) and opendir/readdir list exactly the entries of a directory, with d_type. */
+/* getdents: getdents64 (raw, small buffers) and opendir/readdir list exactly the entries of a
+ * directory, with d_type. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -37,10 +38,8 @@ int main(int argc, char **argv)
     while ((e = readdir(d)) != NULL) {
         int k = -1;
         for (int i = 0; i < 5; i++)
-            if (strcmp(e->d_name, names[i]) == 0)
-                k = i;
-        if (k < 0)
-            fprintf(stderr, "unexpected entry %s\n", e->d_name);
+            if (strcmp(e->d_name, names[i]) == 0) k = i;
+        if (k < 0) fprintf(stderr, "unexpected entry %s\n", e->d_name);
         CHECK(k >= 0);
         CHECK_EQ(e->d_type, types[k]);
         CHECK(e->d_ino != 0);
@@ -75,12 +74,12 @@ int main(int argc, char **argv)
     for (;;) {
         long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
         CHECK(n >= 0);
-        if (n == 0)
-            break;
+        if (n == 0) break;
         calls++;
         for (long off = 0; off < n;) {
             struct linux_dirent64 *de = (struct linux_dirent64 *)(buf + off);
-            CHECK(de->d_reclen >= offsetof(struct linux_dirent64, d_name) + 2 && de->d_reclen % 8 == 0);
+            CHECK(de->d_reclen >= offsetof(struct linux_dirent64, d_name) + 2 &&
+                  de->d_reclen % 8 == 0);
             if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
                 CHECK_EQ(de->d_type, DT_DIR);
                 dots++;

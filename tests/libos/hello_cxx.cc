@@ -6,7 +6,10 @@
 static std::string greeting; // set by a static constructor below
 
 struct Init {
-    Init() { greeting = "Hello"; }
+    Init()
+    {
+        greeting = "Hello";
+    }
 };
 static Init init_;
 

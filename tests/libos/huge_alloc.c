@@ -1,4 +1,5 @@
-/* huge_alloc: impossible allocations fail cleanly with ENOMEM (mmap 128 TiB, malloc, brk) and the process goes on. */
+/* huge_alloc: impossible allocations fail cleanly with ENOMEM (mmap 128 TiB, malloc, brk) and the
+ * process goes on. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* ids: getpid/getppid/gettid are positive and consistent; uid/gid calls agree with each other and with getres*id. */
+/* ids: getpid/getppid/gettid are positive and consistent; uid/gid calls agree with each other and
+ * with getres*id. */
 #define _GNU_SOURCE
 #include <sys/syscall.h>
 #include <sys/types.h>

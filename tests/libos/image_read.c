@@ -1,4 +1,5 @@
-/* image_read: files from the image (data dir = argv[1]) read correctly: content, size, block-crossing reads, nested paths. */
+/* image_read: files from the image (data dir = argv[1]) read correctly: content, size,
+ * block-crossing reads, nested paths. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
@@ -7,7 +8,10 @@
 
 #include "check.h"
 
-static unsigned char pattern_byte(long i) { return (unsigned char)((i * 7 + 3) % 251); }
+static unsigned char pattern_byte(long i)
+{
+    return (unsigned char)((i * 7 + 3) % 251);
+}
 
 int main(int argc, char **argv)
 {
@@ -38,8 +42,7 @@ int main(int argc, char **argv)
     for (;;) {
         ssize_t n = read(fd, buf, 1237);
         CHECK(n >= 0);
-        if (n == 0)
-            break;
+        if (n == 0) break;
         for (ssize_t i = 0; i < n; i++)
             if (buf[i] != (char)pattern_byte(off + i)) {
                 fprintf(stderr, "byte %ld differs\n", off + (long)i);

@@ -1,4 +1,5 @@
-/* iovec: writev/readv/pwritev/preadv gather and scatter in order, skip empty vectors, and return byte counts. */
+/* iovec: writev/readv/pwritev/preadv gather and scatter in order, skip empty vectors, and return
+ * byte counts. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* isatty: stdin redirected from /dev/null, a pipe and a file are not terminals (ENOTTY); a bad fd is EBADF. */
+/* isatty: stdin redirected from /dev/null, a pipe and a file are not terminals (ENOTTY); a bad fd
+ * is EBADF. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/ioctl.h>

@@ -1,4 +1,5 @@
-/* malloc_big: a 100 MB malloc succeeds, every page is zero (calloc) / writable, realloc keeps data, free returns it. */
+/* malloc_big: a 100 MB malloc succeeds, every page is zero (calloc) / writable, realloc keeps data,
+ * free returns it. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>

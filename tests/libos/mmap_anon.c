@@ -1,4 +1,5 @@
-/* mmap_anon: anonymous private mappings are page-aligned, zero-filled, writable; MAP_FIXED, hints and partial munmap work. */
+/* mmap_anon: anonymous private mappings are page-aligned, zero-filled, writable; MAP_FIXED, hints
+ * and partial munmap work. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
@@ -57,7 +58,8 @@ int main(void)
     CHECK_EQ(((unsigned char *)t)[0], 0);
 
     /* MAP_SHARED|MAP_ANONYMOUS is also zero-filled and writable */
-    unsigned char *sh = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    unsigned char *sh =
+        mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     CHECK(sh != MAP_FAILED);
     CHECK_EQ(sh[3 * PG + 5], 0);
     sh[3 * PG + 5] = 7;

@@ -1,4 +1,5 @@
-/* mmap_errors: mmap/munmap/mprotect/msync reject bad arguments with Linux's errnos (EINVAL, EBADF, ENOMEM, EACCES). */
+/* mmap_errors: mmap/munmap/mprotect/msync reject bad arguments with Linux's errnos (EINVAL, EBADF,
+ * ENOMEM, EACCES). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
@@ -23,14 +24,16 @@ int main(void)
     CHECK(p != MAP_FAILED);
 
     /* mmap */
-    CHECK_ERRNO(rmmap(NULL, 0, PROT_READ, anon, -1, 0), EINVAL);                 /* len 0 */
-    CHECK_ERRNO(rmmap(p + 1, PG, PROT_READ, anon | MAP_FIXED, -1, 0), EINVAL);   /* unaligned fixed */
-    CHECK_ERRNO(rmmap(NULL, PG, PROT_READ, MAP_ANONYMOUS, -1, 0), EINVAL);       /* neither PRIVATE nor SHARED */
-    CHECK_ERRNO(rmmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_SHARED | MAP_ANONYMOUS, -1, 0), EINVAL);
-    CHECK_ERRNO(rmmap(NULL, PG, PROT_READ, MAP_PRIVATE, -1, 0), EBADF);          /* file map, bad fd */
+    CHECK_ERRNO(rmmap(NULL, 0, PROT_READ, anon, -1, 0), EINVAL);               /* len 0 */
+    CHECK_ERRNO(rmmap(p + 1, PG, PROT_READ, anon | MAP_FIXED, -1, 0), EINVAL); /* unaligned fixed */
+    CHECK_ERRNO(rmmap(NULL, PG, PROT_READ, MAP_ANONYMOUS, -1, 0),
+                EINVAL); /* neither PRIVATE nor SHARED */
+    CHECK_ERRNO(rmmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_SHARED | MAP_ANONYMOUS, -1, 0),
+                EINVAL);
+    CHECK_ERRNO(rmmap(NULL, PG, PROT_READ, MAP_PRIVATE, -1, 0), EBADF); /* file map, bad fd */
     CHECK_ERRNO(rmmap(NULL, PG, PROT_READ, MAP_PRIVATE, 9999, 0), EBADF);
-    CHECK_ERRNO(rmmap(NULL, PG, PROT_READ, anon, -1, 1), EINVAL);                /* unaligned offset */
-    CHECK_ERRNO(rmmap(NULL, (size_t)-PG, PROT_READ, anon, -1, 0), ENOMEM);       /* absurd length */
+    CHECK_ERRNO(rmmap(NULL, PG, PROT_READ, anon, -1, 1), EINVAL);          /* unaligned offset */
+    CHECK_ERRNO(rmmap(NULL, (size_t)-PG, PROT_READ, anon, -1, 0), ENOMEM); /* absurd length */
     /* an unaligned hint without MAP_FIXED is only a hint */
     long h = rmmap(p + 1, PG, PROT_READ, anon, -1, 0);
     CHECK(h != -1 && h % PG == 0);
@@ -52,9 +55,9 @@ int main(void)
     /* mprotect */
     /* raw: musl's mprotect() rounds the start down itself */
     CHECK_ERRNO(syscall(SYS_mprotect, p + 1, PG, PROT_READ), EINVAL);
-    CHECK_ERRNO(mprotect(p + 3 * PG, PG, PROT_READ), ENOMEM);        /* unmapped */
-    CHECK_ERRNO(mprotect(p + 2 * PG, 2 * PG, PROT_READ), ENOMEM);    /* partly unmapped */
-    CHECK_ERRNO(mprotect(p, PG, PROT_READ | 0x1000), EINVAL);        /* bad prot bits */
+    CHECK_ERRNO(mprotect(p + 3 * PG, PG, PROT_READ), ENOMEM);     /* unmapped */
+    CHECK_ERRNO(mprotect(p + 2 * PG, 2 * PG, PROT_READ), ENOMEM); /* partly unmapped */
+    CHECK_ERRNO(mprotect(p, PG, PROT_READ | 0x1000), EINVAL);     /* bad prot bits */
 
     /* msync */
     CHECK_ERRNO(msync(p + 1, PG, MS_SYNC), EINVAL);

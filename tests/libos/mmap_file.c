@@ -1,4 +1,5 @@
-/* mmap_file: file mappings (image file and /tmp file) show file content; offsets, EOF tail zeros, MAP_PRIVATE COW, MAP_SHARED write-back. */
+/* mmap_file: file mappings (image file and /tmp file) show file content; offsets, EOF tail zeros,
+ * MAP_PRIVATE COW, MAP_SHARED write-back. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
@@ -10,7 +11,10 @@
 
 #define PG 4096l
 
-static unsigned char pattern_byte(long i) { return (unsigned char)((i * 7 + 3) % 251); }
+static unsigned char pattern_byte(long i)
+{
+    return (unsigned char)((i * 7 + 3) % 251);
+}
 
 int main(int argc, char **argv)
 {

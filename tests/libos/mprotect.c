@@ -1,4 +1,5 @@
-/* mprotect: protections change and are enforced on kernel copies (EFAULT, no signals); data survives; ranges split. */
+/* mprotect: protections change and are enforced on kernel copies (EFAULT, no signals); data
+ * survives; ranges split. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>
@@ -13,7 +14,8 @@ int main(void)
 {
     int zero = open("/dev/zero", O_RDONLY), sink = sink_fd();
     CHECK(zero >= 0 && sink >= 0);
-    unsigned char *p = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *p =
+        mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(p != MAP_FAILED);
     memset(p, 0x5a, 8 * PG);
 

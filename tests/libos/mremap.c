@@ -1,4 +1,5 @@
-/* mremap: grow (in place or moved), shrink in place, move with MREMAP_FIXED, content kept; EINVAL/ENOMEM/EFAULT cases. */
+/* mremap: grow (in place or moved), shrink in place, move with MREMAP_FIXED, content kept;
+ * EINVAL/ENOMEM/EFAULT cases. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
@@ -74,22 +75,22 @@ int main(void)
     unsigned char *m = mremap(q, 24 * PG, 24 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst + 4 * PG);
     CHECK(m == dst + 4 * PG);
     verify(m, 4 * PG, 1);
-    CHECK_EQ(dst[0], 0xee);         /* before the target: untouched */
-    CHECK_EQ(dst[28 * PG], 0xee);   /* after the target: untouched */
+    CHECK_EQ(dst[0], 0xee);       /* before the target: untouched */
+    CHECK_EQ(dst[28 * PG], 0xee); /* after the target: untouched */
     CHECK_ERRNO(write(sink, q, 1), EFAULT);
 
     /* errors */
     CHECK(mremap(m + 1, PG, 2 * PG, MREMAP_MAYMOVE) == MAP_FAILED); /* unaligned */
     CHECK_EQ(errno, EINVAL);
-    CHECK(mremap(m, PG, 0, MREMAP_MAYMOVE) == MAP_FAILED);          /* new_len 0 */
+    CHECK(mremap(m, PG, 0, MREMAP_MAYMOVE) == MAP_FAILED); /* new_len 0 */
     CHECK_EQ(errno, EINVAL);
-    CHECK(mremap(m, PG, PG, MREMAP_FIXED, dst) == MAP_FAILED);      /* FIXED without MAYMOVE */
+    CHECK(mremap(m, PG, PG, MREMAP_FIXED, dst) == MAP_FAILED); /* FIXED without MAYMOVE */
     CHECK_EQ(errno, EINVAL);
-    CHECK(mremap(m, PG, PG, 0x80) == MAP_FAILED);                   /* unknown flag */
+    CHECK(mremap(m, PG, PG, 0x80) == MAP_FAILED); /* unknown flag */
     CHECK_EQ(errno, EINVAL);
     CHECK(mremap(m, 4 * PG, 8 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, m + 2 * PG) == MAP_FAILED);
-    CHECK_EQ(errno, EINVAL);                                        /* overlapping move */
-    CHECK(mremap(q, PG, 2 * PG, MREMAP_MAYMOVE) == MAP_FAILED);     /* not mapped */
+    CHECK_EQ(errno, EINVAL);                                    /* overlapping move */
+    CHECK(mremap(q, PG, 2 * PG, MREMAP_MAYMOVE) == MAP_FAILED); /* not mapped */
     CHECK_EQ(errno, EFAULT);
 
     /* growing a part that is not the end of its mapping without moving */

@@ -1,4 +1,5 @@
-/* munmap: unmapped memory is gone (kernel copies fail with EFAULT, mprotect/msync ENOMEM), partial unmaps split mappings. */
+/* munmap: unmapped memory is gone (kernel copies fail with EFAULT, mprotect/msync ENOMEM), partial
+ * unmaps split mappings. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>
@@ -12,7 +13,8 @@ int main(void)
 {
     int sink = sink_fd(), zero = open("/dev/zero", O_RDONLY);
     CHECK(sink >= 0 && zero >= 0);
-    unsigned char *p = mmap(NULL, 6 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *p =
+        mmap(NULL, 6 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(p != MAP_FAILED);
     memset(p, 0x11, 6 * PG);
 
@@ -47,8 +49,8 @@ int main(void)
         CHECK_ERRNO(write(sink, p + i * PG, 1), EFAULT);
 
     /* the address range can be reused */
-    unsigned char *q = mmap(p, 6 * PG, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    unsigned char *q =
+        mmap(p, 6 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     CHECK(q == p);
     CHECK_EQ(q[2 * PG], 0); /* fresh zero pages, not the old content */
     CHECK_EQ(munmap(q, 6 * PG), 0);

@@ -1,4 +1,5 @@
-/* proc_self_exe: readlink("/proc/self/exe") names the running binary; buffer truncation and errno cases. */
+/* proc_self_exe: readlink("/proc/self/exe") names the running binary; buffer truncation and errno
+ * cases. */
 #define _GNU_SOURCE
 #include <limits.h>
 #include <string.h>

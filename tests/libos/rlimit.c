@@ -1,4 +1,5 @@
-/* rlimit: getrlimit/prlimit64 give sane RLIMIT_STACK/NOFILE/AS; setrlimit lowers NOFILE and dup2 honours it. */
+/* rlimit: getrlimit/prlimit64 give sane RLIMIT_STACK/NOFILE/AS; setrlimit lowers NOFILE and dup2
+ * honours it. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -60,8 +61,7 @@ int main(void)
     CHECK(opened > 0);
     /* soft above hard is EINVAL */
     rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? rl.rlim_max : rl.rlim_max + 1;
-    if (rl.rlim_max != RLIM_INFINITY)
-        CHECK_ERRNO(setrlimit(RLIMIT_NOFILE, &rl), EINVAL);
+    if (rl.rlim_max != RLIM_INFINITY) CHECK_ERRNO(setrlimit(RLIMIT_NOFILE, &rl), EINVAL);
     /* raise it back */
     CHECK_EQ(setrlimit(RLIMIT_NOFILE, &orig), 0);
     int fd = open("/dev/null", O_RDONLY);

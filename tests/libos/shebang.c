@@ -1,4 +1,5 @@
-/* shebang: run as the interpreter of a "#!<this binary> optarg" script: argv is [interp, optarg, script, args...]. */
+/* shebang: run as the interpreter of a "#!<this binary> optarg" script: argv is [interp, optarg,
+ * script, args...]. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* static_pie: a -static-pie binary (no PT_INTERP, ET_DYN, AT_BASE 0) relocates itself and runs libc normally. */
+/* static_pie: a -static-pie binary (no PT_INTERP, ET_DYN, AT_BASE 0) relocates itself and runs libc
+ * normally. */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <link.h>
@@ -18,11 +19,9 @@ int main(int argc, char **argv)
     CHECK(ph != NULL && n > 0);
     int has_dynamic = 0;
     for (unsigned long i = 0; i < n; i++) {
-        if (ph[i].p_type == PT_INTERP)
-            fprintf(stderr, "PT_INTERP present: not a static binary\n");
+        if (ph[i].p_type == PT_INTERP) fprintf(stderr, "PT_INTERP present: not a static binary\n");
         CHECK(ph[i].p_type != PT_INTERP);
-        if (ph[i].p_type == PT_DYNAMIC)
-            has_dynamic = 1;
+        if (ph[i].p_type == PT_DYNAMIC) has_dynamic = 1;
     }
     CHECK(has_dynamic); /* static-pie keeps a dynamic section for self-relocation */
     /* The ELF header is mapped right before the program headers (the first

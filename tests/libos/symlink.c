@@ -1,4 +1,5 @@
-/* symlink: symlink/readlink/lstat in /tmp; dangling links, O_NOFOLLOW, truncation, EEXIST/EINVAL/ENOENT cases. */
+/* symlink: symlink/readlink/lstat in /tmp; dangling links, O_NOFOLLOW, truncation,
+ * EEXIST/EINVAL/ENOENT cases. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>

@@ -1,4 +1,5 @@
-/* time: time(), gettimeofday() and CLOCK_REALTIME agree; localtime/gmtime/strftime work on the result. */
+/* time: time(), gettimeofday() and CLOCK_REALTIME agree; localtime/gmtime/strftime work on the
+ * result. */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/time.h>

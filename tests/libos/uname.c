@@ -1,4 +1,5 @@
-/* uname: sysname "Linux", machine "x86_64", a parseable release >= 2.6, all fields NUL-terminated. */
+/* uname: sysname "Linux", machine "x86_64", a parseable release >= 2.6, all fields NUL-terminated.
+ */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/utsname.h>
