@@ -10,11 +10,13 @@
  */
 #include "pal/pal.h"
 #include "process/process.h"
+#include "signal/signal.h"
 #include "syscall/syscall.h"
 #include "util/log.h"
 
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 
 #ifndef SYS_USER_DISPATCH
@@ -31,10 +33,12 @@ static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
     t->uc = uc;
     struct syscall_regs r = {g[REG_RAX], g[REG_RDI], g[REG_RSI], g[REG_RDX],
                              g[REG_R10], g[REG_R8],  g[REG_R9]};
-    g[REG_RAX] = syscall_dispatch(&r);
+    long ret = syscall_dispatch(&r);
+    g[REG_RAX] = ret;
+    thread_check_exit();
+    signal_deliver(uc, r.nr == SYS_rt_sigreturn ? -1 : r.nr, ret);
     t->frame = outer;
     t->uc = outer_uc;
-    thread_check_exit();
 }
 
 void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *frame)
@@ -50,21 +54,29 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         /* Another thread wants this one to end: at once when it runs
          * application code; otherwise the interrupted host call returns
          * EINTR and the end of the system call checks. */
-        if (from_app) thread_check_exit();
+        if (from_app) {
+            struct thread *t = current_thread();
+            void *outer_uc = t->uc;
+            struct pal_trap_frame *outer = t->frame;
+            t->uc = uc;
+            t->frame = frame;
+            thread_check_exit();
+            signal_deliver(uc, -1, 0);
+            t->uc = outer_uc;
+            t->frame = outer;
+        }
         return;
     }
     uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
     if (from_app) {
-        log_info("%s: %s at rip %#lx, address %p: killing process %d", current_process()->exe_path,
-                 strsignal(sig), rip, info->si_addr, current_process()->pid);
         struct thread *t = current_thread();
         void *outer_uc = t->uc;
         struct pal_trap_frame *outer = t->frame;
         t->uc = uc;
         t->frame = frame;
-        /* wait status: killed by sig. Returns only for a vfork child,
-         * whose parent then resumes with the child's pid. */
-        uc->uc_mcontext.gregs[REG_RAX] = process_exit_current(sig);
+        /* The app's handler runs, or the process dies of sig (for a vfork
+         * child, its parent then resumes). */
+        signal_fault(sig, info, uc);
         t->uc = outer_uc;
         t->frame = outer;
         return;

@@ -16,6 +16,8 @@
 #include "fs/fs_core.h"
 #include "loader/loader.h"
 #include "pal/pal.h"
+#include "process/waitq.h"
+#include "signal/signal.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
 #include "vm/vm.h"
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #define ALTSTACK_SIZE (256 * 1024) /* LibOS code runs here, inside the trap handler */
 #define HOST_STACK_SIZE (256 * 1024)
@@ -84,6 +87,20 @@ struct process *process_scan_children(struct process *self, enum child_select se
     }
     mutex_unlock(&proc_lock);
     return found;
+}
+
+long thread_signal_tid(int tgid, int tid, int sig, const siginfo_t *info)
+{
+    mutex_lock(&proc_lock);
+    struct thread *found = NULL;
+    for (struct process *p = procs; p && !found; p = p->next) {
+        if (p->pid < 0 || (tgid != -1 && p->pid != tgid)) continue;
+        for (struct thread *t = p->threads; t; t = t->next_in_proc)
+            if (t->tid == tid) found = t;
+    }
+    long r = !found ? -ESRCH : sig ? signal_send_thread_locked(found, sig, info) : 0;
+    mutex_unlock(&proc_lock);
+    return r;
 }
 
 void process_set_cmdline(struct process *p, char *const argv[])
@@ -209,11 +226,31 @@ void process_finish(struct process *p)
             if (q->zombie && init) __atomic_add_fetch(&init->child_event, 1, __ATOMIC_RELEASE);
         }
     }
-    if (parent) __atomic_add_fetch(&parent->child_event, 1, __ATOMIC_RELEASE);
+    if (parent) {
+        __atomic_add_fetch(&parent->child_event, 1, __ATOMIC_RELEASE);
+        waitq_wake_all(&parent->child_waiters);
+    }
+    if (init && init != parent) waitq_wake_all(&init->child_waiters);
     __atomic_store_n(&p->exit_futex, 1, __ATOMIC_RELEASE);
     mutex_unlock(&proc_lock);
     pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
-    if (parent) pal_futex(&parent->child_event, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    if (parent) {
+        pal_futex(&parent->child_event, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+        if (p->exit_signal) {
+            siginfo_t si;
+            memset(&si, 0, sizeof(si));
+            si.si_signo = p->exit_signal;
+            si.si_pid = p->pid;
+            if (WIFEXITED(p->exit_status)) {
+                si.si_code = CLD_EXITED;
+                si.si_status = WEXITSTATUS(p->exit_status);
+            } else {
+                si.si_code = CLD_KILLED;
+                si.si_status = WTERMSIG(p->exit_status);
+            }
+            signal_send_process(parent, p->exit_signal, &si);
+        }
+    }
     if (init && init != parent) pal_futex(&init->child_event, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }
 

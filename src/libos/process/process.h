@@ -13,9 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "pal/pal.h"
+#include "process/waitq.h"
 #include "util/lock.h"
 
 struct fdtable;
@@ -35,21 +37,26 @@ struct process {
     /* threads and exit */
     struct thread *threads; /* live threads, linked by next_in_proc */
     int nthreads;
-    bool exiting;         /* exit_group or a fatal signal: threads are ending */
-    bool zombie;          /* every thread is gone; waiting to be reaped */
-    int exit_status;      /* wait(2) encoding */
-    uint32_t exit_futex;  /* becomes 1 when the process has exited */
-    uint32_t child_event; /* bumped (and futex-woken) when a child changes state */
-    int exit_signal;      /* sent to the parent at exit (SIGCHLD, or 0) */
-    char comm[16];        /* prctl(PR_SET_NAME), /proc/[pid]/comm */
+    bool exiting;               /* exit_group or a fatal signal: threads are ending */
+    bool zombie;                /* every thread is gone; waiting to be reaped */
+    int exit_status;            /* wait(2) encoding */
+    uint32_t exit_futex;        /* becomes 1 when the process has exited */
+    uint32_t child_event;       /* bumped (and futex-woken) when a child changes state */
+    struct waitq child_waiters; /* threads in wait4/waitid, under proc_lock */
+    int exit_signal;            /* sent to the parent at exit (SIGCHLD, or 0) */
+    char comm[16];              /* prctl(PR_SET_NAME), /proc/[pid]/comm */
     struct {
         uint64_t cur, max;
     } rlimits[16];
-    /* recorded signal state (full signal work: process/signal issue) */
+    /* signals (signal/signal.c), under sig_lock */
+    struct mutex sig_lock;
     struct {
         uint64_t handler, flags, restorer, mask;
     } sigactions[65];
-    struct process *next; /* pid table list */
+    uint64_t shared_pending;     /* sent to the process (bit n-1 for signal n) */
+    siginfo_t shared_info[64];   /* the siginfo of each pending signal */
+    struct itimer_state *itimer; /* ITIMER_REAL / alarm, or NULL */
+    struct process *next;        /* pid table list */
 };
 
 struct thread {
@@ -71,6 +78,11 @@ struct thread {
     struct thread *next_in_proc;
     struct vfork_frame *vfork; /* set while this thread runs a vfork child */
     bool must_exit;            /* another thread ended the process or exec'd */
+    uint32_t wake;             /* futex word of thread_sleep (process/waitq.h) */
+    uint64_t sig_pending;      /* signals sent to this thread (bit n-1 for signal n) */
+    siginfo_t sig_info[64];
+    uint64_t saved_sigmask; /* rt_sigsuspend: the mask to restore after the handler */
+    bool has_saved_sigmask;
 };
 
 /* The thread running now (valid in LibOS code on application threads). */
@@ -131,6 +143,9 @@ enum child_select { SEL_PID, SEL_PGID, SEL_ANY };
  * the same lock, to sleep on without missing a change. */
 struct process *process_scan_children(struct process *self, enum child_select sel, int id,
                                       bool *have_child, uint32_t *seen);
+
+/* tgkill/tkill (tgid -1): send sig to the thread tid. */
+long thread_signal_tid(int tgid, int tid, int sig, const siginfo_t *info);
 
 /* Iterate over all processes (under the table lock): fn returns non-zero to stop. */
 int process_for_each(int (*fn)(struct process *p, void *arg), void *arg);

@@ -39,8 +39,17 @@ static long do_wait(int sel, int id, int options, int *status, int *pid_out)
         }
         if (!have_child) return -ECHILD;
         if (options & WNOHANG) return 0;
-        if (current_thread()->must_exit) return -EINTR;
-        pal_futex(&self->child_event, FUTEX_WAIT, seen, NULL, NULL, 0);
+        struct waiter w;
+        mutex_lock(&proc_lock);
+        bool changed = __atomic_load_n(&self->child_event, __ATOMIC_ACQUIRE) != seen;
+        if (!changed) waitq_add(&self->child_waiters, &w);
+        mutex_unlock(&proc_lock);
+        if (changed) continue;
+        int r = thread_sleep(NULL);
+        mutex_lock(&proc_lock);
+        waitq_remove(&self->child_waiters, &w);
+        mutex_unlock(&proc_lock);
+        if (r == -EINTR) return -EINTR;
     }
 }
 

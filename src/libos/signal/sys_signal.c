@@ -7,12 +7,17 @@
  */
 #include "syscall/list_core.h"
 
+#include "pal/pal.h"
 #include "process/process.h"
+#include "process/waitq.h"
+#include "signal/signal.h"
 #include "vm/uaccess.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 
 #ifndef SS_AUTODISARM
 #define SS_AUTODISARM (1U << 31)
@@ -22,7 +27,7 @@ struct k_sigaction {
     uint64_t handler, flags, restorer, mask;
 };
 
-#define UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
+#define UNBLOCKABLE SIG_UNBLOCKABLE
 
 long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize)
 {
@@ -32,11 +37,21 @@ long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize)
     struct k_sigaction na;
     if (act && copy_from_user(&na, act, sizeof(na))) return -EFAULT;
     if (act && (sig == SIGKILL || sig == SIGSTOP)) return -EINVAL;
-    if (oact && copy_to_user(oact, &p->sigactions[sig], sizeof(na))) return -EFAULT;
+    mutex_lock(&p->sig_lock);
+    struct k_sigaction old;
+    memcpy(&old, &p->sigactions[sig], sizeof(old));
     if (act) {
         na.mask &= ~UNBLOCKABLE;
         memcpy(&p->sigactions[sig], &na, sizeof(na));
+        /* Setting SIG_IGN discards what is pending (POSIX). */
+        if (na.handler == (uint64_t)SIG_IGN) {
+            p->shared_pending &= ~SIGBIT(sig);
+            for (struct thread *t = p->threads; t; t = t->next_in_proc)
+                t->sig_pending &= ~SIGBIT(sig);
+        }
     }
+    mutex_unlock(&p->sig_lock);
+    if (oact && copy_to_user(oact, &old, sizeof(old))) return -EFAULT;
     return 0;
 }
 
@@ -68,14 +83,20 @@ long sys_rt_sigprocmask(int how, const void *set, void *oset, size_t sigsetsize)
 long sys_sigaltstack(const void *ss, void *oss)
 {
     struct thread *t = current_thread();
+    uint64_t sp = (uint64_t)((ucontext_t *)t->uc)->uc_mcontext.gregs[REG_RSP];
+    bool on = t->user_altstack.size && sp > t->user_altstack.sp &&
+              sp <= t->user_altstack.sp + t->user_altstack.size;
     stack_t cur = {.ss_sp = (void *)t->user_altstack.sp,
                    .ss_size = t->user_altstack.size,
-                   .ss_flags = t->user_altstack.size ? 0 : SS_DISABLE};
+                   .ss_flags = !t->user_altstack.size ? SS_DISABLE
+                               : on                   ? SS_ONSTACK
+                                                      : 0};
     stack_t n;
     if (ss && copy_from_user(&n, ss, sizeof(n))) return -EFAULT;
     if (oss && copy_to_user(oss, &cur, sizeof(cur))) return -EFAULT;
     if (ss) {
-        if (n.ss_flags & ~(SS_DISABLE | SS_AUTODISARM)) return -EINVAL;
+        if (on) return -EPERM;
+        if (n.ss_flags & ~(SS_DISABLE | SS_AUTODISARM | SS_ONSTACK)) return -EINVAL;
         if (n.ss_flags & SS_DISABLE) {
             t->user_altstack.sp = 0;
             t->user_altstack.size = 0;
@@ -86,4 +107,196 @@ long sys_sigaltstack(const void *ss, void *oss)
         }
     }
     return 0;
+}
+
+/* kill(2): pid > 0 one process, 0 the caller's group, -1 every process
+ * but init and the caller, < -1 the group -pid. */
+#define KILL_MAX_TARGETS 1024
+struct kill_scan {
+    int pid, self_pid, self_pgid;
+    size_t n;
+    int pids[KILL_MAX_TARGETS];
+};
+
+static int kill_collect(struct process *p, void *arg)
+{
+    struct kill_scan *k = arg;
+    if (p->pid < 0) return 0;
+    bool match;
+    if (k->pid > 0)
+        match = p->pid == k->pid;
+    else if (k->pid == 0)
+        match = p->pgid == k->self_pgid && !p->zombie;
+    else if (k->pid == -1)
+        match = p->pid != 1 && p->pid != k->self_pid && !p->zombie;
+    else
+        match = p->pgid == -k->pid && !p->zombie;
+    if (match && k->n < KILL_MAX_TARGETS) k->pids[k->n++] = p->pid;
+    return 0;
+}
+
+long sys_kill(int pid, int sig)
+{
+    if (sig < 0 || sig > 64) return -EINVAL;
+    if (pid == INT32_MIN) return -ESRCH;
+    struct process *self = current_process();
+    struct kill_scan *k = malloc(sizeof(*k));
+    if (!k) return -ENOMEM;
+    k->pid = pid;
+    k->self_pid = self->pid;
+    k->self_pgid = self->pgid;
+    k->n = 0;
+    process_for_each(kill_collect, k);
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = SI_USER;
+    si.si_pid = self->pid;
+    long r = k->n ? 0 : -ESRCH;
+    for (size_t i = 0; i < k->n; i++) {
+        struct process *p = process_find(k->pids[i]);
+        if (p && !p->zombie) signal_send_process(p, sig, &si);
+    }
+    free(k);
+    return r;
+}
+
+static long send_to_tid(int tgid, int tid, int sig)
+{
+    if (sig < 0 || sig > 64 || tid <= 0 || (tgid != -1 && tgid <= 0)) return -EINVAL;
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = SI_TKILL;
+    si.si_pid = current_process()->pid;
+    return thread_signal_tid(tgid, tid, sig, &si);
+}
+
+long sys_tkill(int tid, int sig)
+{
+    return send_to_tid(-1, tid, sig);
+}
+
+long sys_tgkill(int tgid, int tid, int sig)
+{
+    return send_to_tid(tgid, tid, sig);
+}
+
+long sys_rt_sigqueueinfo(int pid, int sig, siginfo_t *uinfo)
+{
+    siginfo_t si;
+    if (copy_from_user(&si, uinfo, sizeof(si))) return -EFAULT;
+    if (sig <= 0 || sig > 64) return -EINVAL;
+    if (si.si_code >= 0 || si.si_code == SI_TKILL) return -EPERM;
+    si.si_signo = sig;
+    struct process *p = process_find(pid);
+    if (!p || p->zombie) return -ESRCH;
+    return signal_send_process(p, sig, &si);
+}
+
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, siginfo_t *uinfo)
+{
+    siginfo_t si;
+    if (copy_from_user(&si, uinfo, sizeof(si))) return -EFAULT;
+    if (sig <= 0 || sig > 64) return -EINVAL;
+    if (si.si_code >= 0 || si.si_code == SI_TKILL) return -EPERM;
+    si.si_signo = sig;
+    return thread_signal_tid(tgid, tid, sig, &si);
+}
+
+long sys_rt_sigpending(void *uset, size_t sigsetsize)
+{
+    if (sigsetsize > 8) return -EINVAL;
+    struct thread *t = current_thread();
+    uint64_t pend = (t->sig_pending | t->proc->shared_pending) & t->sigmask;
+    return copy_to_user(uset, &pend, sigsetsize);
+}
+
+long sys_rt_sigsuspend(const void *umask, size_t sigsetsize)
+{
+    if (sigsetsize != 8) return -EINVAL;
+    uint64_t mask;
+    if (copy_from_user(&mask, umask, 8)) return -EFAULT;
+    struct thread *t = current_thread();
+    t->saved_sigmask = t->sigmask;
+    t->has_saved_sigmask = true;
+    t->sigmask = mask & ~UNBLOCKABLE;
+    for (;;) {
+        __atomic_store_n(&t->wake, 0, __ATOMIC_RELAXED);
+        if (thread_sleep(NULL) == -EINTR) return -EINTR;
+    }
+}
+
+long sys_pause(void)
+{
+    struct thread *t = current_thread();
+    for (;;) {
+        __atomic_store_n(&t->wake, 0, __ATOMIC_RELAXED);
+        if (thread_sleep(NULL) == -EINTR) return -EINTR;
+    }
+}
+
+long sys_rt_sigtimedwait(const void *uset, siginfo_t *uinfo, const struct timespec *utimeout,
+                         size_t sigsetsize)
+{
+    if (sigsetsize != 8) return -EINVAL;
+    uint64_t set;
+    if (copy_from_user(&set, uset, 8)) return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    struct timespec deadline, *dl = NULL;
+    if (utimeout) {
+        struct timespec to;
+        if (copy_from_user(&to, utimeout, sizeof(to))) return -EFAULT;
+        if (to.tv_sec < 0 || to.tv_nsec < 0 || to.tv_nsec >= 1000000000L) return -EINVAL;
+        pal_clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += to.tv_sec;
+        deadline.tv_nsec += to.tv_nsec;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+        dl = &deadline;
+    }
+    struct thread *t = current_thread();
+    struct process *p = t->proc;
+    /* Like Linux, unblock the awaited signals meanwhile so that a signal
+     * sent to the process picks this thread. */
+    uint64_t saved = t->sigmask;
+    long ret;
+    t->sigmask &= ~set;
+    for (;;) {
+        mutex_lock(&p->sig_lock);
+        uint64_t mine = t->sig_pending & set, shared = p->shared_pending & set;
+        int sig = mine ? __builtin_ctzll(mine) + 1 : shared ? __builtin_ctzll(shared) + 1 : 0;
+        siginfo_t si;
+        if (sig) {
+            if (mine) {
+                si = t->sig_info[sig - 1];
+                t->sig_pending &= ~SIGBIT(sig);
+            } else {
+                si = p->shared_info[sig - 1];
+                p->shared_pending &= ~SIGBIT(sig);
+            }
+        }
+        __atomic_store_n(&t->wake, 0, __ATOMIC_RELAXED);
+        mutex_unlock(&p->sig_lock);
+        if (sig) {
+            ret = (uinfo && copy_to_user(uinfo, &si, sizeof(si))) ? -EFAULT : sig;
+            break;
+        }
+        int r = thread_sleep(dl);
+        if (r == -ETIMEDOUT) {
+            ret = -EAGAIN;
+            break;
+        }
+        if (r == -EINTR) {
+            uint64_t other = (t->sig_pending | p->shared_pending) & ~t->sigmask & ~set;
+            if (other || t->must_exit) {
+                ret = -EINTR;
+                break;
+            }
+        }
+    }
+    t->sigmask = saved;
+    return ret;
 }

@@ -34,7 +34,6 @@ static const struct syscall_entry table[MAX_SYSCALL] = {CORE_SYSCALLS(SYSCALL_EN
  * the x86-64 table: the ones programs commonly try). */
 static const char *const unimplemented_names[MAX_SYSCALL] = {
     [__NR_fork] = "fork",
-    [__NR_kill] = "kill",
     [__NR_pipe] = "pipe",
     [__NR_pipe2] = "pipe2",
     [__NR_socket] = "socket",
@@ -42,7 +41,6 @@ static const char *const unimplemented_names[MAX_SYSCALL] = {
     [__NR_select] = "select",
     [__NR_epoll_create1] = "epoll_create1",
     [__NR_eventfd2] = "eventfd2",
-    [__NR_tgkill] = "tgkill",
     [__NR_setitimer] = "setitimer",
     [__NR_alarm] = "alarm",
     [__NR_mount] = "mount",

@@ -28,7 +28,9 @@
     X(uname, 1) X(sysinfo, 1) X(getrandom, 3)                                                      \
     X(rt_sigaction, 4) X(rt_sigprocmask, 4) X(sigaltstack, 2)                                      \
     X(fork, 0) X(vfork, 0) X(clone, 5) X(clone3, 2) X(execve, 3) X(wait4, 4) X(waitid, 5)      \
-    X(membarrier, 3)
+    X(membarrier, 3) X(rt_sigreturn, 0) X(kill, 2) X(tkill, 2) X(tgkill, 3)                       \
+    X(rt_sigqueueinfo, 3) X(rt_tgsigqueueinfo, 4) X(rt_sigpending, 2) X(rt_sigsuspend, 2)         \
+    X(pause, 0) X(rt_sigtimedwait, 4)
 // clang-format on
 
 long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
@@ -91,6 +93,17 @@ long sys_getrandom(void *buf, size_t len, unsigned flags);
 long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize);
 long sys_rt_sigprocmask(int how, const void *set, void *oset, size_t sigsetsize);
 long sys_sigaltstack(const void *ss, void *oss);
+long sys_rt_sigreturn(void);
+long sys_kill(int pid, int sig);
+long sys_tkill(int tid, int sig);
+long sys_tgkill(int tgid, int tid, int sig);
+long sys_rt_sigqueueinfo(int pid, int sig, siginfo_t *info);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, siginfo_t *info);
+long sys_rt_sigpending(void *set, size_t sigsetsize);
+long sys_rt_sigsuspend(const void *mask, size_t sigsetsize);
+long sys_pause(void);
+long sys_rt_sigtimedwait(const void *set, siginfo_t *info, const struct timespec *timeout,
+                         size_t sigsetsize);
 long sys_fork(void);
 long sys_vfork(void);
 long sys_membarrier(int cmd, unsigned flags, int cpu_id);

@@ -1,0 +1,54 @@
+/*
+ * waitq: blocking inside the LibOS without lost wake-ups.
+ *
+ * Every thread sleeps on its own futex word (thread->wake). An object
+ * (pipe, child list...) keeps a queue of the threads waiting on it, under
+ * the object's own lock; waking a thread sets its word and wakes its
+ * futex. A signal or an exit request wakes the thread the same way, so a
+ * sleeper never misses either, whatever the order of events.
+ *
+ * Usage, with the object's lock held around the check and waitq_add:
+ *     struct waiter w;
+ *     for (;;) {
+ *         lock; if (ready) {...; unlock; break;}
+ *         waitq_add(&q, &w); unlock;
+ *         r = thread_sleep(deadline);
+ *         lock; waitq_remove(&q, &w); unlock;
+ *         if (r < 0) return r;   // -EINTR or -ETIMEDOUT
+ *     }
+ */
+#ifndef LIBOS_WAITQ_H
+#define LIBOS_WAITQ_H
+
+#include <stdbool.h>
+#include <time.h>
+
+struct thread;
+
+struct waiter {
+    struct thread *t;
+    struct waiter *next;
+};
+
+struct waitq {
+    struct waiter *head;
+};
+
+/* Queue the current thread and clear its wake word. */
+void waitq_add(struct waitq *q, struct waiter *w);
+void waitq_remove(struct waitq *q, struct waiter *w);
+/* Wake every queued thread (they stay queued until they remove themselves). */
+void waitq_wake_all(struct waitq *q);
+static inline bool waitq_empty(const struct waitq *q)
+{
+    return q->head == NULL;
+}
+
+/* Sleep until woken (0), interrupted by a signal or an exit request
+ * (-EINTR), or past the CLOCK_MONOTONIC deadline (-ETIMEDOUT; NULL: none). */
+int thread_sleep(const struct timespec *deadline);
+void thread_wake(struct thread *t);
+/* A signal or exit request is waiting for the current thread. */
+bool thread_interrupted(void);
+
+#endif

@@ -1,0 +1,404 @@
+/*
+ * signal: generation and delivery (see signal.h).
+ */
+#include "signal/signal.h"
+
+#include "pal/pal.h"
+#include "process/process.h"
+#include "process/waitq.h"
+#include "util/log.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+
+long vfork_child_exit(int status);
+
+enum sig_default { SIGDFL_TERM, SIGDFL_CORE, SIGDFL_IGNORE, SIGDFL_STOP, SIGDFL_CONT };
+
+static enum sig_default default_action(int sig)
+{
+    switch (sig) {
+    case SIGQUIT:
+    case SIGILL:
+    case SIGABRT:
+    case SIGFPE:
+    case SIGSEGV:
+    case SIGBUS:
+    case SIGSYS:
+    case SIGTRAP:
+    case SIGXCPU:
+    case SIGXFSZ:
+        return SIGDFL_CORE;
+    case SIGCHLD:
+    case SIGURG:
+    case SIGWINCH:
+        return SIGDFL_IGNORE;
+    case SIGCONT:
+        return SIGDFL_CONT;
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        return SIGDFL_STOP;
+    default:
+        return SIGDFL_TERM;
+    }
+}
+
+static bool is_fatal_default(int sig)
+{
+    enum sig_default d = default_action(sig);
+    return d == SIGDFL_TERM || d == SIGDFL_CORE;
+}
+
+/* Ignored at generation time (Linux's sig_ignored): dropped, unless blocked. */
+static bool ignored(struct process *p, int sig)
+{
+    uint64_t h = p->sigactions[sig].handler;
+    if (h == (uint64_t)SIG_IGN) return true;
+    if (h == (uint64_t)SIG_DFL) {
+        enum sig_default d = default_action(sig);
+        return d == SIGDFL_IGNORE || d == SIGDFL_CONT || d == SIGDFL_STOP;
+    }
+    return false;
+}
+
+static void fill_default_info(siginfo_t *si, int sig)
+{
+    memset(si, 0, sizeof(*si));
+    si->si_signo = sig;
+    si->si_code = SI_USER;
+    struct thread *t = current_thread();
+    si->si_pid = t ? t->proc->pid : 0;
+    si->si_uid = 0;
+}
+
+/* End every thread of p with wait status `status` (proc_lock held). */
+static void kill_process_locked(struct process *p, int status)
+{
+    if (!p->exiting) {
+        p->exiting = true;
+        p->exit_status = status;
+    }
+    for (struct thread *t = p->threads; t; t = t->next_in_proc) {
+        t->must_exit = true;
+        thread_wake(t);
+        if (t != current_thread() && t->tcb.host_tid) pal_thread_interrupt(&t->tcb);
+    }
+}
+
+/* Poke t so that it notices a pending signal soon. */
+static void notify(struct thread *t)
+{
+    thread_wake(t);
+    if (t != current_thread() && t->tcb.host_tid) pal_thread_interrupt(&t->tcb);
+}
+
+/* proc_lock held. */
+static int send_locked(struct process *p, struct thread *target, int sig, const siginfo_t *info)
+{
+    if (p->zombie || p->exiting) return 0;
+    mutex_lock(&p->sig_lock);
+    uint64_t bit = SIGBIT(sig);
+    bool blocked_everywhere = true;
+    for (struct thread *t = p->threads; t; t = t->next_in_proc)
+        if (!(t->sigmask & bit)) blocked_everywhere = false;
+    if (target) blocked_everywhere = (target->sigmask & bit) != 0;
+    if (sig != SIGKILL && ignored(p, sig) && !blocked_everywhere) {
+        mutex_unlock(&p->sig_lock);
+        return 0;
+    }
+    bool fatal = sig == SIGKILL || (p->sigactions[sig].handler == (uint64_t)SIG_DFL &&
+                                    is_fatal_default(sig) && !blocked_everywhere);
+    if (fatal) {
+        mutex_unlock(&p->sig_lock);
+        kill_process_locked(p, sig);
+        return 0;
+    }
+    siginfo_t si;
+    if (!info) fill_default_info(&si, sig);
+    if (target) {
+        if (!(target->sig_pending & bit)) target->sig_info[sig - 1] = info ? *info : si;
+        target->sig_pending |= bit;
+    } else {
+        if (!(p->shared_pending & bit)) p->shared_info[sig - 1] = info ? *info : si;
+        p->shared_pending |= bit;
+        for (struct thread *t = p->threads; t; t = t->next_in_proc) {
+            if (!(t->sigmask & bit)) {
+                target = t;
+                break;
+            }
+        }
+    }
+    mutex_unlock(&p->sig_lock);
+    if (target) notify(target);
+    return 0;
+}
+
+int signal_send_process(struct process *p, int sig, const siginfo_t *info)
+{
+    if (sig < 0 || sig > 64) return -EINVAL;
+    if (sig == 0) return 0;
+    mutex_lock(&proc_lock);
+    int r = send_locked(p, NULL, sig, info);
+    mutex_unlock(&proc_lock);
+    return r;
+}
+
+int signal_send_thread(struct thread *t, int sig, const siginfo_t *info)
+{
+    if (sig < 0 || sig > 64) return -EINVAL;
+    if (sig == 0) return 0;
+    mutex_lock(&proc_lock);
+    int r = send_locked(t->proc, t, sig, info);
+    mutex_unlock(&proc_lock);
+    return r;
+}
+
+int signal_send_thread_locked(struct thread *t, int sig, const siginfo_t *info)
+{
+    if (sig < 0 || sig > 64) return -EINVAL;
+    return sig ? send_locked(t->proc, t, sig, info) : 0;
+}
+
+bool signal_pending(struct thread *t)
+{
+    uint64_t pend = t->sig_pending | t->proc->shared_pending;
+    return (pend & ~t->sigmask) != 0;
+}
+
+/* Take the lowest deliverable signal, synchronous ones first. */
+static int dequeue(struct thread *t, siginfo_t *info)
+{
+    struct process *p = t->proc;
+    mutex_lock(&p->sig_lock);
+    int sig = 0;
+    uint64_t mine = t->sig_pending & ~t->sigmask, shared = p->shared_pending & ~t->sigmask;
+    const uint64_t sync = SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) |
+                          SIGBIT(SIGFPE) | SIGBIT(SIGSYS);
+    uint64_t pick = (mine & sync) ? (mine & sync) : mine ? mine : shared;
+    if (pick) {
+        sig = __builtin_ctzll(pick) + 1;
+        if (mine & SIGBIT(sig)) {
+            *info = t->sig_info[sig - 1];
+            t->sig_pending &= ~SIGBIT(sig);
+        } else {
+            *info = p->shared_info[sig - 1];
+            p->shared_pending &= ~SIGBIT(sig);
+        }
+    }
+    mutex_unlock(&p->sig_lock);
+    return sig;
+}
+
+/* The process dies of sig (default action) on this thread's way out. */
+static void die_of(int sig, ucontext_t *uc)
+{
+    struct thread *t = current_thread();
+    if (t->vfork) {
+        uc->uc_mcontext.gregs[REG_RAX] = vfork_child_exit(sig);
+        return;
+    }
+    mutex_lock(&proc_lock);
+    kill_process_locked(t->proc, sig);
+    mutex_unlock(&proc_lock);
+    thread_exit_current();
+}
+
+struct rt_sigframe {
+    uint64_t pretcode; /* the handler returns here: sa_restorer */
+    ucontext_t uc;
+    siginfo_t info;
+};
+
+static size_t fpstate_size(const ucontext_t *uc)
+{
+    const struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+    if (!fp) return 0;
+    /* struct _fpx_sw_bytes at offset 464 of the legacy area */
+    const uint32_t *sw = (const uint32_t *)((const char *)fp + 464);
+    if (sw[0] == 0x46505853U /* FP_XSTATE_MAGIC1 */ && sw[2] >= 512 && sw[2] <= 64 * 1024)
+        return sw[2]; /* extended_size */
+    return 512;
+}
+
+static bool on_altstack(const struct thread *t, uint64_t sp)
+{
+    return t->user_altstack.size && sp > t->user_altstack.sp &&
+           sp <= t->user_altstack.sp + t->user_altstack.size;
+}
+
+/* Point uc at the handler of sig. Returns false (and kills) when the
+ * frame cannot be written. */
+static bool setup_frame(struct thread *t, ucontext_t *uc, int sig, const siginfo_t *info)
+{
+    struct process *p = t->proc;
+    greg_t *g = uc->uc_mcontext.gregs;
+    uint64_t handler = p->sigactions[sig].handler, flags = p->sigactions[sig].flags;
+    uint64_t sp = (uint64_t)g[REG_RSP];
+    bool onstack = on_altstack(t, sp);
+    if ((flags & SA_ONSTACK) && t->user_altstack.size && !onstack)
+        sp = t->user_altstack.sp + t->user_altstack.size;
+    else
+        sp -= 128; /* the red zone of the interrupted code */
+    size_t fpsize = fpstate_size(uc);
+    sp = (sp - fpsize) & ~63UL;
+    uint64_t fp_user = sp;
+    sp = ((sp - sizeof(struct rt_sigframe)) & ~15UL) - 8;
+    struct rt_sigframe *f = (struct rt_sigframe *)sp;
+    if (!user_ok(f, sizeof(*f) + (fp_user - sp - sizeof(*f)) + fpsize, true)) {
+        log_info("%s: cannot write the frame of signal %d at %#lx: killing it", p->exe_path, sig,
+                 (unsigned long)sp);
+        die_of(SIGSEGV, uc);
+        return false;
+    }
+    if (fpsize) memcpy((void *)fp_user, uc->uc_mcontext.fpregs, fpsize);
+    memset(&f->uc, 0, sizeof(f->uc));
+    f->pretcode = p->sigactions[sig].restorer;
+    f->uc.uc_flags = fpsize > 512 ? 1 /* UC_FP_XSTATE */ : 0;
+    f->uc.uc_stack.ss_sp = (void *)t->user_altstack.sp;
+    f->uc.uc_stack.ss_size = t->user_altstack.size;
+    f->uc.uc_stack.ss_flags = !t->user_altstack.size ? SS_DISABLE : onstack ? SS_ONSTACK : 0;
+    memcpy(f->uc.uc_mcontext.gregs, g, sizeof(f->uc.uc_mcontext.gregs));
+    f->uc.uc_mcontext.fpregs = fpsize ? (struct _libc_fpstate *)fp_user : NULL;
+    uint64_t oldmask = t->has_saved_sigmask ? t->saved_sigmask : t->sigmask;
+    t->has_saved_sigmask = false;
+    memcpy(&f->uc.uc_sigmask, &oldmask, sizeof(oldmask));
+    f->info = *info;
+
+    g[REG_RIP] = (greg_t)handler;
+    g[REG_RSP] = (greg_t)sp;
+    g[REG_RDI] = sig;
+    g[REG_RSI] = (greg_t)&f->info;
+    g[REG_RDX] = (greg_t)&f->uc;
+    g[REG_RAX] = 0;
+    g[REG_EFL] &= ~(greg_t)(0x400 | 0x100 | 0x10000); /* DF, TF, RF */
+    if (uc->uc_mcontext.fpregs) { /* the handler starts with a clean FPU control state */
+        uc->uc_mcontext.fpregs->cwd = 0x37f;
+        uc->uc_mcontext.fpregs->mxcsr = 0x1f80;
+    }
+
+    mutex_lock(&p->sig_lock);
+    t->sigmask |= p->sigactions[sig].mask;
+    if (!(flags & SA_NODEFER)) t->sigmask |= SIGBIT(sig);
+    t->sigmask &= ~SIG_UNBLOCKABLE;
+    if (flags & SA_RESETHAND) {
+        p->sigactions[sig].handler = (uint64_t)SIG_DFL;
+        p->sigactions[sig].flags &= ~(uint64_t)SA_SIGINFO;
+    }
+    mutex_unlock(&p->sig_lock);
+    return true;
+}
+
+/* System calls that return EINTR after a handler even under SA_RESTART (signal(7)). */
+static bool never_restarted(long nr)
+{
+    switch (nr) {
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+    case SYS_poll:
+    case SYS_ppoll:
+    case SYS_select:
+    case SYS_pselect6:
+    case SYS_epoll_wait:
+    case SYS_epoll_pwait:
+    case SYS_epoll_pwait2:
+    case SYS_rt_sigsuspend:
+    case SYS_pause:
+    case SYS_rt_sigtimedwait:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void signal_deliver(void *uc_, long nr, long ret)
+{
+    ucontext_t *uc = uc_;
+    struct thread *t = current_thread();
+    greg_t *g = uc->uc_mcontext.gregs;
+    bool interrupted = nr >= 0 && ret == -EINTR;
+    for (;;) {
+        siginfo_t info;
+        int sig = dequeue(t, &info);
+        if (!sig) break;
+        struct process *p = t->proc;
+        uint64_t h = p->sigactions[sig].handler;
+        if (h == (uint64_t)SIG_IGN) continue;
+        if (h == (uint64_t)SIG_DFL) {
+            if (!is_fatal_default(sig)) continue;
+            die_of(sig, uc);
+            return;
+        }
+        if (interrupted) { /* decide what the interrupted call returns */
+            if ((p->sigactions[sig].flags & SA_RESTART) && !never_restarted(nr)) {
+                g[REG_RAX] = nr;
+                g[REG_RIP] -= 2; /* back onto the syscall instruction */
+            } else {
+                g[REG_RAX] = -EINTR;
+            }
+        }
+        setup_frame(t, uc, sig, &info);
+        return;
+    }
+    if (interrupted && !t->must_exit && !never_restarted(nr)) {
+        /* Woken for a signal that needed no handler: restart transparently. */
+        g[REG_RAX] = nr;
+        g[REG_RIP] -= 2;
+    }
+    if (t->has_saved_sigmask) { /* rt_sigsuspend returned without a handler */
+        t->sigmask = t->saved_sigmask;
+        t->has_saved_sigmask = false;
+    }
+}
+
+void signal_fault(int sig, const siginfo_t *info, void *uc_)
+{
+    ucontext_t *uc = uc_;
+    struct thread *t = current_thread();
+    struct process *p = t->proc;
+    uint64_t h = p->sigactions[sig].handler;
+    if (h == (uint64_t)SIG_DFL || h == (uint64_t)SIG_IGN || (t->sigmask & SIGBIT(sig))) {
+        log_info("%s: %s at rip %#lx, address %p: killing process %d", p->exe_path, strsignal(sig),
+                 (unsigned long)uc->uc_mcontext.gregs[REG_RIP], info->si_addr, p->pid);
+        die_of(sig, uc);
+        return;
+    }
+    siginfo_t si = *info;
+    setup_frame(t, uc, sig, &si);
+}
+
+long sys_rt_sigreturn(void)
+{
+    struct thread *t = current_thread();
+    ucontext_t *uc = t->uc;
+    greg_t *g = uc->uc_mcontext.gregs;
+    /* The handler's `ret` popped pretcode: the frame's ucontext is at rsp. */
+    ucontext_t *fuc = (ucontext_t *)g[REG_RSP];
+    ucontext_t k;
+    if (copy_from_user(&k, fuc, sizeof(k))) goto bad;
+    greg_t csgsfs = g[REG_CSGSFS], efl = g[REG_EFL];
+    memcpy(g, k.uc_mcontext.gregs, sizeof(k.uc_mcontext.gregs));
+    g[REG_CSGSFS] = csgsfs;
+    /* user-changeable flags only: CF PF AF ZF SF TF DF OF RF AC */
+    const greg_t user_flags =
+        0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x10000 | 0x40000;
+    g[REG_EFL] = (efl & ~user_flags) | (k.uc_mcontext.gregs[REG_EFL] & user_flags);
+    size_t fpsize = fpstate_size(uc);
+    if (k.uc_mcontext.fpregs && fpsize) {
+        if (!user_ok(k.uc_mcontext.fpregs, fpsize, false)) goto bad;
+        memcpy(uc->uc_mcontext.fpregs, k.uc_mcontext.fpregs, fpsize);
+    }
+    uint64_t mask;
+    memcpy(&mask, &k.uc_sigmask, sizeof(mask));
+    t->sigmask = mask & ~SIG_UNBLOCKABLE;
+    return g[REG_RAX]; /* the dispatcher stores this into RAX: leave it as restored */
+bad:
+    log_info("%s: rt_sigreturn with a bad frame at %#lx: killing it", t->proc->exe_path,
+             (unsigned long)g[REG_RSP]);
+    die_of(SIGSEGV, uc);
+    return g[REG_RAX];
+}

@@ -1,0 +1,50 @@
+/*
+ * signal: generation, pending sets and delivery of application signals.
+ *
+ * Application signals are LibOS objects: nothing here involves a host
+ * signal except PAL_INTERRUPT_SIGNAL, which only pokes a target thread so
+ * that it notices a pending signal at once (while running application
+ * code, or blocked in a host call). Delivery happens on the target thread
+ * when it leaves the LibOS: at the end of a system call, or in the
+ * interrupt's trap. It builds a Linux-layout rt_sigframe on the
+ * application's stack and points the interrupted context at the handler;
+ * rt_sigreturn reads the frame back.
+ */
+#ifndef LIBOS_SIGNAL_H
+#define LIBOS_SIGNAL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct process;
+struct thread;
+
+#define SIGBIT(sig) (1ULL << ((sig)-1))
+#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
+/* Send to a process (kill) or one thread (tgkill, faults, SIGPIPE).
+ * info may be NULL (SI_USER from the current process). Returns 0 or -errno. */
+int signal_send_process(struct process *p, int sig, const siginfo_t *info);
+int signal_send_thread(struct thread *t, int sig, const siginfo_t *info);
+/* The same, with proc_lock already held (t cannot go away meanwhile). */
+int signal_send_thread_locked(struct thread *t, int sig, const siginfo_t *info);
+
+/* A signal the thread does not block is pending. */
+bool signal_pending(struct thread *t);
+
+/*
+ * Called with the context the thread is about to return to (uc, the
+ * trapped ucontext_t). nr/ret: the system call just handled and its
+ * result (nr < 0 when the thread was interrupted in application code).
+ * Delivers at most one handler frame, applies default actions (which may
+ * end the thread), and restarts a system call interrupted by a signal
+ * when Linux would.
+ */
+void signal_deliver(void *uc, long nr, long ret);
+
+/* A synchronous fault in application code: run the app's handler, or
+ * kill the process when it has none (or blocks the signal). */
+void signal_fault(int sig, const siginfo_t *info, void *uc);
+
+#endif
