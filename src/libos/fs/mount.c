@@ -65,10 +65,9 @@ void vfs_boot_time(struct timespec *ts)
     *ts = boot_time;
 }
 
-int vfs_statfs(struct inode *ino, struct statfs *st)
+int vfs_statfs(struct mount *m, struct statfs *st)
 {
     memset(st, 0, sizeof(*st));
-    struct mount *m = ino->mnt;
     st->f_type = m ? m->magic : TMPFS_MAGIC;
     st->f_bsize = 4096;
     st->f_frsize = 4096;

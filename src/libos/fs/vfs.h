@@ -97,6 +97,9 @@ struct file_ops {
     int (*fstat)(struct file *f, struct stat *st);
     /* F_SETFL changed O_NONBLOCK/O_APPEND; the new flags are in f->flags. */
     int (*setfl)(struct file *f, int newflags);
+    /* fcntl commands the VFS does not handle itself (F_GETPIPE_SZ...);
+     * absent: -EINVAL. */
+    long (*fcntl)(struct file *f, int cmd, unsigned long arg);
     void (*release)(struct file *f);
 };
 
@@ -208,7 +211,8 @@ struct mount *mount_find(const char *canon);
 struct inode *vfs_root(void);
 /* For /proc/mounts: the i-th mount, or NULL. */
 struct mount *mount_at(size_t i);
-int vfs_statfs(struct inode *ino, struct statfs *st);
+/* statfs of a mount (NULL: an anonymous file's). */
+int vfs_statfs(struct mount *m, struct statfs *st);
 /* resource_limits.user_space_size, for /proc/meminfo */
 uint64_t vfs_mem_total(void);
 /* CLOCK_MONOTONIC at vfs_init, for /proc/uptime */

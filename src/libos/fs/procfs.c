@@ -1,0 +1,617 @@
+/*
+ * procfs: /proc. self, [pid]/{exe,cmdline,cwd,comm,status,fd/N,mounts},
+ * cpuinfo, meminfo, uptime, mounts.
+ *
+ * Inodes are made on lookup and name (kind, pid, fd); nothing is cached,
+ * so a process that has gone simply stops resolving. Every look at a
+ * process happens inside process_for_each(), under the process table
+ * lock, so it cannot be reaped meanwhile. File contents are generated
+ * when the file is opened (buf_file), listings when the directory is
+ * (dir_snapshot). fd/N are magic links: opening one reaches the very
+ * object behind the fd (its inode, or a proxy of the open file for
+ * pipes and sockets).
+ */
+#include "fs/vfs.h"
+#include "pal/pal.h"
+#include "process/process.h"
+
+#include <cpuid.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum pkind {
+    P_ROOT,
+    P_SELF,
+    P_CPUINFO,
+    P_MEMINFO,
+    P_UPTIME,
+    P_MOUNTS, /* /proc */
+    P_PIDDIR,
+    P_EXE,
+    P_CMDLINE,
+    P_CWD,
+    P_COMM,
+    P_STATUS,
+    P_FDDIR, /* /proc/[pid] */
+    P_FD,    /* /proc/[pid]/fd/N */
+};
+
+struct pent {
+    const char *name;
+    enum pkind kind;
+    mode_t mode;
+};
+
+static const struct pent root_ents[] = {
+    {"self", P_SELF, S_IFLNK | 0777},       {"cpuinfo", P_CPUINFO, S_IFREG | 0444},
+    {"meminfo", P_MEMINFO, S_IFREG | 0444}, {"uptime", P_UPTIME, S_IFREG | 0444},
+    {"mounts", P_MOUNTS, S_IFREG | 0444},
+};
+static const struct pent pid_ents[] = {
+    {"exe", P_EXE, S_IFLNK | 0777},       {"cmdline", P_CMDLINE, S_IFREG | 0444},
+    {"cwd", P_CWD, S_IFLNK | 0777},       {"comm", P_COMM, S_IFREG | 0444},
+    {"status", P_STATUS, S_IFREG | 0444}, {"fd", P_FDDIR, S_IFDIR | 0500},
+    {"mounts", P_MOUNTS, S_IFREG | 0444},
+};
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+struct pnode {
+    enum pkind kind;
+    int pid;
+    int fd;
+};
+
+static const struct inode_ops procfs_iops, fdlink_iops;
+
+static uint64_t pino(enum pkind k, int pid, int fd)
+{
+    return ((uint64_t)(unsigned)pid << 24) | ((uint64_t)k << 16) | (uint64_t)(fd + 1);
+}
+
+static struct inode *pnode_new(struct mount *m, enum pkind k, mode_t mode, int pid, int fd)
+{
+    struct inode *ino = inode_new(m, k == P_FD ? &fdlink_iops : &procfs_iops, mode);
+    struct pnode *n = malloc(sizeof(*n));
+    if (!ino || !n) {
+        free(ino);
+        free(n);
+        return NULL;
+    }
+    n->kind = k;
+    n->pid = pid;
+    n->fd = fd;
+    ino->priv = n;
+    ino->ino = pino(k, pid, fd);
+    if (S_ISDIR(mode)) ino->nlink = 2;
+    vfs_now(&ino->mtime);
+    ino->atime = ino->ctime = ino->mtime;
+    return ino;
+}
+
+static struct pnode *PN(struct inode *ino)
+{
+    return ino->priv;
+}
+
+/* The calling process, when running on an application thread. */
+static struct process *caller(void)
+{
+    struct thread *t = current_thread();
+    return t ? t->proc : NULL;
+}
+
+/* Run fn on process pid under the table lock; -ENOENT when it is gone. */
+struct with_arg {
+    int pid;
+    int (*fn)(struct process *p, void *arg);
+    void *arg;
+    int r;
+};
+
+static int with_cb(struct process *p, void *a)
+{
+    struct with_arg *w = a;
+    if (p->pid != w->pid || p->zombie) return 0;
+    w->r = w->fn(p, w->arg);
+    return 1;
+}
+
+static int with_process(int pid, int (*fn)(struct process *p, void *arg), void *arg)
+{
+    struct with_arg w = {pid, fn, arg, -ENOENT};
+    process_for_each(with_cb, &w);
+    return w.r;
+}
+
+static int exists_cb(struct process *p, void *arg)
+{
+    return 0;
+}
+
+/* ---- lookup ---- */
+
+static int parse_num(const char *s)
+{
+    long v = 0;
+    if (!*s || (s[0] == '0' && s[1])) return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 100000000) return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return (int)v;
+}
+
+struct getlink_arg {
+    int fd;
+    struct file *f;
+};
+
+/* The file at fd in p, with a reference (dropped by the caller outside
+ * the table lock: a release may need locks of its own). */
+static int getlink_cb(struct process *p, void *arg)
+{
+    struct getlink_arg *g = arg;
+    g->f = p->files ? fdtable_get(p->files, g->fd) : NULL;
+    return g->f ? 0 : -ENOENT;
+}
+
+static int fd_is_open(int pid, int fd)
+{
+    struct getlink_arg g = {fd, NULL};
+    int r = with_process(pid, getlink_cb, &g);
+    file_put(g.f);
+    return r;
+}
+
+static int lookup_in(struct inode *dir, const struct pent *ents, size_t n, const char *name,
+                     struct inode **out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(ents[i].name, name) != 0) continue;
+        int pid = PN(dir)->pid;
+        if (ents[i].kind == P_SELF) {
+            struct process *p = caller();
+            if (!p) return -ENOENT;
+            pid = p->pid;
+        }
+        *out = pnode_new(dir->mnt, ents[i].kind, ents[i].mode, pid, -1);
+        return *out ? 0 : -ENOMEM;
+    }
+    return -ENOENT;
+}
+
+static int procfs_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+    struct pnode *d = PN(dir);
+    int num, r;
+    switch (d->kind) {
+    case P_ROOT:
+        if ((num = parse_num(name)) < 0)
+            return lookup_in(dir, root_ents, NELEM(root_ents), name, out);
+        if ((r = with_process(num, exists_cb, NULL)) < 0) return r;
+        *out = pnode_new(dir->mnt, P_PIDDIR, S_IFDIR | 0555, num, -1);
+        return *out ? 0 : -ENOMEM;
+    case P_PIDDIR:
+        if ((r = with_process(d->pid, exists_cb, NULL)) < 0) return r;
+        return lookup_in(dir, pid_ents, NELEM(pid_ents), name, out);
+    case P_FDDIR:
+        if ((num = parse_num(name)) < 0) return -ENOENT;
+        if ((r = fd_is_open(d->pid, num)) < 0) return r;
+        *out = pnode_new(dir->mnt, P_FD, S_IFLNK | 0700, d->pid, num);
+        return *out ? 0 : -ENOMEM;
+    default:
+        return -ENOTDIR;
+    }
+}
+
+/* ---- links ---- */
+
+struct text {
+    char *buf;
+    size_t len, cap;
+};
+
+static int link_cb(struct process *p, void *arg)
+{
+    struct pnode *n = ((void **)arg)[0];
+    struct text *t = ((void **)arg)[1];
+    if (n->kind == P_EXE) {
+        snprintf(t->buf, t->cap, "%s", p->exe_path);
+    } else if (n->kind == P_CWD && p->fs) {
+        mutex_lock(&p->fs->lock);
+        snprintf(t->buf, t->cap, "%s", p->fs->cwd);
+        mutex_unlock(&p->fs->lock);
+    } else {
+        return -ENOENT;
+    }
+    t->len = strlen(t->buf);
+    return 0;
+}
+
+static ssize_t procfs_readlink(struct inode *ino, char *buf, size_t len)
+{
+    struct pnode *n = PN(ino);
+    char *tmp = malloc(LIBOS_PATH_MAX);
+    if (!tmp) return -ENOMEM;
+    struct text t = {tmp, 0, LIBOS_PATH_MAX};
+    int r;
+    if (n->kind == P_SELF) {
+        snprintf(tmp, LIBOS_PATH_MAX, "%d", n->pid);
+        t.len = strlen(tmp);
+        r = 0;
+    } else if (n->kind == P_FD) {
+        struct getlink_arg g = {n->fd, NULL};
+        r = with_process(n->pid, getlink_cb, &g);
+        if (r == 0) {
+            snprintf(tmp, LIBOS_PATH_MAX, "%s", g.f->path);
+            t.len = strlen(tmp);
+        }
+        file_put(g.f);
+    } else {
+        void *arg[2] = {n, &t};
+        r = with_process(n->pid, link_cb, arg);
+    }
+    if (r == 0) {
+        r = (int)(t.len < len ? t.len : len);
+        memcpy(buf, tmp, (size_t)r);
+    }
+    free(tmp);
+    return r;
+}
+
+/* A stand-in inode for an open file without one (pipe, socket): opening
+ * it opens a new file that forwards to the original description. */
+static const struct inode_ops proxy_iops;
+#define PROXIED(f) ((struct file *)(f)->priv)
+
+static ssize_t px_read(struct file *f, void *b, size_t n)
+{
+    return vfs_read(PROXIED(f), b, n);
+}
+static ssize_t px_write(struct file *f, const void *b, size_t n)
+{
+    return vfs_write(PROXIED(f), b, n);
+}
+static off_t px_lseek(struct file *f, off_t o, int w)
+{
+    return vfs_lseek(PROXIED(f), o, w);
+}
+static long px_ioctl(struct file *f, unsigned long req, unsigned long arg)
+{
+    struct file *o = PROXIED(f);
+    return o->fops->ioctl ? o->fops->ioctl(o, req, arg) : -ENOTTY;
+}
+static int px_fstat(struct file *f, struct stat *st)
+{
+    return file_fstat(PROXIED(f), st);
+}
+static void px_release(struct file *f)
+{
+    file_put(PROXIED(f));
+}
+static const struct file_ops proxy_fops = {
+    .read = px_read,
+    .write = px_write,
+    .lseek = px_lseek,
+    .ioctl = px_ioctl,
+    .fstat = px_fstat,
+    .release = px_release,
+};
+
+static int proxy_open(struct inode *ino, struct file *f)
+{
+    struct file *o = ino->priv;
+    file_get(o);
+    f->priv = o;
+    f->fops = &proxy_fops;
+    return 0;
+}
+
+static int proxy_getattr(struct inode *ino, struct stat *st)
+{
+    return file_fstat(ino->priv, st);
+}
+
+static void proxy_evict(struct inode *ino)
+{
+    file_put(ino->priv);
+}
+
+static const struct inode_ops proxy_iops = {
+    .getattr = proxy_getattr,
+    .open = proxy_open,
+    .evict = proxy_evict,
+};
+
+static int procfs_get_link(struct inode *ino, struct inode **target, char **path)
+{
+    struct getlink_arg g = {PN(ino)->fd, NULL};
+    int r = with_process(PN(ino)->pid, getlink_cb, &g);
+    if (r < 0) return r;
+    struct file *f = g.f;
+    *path = strdup(f->path);
+    if (f->inode) {
+        inode_get(f->inode);
+        *target = f->inode;
+    } else {
+        struct stat st;
+        mode_t mode = file_fstat(f, &st) == 0 ? st.st_mode : (S_IFIFO | 0600);
+        *target = inode_new(NULL, &proxy_iops, mode);
+        if (*target) {
+            (*target)->priv = f;
+            f = NULL; /* the proxy keeps the reference */
+        }
+    }
+    file_put(f);
+    if (!*path || !*target) {
+        free(*path);
+        if (*target) inode_put(*target);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* ---- file contents ---- */
+
+static int tprintf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int tprintf(struct text *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) return -EINVAL;
+        if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return 0;
+        }
+        size_t cap = (t->cap + (size_t)n) * 2;
+        char *b = realloc(t->buf, cap);
+        if (!b) return -ENOMEM;
+        t->buf = b;
+        t->cap = cap;
+    }
+}
+
+static int cmdline_cb(struct process *p, void *arg)
+{
+    struct text *t = arg;
+    if (!p->cmdline || !p->cmdline_len) return 0;
+    char *b = realloc(t->buf, p->cmdline_len + 1);
+    if (!b) return -ENOMEM;
+    memcpy(b, p->cmdline, p->cmdline_len);
+    t->buf = b;
+    t->len = p->cmdline_len;
+    t->cap = p->cmdline_len + 1;
+    return 0;
+}
+
+static void comm_of(struct process *p, char out[16])
+{
+    snprintf(out, 16, "%s", p->comm[0] ? p->comm : path_basename(p->exe_path));
+}
+
+static int comm_cb(struct process *p, void *arg)
+{
+    char c[16];
+    comm_of(p, c);
+    return tprintf(arg, "%s\n", c);
+}
+
+static int status_cb(struct process *p, void *arg)
+{
+    char c[16];
+    comm_of(p, c);
+    mode_t um = 022;
+    if (p->fs) um = p->fs->umask;
+    return tprintf(arg,
+                   "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+                   "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\n"
+                   "Threads:\t%d\n",
+                   c, (unsigned)um, p->pid, p->pid, p->ppid, FD_MAX, p->nthreads);
+}
+
+static int gen_mounts(struct text *t)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && mount_at(i); i++) {
+        struct mount *m = mount_at(i);
+        r = tprintf(t, "%s %s %s %s 0 0\n", m->type, m->target, m->type,
+                    (m->flags & MNT_RDONLY) ? "ro" : "rw");
+    }
+    return r;
+}
+
+static int gen_cpuinfo(struct text *t)
+{
+    unsigned a, b, c, d, fam, model, step;
+    char vendor[13] = {0}, brand[49] = {0};
+    __cpuid(0, a, b, c, d);
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &c, 4);
+    __cpuid(1, a, b, c, d);
+    unsigned ecx1 = c, edx1 = d;
+    fam = (a >> 8) & 0xf;
+    model = (a >> 4) & 0xf;
+    step = a & 0xf;
+    if (fam == 0xf) fam += (a >> 20) & 0xff;
+    if (fam == 0x6 || fam >= 0xf) model += ((a >> 16) & 0xf) << 4;
+    if (__get_cpuid_max(0x80000000, NULL) >= 0x80000004) {
+        for (unsigned i = 0; i < 3; i++) {
+            __cpuid(0x80000002 + i, a, b, c, d);
+            unsigned v[4] = {a, b, c, d};
+            memcpy(brand + 16 * i, v, 16);
+        }
+    }
+    unsigned ebx7 = 0;
+    if (__get_cpuid_max(0, NULL) >= 7) __cpuid_count(7, 0, a, ebx7, c, d);
+    static const struct {
+        const char *name;
+        int reg; /* 0 edx(1) 1 ecx(1) 2 ebx(7) */
+        int bit;
+    } flags[] = {{"fpu", 0, 0},      {"tsc", 0, 4},     {"cx8", 0, 8},       {"cmov", 0, 15},
+                 {"mmx", 0, 23},     {"fxsr", 0, 24},   {"sse", 0, 25},      {"sse2", 0, 26},
+                 {"ht", 0, 28},      {"pni", 1, 0},     {"pclmulqdq", 1, 1}, {"ssse3", 1, 9},
+                 {"fma", 1, 12},     {"cx16", 1, 13},   {"sse4_1", 1, 19},   {"sse4_2", 1, 20},
+                 {"movbe", 1, 22},   {"popcnt", 1, 23}, {"aes", 1, 25},      {"xsave", 1, 26},
+                 {"avx", 1, 28},     {"f16c", 1, 29},   {"rdrand", 1, 30},   {"fsgsbase", 2, 0},
+                 {"bmi1", 2, 3},     {"avx2", 2, 5},    {"bmi2", 2, 8},      {"erms", 2, 9},
+                 {"avx512f", 2, 16}, {"rdseed", 2, 18}, {"adx", 2, 19},      {"sha_ni", 2, 29}};
+    char fl[512] = "";
+    size_t fn = 0;
+    for (size_t i = 0; i < NELEM(flags); i++) {
+        unsigned reg = flags[i].reg == 0 ? edx1 : flags[i].reg == 1 ? ecx1 : ebx7;
+        if (reg >> flags[i].bit & 1)
+            fn += (size_t)snprintf(fl + fn, sizeof(fl) - fn, "%s%s", fn ? " " : "", flags[i].name);
+    }
+    const char *bp = brand;
+    while (*bp == ' ')
+        bp++;
+    int n = pal_num_cpus(), r = 0;
+    for (int i = 0; r == 0 && i < (n > 0 ? n : 1); i++)
+        r = tprintf(t,
+                    "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+                    "model name\t: %s\nstepping\t: %u\nphysical id\t: 0\nsiblings\t: %d\n"
+                    "core id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %d\nfpu\t\t: yes\n"
+                    "cpuid level\t: 7\nflags\t\t: %s\nclflush size\t: 64\n"
+                    "cache_alignment\t: 64\naddress sizes\t: 46 bits physical, 48 bits virtual\n\n",
+                    i, vendor, fam, model, bp, step, n, i, n, i, fl);
+    return r;
+}
+
+static int gen_file(struct inode *ino, struct text *t)
+{
+    struct pnode *n = PN(ino);
+    struct timespec now, boot;
+    switch (n->kind) {
+    case P_CPUINFO:
+        return gen_cpuinfo(t);
+    case P_MEMINFO:
+        /* Free memory is not tracked per region yet: only the total. */
+        return tprintf(t, "MemTotal:       %8llu kB\n",
+                       (unsigned long long)(vfs_mem_total() / 1024));
+    case P_UPTIME:
+        pal_clock_gettime(CLOCK_MONOTONIC, &now);
+        vfs_boot_time(&boot);
+        long ms = (now.tv_sec - boot.tv_sec) * 1000 + (now.tv_nsec - boot.tv_nsec) / 1000000;
+        return tprintf(t, "%ld.%02ld 0.00\n", ms / 1000, (ms % 1000) / 10);
+    case P_MOUNTS:
+        return gen_mounts(t);
+    case P_CMDLINE:
+        return with_process(n->pid, cmdline_cb, t);
+    case P_COMM:
+        return with_process(n->pid, comm_cb, t);
+    case P_STATUS:
+        return with_process(n->pid, status_cb, t);
+    default:
+        return -EINVAL;
+    }
+}
+
+/* ---- directories ---- */
+
+static int list_pid_cb(struct process *p, void *arg)
+{
+    char name[16];
+    if (p->zombie || p->pid <= 0) return 0;
+    snprintf(name, sizeof(name), "%d", p->pid);
+    return dir_snapshot_add(arg, pino(P_PIDDIR, p->pid, -1), DT_DIR, name);
+}
+
+struct fdlist {
+    int fds[FD_MAX];
+    size_t n;
+};
+
+static int list_fd_cb(struct process *p, void *arg)
+{
+    struct fdlist *l = arg;
+    l->n = p->files ? fdtable_list(p->files, l->fds, FD_MAX) : 0;
+    return 0;
+}
+
+static int add_ents(struct dir_snapshot *s, const struct pent *e, size_t n, int pid)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = dir_snapshot_add(s, pino(e[i].kind, pid, -1), IFTODT(e[i].mode), e[i].name);
+    return r;
+}
+
+static int fill_dir(struct inode *ino, struct dir_snapshot *s)
+{
+    struct pnode *n = PN(ino);
+    int r = dir_snapshot_add(s, ino->ino, DT_DIR, ".");
+    if (r == 0)
+        r = dir_snapshot_add(s, n->kind == P_FDDIR ? pino(P_PIDDIR, n->pid, -1) : 1, DT_DIR, "..");
+    if (r < 0) return r;
+    if (n->kind == P_ROOT) {
+        if ((r = add_ents(s, root_ents, NELEM(root_ents), 0)) < 0) return r;
+        return process_for_each(list_pid_cb, s);
+    }
+    if (n->kind == P_PIDDIR) return add_ents(s, pid_ents, NELEM(pid_ents), n->pid);
+    struct fdlist *l = malloc(sizeof(*l));
+    if (!l) return -ENOMEM;
+    l->n = 0;
+    r = with_process(n->pid, list_fd_cb, l);
+    for (size_t i = 0; r == 0 && i < l->n; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "%d", l->fds[i]);
+        r = dir_snapshot_add(s, pino(P_FD, n->pid, l->fds[i]), DT_LNK, name);
+    }
+    free(l);
+    return r;
+}
+
+static int procfs_open(struct inode *ino, struct file *f)
+{
+    if (S_ISDIR(ino->mode)) {
+        struct dir_snapshot *s = calloc(1, sizeof(*s));
+        if (!s) return -ENOMEM;
+        f->priv = s;
+        f->fops = &dir_snapshot_fops;
+        return fill_dir(ino, s);
+    }
+    if ((f->flags & O_ACCMODE) != O_RDONLY) return -EACCES;
+    struct text t = {malloc(256), 0, 256};
+    if (!t.buf) return -ENOMEM;
+    t.buf[0] = 0;
+    int r = gen_file(ino, &t);
+    if (r < 0) {
+        free(t.buf);
+        return r;
+    }
+    return buf_file_open(f, t.buf, t.len);
+}
+
+static void procfs_evict(struct inode *ino)
+{
+    free(ino->priv);
+}
+
+static const struct inode_ops procfs_iops = {
+    .lookup = procfs_lookup,
+    .readlink = procfs_readlink,
+    .open = procfs_open,
+    .evict = procfs_evict,
+};
+
+static const struct inode_ops fdlink_iops = {
+    .readlink = procfs_readlink,
+    .get_link = procfs_get_link,
+    .evict = procfs_evict,
+};
+
+struct inode *procfs_mount(struct mount *m)
+{
+    struct inode *root = pnode_new(m, P_ROOT, S_IFDIR | 0555, 0, -1);
+    if (root) root->ino = 1;
+    return root;
+}

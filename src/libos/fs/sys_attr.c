@@ -1,0 +1,188 @@
+/*
+ * sys_attr: attribute changes and flushes: chmod, fchmod, fchmodat,
+ * truncate, ftruncate, utimensat, umask, fsync, fdatasync, statfs,
+ * fstatfs.
+ */
+#include "fs/fs_syscalls.h"
+#include "fs/sys_common.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/statfs.h>
+
+static long setattr(struct inode *ino, const struct iattr *a)
+{
+    if (inode_readonly(ino)) return -EROFS;
+    if (!ino->iops || !ino->iops->setattr) return -EPERM;
+    return ino->iops->setattr(ino, a);
+}
+
+long sys_fchmodat(int dirfd, const char *path, mode_t mode)
+{
+    struct nameidata nd = {0};
+    long r = fs_walk_user(dirfd, path, WALK_FOLLOW, &nd);
+    if (r < 0) return r;
+    struct iattr a = {.valid = ATTR_MODE, .mode = mode & 07777};
+    r = setattr(nd.inode, &a);
+    nd_release(&nd);
+    return r;
+}
+
+long sys_chmod(const char *path, mode_t mode)
+{
+    return sys_fchmodat(AT_FDCWD, path, mode);
+}
+
+long sys_fchmod(int fd, mode_t mode)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    struct iattr a = {.valid = ATTR_MODE, .mode = mode & 07777};
+    long r = (f->fmode & FMODE_PATH) ? -EBADF : !f->inode ? -EPERM : setattr(f->inode, &a);
+    file_put(f);
+    return r;
+}
+
+long sys_truncate(const char *path, off_t length)
+{
+    if (length < 0) return -EINVAL;
+    struct nameidata nd = {0};
+    long r = fs_walk_user(AT_FDCWD, path, WALK_FOLLOW, &nd);
+    if (r < 0) return r;
+    r = vfs_truncate_inode(nd.inode, length);
+    nd_release(&nd);
+    return r;
+}
+
+long sys_ftruncate(int fd, off_t length)
+{
+    if (length < 0) return -EINVAL;
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r;
+    if (f->fmode & FMODE_PATH)
+        r = -EBADF;
+    else if (!f->inode || !S_ISREG(f->inode->mode) || !(f->fmode & FMODE_WRITE))
+        r = -EINVAL;
+    else if (inode_readonly(f->inode))
+        r = -EROFS;
+    else if (f->fops->ftruncate)
+        r = f->fops->ftruncate(f, length);
+    else
+        r = vfs_truncate_inode(f->inode, length);
+    file_put(f);
+    return r;
+}
+
+static bool nsec_valid(long ns)
+{
+    return (ns >= 0 && ns < 1000000000L) || ns == UTIME_NOW || ns == UTIME_OMIT;
+}
+
+/* times (LibOS copy, or NULL for "now") -> iattr. */
+static void times_to_iattr(const struct timespec *t, struct iattr *a)
+{
+    struct timespec now;
+    vfs_now(&now);
+    a->valid = 0;
+    for (int i = 0; i < 2; i++) {
+        struct timespec v = t ? t[i] : now;
+        if (v.tv_nsec == UTIME_OMIT) continue;
+        if (v.tv_nsec == UTIME_NOW) v = now;
+        a->valid |= i == 0 ? ATTR_ATIME : ATTR_MTIME;
+        if (i == 0)
+            a->atime = v;
+        else
+            a->mtime = v;
+    }
+}
+
+long sys_utimensat(int dirfd, const char *path, const struct timespec *utimes, int flags)
+{
+    struct timespec t[2];
+    if (utimes) {
+        if (copy_from_user(t, utimes, sizeof(t)) < 0) return -EFAULT;
+        /* Nothing to do: Linux does not even look at the path. */
+        if (t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT) return 0;
+        if (!nsec_valid(t[0].tv_nsec) || !nsec_valid(t[1].tv_nsec)) return -EINVAL;
+    }
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+    struct iattr a;
+    times_to_iattr(utimes ? t : NULL, &a);
+    long r;
+    if (!path && dirfd != AT_FDCWD) { /* futimens(): the fd itself */
+        if (flags) return -EINVAL;
+        struct file *f = fs_fd(dirfd);
+        if (!f) return -EBADF;
+        r = f->inode ? setattr(f->inode, &a) : -EPERM;
+        file_put(f);
+        return r;
+    }
+    struct nameidata nd = {0};
+    int wf = ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW) |
+             ((flags & AT_EMPTY_PATH) ? WALK_EMPTY : 0);
+    r = fs_walk_user(dirfd, path, wf, &nd);
+    if (r < 0) return r;
+    r = setattr(nd.inode, &a);
+    nd_release(&nd);
+    return r;
+}
+
+long sys_umask(mode_t mask)
+{
+    struct fs_struct *fs = fs_caller()->fs;
+    mutex_lock(&fs->lock);
+    mode_t old = fs->umask;
+    fs->umask = mask & 0777;
+    mutex_unlock(&fs->lock);
+    return old;
+}
+
+static long do_fsync(int fd, int datasync)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r;
+    if (f->fmode & FMODE_PATH)
+        r = -EBADF;
+    else if (f->fops->fsync)
+        r = f->fops->fsync(f, datasync);
+    else
+        r = -EINVAL; /* Linux: the file does not support syncing */
+    file_put(f);
+    return r;
+}
+
+long sys_fsync(int fd)
+{
+    return do_fsync(fd, 0);
+}
+
+long sys_fdatasync(int fd)
+{
+    return do_fsync(fd, 1);
+}
+
+long sys_statfs(const char *path, struct statfs *ubuf)
+{
+    struct nameidata nd = {0};
+    long r = fs_walk_user(AT_FDCWD, path, WALK_FOLLOW, &nd);
+    if (r < 0) return r;
+    struct statfs st;
+    r = vfs_statfs(nd.inode->mnt, &st);
+    nd_release(&nd);
+    if (r < 0) return r;
+    return copy_to_user(ubuf, &st, sizeof(st));
+}
+
+long sys_fstatfs(int fd, struct statfs *ubuf)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    struct statfs st;
+    long r = vfs_statfs(f->inode ? f->inode->mnt : NULL, &st);
+    file_put(f);
+    if (r < 0) return r;
+    return copy_to_user(ubuf, &st, sizeof(st));
+}

@@ -1,0 +1,303 @@
+/*
+ * sys_dir: the namespace calls: getcwd, chdir, fchdir, mkdir(at),
+ * rmdir, unlink(at), rename(at/at2), link(at), symlink(at), getdents64.
+ *
+ * Each walks to the parent of the last component (WALK_PARENT) and
+ * applies Linux's checks in Linux's order: the kind of last component
+ * (".", ".."), then read-only mounts, then existence and types, then the
+ * file system's own operation.
+ */
+#include "fs/fs_syscalls.h"
+#include "fs/sys_common.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+long sys_getcwd(char *ubuf, size_t size)
+{
+    struct fs_struct *fs = fs_caller()->fs;
+    mutex_lock(&fs->lock);
+    char *cwd = strdup(fs->cwd);
+    bool gone = S_ISDIR(fs->cwd_inode->mode) && fs->cwd_inode->nlink == 0;
+    mutex_unlock(&fs->lock);
+    if (!cwd) return -ENOMEM;
+    long n = (long)strlen(cwd) + 1, r = n;
+    if (gone)
+        r = -ENOENT; /* removed directory, as Linux */
+    else if (size < (size_t)n)
+        r = -ERANGE;
+    else if (copy_to_user(ubuf, cwd, (size_t)n) < 0)
+        r = -EFAULT;
+    free(cwd);
+    return r;
+}
+
+long sys_chdir(const char *path)
+{
+    struct nameidata nd = {0};
+    long r = fs_walk_user(AT_FDCWD, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
+    if (r < 0) return r;
+    r = fs_struct_set_cwd(fs_caller()->fs, nd.inode, nd.path);
+    nd_release(&nd);
+    return r;
+}
+
+long sys_fchdir(int fd)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r;
+    if (!f->inode || !S_ISDIR(f->inode->mode))
+        r = -ENOTDIR;
+    else
+        r = fs_struct_set_cwd(fs_caller()->fs, f->inode, f->path);
+    file_put(f);
+    return r;
+}
+
+/* Walk to the parent of a path that names something to create: the last
+ * component must be a plain name that does not exist yet. */
+static long walk_create(int dirfd, const char *upath, bool dir_ok_trailing, struct nameidata *nd)
+{
+    long r = fs_walk_user(dirfd, upath, WALK_PARENT, nd);
+    if (r < 0) return r;
+    struct inode *child;
+    if (nd->last_type != LAST_NORM)
+        r = -EEXIST;
+    else if ((r = nd_lookup_last(nd, &child)) == 0) {
+        inode_put(child);
+        r = -EEXIST;
+    } else if (r == -ENOENT) {
+        /* A trailing slash only makes sense on a directory being made. */
+        if (nd->trailing && !dir_ok_trailing)
+            r = -ENOENT;
+        else if (inode_readonly(nd->inode))
+            r = -EROFS;
+        else
+            r = 0;
+    }
+    if (r < 0) nd_release(nd);
+    return r;
+}
+
+long sys_mkdirat(int dirfd, const char *path, mode_t mode)
+{
+    struct nameidata nd = {0};
+    long r = walk_create(dirfd, path, true, &nd);
+    if (r < 0) return r;
+    if (!nd.inode->iops->mkdir)
+        r = -EPERM;
+    else
+        r = nd.inode->iops->mkdir(nd.inode, nd.last, mode & 01777 & ~fs_caller()->fs->umask);
+    nd_release(&nd);
+    return r;
+}
+
+long sys_mkdir(const char *path, mode_t mode)
+{
+    return sys_mkdirat(AT_FDCWD, path, mode);
+}
+
+long sys_symlinkat(const char *utarget, int newdirfd, const char *linkpath)
+{
+    char *target;
+    long r = fs_getname(utarget, &target);
+    if (r < 0) return r;
+    if (r == 0) {
+        free(target);
+        return -ENOENT;
+    }
+    struct nameidata nd = {0};
+    r = walk_create(newdirfd, linkpath, false, &nd);
+    if (r == 0) {
+        if (!nd.inode->iops->symlink)
+            r = -EPERM;
+        else
+            r = nd.inode->iops->symlink(nd.inode, nd.last, target);
+        nd_release(&nd);
+    }
+    free(target);
+    return r;
+}
+
+long sys_symlink(const char *target, const char *linkpath)
+{
+    return sys_symlinkat(target, AT_FDCWD, linkpath);
+}
+
+long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+    if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+    int wf = ((flags & AT_SYMLINK_FOLLOW) ? WALK_FOLLOW : 0) |
+             ((flags & AT_EMPTY_PATH) ? WALK_EMPTY : 0);
+    struct nameidata old = {0}, nd = {0};
+    long r = fs_walk_user(olddirfd, oldpath, wf, &old);
+    if (r < 0) return r;
+    r = walk_create(newdirfd, newpath, false, &nd);
+    if (r == 0) {
+        if (old.inode->mnt != nd.inode->mnt)
+            r = -EXDEV;
+        else if (S_ISDIR(old.inode->mode))
+            r = -EPERM;
+        else if (!nd.inode->iops->link)
+            r = -EPERM;
+        else
+            r = nd.inode->iops->link(old.inode, nd.inode, nd.last);
+        nd_release(&nd);
+    }
+    nd_release(&old);
+    return r;
+}
+
+long sys_link(const char *oldpath, const char *newpath)
+{
+    return sys_linkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+/* Walk to the parent of something to remove; *child gets the victim. */
+static long walk_remove(int dirfd, const char *upath, bool dir, struct nameidata *nd,
+                        struct inode **child)
+{
+    long r = fs_walk_user(dirfd, upath, WALK_PARENT, nd);
+    if (r < 0) return r;
+    char *full = NULL;
+    if (nd->last_type == LAST_DOT)
+        r = dir ? -EINVAL : -EISDIR;
+    else if (nd->last_type == LAST_DOTDOT)
+        r = dir ? -ENOTEMPTY : -EISDIR;
+    else if (nd->last_type == LAST_ROOT)
+        r = dir ? -EBUSY : -EISDIR;
+    else if (inode_readonly(nd->inode))
+        r = -EROFS;
+    else if ((r = nd_lookup_last(nd, child)) == 0) {
+        mode_t m = (*child)->mode;
+        if (dir && !S_ISDIR(m))
+            r = -ENOTDIR;
+        else if (!dir && S_ISDIR(m))
+            r = -EISDIR;
+        else if (!dir && nd->trailing)
+            r = -ENOTDIR;
+        else if ((full = nd_last_path(nd)) && fs_is_mountpoint(full))
+            r = -EBUSY;
+        if (r < 0) inode_put(*child);
+    }
+    free(full);
+    if (r < 0) nd_release(nd);
+    return r;
+}
+
+static long do_rmdir(int dirfd, const char *path)
+{
+    struct nameidata nd = {0};
+    struct inode *child;
+    long r = walk_remove(dirfd, path, true, &nd, &child);
+    if (r < 0) return r;
+    inode_put(child);
+    r = nd.inode->iops->rmdir ? nd.inode->iops->rmdir(nd.inode, nd.last) : -EPERM;
+    nd_release(&nd);
+    return r;
+}
+
+static long do_unlink(int dirfd, const char *path)
+{
+    struct nameidata nd = {0};
+    struct inode *child;
+    long r = walk_remove(dirfd, path, false, &nd, &child);
+    if (r < 0) return r;
+    inode_put(child);
+    r = nd.inode->iops->unlink ? nd.inode->iops->unlink(nd.inode, nd.last) : -EPERM;
+    nd_release(&nd);
+    return r;
+}
+
+long sys_unlinkat(int dirfd, const char *path, int flags)
+{
+    if (flags & ~AT_REMOVEDIR) return -EINVAL;
+    return (flags & AT_REMOVEDIR) ? do_rmdir(dirfd, path) : do_unlink(dirfd, path);
+}
+
+long sys_unlink(const char *path)
+{
+    return do_unlink(AT_FDCWD, path);
+}
+
+long sys_rmdir(const char *path)
+{
+    return do_rmdir(AT_FDCWD, path);
+}
+
+static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned flags)
+{
+    if (o->inode->mnt != n->inode->mnt) return -EXDEV;
+    if (o->last_type != LAST_NORM) return -EBUSY;
+    if (n->last_type != LAST_NORM) return (flags & RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
+    if (inode_readonly(o->inode)) return -EROFS;
+    struct inode *src;
+    long r = nd_lookup_last(o, &src);
+    if (r < 0) return r;
+    bool dir = S_ISDIR(src->mode);
+    inode_put(src);
+    if ((o->trailing || n->trailing) && !dir) return -ENOTDIR;
+    char *of = nd_last_path(o), *nf = nd_last_path(n);
+    if (!of || !nf)
+        r = -ENAMETOOLONG;
+    else if (fs_is_mountpoint(of) || fs_is_mountpoint(nf))
+        r = -EBUSY;
+    free(of);
+    free(nf);
+    if (r == 0 && !o->inode->iops->rename) r = -EPERM;
+    return r;
+}
+
+long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+                   unsigned int flags)
+{
+    if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -EINVAL;
+    if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) return -EINVAL;
+    /* Exchange and whiteout: not supported by these file systems. */
+    if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT)) return -EINVAL;
+    struct nameidata o = {0}, n = {0};
+    long r = fs_walk_user(olddirfd, oldpath, WALK_PARENT, &o);
+    if (r < 0) return r;
+    r = fs_walk_user(newdirfd, newpath, WALK_PARENT, &n);
+    if (r < 0) {
+        nd_release(&o);
+        return r;
+    }
+    r = rename_checks(&o, &n, flags);
+    if (r == 0) r = o.inode->iops->rename(o.inode, o.last, n.inode, n.last, flags);
+    nd_release(&o);
+    nd_release(&n);
+    return r;
+}
+
+long sys_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+    return sys_renameat2(olddirfd, oldpath, newdirfd, newpath, 0);
+}
+
+long sys_rename(const char *oldpath, const char *newpath)
+{
+    return sys_renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+long sys_getdents64(int fd, void *dirp, unsigned int count)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r;
+    if (f->fmode & FMODE_PATH)
+        r = -EBADF;
+    else if (!f->inode || !S_ISDIR(f->inode->mode) || !f->fops->getdents64)
+        r = -ENOTDIR;
+    else if (!user_ok(dirp, count, true))
+        r = -EFAULT;
+    else
+        r = f->fops->getdents64(f, dirp, count);
+    file_put(f);
+    return r;
+}

@@ -1,0 +1,118 @@
+/*
+ * sys_fcntl: fcntl and ioctl.
+ *
+ * The VFS handles the descriptor-level commands itself (dup, close-on-exec,
+ * status flags, FIONBIO, FIOCLEX); anything else goes to the file's own
+ * fcntl/ioctl operation. Record locks are not supported yet: they give
+ * EINVAL and one warning line, so the gap is visible.
+ */
+#include "fs/fs_syscalls.h"
+#include "fs/sys_common.h"
+#include "util/log.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+#define KERNEL_O_LARGEFILE 0100000 /* always set on x86-64; glibc defines O_LARGEFILE as 0 */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)
+
+static long set_status_flags(struct file *f, int flags)
+{
+    mutex_lock(&f->pos_lock);
+    int newflags = (f->flags & ~SETFL_MASK) | (flags & SETFL_MASK);
+    long r = 0;
+    if (f->fops && f->fops->setfl && newflags != f->flags) r = f->fops->setfl(f, newflags);
+    if (r == 0) f->flags = newflags;
+    mutex_unlock(&f->pos_lock);
+    return r;
+}
+
+static void warn_once(int cmd)
+{
+    static unsigned char warned[64];
+    if (cmd >= 0 && cmd < 64 && __atomic_exchange_n(&warned[cmd], 1, __ATOMIC_RELAXED)) return;
+    log_warn("fcntl command %d is not supported yet (record locks, owners, leases): returning "
+             "EINVAL",
+             cmd);
+}
+
+static long do_fcntl(struct process *p, struct file *f, int fd, int cmd, unsigned long arg)
+{
+    bool path_only = f->fmode & FMODE_PATH;
+    switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        if (arg >= FD_MAX) return -EINVAL;
+        file_get(f);
+        long r = fdtable_install(p->files, f, (int)arg, cmd == F_DUPFD_CLOEXEC);
+        if (r < 0) file_put(f);
+        return r;
+    case F_GETFD: {
+        int c = fdtable_get_cloexec(p->files, fd);
+        return c < 0 ? c : (c ? FD_CLOEXEC : 0);
+    }
+    case F_SETFD:
+        return fdtable_set_cloexec(p->files, fd, arg & FD_CLOEXEC);
+    case F_GETFL:
+        return f->flags | KERNEL_O_LARGEFILE;
+    case F_SETFL:
+        if (path_only) return -EBADF;
+        if (arg & O_ASYNC) {
+            warn_once(cmd);
+            return -EINVAL; /* signal-driven I/O is not supported */
+        }
+        return set_status_flags(f, (int)arg);
+    default:
+        if (path_only) return -EBADF;
+        if (f->fops && f->fops->fcntl) return f->fops->fcntl(f, cmd, arg);
+        warn_once(cmd);
+        return -EINVAL;
+    }
+}
+
+long sys_fcntl(int fd, int cmd, unsigned long arg)
+{
+    struct process *p = fs_caller();
+    struct file *f = fd_get(p, fd);
+    if (!f) return -EBADF;
+    long r = do_fcntl(p, f, fd, cmd, arg);
+    file_put(f);
+    return r;
+}
+
+static long do_ioctl(struct process *p, struct file *f, int fd, unsigned long req,
+                     unsigned long arg)
+{
+    int v;
+    switch (req) {
+    case FIOCLEX:
+        return fdtable_set_cloexec(p->files, fd, true);
+    case FIONCLEX:
+        return fdtable_set_cloexec(p->files, fd, false);
+    case FIONBIO:
+        if (copy_from_user(&v, (void *)arg, sizeof(v)) < 0) return -EFAULT;
+        return set_status_flags(f, v ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK));
+    case FIONREAD:
+        if (f->inode && S_ISREG(f->inode->mode) && !f->fops->ioctl) {
+            struct stat st;
+            long r = file_fstat(f, &st);
+            if (r < 0) return r;
+            v = (int)(st.st_size - f->pos);
+            return copy_to_user((void *)arg, &v, sizeof(v));
+        }
+        break;
+    }
+    return f->fops && f->fops->ioctl ? f->fops->ioctl(f, req, arg) : -ENOTTY;
+}
+
+long sys_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+    struct process *p = fs_caller();
+    struct file *f = fd_get(p, fd);
+    if (!f) return -EBADF;
+    long r = (f->fmode & FMODE_PATH) ? -EBADF : do_ioctl(p, f, fd, req, arg);
+    file_put(f);
+    return r;
+}

@@ -1,0 +1,217 @@
+/*
+ * sys_open: open, openat, creat, close, dup, dup2, dup3, and
+ * vfs_open_exec (the loader's open).
+ *
+ * Opening with O_CREAT walks to the parent and looks the last name up
+ * itself, because Linux follows a final symlink even then (creating the
+ * link's target when it is dangling) and the created file needs its
+ * parent directory.
+ */
+#include "fs/fs_syscalls.h"
+#include "fs/sys_common.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KERNEL_O_TMPFILE_BIT 020000000 /* __O_TMPFILE */
+#define MAXSYMLINKS 40
+
+/* O_CREAT: nd is the parent walk; returns the opened file in *out, or
+ * sets *next to a new path to retry with (a symlink was met). */
+static int create_last(struct process *p, struct nameidata *nd, int flags, mode_t mode,
+                       struct file **out, char **next)
+{
+    struct inode *child;
+    char *full = nd_last_path(nd);
+    if (!full) return -ENAMETOOLONG;
+    int r = nd_lookup_last(nd, &child);
+    if (r == -ENOENT) {
+        if (inode_readonly(nd->inode))
+            r = -EROFS;
+        else if (!nd->inode->iops->create)
+            r = -EACCES;
+        else {
+            mode_t um = p && p->fs ? p->fs->umask : 022;
+            r = nd->inode->iops->create(nd->inode, nd->last, (mode & 07777) & ~um, &child);
+            if (r == 0) {
+                /* A new file is opened without re-checking its mode (as Linux). */
+                r = vfs_open_inode(child, full, flags & ~O_TRUNC, out);
+                inode_put(child);
+            }
+        }
+    } else if (r == 0) {
+        if (flags & O_EXCL)
+            r = -EEXIST;
+        else if (S_ISLNK(child->mode) && (flags & O_NOFOLLOW))
+            r = -ELOOP;
+        else if (S_ISLNK(child->mode) && ++nd->nlinks > MAXSYMLINKS)
+            r = -ELOOP;
+        else if (S_ISLNK(child->mode) && child->iops->get_link) {
+            struct inode *t;
+            char *tp;
+            if ((r = child->iops->get_link(child, &t, &tp)) == 0) {
+                r = vfs_open_inode(t, tp, flags, out);
+                inode_put(t);
+                free(tp);
+            }
+        } else if (S_ISLNK(child->mode)) {
+            char *link = malloc(LIBOS_PATH_MAX), *np = malloc(LIBOS_PATH_MAX);
+            ssize_t n =
+                link && np ? child->iops->readlink(child, link, LIBOS_PATH_MAX - 1) : -ENOMEM;
+            if (n == 0) n = -ENOENT;
+            if (n > 0) {
+                link[n] = 0;
+                n = link[0] == '/' ? path_join("/", link, np, LIBOS_PATH_MAX)
+                                   : path_join(nd->path, link, np, LIBOS_PATH_MAX);
+            }
+            free(link);
+            if (n < 0) {
+                free(np);
+                r = (int)n;
+            } else {
+                *next = np;
+            }
+        } else {
+            r = vfs_open_inode(child, full, flags, out);
+        }
+        inode_put(child);
+    }
+    free(full);
+    return r;
+}
+
+static int open_creat(struct process *p, int dirfd, const char *path, int flags, mode_t mode,
+                      struct file **out)
+{
+    struct nameidata nd = {0};
+    char *cur = NULL;
+    int r;
+    for (;;) {
+        r = namei_at(p, dirfd, cur ? cur : path, WALK_PARENT, &nd);
+        if (r < 0) break;
+        char *next = NULL;
+        if (nd.last_type != LAST_NORM || nd.trailing)
+            r = -EISDIR;
+        else
+            r = create_last(p, &nd, flags, mode, out, &next);
+        nd_release(&nd);
+        free(cur);
+        cur = next;
+        if (r < 0 || !next) break;
+    }
+    free(cur);
+    return r;
+}
+
+static int do_open(struct process *p, int dirfd, const char *path, int flags, mode_t mode,
+                   struct file **out)
+{
+    if (flags & KERNEL_O_TMPFILE_BIT) return -EOPNOTSUPP;
+    if ((flags & O_CREAT) && (flags & O_DIRECTORY)) return -EINVAL;
+    if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    if ((flags & O_CREAT) && !(flags & O_PATH)) return open_creat(p, dirfd, path, flags, mode, out);
+    struct nameidata nd = {0};
+    int wf =
+        ((flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW) | ((flags & O_DIRECTORY) ? WALK_DIRECTORY : 0);
+    int r = namei_at(p, dirfd, path, wf, &nd);
+    if (r < 0) return r;
+    r = vfs_open_inode(nd.inode, nd.path, flags, out);
+    nd_release(&nd);
+    return r;
+}
+
+long sys_openat(int dirfd, const char *upath, int flags, mode_t mode)
+{
+    char *path;
+    long r = fs_getname(upath, &path);
+    if (r < 0) return r;
+    struct file *f = NULL;
+    if (r == 0)
+        r = -ENOENT;
+    else
+        r = do_open(fs_caller(), dirfd, path, flags, mode, &f);
+    free(path);
+    if (r < 0) return r;
+    r = fd_install(fs_caller(), f, flags);
+    if (r < 0) file_put(f);
+    return r;
+}
+
+long sys_open(const char *path, int flags, mode_t mode)
+{
+    return sys_openat(AT_FDCWD, path, flags, mode);
+}
+
+long sys_creat(const char *path, mode_t mode)
+{
+    return sys_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
+long sys_close(int fd)
+{
+    return fdtable_close(fs_caller()->files, fd);
+}
+
+long sys_dup(int fd)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r = fdtable_install(fs_caller()->files, f, 0, false);
+    if (r < 0) file_put(f);
+    return r;
+}
+
+static long do_dup3(int oldfd, int newfd, int flags)
+{
+    struct file *f = fs_fd(oldfd);
+    if (!f) return -EBADF;
+    if (newfd < 0 || newfd >= FD_MAX) {
+        file_put(f);
+        return -EBADF;
+    }
+    long r = fdtable_install_at(fs_caller()->files, newfd, f, (flags & O_CLOEXEC) != 0);
+    if (r < 0) file_put(f);
+    return r;
+}
+
+long sys_dup2(int oldfd, int newfd)
+{
+    if (oldfd == newfd) {
+        struct file *f = fs_fd(oldfd);
+        if (!f) return -EBADF;
+        file_put(f);
+        return newfd;
+    }
+    return do_dup3(oldfd, newfd, 0);
+}
+
+long sys_dup3(int oldfd, int newfd, int flags)
+{
+    if (flags & ~O_CLOEXEC) return -EINVAL;
+    if (oldfd == newfd) return -EINVAL;
+    return do_dup3(oldfd, newfd, flags);
+}
+
+int vfs_open_exec(struct process *p, const char *path, struct file **out, char *abspath,
+                  size_t abslen)
+{
+    struct nameidata nd = {0};
+    if (!path[0]) return -ENOENT;
+    int r = namei_at(p, AT_FDCWD, path, WALK_FOLLOW, &nd);
+    if (r < 0) return r;
+    struct inode *ino = nd.inode;
+    if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
+        r = -EACCES;
+    else if (ino->mnt && (ino->mnt->flags & MNT_NOEXEC))
+        r = -EACCES;
+    else if (strlen(nd.path) >= abslen)
+        r = -ENAMETOOLONG;
+    else
+        r = vfs_open_inode(ino, nd.path, O_RDONLY, out);
+    if (r == 0) strcpy(abspath, nd.path);
+    nd_release(&nd);
+    return r;
+}

@@ -1,0 +1,258 @@
+/*
+ * sys_rw: read, write, readv, writev, pread64, pwrite64, lseek, sendfile.
+ *
+ * Order of checks follows Linux: a bad fd (EBADF), a file not open for
+ * the direction (EBADF), then the buffer (EFAULT), then the file's own
+ * answer. Buffers are checked once and then handed to the file system
+ * as plain pointers (same address space).
+ */
+#include "fs/fs_syscalls.h"
+#include "fs/sys_common.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+/* writev up to this size is gathered into one write, so that lines
+ * written with writev (musl's stdio) are never split by other writers. */
+#define GATHER_MAX 65536
+#define SENDFILE_CHUNK 65536
+
+long sys_read(int fd, void *buf, size_t count)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r;
+    if (!(f->fmode & FMODE_READ))
+        r = -EBADF;
+    else if (!user_ok(buf, count, true))
+        r = -EFAULT;
+    else
+        r = vfs_read(f, buf, count);
+    file_put(f);
+    return r;
+}
+
+long sys_write(int fd, const void *buf, size_t count)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r;
+    if (!(f->fmode & FMODE_WRITE))
+        r = -EBADF;
+    else if (!user_ok(buf, count, false))
+        r = -EFAULT;
+    else
+        r = vfs_write(f, buf, count);
+    file_put(f);
+    return r;
+}
+
+long sys_pread64(int fd, void *buf, size_t count, off_t off)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r;
+    if (!(f->fmode & FMODE_READ))
+        r = -EBADF;
+    else if (off < 0)
+        r = -EINVAL;
+    else if (!user_ok(buf, count, true))
+        r = -EFAULT;
+    else
+        r = vfs_pread(f, buf, count, off);
+    file_put(f);
+    return r;
+}
+
+long sys_pwrite64(int fd, const void *buf, size_t count, off_t off)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r;
+    if (!(f->fmode & FMODE_WRITE))
+        r = -EBADF;
+    else if (off < 0)
+        r = -EINVAL;
+    else if (!user_ok(buf, count, false))
+        r = -EFAULT;
+    else
+        r = vfs_pwrite(f, buf, count, off);
+    file_put(f);
+    return r;
+}
+
+long sys_lseek(int fd, off_t off, int whence)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r = vfs_lseek(f, off, whence);
+    file_put(f);
+    return r;
+}
+
+/* Copy in and check an iovec array; *total gets the byte count (clamped
+ * as Linux does, to the largest single read or write). */
+static long get_iov(const struct iovec *uiov, int cnt, bool to_user, struct iovec **out,
+                    size_t *total)
+{
+    *out = NULL;
+    *total = 0;
+    if (cnt < 0 || cnt > UIO_MAXIOV) return -EINVAL;
+    if (cnt == 0) return 0;
+    struct iovec *iov = malloc((size_t)cnt * sizeof(*iov));
+    if (!iov) return -ENOMEM;
+    long r = copy_from_user(iov, uiov, (size_t)cnt * sizeof(*iov));
+    for (int i = 0; r == 0 && i < cnt; i++) {
+        if ((ssize_t)iov[i].iov_len < 0 || iov[i].iov_len > (size_t)SSIZE_MAX - *total)
+            r = -EINVAL;
+        else if (!user_ok(iov[i].iov_base, iov[i].iov_len, to_user))
+            r = -EFAULT;
+        else
+            *total += iov[i].iov_len;
+    }
+    if (r < 0) {
+        free(iov);
+        return r;
+    }
+    *out = iov;
+    return 0;
+}
+
+long sys_readv(int fd, const struct iovec *uiov, int iovcnt)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    struct iovec *iov = NULL;
+    size_t total;
+    long r, done = 0;
+    if (!(f->fmode & FMODE_READ))
+        r = -EBADF;
+    else
+        r = get_iov(uiov, iovcnt, true, &iov, &total);
+    for (int i = 0; r == 0 && i < iovcnt; i++) {
+        if (!iov[i].iov_len) continue;
+        ssize_t n = vfs_read(f, iov[i].iov_base, iov[i].iov_len);
+        if (n < 0) {
+            if (!done) r = n;
+            break;
+        }
+        done += n;
+        if ((size_t)n < iov[i].iov_len) break;
+    }
+    free(iov);
+    file_put(f);
+    return r < 0 ? r : done;
+}
+
+long sys_writev(int fd, const struct iovec *uiov, int iovcnt)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    struct iovec *iov = NULL;
+    size_t total = 0;
+    long r, done = 0;
+    if (!(f->fmode & FMODE_WRITE))
+        r = -EBADF;
+    else
+        r = get_iov(uiov, iovcnt, false, &iov, &total);
+    char *g = (r == 0 && iovcnt > 1 && total <= GATHER_MAX) ? malloc(total ? total : 1) : NULL;
+    if (g) {
+        size_t off = 0;
+        for (int i = 0; i < iovcnt; i++) {
+            memcpy(g + off, iov[i].iov_base, iov[i].iov_len);
+            off += iov[i].iov_len;
+        }
+        r = vfs_write(f, g, total);
+        free(g);
+        free(iov);
+        file_put(f);
+        return r;
+    }
+    for (int i = 0; r == 0 && i < iovcnt; i++) {
+        if (!iov[i].iov_len) continue;
+        ssize_t n = vfs_write(f, iov[i].iov_base, iov[i].iov_len);
+        if (n < 0) {
+            if (!done) r = n;
+            break;
+        }
+        done += n;
+        if ((size_t)n < iov[i].iov_len) break;
+    }
+    free(iov);
+    file_put(f);
+    return r < 0 ? r : done;
+}
+
+/* Write all of buf unless the file takes less; returns bytes written, or
+ * a negative errno when nothing was. */
+static ssize_t write_all(struct file *f, const char *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = vfs_write(f, buf + done, len - done);
+        if (w <= 0) return done ? (ssize_t)done : (w < 0 ? w : -EIO);
+        done += (size_t)w;
+    }
+    return (ssize_t)done;
+}
+
+static long do_sendfile(struct file *out, struct file *in, off_t *poff, size_t count)
+{
+    if (count > (size_t)(INT_MAX & ~4095)) count = (size_t)(INT_MAX & ~4095);
+    char *buf = malloc(count < SENDFILE_CHUNK ? (count ? count : 1) : SENDFILE_CHUNK);
+    if (!buf) return -ENOMEM;
+    size_t total = 0;
+    long r = 0;
+    while (total < count) {
+        size_t chunk = count - total < SENDFILE_CHUNK ? count - total : SENDFILE_CHUNK;
+        ssize_t n = poff ? vfs_pread(in, buf, chunk, *poff) : vfs_read(in, buf, chunk);
+        if (n <= 0) {
+            if (n < 0 && !total) r = n;
+            break;
+        }
+        ssize_t w = write_all(out, buf, (size_t)n);
+        if (w < 0) {
+            if (!total) r = w;
+            w = 0;
+        }
+        total += (size_t)w;
+        if (poff) *poff += w;
+        if (w < n) {
+            /* Give back what was read but not written. */
+            if (!poff) vfs_lseek(in, (off_t)w - n, SEEK_CUR);
+            break;
+        }
+    }
+    free(buf);
+    return r < 0 ? r : (long)total;
+}
+
+long sys_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
+{
+    struct file *in = fs_fd(in_fd), *out = fs_fd(out_fd);
+    long r;
+    off_t off = 0;
+    if (!in || !out)
+        r = -EBADF;
+    else if (!(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE))
+        r = -EBADF;
+    else if (out->flags & O_APPEND)
+        r = -EINVAL;
+    else if (in->inode && S_ISDIR(in->inode->mode))
+        r = -EINVAL;
+    else if (offset && copy_from_user(&off, offset, sizeof(off)) < 0)
+        r = -EFAULT;
+    else if (offset && off < 0)
+        r = -EINVAL;
+    else
+        r = do_sendfile(out, in, offset ? &off : NULL, count);
+    if (r >= 0 && offset && copy_to_user(offset, &off, sizeof(off)) < 0) r = -EFAULT;
+    file_put(in);
+    file_put(out);
+    return r;
+}
