@@ -6,6 +6,7 @@
 #include "syscall/syscall.h"
 
 #include "fs/fs_syscalls.h"
+#include "fs/pipe.h"
 #include "process/process.h"
 #include "syscall/list_core.h"
 #include "util/log.h"
@@ -27,22 +28,18 @@ struct syscall_entry {
 #define SYSCALL_ENTRY(name, n) [__NR_##name] = {#name, (syscall_fn)(void (*)(void))sys_##name, n},
 
 #define MAX_SYSCALL 512
-static const struct syscall_entry table[MAX_SYSCALL] = {CORE_SYSCALLS(SYSCALL_ENTRY)
-                                                            FS_SYSCALLS(SYSCALL_ENTRY)};
+static const struct syscall_entry table[MAX_SYSCALL] = {
+    CORE_SYSCALLS(SYSCALL_ENTRY) FS_SYSCALLS(SYSCALL_ENTRY) PIPE_SYSCALLS(SYSCALL_ENTRY)};
 
 /* Names of calls we do not implement, for the warning (a small subset of
  * the x86-64 table: the ones programs commonly try). */
 static const char *const unimplemented_names[MAX_SYSCALL] = {
     [__NR_fork] = "fork",
-    [__NR_pipe] = "pipe",
-    [__NR_pipe2] = "pipe2",
     [__NR_socket] = "socket",
     [__NR_poll] = "poll",
     [__NR_select] = "select",
     [__NR_epoll_create1] = "epoll_create1",
     [__NR_eventfd2] = "eventfd2",
-    [__NR_setitimer] = "setitimer",
-    [__NR_alarm] = "alarm",
     [__NR_mount] = "mount",
 };
 

@@ -1,0 +1,191 @@
+/*
+ * itimer: alarm(2), setitimer/getitimer(ITIMER_REAL).
+ *
+ * One LibOS timer thread (a host thread that never runs application code)
+ * sleeps until the earliest deadline of all processes' real-time timers
+ * and sends SIGALRM when one expires, re-arming periodic ones.
+ */
+#include "syscall/list_core.h"
+
+#include "pal/pal.h"
+#include "process/process.h"
+#include "signal/signal.h"
+#include "util/lock.h"
+#include "util/log.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+struct itimer_state {
+    struct process *proc;
+    int pid;
+    uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0 = disarmed */
+    uint64_t interval_ns;
+    struct itimer_state *next;
+};
+
+static struct mutex timer_lock = MUTEX_INIT;
+static struct itimer_state *timers;
+static uint32_t timer_seq; /* futex word: bumped when the earliest deadline may have changed */
+static bool timer_thread_started;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    pal_clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void *timer_main(void *arg)
+{
+    for (;;) {
+        mutex_lock(&timer_lock);
+        uint64_t now = now_ns(), next = 0;
+        for (struct itimer_state *it = timers; it; it = it->next) {
+            if (!it->deadline_ns) continue;
+            if (it->deadline_ns <= now) {
+                struct process *p = process_find(it->pid);
+                if (p == it->proc && !p->zombie) {
+                    siginfo_t si;
+                    memset(&si, 0, sizeof(si));
+                    si.si_signo = SIGALRM;
+                    si.si_code = SI_TIMER;
+                    signal_send_process(p, SIGALRM, &si);
+                }
+                it->deadline_ns = it->interval_ns ? now + it->interval_ns : 0;
+            }
+            if (it->deadline_ns && (!next || it->deadline_ns < next)) next = it->deadline_ns;
+        }
+        uint32_t seq = timer_seq;
+        mutex_unlock(&timer_lock);
+        struct timespec abs = {(time_t)(next / 1000000000ULL), (long)(next % 1000000000ULL)};
+        pal_futex(&timer_seq, FUTEX_WAIT_BITSET_PRIVATE, seq, next ? &abs : NULL, NULL,
+                  FUTEX_BITSET_MATCH_ANY);
+    }
+    return arg;
+}
+
+static void kick_timer_thread(void)
+{
+    __atomic_add_fetch(&timer_seq, 1, __ATOMIC_RELEASE);
+    pal_futex(&timer_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static struct itimer_state *timer_of(struct process *p)
+{
+    struct itimer_state *it = p->itimer;
+    if (it && it->proc == p && it->pid == p->pid) return it;
+    it = calloc(1, sizeof(*it));
+    if (!it) return NULL;
+    it->proc = p;
+    it->pid = p->pid;
+    it->next = timers;
+    timers = it;
+    p->itimer = it;
+    return it;
+}
+
+static uint64_t tv_to_ns(const struct timeval *tv)
+{
+    return (uint64_t)tv->tv_sec * 1000000000ULL + (uint64_t)tv->tv_usec * 1000ULL;
+}
+
+static void ns_to_tv(uint64_t ns, struct timeval *tv)
+{
+    tv->tv_sec = (time_t)(ns / 1000000000ULL);
+    tv->tv_usec = (suseconds_t)((ns % 1000000000ULL + 999) / 1000);
+    if (tv->tv_usec == 1000000) {
+        tv->tv_sec++;
+        tv->tv_usec = 0;
+    }
+}
+
+/* Under timer_lock: the current value and interval of p's timer. */
+static void current_value(struct process *p, struct itimerval *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct itimer_state *it = p->itimer;
+    if (!it || it->proc != p || it->pid != p->pid || !it->deadline_ns) return;
+    uint64_t now = now_ns();
+    ns_to_tv(it->deadline_ns > now ? it->deadline_ns - now : 1000, &out->it_value);
+    ns_to_tv(it->interval_ns, &out->it_interval);
+}
+
+static long set_real(struct process *p, const struct itimerval *nv, struct itimerval *old)
+{
+    mutex_lock(&timer_lock);
+    if (old) current_value(p, old);
+    struct itimer_state *it = timer_of(p);
+    if (!it) {
+        mutex_unlock(&timer_lock);
+        return -ENOMEM;
+    }
+    uint64_t value = tv_to_ns(&nv->it_value);
+    it->deadline_ns = value ? now_ns() + value : 0;
+    it->interval_ns = tv_to_ns(&nv->it_interval);
+    bool start = !timer_thread_started && value;
+    if (start) timer_thread_started = true;
+    mutex_unlock(&timer_lock);
+    if (start && pal_thread_create(timer_main, NULL, 64 * 1024) < 0) {
+        log_error("cannot start the LibOS timer thread: alarms will not fire");
+        return -EAGAIN;
+    }
+    kick_timer_thread();
+    return 0;
+}
+
+static bool valid_tv(const struct timeval *tv)
+{
+    return tv->tv_sec >= 0 && tv->tv_usec >= 0 && tv->tv_usec < 1000000;
+}
+
+long sys_setitimer(int which, const struct itimerval *unew, struct itimerval *uold)
+{
+    if (which != ITIMER_REAL) {
+        if (which == ITIMER_VIRTUAL || which == ITIMER_PROF) {
+            log_warn("%s: setitimer(%s) is not supported inside the LibOS",
+                     current_process()->exe_path,
+                     which == ITIMER_VIRTUAL ? "ITIMER_VIRTUAL" : "ITIMER_PROF");
+        }
+        return -EINVAL;
+    }
+    struct itimerval nv, ov;
+    if (unew) {
+        if (copy_from_user(&nv, unew, sizeof(nv))) return -EFAULT;
+        if (!valid_tv(&nv.it_value) || !valid_tv(&nv.it_interval)) return -EINVAL;
+    } else {
+        memset(&nv, 0, sizeof(nv)); /* Linux treats NULL as a zero timer */
+    }
+    long r = set_real(current_process(), &nv, &ov);
+    if (r == 0 && uold && copy_to_user(uold, &ov, sizeof(ov))) return -EFAULT;
+    return r;
+}
+
+long sys_getitimer(int which, struct itimerval *uval)
+{
+    if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF) return -EINVAL;
+    struct itimerval v;
+    memset(&v, 0, sizeof(v));
+    if (which == ITIMER_REAL) {
+        mutex_lock(&timer_lock);
+        current_value(current_process(), &v);
+        mutex_unlock(&timer_lock);
+    }
+    return copy_to_user(uval, &v, sizeof(v));
+}
+
+long sys_alarm(unsigned seconds)
+{
+    struct itimerval nv, ov;
+    memset(&nv, 0, sizeof(nv));
+    nv.it_value.tv_sec = seconds;
+    set_real(current_process(), &nv, &ov);
+    /* the seconds left, rounded to nearest, at least 1 when armed */
+    long left = ov.it_value.tv_sec + (ov.it_value.tv_usec >= 500000);
+    if (left == 0 && (ov.it_value.tv_sec || ov.it_value.tv_usec)) left = 1;
+    return left;
+}
