@@ -129,7 +129,9 @@ struct pal_trap_frame {
  * ucontext_t; frame is NULL on host threads without a pal_tcb. */
 void libos_trap_handler(int sig, void *info, void *uc, struct pal_trap_frame *frame);
 
-/* Process-wide: install the host handlers for SIGSYS and the fault signals. */
+/* Process-wide: install the host handlers for SIGSYS, the fault signals,
+ * PAL_INTERRUPT_SIGNAL, and the signals a user sends to `occlum run`
+ * (SIGINT, SIGTERM, SIGHUP, SIGQUIT), which the LibOS forwards. */
 int pal_trap_install(void);
 /* Per thread, before it first runs application code: %gs = tcb, an
  * alternate signal stack, and syscall interception with tcb->selector. */

@@ -50,7 +50,15 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         handle_syscall(uc, frame);
         return;
     }
-    if (sig == PAL_INTERRUPT_SIGNAL) {
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
+        /* Sent to `occlum run` itself (Ctrl-C at its terminal, kill from
+         * the host): noted here (this may interrupt LibOS code holding
+         * locks), forwarded by the boot thread. */
+        signal_note_host(sig);
+        if (!from_app) return;
+    }
+    if (sig == PAL_INTERRUPT_SIGNAL || sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
+        sig == SIGQUIT) {
         /* Another thread wants this one to end: at once when it runs
          * application code; otherwise the interrupted host call returns
          * EINTR and the end of the system call checks. */

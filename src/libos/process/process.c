@@ -234,6 +234,8 @@ void process_finish(struct process *p)
     __atomic_store_n(&p->exit_futex, 1, __ATOMIC_RELEASE);
     mutex_unlock(&proc_lock);
     pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE); /* the boot thread waits on it */
+    pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     if (parent) {
         pal_futex(&parent->child_event, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
         if (p->exit_signal) {
@@ -356,8 +358,12 @@ int process_wait_exit(int pid)
 {
     struct process *p = process_find(pid);
     if (!p) return -ECHILD;
-    while (__atomic_load_n(&p->exit_futex, __ATOMIC_ACQUIRE) == 0)
-        pal_futex(&p->exit_futex, FUTEX_WAIT, 0, NULL, NULL, 0);
+    for (;;) {
+        uint32_t seq = __atomic_load_n(&host_event_seq, __ATOMIC_ACQUIRE);
+        signal_forward_host_pending();
+        if (__atomic_load_n(&p->exit_futex, __ATOMIC_ACQUIRE)) break;
+        pal_futex(&host_event_seq, FUTEX_WAIT_PRIVATE, seq, NULL, NULL, 0);
+    }
     return p->exit_status;
 }
 

@@ -10,6 +10,7 @@
 #include "vm/uaccess.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -401,4 +402,52 @@ bad:
              (unsigned long)g[REG_RSP]);
     die_of(SIGSEGV, uc);
     return g[REG_RAX];
+}
+
+struct forward_scan {
+    int pgid, n;
+    int pids[256];
+};
+
+static int forward_collect(struct process *p, void *arg)
+{
+    struct forward_scan *f = arg;
+    if (p->pid > 0 && !p->zombie && p->pgid == f->pgid && f->n < 256) f->pids[f->n++] = p->pid;
+    return 0;
+}
+
+uint32_t host_event_seq;
+static uint64_t host_pending;
+
+void signal_note_host(int sig)
+{
+    __atomic_or_fetch(&host_pending, SIGBIT(sig), __ATOMIC_RELEASE);
+    __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE);
+    pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void forward(int sig)
+{
+    struct process *init = process_find(1);
+    if (!init) return;
+    struct forward_scan f = {.pgid = init->pgid, .n = 0};
+    process_for_each(forward_collect, &f);
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = SI_USER;
+    for (int i = 0; i < f.n; i++) {
+        struct process *p = process_find(f.pids[i]);
+        if (p) signal_send_process(p, sig, &si);
+    }
+}
+
+void signal_forward_host_pending(void)
+{
+    uint64_t pend = __atomic_exchange_n(&host_pending, 0, __ATOMIC_ACQ_REL);
+    while (pend) {
+        int sig = __builtin_ctzll(pend) + 1;
+        pend &= pend - 1;
+        forward(sig);
+    }
 }

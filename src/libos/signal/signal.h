@@ -43,6 +43,15 @@ bool signal_pending(struct thread *t);
  */
 void signal_deliver(void *uc, long nr, long ret);
 
+/* A signal sent to the LibOS host process (async-signal-safe: only notes
+ * it and wakes the boot thread, which calls signal_forward_host_pending
+ * to send it to the first process's group, as a terminal sends Ctrl-C to
+ * its foreground group). */
+void signal_note_host(int sig);
+void signal_forward_host_pending(void);
+/* Bumped on every noted host signal and on the first process's exit. */
+extern uint32_t host_event_seq;
+
 /* A synchronous fault in application code: run the app's handler, or
  * kill the process when it has none (or blocks the signal). */
 void signal_fault(int sig, const siginfo_t *info, void *uc);
