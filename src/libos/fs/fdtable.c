@@ -1,6 +1,6 @@
 /*
  * fdtable: a process's file descriptor table (lowest free fd first,
- * close-on-exec per fd, at most FD_MAX = RLIMIT_NOFILE fds).
+ * close-on-exec per fd, fds below the process's RLIMIT_NOFILE).
  *
  * Refcounted so threads can share one; a spawned process gets a clone.
  * Files are released outside the table lock: a release may block (a host
@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 struct fdtable {
     int refcount;
@@ -112,15 +113,16 @@ void fdtable_close_on_exec(struct fdtable *t)
     }
 }
 
-int fdtable_install(struct fdtable *t, struct file *f, int minfd, bool cloexec)
+int fdtable_install(struct fdtable *t, struct file *f, int minfd, int limit, bool cloexec)
 {
-    if (minfd < 0 || minfd >= FD_MAX) return -EINVAL;
+    if (limit > FD_MAX) limit = FD_MAX;
+    if (minfd < 0 || minfd >= limit) return -EINVAL;
     mutex_lock(&t->lock);
     int fd = minfd;
     while (fd < t->cap && t->files[fd])
         fd++;
     int r = -EMFILE;
-    if (fd < FD_MAX && (r = fdtable_grow(t, fd)) == 0) {
+    if (fd < limit && (r = fdtable_grow(t, fd)) == 0) {
         t->files[fd] = f;
         t->cloexec[fd] = cloexec;
         r = fd;
@@ -209,7 +211,13 @@ struct file *fd_get(struct process *p, int fd)
     return p ? fdtable_get(p->files, fd) : NULL;
 }
 
+int fd_limit(struct process *p)
+{
+    uint64_t cur = p->rlimits[RLIMIT_NOFILE].cur;
+    return cur > FD_MAX ? FD_MAX : (int)cur;
+}
+
 int fd_install(struct process *p, struct file *f, int flags)
 {
-    return fdtable_install(p->files, f, 0, (flags & O_CLOEXEC) != 0);
+    return fdtable_install(p->files, f, 0, fd_limit(p), (flags & O_CLOEXEC) != 0);
 }

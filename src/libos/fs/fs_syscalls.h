@@ -18,8 +18,9 @@ struct statx;
 
 // clang-format off
 #define FS_SYSCALLS(X)                                                                             \
-    X(read, 3) X(write, 3) X(readv, 3) X(writev, 3) X(pread64, 4) X(pwrite64, 4) X(lseek, 3)       \
-    X(sendfile, 4) X(open, 3) X(openat, 4) X(creat, 2) X(close, 1) X(dup, 1) X(dup2, 2)            \
+    X(read, 3) X(write, 3) X(readv, 3) X(writev, 3) X(pread64, 4) X(pwrite64, 4) X(preadv, 5)      \
+    X(pwritev, 5) X(preadv2, 6) X(pwritev2, 6) X(lseek, 3) X(sendfile, 4)                          \
+    X(open, 3) X(openat, 4) X(creat, 2) X(close, 1) X(dup, 1) X(dup2, 2)                           \
     X(dup3, 3) X(stat, 2) X(fstat, 2) X(lstat, 2) X(newfstatat, 4) X(statx, 5) X(access, 2)        \
     X(faccessat, 3) X(faccessat2, 4) X(readlink, 3) X(readlinkat, 4) X(getcwd, 2) X(chdir, 1)      \
     X(fchdir, 1) X(mkdir, 2) X(mkdirat, 3) X(rmdir, 1) X(unlink, 1) X(unlinkat, 3) X(rename, 2)    \
@@ -36,6 +37,12 @@ long sys_readv(int fd, const struct iovec *iov, int iovcnt);
 long sys_writev(int fd, const struct iovec *iov, int iovcnt);
 long sys_pread64(int fd, void *buf, size_t count, off_t off);
 long sys_pwrite64(int fd, const void *buf, size_t count, off_t off);
+long sys_preadv(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsigned long pos_h);
+long sys_pwritev(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsigned long pos_h);
+long sys_preadv2(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsigned long pos_h,
+                 int flags);
+long sys_pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsigned long pos_h,
+                  int flags);
 long sys_lseek(int fd, off_t off, int whence);
 long sys_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
 

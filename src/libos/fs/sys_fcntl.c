@@ -44,9 +44,9 @@ static long do_fcntl(struct process *p, struct file *f, int fd, int cmd, unsigne
     switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
-        if (arg >= FD_MAX) return -EINVAL;
+        if (arg >= (unsigned long)fd_limit(p)) return -EINVAL;
         file_get(f);
-        long r = fdtable_install(p->files, f, (int)arg, cmd == F_DUPFD_CLOEXEC);
+        long r = fdtable_install(p->files, f, (int)arg, fd_limit(p), cmd == F_DUPFD_CLOEXEC);
         if (r < 0) file_put(f);
         return r;
     case F_GETFD: {

@@ -159,7 +159,7 @@ long sys_dup(int fd)
 {
     struct file *f = fs_fd(fd);
     if (!f) return -EBADF;
-    long r = fdtable_install(fs_caller()->files, f, 0, false);
+    long r = fdtable_install(fs_caller()->files, f, 0, fd_limit(fs_caller()), false);
     if (r < 0) file_put(f);
     return r;
 }
@@ -168,7 +168,7 @@ static long do_dup3(int oldfd, int newfd, int flags)
 {
     struct file *f = fs_fd(oldfd);
     if (!f) return -EBADF;
-    if (newfd < 0 || newfd >= FD_MAX) {
+    if (newfd < 0 || newfd >= fd_limit(fs_caller())) {
         file_put(f);
         return -EBADF;
     }

@@ -123,69 +123,98 @@ static long get_iov(const struct iovec *uiov, int cnt, bool to_user, struct iove
     return 0;
 }
 
-long sys_readv(int fd, const struct iovec *uiov, int iovcnt)
+/* Vector I/O at pos, or at the file position when pos is -1. Stops at
+ * the first short transfer, as Linux does. */
+static long iov_io(struct file *f, const struct iovec *iov, int cnt, size_t total, off_t pos,
+                   bool write)
 {
+    long done = 0;
+    /* Gather small writes so that one writev is one write. */
+    char *g = (write && cnt > 1 && total <= GATHER_MAX) ? malloc(total ? total : 1) : NULL;
+    if (g) {
+        size_t off = 0;
+        for (int i = 0; i < cnt; i++) {
+            memcpy(g + off, iov[i].iov_base, iov[i].iov_len);
+            off += iov[i].iov_len;
+        }
+        long r = pos < 0 ? vfs_write(f, g, total) : vfs_pwrite(f, g, total, pos);
+        free(g);
+        return r;
+    }
+    for (int i = 0; i < cnt; i++) {
+        if (!iov[i].iov_len) continue;
+        void *b = iov[i].iov_base;
+        size_t n = iov[i].iov_len;
+        ssize_t r;
+        if (write)
+            r = pos < 0 ? vfs_write(f, b, n) : vfs_pwrite(f, b, n, pos + done);
+        else
+            r = pos < 0 ? vfs_read(f, b, n) : vfs_pread(f, b, n, pos + done);
+        if (r < 0) return done ? done : r;
+        done += r;
+        if ((size_t)r < n) break;
+    }
+    return done;
+}
+
+#define RWF_SUPPORTED (RWF_HIPRI | RWF_DSYNC | RWF_SYNC)
+
+static long do_rwv(int fd, const struct iovec *uiov, int cnt, off_t pos, int flags, bool write)
+{
+    if (flags & ~RWF_SUPPORTED) return -EOPNOTSUPP;
     struct file *f = fs_fd(fd);
     if (!f) return -EBADF;
     struct iovec *iov = NULL;
     size_t total;
-    long r, done = 0;
-    if (!(f->fmode & FMODE_READ))
+    long r;
+    if (!(f->fmode & (write ? FMODE_WRITE : FMODE_READ)))
         r = -EBADF;
+    else if (pos < -1)
+        r = -EINVAL;
     else
-        r = get_iov(uiov, iovcnt, true, &iov, &total);
-    for (int i = 0; r == 0 && i < iovcnt; i++) {
-        if (!iov[i].iov_len) continue;
-        ssize_t n = vfs_read(f, iov[i].iov_base, iov[i].iov_len);
-        if (n < 0) {
-            if (!done) r = n;
-            break;
-        }
-        done += n;
-        if ((size_t)n < iov[i].iov_len) break;
-    }
+        r = get_iov(uiov, cnt, !write, &iov, &total);
+    if (r == 0 && cnt > 0) r = iov_io(f, iov, cnt, total, pos, write);
+    /* RWF_DSYNC/RWF_SYNC: make this write durable like O_DSYNC would. */
+    if (r > 0 && write && (flags & (RWF_DSYNC | RWF_SYNC)) && f->fops->fsync)
+        f->fops->fsync(f, !(flags & RWF_SYNC));
     free(iov);
     file_put(f);
-    return r < 0 ? r : done;
+    return r;
 }
 
-long sys_writev(int fd, const struct iovec *uiov, int iovcnt)
+long sys_readv(int fd, const struct iovec *iov, int iovcnt)
 {
-    struct file *f = fs_fd(fd);
-    if (!f) return -EBADF;
-    struct iovec *iov = NULL;
-    size_t total = 0;
-    long r, done = 0;
-    if (!(f->fmode & FMODE_WRITE))
-        r = -EBADF;
-    else
-        r = get_iov(uiov, iovcnt, false, &iov, &total);
-    char *g = (r == 0 && iovcnt > 1 && total <= GATHER_MAX) ? malloc(total ? total : 1) : NULL;
-    if (g) {
-        size_t off = 0;
-        for (int i = 0; i < iovcnt; i++) {
-            memcpy(g + off, iov[i].iov_base, iov[i].iov_len);
-            off += iov[i].iov_len;
-        }
-        r = vfs_write(f, g, total);
-        free(g);
-        free(iov);
-        file_put(f);
-        return r;
-    }
-    for (int i = 0; r == 0 && i < iovcnt; i++) {
-        if (!iov[i].iov_len) continue;
-        ssize_t n = vfs_write(f, iov[i].iov_base, iov[i].iov_len);
-        if (n < 0) {
-            if (!done) r = n;
-            break;
-        }
-        done += n;
-        if ((size_t)n < iov[i].iov_len) break;
-    }
-    free(iov);
-    file_put(f);
-    return r < 0 ? r : done;
+    return do_rwv(fd, iov, iovcnt, -1, 0, false);
+}
+
+long sys_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    return do_rwv(fd, iov, iovcnt, -1, 0, true);
+}
+
+/* On x86-64 the whole offset is in pos_l (pos_h is for 32-bit ABIs). */
+long sys_preadv(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsigned long pos_h)
+{
+    if (pos_l < 0) return -EINVAL;
+    return do_rwv(fd, iov, iovcnt, pos_l, 0, false);
+}
+
+long sys_pwritev(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsigned long pos_h)
+{
+    if (pos_l < 0) return -EINVAL;
+    return do_rwv(fd, iov, iovcnt, pos_l, 0, true);
+}
+
+long sys_preadv2(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsigned long pos_h,
+                 int flags)
+{
+    return do_rwv(fd, iov, iovcnt, pos_l, flags, false);
+}
+
+long sys_pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsigned long pos_h,
+                  int flags)
+{
+    return do_rwv(fd, iov, iovcnt, pos_l, flags, true);
 }
 
 /* Write all of buf unless the file takes less; returns bytes written, or

@@ -260,11 +260,14 @@ struct fs_struct {
 int fs_struct_set_cwd(struct fs_struct *fs, struct inode *ino, const char *path);
 
 /* ---- fd tables (fdtable.c) ---- */
-#define FD_MAX 1024 /* RLIMIT_NOFILE */
+#define FD_MAX 4096 /* the hard RLIMIT_NOFILE; the soft one (1024) is per process */
 
-/* Install f at the lowest free fd >= minfd. Takes over the caller's
- * reference on success. Returns the fd, -EMFILE, or -EINVAL (minfd). */
-int fdtable_install(struct fdtable *t, struct file *f, int minfd, bool cloexec);
+/* fds p may use: its RLIMIT_NOFILE soft limit, at most FD_MAX. */
+int fd_limit(struct process *p);
+/* Install f at the lowest free fd in [minfd, limit). Takes over the
+ * caller's reference on success. Returns the fd, -EMFILE, or -EINVAL
+ * (minfd out of range). */
+int fdtable_install(struct fdtable *t, struct file *f, int minfd, int limit, bool cloexec);
 /* Put f at fd (closing what was there). Takes over the reference. */
 int fdtable_install_at(struct fdtable *t, int fd, struct file *f, bool cloexec);
 struct file *fdtable_get(struct fdtable *t, int fd); /* reference taken, or NULL */
