@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define TASK_SIZE 0x7ffffffff000UL /* the x86-64 user address limit */
 #define MAP_KNOWN                                                                                  \
     (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT |      \
      MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |  \
@@ -63,9 +64,10 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
     if (len == 0 || (off & (PAGE_SIZE - 1)) || (prot & ~(unsigned long)PROT_ALL)) return -EINVAL;
     if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -EINVAL;
     if (type == MAP_SHARED_VALIDATE && (flags & ~(unsigned long)MAP_KNOWN)) return -EOPNOTSUPP;
+    if (type == MAP_SHARED_VALIDATE && (flags & MAP_ANONYMOUS)) return -EINVAL; /* as Linux */
     bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
     if (fixed && (addr & (PAGE_SIZE - 1))) return -EINVAL;
-    if (PAGE_UP(len) < len || PAGE_UP(len) == 0) return -ENOMEM;
+    if (PAGE_UP(len) < len || PAGE_UP(len) == 0 || len > TASK_SIZE) return -ENOMEM;
     if (!(flags & MAP_ANONYMOUS) && (off + PAGE_UP(len) < off)) return -EOVERFLOW;
     if (!(flags & MAP_ANONYMOUS)) { /* validate the fd before touching memory */
         struct file *f = fd_get(p, (int)fd);
@@ -87,7 +89,8 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
 
 long sys_munmap(unsigned long addr, unsigned long len)
 {
-    if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr + len < addr) return -EINVAL;
+    if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr > TASK_SIZE || len > TASK_SIZE - addr)
+        return -EINVAL;
     return vm_unmap(current_process(), addr, len);
 }
 

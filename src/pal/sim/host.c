@@ -56,9 +56,24 @@ int pal_random(void *buf, size_t len)
     return 0;
 }
 
+/* The kernel's auxv as given to this process. glibc's getauxval is not
+ * enough: on x86-64 it answers AT_HWCAP with its own dl_hwcap value. */
 uint64_t pal_host_auxval(unsigned long type)
 {
-    return getauxval(type);
+    static uint64_t auxv[2 * 64];
+    static int loaded;
+    if (!__atomic_load_n(&loaded, __ATOMIC_ACQUIRE)) {
+        int fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ssize_t n = read(fd, auxv, sizeof(auxv) - 2 * sizeof(uint64_t));
+            (void)n;
+            close(fd);
+        }
+        __atomic_store_n(&loaded, 1, __ATOMIC_RELEASE);
+    }
+    for (size_t i = 0; i < 2 * 64 && auxv[i] != AT_NULL; i += 2)
+        if (auxv[i] == type) return auxv[i + 1];
+    return type == AT_SYSINFO_EHDR ? getauxval(type) : 0;
 }
 
 int pal_num_cpus(void)
