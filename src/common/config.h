@@ -21,8 +21,9 @@ struct config_mount {
     char *type;    /* "sefs", "unionfs", "hostfs", "ramfs", "devfs", "procfs" */
     char *source;  /* may be NULL; relative paths are relative to the instance */
     bool readonly; /* options.readonly, or the image layer */
-    /* unionfs: options.layers (lower first, as Occlum lists them: layers[0]
-     * is the upper/writable layer... see config.c for the exact order). */
+    /* unionfs: options.layers in the JSON's order, as Occlum lists them:
+     * the read-only image layer first (./build/mount/__ROOT), the writable
+     * layer last (./run/mount/__ROOT); all but the last are readonly. */
     struct config_mount *layers;
     size_t nlayers;
     char *mac; /* options.MAC, may be NULL */
