@@ -9,11 +9,23 @@ work="$root/tests/work/bench"
 rm -rf "$work" && mkdir -p "$work"
 cd "$work"
 
-for b in getpid hello; do
-    occlum-gcc -O2 "$root/bench/$b.c" -o "$work/$b"
+for b in getpid hello spawn pipe_tput thread; do
+    occlum-gcc -O2 "$root/bench/$b.c" -o "$work/$b" -lpthread
 done
+# spawn targets: a small static-pie hello and ~1 MB / ~10 MB binaries
+occlum-gcc -O2 -static-pie "$root/bench/spawn_child.c" -o child_small
+occlum-gcc -O2 -static-pie -DPAD_BYTES=1000000 "$root/bench/spawn_child.c" -o child_1m
+occlum-gcc -O2 -static-pie -DPAD_BYTES=10000000 "$root/bench/spawn_child.c" -o child_10m
 occlum new instance >/dev/null
-cp getpid hello instance/image/bin/
+cp getpid hello spawn pipe_tput thread child_small child_1m child_10m instance/image/bin/
+# 10 MB binaries x a few processes need more than the default user space
+python3 - instance/Occlum.json <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["resource_limits"]["user_space_size"] = "1GB"
+json.dump(c, open(p, "w"), indent=4)
+PY
 (cd instance && occlum build >/dev/null)
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -35,4 +47,29 @@ wall() { # command... -> median ms over 20 runs
 native=$(wall ./hello)
 libos=$(cd instance && wall occlum run /bin/hello)
 printf 'hello wall time (ms, median 20): libos %8s   native %8s   libos/native %sx\n' \
+    "$libos" "$native" "$(ratio "$libos" "$native")"
+
+# spawn + wait latency (median of 1000, us), per binary size
+for c in child_small child_1m child_10m; do
+    size=$(stat -c %s "$c")
+    native=$(./spawn "./$c" 1000)
+    libos=$(cd instance && occlum run /bin/spawn "/bin/$c" 1000)
+    printf 'spawn+wait %-11s %8s B (us):  libos %8s   native %8s   libos/native %sx\n' \
+        "$c" "$size" "$libos" "$native" "$(ratio "$libos" "$native")"
+done
+
+# pipe throughput between two processes (MB/s)
+for bs in 16 4096 131072; do
+    total=$((1 << 30))
+    [ "$bs" = 16 ] && total=$((16 << 20)) # 16-byte writes: 16 MiB keeps the run short
+    native=$(./pipe_tput ./pipe_tput "$bs" "$total")
+    libos=$(cd instance && occlum run /bin/pipe_tput /bin/pipe_tput "$bs" "$total")
+    printf 'pipe throughput %6s B writes, %5s MiB (MB/s): libos %8s   native %8s   libos/native %sx\n' \
+        "$bs" "$((total >> 20))" "$libos" "$native" "$(ratio "$libos" "$native")"
+done
+
+# thread create + join (median of 2000, us)
+native=$(./thread)
+libos=$(cd instance && occlum run /bin/thread)
+printf 'thread create+join (us):        libos %8s   native %8s   libos/native %sx\n' \
     "$libos" "$native" "$(ratio "$libos" "$native")"
