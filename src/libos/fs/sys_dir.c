@@ -22,8 +22,15 @@ long sys_getcwd(char *ubuf, size_t size)
     struct fs_struct *fs = fs_caller()->fs;
     mutex_lock(&fs->lock);
     char *cwd = strdup(fs->cwd);
-    bool gone = S_ISDIR(fs->cwd_inode->mode) && fs->cwd_inode->nlink == 0;
+    struct inode *ino = fs->cwd_inode;
+    inode_get(ino);
     mutex_unlock(&fs->lock);
+    /* Linux gives ENOENT once the cwd has been removed; ask the fs afresh
+     * (hostfs: the host may have removed it). */
+    struct stat st;
+    int sr = inode_stat(ino, &st);
+    bool gone = sr == -ENOENT || (sr == 0 && S_ISDIR(st.st_mode) && st.st_nlink == 0);
+    inode_put(ino);
     if (!cwd) return -ENOMEM;
     long n = (long)strlen(cwd) + 1, r = n;
     if (gone)
