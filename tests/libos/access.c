@@ -1,5 +1,4 @@
-/* access: access/faccessat F_OK/R_OK/W_OK/X_OK on /tmp, files and the own binary;
- * ENOENT/ENOTDIR/EINVAL cases. */
+/* access: access/faccessat F_OK/R_OK/W_OK/X_OK results and ENOENT/ENOTDIR/EACCES/EINVAL. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>

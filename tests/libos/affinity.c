@@ -1,5 +1,4 @@
-/* affinity: sched_getaffinity reports >= 1 CPU, agrees with sysconf and get_nprocs; the current CPU
- * is in the set. */
+/* affinity: sched_getaffinity reports >= 1 CPU, agrees with sysconf; EINVAL/EFAULT/ESRCH. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <sys/syscall.h>

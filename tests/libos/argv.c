@@ -1,5 +1,4 @@
-/* argv: arguments arrive unchanged, NULL-terminated, contiguous on the initial stack as on Linux.
- */
+/* argv: arguments arrive unchanged, NULL-terminated and contiguous, as on Linux. */
 #define _GNU_SOURCE
 #include <string.h>
 

@@ -1,5 +1,4 @@
-/* auxv: the auxiliary vector is complete and correct (page size, phdrs, entry, random bytes, ids,
- * vDSO, hwcap). */
+/* auxv: the auxiliary vector is complete and correct (pagesz, phdr, entry, random, ids, vDSO). */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <link.h>

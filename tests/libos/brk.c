@@ -1,5 +1,4 @@
-/* brk: the program break grows (zero-filled, usable), shrinks, refuses to go below its start, and
- * brk(0) reports it. */
+/* brk: the break grows zero-filled, shrinks, refuses bad values; brk(0) reports it. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* clock: clock_gettime clocks are sane and monotonic, clock_getres, nanosleep(10 ms) sleeps >= 10
- * ms, EINVAL cases. */
+/* clock: clock_gettime/clock_getres are sane, monotonic; nanosleep(10 ms) takes >= 10 ms. */
 #define _GNU_SOURCE
 #include <time.h>
 

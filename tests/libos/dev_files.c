@@ -1,5 +1,4 @@
-/* dev_files: /dev/null, /dev/zero, /dev/urandom, /dev/random are char devices with Linux numbers
- * and behave as on Linux. */
+/* dev_files: /dev/null, zero, random, urandom are char devices with Linux numbers and behaviour. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

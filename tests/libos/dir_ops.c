@@ -1,5 +1,4 @@
-/* dir_ops: mkdir/rmdir/unlink/rename in /tmp and their errno cases (EEXIST, ENOENT, ENOTEMPTY,
- * ENOTDIR, EISDIR, EINVAL). */
+/* dir_ops: mkdir/rmdir/unlink/rename in /tmp with EEXIST/ENOENT/ENOTEMPTY/ENOTDIR/EISDIR. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* dup_fcntl: dup/dup2/dup3/F_DUPFD(_CLOEXEC) semantics, shared offsets and status flags, errno
- * cases. */
+/* dup_fcntl: dup/dup2/dup3/F_DUPFD semantics, shared offsets and flags, errno cases. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

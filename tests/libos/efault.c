@@ -1,5 +1,4 @@
-/* efault: bad user pointers given to system calls return EFAULT instead of crashing (write, read,
- * stat, open, ...). */
+/* efault: bad pointers passed to system calls give EFAULT, never a crash. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,5 +1,4 @@
-/* enoent: opening, stat-ing, removing or executing paths that do not exist gives ENOENT (and stdio
- * reports it). */
+/* enoent: open/stat/unlink/exec of paths that do not exist fail with ENOENT. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,5 +1,4 @@
-/* env_filter: the app sees env.default (OCCLUM=yes) and the untrusted host variable TEST_UNTRUSTED,
- * never other host variables. */
+/* env_filter: the app sees env.default and env.untrusted variables, no other host ones. */
 #define _GNU_SOURCE
 #include "check.h"
 

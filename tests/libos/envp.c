@@ -1,5 +1,4 @@
-/* envp: main's envp is environ and holds exactly the variables named in argv (the runner passes the
- * expected set). */
+/* envp: envp is environ and holds exactly the variables listed in argv by the runner. */
 #define _GNU_SOURCE
 #include <string.h>
 

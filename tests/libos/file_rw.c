@@ -1,5 +1,4 @@
-/* file_rw: write/read/lseek (SET, CUR, END, holes)/pread/pwrite/ftruncate/stat/fstat on a file in
- * /tmp. */
+/* file_rw: write/read/lseek/pread/pwrite/ftruncate/stat/fstat on a file in /tmp. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

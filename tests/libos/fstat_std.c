@@ -1,5 +1,4 @@
-/* fstat_std: fstat on stdin (/dev/null: char device 1:3), stdout and stderr succeeds; EBADF for a
- * closed fd. */
+/* fstat_std: fstat on stdin (/dev/null, 1:3), stdout and stderr; EBADF on closed fds. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>

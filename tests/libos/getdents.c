@@ -1,5 +1,4 @@
-/* getdents: getdents64 (raw, small buffers) and opendir/readdir list exactly the entries of a
- * directory, with d_type. */
+/* getdents: getdents64 and opendir/readdir list exactly a directory's entries, with d_type. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,5 +1,4 @@
-/* huge_alloc: impossible allocations fail cleanly with ENOMEM (mmap 128 TiB, malloc, brk) and the
- * process goes on. */
+/* huge_alloc: impossible allocations (mmap 2^47 bytes, malloc, brk) fail with ENOMEM. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* image_read: files from the image (data dir = argv[1]) read correctly: content, size,
- * block-crossing reads, nested paths. */
+/* image_read: files in the image (data dir = argv[1]) read back exactly, across blocks. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>

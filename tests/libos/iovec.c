@@ -1,5 +1,4 @@
-/* iovec: writev/readv/pwritev/preadv gather and scatter in order, skip empty vectors, and return
- * byte counts. */
+/* iovec: writev/readv/pwritev/preadv gather and scatter in order; EINVAL/EBADF. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* isatty: stdin redirected from /dev/null, a pipe and a file are not terminals (ENOTTY); a bad fd
- * is EBADF. */
+/* isatty: /dev/null stdin, a pipe and a device are not terminals (ENOTTY); bad fd EBADF. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/ioctl.h>

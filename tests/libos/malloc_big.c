@@ -1,5 +1,4 @@
-/* malloc_big: a 100 MB malloc succeeds, every page is zero (calloc) / writable, realloc keeps data,
- * free returns it. */
+/* malloc_big: a 100 MB malloc succeeds and every page is usable; calloc/realloc/free. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* mmap_anon: anonymous private mappings are page-aligned, zero-filled, writable; MAP_FIXED, hints
- * and partial munmap work. */
+/* mmap_anon: anonymous mappings are aligned, zero-filled, writable; MAP_FIXED and hints. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>

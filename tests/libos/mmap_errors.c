@@ -1,5 +1,4 @@
-/* mmap_errors: mmap/munmap/mprotect/msync reject bad arguments with Linux's errnos (EINVAL, EBADF,
- * ENOMEM, EACCES). */
+/* mmap_errors: mmap/munmap/mprotect/msync/madvise reject bad arguments as Linux does. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>

@@ -1,5 +1,4 @@
-/* mmap_file: file mappings (image file and /tmp file) show file content; offsets, EOF tail zeros,
- * MAP_PRIVATE COW, MAP_SHARED write-back. */
+/* mmap_file: file mappings show file content; offsets, EOF zeros, COW, MAP_SHARED write-back. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>

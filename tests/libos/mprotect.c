@@ -1,5 +1,4 @@
-/* mprotect: protections change and are enforced on kernel copies (EFAULT, no signals); data
- * survives; ranges split. */
+/* mprotect: protections change, are enforced on kernel copies (EFAULT), keep the data. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* mremap: grow (in place or moved), shrink in place, move with MREMAP_FIXED, content kept;
- * EINVAL/ENOMEM/EFAULT cases. */
+/* mremap: grow, shrink, move (MREMAP_FIXED) keep the content; EINVAL/ENOMEM/EFAULT. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>

@@ -1,5 +1,4 @@
-/* munmap: unmapped memory is gone (kernel copies fail with EFAULT, mprotect/msync ENOMEM), partial
- * unmaps split mappings. */
+/* munmap: unmapped memory is gone (EFAULT/ENOMEM), partial unmaps split mappings. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

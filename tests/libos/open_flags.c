@@ -1,5 +1,4 @@
-/* open_flags: O_CREAT|O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_CLOEXEC (F_GETFD), access modes,
- * F_GETFL. */
+/* open_flags: O_CREAT|O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_CLOEXEC, access modes. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

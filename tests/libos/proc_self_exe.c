@@ -1,5 +1,4 @@
-/* proc_self_exe: readlink("/proc/self/exe") names the running binary; buffer truncation and errno
- * cases. */
+/* proc_self_exe: readlink("/proc/self/exe") names the running binary; errno cases. */
 #define _GNU_SOURCE
 #include <limits.h>
 #include <string.h>

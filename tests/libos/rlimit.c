@@ -1,5 +1,4 @@
-/* rlimit: getrlimit/prlimit64 give sane RLIMIT_STACK/NOFILE/AS; setrlimit lowers NOFILE and dup2
- * honours it. */
+/* rlimit: getrlimit/prlimit64 are sane; a lowered RLIMIT_NOFILE is enforced. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/resource.h>

@@ -1,5 +1,4 @@
-/* shebang: run as the interpreter of a "#!<this binary> optarg" script: argv is [interp, optarg,
- * script, args...]. */
+/* shebang: as the interpreter of "#!<binary> optarg", argv is [interp, optarg, script, ...]. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* static_pie: a -static-pie binary (no PT_INTERP, ET_DYN, AT_BASE 0) relocates itself and runs libc
- * normally. */
+/* static_pie: a -static-pie binary (no PT_INTERP, AT_BASE 0) relocates itself and runs. */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <link.h>

@@ -1,5 +1,4 @@
-/* symlink: symlink/readlink/lstat in /tmp; dangling links, O_NOFOLLOW, truncation,
- * EEXIST/EINVAL/ENOENT cases. */
+/* symlink: symlink/readlink/lstat in /tmp; dangling links, O_NOFOLLOW, errno cases. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>

@@ -1,5 +1,4 @@
-/* time: time(), gettimeofday() and CLOCK_REALTIME agree; localtime/gmtime/strftime work on the
- * result. */
+/* time: time(), gettimeofday() and CLOCK_REALTIME agree; gmtime/strftime/timegm work. */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/time.h>

@@ -1,5 +1,4 @@
-/* uname: sysname "Linux", machine "x86_64", a parseable release >= 2.6, all fields NUL-terminated.
- */
+/* uname: sysname "Linux", machine "x86_64", a release >= 2.6, NUL-terminated fields. */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/utsname.h>
