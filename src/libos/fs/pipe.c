@@ -1,0 +1,321 @@
+/*
+ * pipe: a ring buffer between a read end and a write end, entirely inside
+ * the LibOS: no host system call on the data path, and a blocked reader
+ * or writer sleeps on its own futex word (process/waitq.h).
+ *
+ * Linux semantics (pipe(7)): 64 KiB by default, resizable with
+ * F_SETPIPE_SZ up to 1 MiB for anyone; writes of at most PIPE_BUF bytes
+ * are atomic; EOF once every write end is closed; EPIPE and SIGPIPE once
+ * every read end is closed.
+ */
+#include "fs/pipe.h"
+
+#include "fs/vfs.h"
+#include "pal/pal.h"
+#include "process/process.h"
+#include "process/waitq.h"
+#include "signal/signal.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#define PIPE_DEFAULT_SIZE (64 * 1024)
+#define PIPE_MAX_SIZE (1024 * 1024) /* /proc/sys/fs/pipe-max-size */
+
+struct pipe {
+    struct mutex lock;
+    char *buf;
+    size_t cap, head, len; /* bytes [head, head+len) mod cap are readable */
+    int readers, writers;
+    struct waitq rwait, wwait;
+    ino_t ino;
+};
+
+static const struct file_ops pipe_read_fops, pipe_write_fops;
+
+int pipe_is(const struct file *f)
+{
+    return f->fops == &pipe_read_fops || f->fops == &pipe_write_fops;
+}
+
+/* Copy out up to n bytes (lock held). */
+static size_t ring_take(struct pipe *p, char *dst, size_t n)
+{
+    if (n > p->len) n = p->len;
+    size_t first = p->cap - p->head;
+    if (first > n) first = n;
+    memcpy(dst, p->buf + p->head, first);
+    memcpy(dst + first, p->buf, n - first);
+    p->head = (p->head + n) % p->cap;
+    p->len -= n;
+    if (p->len == 0) p->head = 0; /* keep later copies contiguous */
+    return n;
+}
+
+static size_t ring_put(struct pipe *p, const char *src, size_t n)
+{
+    size_t room = p->cap - p->len;
+    if (n > room) n = room;
+    size_t tail = (p->head + p->len) % p->cap;
+    size_t first = p->cap - tail;
+    if (first > n) first = n;
+    memcpy(p->buf + tail, src, first);
+    memcpy(p->buf, src + first, n - first);
+    p->len += n;
+    return n;
+}
+
+/* Sleep on q with the pipe lock held; returns with it held. */
+static int pipe_wait(struct pipe *p, struct waitq *q)
+{
+    struct waiter w;
+    waitq_add(q, &w);
+    mutex_unlock(&p->lock);
+    int r = thread_sleep(NULL);
+    mutex_lock(&p->lock);
+    waitq_remove(q, &w);
+    return r;
+}
+
+static ssize_t pipe_read(struct file *f, void *buf, size_t len)
+{
+    struct pipe *p = f->priv;
+    if (len == 0) return 0;
+    mutex_lock(&p->lock);
+    ssize_t r;
+    for (;;) {
+        if (p->len > 0) {
+            r = (ssize_t)ring_take(p, buf, len);
+            if (!waitq_empty(&p->wwait)) waitq_wake_all(&p->wwait);
+            break;
+        }
+        if (p->writers == 0) {
+            r = 0;
+            break;
+        }
+        if (f->flags & O_NONBLOCK) {
+            r = -EAGAIN;
+            break;
+        }
+        int w = pipe_wait(p, &p->rwait);
+        if (w < 0) {
+            r = w;
+            break;
+        }
+    }
+    mutex_unlock(&p->lock);
+    return r;
+}
+
+static ssize_t pipe_write(struct file *f, const void *buf, size_t len)
+{
+    struct pipe *p = f->priv;
+    const char *src = buf;
+    size_t done = 0;
+    mutex_lock(&p->lock);
+    ssize_t r = 0;
+    for (;;) {
+        if (p->readers == 0) {
+            r = -EPIPE;
+            break;
+        }
+        size_t room = p->cap - p->len;
+        size_t want = len - done;
+        /* up to PIPE_BUF bytes go in at once or not at all */
+        if (room > 0 && (want > PIPE_BUF || room >= want)) {
+            done += ring_put(p, src + done, want);
+            if (!waitq_empty(&p->rwait)) waitq_wake_all(&p->rwait);
+            if (done == len) break;
+        }
+        if (f->flags & O_NONBLOCK) {
+            if (done == 0) r = -EAGAIN;
+            break;
+        }
+        int w = pipe_wait(p, &p->wwait);
+        if (w < 0) {
+            if (done == 0) r = w;
+            break;
+        }
+    }
+    mutex_unlock(&p->lock);
+    if (r == -EPIPE) {
+        signal_send_thread(current_thread(), SIGPIPE, NULL);
+        return done ? (ssize_t)done : -EPIPE;
+    }
+    return r < 0 ? r : (ssize_t)done;
+}
+
+static long pipe_ioctl(struct file *f, unsigned long req, unsigned long arg)
+{
+    struct pipe *p = f->priv;
+    if (req != FIONREAD) return -ENOTTY;
+    mutex_lock(&p->lock);
+    int n = (int)p->len;
+    mutex_unlock(&p->lock);
+    return copy_to_user((void *)arg, &n, sizeof(n));
+}
+
+static int pipe_fstat(struct file *f, struct stat *st)
+{
+    struct pipe *p = f->priv;
+    memset(st, 0, sizeof(*st));
+    st->st_mode = S_IFIFO | 0600;
+    st->st_ino = p->ino;
+    st->st_nlink = 1;
+    st->st_blksize = 4096;
+    st->st_dev = 0xc; /* pipefs */
+    vfs_now(&st->st_mtim);
+    st->st_atim = st->st_ctim = st->st_mtim;
+    return 0;
+}
+
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = f->priv;
+    mutex_lock(&p->lock);
+    if (f->fops == &pipe_read_fops)
+        p->readers--;
+    else
+        p->writers--;
+    bool gone = p->readers == 0 && p->writers == 0;
+    waitq_wake_all(&p->rwait);
+    waitq_wake_all(&p->wwait);
+    mutex_unlock(&p->lock);
+    if (gone) {
+        free(p->buf);
+        free(p);
+    }
+}
+
+static const struct file_ops pipe_read_fops = {
+    .read = pipe_read,
+    .ioctl = pipe_ioctl,
+    .fstat = pipe_fstat,
+    .release = pipe_release,
+};
+
+static const struct file_ops pipe_write_fops = {
+    .write = pipe_write,
+    .ioctl = pipe_ioctl,
+    .fstat = pipe_fstat,
+    .release = pipe_release,
+};
+
+long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
+{
+    if (!pipe_is(f)) return -EBADF;
+    struct pipe *p = f->priv;
+    if (cmd == F_GETPIPE_SZ) return (long)p->cap;
+    if (cmd != F_SETPIPE_SZ) return -EINVAL;
+    if (arg > PIPE_MAX_SIZE) return -EPERM;
+    size_t want = 4096;
+    while (want < arg)
+        want <<= 1; /* Linux rounds up to a power-of-two number of pages */
+    mutex_lock(&p->lock);
+    long r;
+    if (want < p->len) {
+        r = -EBUSY;
+    } else {
+        char *nb = malloc(want);
+        if (!nb) {
+            r = -ENOMEM;
+        } else {
+            size_t n = p->len;
+            ring_take(p, nb, n);
+            free(p->buf);
+            p->buf = nb;
+            p->cap = want;
+            p->head = 0;
+            p->len = n;
+            r = (long)want;
+            waitq_wake_all(&p->wwait);
+        }
+    }
+    mutex_unlock(&p->lock);
+    return r;
+}
+
+unsigned pipe_poll_mask(struct file *f)
+{
+    struct pipe *p = f->priv;
+    unsigned m = 0;
+    mutex_lock(&p->lock);
+    if (f->fops == &pipe_read_fops) {
+        if (p->len > 0) m |= POLLIN | POLLRDNORM;
+        if (p->writers == 0) m |= POLLHUP;
+    } else {
+        if (p->cap - p->len >= PIPE_BUF) m |= POLLOUT | POLLWRNORM;
+        if (p->readers == 0) m |= POLLERR;
+    }
+    mutex_unlock(&p->lock);
+    return m;
+}
+
+long sys_pipe2(int *ufds, int flags)
+{
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK)) return -EINVAL;
+    if (!user_ok(ufds, 2 * sizeof(int), true)) return -EFAULT;
+    static ino_t next_ino = 1000;
+    struct pipe *p = calloc(1, sizeof(*p));
+    char *buf = malloc(PIPE_DEFAULT_SIZE);
+    if (!p || !buf) {
+        free(p);
+        free(buf);
+        return -ENOMEM;
+    }
+    p->buf = buf;
+    p->cap = PIPE_DEFAULT_SIZE;
+    p->readers = p->writers = 1;
+    p->ino = __atomic_add_fetch(&next_ino, 1, __ATOMIC_RELAXED);
+    char name[32];
+    snprintf(name, sizeof(name), "pipe:[%lu]", (unsigned long)p->ino);
+    int nb = flags & O_NONBLOCK;
+    struct file *rf = file_alloc_anon(&pipe_read_fops, p, O_RDONLY | nb, name);
+    struct file *wf = file_alloc_anon(&pipe_write_fops, p, O_WRONLY | nb, name);
+    if (!rf || !wf) {
+        if (rf)
+            file_put(rf); /* drops a reader */
+        else
+            p->readers--;
+        if (wf)
+            file_put(wf);
+        else {
+            mutex_lock(&p->lock);
+            bool gone = --p->writers == 0 && p->readers == 0;
+            mutex_unlock(&p->lock);
+            if (gone) {
+                free(p->buf);
+                free(p);
+            }
+        }
+        return -ENOMEM;
+    }
+    struct process *proc = current_process();
+    int rfd = fd_install(proc, rf, flags);
+    if (rfd < 0) {
+        file_put(rf);
+        file_put(wf);
+        return rfd;
+    }
+    int wfd = fd_install(proc, wf, flags);
+    if (wfd < 0) {
+        fdtable_close(proc->files, rfd);
+        file_put(wf);
+        return wfd;
+    }
+    ufds[0] = rfd;
+    ufds[1] = wfd;
+    return 0;
+}
+
+long sys_pipe(int *fds)
+{
+    return sys_pipe2(fds, 0);
+}
