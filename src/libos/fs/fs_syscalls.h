@@ -19,7 +19,8 @@ struct statx;
 // clang-format off
 #define FS_SYSCALLS(X)                                                                             \
     X(read, 3) X(write, 3) X(readv, 3) X(writev, 3) X(pread64, 4) X(pwrite64, 4) X(preadv, 5)      \
-    X(pwritev, 5) X(preadv2, 6) X(pwritev2, 6) X(lseek, 3) X(sendfile, 4)                          \
+    X(pwritev, 5) X(preadv2, 6) X(pwritev2, 6) X(lseek, 3) X(sendfile, 4) X(copy_file_range, 6)    \
+    X(fadvise64, 4)                                                                                \
     X(open, 3) X(openat, 4) X(creat, 2) X(close, 1) X(dup, 1) X(dup2, 2)                           \
     X(dup3, 3) X(stat, 2) X(fstat, 2) X(lstat, 2) X(newfstatat, 4) X(statx, 5) X(access, 2)        \
     X(faccessat, 3) X(faccessat2, 4) X(readlink, 3) X(readlinkat, 4) X(getcwd, 2) X(chdir, 1)      \
@@ -27,7 +28,10 @@ struct statx;
     X(renameat, 4) X(renameat2, 5) X(link, 2) X(linkat, 5) X(symlink, 2) X(symlinkat, 3)           \
     X(getdents64, 3) X(fcntl, 3) X(ioctl, 3) X(chmod, 2) X(fchmod, 2) X(fchmodat, 3)               \
     X(truncate, 2) X(ftruncate, 2) X(utimensat, 4) X(umask, 1) X(fsync, 1) X(fdatasync, 1)         \
-    X(statfs, 2) X(fstatfs, 2)
+    X(statfs, 2) X(fstatfs, 2) X(chown, 3) X(fchown, 3) X(lchown, 3) X(fchownat, 5)               \
+    X(getxattr, 4) X(lgetxattr, 4) X(fgetxattr, 4) X(listxattr, 3) X(llistxattr, 3)                \
+    X(flistxattr, 3) X(setxattr, 5) X(lsetxattr, 5) X(fsetxattr, 5) X(removexattr, 2)              \
+    X(lremovexattr, 2) X(fremovexattr, 2)
 // clang-format on
 
 /* sys_rw.c */
@@ -45,6 +49,9 @@ long sys_pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsi
                   int flags);
 long sys_lseek(int fd, off_t off, int whence);
 long sys_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
+long sys_copy_file_range(int fd_in, off_t *off_in, int fd_out, off_t *off_out, size_t len,
+                         unsigned int flags);
+long sys_fadvise64(int fd, off_t offset, off_t len, int advice);
 
 /* sys_open.c */
 long sys_open(const char *path, int flags, mode_t mode);
@@ -102,5 +109,21 @@ long sys_fsync(int fd);
 long sys_fdatasync(int fd);
 long sys_statfs(const char *path, struct statfs *buf);
 long sys_fstatfs(int fd, struct statfs *buf);
+long sys_chown(const char *path, uid_t uid, gid_t gid);
+long sys_fchown(int fd, uid_t uid, gid_t gid);
+long sys_lchown(const char *path, uid_t uid, gid_t gid);
+long sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags);
+long sys_getxattr(const char *path, const char *name, void *value, size_t size);
+long sys_lgetxattr(const char *path, const char *name, void *value, size_t size);
+long sys_fgetxattr(int fd, const char *name, void *value, size_t size);
+long sys_listxattr(const char *path, char *list, size_t size);
+long sys_llistxattr(const char *path, char *list, size_t size);
+long sys_flistxattr(int fd, char *list, size_t size);
+long sys_setxattr(const char *path, const char *name, const void *value, size_t size, int flags);
+long sys_lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags);
+long sys_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags);
+long sys_removexattr(const char *path, const char *name);
+long sys_lremovexattr(const char *path, const char *name);
+long sys_fremovexattr(int fd, const char *name);
 
 #endif

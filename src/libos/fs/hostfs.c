@@ -175,6 +175,14 @@ static int hostfs_getattr(struct inode *ino, struct stat *st)
 static int hostfs_setattr(struct inode *ino, const struct iattr *a)
 {
     int r = 0;
+    if (a->valid & (ATTR_UID | ATTR_GID)) {
+        /* The PAL has no chown: only a no-op change can succeed. */
+        struct stat st;
+        if ((r = pal_host_lstat(hpath(ino), &st)) < 0) return r;
+        if (((a->valid & ATTR_UID) && a->uid != st.st_uid) ||
+            ((a->valid & ATTR_GID) && a->gid != st.st_gid))
+            return -EPERM;
+    }
     if (a->valid & ATTR_MODE) r = pal_host_chmod(hpath(ino), a->mode & 07777);
     if (r == 0 && (a->valid & ATTR_SIZE)) {
         int fd = pal_host_open(hpath(ino), O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 enum pkind {
     P_ROOT,
@@ -31,6 +32,7 @@ enum pkind {
     P_MEMINFO,
     P_UPTIME,
     P_MOUNTS, /* /proc */
+    P_MOUNTINFO,
     P_PIDDIR,
     P_EXE,
     P_CMDLINE,
@@ -56,7 +58,7 @@ static const struct pent pid_ents[] = {
     {"exe", P_EXE, S_IFLNK | 0777},       {"cmdline", P_CMDLINE, S_IFREG | 0444},
     {"cwd", P_CWD, S_IFLNK | 0777},       {"comm", P_COMM, S_IFREG | 0444},
     {"status", P_STATUS, S_IFREG | 0444}, {"fd", P_FDDIR, S_IFDIR | 0500},
-    {"mounts", P_MOUNTS, S_IFREG | 0444},
+    {"mounts", P_MOUNTS, S_IFREG | 0444}, {"mountinfo", P_MOUNTINFO, S_IFREG | 0444},
 };
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -160,10 +162,15 @@ static int getlink_cb(struct process *p, void *arg)
     return g->f ? 0 : -ENOENT;
 }
 
-static int fd_is_open(int pid, int fd)
+/* The mode of /proc/[pid]/fd/N: a link whose r/w bits show the access
+ * mode, as Linux does; or a negative errno when fd is not open. */
+static int fd_link_mode(int pid, int fd)
 {
     struct getlink_arg g = {fd, NULL};
     int r = with_process(pid, getlink_cb, &g);
+    if (r == 0)
+        r = S_IFLNK | 0100 | ((g.f->fmode & FMODE_READ) ? 0400 : 0) |
+            ((g.f->fmode & FMODE_WRITE) ? 0200 : 0);
     file_put(g.f);
     return r;
 }
@@ -201,8 +208,8 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
         return lookup_in(dir, pid_ents, NELEM(pid_ents), name, out);
     case P_FDDIR:
         if ((num = parse_num(name)) < 0) return -ENOENT;
-        if ((r = fd_is_open(d->pid, num)) < 0) return r;
-        *out = pnode_new(dir->mnt, P_FD, S_IFLNK | 0700, d->pid, num);
+        if ((r = fd_link_mode(d->pid, num)) < 0) return r;
+        *out = pnode_new(dir->mnt, P_FD, (mode_t)r, d->pid, num);
         return *out ? 0 : -ENOMEM;
     default:
         return -ENOTDIR;
@@ -428,6 +435,30 @@ static int gen_mounts(struct text *t)
     return r;
 }
 
+/* mountinfo: ids are 1 + the index; a mount's parent is the mount with
+ * the longest target above it. */
+static int gen_mountinfo(struct text *t)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && mount_at(i); i++) {
+        struct mount *m = mount_at(i), *q;
+        size_t parent = i, best = 0;
+        for (size_t j = 0; (q = mount_at(j)); j++) {
+            size_t n = strlen(q->target);
+            if (j != i && n > best && path_is_under(m->target, q->target) &&
+                strcmp(m->target, q->target) != 0) {
+                best = n;
+                parent = j;
+            }
+        }
+        const char *rw = (m->flags & MNT_RDONLY) ? "ro" : "rw";
+        r = tprintf(t, "%zu %zu %u:%u / %s %s%s - %s %s %s\n", i + 1, parent + 1, major(m->dev),
+                    minor(m->dev), m->target, rw, (m->flags & MNT_NOEXEC) ? ",noexec" : "", m->type,
+                    m->source ? m->source : m->type, rw);
+    }
+    return r;
+}
+
 static int gen_cpuinfo(struct text *t)
 {
     unsigned a, b, c, d, fam, model, step;
@@ -504,6 +535,8 @@ static int gen_file(struct inode *ino, struct text *t)
         return tprintf(t, "%ld.%02ld 0.00\n", ms / 1000, (ms % 1000) / 10);
     case P_MOUNTS:
         return gen_mounts(t);
+    case P_MOUNTINFO:
+        return gen_mountinfo(t);
     case P_CMDLINE:
         return with_process(n->pid, cmdline_cb, t);
     case P_COMM:

@@ -409,6 +409,14 @@ static int ramfs_setattr(struct inode *ino, const struct iattr *a)
         ino->mode = (ino->mode & S_IFMT) | (a->mode & 07777);
         touch(ino, false);
     }
+    if (r == 0 && (a->valid & ATTR_UID)) ino->uid = a->uid;
+    if (r == 0 && (a->valid & ATTR_GID)) ino->gid = a->gid;
+    /* chown clears set-user/group-ID bits, as Linux does for files */
+    if (r == 0 && (a->valid & (ATTR_UID | ATTR_GID)) && !S_ISDIR(ino->mode)) {
+        ino->mode &= ~(mode_t)S_ISUID;
+        if (ino->mode & S_IXGRP) ino->mode &= ~(mode_t)S_ISGID;
+        touch(ino, false);
+    }
     if (r == 0 && (a->valid & ATTR_ATIME)) ino->atime = a->atime;
     if (r == 0 && (a->valid & ATTR_MTIME)) ino->mtime = a->mtime;
     if (r == 0 && (a->valid & (ATTR_ATIME | ATTR_MTIME))) vfs_now(&ino->ctime);

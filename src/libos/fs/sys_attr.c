@@ -1,7 +1,7 @@
 /*
  * sys_attr: attribute changes and flushes: chmod, fchmod, fchmodat,
- * truncate, ftruncate, utimensat, umask, fsync, fdatasync, statfs,
- * fstatfs.
+ * chown family, truncate, ftruncate, utimensat, umask, fsync, fdatasync,
+ * statfs, fstatfs, and the xattr calls (unsupported: EOPNOTSUPP).
  */
 #include "fs/fs_syscalls.h"
 #include "fs/sys_common.h"
@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/statfs.h>
 
 static long setattr(struct inode *ino, const struct iattr *a)
@@ -185,4 +186,143 @@ long sys_fstatfs(int fd, struct statfs *ubuf)
     file_put(f);
     if (r < 0) return r;
     return copy_to_user(ubuf, &st, sizeof(st));
+}
+
+/* ---- owners ---- */
+
+static long chown_inode(struct inode *ino, uid_t uid, gid_t gid)
+{
+    struct iattr a = {.uid = uid, .gid = gid};
+    if (uid != (uid_t)-1) a.valid |= ATTR_UID;
+    if (gid != (gid_t)-1) a.valid |= ATTR_GID;
+    if (!a.valid) return 0;
+    return setattr(ino, &a);
+}
+
+long sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+    int wf = ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW) |
+             ((flags & AT_EMPTY_PATH) ? WALK_EMPTY : 0);
+    struct nameidata nd = {0};
+    long r = fs_walk_user(dirfd, path, wf, &nd);
+    if (r < 0) return r;
+    r = chown_inode(nd.inode, uid, gid);
+    nd_release(&nd);
+    return r;
+}
+
+long sys_chown(const char *path, uid_t uid, gid_t gid)
+{
+    return sys_fchownat(AT_FDCWD, path, uid, gid, 0);
+}
+
+long sys_lchown(const char *path, uid_t uid, gid_t gid)
+{
+    return sys_fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+
+long sys_fchown(int fd, uid_t uid, gid_t gid)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r = (f->fmode & FMODE_PATH) ? -EBADF
+             : !f->inode             ? -EPERM
+                                     : chown_inode(f->inode, uid, gid);
+    file_put(f);
+    return r;
+}
+
+/* ---- extended attributes ----
+ * None of these file systems stores xattrs: after the path or fd checks,
+ * every call answers EOPNOTSUPP, which is what Linux gives for such file
+ * systems and what ls, cp -a and tar expect. */
+
+/* A name must be 1..255 bytes (ERANGE otherwise), checked after the path. */
+static long xattr_name(const char *name)
+{
+    char *kname = NULL;
+    long n = fs_getname(name, &kname);
+    free(kname);
+    if (n < 0) return n == -ENAMETOOLONG ? -ERANGE : n;
+    return (n == 0 || n > 255) ? -ERANGE : 0;
+}
+
+static long xattr_path(const char *path, const char *name, bool follow, bool need_name)
+{
+    struct nameidata nd = {0};
+    long r = fs_walk_user(AT_FDCWD, path, follow ? WALK_FOLLOW : 0, &nd);
+    if (r < 0) return r;
+    nd_release(&nd);
+    if (need_name && (r = xattr_name(name)) < 0) return r;
+    return -EOPNOTSUPP;
+}
+
+static long xattr_fd(int fd)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r = (f->fmode & FMODE_PATH) ? -EBADF : -EOPNOTSUPP;
+    file_put(f);
+    return r;
+}
+
+long sys_getxattr(const char *path, const char *name, void *value, size_t size)
+{
+    return xattr_path(path, name, true, true);
+}
+
+long sys_lgetxattr(const char *path, const char *name, void *value, size_t size)
+{
+    return xattr_path(path, name, false, true);
+}
+
+long sys_fgetxattr(int fd, const char *name, void *value, size_t size)
+{
+    return xattr_fd(fd);
+}
+
+long sys_listxattr(const char *path, char *list, size_t size)
+{
+    return xattr_path(path, NULL, true, false);
+}
+
+long sys_llistxattr(const char *path, char *list, size_t size)
+{
+    return xattr_path(path, NULL, false, false);
+}
+
+long sys_flistxattr(int fd, char *list, size_t size)
+{
+    return xattr_fd(fd);
+}
+
+long sys_setxattr(const char *path, const char *name, const void *value, size_t size, int flags)
+{
+    return xattr_path(path, name, true, true);
+}
+
+long sys_lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)
+{
+    return xattr_path(path, name, false, true);
+}
+
+long sys_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+    return xattr_fd(fd);
+}
+
+long sys_removexattr(const char *path, const char *name)
+{
+    return xattr_path(path, name, true, true);
+}
+
+long sys_lremovexattr(const char *path, const char *name)
+{
+    return xattr_path(path, name, false, true);
+}
+
+long sys_fremovexattr(int fd, const char *name)
+{
+    return xattr_fd(fd);
 }

@@ -1,5 +1,6 @@
 /*
- * sys_rw: read, write, readv, writev, pread64, pwrite64, lseek, sendfile.
+ * sys_rw: read, write, readv, writev, pread64, pwrite64, p{read,write}v[2],
+ * lseek, sendfile, copy_file_range, fadvise64.
  *
  * Order of checks follows Linux: a bad fd (EBADF), a file not open for
  * the direction (EBADF), then the buffer (EFAULT), then the file's own
@@ -217,20 +218,26 @@ long sys_pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t pos_l, unsi
     return do_rwv(fd, iov, iovcnt, pos_l, flags, true);
 }
 
-/* Write all of buf unless the file takes less; returns bytes written, or
- * a negative errno when nothing was. */
-static ssize_t write_all(struct file *f, const char *buf, size_t len)
+/* Write all of buf (at *off when off is non-NULL, advancing it) unless
+ * the file takes less; returns bytes written, or a negative errno when
+ * nothing was. */
+static ssize_t write_all(struct file *f, const char *buf, size_t len, off_t *off)
 {
     size_t done = 0;
     while (done < len) {
-        ssize_t w = vfs_write(f, buf + done, len - done);
+        ssize_t w = off ? vfs_pwrite(f, buf + done, len - done, *off)
+                        : vfs_write(f, buf + done, len - done);
         if (w <= 0) return done ? (ssize_t)done : (w < 0 ? w : -EIO);
         done += (size_t)w;
+        if (off) *off += w;
     }
     return (ssize_t)done;
 }
 
-static long do_sendfile(struct file *out, struct file *in, off_t *poff, size_t count)
+/* Copy count bytes from in to out through a LibOS buffer, at the offsets
+ * pin and pout point to, or at the file positions when those are NULL (sendfile,
+ * copy_file_range). */
+static long copy_range(struct file *in, off_t *pin, struct file *out, off_t *pout, size_t count)
 {
     if (count > (size_t)(INT_MAX & ~4095)) count = (size_t)(INT_MAX & ~4095);
     char *buf = malloc(count < SENDFILE_CHUNK ? (count ? count : 1) : SENDFILE_CHUNK);
@@ -239,21 +246,21 @@ static long do_sendfile(struct file *out, struct file *in, off_t *poff, size_t c
     long r = 0;
     while (total < count) {
         size_t chunk = count - total < SENDFILE_CHUNK ? count - total : SENDFILE_CHUNK;
-        ssize_t n = poff ? vfs_pread(in, buf, chunk, *poff) : vfs_read(in, buf, chunk);
+        ssize_t n = pin ? vfs_pread(in, buf, chunk, *pin) : vfs_read(in, buf, chunk);
         if (n <= 0) {
             if (n < 0 && !total) r = n;
             break;
         }
-        ssize_t w = write_all(out, buf, (size_t)n);
+        ssize_t w = write_all(out, buf, (size_t)n, pout);
         if (w < 0) {
             if (!total) r = w;
             w = 0;
         }
         total += (size_t)w;
-        if (poff) *poff += w;
+        if (pin) *pin += w;
         if (w < n) {
             /* Give back what was read but not written. */
-            if (!poff) vfs_lseek(in, (off_t)w - n, SEEK_CUR);
+            if (!pin) vfs_lseek(in, (off_t)w - n, SEEK_CUR);
             break;
         }
     }
@@ -279,9 +286,64 @@ long sys_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
     else if (offset && off < 0)
         r = -EINVAL;
     else
-        r = do_sendfile(out, in, offset ? &off : NULL, count);
+        r = copy_range(in, offset ? &off : NULL, out, NULL, count);
     if (r >= 0 && offset && copy_to_user(offset, &off, sizeof(off)) < 0) r = -EFAULT;
     file_put(in);
     file_put(out);
+    return r;
+}
+
+static long get_off(const off_t *u, off_t *k)
+{
+    if (!u) return 0;
+    if (copy_from_user(k, u, sizeof(*k)) < 0) return -EFAULT;
+    return *k < 0 ? -EINVAL : 0;
+}
+
+static long cfr_check(struct file *in, struct file *out)
+{
+    if (!in || !out) return -EBADF;
+    if (!(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE) || (out->flags & O_APPEND))
+        return -EBADF;
+    if (!in->inode || !out->inode) return -EINVAL;
+    if (S_ISDIR(in->inode->mode) || S_ISDIR(out->inode->mode)) return -EISDIR;
+    if (!S_ISREG(in->inode->mode) || !S_ISREG(out->inode->mode)) return -EINVAL;
+    return 0;
+}
+
+long sys_copy_file_range(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t len,
+                         unsigned int flags)
+{
+    if (flags) return -EINVAL;
+    struct file *in = fs_fd(fd_in), *out = fs_fd(fd_out);
+    off_t oin = 0, oout = 0;
+    long r = cfr_check(in, out);
+    if (r == 0) r = get_off(uoff_in, &oin);
+    if (r == 0) r = get_off(uoff_out, &oout);
+    if (r == 0 && in->inode == out->inode) {
+        /* Overlapping ranges of one file are refused, as Linux does. */
+        off_t a = uoff_in ? oin : in->pos, b = uoff_out ? oout : out->pos;
+        if ((a <= b && b < a + (off_t)len) || (b <= a && a < b + (off_t)len)) r = -EINVAL;
+    }
+    if (r == 0) r = copy_range(in, uoff_in ? &oin : NULL, out, uoff_out ? &oout : NULL, len);
+    if (r > 0 && uoff_in && copy_to_user(uoff_in, &oin, sizeof(oin)) < 0) r = -EFAULT;
+    if (r > 0 && uoff_out && copy_to_user(uoff_out, &oout, sizeof(oout)) < 0) r = -EFAULT;
+    file_put(in);
+    file_put(out);
+    return r;
+}
+
+long sys_fadvise64(int fd, off_t offset, off_t len, int advice)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r = 0;
+    if (!f->inode || S_ISFIFO(f->inode->mode))
+        r = -ESPIPE;
+    else if (advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE || len < 0)
+        r = -EINVAL;
+    /* Otherwise: only a hint about caching, which these file systems do
+     * not do on the LibOS side. */
+    file_put(f);
     return r;
 }

@@ -41,11 +41,15 @@ struct statfs;
 #define ATTR_SIZE 2u
 #define ATTR_ATIME 4u
 #define ATTR_MTIME 8u
+#define ATTR_UID 16u
+#define ATTR_GID 32u
 struct iattr {
     unsigned valid;
     mode_t mode;
     off_t size;
     struct timespec atime, mtime;
+    uid_t uid;
+    gid_t gid;
 };
 
 struct inode_ops {
