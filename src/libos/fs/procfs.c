@@ -301,12 +301,32 @@ static void px_release(struct file *f)
 {
     file_put(PROXIED(f));
 }
+static unsigned px_poll(struct file *f, struct poll_table *pt)
+{
+    return PROXIED(f)->fops->poll(PROXIED(f), pt);
+}
+static int px_host_fd(struct file *f)
+{
+    struct file *o = PROXIED(f);
+    return o->fops->host_fd ? o->fops->host_fd(o) : -1;
+}
+/* poll.c asks fops->poll first and host_fd otherwise: keep that choice. */
 static const struct file_ops proxy_fops = {
     .read = px_read,
     .write = px_write,
     .lseek = px_lseek,
     .ioctl = px_ioctl,
     .fstat = px_fstat,
+    .host_fd = px_host_fd,
+    .release = px_release,
+};
+static const struct file_ops proxy_poll_fops = {
+    .read = px_read,
+    .write = px_write,
+    .lseek = px_lseek,
+    .ioctl = px_ioctl,
+    .fstat = px_fstat,
+    .poll = px_poll,
     .release = px_release,
 };
 
@@ -315,7 +335,7 @@ static int proxy_open(struct inode *ino, struct file *f)
     struct file *o = ino->priv;
     file_get(o);
     f->priv = o;
-    f->fops = &proxy_fops;
+    f->fops = o->fops->poll ? &proxy_poll_fops : &proxy_fops;
     return 0;
 }
 

@@ -114,6 +114,11 @@ static int hf_setfl(struct file *f, int newflags)
     return pal_host_fcntl(hfd(f), F_SETFL, newflags & (O_APPEND | O_NONBLOCK));
 }
 
+static int hf_host_fd(struct file *f)
+{
+    return hfd(f);
+}
+
 static void hf_release(struct file *f)
 {
     struct hostfd *h = f->priv;
@@ -134,6 +139,7 @@ static const struct file_ops hostfd_fops = {
     .ftruncate = hf_ftruncate,
     .fstat = hf_fstat,
     .setfl = hf_setfl,
+    .host_fd = hf_host_fd,
     .release = hf_release,
 };
 

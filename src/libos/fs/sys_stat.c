@@ -146,18 +146,23 @@ long sys_access(const char *path, int mode)
     return sys_faccessat2(AT_FDCWD, path, mode, 0);
 }
 
-long sys_readlinkat(int dirfd, const char *path, char *ubuf, int bufsiz)
+long sys_readlinkat(int dirfd, const char *upath, char *ubuf, int bufsiz)
 {
     if (bufsiz <= 0) return -EINVAL;
+    char *path;
+    long r = fs_getname(upath, &path);
+    if (r < 0) return r;
+    bool empty = r == 0;
     struct nameidata nd = {0};
     /* An empty path names dirfd itself (a symlink opened O_PATH|O_NOFOLLOW). */
-    long r = fs_walk_user(dirfd, path, WALK_EMPTY, &nd);
+    r = namei_at(fs_caller(), dirfd, path, WALK_EMPTY, &nd);
+    free(path);
     if (r < 0) return r;
     char *buf = malloc(LIBOS_PATH_MAX);
     if (!buf)
         r = -ENOMEM;
     else if (!S_ISLNK(nd.inode->mode) || !nd.inode->iops->readlink)
-        r = -EINVAL;
+        r = empty ? -ENOENT : -EINVAL;
     else
         r = nd.inode->iops->readlink(nd.inode, buf, LIBOS_PATH_MAX);
     nd_release(&nd);

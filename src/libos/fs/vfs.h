@@ -33,6 +33,7 @@
 struct inode;
 struct file;
 struct mount;
+struct poll_table;
 struct statfs;
 
 /* Attributes to change (setattr); `valid` says which. Times are absolute
@@ -104,6 +105,11 @@ struct file_ops {
     /* fcntl commands the VFS does not handle itself (F_GETPIPE_SZ...);
      * absent: -EINVAL. */
     long (*fcntl)(struct file *f, int cmd, unsigned long arg);
+    /* Readiness (POLL* bits) for poll/select/epoll (net/poll.h): with pt
+     * non-NULL, also register on the wait queues that can change it. */
+    unsigned (*poll)(struct file *f, struct poll_table *pt);
+    /* Files backed by a host fd: that fd, so that poll asks the host. */
+    int (*host_fd)(struct file *f);
     void (*release)(struct file *f);
 };
 
