@@ -72,6 +72,8 @@ int pal_host_utimensat(const char *path, const struct timespec times[2], int fla
 int pal_host_fcntl(int fd, int cmd, long arg);
 int pal_host_ioctl(int fd, unsigned long req, void *arg);
 int pal_host_isatty(int fd);
+/* A non-blocking, close-on-exec host eventfd (counter 0). */
+int pal_host_eventfd(void);
 /* poll(2) on host fds; `fds` is a struct pollfd array. */
 int pal_host_poll(void *fds, unsigned long nfds, int timeout_ms);
 

@@ -11,6 +11,7 @@
 #include "fs/pipe.h"
 
 #include "fs/vfs.h"
+#include "net/poll.h"
 #include "pal/pal.h"
 #include "process/process.h"
 #include "process/waitq.h"
@@ -76,6 +77,7 @@ static size_t ring_put(struct pipe *p, const char *src, size_t n)
 static int pipe_wait(struct pipe *p, struct waitq *q)
 {
     struct waiter w;
+    thread_prepare_sleep(); /* the condition was checked under this same lock */
     waitq_add(q, &w);
     mutex_unlock(&p->lock);
     int r = thread_sleep(NULL);
@@ -194,7 +196,26 @@ static void pipe_release(struct file *f)
     }
 }
 
+static unsigned pipe_poll(struct file *f, struct poll_table *pt)
+{
+    struct pipe *p = f->priv;
+    unsigned m = 0;
+    mutex_lock(&p->lock);
+    if (f->fops == &pipe_read_fops) {
+        if (p->len > 0) m |= POLLIN | POLLRDNORM;
+        if (p->writers == 0) m |= POLLHUP;
+        poll_wait(pt, &p->rwait, &p->lock);
+    } else {
+        if (p->cap - p->len >= PIPE_BUF) m |= POLLOUT | POLLWRNORM;
+        if (p->readers == 0) m |= POLLERR;
+        poll_wait(pt, &p->wwait, &p->lock);
+    }
+    mutex_unlock(&p->lock);
+    return m;
+}
+
 static const struct file_ops pipe_read_fops = {
+    .poll = pipe_poll,
     .read = pipe_read,
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
@@ -202,6 +223,7 @@ static const struct file_ops pipe_read_fops = {
 };
 
 static const struct file_ops pipe_write_fops = {
+    .poll = pipe_poll,
     .write = pipe_write,
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
@@ -240,22 +262,6 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
     }
     mutex_unlock(&p->lock);
     return r;
-}
-
-unsigned pipe_poll_mask(struct file *f)
-{
-    struct pipe *p = f->priv;
-    unsigned m = 0;
-    mutex_lock(&p->lock);
-    if (f->fops == &pipe_read_fops) {
-        if (p->len > 0) m |= POLLIN | POLLRDNORM;
-        if (p->writers == 0) m |= POLLHUP;
-    } else {
-        if (p->cap - p->len >= PIPE_BUF) m |= POLLOUT | POLLWRNORM;
-        if (p->readers == 0) m |= POLLERR;
-    }
-    mutex_unlock(&p->lock);
-    return m;
 }
 
 long sys_pipe2(int *ufds, int flags)

@@ -15,8 +15,6 @@ long sys_pipe2(int *fds, int flags);
 
 /* F_GETPIPE_SZ / F_SETPIPE_SZ; -EBADF when f is not a pipe. */
 long pipe_fcntl(struct file *f, int cmd, unsigned long arg);
-/* poll readiness of a pipe end (POLLIN/POLLOUT/POLLHUP/POLLERR). */
-unsigned pipe_poll_mask(struct file *f);
 int pipe_is(const struct file *f);
 
 #endif

@@ -262,6 +262,7 @@ static void thread_finish(struct thread *t)
     struct process *p = t->proc;
     pal_thread_trap_fini();
     free(t->altstack);
+    if (t->wake_efd) pal_host_close(t->wake_efd - 1);
     mutex_lock(&proc_lock);
     struct thread **pp = &p->threads;
     while (*pp && *pp != t)

@@ -79,6 +79,8 @@ struct thread {
     struct vfork_frame *vfork; /* set while this thread runs a vfork child */
     bool must_exit;            /* another thread ended the process or exec'd */
     uint32_t wake;             /* futex word of thread_sleep (process/waitq.h) */
+    bool in_host_wait;         /* sleeping in a host poll: thread_wake writes wake_efd */
+    int wake_efd;              /* host eventfd + 1, or 0 before first use */
     uint64_t sig_pending;      /* signals sent to this thread (bit n-1 for signal n) */
     siginfo_t sig_info[64];
     uint64_t saved_sigmask; /* rt_sigsuspend: the mask to restore after the handler */

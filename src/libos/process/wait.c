@@ -41,6 +41,7 @@ static long do_wait(int sel, int id, int options, int *status, int *pid_out)
         if (options & WNOHANG) return 0;
         struct waiter w;
         mutex_lock(&proc_lock);
+        thread_prepare_sleep();
         bool changed = __atomic_load_n(&self->child_event, __ATOMIC_ACQUIRE) != seen;
         if (!changed) waitq_add(&self->child_waiters, &w);
         mutex_unlock(&proc_lock);

@@ -8,10 +8,14 @@
 #include <errno.h>
 #include <linux/futex.h>
 
+void thread_prepare_sleep(void)
+{
+    __atomic_store_n(&current_thread()->wake, 0, __ATOMIC_SEQ_CST);
+}
+
 void waitq_add(struct waitq *q, struct waiter *w)
 {
     w->t = current_thread();
-    __atomic_store_n(&w->t->wake, 0, __ATOMIC_RELAXED);
     w->next = q->head;
     q->head = w;
 }
@@ -28,8 +32,28 @@ void waitq_remove(struct waitq *q, struct waiter *w)
 
 void thread_wake(struct thread *t)
 {
-    __atomic_store_n(&t->wake, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->wake, 1, __ATOMIC_SEQ_CST);
     pal_futex(&t->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    if (__atomic_load_n(&t->in_host_wait, __ATOMIC_SEQ_CST)) {
+        uint64_t one = 1;
+        pal_host_write(t->wake_efd - 1, &one, sizeof(one));
+    }
+}
+
+int thread_wake_fd(struct thread *t)
+{
+    if (!t->wake_efd) {
+        int fd = pal_host_eventfd();
+        if (fd < 0) return fd;
+        t->wake_efd = fd + 1;
+    }
+    return t->wake_efd - 1;
+}
+
+void thread_drain_wake_fd(struct thread *t)
+{
+    uint64_t v;
+    if (t->wake_efd) pal_host_read(t->wake_efd - 1, &v, sizeof(v)); /* non-blocking */
 }
 
 void waitq_wake_all(struct waitq *q)

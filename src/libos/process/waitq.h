@@ -10,7 +10,7 @@
  * Usage, with the object's lock held around the check and waitq_add:
  *     struct waiter w;
  *     for (;;) {
- *         lock; if (ready) {...; unlock; break;}
+ *         lock; thread_prepare_sleep(); if (ready) {...; unlock; break;}
  *         waitq_add(&q, &w); unlock;
  *         r = thread_sleep(deadline);
  *         lock; waitq_remove(&q, &w); unlock;
@@ -34,7 +34,10 @@ struct waitq {
     struct waiter *head;
 };
 
-/* Queue the current thread and clear its wake word. */
+/* Clear the current thread's wake word: call before checking the
+ * conditions it will sleep on (under the object's lock for one object). */
+void thread_prepare_sleep(void);
+/* Queue the current thread (its wake word is left as it is). */
 void waitq_add(struct waitq *q, struct waiter *w);
 void waitq_remove(struct waitq *q, struct waiter *w);
 /* Wake every queued thread (they stay queued until they remove themselves). */
@@ -50,5 +53,10 @@ int thread_sleep(const struct timespec *deadline);
 void thread_wake(struct thread *t);
 /* A signal or exit request is waiting for the current thread. */
 bool thread_interrupted(void);
+
+/* For sleeps in a host poll (poll/select with host fds): a host eventfd
+ * that thread_wake writes while t->in_host_wait is set. Lazily created. */
+int thread_wake_fd(struct thread *t);
+void thread_drain_wake_fd(struct thread *t);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "fs/fs_syscalls.h"
 #include "fs/pipe.h"
+#include "net/poll.h"
 #include "process/process.h"
 #include "syscall/list_core.h"
 #include "util/log.h"
@@ -28,19 +29,14 @@ struct syscall_entry {
 #define SYSCALL_ENTRY(name, n) [__NR_##name] = {#name, (syscall_fn)(void (*)(void))sys_##name, n},
 
 #define MAX_SYSCALL 512
-static const struct syscall_entry table[MAX_SYSCALL] = {
-    CORE_SYSCALLS(SYSCALL_ENTRY) FS_SYSCALLS(SYSCALL_ENTRY) PIPE_SYSCALLS(SYSCALL_ENTRY)};
+static const struct syscall_entry table[MAX_SYSCALL] = {CORE_SYSCALLS(SYSCALL_ENTRY) FS_SYSCALLS(
+    SYSCALL_ENTRY) PIPE_SYSCALLS(SYSCALL_ENTRY) POLL_SYSCALLS(SYSCALL_ENTRY)};
 
 /* Names of calls we do not implement, for the warning (a small subset of
  * the x86-64 table: the ones programs commonly try). */
 static const char *const unimplemented_names[MAX_SYSCALL] = {
-    [__NR_fork] = "fork",
-    [__NR_socket] = "socket",
-    [__NR_poll] = "poll",
-    [__NR_select] = "select",
-    [__NR_epoll_create1] = "epoll_create1",
-    [__NR_eventfd2] = "eventfd2",
-    [__NR_mount] = "mount",
+    [__NR_fork] = "fork",         [__NR_socket] = "socket", [__NR_epoll_create1] = "epoll_create1",
+    [__NR_eventfd2] = "eventfd2", [__NR_mount] = "mount",
 };
 
 static uint8_t warned[MAX_SYSCALL];

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -229,6 +230,11 @@ int pal_host_ioctl(int fd, unsigned long req, void *arg)
 int pal_host_isatty(int fd)
 {
     return isatty(fd);
+}
+
+int pal_host_eventfd(void)
+{
+    RET(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 }
 
 int pal_host_poll(void *fds, unsigned long nfds, int timeout_ms)

@@ -1,0 +1,425 @@
+/*
+ * poll: poll, ppoll, select and pselect6 over LibOS objects (pipes...) and
+ * host fds (the standard streams, hostfs files) together.
+ *
+ * One round: reset the thread's wake word, ask every file for its bits
+ * while registering on its wait queues, and sleep if nothing is ready.
+ * When host fds are in the set the sleep is a host poll on them plus the
+ * thread's wake eventfd, which thread_wake writes while the thread is in
+ * such a poll; otherwise it is the thread's own futex.
+ */
+#include "net/poll.h"
+
+#include "fs/pipe.h"
+#include "fs/vfs.h"
+#include "pal/pal.h"
+#include "process/process.h"
+#include "signal/signal.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/time.h>
+
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+#define POLL_MAX_FDS 65536
+
+void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock)
+{
+    if (!pt || pt->error) return;
+    if (pt->n == pt->cap) {
+        size_t cap = pt->cap ? pt->cap * 2 : 16;
+        struct poll_entry *e = realloc(pt->e, cap * sizeof(*e));
+        if (!e) {
+            pt->error = -ENOMEM;
+            return;
+        }
+        pt->e = e;
+        pt->cap = cap;
+    }
+    struct poll_entry *pe = &pt->e[pt->n++];
+    pe->q = q;
+    pe->lock = lock;
+    waitq_add(q, &pe->w);
+}
+
+static void poll_table_clear(struct poll_table *pt)
+{
+    for (size_t i = 0; i < pt->n; i++) {
+        mutex_lock(pt->e[i].lock);
+        waitq_remove(pt->e[i].q, &pt->e[i].w);
+        mutex_unlock(pt->e[i].lock);
+    }
+    pt->n = 0;
+}
+
+/* One file's bits; host fds go to *host (index into the host pollfd set). */
+static unsigned file_poll(struct file *f, struct poll_table *pt, int *host_fd)
+{
+    *host_fd = -1;
+    if (f->fops && f->fops->poll) return f->fops->poll(f, pt);
+    if (f->fops && f->fops->host_fd) {
+        int h = f->fops->host_fd(f);
+        if (h >= 0) {
+            *host_fd = h;
+            return 0;
+        }
+    }
+    return DEFAULT_POLLMASK;
+}
+
+struct poll_req {
+    int fd;
+    short events, revents;
+};
+
+static void ts_add(struct timespec *t, const struct timespec *d)
+{
+    t->tv_sec += d->tv_sec;
+    t->tv_nsec += d->tv_nsec;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
+static long ms_until(const struct timespec *deadline)
+{
+    struct timespec now;
+    pal_clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+    return ms < 0 ? 0 : ms + 1;
+}
+
+/* The core: fill revents; returns the number ready, 0 on timeout, or -EINTR. */
+static long do_poll(struct poll_req *req, size_t n, const struct timespec *deadline)
+{
+    struct process *p = current_process();
+    struct thread *t = current_thread();
+    struct poll_table pt = {0};
+    struct pollfd *host = NULL;
+    size_t *host_idx = NULL;
+    long ret;
+    if (n) {
+        host = malloc(sizeof(*host) * (n + 1));
+        host_idx = malloc(sizeof(*host_idx) * (n + 1));
+        if (!host || !host_idx) {
+            ret = -ENOMEM;
+            goto out;
+        }
+    }
+    for (bool first = true;; first = false) {
+        thread_prepare_sleep();
+        size_t nhost = 0;
+        long ready = 0;
+        bool timed_out = deadline && !first && ms_until(deadline) == 0;
+        for (size_t i = 0; i < n; i++) {
+            req[i].revents = 0;
+            if (req[i].fd < 0) continue;
+            struct file *f = fd_get(p, req[i].fd);
+            if (!f) {
+                req[i].revents = POLLNVAL;
+                ready++;
+                continue;
+            }
+            int hfd;
+            unsigned m = file_poll(
+                f, (deadline && deadline->tv_sec == 0 && deadline->tv_nsec == 0) ? NULL : &pt,
+                &hfd);
+            file_put(f);
+            if (hfd >= 0) {
+                host[nhost] = (struct pollfd){hfd, req[i].events, 0};
+                host_idx[nhost++] = i;
+                continue;
+            }
+            req[i].revents = (short)(m & ((unsigned)req[i].events | POLLERR | POLLHUP | POLLNVAL));
+            if (req[i].revents) ready++;
+        }
+        if (pt.error) {
+            ret = pt.error;
+            goto out;
+        }
+        if (nhost) { /* the host's view now, without waiting */
+            int r = pal_host_poll(host, nhost, 0);
+            for (size_t k = 0; r > 0 && k < nhost; k++) {
+                req[host_idx[k]].revents = host[k].revents;
+                if (host[k].revents) ready++;
+            }
+        }
+        if (ready || timed_out || (deadline && deadline->tv_sec == 0 && deadline->tv_nsec == 0)) {
+            ret = ready;
+            goto out;
+        }
+        if (thread_interrupted()) {
+            ret = -EINTR;
+            goto out;
+        }
+        int r;
+        if (nhost) {
+            int efd = thread_wake_fd(t);
+            if (efd < 0) {
+                ret = efd;
+                goto out;
+            }
+            host[nhost] = (struct pollfd){efd, POLLIN, 0};
+            __atomic_store_n(&t->in_host_wait, true, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&t->wake, __ATOMIC_SEQ_CST) || thread_interrupted()) {
+                r = 0;
+            } else {
+                r = pal_host_poll(host, nhost + 1, deadline ? (int)ms_until(deadline) : -1);
+            }
+            __atomic_store_n(&t->in_host_wait, false, __ATOMIC_SEQ_CST);
+            thread_drain_wake_fd(t);
+            if (r == -EINTR && thread_interrupted()) {
+                ret = -EINTR;
+                goto out;
+            }
+        } else {
+            r = thread_sleep(deadline);
+            if (r == -EINTR) {
+                ret = -EINTR;
+                goto out;
+            }
+        }
+        poll_table_clear(&pt);
+    }
+out:
+    poll_table_clear(&pt);
+    free(pt.e);
+    free(host);
+    free(host_idx);
+    return ret;
+}
+
+static int deadline_from_ms(int ms, struct timespec *dl)
+{
+    if (ms < 0) return 0;
+    pal_clock_gettime(CLOCK_MONOTONIC, dl);
+    struct timespec d = {ms / 1000, (ms % 1000) * 1000000L};
+    if (ms == 0) {
+        dl->tv_sec = dl->tv_nsec = 0; /* "do not wait" */
+        return 1;
+    }
+    ts_add(dl, &d);
+    return 1;
+}
+
+static long poll_user(struct pollfd *ufds, unsigned long nfds, const struct timespec *deadline)
+{
+    if (nfds > POLL_MAX_FDS) return -EINVAL;
+    if (nfds && !user_ok(ufds, nfds * sizeof(*ufds), true)) return -EFAULT;
+    struct poll_req *req = nfds ? malloc(nfds * sizeof(*req)) : NULL;
+    if (nfds && !req) return -ENOMEM;
+    for (unsigned long i = 0; i < nfds; i++)
+        req[i] = (struct poll_req){ufds[i].fd, ufds[i].events, 0};
+    long r = do_poll(req, nfds, deadline);
+    if (r >= 0)
+        for (unsigned long i = 0; i < nfds; i++)
+            ufds[i].revents = req[i].revents;
+    free(req);
+    return r;
+}
+
+long sys_poll(struct pollfd *fds, unsigned long nfds, int timeout_ms)
+{
+    struct timespec dl;
+    bool has = deadline_from_ms(timeout_ms, &dl);
+    return poll_user(fds, nfds, has ? &dl : NULL);
+}
+
+/* Temporarily the given mask for the duration of the call (ppoll,
+ * pselect6): restored after a handler runs, as rt_sigsuspend. */
+static int apply_sigmask(const void *umask, size_t size)
+{
+    if (!umask) return 0;
+    if (size != 8) return -EINVAL;
+    uint64_t m;
+    if (copy_from_user(&m, umask, 8)) return -EFAULT;
+    struct thread *t = current_thread();
+    t->saved_sigmask = t->sigmask;
+    t->has_saved_sigmask = true;
+    t->sigmask = m & ~SIG_UNBLOCKABLE;
+    return 0;
+}
+
+static void restore_sigmask_if_no_signal(long r)
+{
+    struct thread *t = current_thread();
+    if (t->has_saved_sigmask && r != -EINTR) { /* no handler will run: restore now */
+        t->sigmask = t->saved_sigmask;
+        t->has_saved_sigmask = false;
+    }
+}
+
+static int timeout_from_ts(const struct timespec *utmo, struct timespec *dl, bool *has)
+{
+    *has = false;
+    if (!utmo) return 0;
+    struct timespec to;
+    if (copy_from_user(&to, utmo, sizeof(to))) return -EFAULT;
+    if (to.tv_sec < 0 || to.tv_nsec < 0 || to.tv_nsec >= 1000000000L) return -EINVAL;
+    *has = true;
+    if (to.tv_sec == 0 && to.tv_nsec == 0) {
+        dl->tv_sec = dl->tv_nsec = 0;
+        return 0;
+    }
+    pal_clock_gettime(CLOCK_MONOTONIC, dl);
+    ts_add(dl, &to);
+    return 0;
+}
+
+static void write_remaining(struct timespec *utmo, const struct timespec *dl, bool is_timeval)
+{
+    struct timespec now, rem = {0, 0};
+    if (dl->tv_sec || dl->tv_nsec) {
+        pal_clock_gettime(CLOCK_MONOTONIC, &now);
+        long long ns = (dl->tv_sec - now.tv_sec) * 1000000000LL + (dl->tv_nsec - now.tv_nsec);
+        if (ns > 0) rem = (struct timespec){(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+    }
+    if (is_timeval) {
+        struct timeval tv = {rem.tv_sec, rem.tv_nsec / 1000};
+        copy_to_user(utmo, &tv, sizeof(tv));
+    } else {
+        copy_to_user(utmo, &rem, sizeof(rem));
+    }
+}
+
+long sys_ppoll(struct pollfd *fds, unsigned long nfds, const struct timespec *tmo,
+               const void *sigmask, size_t sigsetsize)
+{
+    struct timespec dl;
+    bool has;
+    int r = timeout_from_ts(tmo, &dl, &has);
+    if (r < 0) return r;
+    r = apply_sigmask(sigmask, sigsetsize);
+    if (r < 0) return r;
+    long n = poll_user(fds, nfds, has ? &dl : NULL);
+    restore_sigmask_if_no_signal(n);
+    if (has && n != -EFAULT) write_remaining((struct timespec *)tmo, &dl, false);
+    return n;
+}
+
+/* select: fd_sets in, poll requests, fd_sets out. */
+static long do_select(int nfds, fd_set *ur, fd_set *uw, fd_set *ue, const struct timespec *dl)
+{
+    if (nfds < 0) return -EINVAL;
+    if (nfds > FD_SETSIZE * 64) return -EINVAL;
+    size_t bytes = ((size_t)nfds + 63) / 64 * 8;
+    uint64_t *sets[3] = {(uint64_t *)ur, (uint64_t *)uw, (uint64_t *)ue};
+    uint64_t *in[3] = {0};
+    long r = 0;
+    for (int k = 0; k < 3; k++) {
+        if (!sets[k]) continue;
+        if (!(in[k] = calloc(1, bytes ? bytes : 8))) {
+            r = -ENOMEM;
+            goto out;
+        }
+        if (bytes && copy_from_user(in[k], sets[k], bytes)) {
+            r = -EFAULT;
+            goto out;
+        }
+    }
+    struct poll_req *req = malloc(sizeof(*req) * (nfds ? (size_t)nfds : 1));
+    if (!req) {
+        r = -ENOMEM;
+        goto out;
+    }
+    size_t n = 0;
+    for (int fd = 0; fd < nfds; fd++) {
+        short ev = 0;
+        if (in[0] && (in[0][fd / 64] >> (fd % 64) & 1))
+            ev |= POLLIN | POLLRDNORM | POLLHUP | POLLERR;
+        if (in[1] && (in[1][fd / 64] >> (fd % 64) & 1)) ev |= POLLOUT | POLLWRNORM | POLLERR;
+        if (in[2] && (in[2][fd / 64] >> (fd % 64) & 1)) ev |= POLLPRI;
+        if (ev) req[n++] = (struct poll_req){fd, ev, 0};
+    }
+    r = do_poll(req, n, dl);
+    if (r >= 0) {
+        for (size_t i = 0; i < n; i++)
+            if (req[i].revents & POLLNVAL) r = -EBADF;
+    }
+    if (r >= 0) {
+        uint64_t *out[3] = {0};
+        long count = 0;
+        for (int k = 0; k < 3; k++)
+            if (in[k]) {
+                out[k] = calloc(1, bytes ? bytes : 8);
+                if (!out[k]) r = -ENOMEM;
+            }
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+            int fd = req[i].fd;
+            short rv = req[i].revents;
+            if (in[0] && (in[0][fd / 64] >> (fd % 64) & 1) &&
+                (rv & (POLLIN | POLLRDNORM | POLLHUP | POLLERR))) {
+                out[0][fd / 64] |= 1ULL << (fd % 64);
+                count++;
+            }
+            if (in[1] && (in[1][fd / 64] >> (fd % 64) & 1) &&
+                (rv & (POLLOUT | POLLWRNORM | POLLERR))) {
+                out[1][fd / 64] |= 1ULL << (fd % 64);
+                count++;
+            }
+            if (in[2] && (in[2][fd / 64] >> (fd % 64) & 1) && (rv & POLLPRI)) {
+                out[2][fd / 64] |= 1ULL << (fd % 64);
+                count++;
+            }
+        }
+        for (int k = 0; k < 3 && r >= 0; k++)
+            if (sets[k] && bytes && copy_to_user(sets[k], out[k], bytes)) r = -EFAULT;
+        for (int k = 0; k < 3; k++)
+            free(out[k]);
+        if (r >= 0) r = count;
+    }
+    free(req);
+out:
+    for (int k = 0; k < 3; k++)
+        free(in[k]);
+    return r;
+}
+
+long sys_select(int nfds, void *rfds, void *wfds, void *efds, void *utv)
+{
+    struct timespec dl;
+    bool has = false;
+    if (utv) {
+        struct timeval tv;
+        if (copy_from_user(&tv, utv, sizeof(tv))) return -EFAULT;
+        if (tv.tv_sec < 0 || tv.tv_usec < 0) return -EINVAL;
+        struct timespec to = {tv.tv_sec + tv.tv_usec / 1000000, (tv.tv_usec % 1000000) * 1000};
+        has = true;
+        if (to.tv_sec == 0 && to.tv_nsec == 0) {
+            dl.tv_sec = dl.tv_nsec = 0;
+        } else {
+            pal_clock_gettime(CLOCK_MONOTONIC, &dl);
+            ts_add(&dl, &to);
+        }
+    }
+    long r = do_select(nfds, rfds, wfds, efds, has ? &dl : NULL);
+    if (has && r != -EFAULT) write_remaining(utv, &dl, true);
+    return r;
+}
+
+long sys_pselect6(int nfds, void *rfds, void *wfds, void *efds, const struct timespec *tmo,
+                  const void *sigmask_arg)
+{
+    struct timespec dl;
+    bool has;
+    int r = timeout_from_ts(tmo, &dl, &has);
+    if (r < 0) return r;
+    if (sigmask_arg) { /* { const sigset_t *ss; size_t ss_len; } */
+        struct {
+            const void *ss;
+            size_t len;
+        } a;
+        if (copy_from_user(&a, sigmask_arg, sizeof(a))) return -EFAULT;
+        r = apply_sigmask(a.ss, a.len);
+        if (r < 0) return r;
+    }
+    long n = do_select(nfds, rfds, wfds, efds, has ? &dl : NULL);
+    restore_sigmask_if_no_signal(n);
+    if (has && n != -EFAULT) write_remaining((struct timespec *)tmo, &dl, false);
+    return n;
+}

@@ -1,0 +1,43 @@
+/*
+ * poll: readiness of files, for poll/ppoll/select/pselect6 (and later
+ * epoll). A file's fops->poll reports its POLL* bits and, when given a
+ * poll_table, registers the calling thread on the wait queues whose
+ * changes can alter them; files backed by a host fd report it through
+ * fops->host_fd and the host's poll decides for them.
+ */
+#ifndef LIBOS_NET_POLL_H
+#define LIBOS_NET_POLL_H
+
+#include <stddef.h>
+
+#include "process/waitq.h"
+#include "util/lock.h"
+
+struct poll_entry {
+    struct waitq *q;
+    struct mutex *lock;
+    struct waiter w;
+};
+
+struct poll_table {
+    struct poll_entry *e;
+    size_t n, cap;
+    int error; /* -ENOMEM when an entry could not be added */
+};
+
+/* Called by fops->poll with *lock held: wake the polling thread when q is woken. */
+void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock);
+
+// clang-format off
+#define POLL_SYSCALLS(X) X(poll, 3) X(ppoll, 5) X(select, 5) X(pselect6, 6)
+// clang-format on
+
+struct pollfd;
+long sys_poll(struct pollfd *fds, unsigned long nfds, int timeout_ms);
+long sys_ppoll(struct pollfd *fds, unsigned long nfds, const struct timespec *tmo,
+               const void *sigmask, size_t sigsetsize);
+long sys_select(int nfds, void *rfds, void *wfds, void *efds, void *timeout);
+long sys_pselect6(int nfds, void *rfds, void *wfds, void *efds, const struct timespec *tmo,
+                  const void *sigmask_arg);
+
+#endif
