@@ -16,9 +16,16 @@
 
 static const struct inode_ops hostfs_iops;
 
+struct hnode {
+    /* The fd that created the file, kept for the open that follows: the
+     * new file's mode (say 0444) may not allow opening it again. */
+    int created_fd;
+    char path[]; /* the host path */
+};
+
 static const char *hpath(struct inode *ino)
 {
-    return ino->priv;
+    return ((struct hnode *)ino->priv)->path;
 }
 
 static char *child_path(struct inode *dir, const char *name)
@@ -43,22 +50,24 @@ static void fill_inode(struct inode *ino, const struct stat *st)
     ino->ctime = st->st_ctim;
 }
 
-/* An inode for host path hp (taken over), or a negative errno. */
+/* An inode for host path hp (freed here), or a negative errno. */
 static int make_inode(struct mount *m, char *hp, bool follow, struct inode **out)
 {
     struct stat st;
     int r = follow ? pal_host_stat(hp, &st) : pal_host_lstat(hp, &st);
-    if (r < 0) {
-        free(hp);
-        return r;
-    }
-    struct inode *ino = inode_new(m, &hostfs_iops, st.st_mode);
+    size_t n = strlen(hp) + 1;
+    struct hnode *h = r < 0 ? NULL : malloc(sizeof(*h) + n);
+    struct inode *ino = h ? inode_new(m, &hostfs_iops, st.st_mode) : NULL;
+    if (h) memcpy(h->path, hp, n);
+    free(hp);
+    if (r < 0) return r;
     if (!ino) {
-        free(hp);
+        free(h);
         return -ENOMEM;
     }
+    h->created_fd = -1;
     fill_inode(ino, &st);
-    ino->priv = hp;
+    ino->priv = h;
     *out = ino;
     return 0;
 }
@@ -74,13 +83,17 @@ static int hostfs_create(struct inode *dir, const char *name, mode_t mode, struc
 {
     char *hp = child_path(dir, name);
     if (!hp) return -ENOMEM;
-    int fd = pal_host_open(hp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+    int fd = pal_host_open(hp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) {
         free(hp);
         return fd;
     }
-    pal_host_close(fd);
-    return make_inode(dir->mnt, hp, false, out);
+    int r = make_inode(dir->mnt, hp, false, out);
+    if (r < 0)
+        pal_host_close(fd);
+    else
+        ((struct hnode *)(*out)->priv)->created_fd = fd;
+    return r;
 }
 
 /* Run op on the host path of dir/name. */
@@ -201,6 +214,13 @@ static int hostfs_setattr(struct inode *ino, const struct iattr *a)
 
 static int hostfs_open(struct inode *ino, struct file *f)
 {
+    struct hnode *h = ino->priv;
+    int cfd = __atomic_exchange_n(&h->created_fd, -1, __ATOMIC_ACQ_REL);
+    if (cfd >= 0) { /* just created (O_RDWR, a superset of any access mode) */
+        int fl = f->flags & (O_APPEND | O_NONBLOCK);
+        if (fl) pal_host_fcntl(cfd, F_SETFL, fl);
+        return hostfd_file_init(f, cfd);
+    }
     int acc = f->flags & O_ACCMODE;
     int hflags = (acc == 3 ? O_RDONLY : acc) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
                  (f->flags & (O_APPEND | O_NONBLOCK | O_TRUNC | O_SYNC | O_DSYNC | O_NOATIME));
@@ -212,7 +232,9 @@ static int hostfs_open(struct inode *ino, struct file *f)
 
 static void hostfs_evict(struct inode *ino)
 {
-    free(ino->priv);
+    struct hnode *h = ino->priv;
+    if (h && h->created_fd >= 0) pal_host_close(h->created_fd);
+    free(h);
 }
 
 static const struct inode_ops hostfs_iops = {
