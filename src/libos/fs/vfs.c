@@ -5,6 +5,7 @@
  * systems (directory snapshots, files generated at open time).
  */
 #include "fs/vfs.h"
+#include "vm/shared_map.h"
 #include "pal/pal.h"
 
 #include <errno.h>
@@ -169,11 +170,14 @@ static bool is_dir_file(struct file *f)
     return f->inode && S_ISDIR(f->inode->mode);
 }
 
+static ssize_t vfs_write_data(struct file *f, const void *buf, size_t len);
+
 ssize_t vfs_read(struct file *f, void *buf, size_t len)
 {
     if (!(f->fmode & FMODE_READ)) return -EBADF;
     if (is_dir_file(f)) return -EISDIR;
     if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
+    if (shared_map_count && f->inode) shared_map_before_io(f);
     if (f->fops->read) return f->fops->read(f, buf, len);
     if (!f->fops->pread) return -EINVAL;
     mutex_lock(&f->pos_lock);
@@ -187,6 +191,17 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t len)
 {
     if (!(f->fmode & FMODE_WRITE)) return -EBADF;
     if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
+    if (shared_map_count && f->inode) { /* MAP_SHARED mappings see the write */
+        shared_map_before_io(f);
+        ssize_t r = vfs_write_data(f, buf, len);
+        shared_map_after_write(f);
+        return r;
+    }
+    return vfs_write_data(f, buf, len);
+}
+
+static ssize_t vfs_write_data(struct file *f, const void *buf, size_t len)
+{
     if (f->fops->write) return f->fops->write(f, buf, len);
     if (!f->fops->pwrite) return -EINVAL;
     mutex_lock(&f->pos_lock);
@@ -213,6 +228,7 @@ ssize_t vfs_pread(struct file *f, void *buf, size_t len, off_t off)
     if (off < 0) return -EINVAL;
     if (!f->fops->pread) return -ESPIPE;
     if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
+    if (shared_map_count && f->inode) shared_map_before_io(f);
     return f->fops->pread(f, buf, len, off);
 }
 
@@ -222,6 +238,12 @@ ssize_t vfs_pwrite(struct file *f, const void *buf, size_t len, off_t off)
     if (off < 0) return -EINVAL;
     if (!f->fops->pwrite) return -ESPIPE;
     if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
+    if (shared_map_count && f->inode) {
+        shared_map_before_io(f);
+        ssize_t r = f->fops->pwrite(f, buf, len, off);
+        shared_map_after_write(f);
+        return r;
+    }
     return f->fops->pwrite(f, buf, len, off);
 }
 

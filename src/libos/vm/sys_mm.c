@@ -2,15 +2,15 @@
  * sys_mm: mmap, munmap, mprotect, mremap, brk, madvise and friends.
  *
  * File mappings copy the file's content into fresh anonymous memory (there
- * is no shared page cache between the LibOS and the host). MAP_SHARED file
- * mappings therefore do not write back to the file: programs that rely on
- * that must use write(2) or msync(2)... which, here, cannot help either;
- * such a mapping is logged once at info level.
+ * is no page cache shared with the host); MAP_SHARED ones are kept
+ * coherent with the file by vm/shared_map.c.
  */
+#include "vm/shared_map.h"
 #include "vm/vm.h"
 #include "syscall/list_core.h"
 
 #include "fs/fs_core.h"
+#include "fs/vfs.h"
 #include "process/process.h"
 #include "util/log.h"
 
@@ -42,15 +42,15 @@ static int map_file(struct process *p, uint64_t addr, uint64_t len, int prot, in
     else if (file_fstat(f, &st) == 0 && S_ISDIR(st.st_mode))
         r = -ENODEV;
     if (r < 0) goto out;
-    if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE))
-        log_info("mmap: MAP_SHARED writable file mapping (fd %d) will not write back", fd);
     /* Fill while writable, then apply the requested protection. */
+    if (shared_map_count && f->inode) shared_map_before_io(f); /* other mappings first */
     ssize_t n = file_pread(f, (void *)addr, len, off);
     if (n < 0) {
         r = (int)n;
         goto out;
     }
     if (prot != (PROT_READ | PROT_WRITE)) r = vm_protect(p, addr, len, prot);
+    if (r == 0 && (flags & MAP_TYPE) != MAP_PRIVATE) r = shared_map_add(p, f, addr, len, off);
 out:
     file_put(f);
     return r;
@@ -75,6 +75,7 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
         file_put(f);
     }
     int map_prot = (flags & MAP_ANONYMOUS) ? (int)prot : (int)prot | PROT_READ | PROT_WRITE;
+    if (fixed && !(flags & MAP_FIXED_NOREPLACE)) shared_map_sync_range(p, addr, PAGE_UP(len), true);
     int64_t a = vm_map(p, addr, len, map_prot, fixed, flags & MAP_FIXED_NOREPLACE);
     if (a < 0) return a;
     if (!(flags & MAP_ANONYMOUS)) {
@@ -91,6 +92,7 @@ long sys_munmap(unsigned long addr, unsigned long len)
 {
     if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr > TASK_SIZE || len > TASK_SIZE - addr)
         return -EINVAL;
+    shared_map_sync_range(current_process(), addr, PAGE_UP(len), true);
     return vm_unmap(current_process(), addr, len);
 }
 
@@ -140,6 +142,8 @@ long sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len,
                (new_addr < old + old_len && old < new_addr + new_len)) {
         return -EINVAL;
     }
+    /* a moved shared file mapping becomes a private copy: write it back first */
+    shared_map_sync_range(p, old, old_len, true);
     int64_t a = vm_map(p, new_addr, new_len, PROT_READ | PROT_WRITE, flags & MREMAP_FIXED, false);
     if (a < 0) return a;
     if (!(prot & PROT_READ)) vm_protect(p, old, old_len, prot | PROT_READ);
@@ -168,7 +172,9 @@ long sys_msync(unsigned long addr, unsigned long len, int flags)
     if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
         ((flags & MS_ASYNC) && (flags & MS_SYNC)))
         return -EINVAL;
-    return vm_check(current_process(), addr, PAGE_UP(len), 0) ? 0 : -ENOMEM;
+    if (!vm_check(current_process(), addr, PAGE_UP(len), 0)) return -ENOMEM;
+    shared_map_sync_range(current_process(), addr, PAGE_UP(len), false);
+    return 0;
 }
 
 long sys_mlock(unsigned long addr, unsigned long len)

@@ -8,6 +8,7 @@
  * as Linux's mmap does top-down.
  */
 #include "vm/vm.h"
+#include "vm/shared_map.h"
 
 #include "pal/pal.h"
 #include "process/process.h"
@@ -272,6 +273,7 @@ static void release_areas(struct vm_proc *m)
 
 void vm_release_all(struct process *p)
 {
+    shared_map_release_all(p->vm);
     release_areas(p->vm);
 }
 
@@ -290,6 +292,7 @@ void vm_proc_get(struct vm_proc *m)
 void vm_proc_put(struct vm_proc *m)
 {
     if (m && __atomic_sub_fetch(&m->users, 1, __ATOMIC_ACQ_REL) == 0) {
+        shared_map_release_all(m);
         release_areas(m);
         free(m);
     }
@@ -379,4 +382,15 @@ uint64_t vm_used_bytes(void)
         used += v->end - v->start;
     mutex_unlock(&vm_lock);
     return used;
+}
+
+void vm_reapply_prot(struct vm_proc *owner, uint64_t lo, uint64_t hi)
+{
+    mutex_lock(&vm_lock);
+    for (struct vma *v = areas; v; v = v->next) {
+        if (v->owner != owner || v->end <= lo || v->start >= hi) continue;
+        uint64_t s = v->start > lo ? v->start : lo, e = v->end < hi ? v->end : hi;
+        pal_vm_protect((void *)s, e - s, v->prot);
+    }
+    mutex_unlock(&vm_lock);
 }

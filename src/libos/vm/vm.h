@@ -60,6 +60,10 @@ uint64_t vm_brk(struct process *p, uint64_t want);
 /* Create p's brk heap of `size` bytes. */
 int vm_heap_init(struct process *p, uint64_t size);
 
+/* Put the recorded protections of owner's areas in [lo, hi) back on the
+ * host pages (after the LibOS opened them temporarily). */
+void vm_reapply_prot(struct vm_proc *owner, uint64_t lo, uint64_t hi);
+
 /* Bytes of the region taken by areas (mapped or reserved). */
 uint64_t vm_used_bytes(void);
 
