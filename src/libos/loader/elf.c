@@ -8,6 +8,7 @@
  * two segments get the union, as the kernel's mapping of both would).
  */
 #include "loader/loader.h"
+#include "loader/elf_check.h"
 
 #include "common/config.h"
 #include "fs/fs_core.h"
@@ -22,7 +23,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define MAX_PHNUM 128
 #define MAX_SCRIPT_DEPTH 4
 #define SHEBANG_MAX 256
 
@@ -30,7 +30,7 @@ extern struct occlum_config libos_config;
 
 struct elf_object {
     Elf64_Ehdr eh;
-    Elf64_Phdr ph[MAX_PHNUM];
+    Elf64_Phdr ph[ELF_MAX_PHNUM];
 };
 
 static int elf_read_headers(struct file *f, struct elf_object *o, const char *path)
@@ -38,15 +38,10 @@ static int elf_read_headers(struct file *f, struct elf_object *o, const char *pa
     ssize_t n = file_pread(f, &o->eh, sizeof(o->eh), 0);
     if (n < 0) return (int)n;
     const Elf64_Ehdr *eh = &o->eh;
-    if ((size_t)n < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) return -ENOEXEC;
-    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-        eh->e_machine != EM_X86_64) {
-        log_info("%s: not an x86-64 ELF64 file", path);
+    if (elf_check_ehdr(eh, (size_t)n) < 0) {
+        log_info("%s: not an x86-64 ELF64 executable", path);
         return -ENOEXEC;
     }
-    if (eh->e_type != ET_DYN && eh->e_type != ET_EXEC) return -ENOEXEC;
-    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHNUM)
-        return -ENOEXEC;
     size_t len = eh->e_phnum * sizeof(Elf64_Phdr);
     n = file_pread(f, o->ph, len, (off_t)eh->e_phoff);
     if (n < 0) return (int)n;
@@ -63,20 +58,14 @@ static int prot_of(uint32_t pf)
 static int elf_map(struct process *p, struct file *f, const struct elf_object *o, const char *path,
                    uint64_t *bias)
 {
-    uint64_t lo = UINT64_MAX, hi = 0;
+    uint64_t lo, hi;
     struct stat st;
     int r = file_fstat(f, &st);
     if (r < 0) return r;
-    for (int i = 0; i < o->eh.e_phnum; i++) {
-        const Elf64_Phdr *ph = &o->ph[i];
-        if (ph->p_type != PT_LOAD) continue;
-        if (ph->p_filesz > ph->p_memsz || ph->p_offset + ph->p_filesz > (uint64_t)st.st_size ||
-            ph->p_vaddr + ph->p_memsz < ph->p_vaddr)
-            return -ENOEXEC;
-        if (PAGE_DOWN(ph->p_vaddr) < lo) lo = PAGE_DOWN(ph->p_vaddr);
-        if (PAGE_UP(ph->p_vaddr + ph->p_memsz) > hi) hi = PAGE_UP(ph->p_vaddr + ph->p_memsz);
+    if (elf_check_phdrs(o->ph, o->eh.e_phnum, (uint64_t)st.st_size, &lo, &hi) < 0) {
+        log_info("%s: malformed program headers", path);
+        return -ENOEXEC;
     }
-    if (lo >= hi) return -ENOEXEC;
     int64_t base;
     if (o->eh.e_type == ET_DYN) {
         base = vm_map(p, 0, hi - lo, PROT_READ | PROT_WRITE, false, false);
