@@ -196,6 +196,8 @@ static void pipe_release(struct file *f)
     }
 }
 
+long pipe_fcntl(struct file *f, int cmd, unsigned long arg);
+
 static unsigned pipe_poll(struct file *f, struct poll_table *pt)
 {
     struct pipe *p = f->priv;
@@ -216,6 +218,7 @@ static unsigned pipe_poll(struct file *f, struct poll_table *pt)
 
 static const struct file_ops pipe_read_fops = {
     .poll = pipe_poll,
+    .fcntl = pipe_fcntl,
     .read = pipe_read,
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
@@ -224,6 +227,7 @@ static const struct file_ops pipe_read_fops = {
 
 static const struct file_ops pipe_write_fops = {
     .poll = pipe_poll,
+    .fcntl = pipe_fcntl,
     .write = pipe_write,
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
