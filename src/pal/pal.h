@@ -95,6 +95,8 @@ int pal_sched_yield(void);
 /* membarrier(2) over all host threads of the instance. */
 int pal_membarrier(int cmd, unsigned flags);
 int pal_sched_getaffinity(size_t len, void *mask);
+/* Of the calling host thread. */
+int pal_sched_setaffinity(size_t len, const void *mask);
 
 /* ---- the trap machinery (sim: Syscall User Dispatch and host signals) ----
  *

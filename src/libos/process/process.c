@@ -179,8 +179,28 @@ void process_table_add(struct process *p)
     mutex_unlock(&proc_lock);
 }
 
+uint64_t process_cpu_ns(struct process *p)
+{
+    uint64_t ns = __atomic_load_n(&p->cpu_ns_exited, __ATOMIC_RELAXED);
+    mutex_lock(&proc_lock);
+    for (struct thread *t = p->threads; t; t = t->next_in_proc) {
+        if (!t->tcb.host_tid) continue;
+        /* the kernel's per-thread CPU clock: MAKE_THREAD_CPUCLOCK(tid, SCHED) */
+        clockid_t clk = (clockid_t)((~(unsigned)t->tcb.host_tid << 3) | 6);
+        struct timespec ts;
+        if (pal_clock_gettime(clk, &ts) == 0)
+            ns += (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    }
+    mutex_unlock(&proc_lock);
+    return ns;
+}
+
 void process_reap(struct process *p)
 {
+    struct process *parent = process_find(p->ppid);
+    if (parent)
+        __atomic_add_fetch(&parent->cpu_ns_children, p->cpu_ns_exited + p->cpu_ns_children,
+                           __ATOMIC_RELAXED);
     mutex_lock(&proc_lock);
     struct process **pp = &procs;
     while (*pp && *pp != p)
@@ -207,12 +227,18 @@ static void free_unstarted(struct process *p)
 
 void process_finish(struct process *p)
 {
-    if (p->files) fdtable_put(p->files);
-    if (p->fs) fs_struct_put(p->fs);
-    vm_proc_put(p->vm);
+    /* Detach under the lock (/proc readers look at these under it), release after. */
+    mutex_lock(&proc_lock);
+    struct fdtable *files = p->files;
+    struct fs_struct *fs = p->fs;
+    struct vm_proc *vm = p->vm;
     p->files = NULL;
     p->fs = NULL;
     p->vm = NULL;
+    mutex_unlock(&proc_lock);
+    if (files) fdtable_put(files);
+    if (fs) fs_struct_put(fs);
+    vm_proc_put(vm);
     mutex_lock(&proc_lock);
     p->zombie = true;
     struct process *parent = NULL, *init = NULL;
@@ -260,6 +286,11 @@ void process_finish(struct process *p)
 static void thread_finish(struct thread *t)
 {
     struct process *p = t->proc;
+    struct timespec cpu;
+    if (pal_clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+        __atomic_add_fetch(&p->cpu_ns_exited,
+                           (uint64_t)cpu.tv_sec * 1000000000ULL + (uint64_t)cpu.tv_nsec,
+                           __ATOMIC_RELAXED);
     pal_thread_trap_fini();
     free(t->altstack);
     if (t->wake_efd) pal_host_close(t->wake_efd - 1);

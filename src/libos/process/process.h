@@ -45,6 +45,8 @@ struct process {
     struct waitq child_waiters; /* threads in wait4/waitid, under proc_lock */
     int exit_signal;            /* sent to the parent at exit (SIGCHLD, or 0) */
     char comm[16];              /* prctl(PR_SET_NAME), /proc/[pid]/comm */
+    uint64_t cpu_ns_exited;     /* CPU time of this process's threads that have ended */
+    uint64_t cpu_ns_children;   /* CPU time of reaped children (RUSAGE_CHILDREN, times) */
     struct {
         uint64_t cur, max;
     } rlimits[16];
@@ -145,6 +147,9 @@ enum child_select { SEL_PID, SEL_PGID, SEL_ANY };
  * the same lock, to sleep on without missing a change. */
 struct process *process_scan_children(struct process *self, enum child_select sel, int id,
                                       bool *have_child, uint32_t *seen);
+
+/* CPU time of p (ended threads plus the live ones), in ns. */
+uint64_t process_cpu_ns(struct process *p);
 
 /* tgkill/tkill (tgid -1): send sig to the thread tid. */
 long thread_signal_tid(int tgid, int tid, int sig, const siginfo_t *info);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/times.h>
 
 long sys_getpid(void)
 {
@@ -250,19 +252,51 @@ long sys_setrlimit(int resource, const void *lim)
     return sys_prlimit64(0, resource, lim, NULL);
 }
 
+static void ns_to_timeval(uint64_t ns, struct timeval *tv)
+{
+    tv->tv_sec = (time_t)(ns / 1000000000ULL);
+    tv->tv_usec = (suseconds_t)(ns % 1000000000ULL / 1000);
+}
+
+/* CPU times are the host's per-thread clocks, all counted as user time
+ * (the host does not split them for another thread); memory and I/O
+ * counters are not tracked and read 0. */
 long sys_getrusage(int who, void *usage)
 {
     if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return -EINVAL;
     struct rusage ru;
     memset(&ru, 0, sizeof(ru));
-    if (who != RUSAGE_CHILDREN) {
+    struct process *p = current_process();
+    uint64_t ns = 0;
+    if (who == RUSAGE_SELF) {
+        ns = process_cpu_ns(p);
+    } else if (who == RUSAGE_CHILDREN) {
+        ns = __atomic_load_n(&p->cpu_ns_children, __ATOMIC_RELAXED);
+    } else {
         struct timespec ts;
-        pal_clock_gettime(who == RUSAGE_THREAD ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID,
-                          &ts);
-        ru.ru_utime.tv_sec = ts.tv_sec;
-        ru.ru_utime.tv_usec = ts.tv_nsec / 1000;
+        pal_clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
     }
+    ns_to_timeval(ns, &ru.ru_utime);
     return copy_to_user(usage, &ru, sizeof(ru));
+}
+
+long sys_times(struct tms *ubuf)
+{
+    struct process *p = current_process();
+    const uint64_t tick = 1000000000ULL / 100; /* USER_HZ */
+    if (ubuf) {
+        struct tms t = {
+            .tms_utime = (clock_t)(process_cpu_ns(p) / tick),
+            .tms_stime = 0,
+            .tms_cutime = (clock_t)(__atomic_load_n(&p->cpu_ns_children, __ATOMIC_RELAXED) / tick),
+            .tms_cstime = 0,
+        };
+        if (copy_to_user(ubuf, &t, sizeof(t))) return -EFAULT;
+    }
+    struct timespec now;
+    pal_clock_gettime(CLOCK_BOOTTIME, &now);
+    return (long)(((uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec) / tick);
 }
 
 long sys_sched_getaffinity(int pid, size_t len, void *mask)
@@ -280,9 +314,15 @@ long sys_sched_getaffinity(int pid, size_t len, void *mask)
 
 long sys_sched_setaffinity(int pid, size_t len, const void *mask)
 {
-    if (pid != 0 && !process_find(pid)) return -ESRCH;
-    if (!user_ok(mask, len, false)) return -EFAULT;
-    return 0; /* threads are scheduled by the host; affinity is advisory here */
+    /* Each application thread is a host thread: its affinity is the host's. */
+    if (pid != 0 && pid != current_thread()->tid) {
+        log_warn("sched_setaffinity of another thread (%d) is not supported", pid);
+        return thread_signal_tid(-1, pid, 0, NULL) == 0 ? -EPERM : -ESRCH;
+    }
+    char buf[128];
+    if (len > sizeof(buf)) len = sizeof(buf);
+    if (copy_from_user(buf, mask, len)) return -EFAULT;
+    return pal_sched_setaffinity(len, buf);
 }
 
 long sys_sched_yield(void)

@@ -30,7 +30,7 @@
     X(fork, 0) X(vfork, 0) X(clone, 5) X(clone3, 2) X(execve, 3) X(wait4, 4) X(waitid, 5)      \
     X(membarrier, 3) X(rt_sigreturn, 0) X(kill, 2) X(tkill, 2) X(tgkill, 3)                       \
     X(rt_sigqueueinfo, 3) X(rt_tgsigqueueinfo, 4) X(rt_sigpending, 2) X(rt_sigsuspend, 2)         \
-    X(pause, 0) X(rt_sigtimedwait, 4) X(setitimer, 3) X(getitimer, 2) X(alarm, 1)
+    X(pause, 0) X(rt_sigtimedwait, 4) X(setitimer, 3) X(getitimer, 2) X(alarm, 1) X(times, 1)
 // clang-format on
 
 long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
@@ -106,6 +106,8 @@ struct itimerval;
 long sys_setitimer(int which, const struct itimerval *nv, struct itimerval *ov);
 long sys_getitimer(int which, struct itimerval *v);
 long sys_alarm(unsigned seconds);
+struct tms;
+long sys_times(struct tms *buf);
 long sys_rt_sigtimedwait(const void *set, siginfo_t *info, const struct timespec *timeout,
                          size_t sigsetsize);
 long sys_fork(void);

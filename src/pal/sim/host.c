@@ -283,3 +283,8 @@ int pal_sched_getaffinity(size_t len, void *mask)
 {
     RET(syscall(SYS_sched_getaffinity, 0, len, mask));
 }
+
+int pal_sched_setaffinity(size_t len, const void *mask)
+{
+    RET(syscall(SYS_sched_setaffinity, 0, len, mask));
+}
