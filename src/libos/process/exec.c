@@ -123,6 +123,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
         return r;
     }
     vm_proc_put(old);
+    c->did_exec = true;
     fdtable_close_on_exec(c->files);
     reset_signals(c);
     process_set_cmdline(c, argv);
@@ -162,20 +163,27 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     reset_signals(p);
     process_set_cmdline(p, argv);
     set_comm(p, path);
+    t->tid = p->pid; /* the exec'ing thread becomes the thread-group leader */
+    p->did_exec = true;
     t->clear_child_tid = 0;
     t->robust_list = 0;
     t->user_altstack.sp = t->user_altstack.size = 0;
 
     ucontext_t *uc = t->uc;
+    greg_t csgsfs = uc->uc_mcontext.gregs[REG_CSGSFS]; /* segment selectors stay */
     memset(uc->uc_mcontext.gregs, 0, sizeof(uc->uc_mcontext.gregs));
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)lr.entry;
     uc->uc_mcontext.gregs[REG_RSP] = (greg_t)lr.rsp;
     uc->uc_mcontext.gregs[REG_EFL] = 0x202;
-    uc->uc_mcontext.gregs[REG_CSGSFS] = 0x33; /* user code segment */
+    uc->uc_mcontext.gregs[REG_CSGSFS] = csgsfs;
     if (uc->uc_mcontext.fpregs) {
-        memset(uc->uc_mcontext.fpregs, 0, sizeof(*uc->uc_mcontext.fpregs));
-        uc->uc_mcontext.fpregs->cwd = 0x37f;
-        uc->uc_mcontext.fpregs->mxcsr = 0x1f80;
+        /* A clean x87/SSE state; the xsave bookkeeping at 464.. stays valid. */
+        struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+        uint32_t mxcsr_mask = fp->mxcr_mask;
+        memset(fp, 0, 464);
+        fp->cwd = 0x37f;
+        fp->mxcsr = 0x1f80;
+        fp->mxcr_mask = mxcsr_mask;
     }
     t->frame->fsbase = 0;
     return 0; /* becomes RAX, which a new image starts with as 0 */

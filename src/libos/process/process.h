@@ -38,6 +38,7 @@ struct process {
     struct thread *threads; /* live threads, linked by next_in_proc */
     int nthreads;
     bool exiting;               /* exit_group or a fatal signal: threads are ending */
+    bool did_exec;              /* setpgid by the parent gives EACCES afterwards */
     bool zombie;                /* every thread is gone; waiting to be reaped */
     int exit_status;            /* wait(2) encoding */
     uint32_t exit_futex;        /* becomes 1 when the process has exited */

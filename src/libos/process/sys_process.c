@@ -97,11 +97,12 @@ long sys_getsid(int pid)
 
 long sys_setpgid(int pid, int pgid)
 {
-    if (pgid < 0) return -EINVAL;
+    if (pgid < 0 || pid < 0) return -EINVAL;
     struct process *p = process_or_self(pid);
     if (!p) return -ESRCH;
     struct process *self = current_process();
     if (p != self && p->ppid != self->pid) return -ESRCH;
+    if (p != self && p->did_exec) return -EACCES;
     if (p->sid == p->pid) return -EPERM; /* a session leader */
     p->pgid = pgid ? pgid : p->pid;
     return 0;

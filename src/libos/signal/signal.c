@@ -8,6 +8,7 @@
 #include "process/waitq.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
+#include "vm/vm.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -369,6 +370,12 @@ void signal_fault(int sig, const siginfo_t *info, void *uc_)
         return;
     }
     siginfo_t si = *info;
+    if (sig == SIGSEGV && (si.si_code == SEGV_ACCERR || si.si_code == SEGV_MAPERR)) {
+        /* The host sees the whole user region as mapped (PROT_NONE where
+         * the application has nothing): tell the application what Linux
+         * would, MAPERR for an address it never mapped. */
+        si.si_code = vm_prot_at(p, (uint64_t)si.si_addr, NULL) < 0 ? SEGV_MAPERR : SEGV_ACCERR;
+    }
     setup_frame(t, uc, sig, &si);
 }
 

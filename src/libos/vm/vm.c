@@ -29,12 +29,20 @@ struct vma {
 };
 
 static uint64_t region_base, region_end;
+/* resource_limits.user_space_size bounds the memory mapped at once
+ * (committed), not the address space: reservations that are not yet
+ * memory (the unused part of every brk heap) do not count, as on Linux.
+ * The address space reserved is a few times larger, and costs nothing. */
+static uint64_t commit_limit, committed;
 static struct vma *areas; /* sorted by start, non-overlapping */
 static struct mutex vm_lock = MUTEX_INIT;
 
 int vm_init(uint64_t size)
 {
-    size = PAGE_UP(size);
+    commit_limit = PAGE_UP(size);
+    size = commit_limit * 4 < commit_limit + (1ULL << 30) ? commit_limit + (1ULL << 30)
+                                                          : commit_limit * 4;
+    if (size > (1ULL << 40)) size = commit_limit > (1ULL << 40) ? commit_limit : 1ULL << 40;
     void *base = pal_vm_reserve(size);
     if (!base) return -ENOMEM;
     region_base = (uint64_t)base;
@@ -49,7 +57,7 @@ uint64_t vm_region_base(void)
 
 uint64_t vm_region_size(void)
 {
-    return region_end - region_base;
+    return commit_limit;
 }
 
 static struct vma *vma_new(uint64_t start, uint64_t end, int prot, bool reserved,
@@ -121,6 +129,7 @@ static int remove_range(struct process *p, uint64_t addr, uint64_t len)
     while (*pp) {
         struct vma *v = *pp;
         if (v->start >= addr && v->end <= addr + len && v->owner == p->vm) {
+            if (!v->reserved) committed -= v->end - v->start;
             *pp = v->next;
             free(v);
         } else {
@@ -136,7 +145,7 @@ static void log_exhausted(uint64_t len)
     if (__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) return;
     log_warn("user space exhausted: cannot map %llu more bytes (resource_limits.user_space_size "
              "is %llu); increase it in Occlum.json",
-             (unsigned long long)len, (unsigned long long)(region_end - region_base));
+             (unsigned long long)len, (unsigned long long)commit_limit);
 }
 
 int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed, bool noreplace)
@@ -170,6 +179,11 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
             goto out;
         }
     }
+    if (committed + len > commit_limit) {
+        log_exhausted(len);
+        ret = -ENOMEM;
+        goto out;
+    }
     struct vma *v = vma_new(addr, addr + len, prot, false, p->vm);
     if (!v) {
         ret = -ENOMEM;
@@ -181,6 +195,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
         goto out;
     }
     vma_insert(v);
+    committed += len;
     ret = (int64_t)addr;
 out:
     mutex_unlock(&vm_lock);
@@ -219,6 +234,7 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
             struct vma *v = *pp;
             if (v->start >= lo && v->end <= hi && v->owner == p->vm && !v->reserved) {
                 pal_vm_decommit((void *)v->start, v->end - v->start);
+                committed -= v->end - v->start;
                 *pp = v->next;
                 free(v);
             } else {
@@ -262,6 +278,7 @@ static void release_areas(struct vm_proc *m)
         struct vma *v = *pp;
         if (v->owner == m) {
             pal_vm_decommit((void *)v->start, v->end - v->start);
+            if (!v->reserved) committed -= v->end - v->start;
             *pp = v->next;
             free(v);
         } else {
@@ -343,12 +360,20 @@ int vm_heap_init(struct process *p, uint64_t size)
  * into reserved space. Used by brk, whose heap is reserved up front. */
 static int set_reserved(struct process *p, uint64_t start, uint64_t end, bool reserved, int prot)
 {
+    if (!reserved && committed + (end - start) > commit_limit) {
+        log_exhausted(end - start);
+        return -ENOMEM;
+    }
     int r = split_at(start);
     if (r == 0) r = split_at(end);
     if (r < 0) return r;
     r = reserved ? pal_vm_decommit((void *)start, end - start)
                  : pal_vm_commit((void *)start, end - start, prot);
     if (r < 0) return r;
+    if (reserved)
+        committed -= end - start;
+    else
+        committed += end - start;
     for (struct vma *v = areas; v; v = v->next) {
         if (v->start >= start && v->end <= end && v->owner == p->vm) {
             v->reserved = reserved;
