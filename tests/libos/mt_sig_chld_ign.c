@@ -1,0 +1,50 @@
+/* mt_sig_chld_ign: with SIGCHLD set to SIG_IGN (or SA_NOCLDWAIT) children are reaped automatically: wait blocks, then ECHILD. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include "mt_util.h"
+
+static volatile int hits;
+static void on_chld(int sig)
+{
+    (void)sig;
+    hits++;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "child") == 0) {
+        mt_sleep_ms(30);
+        return 5;
+    }
+    CHECK(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
+    pid_t a = mt_spawn_self(NULL, NULL, "child", (char *)NULL);
+    pid_t b = mt_spawn_self(NULL, NULL, "child", (char *)NULL);
+    CHECK(a > 0 && b > 0);
+    /* wait blocks until both are gone, then fails with ECHILD */
+    int st;
+    CHECK_ERRNO(waitpid(-1, &st, 0), ECHILD);
+    CHECK_ERRNO(kill(a, 0), ESRCH); /* both ended (wait blocked) and left no zombie */
+    CHECK_ERRNO(kill(b, 0), ESRCH);
+
+    /* SA_NOCLDWAIT with a handler: no zombies, but (on Linux) the handler runs */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_chld;
+    sa.sa_flags = SA_NOCLDWAIT;
+    CHECK_EQ(sigaction(SIGCHLD, &sa, NULL), 0);
+    a = mt_spawn_self(NULL, NULL, "child", (char *)NULL);
+    while (waitpid(-1, &st, 0) >= 0 || errno == EINTR) {
+    }
+    CHECK_EQ(errno, ECHILD);
+    CHECK_ERRNO(kill(a, 0), ESRCH);
+    for (int k = 0; k < 1000 && hits < 1; k++) mt_sleep_ms(1);
+    CHECK_EQ(hits, 1);
+
+    /* back to SIG_DFL: zombies again */
+    CHECK(signal(SIGCHLD, SIG_DFL) != SIG_ERR);
+    a = mt_spawn_self(NULL, NULL, "child", (char *)NULL);
+    mt_sleep_ms(60);
+    CHECK_EQ(kill(a, 0), 0); /* a zombie still exists */
+    MT_WAIT_EXIT(a, 5);
+    return 0;
+}
