@@ -22,6 +22,9 @@
 #                "#!<binary> optarg" followed by this file and executes that
 #                script (with NAME.args) instead of the binary
 #
+# tests/libos/support/ holds helpers, not tests: support/mini_sh.c is built
+# and installed as the image's /bin/sh (for system() and popen()).
+#
 # Environment: MUSL_CC/MUSL_CXX (default out/bin/occlum-gcc, occlum-g++),
 # GLIBC_CC/GLIBC_CXX (gcc, g++), OCCLUM (out/bin/occlum), LIBOS_TEST_TIMEOUT
 # (seconds per run, default 20).
@@ -356,6 +359,20 @@ setup_instance() { # -> 0 on success; SETUP_WHY/SETUP_LOG on failure
             fi
         done
     done
+    # /bin/sh for system() and popen(): the image has no shell, so install
+    # support/mini_sh.c (sh -c "cmd args" through posix_spawnp), built with
+    # both compilers (both must be clean), the musl build copied.
+    if [ -f "$SRC/support/mini_sh.c" ] && [ ! -e "$inst/image/bin/sh" ]; then
+        local shv shok=1
+        for shv in "${VARIANTS[@]}"; do
+            if ! "$(compiler_for "$shv" mini_sh.c)" "${CFLAGS[@]}" "$SRC/support/mini_sh.c" \
+                -o "$WORK/$shv/support-mini_sh" >"$WORK/$shv/support-mini_sh.log" 2>&1; then
+                echo "note: building support/mini_sh.c ($shv) failed: $(head -n1 "$WORK/$shv/support-mini_sh.log")"
+                shok=0
+            fi
+        done
+        [ $shok = 1 ] && cp "$WORK/musl/support-mini_sh" "$inst/image/bin/sh"
+    fi
     # Libraries the binaries need and the image lacks (what Occlum users do
     # with copy_bom): glibc's loader and libc, libstdc++ for C++ ...
     local lib copied=()
