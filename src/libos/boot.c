@@ -8,6 +8,7 @@
 #include "libos.h"
 
 #include "common/config.h"
+#include "entry/rewrite.h"
 #include "fs/fs_core.h"
 #include "pal/pal.h"
 #include "process/process.h"
@@ -86,6 +87,8 @@ int libos_boot(const char *config_json, const char *instance_dir, const char *pa
                   lvl);
         return 1;
     }
+    const char *rw = host_getenv(host_envp, "OCCLUM_SYSCALL_REWRITE");
+    if (rw && strcmp(rw, "0") == 0) rewrite_enabled = false;
     char err[512];
     if (config_load_string(config_json, "build/Occlum.json.protected", &libos_config, err,
                            sizeof(err)) < 0) {

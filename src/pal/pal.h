@@ -109,8 +109,8 @@ struct pal_tcb {
     uint64_t libos_fsbase; /* offset 0: %fs base of the host thread */
     char selector;         /* offset 8: 0 = syscalls allowed, 1 = intercepted */
     char pad[7];
-    uint64_t resume_rip; /* offset 16: scratch for pal_enter_user */
-    int host_tid;        /* for pal_thread_interrupt */
+    uint64_t stack_top; /* offset 16: 64-aligned top of the LibOS stack (fast path) */
+    int host_tid;       /* for pal_thread_interrupt */
 };
 
 /* The general registers of an application context (what a new thread,
@@ -142,6 +142,25 @@ int pal_trap_install(void);
 int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_size);
 /* Undo pal_thread_trap_init before the host thread exits. */
 void pal_thread_trap_fini(void);
+/*
+ * The fast path (DESIGN.md section 3): a rewritten system call site jumps
+ * to a per-site trampoline that calls pal_fast_syscall_entry, which saves
+ * the application's registers and extended state into a ucontext_t on the
+ * LibOS stack (exactly what a SIGSYS trap would have given, RIP after the
+ * syscall instruction), switches %fs and the selector, and calls
+ * libos_fast_syscall(uc, frame); on return it resumes the application from
+ * that (possibly changed) ucontext. No host signal, no kernel round trip.
+ *
+ * Trampoline contract: entered by `call *...` with %rsp = app %rsp - 136
+ * (the red zone is never touched) and the pushed return address pointing
+ * at a quadword holding the address right after the syscall instruction.
+ */
+void pal_fast_syscall_entry(void);
+void libos_fast_syscall(void *uc, struct pal_trap_frame *frame);
+/* Bytes of the extended state the fast path saves (XSAVE, CPUID 0xD). */
+uint32_t pal_xsave_size(void);
+uint64_t pal_xsave_features(void);
+
 /* Jump to application code with these registers (%fs base included),
  * interception on, a clean FPU state. Never returns. */
 _Noreturn void pal_enter_user(struct pal_tcb *tcb, const struct pal_user_regs *regs);

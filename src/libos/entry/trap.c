@@ -9,6 +9,7 @@
  * instance with a message rather than corrupting anything.
  */
 #include "pal/pal.h"
+#include "entry/rewrite.h"
 #include "process/process.h"
 #include "signal/signal.h"
 #include "syscall/syscall.h"
@@ -23,7 +24,7 @@
 #define SYS_USER_DISPATCH 2 /* si_code of a SIGSYS from Syscall User Dispatch */
 #endif
 
-static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
+void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
 {
     greg_t *g = uc->uc_mcontext.gregs;
     struct thread *t = current_thread();
@@ -41,13 +42,24 @@ static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
     t->uc = outer_uc;
 }
 
+void libos_fast_syscall(void *uc, struct pal_trap_frame *frame)
+{
+    handle_syscall(uc, frame);
+}
+
 void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *frame)
 {
     siginfo_t *info = info_;
     ucontext_t *uc = uc_;
     bool from_app = frame && frame->selector == 1;
     if (sig == SIGSYS && info->si_code == SYS_USER_DISPATCH && from_app) {
+        uint64_t site = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+        long nr = uc->uc_mcontext.gregs[REG_RAX];
+        struct vm_proc *vm = current_process()->vm;
         handle_syscall(uc, frame);
+        /* the same image still runs (no execve, no vfork switch): make
+         * this site take the fast path from now on */
+        if (current_process()->vm == vm && !current_thread()->vfork) rewrite_syscall_site(site, nr);
         return;
     }
     if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {

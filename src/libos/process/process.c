@@ -311,6 +311,7 @@ static void *thread_main(void *arg)
     struct thread *t = arg;
     t->altstack = malloc(ALTSTACK_SIZE);
     t->altstack_size = ALTSTACK_SIZE;
+    t->tcb.stack_top = ((uint64_t)t->altstack + ALTSTACK_SIZE) & ~63UL;
     int r = t->altstack ? pal_thread_trap_init(&t->tcb, t->altstack, ALTSTACK_SIZE) : -ENOMEM;
     if (r < 0) {
         log_error("cannot start thread %d: %s", t->tid, strerror(-r));

@@ -202,6 +202,32 @@ out:
     return ret;
 }
 
+int64_t vm_map_near(struct process *p, uint64_t target, uint64_t len, int prot, uint64_t max_dist)
+{
+    len = PAGE_UP(len);
+    mutex_lock(&vm_lock);
+    uint64_t best = 0, best_d = UINT64_MAX, prev_end = region_base;
+    for (struct vma *v = areas;; v = v->next) {
+        uint64_t gap_end = v ? v->start : region_end;
+        if (gap_end > prev_end && gap_end - prev_end >= len) {
+            /* the candidate in this gap nearest to target */
+            uint64_t c = target < prev_end        ? prev_end
+                         : target + len > gap_end ? gap_end - len
+                                                  : PAGE_DOWN(target);
+            uint64_t d = c > target ? c + len - target : target - c;
+            if (d < best_d) {
+                best_d = d;
+                best = c;
+            }
+        }
+        if (!v) break;
+        prev_end = v->end;
+    }
+    mutex_unlock(&vm_lock);
+    if (!best || best_d > max_dist) return -ENOMEM;
+    return vm_map(p, best, len, prot, true, true);
+}
+
 int64_t vm_reserve(struct process *p, uint64_t len)
 {
     len = PAGE_UP(len);

@@ -3,7 +3,11 @@
  *
  * It reads the internal config that `occlum build` wrote (host I/O, so it
  * is the PAL's job) and hands it to the LibOS, which does everything else.
+ * Before that it verifies the build's signature and measurement
+ * (common/measure.c): on SGX the CPU measures the enclave; here this
+ * untrusted process measures its own binary, see README.md.
  */
+#include "common/measure.h"
 #include "libos.h"
 #include "pal/pal.h"
 
@@ -14,26 +18,6 @@
 
 extern char **environ;
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 8192, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) free(buf);
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (buf) buf[len] = '\0';
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -42,12 +26,12 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *instance = argv[1];
-    char cfg_path[4096];
-    snprintf(cfg_path, sizeof(cfg_path), "%s/build/Occlum.json.protected", instance);
-    char *cfg = read_file(cfg_path);
+    /* Signing and measurement: nothing runs unless the signed build verifies. */
+    char err[8192];
+    size_t cfg_len;
+    char *cfg = measure_load_verified(instance, "/proc/self/exe", &cfg_len, err, sizeof(err));
     if (!cfg) {
-        fprintf(stderr, "occlum run: cannot read %s (%s); run 'occlum build'\n", cfg_path,
-                strerror(errno));
+        fprintf(stderr, "occlum run: %s\n", err);
         return 1;
     }
     return libos_boot(cfg, instance, argv[2], argv + 2, environ);

@@ -47,37 +47,45 @@ pal_trap_entry:
 /*
  * pal_enter_user(tcb=rdi, regs=rsi): struct pal_user_regs is 18 quadwords:
  * r8..r15 at 0..56, rdi 64, rsi 72, rbp 80, rbx 88, rdx 96, rax 104,
- * rcx 112, rsp 120, rip 128, fsbase 136. Every general register is the
- * application's by the final jump, so the target address goes through
- * tcb->resume_rip, reached with a %gs-relative indirect jump.
+ * rcx 112, rsp 120, rip 128, fsbase 136.
+ *
+ * Every general register is the application's by the final jump, so the
+ * target goes on the application's stack below its red zone (at rsp-136,
+ * where a signal frame could go too) and `ret $128` takes it from there
+ * and leaves %rsp exactly at the application's value.
  */
     .globl pal_enter_user
     .type pal_enter_user, @function
 pal_enter_user:
+    movq 120(%rsi), %r11        /* the application's rsp */
     movq 128(%rsi), %rax
-    movq %rax, 16(%rdi)         /* tcb->resume_rip */
+    movq %rax, -136(%r11)       /* rip, for ret $128 */
+    movq 112(%rsi), %rax
+    movq %rax, -144(%r11)       /* rcx, popped last */
+    movq 24(%rsi), %rax
+    movq %rax, -152(%r11)       /* r11 */
     movq 136(%rsi), %rax
-    wrfsbase %rax
+    wrfsbase %rax               /* no C runs after this */
     fninit
     ldmxcsr mxcsr_default(%rip)
-    movq 120(%rsi), %rsp
-    movb $1, 8(%rdi)            /* selector = intercept: no syscall after this */
     movq 0(%rsi), %r8
     movq 8(%rsi), %r9
     movq 16(%rsi), %r10
-    movq 24(%rsi), %r11
     movq 32(%rsi), %r12
     movq 40(%rsi), %r13
     movq 48(%rsi), %r14
     movq 56(%rsi), %r15
-    movq 64(%rsi), %rdi
     movq 80(%rsi), %rbp
     movq 88(%rsi), %rbx
     movq 96(%rsi), %rdx
     movq 104(%rsi), %rax
-    movq 112(%rsi), %rcx
+    movq 64(%rsi), %rdi
     movq 72(%rsi), %rsi
-    jmpq *%gs:16
+    leaq -152(%r11), %rsp       /* the application's stack, below its red zone */
+    popq %r11
+    popq %rcx
+    movb $1, %gs:8              /* selector = intercept: no syscall after this */
+    ret $128
     .size pal_enter_user, .-pal_enter_user
 
     .section .rodata

@@ -1,0 +1,115 @@
+/*
+ * rewrite: the system call fast path's site rewriting (DESIGN.md
+ * section 3).
+ *
+ * After a `syscall` instruction has trapped once, the 5-byte instruction
+ * right before it is replaced by a `jmp` to a per-site trampoline, which
+ * runs that instruction, then enters the LibOS with a plain call
+ * (pal_fast_syscall_entry). The `syscall` itself stays in place, so a
+ * branch that targets it still works (through the trap); nothing is
+ * displaced but one whole instruction, so no branch can land inside the
+ * patch. The instruction must be one of a few exact, position-independent
+ * forms that compilers and libcs put right before `syscall`:
+ *
+ *     b8 imm32            mov $nr, %eax       (glibc wrappers, musl inlines)
+ *     4c 89 5c 24 08      mov %r11, 8(%rsp)   (musl's __syscall_cp_asm)
+ *     4c 8b 4c 24 08      mov 8(%rsp), %r9    (glibc's syscall())
+ *
+ * The mov $nr form is taken only when its immediate is the number that
+ * just trapped, which rules out bytes that merely look like it at the end
+ * of a longer instruction.
+ *
+ * Patching happens only while the process has one thread (and no vfork
+ * child shares its memory), so no other CPU can be executing the bytes
+ * being changed; every process has its own copy of its code, so no other
+ * process is affected. OCCLUM_SYSCALL_REWRITE=0 turns it off.
+ */
+#include "entry/rewrite.h"
+
+#include "pal/pal.h"
+#include "process/process.h"
+#include "util/log.h"
+#include "vm/vm.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define TRAMP_SIZE 32
+#define REACH (1ULL << 31) /* rel32 */
+
+bool rewrite_enabled = true;
+
+static bool known_pre_syscall_insn(const uint8_t *b, long nr)
+{
+    static const uint8_t mov_r11_to_stack[5] = {0x4c, 0x89, 0x5c, 0x24, 0x08};
+    static const uint8_t mov_stack_to_r9[5] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
+    if (b[0] == 0xb8) {
+        int32_t imm;
+        memcpy(&imm, b + 1, 4);
+        return imm == nr;
+    }
+    return memcmp(b, mov_r11_to_stack, 5) == 0 || memcmp(b, mov_stack_to_r9, 5) == 0;
+}
+
+/* A trampoline slot within rel32 reach of site, or 0. */
+static uint64_t tramp_alloc(struct process *p, uint64_t site)
+{
+    struct vm_proc *m = p->vm;
+    if (m->tramp_page && m->tramp_used + TRAMP_SIZE <= PAGE_SIZE) {
+        uint64_t slot = m->tramp_page + m->tramp_used;
+        uint64_t d = slot > site ? slot - site : site - slot;
+        if (d < REACH - PAGE_SIZE) {
+            m->tramp_used += TRAMP_SIZE;
+            return slot;
+        }
+    }
+    int64_t page = vm_map_near(p, site, PAGE_SIZE, PROT_READ | PROT_EXEC, REACH - 2 * PAGE_SIZE);
+    if (page < 0) return 0;
+    m->tramp_page = (uint64_t)page;
+    m->tramp_used = TRAMP_SIZE;
+    return (uint64_t)page;
+}
+
+/* Write bytes into application code of p, whatever its protection. */
+static void poke(struct process *p, uint64_t addr, const void *bytes, size_t n)
+{
+    uint64_t lo = PAGE_DOWN(addr), hi = PAGE_UP(addr + n);
+    pal_vm_protect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC);
+    memcpy((void *)addr, bytes, n);
+    vm_reapply_prot(p->vm, lo, hi);
+}
+
+void rewrite_syscall_site(uint64_t after_syscall, long nr)
+{
+    struct thread *t = current_thread();
+    struct process *p = t->proc;
+    if (!rewrite_enabled || t->vfork || p->nthreads != 1 || p->vm->users != 1) return;
+    uint64_t insn = after_syscall - 7;
+    /* the 7 bytes must be mapped executable code of this process */
+    if (!vm_check(p, insn, 7, PROT_READ | PROT_EXEC)) return;
+    const uint8_t *b = (const uint8_t *)insn;
+    if (b[5] != 0x0f || b[6] != 0x05 || !known_pre_syscall_insn(b, nr)) return;
+    uint64_t tramp = tramp_alloc(p, insn);
+    if (!tramp) return;
+
+    /* trampoline: the displaced instruction; lea -128(%rsp),%rsp;
+     * call *entry(%rip); .quad return-rip; .quad entry */
+    uint8_t code[TRAMP_SIZE];
+    memcpy(code, b, 5);
+    static const uint8_t lea_below_red_zone[5] = {0x48, 0x8d, 0x64, 0x24, 0x80};
+    memcpy(code + 5, lea_below_red_zone, 5);
+    static const uint8_t call_rip_plus_8[6] = {0xff, 0x15, 0x08, 0, 0, 0};
+    memcpy(code + 10, call_rip_plus_8, 6);
+    uint64_t ret_rip = after_syscall, entry = (uint64_t)pal_fast_syscall_entry;
+    memcpy(code + 16, &ret_rip, 8);
+    memcpy(code + 24, &entry, 8);
+    poke(p, tramp, code, sizeof(code));
+
+    uint8_t jmp[5] = {0xe9};
+    int32_t rel = (int32_t)((int64_t)tramp - (int64_t)(insn + 5));
+    memcpy(jmp + 1, &rel, 4);
+    poke(p, insn, jmp, sizeof(jmp));
+    log_debug("%s: system call site %#lx (nr %ld) now takes the fast path", p->exe_path,
+              (unsigned long)after_syscall - 2, nr);
+}

@@ -1,0 +1,117 @@
+/*
+ * fast_entry: the system call fast path's way in and out (see pal.h).
+ *
+ * In: from a trampoline, %rsp = app rsp - 136, (%rsp) = address of a quad
+ * holding the return rip, rax = syscall number, other registers the app's.
+ * rcx and r11 are free (a syscall clobbers them); the saved context gets
+ * rcx = return rip and r11 = rflags, as the kernel's syscall leaves them.
+ *
+ * Out: from the ucontext, possibly changed by the LibOS (signal handler
+ * frame, execve, vfork, sigreturn). The target goes below the app's red
+ * zone and `ret $128` ends with the app's exact rsp, like pal_enter_user.
+ * The selector flips back to "intercept" only once %rsp is the app's.
+ */
+#include "fast_layout.h"
+
+    .text
+    .globl pal_fast_syscall_entry
+    .type pal_fast_syscall_entry, @function
+pal_fast_syscall_entry:
+    movb $0, %gs:8                  /* selector = allow */
+    movq %rsp, %r11                 /* app rsp - 136 */
+    movq %gs:16, %rsp               /* the LibOS stack, 64-aligned */
+    subq $FAST_FRAME_SIZE, %rsp
+    movq %r8, G_R8(%rsp)
+    movq %r9, G_R9(%rsp)
+    movq %r10, G_R10(%rsp)
+    movq %r12, G_R12(%rsp)
+    movq %r13, G_R13(%rsp)
+    movq %r14, G_R14(%rsp)
+    movq %r15, G_R15(%rsp)
+    movq %rdi, G_RDI(%rsp)
+    movq %rsi, G_RSI(%rsp)
+    movq %rbp, G_RBP(%rsp)
+    movq %rbx, G_RBX(%rsp)
+    movq %rdx, G_RDX(%rsp)
+    movq %rax, G_RAX(%rsp)
+    leaq 136(%r11), %rcx
+    movq %rcx, G_RSP(%rsp)
+    movq (%r11), %rcx               /* -> the trampoline's return-rip quad */
+    movq (%rcx), %rcx
+    movq %rcx, G_RIP(%rsp)
+    movq %rcx, G_RCX(%rsp)
+    pushfq
+    popq %rcx
+    movq %rcx, G_EFL(%rsp)
+    movq %rcx, G_R11(%rsp)
+    movabsq $0x002b000000000033, %rcx /* ss 0x2b, cs 0x33 */
+    movq %rcx, G_CSGSFS(%rsp)
+    cld
+    /* extended state: a clean XSAVE header first (xrstor checks it) */
+    leaq FAST_XSAVE(%rsp), %rdi
+    movq %rdi, FAST_FPREGS_PTR(%rsp)
+    xorl %eax, %eax
+    movq %rax, 512(%rdi)
+    movq %rax, 520(%rdi)
+    movq %rax, 528(%rdi)
+    movq %rax, 536(%rdi)
+    movq %rax, 544(%rdi)
+    movq %rax, 552(%rdi)
+    movq %rax, 560(%rdi)
+    movq %rax, 568(%rdi)
+    movl $-1, %eax
+    movl $-1, %edx
+    xsaveopt64 (%rdi)
+    ldmxcsr mxcsr_default_fast(%rip)
+    /* the trap frame: the app's %fs, "from the application" */
+    rdfsbase %rcx
+    movq %rcx, 0(%rsp)
+    movq $1, 8(%rsp)
+    movq %gs:0, %rcx
+    wrfsbase %rcx                   /* the LibOS's TLS from here on */
+    leaq FAST_UC(%rsp), %rdi
+    movq %rsp, %rsi
+    call pal_fast_syscall_c
+
+    /* ---- back to the application, from the ucontext ---- */
+    leaq FAST_XSAVE(%rsp), %rdi
+    movl $-1, %eax
+    movl $-1, %edx
+    xrstor64 (%rdi)
+    movq G_EFL(%rsp), %rcx
+    pushq %rcx
+    popfq
+    movq G_RSP(%rsp), %r11
+    movq G_RIP(%rsp), %rcx
+    movq %rcx, -136(%r11)
+    movq G_RCX(%rsp), %rcx
+    movq %rcx, -144(%r11)
+    movq G_R11(%rsp), %rcx
+    movq %rcx, -152(%r11)
+    movq 0(%rsp), %rcx
+    wrfsbase %rcx                   /* no C runs after this */
+    movq G_R8(%rsp), %r8
+    movq G_R9(%rsp), %r9
+    movq G_R10(%rsp), %r10
+    movq G_R12(%rsp), %r12
+    movq G_R13(%rsp), %r13
+    movq G_R14(%rsp), %r14
+    movq G_R15(%rsp), %r15
+    movq G_RDI(%rsp), %rdi
+    movq G_RSI(%rsp), %rsi
+    movq G_RBP(%rsp), %rbp
+    movq G_RBX(%rsp), %rbx
+    movq G_RDX(%rsp), %rdx
+    movq G_RAX(%rsp), %rax
+    leaq -152(%r11), %rsp           /* the application's stack */
+    popq %r11
+    popq %rcx
+    movb $1, %gs:8                  /* selector = intercept */
+    ret $128
+    .size pal_fast_syscall_entry, .-pal_fast_syscall_entry
+
+    .section .rodata
+mxcsr_default_fast:
+    .long 0x1f80
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,41 @@
+/*
+ * fast_layout: the frame pal_fast_syscall_entry builds on the LibOS stack,
+ * shared by the asm and by C (fast.c checks these against the C types).
+ *
+ *   +0     struct pal_trap_frame (fsbase, selector)
+ *   +64    ucontext_t (glibc layout: gregs at +40, fpregs pointer at +224)
+ *   +1088  XSAVE area, 64-byte aligned, FAST_XSAVE_MAX bytes
+ */
+#ifndef PAL_SIM_FAST_LAYOUT_H
+#define PAL_SIM_FAST_LAYOUT_H
+
+#define FAST_UC 64
+#define FAST_UC_SIZE 968
+#define FAST_GREGS (FAST_UC + 40)
+#define FAST_FPREGS_PTR (FAST_UC + 224)
+#define FAST_XSAVE 1088
+#define FAST_XSAVE_MAX 8192
+#define FAST_FRAME_SIZE (FAST_XSAVE + FAST_XSAVE_MAX)
+
+/* gregs indices (glibc <sys/ucontext.h>), times 8 */
+#define G_R8 (FAST_GREGS + 0 * 8)
+#define G_R9 (FAST_GREGS + 1 * 8)
+#define G_R10 (FAST_GREGS + 2 * 8)
+#define G_R11 (FAST_GREGS + 3 * 8)
+#define G_R12 (FAST_GREGS + 4 * 8)
+#define G_R13 (FAST_GREGS + 5 * 8)
+#define G_R14 (FAST_GREGS + 6 * 8)
+#define G_R15 (FAST_GREGS + 7 * 8)
+#define G_RDI (FAST_GREGS + 8 * 8)
+#define G_RSI (FAST_GREGS + 9 * 8)
+#define G_RBP (FAST_GREGS + 10 * 8)
+#define G_RBX (FAST_GREGS + 11 * 8)
+#define G_RDX (FAST_GREGS + 12 * 8)
+#define G_RAX (FAST_GREGS + 13 * 8)
+#define G_RCX (FAST_GREGS + 14 * 8)
+#define G_RSP (FAST_GREGS + 15 * 8)
+#define G_RIP (FAST_GREGS + 16 * 8)
+#define G_EFL (FAST_GREGS + 17 * 8)
+#define G_CSGSFS (FAST_GREGS + 18 * 8)
+
+#endif
