@@ -4,6 +4,7 @@
  *                                image/; the encrypted sefs format comes later)
  *   build/Occlum.json.protected  the validated config the runtime reads
  *   build/.stamp                 the digest of the inputs (see instance.c)
+ *   build/occlum.sig             the signed measurement (common/measure.h)
  * The new build is assembled in build.new/ and swapped in at the end, so a
  * failed build leaves the previous one untouched. The writable layer in
  * run/mount/__ROOT is created if missing and otherwise kept: it holds what
@@ -11,9 +12,9 @@
  */
 #include "cli/cli.h"
 #include "common/config.h"
+#include "common/measure.h"
 
 #include <errno.h>
-#include <openssl/pem.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,29 +45,67 @@ static int parse_opts(int argc, char **argv, struct build_opts *o)
     return 0;
 }
 
-/*
- * Signing the config is a later step of the design; until it lands the key
- * is checked (so a wrong path fails now, not later) and the user is told
- * plainly that the build is not signed.
- */
-static int check_sign_key(const char *path)
+/* ---- signing and measurement (see common/measure.h) ---- */
+
+/* The key this build signs with: one `occlum build` signs one build. */
+static measure_key *sign_key;
+
+/* --sign-key <pem>, else the key `occlum new` made in the instance. */
+static int load_sign_key(const char *dir, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        cli_error(CMD, "--sign-key %s: %s", path, strerror(errno));
+    char def[PATH_MAX + 32], err[PATH_MAX + 256];
+    if (!path) {
+        pathf(def, sizeof(def), "%s/%s", dir, MEASURE_KEY_PATH);
+        if (access(def, F_OK) < 0) {
+            cli_error(CMD,
+                      "no signing key: %s is missing; create one with 'openssl genrsa -3 -out "
+                      "%s 3072' or pass --sign-key <pem>",
+                      def, MEASURE_KEY_PATH);
+            return -1;
+        }
+        path = def;
+    }
+    sign_key = measure_key_load(path, err, sizeof(err));
+    if (!sign_key) {
+        cli_error(CMD, "%s%s", path == def ? "" : "--sign-key ", err);
         return -1;
     }
-    EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!key) {
-        cli_error(CMD,
-                  "--sign-key %s: not a PEM private key (create one with 'openssl genrsa "
-                  "-3 -out key.pem 3072')",
-                  path);
+    return 0;
+}
+
+/*
+ * Measures the runtime binary and <build>/Occlum.json.protected and writes
+ * <build>/occlum.sig, unless it already holds exactly that signature (PKCS#1
+ * v1.5 is deterministic). *changed says whether it was written.
+ */
+static int sign_build(const char *build, bool *changed)
+{
+    char prefix[PATH_MAX], path[PATH_MAX + 64], err[PATH_MAX + 256];
+    uint8_t rt[MEASURE_HASH_LEN], cfg[MEASURE_HASH_LEN];
+    if (cli_prefix(CMD, prefix, sizeof(prefix)) < 0) return -1;
+    pathf(path, sizeof(path), "%s/lib/occlum/occlum-libos", prefix);
+    if (measure_file(path, rt) < 0) {
+        cli_error(CMD, "cannot measure the LibOS runtime %s: %s; build it with 'make'", path,
+                  strerror(errno));
         return -1;
     }
-    EVP_PKEY_free(key);
-    cli_warn(CMD, "signing is not implemented yet; %s was checked but the build is unsigned", path);
+    pathf(path, sizeof(path), "%s/Occlum.json.protected", build);
+    if (measure_file(path, cfg) < 0) {
+        cli_error(CMD, "cannot measure %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct occlum_sig sig, old;
+    if (measure_sign(sign_key, rt, cfg, &sig, err, sizeof(err)) < 0) {
+        cli_error(CMD, "%s", err);
+        return -1;
+    }
+    pathf(path, sizeof(path), "%s/occlum.sig", build);
+    *changed =
+        measure_sig_read(path, &old, err, sizeof(err)) < 0 || memcmp(&old, &sig, sizeof(sig)) != 0;
+    if (*changed && measure_sig_write(path, &sig, err, sizeof(err)) < 0) {
+        cli_error(CMD, "%s", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -158,11 +197,47 @@ static int do_build(const char *dir, const char *digest)
         cli_error(CMD, "cannot remove a leftover %s (%s); delete it by hand", fresh, failed);
         return -1;
     }
-    if (assemble(dir, fresh, digest) < 0 || swap_in(dir, fresh) < 0) {
+    bool signed_now;
+    if (assemble(dir, fresh, digest) < 0 || sign_build(fresh, &signed_now) < 0 ||
+        swap_in(dir, fresh) < 0) {
         remove_tree(fresh, failed, sizeof(failed));
         return -1;
     }
     return ensure_run_root(dir);
+}
+
+/*
+ * True when <build>/occlum.sig verifies and signs the config that is there.
+ * Otherwise build/ was changed behind our back and is rebuilt, never
+ * re-signed: signing a config `occlum build` did not write would bless it.
+ */
+static bool config_signed(const char *build)
+{
+    char path[PATH_MAX + 32], err[PATH_MAX + 256];
+    struct occlum_sig sig;
+    uint8_t cfg[MEASURE_HASH_LEN];
+    pathf(path, sizeof(path), "%s/occlum.sig", build);
+    if (measure_sig_read(path, &sig, err, sizeof(err)) < 0 ||
+        measure_sig_verify(&sig, err, sizeof(err)) < 0)
+        return false;
+    pathf(path, sizeof(path), "%s/Occlum.json.protected", build);
+    return measure_file(path, cfg) == 0 && !memcmp(cfg, sig.config_hash, sizeof(cfg));
+}
+
+/* An up-to-date build/ whose runtime or key may have changed: re-sign it. */
+static int resign(const char *dir)
+{
+    char build[PATH_MAX + 8];
+    bool changed;
+    pathf(build, sizeof(build), "%s/build", dir);
+    if (sign_build(build, &changed) < 0 || ensure_run_root(dir) < 0) return -1;
+    if (changed)
+        printf("occlum build: up to date; re-signed %s/occlum.sig (the runtime or the signing "
+               "key changed)\n",
+               build);
+    else
+        printf("occlum build: up to date\n");
+    return 0;
 }
 
 static int build_main(int argc, char **argv)
@@ -185,20 +260,20 @@ static int build_main(int argc, char **argv)
                   image);
         return 1;
     }
-    if (o.sign_key && check_sign_key(o.sign_key) < 0) return 1;
+    if (load_sign_key(dir, o.sign_key) < 0) return 1;
 
     char digest[DIGEST_HEX_LEN + 1];
     if (instance_digest(dir, digest, err, sizeof(err)) < 0) {
         cli_error(CMD, "cannot read the instance: %s", err);
         return 1;
     }
-    if (!o.force && up_to_date(dir, digest)) {
-        if (ensure_run_root(dir) < 0) return 1;
-        printf("occlum build: up to date\n");
-        return 0;
-    }
-    if (do_build(dir, digest) < 0) return 1;
-    printf("Built the Occlum instance in %s/build\n", dir);
+    char build[PATH_MAX + 8];
+    pathf(build, sizeof(build), "%s/build", dir);
+    bool current = !o.force && up_to_date(dir, digest) && config_signed(build);
+    int rc = current ? resign(dir) : do_build(dir, digest);
+    measure_key_free(sign_key);
+    if (rc < 0) return 1;
+    if (!current) printf("Built the Occlum instance in %s/build\n", dir);
     return 0;
 }
 
@@ -208,8 +283,8 @@ const struct cli_cmd cmd_build = {
     "Validate Occlum.json and build image/ into build/.",
     "Must run inside an instance (the directory holding Occlum.json).\n"
     "  -f, --force         rebuild even when Occlum.json and image/ did not change\n"
-    "  --sign-key <pem>    the signing key (checked; signing itself is not implemented\n"
-    "                      yet, so the build is unsigned)\n"
+    "  --sign-key <pem>    sign with this RSA-3072 key (public exponent 3) instead of\n"
+    "                      the instance's Occlum_sign_key.pem\n"
     "The build is incremental: with no change since the last build it prints\n"
     "'occlum build: up to date'. run/mount/__ROOT (files written at run time) is kept.\n",
     build_main,

@@ -23,6 +23,8 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cmd_new, cmd_init, cmd_build, cmd_run, cmd_status;
+/* print.c: the signed measurement and signer (signing and measurement). */
+extern const struct cli_cmd cmd_print;
 
 /* Prints "occlum <cmd>: <message>\n" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -2,9 +2,11 @@
  * new.c: `occlum new <dir>` and `occlum init`: lay out an instance as
  * Occlum does (Occlum.json, image/, run/) and seed image/ with what
  * dynamically linked programs need: the musl loader, glibc's loader and core
- * libraries, and a minimal /etc.
+ * libraries, and a minimal /etc. It also generates the instance's signing
+ * key (Occlum_sign_key.pem, outside image/ so it never enters the build).
  */
 #include "cli/cli.h"
+#include "common/measure.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -169,6 +171,22 @@ static int copy_template(const char *cmd, const char *dir)
     return 0;
 }
 
+/*
+ * The instance's own RSA-3072 (e = 3) signing key, mode 0600. `occlum init`
+ * keeps a key that is already there: it is the user's.
+ */
+static int make_sign_key(const char *cmd, const char *dir)
+{
+    char path[PATH_MAX + 32], err[PATH_MAX + 256];
+    pathf(path, sizeof(path), "%s/%s", dir, MEASURE_KEY_PATH);
+    if (access(path, F_OK) == 0) return 0;
+    measure_key *key = measure_key_generate(err, sizeof(err));
+    int rc = key ? measure_key_save(key, path, err, sizeof(err)) : -1;
+    measure_key_free(key);
+    if (rc < 0) cli_error(cmd, "%s", err);
+    return rc;
+}
+
 /* Fills `dir` (which exists) with a fresh instance. */
 static int init_instance(const char *cmd, const char *dir)
 {
@@ -180,7 +198,7 @@ static int init_instance(const char *cmd, const char *dir)
         return -1;
     }
     if (copy_glibc(cmd, image) < 0 || write_etc(cmd, image) < 0) return -1;
-    return 0;
+    return make_sign_key(cmd, dir);
 }
 
 /* Undoes a failed `occlum new`: only what it created. */
@@ -271,6 +289,7 @@ const struct cli_cmd cmd_new = {
     "  image/        the root file system: copy your programs into image/bin\n"
     "                (it already holds the musl and glibc loaders and core libraries)\n"
     "  run/          run-time state (the writable layer)\n"
+    "  Occlum_sign_key.pem  the instance's signing key (RSA-3072, e=3, mode 0600)\n"
     "Then: cd <dir>; occlum build; occlum run /bin/<program>\n",
     new_main,
 };
