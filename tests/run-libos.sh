@@ -397,6 +397,9 @@ with open(path) as f:
     cfg = json.load(f)
 env = cfg.setdefault("env", {})
 env["untrusted"] = sorted(set(names))
+# Some tests run 50+ processes at once (mt_spawn_concurrent): like any
+# Occlum user with such a program, raise the thread limit of the instance.
+cfg.setdefault("resource_limits", {})["max_num_of_threads"] = 256
 with open(path, "w") as f:
     json.dump(cfg, f, indent=4)
     f.write("\n")

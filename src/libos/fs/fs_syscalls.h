@@ -21,7 +21,7 @@ struct statx;
     X(read, 3) X(write, 3) X(readv, 3) X(writev, 3) X(pread64, 4) X(pwrite64, 4) X(preadv, 5)      \
     X(pwritev, 5) X(preadv2, 6) X(pwritev2, 6) X(lseek, 3) X(sendfile, 4) X(copy_file_range, 6)    \
     X(fadvise64, 4)                                                                                \
-    X(open, 3) X(openat, 4) X(creat, 2) X(close, 1) X(dup, 1) X(dup2, 2)                           \
+    X(open, 3) X(openat, 4) X(creat, 2) X(close, 1) X(close_range, 3) X(dup, 1) X(dup2, 2)                           \
     X(dup3, 3) X(stat, 2) X(fstat, 2) X(lstat, 2) X(newfstatat, 4) X(statx, 5) X(access, 2)        \
     X(faccessat, 3) X(faccessat2, 4) X(readlink, 3) X(readlinkat, 4) X(getcwd, 2) X(chdir, 1)      \
     X(fchdir, 1) X(mkdir, 2) X(mkdirat, 3) X(rmdir, 1) X(unlink, 1) X(unlinkat, 3) X(rename, 2)    \
@@ -58,6 +58,7 @@ long sys_open(const char *path, int flags, mode_t mode);
 long sys_openat(int dirfd, const char *path, int flags, mode_t mode);
 long sys_creat(const char *path, mode_t mode);
 long sys_close(int fd);
+long sys_close_range(unsigned first, unsigned last, unsigned flags);
 long sys_dup(int fd);
 long sys_dup2(int oldfd, int newfd);
 long sys_dup3(int oldfd, int newfd, int flags);

@@ -240,7 +240,10 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
     struct pipe *p = f->priv;
     if (cmd == F_GETPIPE_SZ) return (long)p->cap;
     if (cmd != F_SETPIPE_SZ) return -EINVAL;
-    if (arg > PIPE_MAX_SIZE) return -EPERM;
+    /* fcntl's argument is an int: negative or above 2^31 is EINVAL; the
+     * LibOS runs everything as root, who may exceed pipe-max-size */
+    if ((long)(int)arg < 0 || arg > (1UL << 31)) return -EINVAL;
+    if (arg > PIPE_MAX_SIZE * 64UL) return -ENOMEM; /* a sane bound on LibOS memory */
     size_t want = 4096;
     while (want < arg)
         want <<= 1; /* Linux rounds up to a power-of-two number of pages */

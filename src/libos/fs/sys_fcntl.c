@@ -67,6 +67,7 @@ static long do_fcntl(struct process *p, struct file *f, int fd, int cmd, unsigne
     default:
         if (path_only) return -EBADF;
         if (f->fops && f->fops->fcntl) return f->fops->fcntl(f, cmd, arg);
+        if (cmd == F_GETPIPE_SZ || cmd == F_SETPIPE_SZ) return -EBADF; /* not a pipe */
         warn_once(cmd);
         return -EINVAL;
     }

@@ -155,6 +155,31 @@ long sys_close(int fd)
     return fdtable_close(fs_caller()->files, fd);
 }
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+long sys_close_range(unsigned first, unsigned last, unsigned flags)
+{
+    if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return -EINVAL;
+    if (first > last) return -EINVAL;
+    struct process *p = fs_caller();
+    /* The fd table belongs to the process; with one thread nobody shares
+     * it, so CLOSE_RANGE_UNSHARE has nothing to do. */
+    if ((flags & CLOSE_RANGE_UNSHARE) && p->nthreads > 1) return -EINVAL;
+    int fds[FD_MAX];
+    size_t n = fdtable_list(p->files, fds, FD_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)fds[i] < first || (unsigned)fds[i] > last) continue;
+        if (flags & CLOSE_RANGE_CLOEXEC)
+            fdtable_set_cloexec(p->files, fds[i], true);
+        else
+            fdtable_close(p->files, fds[i]);
+    }
+    return 0;
+}
+
 long sys_dup(int fd)
 {
     struct file *f = fs_fd(fd);

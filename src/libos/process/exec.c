@@ -150,8 +150,10 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     if (r < 0) return r;
     process_kill_other_threads(p);
     vm_release_all(p);
+    uint64_t peak = p->vm->peak; /* ru_maxrss covers the whole process life */
     memset(p->vm, 0, sizeof(*p->vm));
     p->vm->users = 1;
+    p->vm->peak = peak;
     struct load_result lr;
     r = loader_load(p, path, argv, envp, &lr);
     if (r < 0) {

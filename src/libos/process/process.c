@@ -195,22 +195,34 @@ uint64_t process_cpu_ns(struct process *p)
     return ns;
 }
 
-void process_reap(struct process *p)
+/* proc_lock held. */
+static void reap_locked(struct process *p)
 {
-    struct process *parent = process_find(p->ppid);
-    if (parent)
+    struct process *parent = NULL;
+    for (struct process *q = procs; q; q = q->next)
+        if (q->pid == p->ppid) parent = q;
+    if (parent) {
         __atomic_add_fetch(&parent->cpu_ns_children, p->cpu_ns_exited + p->cpu_ns_children,
                            __ATOMIC_RELAXED);
-    mutex_lock(&proc_lock);
+        uint64_t peak = p->peak_mapped > p->children_peak ? p->peak_mapped : p->children_peak;
+        if (peak > parent->children_peak) parent->children_peak = peak;
+    }
     struct process **pp = &procs;
     while (*pp && *pp != p)
         pp = &(*pp)->next;
     if (*pp) *pp = p->next;
     free(p->cmdline);
     p->cmdline = NULL;
+    sigpending_clear(&p->shared);
     p->pid = -1;
     p->next = free_procs;
     free_procs = p;
+}
+
+void process_reap(struct process *p)
+{
+    mutex_lock(&proc_lock);
+    reap_locked(p);
     mutex_unlock(&proc_lock);
 }
 
@@ -232,6 +244,7 @@ void process_finish(struct process *p)
     struct fdtable *files = p->files;
     struct fs_struct *fs = p->fs;
     struct vm_proc *vm = p->vm;
+    if (vm) p->peak_mapped = vm->peak;
     p->files = NULL;
     p->fs = NULL;
     p->vm = NULL;
@@ -239,8 +252,18 @@ void process_finish(struct process *p)
     if (files) fdtable_put(files);
     if (fs) fs_struct_put(fs);
     vm_proc_put(vm);
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = p->exit_signal;
+    si.si_pid = p->pid;
+    if (WIFEXITED(p->exit_status)) {
+        si.si_code = CLD_EXITED;
+        si.si_status = WEXITSTATUS(p->exit_status);
+    } else {
+        si.si_code = CLD_KILLED;
+        si.si_status = WTERMSIG(p->exit_status);
+    }
     mutex_lock(&proc_lock);
-    p->zombie = true;
     struct process *parent = NULL, *init = NULL;
     for (struct process *q = procs; q; q = q->next) {
         if (q->pid == p->ppid) parent = q;
@@ -252,34 +275,28 @@ void process_finish(struct process *p)
             if (q->zombie && init) __atomic_add_fetch(&init->child_event, 1, __ATOMIC_RELEASE);
         }
     }
+    /* A parent ignoring SIGCHLD (or with SA_NOCLDWAIT) leaves no zombie. */
+    bool autoreap = parent && p->exit_signal == SIGCHLD &&
+                    (parent->sigactions[SIGCHLD].handler == (uint64_t)SIG_IGN ||
+                     (parent->sigactions[SIGCHLD].flags & SA_NOCLDWAIT));
+    /* SIGCHLD goes out before the child becomes waitable, as on Linux. */
+    if (parent && p->exit_signal) signal_send_process_locked(parent, p->exit_signal, &si);
+    if (autoreap) {
+        __atomic_store_n(&p->exit_futex, 1, __ATOMIC_RELEASE);
+        reap_locked(p);
+    } else {
+        p->zombie = true;
+        __atomic_store_n(&p->exit_futex, 1, __ATOMIC_RELEASE);
+    }
     if (parent) {
         __atomic_add_fetch(&parent->child_event, 1, __ATOMIC_RELEASE);
         waitq_wake_all(&parent->child_waiters);
     }
     if (init && init != parent) waitq_wake_all(&init->child_waiters);
-    __atomic_store_n(&p->exit_futex, 1, __ATOMIC_RELEASE);
     mutex_unlock(&proc_lock);
-    pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    if (!autoreap) pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
     __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE); /* the boot thread waits on it */
     pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-    if (parent) {
-        pal_futex(&parent->child_event, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
-        if (p->exit_signal) {
-            siginfo_t si;
-            memset(&si, 0, sizeof(si));
-            si.si_signo = p->exit_signal;
-            si.si_pid = p->pid;
-            if (WIFEXITED(p->exit_status)) {
-                si.si_code = CLD_EXITED;
-                si.si_status = WEXITSTATUS(p->exit_status);
-            } else {
-                si.si_code = CLD_KILLED;
-                si.si_status = WTERMSIG(p->exit_status);
-            }
-            signal_send_process(parent, p->exit_signal, &si);
-        }
-    }
-    if (init && init != parent) pal_futex(&init->child_event, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }
 
 /* After the app thread ended: runs on the host thread's own stack. */
@@ -293,6 +310,7 @@ static void thread_finish(struct thread *t)
                            __ATOMIC_RELAXED);
     pal_thread_trap_fini();
     free(t->altstack);
+    sigpending_clear(&t->pending);
     if (t->wake_efd) pal_host_close(t->wake_efd - 1);
     mutex_lock(&proc_lock);
     struct thread **pp = &p->threads;

@@ -18,6 +18,7 @@
 
 #include "pal/pal.h"
 #include "process/waitq.h"
+#include "signal/sigpending.h"
 #include "util/lock.h"
 
 struct fdtable;
@@ -46,6 +47,8 @@ struct process {
     struct waitq child_waiters; /* threads in wait4/waitid, under proc_lock */
     int exit_signal;            /* sent to the parent at exit (SIGCHLD, or 0) */
     char comm[16];              /* prctl(PR_SET_NAME), /proc/[pid]/comm */
+    uint64_t peak_mapped;       /* the address space's peak, kept at exit (ru_maxrss) */
+    uint64_t children_peak;     /* the largest peak of reaped children */
     uint64_t cpu_ns_exited;     /* CPU time of this process's threads that have ended */
     uint64_t cpu_ns_children;   /* CPU time of reaped children (RUSAGE_CHILDREN, times) */
     struct {
@@ -56,8 +59,7 @@ struct process {
     struct {
         uint64_t handler, flags, restorer, mask;
     } sigactions[65];
-    uint64_t shared_pending;     /* sent to the process (bit n-1 for signal n) */
-    siginfo_t shared_info[64];   /* the siginfo of each pending signal */
+    struct sigpending shared;    /* sent to the process */
     struct itimer_state *itimer; /* ITIMER_REAL / alarm, or NULL */
     struct process *next;        /* pid table list */
 };
@@ -84,8 +86,9 @@ struct thread {
     uint32_t wake;             /* futex word of thread_sleep (process/waitq.h) */
     bool in_host_wait;         /* sleeping in a host poll: thread_wake writes wake_efd */
     int wake_efd;              /* host eventfd + 1, or 0 before first use */
-    uint64_t sig_pending;      /* signals sent to this thread (bit n-1 for signal n) */
-    siginfo_t sig_info[64];
+    struct sigpending pending; /* sent to this thread */
+    uint64_t real_blocked;     /* the mask before rt_sigtimedwait unblocked its set */
+    bool in_sigwait;
     uint64_t saved_sigmask; /* rt_sigsuspend: the mask to restore after the handler */
     bool has_saved_sigmask;
 };

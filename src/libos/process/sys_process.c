@@ -10,6 +10,7 @@
 #include "pal/pal.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
+#include "vm/vm.h"
 
 #include <asm/prctl.h>
 #include <errno.h>
@@ -279,6 +280,12 @@ long sys_getrusage(int who, void *usage)
         ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
     }
     ns_to_timeval(ns, &ru.ru_utime);
+    /* ru_maxrss: the peak of memory mapped (the LibOS cannot see which
+     * pages the host made resident), in KiB */
+    if (who == RUSAGE_CHILDREN)
+        ru.ru_maxrss = (long)(p->children_peak / 1024);
+    else
+        ru.ru_maxrss = (long)((p->vm ? p->vm->peak : p->peak_mapped) / 1024);
     return copy_to_user(usage, &ru, sizeof(ru));
 }
 

@@ -105,16 +105,21 @@ static int send_locked(struct process *p, struct thread *target, int sig, const 
     if (p->zombie || p->exiting) return 0;
     mutex_lock(&p->sig_lock);
     uint64_t bit = SIGBIT(sig);
-    bool blocked_everywhere = true;
-    for (struct thread *t = p->threads; t; t = t->next_in_proc)
-        if (!(t->sigmask & bit)) blocked_everywhere = false;
-    if (target) blocked_everywhere = (target->sigmask & bit) != 0;
-    if (sig != SIGKILL && ignored(p, sig) && !blocked_everywhere) {
+    /* "Blocked" as Linux's complete_signal sees it: a thread waiting in
+     * rt_sigtimedwait keeps the mask it had before (real_blocked). */
+    bool blocked_everywhere = true, waited_for = false;
+    for (struct thread *t = p->threads; t; t = t->next_in_proc) {
+        if (!(t->sigmask & bit) && !(t->in_sigwait && (t->real_blocked & bit)))
+            blocked_everywhere = false;
+        if (t->in_sigwait && !(t->sigmask & bit)) waited_for = true;
+    }
+    if (target) blocked_everywhere = ((target->sigmask | target->real_blocked) & bit) != 0;
+    if (sig != SIGKILL && ignored(p, sig) && !blocked_everywhere && !waited_for) {
         mutex_unlock(&p->sig_lock);
         return 0;
     }
     bool fatal = sig == SIGKILL || (p->sigactions[sig].handler == (uint64_t)SIG_DFL &&
-                                    is_fatal_default(sig) && !blocked_everywhere);
+                                    is_fatal_default(sig) && !blocked_everywhere && !waited_for);
     if (fatal) {
         mutex_unlock(&p->sig_lock);
         kill_process_locked(p, sig);
@@ -122,12 +127,12 @@ static int send_locked(struct process *p, struct thread *target, int sig, const 
     }
     siginfo_t si;
     if (!info) fill_default_info(&si, sig);
-    if (target) {
-        if (!(target->sig_pending & bit)) target->sig_info[sig - 1] = info ? *info : si;
-        target->sig_pending |= bit;
-    } else {
-        if (!(p->shared_pending & bit)) p->shared_info[sig - 1] = info ? *info : si;
-        p->shared_pending |= bit;
+    int r = sigpending_add(target ? &target->pending : &p->shared, sig, info ? info : &si);
+    if (r < 0) {
+        mutex_unlock(&p->sig_lock);
+        return r;
+    }
+    if (!target) {
         for (struct thread *t = p->threads; t; t = t->next_in_proc) {
             if (!(t->sigmask & bit)) {
                 target = t;
@@ -160,6 +165,12 @@ int signal_send_thread(struct thread *t, int sig, const siginfo_t *info)
     return r;
 }
 
+int signal_send_process_locked(struct process *p, int sig, const siginfo_t *info)
+{
+    if (sig < 0 || sig > 64) return -EINVAL;
+    return sig ? send_locked(p, NULL, sig, info) : 0;
+}
+
 int signal_send_thread_locked(struct thread *t, int sig, const siginfo_t *info)
 {
     if (sig < 0 || sig > 64) return -EINVAL;
@@ -168,7 +179,7 @@ int signal_send_thread_locked(struct thread *t, int sig, const siginfo_t *info)
 
 bool signal_pending(struct thread *t)
 {
-    uint64_t pend = t->sig_pending | t->proc->shared_pending;
+    uint64_t pend = t->pending.set | t->proc->shared.set;
     return (pend & ~t->sigmask) != 0;
 }
 
@@ -178,19 +189,13 @@ static int dequeue(struct thread *t, siginfo_t *info)
     struct process *p = t->proc;
     mutex_lock(&p->sig_lock);
     int sig = 0;
-    uint64_t mine = t->sig_pending & ~t->sigmask, shared = p->shared_pending & ~t->sigmask;
+    uint64_t mine = t->pending.set & ~t->sigmask, shared = p->shared.set & ~t->sigmask;
     const uint64_t sync = SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) |
                           SIGBIT(SIGFPE) | SIGBIT(SIGSYS);
     uint64_t pick = (mine & sync) ? (mine & sync) : mine ? mine : shared;
     if (pick) {
         sig = __builtin_ctzll(pick) + 1;
-        if (mine & SIGBIT(sig)) {
-            *info = t->sig_info[sig - 1];
-            t->sig_pending &= ~SIGBIT(sig);
-        } else {
-            *info = p->shared_info[sig - 1];
-            p->shared_pending &= ~SIGBIT(sig);
-        }
+        sigpending_take((mine & SIGBIT(sig)) ? &t->pending : &p->shared, sig, info);
     }
     mutex_unlock(&p->sig_lock);
     return sig;

@@ -27,6 +27,7 @@ struct thread;
  * info may be NULL (SI_USER from the current process). Returns 0 or -errno. */
 int signal_send_process(struct process *p, int sig, const siginfo_t *info);
 int signal_send_thread(struct thread *t, int sig, const siginfo_t *info);
+int signal_send_process_locked(struct process *p, int sig, const siginfo_t *info);
 /* The same, with proc_lock already held (t cannot go away meanwhile). */
 int signal_send_thread_locked(struct thread *t, int sig, const siginfo_t *info);
 

@@ -45,9 +45,9 @@ long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize)
         memcpy(&p->sigactions[sig], &na, sizeof(na));
         /* Setting SIG_IGN discards what is pending (POSIX). */
         if (na.handler == (uint64_t)SIG_IGN) {
-            p->shared_pending &= ~SIGBIT(sig);
+            sigpending_discard(&p->shared, sig);
             for (struct thread *t = p->threads; t; t = t->next_in_proc)
-                t->sig_pending &= ~SIGBIT(sig);
+                sigpending_discard(&t->pending, sig);
         }
     }
     mutex_unlock(&p->sig_lock);
@@ -186,19 +186,19 @@ long sys_rt_sigqueueinfo(int pid, int sig, siginfo_t *uinfo)
 {
     siginfo_t si;
     if (copy_from_user(&si, uinfo, sizeof(si))) return -EFAULT;
-    if (sig <= 0 || sig > 64) return -EINVAL;
+    if (sig < 0 || sig > 64) return -EINVAL;
+    struct process *p = process_find(pid);
+    if (!p) return -ESRCH;
     if (si.si_code >= 0 || si.si_code == SI_TKILL) return -EPERM;
     si.si_signo = sig;
-    struct process *p = process_find(pid);
-    if (!p || p->zombie) return -ESRCH;
-    return signal_send_process(p, sig, &si);
+    return sig ? signal_send_process(p, sig, &si) : 0;
 }
 
 long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, siginfo_t *uinfo)
 {
     siginfo_t si;
     if (copy_from_user(&si, uinfo, sizeof(si))) return -EFAULT;
-    if (sig <= 0 || sig > 64) return -EINVAL;
+    if (sig < 0 || sig > 64) return -EINVAL;
     if (si.si_code >= 0 || si.si_code == SI_TKILL) return -EPERM;
     si.si_signo = sig;
     return thread_signal_tid(tgid, tid, sig, &si);
@@ -208,7 +208,7 @@ long sys_rt_sigpending(void *uset, size_t sigsetsize)
 {
     if (sigsetsize > 8) return -EINVAL;
     struct thread *t = current_thread();
-    uint64_t pend = (t->sig_pending | t->proc->shared_pending) & t->sigmask;
+    uint64_t pend = (t->pending.set | t->proc->shared.set) & t->sigmask;
     return copy_to_user(uset, &pend, sigsetsize);
 }
 
@@ -263,21 +263,15 @@ long sys_rt_sigtimedwait(const void *uset, siginfo_t *uinfo, const struct timesp
      * sent to the process picks this thread. */
     uint64_t saved = t->sigmask;
     long ret;
+    t->real_blocked = saved;
+    t->in_sigwait = true;
     t->sigmask &= ~set;
     for (;;) {
         mutex_lock(&p->sig_lock);
-        uint64_t mine = t->sig_pending & set, shared = p->shared_pending & set;
+        uint64_t mine = t->pending.set & set, shared = p->shared.set & set;
         int sig = mine ? __builtin_ctzll(mine) + 1 : shared ? __builtin_ctzll(shared) + 1 : 0;
         siginfo_t si;
-        if (sig) {
-            if (mine) {
-                si = t->sig_info[sig - 1];
-                t->sig_pending &= ~SIGBIT(sig);
-            } else {
-                si = p->shared_info[sig - 1];
-                p->shared_pending &= ~SIGBIT(sig);
-            }
-        }
+        if (sig) sigpending_take(mine ? &t->pending : &p->shared, sig, &si);
         __atomic_store_n(&t->wake, 0, __ATOMIC_RELAXED);
         mutex_unlock(&p->sig_lock);
         if (sig) {
@@ -290,7 +284,7 @@ long sys_rt_sigtimedwait(const void *uset, siginfo_t *uinfo, const struct timesp
             break;
         }
         if (r == -EINTR) {
-            uint64_t other = (t->sig_pending | p->shared_pending) & ~t->sigmask & ~set;
+            uint64_t other = (t->pending.set | p->shared.set) & ~t->sigmask & ~set;
             if (other || t->must_exit) {
                 ret = -EINTR;
                 break;
@@ -298,5 +292,7 @@ long sys_rt_sigtimedwait(const void *uset, siginfo_t *uinfo, const struct timesp
         }
     }
     t->sigmask = saved;
+    t->in_sigwait = false;
+    t->real_blocked = 0;
     return ret;
 }

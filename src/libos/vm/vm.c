@@ -40,8 +40,7 @@ static struct mutex vm_lock = MUTEX_INIT;
 int vm_init(uint64_t size)
 {
     commit_limit = PAGE_UP(size);
-    size = commit_limit * 4 < commit_limit + (1ULL << 30) ? commit_limit + (1ULL << 30)
-                                                          : commit_limit * 4;
+    size = commit_limit * 16 < (8ULL << 30) ? 8ULL << 30 : commit_limit * 16;
     if (size > (1ULL << 40)) size = commit_limit > (1ULL << 40) ? commit_limit : 1ULL << 40;
     void *base = pal_vm_reserve(size);
     if (!base) return -ENOMEM;
@@ -119,6 +118,13 @@ static uint64_t find_free(uint64_t len)
     return best;
 }
 
+static void account(struct vm_proc *m, int64_t delta)
+{
+    committed += (uint64_t)delta;
+    m->mapped += (uint64_t)delta;
+    if (m->mapped > m->peak) m->peak = m->mapped;
+}
+
 /* Drop p's areas in [addr, addr+len) from the list (not from the host). */
 static int remove_range(struct process *p, uint64_t addr, uint64_t len)
 {
@@ -129,7 +135,7 @@ static int remove_range(struct process *p, uint64_t addr, uint64_t len)
     while (*pp) {
         struct vma *v = *pp;
         if (v->start >= addr && v->end <= addr + len && v->owner == p->vm) {
-            if (!v->reserved) committed -= v->end - v->start;
+            if (!v->reserved) account(v->owner, -(int64_t)(v->end - v->start));
             *pp = v->next;
             free(v);
         } else {
@@ -195,7 +201,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
         goto out;
     }
     vma_insert(v);
-    committed += len;
+    account(p->vm, (int64_t)len);
     ret = (int64_t)addr;
 out:
     mutex_unlock(&vm_lock);
@@ -260,7 +266,7 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
             struct vma *v = *pp;
             if (v->start >= lo && v->end <= hi && v->owner == p->vm && !v->reserved) {
                 pal_vm_decommit((void *)v->start, v->end - v->start);
-                committed -= v->end - v->start;
+                account(v->owner, -(int64_t)(v->end - v->start));
                 *pp = v->next;
                 free(v);
             } else {
@@ -304,7 +310,7 @@ static void release_areas(struct vm_proc *m)
         struct vma *v = *pp;
         if (v->owner == m) {
             pal_vm_decommit((void *)v->start, v->end - v->start);
-            if (!v->reserved) committed -= v->end - v->start;
+            if (!v->reserved) account(v->owner, -(int64_t)(v->end - v->start));
             *pp = v->next;
             free(v);
         } else {
@@ -396,10 +402,7 @@ static int set_reserved(struct process *p, uint64_t start, uint64_t end, bool re
     r = reserved ? pal_vm_decommit((void *)start, end - start)
                  : pal_vm_commit((void *)start, end - start, prot);
     if (r < 0) return r;
-    if (reserved)
-        committed -= end - start;
-    else
-        committed += end - start;
+    account(p->vm, reserved ? -(int64_t)(end - start) : (int64_t)(end - start));
     for (struct vma *v = areas; v; v = v->next) {
         if (v->start >= start && v->end <= end && v->owner == p->vm) {
             v->reserved = reserved;

@@ -25,6 +25,7 @@ struct vm_proc {
     uint64_t heap_start, brk, heap_end; /* brk lives in [heap_start, heap_end) */
     int users; /* processes using it: more than one while a vfork child runs */
     uint64_t tramp_page, tramp_used; /* system call trampolines (entry/rewrite.c) */
+    uint64_t mapped, peak;           /* bytes mapped now and at most (ru_maxrss) */
 };
 
 struct vm_proc *vm_proc_new(void);
@@ -43,8 +44,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
                bool noreplace);
 /* Map len bytes as close as possible to target, within max_dist of every
  * byte of it. Returns the address or -ENOMEM. */
-int64_t vm_map_near(struct process *p, uint64_t target, uint64_t len, int prot,
-                    uint64_t max_dist);
+int64_t vm_map_near(struct process *p, uint64_t target, uint64_t len, int prot, uint64_t max_dist);
 /* Mark a range as taken but inaccessible (heap reserve, guard gaps). */
 int64_t vm_reserve(struct process *p, uint64_t len);
 int vm_unmap(struct process *p, uint64_t addr, uint64_t len);
