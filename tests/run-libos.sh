@@ -397,9 +397,11 @@ with open(path) as f:
     cfg = json.load(f)
 env = cfg.setdefault("env", {})
 env["untrusted"] = sorted(set(names))
-# Some tests run 50+ processes at once (mt_spawn_concurrent): like any
-# Occlum user with such a program, raise the thread limit of the instance.
+# Some tests run 50+ processes at once (mt_spawn_concurrent), each with its
+# own stack and libraries: like any Occlum user with such a program, raise
+# the instance's thread and memory limits.
 cfg.setdefault("resource_limits", {})["max_num_of_threads"] = 256
+cfg["resource_limits"]["user_space_size"] = "1GB"
 with open(path, "w") as f:
     json.dump(cfg, f, indent=4)
     f.write("\n")
