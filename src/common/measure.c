@@ -361,6 +361,13 @@ char *measure_load_verified(const char *instance, const char *runtime, size_t *l
                             size_t errlen)
 {
     struct occlum_sig sig;
+    return measure_load_verified_sig(instance, runtime, len, &sig, err, errlen);
+}
+
+char *measure_load_verified_sig(const char *instance, const char *runtime, size_t *len,
+                                struct occlum_sig *out, char *err, size_t errlen)
+{
+    struct occlum_sig sig;
     if (verify_sig_file(instance, &sig, err, errlen) < 0) return NULL;
 
     char path[4096];
@@ -392,6 +399,7 @@ char *measure_load_verified(const char *instance, const char *runtime, size_t *l
              MEASURE_SIG_PATH);
         goto fail;
     }
+    *out = sig;
     return cfg;
 fail:
     free(cfg);

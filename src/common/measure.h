@@ -85,5 +85,13 @@ int measure_sig_write(const char *path, const struct occlum_sig *sig, char *err,
  */
 char *measure_load_verified(const char *instance, const char *runtime, size_t *len, char *err,
                             size_t errlen);
+/*
+ * The same, also copying the verified signature structure into *sig, for a
+ * caller that needs the signer's identity (measure_mrsigner), e.g. to derive
+ * the writable layer's key: the identity then comes from the very bytes
+ * that were verified, not from a second read of the file.
+ */
+char *measure_load_verified_sig(const char *instance, const char *runtime, size_t *len,
+                                struct occlum_sig *sig, char *err, size_t errlen);
 
 #endif

@@ -2,7 +2,8 @@
 # sign_user_key: `occlum build --sign-key <pem>` signs with the user's key
 # (mrsigner follows the key, mrenclave does not); a malformed, missing or
 # wrongly shaped key is refused with one clear line and leaves the last
-# build in place; an instance without its key says how to make one.
+# build in place; an instance without its key says how to make one; `occlum
+# init` keeps an existing key.
 . "$(dirname "$0")/_lib.sh"
 . "$ROOT/tests/cli/_sign.sh"
 new_instance inst
@@ -50,3 +51,16 @@ run occlum build -f
 expect_status 1
 expect_err_contains "no signing key"
 expect_err_contains "openssl genrsa -3"
+
+# `occlum init` keeps a key that is already in the directory, and makes one
+# when there is none.
+mkdir "$WORK/with_key" "$WORK/without_key"
+cp "$WORK/user.pem" "$WORK/with_key/Occlum_sign_key.pem"
+cd "$WORK/with_key" || fail "cd"
+run occlum init
+expect_status 0
+cmp -s Occlum_sign_key.pem "$WORK/user.pem" || fail "occlum init replaced the existing key"
+cd "$WORK/without_key" || fail "cd"
+run occlum init
+expect_status 0
+[ "$(stat -c %a Occlum_sign_key.pem)" = 600 ] || fail "occlum init made no 0600 key"

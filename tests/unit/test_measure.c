@@ -222,6 +222,14 @@ static void load_verified(void **state)
     assert_int_equal(len, 9);
     assert_string_equal(cfg, "{\"a\": 1}\n");
     free(cfg);
+    struct occlum_sig sig;
+    cfg = measure_load_verified_sig(inst, runtime, &len, &sig, err, sizeof(err));
+    assert_non_null(cfg);
+    free(cfg);
+    snprintf(path, sizeof(path), "%s/%s", inst, MEASURE_SIG_PATH);
+    struct occlum_sig on_disk;
+    assert_int_equal(measure_sig_read(path, &on_disk, err, sizeof(err)), 0);
+    assert_memory_equal(&sig, &on_disk, sizeof(sig));
 
     snprintf(path, sizeof(path), "%s/%s", inst, MEASURE_CONFIG_PATH);
     flip_byte(path, 3);
