@@ -84,6 +84,7 @@ struct thread {
     struct vfork_frame *vfork; /* set while this thread runs a vfork child */
     bool must_exit;            /* another thread ended the process or exec'd */
     uint32_t wake;             /* futex word of thread_sleep (process/waitq.h) */
+    bool in_futex;             /* thread_sleep is in (or entering) its futex wait */
     bool in_host_wait;         /* sleeping in a host poll: thread_wake writes wake_efd */
     int wake_efd;              /* host eventfd + 1, or 0 before first use */
     struct sigpending pending; /* sent to this thread */

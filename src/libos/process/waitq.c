@@ -33,7 +33,10 @@ void waitq_remove(struct waitq *q, struct waiter *w)
 void thread_wake(struct thread *t)
 {
     __atomic_store_n(&t->wake, 1, __ATOMIC_SEQ_CST);
-    pal_futex(&t->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    /* Only a thread that is (about to be) in the futex needs the host
+     * call; one still spinning sees the word. Pairs with thread_sleep. */
+    if (__atomic_load_n(&t->in_futex, __ATOMIC_SEQ_CST))
+        pal_futex(&t->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     if (__atomic_load_n(&t->in_host_wait, __ATOMIC_SEQ_CST)) {
         uint64_t one = 1;
         pal_host_write(t->wake_efd - 1, &one, sizeof(one));
@@ -68,14 +71,29 @@ bool thread_interrupted(void)
     return t->must_exit || signal_pending(t);
 }
 
+/* Spins before sleeping: a pipe's other end on the other CPU usually
+ * answers within a few microseconds, and a futex sleep and wake-up cost
+ * more than that. */
+#define SPIN_ROUNDS 128
+
 int thread_sleep(const struct timespec *deadline)
 {
     struct thread *t = current_thread();
-    for (;;) {
+    for (int i = 0; i < SPIN_ROUNDS; i++) {
         if (__atomic_load_n(&t->wake, __ATOMIC_ACQUIRE)) return 0;
+        __builtin_ia32_pause();
+    }
+    for (;;) {
         if (thread_interrupted()) return -EINTR;
+        __atomic_store_n(&t->in_futex, true, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&t->wake, __ATOMIC_SEQ_CST)) {
+            __atomic_store_n(&t->in_futex, false, __ATOMIC_RELAXED);
+            return 0;
+        }
         long r = pal_futex(&t->wake, FUTEX_WAIT_BITSET_PRIVATE, 0, deadline, NULL,
                            FUTEX_BITSET_MATCH_ANY);
+        __atomic_store_n(&t->in_futex, false, __ATOMIC_RELAXED);
+        if (__atomic_load_n(&t->wake, __ATOMIC_ACQUIRE)) return 0;
         if (r == -ETIMEDOUT) return -ETIMEDOUT;
     }
 }
