@@ -39,6 +39,9 @@ for off in 0 20 60 200 500 880; do
     expect_err_contains "build/occlum.sig does not verify"
     expect_err_contains "run 'occlum build'"
     expect_err_lines 1
+    run "$OCC" print mrsigner
+    expect_status 1
+    expect_err_contains "occlum print: the signature"
     cp "$WORK/sig" build/occlum.sig
 done
 head -c 100 "$WORK/sig" >build/occlum.sig

@@ -6,6 +6,7 @@
  * refused), and the runtime's start-up check with its distinct messages.
  * One key is generated for the whole file: RSA-3072 keygen is slow.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,6 +64,25 @@ static void mrenclave_known_answer(void **state)
     measure_buf("", 0, out);
     measure_hex(out, sizeof(out), hex);
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void measure_file_reports_errors(void **state)
+{
+    uint8_t out[MEASURE_HASH_LEN], expect[MEASURE_HASH_LEN];
+    char path[256];
+    snprintf(path, sizeof(path), "%s/missing", dir);
+    errno = 0;
+    assert_int_equal(measure_file(path, out), -1);
+    assert_int_equal(errno, ENOENT);
+    /* Larger than the read buffer, so the streaming path is exercised. */
+    static uint8_t big[100000];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 7);
+    snprintf(path, sizeof(path), "%s/big", dir);
+    write_file(path, big, sizeof(big));
+    assert_int_equal(measure_file(path, out), 0);
+    measure_buf(big, sizeof(big), expect);
+    assert_memory_equal(out, expect, sizeof(out));
 }
 
 static void generated_key_is_sgx_shaped(void **state)
@@ -256,6 +276,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mrenclave_known_answer),
+        cmocka_unit_test(measure_file_reports_errors),
         cmocka_unit_test(generated_key_is_sgx_shaped),
         cmocka_unit_test(key_save_load_round_trip),
         cmocka_unit_test(key_load_rejects),
