@@ -1,4 +1,4 @@
-/* mt_clock_nanosleep: relative and TIMER_ABSTIME sleeps (MONOTONIC, REALTIME), past deadlines, EINVAL (returned, not errno), EINTR with remaining time. */
+/* mt_clock_nanosleep: clock_nanosleep relative/TIMER_ABSTIME, past deadline, EINVAL, EINTR+rem. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sys/time.h>

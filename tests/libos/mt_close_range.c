@@ -1,4 +1,4 @@
-/* mt_close_range: the close_range syscall (raw: musl has no wrapper) closes a range or marks it CLOEXEC; EINVAL cases. */
+/* mt_close_range: raw close_range syscall: close a range, CLOSE_RANGE_CLOEXEC, EINVAL. */
 #define _GNU_SOURCE
 #include <sys/syscall.h>
 #include "mt_util.h"
@@ -16,10 +16,12 @@ int main(void)
 {
     int p[2];
     CHECK_EQ(pipe(p), 0);
-    for (int fd = 20; fd < 30; fd++) CHECK_EQ(dup2(p[1], fd), fd);
+    for (int fd = 20; fd < 30; fd++)
+        CHECK_EQ(dup2(p[1], fd), fd);
     /* mark 20..24 close-on-exec */
     CHECK_EQ(close_range_(20, 24, CLOSE_RANGE_CLOEXEC), 0);
-    for (int fd = 20; fd < 30; fd++) CHECK_EQ(fcntl(fd, F_GETFD), fd <= 24 ? FD_CLOEXEC : 0);
+    for (int fd = 20; fd < 30; fd++)
+        CHECK_EQ(fcntl(fd, F_GETFD), fd <= 24 ? FD_CLOEXEC : 0);
     /* close 22..27 */
     CHECK_EQ(close_range_(22, 27, 0), 0);
     for (int fd = 20; fd < 30; fd++) {
@@ -31,7 +33,8 @@ int main(void)
     /* holes and an open-ended range are fine */
     CHECK_EQ(close_range_(21, ~0U, 0), 0);
     CHECK(fcntl(20, F_GETFD) >= 0);
-    for (int fd = 21; fd < 30; fd++) CHECK_ERRNO(fcntl(fd, F_GETFD), EBADF);
+    for (int fd = 21; fd < 30; fd++)
+        CHECK_ERRNO(fcntl(fd, F_GETFD), EBADF);
     /* the pipe is still intact through fd 20 */
     CHECK_EQ(write(20, "z", 1), 1);
     char c;

@@ -1,4 +1,4 @@
-/* mt_exec_cloexec: across execve, O_CLOEXEC / FD_CLOEXEC fds are closed, plain ones (incl. dups) stay open with offsets. */
+/* mt_exec_cloexec: across execve CLOEXEC fds close, plain fds and dups stay (with offsets). */
 #define _GNU_SOURCE
 #include "mt_util.h"
 

@@ -1,4 +1,4 @@
-/* mt_exec_errors: execve fails with ENOENT, EACCES (mode 0644, directory), ENOEXEC (garbage 0755, tiny file), ENOTDIR, EFAULT, and the caller continues. */
+/* mt_exec_errors: execve ENOENT, EACCES, ENOEXEC (garbage, tiny, empty), ENOTDIR, EFAULT. */
 #define _GNU_SOURCE
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,7 +32,8 @@ int main(void)
     close(self);
     write_file(noexec, hdr, sizeof(hdr), 0644);
     char junk[256];
-    for (size_t i = 0; i < sizeof(junk); i++) junk[i] = (char)(i * 37 + 11);
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (char)(i * 37 + 11);
     junk[0] = 'Z';
     write_file(garbage, junk, sizeof(junk), 0755);
     write_file(tiny, "ab", 2, 0755);

@@ -1,4 +1,4 @@
-/* mt_exec_script: a #! script in /tmp whose interpreter is this binary, run by execve and posix_spawn: argv is interp, optarg, script, args. */
+/* mt_exec_script: #! script in /tmp run by execve/posix_spawn with this binary as interpreter. */
 #define _GNU_SOURCE
 #include <sys/stat.h>
 #include "mt_util.h"
@@ -26,7 +26,8 @@ int main(int argc, char **argv)
     int fd = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0755);
     CHECK(fd >= 0);
     char line[PATH_MAX + 64];
-    int n = snprintf(line, sizeof(line), "#!%s the-optarg\nthis line is not read by anyone\n", mt_self_path());
+    int n = snprintf(line, sizeof(line), "#!%s the-optarg\nthis line is not read by anyone\n",
+                     mt_self_path());
     CHECK_EQ(write(fd, line, (size_t)n), n);
     CHECK_EQ(close(fd), 0);
     CHECK_EQ(chmod(script, 0755), 0);

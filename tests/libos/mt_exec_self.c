@@ -1,4 +1,4 @@
-/* mt_exec_self: execve in place (three stages): pid/ppid kept, new argv and envp delivered, old environment gone. */
+/* mt_exec_self: execve in place, 3 stages: pid/ppid kept, new argv/envp, old env gone. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 
@@ -9,7 +9,8 @@ int main(int argc, char **argv, char **envp)
         char spid[16], sppid[16];
         snprintf(spid, sizeof(spid), "%d", (int)getpid());
         snprintf(sppid, sizeof(sppid), "%d", (int)getppid());
-        char *av[] = {(char *)"stage-name", (char *)"2", spid, sppid, (char *)"arg with spaces", (char *)"", NULL};
+        char *av[] = {(char *)"stage-name",      (char *)"2", spid, sppid,
+                      (char *)"arg with spaces", (char *)"",  NULL};
         char *ev[] = {(char *)"MT_STAGE=two", (char *)"EMPTY=", NULL};
         execve("/proc/self/exe", av, ev);
         perror("execve");

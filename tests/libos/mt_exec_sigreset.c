@@ -1,4 +1,4 @@
-/* mt_exec_sigreset: execve resets caught signals to SIG_DFL, keeps SIG_IGN, the signal mask and pending signals, drops the altstack. */
+/* mt_exec_sigreset: execve: handlers->SIG_DFL, SIG_IGN/mask/pending kept, altstack dropped. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"

@@ -1,4 +1,4 @@
-/* mt_exec_threads: execve from a multi-threaded process (from main and from a secondary thread): other threads vanish, pid kept. */
+/* mt_exec_threads: execve from a multi-threaded process (main, then a thread): others vanish. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -19,7 +19,8 @@ static void *ticker(void *arg)
 static void *spinner(void *arg)
 {
     volatile unsigned long *x = arg;
-    for (;;) (*x)++;
+    for (;;)
+        (*x)++;
     return NULL;
 }
 
@@ -65,7 +66,8 @@ int main(int argc, char **argv)
             CHECK_EQ(pthread_create(&t, NULL, ticker, NULL), 0);
             CHECK_EQ(pthread_create(&t, NULL, spinner, (void *)&spin), 0);
             CHECK_EQ(pthread_create(&t, NULL, exec_thread, NULL), 0);
-            for (;;) pause(); /* main blocks; the exec thread replaces us */
+            for (;;)
+                pause(); /* main blocks; the exec thread replaces us */
         }
         CHECK_STR(argv[4], "from-thread");
         return 0;
@@ -76,9 +78,11 @@ int main(int argc, char **argv)
     tick_fd = p[1];
     pthread_t t;
     static volatile unsigned long spin;
-    for (int i = 0; i < 2; i++) CHECK_EQ(pthread_create(&t, NULL, ticker, NULL), 0);
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(pthread_create(&t, NULL, ticker, NULL), 0);
     CHECK_EQ(pthread_create(&t, NULL, spinner, (void *)&spin), 0);
-    while (spin == 0) mt_sleep_ms(1);
+    while (spin == 0)
+        mt_sleep_ms(1);
     mt_sleep_ms(10);
     char spid[16], sfd[16];
     snprintf(spid, sizeof(spid), "%d", (int)getpid());

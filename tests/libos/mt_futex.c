@@ -1,4 +1,4 @@
-/* mt_futex: raw futex syscalls: WAIT on a wrong value (EAGAIN), timeouts (ETIMEDOUT, relative and BITSET absolute), WAKE counts. */
+/* mt_futex: raw futex: EAGAIN on wrong value, ETIMEDOUT (relative, BITSET absolute), WAKE. */
 #define _GNU_SOURCE
 #include <limits.h>
 #include <linux/futex.h>
@@ -68,8 +68,10 @@ int main(void)
         atomic_store(&entered, 0);
         atomic_store(&woken, 0);
         pthread_t t[4];
-        for (int i = 0; i < 4; i++) CHECK_EQ(pthread_create(&t[i], NULL, waiter, (void *)(intptr_t)priv), 0);
-        while (atomic_load(&entered) < 4) mt_sleep_ms(1);
+        for (int i = 0; i < 4; i++)
+            CHECK_EQ(pthread_create(&t[i], NULL, waiter, (void *)(intptr_t)priv), 0);
+        while (atomic_load(&entered) < 4)
+            mt_sleep_ms(1);
         mt_sleep_ms(30); /* let them block in FUTEX_WAIT */
         /* wake 1 without changing the word: the woken one waits again */
         long total = 0;
@@ -88,7 +90,8 @@ int main(void)
             n += r;
             if (atomic_load(&woken) < 4) mt_sleep_ms(1);
         }
-        for (int i = 0; i < 4; i++) CHECK_EQ(pthread_join(t[i], NULL), 0);
+        for (int i = 0; i < 4; i++)
+            CHECK_EQ(pthread_join(t[i], NULL), 0);
         CHECK_EQ(atomic_load(&woken), 4);
         CHECK(n >= 1 && n <= 4);
     }

@@ -1,4 +1,4 @@
-/* mt_kill_pgrp: kill(-pgid, SIGTERM) reaches every member of a process group (and not the sender); ESRCH afterwards. */
+/* mt_kill_pgrp: kill(-pgid, SIGTERM) reaches every member of a process group; then ESRCH. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"
@@ -10,7 +10,8 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "member") == 0) {
         /* report readiness on stdout, then wait to be killed */
         CHECK_EQ(write(1, "r", 1), 1);
-        for (;;) pause();
+        for (;;)
+            pause();
     }
     int p[2];
     CHECK_EQ(pipe2(p, O_CLOEXEC), 0);
@@ -24,13 +25,15 @@ int main(int argc, char **argv)
     pid_t pids[N];
     pids[0] = mt_spawn_self(&fa, &at, "member", (char *)NULL);
     CHECK_EQ(posix_spawnattr_setpgroup(&at, pids[0]), 0);
-    for (int i = 1; i < N; i++) pids[i] = mt_spawn_self(&fa, &at, "member", (char *)NULL);
+    for (int i = 1; i < N; i++)
+        pids[i] = mt_spawn_self(&fa, &at, "member", (char *)NULL);
     posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
     close(p[1]);
     char buf[N];
     CHECK_EQ(mt_readn(p[0], buf, N), N); /* all running */
-    for (int i = 0; i < N; i++) CHECK_EQ(getpgid(pids[i]), pids[0]);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(getpgid(pids[i]), pids[0]);
     CHECK_EQ(kill(-pids[0], 0), 0);
     CHECK_EQ(kill(-pids[0], SIGTERM), 0);
     int seen = 0;

@@ -1,4 +1,4 @@
-/* mt_orphan: a child spawns a grandchild and exits first; the grandchild is reparented (getppid changes from the dead parent). */
+/* mt_orphan: a child exits before its own child: the grandchild's getppid changes. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 

@@ -1,4 +1,4 @@
-/* mt_pgid_session: setpgid/getpgid/setsid/getsid rules: EPERM for a group leader's setsid, EACCES after exec, ESRCH, EINVAL. */
+/* mt_pgid_session: setpgid/getpgid/setsid/getsid: EPERM, EACCES after exec, ESRCH, EINVAL. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 
@@ -23,7 +23,7 @@ static int role(char **argv)
         CHECK_EQ(setpgid(0, 0), 0); /* own group */
         CHECK_EQ(getpgid(0), me);
         CHECK_EQ(getpgid(me), me);
-        CHECK_ERRNO(setsid(), EPERM); /* group leader */
+        CHECK_ERRNO(setsid(), EPERM);                /* group leader */
         CHECK_EQ(setpgid(0, getpgid(getppid())), 0); /* back to the parent's group */
         CHECK_EQ(getpgid(0), getpgid(getppid()));
         /* a group leader can leave its group; setsid works again */

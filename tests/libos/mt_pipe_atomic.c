@@ -1,4 +1,4 @@
-/* mt_pipe_atomic: 4 writer processes write 4096-byte (PIPE_BUF) records concurrently; the reader never sees interleaved records. */
+/* mt_pipe_atomic: 4 writer processes, 4096-byte (PIPE_BUF) records: never interleaved. */
 #define _GNU_SOURCE
 #include <limits.h>
 #include <stdint.h>
@@ -13,7 +13,8 @@ static void fill(unsigned char *rec, int id, int seq)
     /* header: id, seq; the rest a pattern depending on both */
     memcpy(rec, &id, sizeof(id));
     memcpy(rec + 4, &seq, sizeof(seq));
-    for (int i = 8; i < REC; i++) rec[i] = (unsigned char)(id * 31 + seq * 7 + i);
+    for (int i = 8; i < REC; i++)
+        rec[i] = (unsigned char)(id * 31 + seq * 7 + i);
 }
 
 int main(int argc, char **argv)

@@ -1,4 +1,4 @@
-/* mt_pipe_dup: dup/dup2/dup3/F_DUPFD(_CLOEXEC) on pipe ends: lowest numbers, shared pipe, close-on-exec bits, EINVAL/EBADF cases. */
+/* mt_pipe_dup: dup/dup2/dup3/F_DUPFD(_CLOEXEC) on pipes: numbers, cloexec, EINVAL/EBADF. */
 #define _GNU_SOURCE
 #include <sys/syscall.h>
 #include "mt_util.h"
@@ -38,7 +38,8 @@ int main(void)
     /* dup3 */
     CHECK_ERRNO(dup3(p[1], p[1], 0), EINVAL);
     CHECK_ERRNO(dup3(p[1], p[1], O_CLOEXEC), EINVAL);
-    CHECK_ERRNO(syscall(SYS_dup3, p[1], 61, O_NONBLOCK), EINVAL); /* raw: musl's dup3 drops unknown flags */
+    CHECK_ERRNO(syscall(SYS_dup3, p[1], 61, O_NONBLOCK),
+                EINVAL); /* raw: musl's dup3 drops unknown flags */
     CHECK_EQ(dup3(p[1], 61, O_CLOEXEC), 61);
     CHECK_EQ(fcntl(61, F_GETFD), FD_CLOEXEC);
     CHECK_EQ(dup3(p[1], 62, 0), 62);

@@ -1,4 +1,4 @@
-/* mt_pipe_eof: read returns 0 only when every write end is closed (dups, a child's inherited copy); EPIPE when no reader is left. */
+/* mt_pipe_eof: pipe EOF only once all write ends close (dups, a child's copy); EPIPE. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"

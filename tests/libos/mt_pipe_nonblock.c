@@ -1,4 +1,4 @@
-/* mt_pipe_nonblock: O_NONBLOCK pipes: EAGAIN on empty read and full write, capacity = F_GETPIPE_SZ, partial large writes, F_SETFL toggling. */
+/* mt_pipe_nonblock: O_NONBLOCK pipes: EAGAIN empty/full, capacity, partial writes, F_SETFL. */
 #define _GNU_SOURCE
 #include <limits.h>
 #include "mt_util.h"

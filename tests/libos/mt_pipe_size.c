@@ -1,4 +1,4 @@
-/* mt_pipe_size: F_GETPIPE_SZ default 65536, F_SETPIPE_SZ rounding/EBUSY/EINVAL, FIONREAD, pipe2 O_CLOEXEC/O_NONBLOCK via F_GETFD/F_GETFL. */
+/* mt_pipe_size: F_GETPIPE_SZ/F_SETPIPE_SZ (rounding, EBUSY, EINVAL), FIONREAD, pipe2 flags. */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
 #include "mt_util.h"

@@ -1,4 +1,4 @@
-/* mt_poll_child: poll/select wake up when another process writes to or closes a pipe; several pipes from several children. */
+/* mt_poll_child: poll/select wake up when child processes write to or close pipes. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <sys/select.h>
@@ -33,7 +33,8 @@ int main(int argc, char **argv)
     }
     /* the first readiness comes from the last child */
     struct pollfd fds[N];
-    for (int i = 0; i < N; i++) fds[i] = (struct pollfd){.fd = rd[i], .events = POLLIN};
+    for (int i = 0; i < N; i++)
+        fds[i] = (struct pollfd){.fd = rd[i], .events = POLLIN};
     CHECK_EQ(poll(fds, N, 5000), 1);
     CHECK_EQ(fds[N - 1].revents & POLLIN, POLLIN);
     /* collect everything until all report hang-up */

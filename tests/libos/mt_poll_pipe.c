@@ -1,4 +1,4 @@
-/* mt_poll_pipe: poll on pipes: 50 ms timeout with 0 ready, POLLIN/POLLOUT, full pipe not writable, POLLHUP/POLLERR, POLLNVAL, wakeup by another thread. */
+/* mt_poll_pipe: poll on pipes: 50 ms timeout, POLLIN/OUT/HUP/ERR/NVAL, wakeup by a thread. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
@@ -87,7 +87,8 @@ int main(void)
     close(p[1]);
 
     /* a closed fd: POLLNVAL; a negative fd is skipped */
-    struct pollfd bad[2] = {{.fd = p[1], .events = POLLIN}, {.fd = -1, .events = POLLIN, .revents = 0x55}};
+    struct pollfd bad[2] = {{.fd = p[1], .events = POLLIN},
+                            {.fd = -1, .events = POLLIN, .revents = 0x55}};
     CHECK_EQ(poll(bad, 2, 0), 1);
     CHECK_EQ(bad[0].revents, POLLNVAL);
     CHECK_EQ(bad[1].revents, 0);

@@ -1,4 +1,4 @@
-/* mt_poll_ppoll: ppoll/pselect timeouts (timespec) and their atomic signal mask: a blocked signal is taken only during the call (EINTR). */
+/* mt_poll_ppoll: ppoll/pselect timeouts and atomic signal mask (EINTR only inside the call). */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-/* mt_poll_select: select on pipes: 50 ms timeout with 0 ready (timeval written back), read/write readiness, EOF readable, EBADF, EINVAL. */
+/* mt_poll_select: select on pipes: 50 ms timeout, timeval written back, readiness, EBADF. */
 #define _GNU_SOURCE
 #include <sys/select.h>
 #include <sys/syscall.h>

@@ -1,11 +1,12 @@
-/* mt_popen: popen "r" reads a command's output, "w" feeds its stdin, pclose returns the exit status; earlier popen streams are not inherited. */
+/* mt_popen: popen r/w with pclose status; earlier popen streams are not inherited. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "role-echo") == 0) {
-        for (int i = 2; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
+        for (int i = 2; i < argc; i++)
+            printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
         return 0;
     }
     if (argc == 3 && strcmp(argv[1], "role-exit") == 0) {
@@ -21,7 +22,8 @@ int main(int argc, char **argv)
         return (n == strlen(want) && strcmp(buf, want) == 0) ? 11 : 12;
     }
     if (argc == 2 && strcmp(argv[1], "role-lines") == 0) {
-        for (int i = 0; i < 1000; i++) printf("line %d\n", i);
+        for (int i = 0; i < 1000; i++)
+            printf("line %d\n", i);
         return 0;
     }
     const char *self = mt_self_path();

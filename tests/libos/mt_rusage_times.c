@@ -1,4 +1,4 @@
-/* mt_rusage_times: getrusage (SELF, THREAD, CHILDREN) and times() account CPU time of the process, a thread and waited-for children. */
+/* mt_rusage_times: getrusage SELF/THREAD/CHILDREN and times() account CPU time. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sys/resource.h>
@@ -18,7 +18,8 @@ static void burn(double ms)
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
     volatile unsigned long x = 0;
     do {
-        for (int i = 0; i < 100000; i++) x += (unsigned long)i;
+        for (int i = 0; i < 100000; i++)
+            x += (unsigned long)i;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
     } while ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6 < ms);
 }

@@ -1,4 +1,4 @@
-/* mt_sig_alarm: alarm() fires SIGALRM after ~1 s and returns the seconds left of a previous alarm; alarm(0) cancels; default action kills. */
+/* mt_sig_alarm: alarm() fires SIGALRM after 1 s, returns seconds left, alarm(0) cancels. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"
@@ -14,7 +14,8 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "default") == 0) {
         alarm(1);
-        for (;;) pause();
+        for (;;)
+            pause();
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -22,10 +23,11 @@ int main(int argc, char **argv)
     CHECK_EQ(sigaction(SIGALRM, &sa, NULL), 0);
     CHECK_EQ(alarm(0), 0u);
     CHECK_EQ(alarm(5), 0u);
-    CHECK_EQ(alarm(1), 5u); /* 4.99 s left rounds to 5 */
+    CHECK_EQ(alarm(1), 5u);                                           /* 4.99 s left rounds to 5 */
     pid_t child = mt_spawn_self(NULL, NULL, "default", (char *)NULL); /* runs meanwhile */
     double t0 = mt_now_ms();
-    while (!rang) pause();
+    while (!rang)
+        pause();
     double el = mt_now_ms() - t0;
     CHECK(el >= 900 && el < 3000);
     CHECK_EQ(rang, 1);

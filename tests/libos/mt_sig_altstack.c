@@ -1,4 +1,4 @@
-/* mt_sig_altstack: main-thread stack overflow (infinite recursion) -> SIGSEGV handled on the sigaltstack, siglongjmp out, twice. */
+/* mt_sig_altstack: main-thread stack overflow: SIGSEGV on the sigaltstack, siglongjmp out. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-/* mt_sig_altstack_thread: stack overflow of a small-stack pthread lands on that thread's own sigaltstack; siglongjmp recovers. */
+/* mt_sig_altstack_thread: small-stack thread overflow: SIGSEGV on its own sigaltstack, recovers. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* mt_sig_chld: SIGCHLD reaches the parent when each child exits (SA_SIGINFO: CLD_EXITED/CLD_KILLED, si_pid, si_status). */
+/* mt_sig_chld: SIGCHLD per exiting child with CLD_EXITED/CLD_KILLED, si_pid, si_status. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"
@@ -36,7 +36,8 @@ int main(int argc, char **argv)
         /* SIGCHLD is generated before the child becomes waitable; it is
          * delivered at the latest when waitpid returns to us */
         MT_WAIT_EXIT(pid, i + 3);
-        for (int k = 0; k < 1000 && hits < i + 1; k++) mt_sleep_ms(1);
+        for (int k = 0; k < 1000 && hits < i + 1; k++)
+            mt_sleep_ms(1);
         CHECK_EQ(hits, i + 1);
         CHECK_EQ(last_code, CLD_EXITED);
         CHECK_EQ(last_pid, pid);
@@ -45,7 +46,8 @@ int main(int argc, char **argv)
     pid_t pid = mt_spawn_self(NULL, NULL, "term", (char *)NULL);
     int st = mt_wait_status(pid);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
-    for (int k = 0; k < 1000 && hits < 6; k++) mt_sleep_ms(1);
+    for (int k = 0; k < 1000 && hits < 6; k++)
+        mt_sleep_ms(1);
     CHECK_EQ(hits, 6);
     CHECK_EQ(last_code, CLD_KILLED);
     CHECK_EQ(last_pid, pid);
@@ -57,7 +59,8 @@ int main(int argc, char **argv)
     sigaddset(&m, SIGCHLD);
     CHECK_EQ(sigprocmask(SIG_BLOCK, &m, &old), 0);
     pid = mt_spawn_self(NULL, NULL, "exit", "9", (char *)NULL);
-    while (hits < 7) sigsuspend(&old);
+    while (hits < 7)
+        sigsuspend(&old);
     CHECK_EQ(last_pid, pid);
     CHECK_EQ(sigprocmask(SIG_SETMASK, &old, NULL), 0);
     MT_WAIT_EXIT(pid, 9);

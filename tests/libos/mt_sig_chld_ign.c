@@ -1,4 +1,4 @@
-/* mt_sig_chld_ign: with SIGCHLD set to SIG_IGN (or SA_NOCLDWAIT) children are reaped automatically: wait blocks, then ECHILD. */
+/* mt_sig_chld_ign: SIGCHLD SIG_IGN / SA_NOCLDWAIT: children auto-reaped, wait gives ECHILD. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"
@@ -37,7 +37,8 @@ int main(int argc, char **argv)
     }
     CHECK_EQ(errno, ECHILD);
     CHECK_ERRNO(kill(a, 0), ESRCH);
-    for (int k = 0; k < 1000 && hits < 1; k++) mt_sleep_ms(1);
+    for (int k = 0; k < 1000 && hits < 1; k++)
+        mt_sleep_ms(1);
     CHECK_EQ(hits, 1);
 
     /* back to SIG_DFL: zombies again */

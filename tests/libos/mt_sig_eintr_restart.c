@@ -1,4 +1,4 @@
-/* mt_sig_eintr_restart: a blocking pipe read is interrupted (EINTR) without SA_RESTART and restarted with it (thread and timer senders). */
+/* mt_sig_eintr_restart: blocking pipe read: EINTR without SA_RESTART, restarted with it. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>

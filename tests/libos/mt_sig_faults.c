@@ -1,4 +1,4 @@
-/* mt_sig_faults: SIGSEGV (si_addr = faulting address, SEGV_MAPERR/SEGV_ACCERR), SIGFPE (FPE_INTDIV), SIGILL (ILL_ILLOPN at ud2), recovered with siglongjmp. */
+/* mt_sig_faults: SIGSEGV si_addr/si_code, SIGFPE FPE_INTDIV, SIGILL at ud2; siglongjmp out. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>

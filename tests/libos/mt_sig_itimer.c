@@ -1,4 +1,4 @@
-/* mt_sig_itimer: setitimer ITIMER_REAL periodic ticks (10 x 10 ms), getitimer reports the interval and the time left, cancel; EINVAL. */
+/* mt_sig_itimer: setitimer ITIMER_REAL periodic ticks, getitimer, cancel, EINVAL. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sys/time.h>
@@ -27,7 +27,8 @@ int main(void)
     CHECK_EQ(prev.it_value.tv_sec, 0);
     CHECK_EQ(prev.it_value.tv_usec, 0);
     double t0 = mt_now_ms();
-    while (ticks < 10) sigsuspend(&old);
+    while (ticks < 10)
+        sigsuspend(&old);
     double el = mt_now_ms() - t0;
     CHECK(el >= 95 && el < 2000);
     CHECK_EQ(getitimer(ITIMER_REAL, &cur), 0);

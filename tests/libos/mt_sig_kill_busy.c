@@ -1,4 +1,4 @@
-/* mt_sig_kill_busy: kill() from another process reaches a child busy-looping in user code: handler, then SIGTERM/SIGKILL defaults. */
+/* mt_sig_kill_busy: kill() from another process reaches a child spinning in user code. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"
@@ -20,13 +20,15 @@ int main(int argc, char **argv)
         CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
         CHECK_EQ(write(1, "r", 1), 1); /* ready */
         unsigned long n = 0;
-        while (!got) n++;
+        while (!got)
+            n++;
         return n > 0 ? 21 : 22;
     }
     if (argc == 2 && strcmp(argv[1], "spin") == 0) {
         CHECK_EQ(write(1, "r", 1), 1);
         volatile unsigned long n = 0;
-        for (;;) n++;
+        for (;;)
+            n++;
     }
     const char *roles[] = {"spin-handler", "spin", "spin"};
     int sigs[] = {SIGUSR1, SIGTERM, SIGKILL};

@@ -1,4 +1,4 @@
-/* mt_sig_mask_pending: sigprocmask blocks, sigpending shows, unblocking delivers (standard signals coalesce, in-order); SIGKILL/SIGSTOP unblockable. */
+/* mt_sig_mask_pending: sigprocmask/sigpending: blocked signals pend, coalesce, come on unblock. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"

@@ -1,4 +1,4 @@
-/* mt_sig_nodefer: without SA_NODEFER a signal raised in its own handler waits until the handler returns; with it the handler nests; sa_mask is applied. */
+/* mt_sig_nodefer: a signal re-raised in its handler is deferred, or nests with SA_NODEFER. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"

@@ -1,4 +1,4 @@
-/* mt_sig_pipe: writing to a pipe without readers kills with SIGPIPE by default; with SIG_IGN (or blocked) write gives EPIPE. */
+/* mt_sig_pipe: SIGPIPE kills a writer by default; ignored, caught or blocked: EPIPE. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sys/resource.h>

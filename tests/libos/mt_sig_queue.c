@@ -1,4 +1,4 @@
-/* mt_sig_queue: sigqueue delivers si_value with SI_QUEUE (to self and from a child process); real-time signals queue in order, standard ones coalesce. */
+/* mt_sig_queue: sigqueue si_value/SI_QUEUE (self, child); RT signals queue, standard coalesce. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"

@@ -1,4 +1,4 @@
-/* mt_sig_raise_abort: raise() runs the handler before returning; abort() kills with SIGABRT even if SIGABRT is caught or blocked. */
+/* mt_sig_raise_abort: raise() is synchronous; abort() kills with SIGABRT even if caught/blocked. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sys/resource.h>

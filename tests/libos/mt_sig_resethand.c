@@ -1,4 +1,4 @@
-/* mt_sig_resethand: SA_RESETHAND resets the disposition to SIG_DFL on entry; a second signal then takes the default action. */
+/* mt_sig_resethand: SA_RESETHAND: SIG_DFL on entry, a second signal takes the default action. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"

@@ -1,4 +1,4 @@
-/* mt_sig_suspend: sigsuspend atomically swaps the mask, returns EINTR after a handler, restores the mask; works for process-directed kill from a thread. */
+/* mt_sig_suspend: sigsuspend swaps the mask atomically, EINTR after a handler, mask restored. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-/* mt_sig_thread_spin: pthread_kill reaches a thread spinning in user code (no syscalls); the handler runs on that thread. */
+/* mt_sig_thread_spin: pthread_kill/tgkill reach a thread spinning in user code (no syscalls). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -24,7 +24,8 @@ static void *spinner(void *arg)
     spinner_tid = (pid_t)syscall(SYS_gettid);
     atomic_store(&spinning, 1);
     unsigned long n = 0;
-    while (!flag) n++; /* pure user-space loop */
+    while (!flag)
+        n++; /* pure user-space loop */
     return (void *)n;
 }
 
@@ -40,7 +41,8 @@ int main(void)
         atomic_store(&spinning, 0);
         pthread_t t;
         CHECK_EQ(pthread_create(&t, NULL, spinner, NULL), 0);
-        while (!atomic_load(&spinning)) mt_sleep_ms(1);
+        while (!atomic_load(&spinning))
+            mt_sleep_ms(1);
         mt_sleep_ms(5);
         CHECK_EQ(pthread_kill(t, SIGUSR1), 0);
         void *n;
@@ -54,7 +56,8 @@ int main(void)
     atomic_store(&spinning, 0);
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, spinner, NULL), 0);
-    while (!atomic_load(&spinning)) mt_sleep_ms(1);
+    while (!atomic_load(&spinning))
+        mt_sleep_ms(1);
     CHECK_EQ(syscall(SYS_tgkill, getpid(), spinner_tid, SIGUSR1), 0);
     CHECK_EQ(pthread_join(t, NULL), 0);
     CHECK_EQ(handler_tid, spinner_tid);

@@ -1,4 +1,4 @@
-/* mt_sig_timedwait: sigtimedwait times out with EAGAIN, returns pending signals with siginfo (SI_USER, SI_TKILL), EINVAL on bad timeout; sigwait/sigwaitinfo. */
+/* mt_sig_timedwait: sigtimedwait EAGAIN timeout, siginfo (SI_USER/SI_TKILL), EINVAL; sigwait. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-/* mt_sig_trap: int3 raises SIGTRAP (si_code SI_KERNEL, RIP after the int3); the handler returns and execution continues. */
+/* mt_sig_trap: int3 raises SIGTRAP (SI_KERNEL, RIP after int3); handler returns; default. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdint.h>
@@ -39,7 +39,8 @@ int main(int argc, char **argv)
     sa.sa_flags = SA_SIGINFO;
     CHECK_EQ(sigaction(SIGTRAP, &sa, NULL), 0);
     int r = 0;
-    for (int i = 0; i < 3; i++) r = do_int3(r);
+    for (int i = 0; i < 3; i++)
+        r = do_int3(r);
     CHECK_EQ(r, 3);
     CHECK_EQ(hits, 3);
     CHECK_EQ(code, SI_KERNEL);

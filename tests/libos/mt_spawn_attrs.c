@@ -1,4 +1,4 @@
-/* mt_spawn_attrs: posix_spawn attributes SETPGROUP, SETSID, SETSIGMASK, SETSIGDEF as seen by the child. */
+/* mt_spawn_attrs: posix_spawn attrs SETPGROUP, SETSID, SETSIGMASK, SETSIGDEF seen by the child. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"
@@ -48,7 +48,8 @@ static int role(char **argv)
         for (int s = 1; s < 32; s++) {
             int want = (s == SIGUSR1 || s == SIGHUP);
             if (sigismember(&cur, s) != want) {
-                fprintf(stderr, "signal %d blocked=%d, expected %d\n", s, sigismember(&cur, s), want);
+                fprintf(stderr, "signal %d blocked=%d, expected %d\n", s, sigismember(&cur, s),
+                        want);
                 return 2;
             }
         }

@@ -1,4 +1,4 @@
-/* mt_spawn_concurrent: 50 children alive at once (blocked on a pipe), then waited in any order, each pid seen once. */
+/* mt_spawn_concurrent: 50 children alive at once, then waited in any order, each pid once. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 
@@ -23,7 +23,8 @@ int main(int argc, char **argv)
         char code[16];
         snprintf(code, sizeof(code), "%d", i + 1);
         pids[i] = mt_spawn_self(&fa, NULL, "child", code, (char *)NULL);
-        for (int j = 0; j < i; j++) CHECK(pids[j] != pids[i]);
+        for (int j = 0; j < i; j++)
+            CHECK(pids[j] != pids[i]);
     }
     posix_spawn_file_actions_destroy(&fa);
     /* all 50 are alive: none can have exited yet */

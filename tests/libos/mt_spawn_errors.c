@@ -1,4 +1,4 @@
-/* mt_spawn_errors: posix_spawn returns ENOENT, EACCES, ENOEXEC (no child left) for bad executables. */
+/* mt_spawn_errors: posix_spawn returns ENOENT, EACCES, ENOEXEC, ENOTDIR; no child is left. */
 #define _GNU_SOURCE
 #include <sys/stat.h>
 #include "mt_util.h"

@@ -1,4 +1,4 @@
-/* mt_spawn_fileactions: posix_spawn/posix_spawnp file actions addopen, addclose, adddup2 (incl. fd==newfd clearing FD_CLOEXEC). */
+/* mt_spawn_fileactions: posix_spawn(p) file actions addopen/addclose/adddup2; spawnp uses PATH. */
 #define _GNU_SOURCE
 #include <libgen.h>
 #include "mt_util.h"
@@ -15,10 +15,12 @@ static int role(int argc, char **argv)
         CHECK_ERRNO(fcntl(atoi(argv[2]), F_GETFD), EBADF);
         return 0;
     }
-    if (strcmp(argv[1], "open") == 0) { /* fd argv[2] is open, not close-on-exec; write argv[3] (if any) to it */
+    if (strcmp(argv[1], "open") ==
+        0) { /* fd argv[2] is open, not close-on-exec; write argv[3] (if any) to it */
         int fd = atoi(argv[2]);
         CHECK_EQ(fcntl(fd, F_GETFD), 0);
-        if (argv[3][0] != '\0') CHECK_EQ(write(fd, argv[3], strlen(argv[3])), (ssize_t)strlen(argv[3]));
+        if (argv[3][0] != '\0')
+            CHECK_EQ(write(fd, argv[3], strlen(argv[3])), (ssize_t)strlen(argv[3]));
         return 0;
     }
     if (strcmp(argv[1], "readin") == 0) { /* stdin holds argv[2] */

@@ -1,4 +1,4 @@
-/* mt_spawn_seq: 200 sequential posix_spawn + waitpid, each child exiting with its own code. */
+/* mt_spawn_seq: 200 sequential posix_spawn + waitpid, each child with its own exit code. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 

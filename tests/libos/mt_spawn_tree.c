@@ -1,4 +1,4 @@
-/* mt_spawn_tree: a 3-level posix_spawn tree; each level checks getppid and exit codes propagate to the root. */
+/* mt_spawn_tree: 3-level posix_spawn tree: getppid at each level, exit codes propagate. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 
@@ -31,7 +31,8 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "leaf") == 0)
         return leaf(atoi(argv[2]), atoi(argv[3]), (pid_t)atoi(argv[4]));
-    if (argc == 4 && strcmp(argv[1], "middle") == 0) return middle(atoi(argv[2]), (pid_t)atoi(argv[3]));
+    if (argc == 4 && strcmp(argv[1], "middle") == 0)
+        return middle(atoi(argv[2]), (pid_t)atoi(argv[3]));
     CHECK_EQ(argc, 1);
 
     char sme[16];

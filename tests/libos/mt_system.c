@@ -1,4 +1,4 @@
-/* mt_system: system() runs a command through /bin/sh -c: exit statuses propagate, 127 for a missing command, system(NULL) finds a shell. */
+/* mt_system: system() through /bin/sh -c: exit statuses, 127 for a missing command. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 

@@ -1,4 +1,4 @@
-/* mt_thread_barrier: pthread_barrier_wait over 100 rounds of 8 threads: phases never mix, exactly one SERIAL_THREAD per round. */
+/* mt_thread_barrier: pthread_barrier: 100 rounds of 8 threads, one SERIAL_THREAD per round. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
@@ -33,11 +33,14 @@ int main(void)
 {
     CHECK_EQ(pthread_barrier_init(&bar, NULL, N), 0);
     pthread_t t[N - 1];
-    for (long i = 1; i < N; i++) CHECK_EQ(pthread_create(&t[i - 1], NULL, worker, (void *)i), 0);
+    for (long i = 1; i < N; i++)
+        CHECK_EQ(pthread_create(&t[i - 1], NULL, worker, (void *)i), 0);
     worker((void *)0L);
-    for (int i = 0; i < N - 1; i++) CHECK_EQ(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < N - 1; i++)
+        CHECK_EQ(pthread_join(t[i], NULL), 0);
     CHECK_EQ(atomic_load(&errors), 0);
-    for (int r = 0; r < ROUNDS; r++) CHECK_EQ(atomic_load(&serial[r]), 1);
+    for (int r = 0; r < ROUNDS; r++)
+        CHECK_EQ(atomic_load(&serial[r]), 1);
     CHECK_EQ(pthread_barrier_destroy(&bar), 0);
     pthread_barrier_t b0;
     CHECK_EQ(pthread_barrier_init(&b0, NULL, 0), EINVAL);

@@ -1,4 +1,4 @@
-/* mt_thread_join_detach: pthread_join returns each thread's value (return and pthread_exit), detached threads run to completion. */
+/* mt_thread_join_detach: pthread_join values (return, pthread_exit); detached threads complete. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
@@ -73,7 +73,8 @@ int main(void)
             }
         }
         /* wait for this batch (bounded): detached threads free their slot */
-        for (int k = 0; k < 2000 && atomic_load(&detached_done) < (round + 1) * 10; k++) mt_sleep_ms(1);
+        for (int k = 0; k < 2000 && atomic_load(&detached_done) < (round + 1) * 10; k++)
+            mt_sleep_ms(1);
         CHECK_EQ(atomic_load(&detached_done), (round + 1) * 10);
     }
     pthread_attr_destroy(&at);

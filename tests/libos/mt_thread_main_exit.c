@@ -1,4 +1,4 @@
-/* mt_thread_main_exit: pthread_exit from main while other threads run: the process lives until the last thread ends (status 0). */
+/* mt_thread_main_exit: pthread_exit from main: the process lives until its last thread ends. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include "mt_util.h"

@@ -1,4 +1,4 @@
-/* mt_thread_mutex_cond: 32 threads (main + 31) on one mutex + two condvars through a bounded queue; sums and counts must match. */
+/* mt_thread_mutex_cond: 32 threads, one mutex + two condvars, bounded queue: sums must match. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
@@ -20,7 +20,8 @@ static void *producer(void *arg)
     uint64_t id = (uintptr_t)arg;
     for (uint64_t i = 0; i < ITEMS; i++) {
         pthread_mutex_lock(&mu);
-        while (qlen == QCAP) pthread_cond_wait(&not_full, &mu);
+        while (qlen == QCAP)
+            pthread_cond_wait(&not_full, &mu);
         q[(qhead + qlen) % QCAP] = id * 1000003u + i * i;
         qlen++;
         counter++;
@@ -42,7 +43,8 @@ static void *consumer(void *arg)
     struct cres *r = arg;
     for (;;) {
         pthread_mutex_lock(&mu);
-        while (qlen == 0 && producers_left > 0) pthread_cond_wait(&not_empty, &mu);
+        while (qlen == 0 && producers_left > 0)
+            pthread_cond_wait(&not_empty, &mu);
         if (qlen == 0) {
             pthread_mutex_unlock(&mu);
             return NULL;
@@ -63,16 +65,20 @@ int main(void)
     pthread_t prod[NPROD], cons[NCONS];
     struct cres res[NCONS + 1];
     memset(res, 0, sizeof(res));
-    for (int i = 0; i < NCONS; i++) CHECK_EQ(pthread_create(&cons[i], NULL, consumer, &res[i]), 0);
+    for (int i = 0; i < NCONS; i++)
+        CHECK_EQ(pthread_create(&cons[i], NULL, consumer, &res[i]), 0);
     for (int i = 0; i < NPROD; i++)
         CHECK_EQ(pthread_create(&prod[i], NULL, producer, (void *)(uintptr_t)(i + 1)), 0);
     consumer(&res[NCONS]); /* main consumes too */
-    for (int i = 0; i < NPROD; i++) CHECK_EQ(pthread_join(prod[i], NULL), 0);
-    for (int i = 0; i < NCONS; i++) CHECK_EQ(pthread_join(cons[i], NULL), 0);
+    for (int i = 0; i < NPROD; i++)
+        CHECK_EQ(pthread_join(prod[i], NULL), 0);
+    for (int i = 0; i < NCONS; i++)
+        CHECK_EQ(pthread_join(cons[i], NULL), 0);
 
     uint64_t want = 0, got = 0, n = 0;
     for (uint64_t id = 1; id <= NPROD; id++)
-        for (uint64_t i = 0; i < ITEMS; i++) want += id * 1000003u + i * i;
+        for (uint64_t i = 0; i < ITEMS; i++)
+            want += id * 1000003u + i * i;
     for (int i = 0; i <= NCONS; i++) {
         got += res[i].sum;
         n += res[i].count;

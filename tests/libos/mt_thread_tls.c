@@ -1,4 +1,4 @@
-/* mt_thread_tls: __thread variables are per thread (initial value, distinct addresses), gettid distinct, getpid shared. */
+/* mt_thread_tls: __thread values per thread (init, distinct addresses), distinct gettid. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
@@ -47,7 +47,8 @@ int main(void)
         in[i].idx = i + 1;
         CHECK_EQ(pthread_create(&t[i], NULL, worker, &in[i]), 0);
     }
-    for (int i = 0; i < N; i++) CHECK_EQ(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(pthread_join(t[i], NULL), 0);
     CHECK_EQ(tls_val, 7); /* main's copy untouched */
     CHECK_STR(tls_buf, "initial");
     pid_t mytid = (pid_t)syscall(SYS_gettid);

@@ -90,7 +90,7 @@ static inline int mt_wait_status(pid_t pid)
         if (!WIFEXITED(st_) || WEXITSTATUS(st_) != (code)) {                                       \
             fprintf(stderr, "%s:%d: child %d: status 0x%x (%s %d), expected exit %d\n", __FILE__,  \
                     __LINE__, (int)(pid), st_, WIFEXITED(st_) ? "exit" : "signal",                 \
-                    WIFEXITED(st_) ? WEXITSTATUS(st_) : WTERMSIG(st_), (int)(code));              \
+                    WIFEXITED(st_) ? WEXITSTATUS(st_) : WTERMSIG(st_), (int)(code));               \
             exit(1);                                                                               \
         }                                                                                          \
     } while (0)

@@ -1,4 +1,4 @@
-/* mt_vfork_exec: vfork + execve runs the new image (parent resumes at exec), a failed execve is seen through shared memory. */
+/* mt_vfork_exec: vfork + execve: parent resumes at exec; failed execve seen via shared memory. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 

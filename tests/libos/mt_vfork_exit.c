@@ -1,4 +1,4 @@
-/* mt_vfork_exit: vfork child shares memory, runs while the parent is suspended, and its _exit status is seen by waitpid. */
+/* mt_vfork_exit: vfork: shared memory, parent suspended until _exit, exit status. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 

@@ -1,4 +1,4 @@
-/* mt_wait_nohang: WNOHANG returns 0 while a child runs, ECHILD without children or for a non-child pid. */
+/* mt_wait_nohang: WNOHANG gives 0 while a child runs; ECHILD without children; EINVAL. */
 #define _GNU_SOURCE
 #include "mt_util.h"
 
@@ -14,9 +14,9 @@ int main(int argc, char **argv)
     CHECK_ERRNO(waitpid(-1, &st, 0), ECHILD);
     CHECK_ERRNO(waitpid(-1, &st, WNOHANG), ECHILD);
     CHECK_ERRNO(wait(&st), ECHILD);
-    CHECK_EQ(st, 0x1234); /* untouched */
+    CHECK_EQ(st, 0x1234);                                 /* untouched */
     CHECK_ERRNO(waitpid(getpid(), &st, WNOHANG), ECHILD); /* ourselves: not a child */
-    CHECK_ERRNO(waitpid(-1, &st, 0x1000), EINVAL); /* unknown option bit */
+    CHECK_ERRNO(waitpid(-1, &st, 0x1000), EINVAL);        /* unknown option bit */
 
     int gate[2];
     CHECK_EQ(pipe2(gate, O_CLOEXEC), 0);

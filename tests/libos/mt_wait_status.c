@@ -1,4 +1,4 @@
-/* mt_wait_status: W* status macros for exit codes (incl. truncation to 8 bits) and death by SIGTERM, SIGKILL, exit from a thread. */
+/* mt_wait_status: W* macros: exit codes (8-bit), SIGTERM, SIGKILL, exit() from a thread. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -14,7 +14,7 @@ static int role(const char *r)
 {
     if (strcmp(r, "exit3") == 0) exit(3);
     if (strcmp(r, "exit263") == 0) exit(263); /* 263 & 0xff = 7 */
-    if (strcmp(r, "ret-1") == 0) return -1;  /* 255 */
+    if (strcmp(r, "ret-1") == 0) return -1;   /* 255 */
     if (strcmp(r, "_exit0") == 0) _exit(0);
     if (strcmp(r, "term") == 0) {
         raise(SIGTERM);
@@ -22,12 +22,14 @@ static int role(const char *r)
     }
     if (strcmp(r, "kill") == 0) {
         kill(getpid(), SIGKILL);
-        for (;;) pause();
+        for (;;)
+            pause();
     }
     if (strcmp(r, "thread-exit") == 0) {
         pthread_t t;
         CHECK_EQ(pthread_create(&t, NULL, exiter, NULL), 0);
-        for (;;) pause();
+        for (;;)
+            pause();
     }
     return 100;
 }

@@ -1,4 +1,4 @@
-/* mt_waitid_nowait: waitid siginfo for exit and signal death, WNOWAIT leaves the child waitable, WNOHANG, P_PGID, EINVAL. */
+/* mt_waitid_nowait: waitid siginfo, WNOWAIT keeps the child waitable, WNOHANG, P_PGID, EINVAL. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"
@@ -61,8 +61,9 @@ int main(int argc, char **argv)
     CHECK_EQ(si.si_pid, 0);
     CHECK_EQ(waitid(P_PGID, (id_t)pid, &si, WEXITED | WNOHANG), 0);
     CHECK_EQ(si.si_pid, 0);
-    CHECK_ERRNO(waitid(P_PGID, (id_t)getpgrp(), &si, WEXITED | WNOHANG), ECHILD); /* none in our group */
-    CHECK_ERRNO(waitid(P_ALL, 0, &si, 0), EINVAL);                               /* no state asked */
+    CHECK_ERRNO(waitid(P_PGID, (id_t)getpgrp(), &si, WEXITED | WNOHANG),
+                ECHILD);                           /* none in our group */
+    CHECK_ERRNO(waitid(P_ALL, 0, &si, 0), EINVAL); /* no state asked */
     CHECK_ERRNO(waitid((idtype_t)42, 0, &si, WEXITED), EINVAL);
     close(gate[1]);
     memset(&si, 0, sizeof(si));

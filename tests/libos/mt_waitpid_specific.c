@@ -1,4 +1,4 @@
-/* mt_waitpid_specific: waitpid for one pid among several (others exit first), for -pgid and for 0 (own group). */
+/* mt_waitpid_specific: waitpid for one pid among several, for -pgid and for 0 (own group). */
 #define _GNU_SOURCE
 #include "mt_util.h"
 
@@ -25,7 +25,8 @@ int main(int argc, char **argv)
     }
     MT_WAIT_EXIT(slow, 77);
     /* the others, in reverse order */
-    for (int i = 3; i >= 0; i--) MT_WAIT_EXIT(q[i], 10 + i);
+    for (int i = 3; i >= 0; i--)
+        MT_WAIT_EXIT(q[i], 10 + i);
     CHECK_ERRNO(waitpid(-1, NULL, WNOHANG), ECHILD);
 
     /* groups: a in a new group G, b joins G, c stays in ours */

@@ -22,7 +22,8 @@ extern char **environ;
 static int split(char *s, char **w)
 {
     int n = 0;
-    for (char *t = strtok(s, " \t\n"); t != NULL && n < MAXW - 1; t = strtok(NULL, " \t\n")) w[n++] = t;
+    for (char *t = strtok(s, " \t\n"); t != NULL && n < MAXW - 1; t = strtok(NULL, " \t\n"))
+        w[n++] = t;
     w[n] = NULL;
     return n;
 }
@@ -40,7 +41,8 @@ static int failed(const char *cmd, int err)
 int main(int argc, char **argv)
 {
     if (argc < 3 || strcmp(argv[1], "-c") != 0) {
-        fprintf(stderr, "usage: sh -c \"command [args...]\" (mini_sh: nothing else is supported)\n");
+        fprintf(stderr,
+                "usage: sh -c \"command [args...]\" (mini_sh: nothing else is supported)\n");
         return 2;
     }
     char *line = strdup(argv[2]);
