@@ -10,10 +10,12 @@
  */
 #include "fs/vfs.h"
 #include "pal/pal.h"
+#include "process/waitq.h"
 #include "vm/uaccess.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -21,6 +23,7 @@
 struct hostfd {
     int fd;
     bool owned;
+    bool may_block; /* a pipe, socket or terminal: reads and writes can wait */
 };
 
 static int hfd(struct file *f)
@@ -28,14 +31,26 @@ static int hfd(struct file *f)
     return ((struct hostfd *)f->priv)->fd;
 }
 
+/* Before a host call that may block, wait in an interruptible way: a
+ * signal for this thread must end the wait even when it was sent just
+ * before the call started (the host's own EINTR alone would miss that). */
+static int wait_ready(struct file *f, short events)
+{
+    struct hostfd *h = f->priv;
+    if (!h->may_block || (f->flags & O_NONBLOCK)) return 0;
+    return thread_wait_host_fd(h->fd, events);
+}
+
 static ssize_t hf_read(struct file *f, void *buf, size_t len)
 {
-    return pal_host_read(hfd(f), buf, len);
+    int r = wait_ready(f, POLLIN);
+    return r < 0 ? r : pal_host_read(hfd(f), buf, len);
 }
 
 static ssize_t hf_write(struct file *f, const void *buf, size_t len)
 {
-    return pal_host_write(hfd(f), buf, len);
+    int r = wait_ready(f, POLLOUT);
+    return r < 0 ? r : pal_host_write(hfd(f), buf, len);
 }
 
 static ssize_t hf_pread(struct file *f, void *buf, size_t len, off_t off)
@@ -152,6 +167,9 @@ static int hostfd_attach(struct file *f, int fd, bool owned)
     }
     h->fd = fd;
     h->owned = owned;
+    struct stat st;
+    h->may_block = pal_host_fstat(fd, &st) == 0 &&
+                   (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
     f->priv = h;
     f->fops = &hostfd_fops;
     return 0;

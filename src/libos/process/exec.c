@@ -110,16 +110,25 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
         vm_proc_put(m);
         return -ENOMEM;
     }
+    /* The new image needs a thread: fail here (the child sees EAGAIN from
+     * execve, posix_spawn reports it) rather than after the point of no return. */
+    long r = thread_slot_reserve(path);
+    if (r < 0) {
+        vm_proc_put(m);
+        free(nt);
+        return r;
+    }
     char saved_exe[sizeof(c->exe_path)];
     memcpy(saved_exe, c->exe_path, sizeof(saved_exe));
     c->vm = m;
     struct load_result lr;
-    long r = loader_load(c, path, argv, envp, &lr);
+    r = loader_load(c, path, argv, envp, &lr);
     if (r < 0) {
         c->vm = old;
         memcpy(c->exe_path, saved_exe, sizeof(saved_exe));
         vm_proc_put(m);
         free(nt);
+        thread_slot_release();
         return r;
     }
     vm_proc_put(old);
@@ -134,7 +143,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
     nt->start.rip = lr.entry;
     nt->start.rsp = lr.rsp;
     long pid = vfork_resume_parent(c->pid);
-    if (thread_start(nt) < 0) {
+    if (thread_start_reserved(nt) < 0) {
         free(nt);
         c->exit_status = SIGKILL;
         process_finish(c);

@@ -341,17 +341,24 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-int thread_start(struct thread *t)
+int thread_slot_reserve(const char *who)
 {
     mutex_lock(&proc_lock);
     if ((uint64_t)live_threads >= libos_config.max_num_of_threads) {
         mutex_unlock(&proc_lock);
         log_warn("resource_limits.max_num_of_threads (%llu) reached: a new thread of %s gets "
                  "EAGAIN; raise it in Occlum.json",
-                 (unsigned long long)libos_config.max_num_of_threads, t->proc->exe_path);
+                 (unsigned long long)libos_config.max_num_of_threads, who);
         return -EAGAIN;
     }
     live_threads++;
+    mutex_unlock(&proc_lock);
+    return 0;
+}
+
+int thread_start_reserved(struct thread *t)
+{
+    mutex_lock(&proc_lock);
     t->next_in_proc = t->proc->threads;
     t->proc->threads = t;
     t->proc->nthreads++;
@@ -367,6 +374,19 @@ int thread_start(struct thread *t)
         return -EAGAIN;
     }
     return 0;
+}
+
+void thread_slot_release(void)
+{
+    mutex_lock(&proc_lock);
+    live_threads--;
+    mutex_unlock(&proc_lock);
+}
+
+int thread_start(struct thread *t)
+{
+    int r = thread_slot_reserve(t->proc->exe_path);
+    return r < 0 ? r : thread_start_reserved(t);
 }
 
 int process_spawn(struct process *parent, const char *path, char *const argv[], char *const envp[])

@@ -133,8 +133,14 @@ int pid_alloc(void);
 /* A new process object with one reference in the pid table. */
 struct process *process_new(struct process *parent);
 void process_table_add(struct process *p);
-/* Start a host thread for t (t->start filled in). */
+/* Start a host thread for t (t->start filled in): -EAGAIN at
+ * resource_limits.max_num_of_threads. */
 int thread_start(struct thread *t);
+/* The same in two steps, for callers that must know before an
+ * irreversible step (execve of a vfork child) that the thread can start. */
+int thread_slot_reserve(const char *who);
+int thread_start_reserved(struct thread *t);
+void thread_slot_release(void);
 /* Check, after a system call, whether the thread must end now. */
 void thread_check_exit(void);
 /* The last thread of p is gone (or a vfork child ended): make p a zombie. */

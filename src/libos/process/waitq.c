@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <poll.h>
 
 void thread_prepare_sleep(void)
 {
@@ -95,5 +96,24 @@ int thread_sleep(const struct timespec *deadline)
         __atomic_store_n(&t->in_futex, false, __ATOMIC_RELAXED);
         if (__atomic_load_n(&t->wake, __ATOMIC_ACQUIRE)) return 0;
         if (r == -ETIMEDOUT) return -ETIMEDOUT;
+    }
+}
+
+int thread_wait_host_fd(int fd, short events)
+{
+    struct thread *t = current_thread();
+    int efd = thread_wake_fd(t);
+    if (efd < 0) return 0; /* no eventfd: fall back to the host call's own EINTR */
+    for (;;) {
+        struct pollfd pfd[2] = {{fd, events, 0}, {efd, POLLIN, 0}};
+        thread_prepare_sleep();
+        __atomic_store_n(&t->in_host_wait, true, __ATOMIC_SEQ_CST);
+        int r = 0;
+        if (!thread_interrupted()) r = pal_host_poll(pfd, 2, -1);
+        __atomic_store_n(&t->in_host_wait, false, __ATOMIC_SEQ_CST);
+        thread_drain_wake_fd(t);
+        if (thread_interrupted()) return -EINTR;
+        if (r > 0 && pfd[0].revents) return 0; /* ready, hung up or in error: the call says */
+        if (r < 0 && r != -EINTR) return 0;
     }
 }

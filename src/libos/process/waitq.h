@@ -57,6 +57,9 @@ bool thread_interrupted(void);
 /* For sleeps in a host poll (poll/select with host fds): a host eventfd
  * that thread_wake writes while t->in_host_wait is set. Lazily created. */
 int thread_wake_fd(struct thread *t);
+/* Wait until host fd has `events` ready (0), or a signal or exit request
+ * for the current thread (-EINTR). */
+int thread_wait_host_fd(int fd, short events);
 void thread_drain_wake_fd(struct thread *t);
 
 #endif

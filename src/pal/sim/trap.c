@@ -37,7 +37,9 @@ struct kernel_sigaction {
 };
 
 static const int trapped_signals[] = {
-    SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, PAL_INTERRUPT_SIGNAL};
+    SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, PAL_INTERRUPT_SIGNAL,
+    /* sent to `occlum run` by the user (Ctrl-C, kill): forwarded to the application */
+    SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 int pal_trap_install(void)
 {
