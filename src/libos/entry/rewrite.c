@@ -19,6 +19,10 @@
  * just trapped, which rules out bytes that merely look like it at the end
  * of a longer instruction.
  *
+ * A site is rewritten when it traps the second time: a call made once
+ * (start-up, exit) costs less through the trap than the rewrite costs,
+ * which matters for short-lived processes.
+ *
  * Patching happens only while the process has one thread (and no vfork
  * child shares its memory), so no other CPU can be executing the bytes
  * being changed; every process has its own copy of its code, so no other
@@ -85,6 +89,17 @@ void rewrite_syscall_site(uint64_t after_syscall, long nr)
     struct thread *t = current_thread();
     struct process *p = t->proc;
     if (!rewrite_enabled || t->vfork || p->nthreads != 1 || p->vm->users != 1) return;
+    /* second time here? */
+    struct vm_proc *m = p->vm;
+    size_t n = sizeof(m->trapped_sites) / sizeof(m->trapped_sites[0]), slot = n;
+    for (size_t i = 0; i < n; i++) {
+        if (m->trapped_sites[i] == after_syscall) break;
+        if (!m->trapped_sites[i] && slot == n) slot = i;
+        if (i == n - 1) {
+            m->trapped_sites[slot == n ? after_syscall % n : slot] = after_syscall;
+            return;
+        }
+    }
     uint64_t insn = after_syscall - 7;
     /* the 7 bytes must be mapped executable code of this process */
     if (!vm_check(p, insn, 7, PROT_READ | PROT_EXEC)) return;

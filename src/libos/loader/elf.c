@@ -88,18 +88,20 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
         ssize_t n = file_pread(f, (void *)(*bias + ph->p_vaddr), ph->p_filesz, (off_t)ph->p_offset);
         if (n != (ssize_t)ph->p_filesz) return n < 0 ? (int)n : -EIO;
     }
-    /* Protections: gaps inaccessible, then each segment's own, union on shared pages. */
-    vm_protect(p, (uint64_t)base, hi - lo, PROT_NONE);
-    uint64_t prev_end = 0;
+    /* Protections: each segment's own, the union on a page two segments
+     * share, and nothing for the gaps between segments (PT_LOADs come in
+     * ascending order, as the ELF spec requires). */
+    uint64_t prev_end = (uint64_t)base;
     int prev_prot = 0;
     for (int i = 0; i < o->eh.e_phnum; i++) {
         const Elf64_Phdr *ph = &o->ph[i];
         if (ph->p_type != PT_LOAD) continue;
         uint64_t s = PAGE_DOWN(*bias + ph->p_vaddr), e = PAGE_UP(*bias + ph->p_vaddr + ph->p_memsz);
         int prot = prot_of(ph->p_flags);
-        vm_protect(p, s, e - s, prot);
+        if (s > prev_end) vm_protect(p, prev_end, s - prev_end, PROT_NONE);
+        if (prot != (PROT_READ | PROT_WRITE)) vm_protect(p, s, e - s, prot);
         if (s < prev_end) vm_protect(p, s, PAGE_SIZE, prot | prev_prot);
-        prev_end = e;
+        prev_end = e > prev_end ? e : prev_end;
         prev_prot = prot;
     }
     return 0;

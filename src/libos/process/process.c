@@ -189,7 +189,7 @@ uint64_t process_cpu_ns(struct process *p)
         clockid_t clk = (clockid_t)((~(unsigned)t->tcb.host_tid << 3) | 6);
         struct timespec ts;
         if (pal_clock_gettime(clk, &ts) == 0)
-            ns += (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+            ns += (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec - t->cpu_base;
     }
     mutex_unlock(&proc_lock);
     return ns;
@@ -299,19 +299,41 @@ void process_finish(struct process *p)
     pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
+/*
+ * Host threads are kept for reuse (a worker pool): creating one costs more
+ * than a whole LibOS spawn otherwise would. A worker runs one application
+ * thread at a time; between them it parks, with interception off and no
+ * %gs, for up to WORKER_IDLE_SECONDS.
+ */
+#define WORKER_MAX_IDLE 16
+#define WORKER_IDLE_SECONDS 10
+
+struct worker {
+    uint32_t state; /* futex word: 0 parked, 1 a job was given */
+    struct thread *job;
+    void *altstack;
+    int wake_efd; /* as thread->wake_efd: host eventfd + 1, or 0 */
+    struct worker *next;
+};
+
+static struct mutex pool_lock = MUTEX_INIT;
+static struct worker *idle_workers;
+static int n_idle_workers;
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec cpu;
+    if (pal_clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) < 0) return 0;
+    return (uint64_t)cpu.tv_sec * 1000000000ULL + (uint64_t)cpu.tv_nsec;
+}
+
 /* After the app thread ended: runs on the host thread's own stack. */
-static void thread_finish(struct thread *t)
+static void thread_finish(struct thread *t, uint64_t cpu_base)
 {
     struct process *p = t->proc;
-    struct timespec cpu;
-    if (pal_clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
-        __atomic_add_fetch(&p->cpu_ns_exited,
-                           (uint64_t)cpu.tv_sec * 1000000000ULL + (uint64_t)cpu.tv_nsec,
-                           __ATOMIC_RELAXED);
+    __atomic_add_fetch(&p->cpu_ns_exited, thread_cpu_ns() - cpu_base, __ATOMIC_RELAXED);
     pal_thread_trap_fini();
-    free(t->altstack);
     sigpending_clear(&t->pending);
-    if (t->wake_efd) pal_host_close(t->wake_efd - 1);
     mutex_lock(&proc_lock);
     struct thread **pp = &p->threads;
     while (*pp && *pp != t)
@@ -324,20 +346,66 @@ static void thread_finish(struct thread *t)
     if (last) process_finish(p);
 }
 
-static void *thread_main(void *arg)
+static void run_thread(struct worker *w, struct thread *t)
 {
-    struct thread *t = arg;
-    t->altstack = malloc(ALTSTACK_SIZE);
+    uint64_t cpu_base = thread_cpu_ns();
+    t->cpu_base = cpu_base; /* the host thread may have run others before */
+    t->altstack = w->altstack;
     t->altstack_size = ALTSTACK_SIZE;
+    t->wake_efd = w->wake_efd;
     t->tcb.stack_top = ((uint64_t)t->altstack + ALTSTACK_SIZE) & ~63UL;
-    int r = t->altstack ? pal_thread_trap_init(&t->tcb, t->altstack, ALTSTACK_SIZE) : -ENOMEM;
+    int r = pal_thread_trap_init(&t->tcb, t->altstack, ALTSTACK_SIZE);
     if (r < 0) {
         log_error("cannot start thread %d: %s", t->tid, strerror(-r));
         if (!t->proc->exiting) t->proc->exit_status = SIGKILL;
     } else if (sigsetjmp(t->exit_jmp, 0) == 0) {
         pal_enter_user(&t->tcb, &t->start);
     }
-    thread_finish(t);
+    w->wake_efd = t->wake_efd; /* created during the thread's life, kept */
+    thread_finish(t, cpu_base);
+}
+
+/* Wait for the next job; NULL when none came in time (or the pool is full). */
+static struct thread *park(struct worker *w)
+{
+    mutex_lock(&pool_lock);
+    if (n_idle_workers >= WORKER_MAX_IDLE) {
+        mutex_unlock(&pool_lock);
+        return NULL;
+    }
+    __atomic_store_n(&w->state, 0, __ATOMIC_RELAXED);
+    w->job = NULL;
+    w->next = idle_workers;
+    idle_workers = w;
+    n_idle_workers++;
+    mutex_unlock(&pool_lock);
+    struct timespec idle = {WORKER_IDLE_SECONDS, 0};
+    while (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == 0) {
+        long r = pal_futex(&w->state, FUTEX_WAIT_PRIVATE, 0, &idle, NULL, 0);
+        if (r != -ETIMEDOUT) continue;
+        mutex_lock(&pool_lock);
+        if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == 0) { /* still idle: leave */
+            struct worker **pp = &idle_workers;
+            while (*pp && *pp != w)
+                pp = &(*pp)->next;
+            if (*pp) *pp = w->next;
+            n_idle_workers--;
+            mutex_unlock(&pool_lock);
+            return NULL;
+        }
+        mutex_unlock(&pool_lock);
+    }
+    return w->job;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (struct thread *t = w->job; t; t = park(w))
+        run_thread(w, t);
+    free(w->altstack);
+    if (w->wake_efd) pal_host_close(w->wake_efd - 1);
+    free(w);
     return NULL;
 }
 
@@ -363,7 +431,30 @@ int thread_start_reserved(struct thread *t)
     t->proc->threads = t;
     t->proc->nthreads++;
     mutex_unlock(&proc_lock);
-    int r = pal_thread_create(thread_main, t, HOST_STACK_SIZE);
+    mutex_lock(&pool_lock);
+    struct worker *w = idle_workers;
+    if (w) {
+        idle_workers = w->next;
+        n_idle_workers--;
+    }
+    mutex_unlock(&pool_lock);
+    if (w) { /* a parked host thread takes it */
+        w->job = t;
+        __atomic_store_n(&w->state, 1, __ATOMIC_RELEASE);
+        pal_futex(&w->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        return 0;
+    }
+    int r = -ENOMEM;
+    w = calloc(1, sizeof(*w));
+    if (w) w->altstack = malloc(ALTSTACK_SIZE);
+    if (w && w->altstack) {
+        w->job = t;
+        r = pal_thread_create(worker_main, w, HOST_STACK_SIZE);
+    }
+    if (r < 0 && w) {
+        free(w->altstack);
+        free(w);
+    }
     if (r < 0) {
         mutex_lock(&proc_lock);
         t->proc->threads = t->next_in_proc;

@@ -74,8 +74,9 @@ struct thread {
     struct {
         uint64_t sp, size;
     } user_altstack; /* the application's sigaltstack, recorded */
-    void *altstack;
+    void *altstack;  /* the host thread's, lent for this thread's life */
     size_t altstack_size;
+    uint64_t cpu_base;            /* the host thread's CPU clock when this thread started */
     sigjmp_buf exit_jmp;          /* where the host thread goes when the app thread ends */
     struct pal_trap_frame *frame; /* the trap being handled, for arch_prctl */
     void *uc;                     /* its ucontext_t: the application's registers */

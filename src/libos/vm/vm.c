@@ -306,10 +306,15 @@ static void release_areas(struct vm_proc *m)
 {
     mutex_lock(&vm_lock);
     struct vma **pp = &areas;
+    uint64_t run_start = 0, run_end = 0; /* adjacent areas go back in one host call */
     while (*pp) {
         struct vma *v = *pp;
         if (v->owner == m) {
-            pal_vm_decommit((void *)v->start, v->end - v->start);
+            if (v->start != run_end) {
+                if (run_end > run_start) pal_vm_decommit((void *)run_start, run_end - run_start);
+                run_start = v->start;
+            }
+            run_end = v->end;
             if (!v->reserved) account(v->owner, -(int64_t)(v->end - v->start));
             *pp = v->next;
             free(v);
@@ -317,6 +322,7 @@ static void release_areas(struct vm_proc *m)
             pp = &v->next;
         }
     }
+    if (run_end > run_start) pal_vm_decommit((void *)run_start, run_end - run_start);
     mutex_unlock(&vm_lock);
 }
 

@@ -25,6 +25,7 @@ struct vm_proc {
     uint64_t heap_start, brk, heap_end; /* brk lives in [heap_start, heap_end) */
     int users; /* processes using it: more than one while a vfork child runs */
     uint64_t tramp_page, tramp_used; /* system call trampolines (entry/rewrite.c) */
+    uint64_t trapped_sites[32];      /* sites that trapped once (entry/rewrite.c) */
     uint64_t mapped, peak;           /* bytes mapped now and at most (ru_maxrss) */
 };
 
