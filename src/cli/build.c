@@ -1,7 +1,7 @@
 /*
  * build.c: `occlum build`: validate Occlum.json, then produce build/:
- *   build/mount/__ROOT/          the image layer (for now a plain copy of
- *                                image/; the encrypted sefs format comes later)
+ *   build/mount/__ROOT/sefs.img  the image layer: image/ in SEFS format
+ *                                (build_image.c, docs/sefs-format.md)
  *   build/Occlum.json.protected  the validated config the runtime reads
  *   build/.stamp                 the digest of the inputs (see instance.c)
  *   build/occlum.sig             the signed measurement (common/measure.h)
@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "common/config.h"
 #include "common/measure.h"
+#include "cli/build_image.h" /* sefs image layer (storage) */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +28,9 @@ struct build_opts {
     const char *sign_key;
 };
 
+/* --image-key <file>: the encrypted image layer's key (build_image.c) */
+static const char *image_key_file;
+
 static int parse_opts(int argc, char **argv, struct build_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -37,6 +41,10 @@ static int parse_opts(int argc, char **argv, struct build_opts *o)
             o->sign_key = argv[++i];
         } else if (!strncmp(argv[i], "--sign-key=", 11)) {
             o->sign_key = argv[i] + 11;
+        } else if (!strcmp(argv[i], "--image-key") && i + 1 < argc) {
+            /* sefs: encrypt the image layer; a new key means a new image */
+            image_key_file = argv[++i];
+            o->force = true;
         } else {
             cli_error(CMD, "unknown option '%s'; see 'occlum build --help'", argv[i]);
             return -1;
@@ -136,15 +144,19 @@ static int assemble(const char *dir, const char *out, const char *digest)
     }
     pathf(src, sizeof(src), "%s/image", dir);
     pathf(dst, sizeof(dst), "%s/mount/__ROOT", out);
-    struct copy_stats st;
-    if (copy_tree(CMD, src, dst, &st, err, sizeof(err)) < 0) {
-        cli_error(CMD, "cannot copy the image: %s", err);
+    /* sefs: image/ packed into the image layer, its root MAC in the config */
+    char mac[SEFS_MAC_HEX + 1];
+    err[0] = 0;
+    if (mkdir_p(dst, 0755) < 0 ||
+        image_build(src, dst, image_key_file, mac, err, sizeof(err)) < 0) {
+        cli_error(CMD, "cannot build the image layer: %s",
+                  errno && !err[0] ? strerror(errno) : err);
         return -1;
     }
     pathf(src, sizeof(src), "%s/Occlum.json", dir);
     pathf(dst, sizeof(dst), "%s/Occlum.json.protected", out);
-    if (copy_file(src, dst, 0644) < 0) {
-        cli_error(CMD, "cannot write %s: %s", dst, strerror(errno));
+    if (image_write_config(src, dst, mac, err, sizeof(err)) < 0) {
+        cli_error(CMD, "%s", err);
         return -1;
     }
     char line[DIGEST_HEX_LEN + 2];
@@ -279,10 +291,12 @@ static int build_main(int argc, char **argv)
 
 const struct cli_cmd cmd_build = {
     "build",
-    "build [-f] [--sign-key <pem>]",
+    "build [-f] [--sign-key <pem>] [--image-key <file>]",
     "Validate Occlum.json and build image/ into build/.",
     "Must run inside an instance (the directory holding Occlum.json).\n"
     "  -f, --force         rebuild even when Occlum.json and image/ did not change\n"
+    "  --image-key <file>  encrypt the image layer with this key (occlum gen-image-key);\n"
+    "                      without it the image is integrity-protected, not encrypted\n"
     "  --sign-key <pem>    sign with this RSA-3072 key (public exponent 3) instead of\n"
     "                      the instance's Occlum_sign_key.pem\n"
     "The build is incremental: with no change since the last build it prints\n"

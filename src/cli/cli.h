@@ -25,6 +25,8 @@ struct cli_cmd {
 extern const struct cli_cmd cmd_new, cmd_init, cmd_build, cmd_run, cmd_status;
 /* print.c: the signed measurement and signer (signing and measurement). */
 extern const struct cli_cmd cmd_print;
+/* gen_image_key.c: the encrypted image layer's key (storage). */
+extern const struct cli_cmd cmd_gen_image_key;
 
 /* Prints "occlum <cmd>: <message>\n" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

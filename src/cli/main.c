@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-static const struct cli_cmd *const commands[] = {&cmd_new, &cmd_init,   &cmd_build,
-                                                 &cmd_run, &cmd_status, &cmd_print};
+static const struct cli_cmd *const commands[] = {
+    &cmd_new, &cmd_init, &cmd_build, &cmd_run, &cmd_status, &cmd_print, &cmd_gen_image_key};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)

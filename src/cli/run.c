@@ -37,11 +37,41 @@ static int check_build(const char *dir)
     return 0;
 }
 
+/*
+ * `--image-key <file>` before the program: the encrypted image layer's key.
+ * The runtime reads the file named by OCCLUM_IMAGE_KEY_FILE (sim PAL
+ * main.c), so the option just sets that, as an absolute path.
+ */
+static int take_image_key(int *argc, char ***argv)
+{
+    if (*argc < 2 || strcmp((*argv)[1], "--image-key") != 0) return 0;
+    if (*argc < 3) {
+        cli_error(CMD, "--image-key needs a key file (create one with 'occlum gen-image-key')");
+        return -1;
+    }
+    char *abs = realpath((*argv)[2], NULL);
+    if (!abs) {
+        cli_error(CMD, "--image-key %s: %s", (*argv)[2], strerror(errno));
+        return -1;
+    }
+    setenv("OCCLUM_IMAGE_KEY_FILE", abs, 1);
+    free(abs);
+    (*argv)[2] = (*argv)[0];
+    *argv += 2;
+    *argc -= 2;
+    return 0;
+}
+
 static int run_main(int argc, char **argv)
 {
     if (argc < 2) {
         cli_error(CMD, "expected a program: occlum run <path> [args...], e.g. occlum run "
                        "/bin/hello_world");
+        return 1;
+    }
+    if (take_image_key(&argc, &argv) < 0) return 1;
+    if (argc < 2) {
+        cli_error(CMD, "expected a program after --image-key <file>");
         return 1;
     }
     char dir[PATH_MAX], prefix[PATH_MAX], runtime[PATH_MAX + 32];
@@ -82,6 +112,8 @@ const struct cli_cmd cmd_run = {
     "127 when <path> does not exist, 126 when it cannot be executed (not ELF,\n"
     "wrong architecture, outside entry_points). Only the variables named in\n"
     "env.untrusted pass from the host environment; env.default are always set.\n"
-    "OCCLUM_LOG_LEVEL=off|error|warn|info|debug|trace sets the LibOS's logging.\n",
+    "OCCLUM_LOG_LEVEL=off|error|warn|info|debug|trace sets the LibOS's logging.\n"
+    "Before <path>, --image-key <file> (or OCCLUM_IMAGE_KEY_FILE=<file>) gives the key of\n"
+    "an encrypted image layer (occlum build --image-key).\n",
     run_main,
 };

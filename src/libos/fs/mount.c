@@ -3,11 +3,12 @@
  * "mount" list, and statfs.
  *
  * The table is fixed after start-up (there is no mount(2) yet), so
- * lookups need no lock. Until the encrypted sefs/unionfs lands, the
- * unionfs root is served read-only from the image layer's plain directory
- * (<instance>/build/mount/__ROOT, which `occlum build` fills from image/).
+ * lookups need no lock. The unionfs root is, until unionfs lands, served
+ * read-only from its image layer: the SEFS image `occlum build` wrote in
+ * <instance>/build/mount/__ROOT, authenticated by the layer's options.MAC.
  */
 #include "fs/vfs.h"
+#include "fs/sefs.h"
 #include "common/config.h"
 #include "pal/pal.h"
 #include "util/log.h"
@@ -80,6 +81,10 @@ int vfs_statfs(struct mount *m, struct statfs *st)
 }
 
 /* Add one mount; a later mount of the same target replaces the earlier. */
+/* sefs: the unionfs root is, for now, its image layer alone, read-only
+ * (fs/sefs.c); the writable layer and the union come next. */
+static const char *image_mac;
+
 static int mount_add(const char *target, const char *type, const char *hostdir, int flags,
                      char *err, size_t errlen)
 {
@@ -96,8 +101,13 @@ static int mount_add(const char *target, const char *type, const char *hostdir, 
     m->type = type;
     m->flags = flags;
     m->dev = makedev(0, 40 + (unsigned)nmounts);
-    if (strcmp(type, "hostfs") == 0 || strcmp(type, "unionfs") == 0) {
-        m->magic = strcmp(type, "hostfs") == 0 ? HOSTFS_MAGIC : SEFS_MAGIC;
+    if (strcmp(type, "unionfs") == 0) {
+        m->magic = SEFS_MAGIC;
+        m->source = strdup(hostdir);
+        m->root = m->source ? sefs_mount(m, hostdir, image_mac, 0, err, errlen) : NULL;
+        if (!m->root && !m->source) snprintf(err, errlen, "mount %s: out of memory", target);
+    } else if (strcmp(type, "hostfs") == 0) {
+        m->magic = HOSTFS_MAGIC;
         m->source = strdup(hostdir);
         m->root = m->source ? hostfs_mount(m, hostdir, err, errlen) : NULL;
         if (!m->root && !m->source) snprintf(err, errlen, "mount %s: out of memory", target);
@@ -176,6 +186,7 @@ static int mount_one(const struct config_mount *cm, const char *instance_dir, ch
             snprintf(err, errlen, "mount %s: source path too long", target);
             return -1;
         }
+        image_mac = img->mac;
         return mount_add(target, "unionfs", src, MNT_RDONLY, err, errlen);
     }
     if (strcmp(type, "hostfs") == 0) {

@@ -9,6 +9,8 @@
  */
 #include "common/measure.h"
 #include "libos.h"
+#include "fs/sefs.h"
+#include "image/sefs_format.h"
 #include "pal/pal.h"
 
 #include <errno.h>
@@ -17,6 +19,41 @@
 #include <string.h>
 
 extern char **environ;
+
+/*
+ * sefs: the encrypted image layer's key, from the file OCCLUM_IMAGE_KEY_FILE
+ * names (`occlum run --image-key <file>` sets it). Reading a host file is
+ * the PAL's job; the LibOS gets the bytes. 0, or -1 after an error line.
+ */
+static int load_image_key(void)
+{
+    const char *path = getenv("OCCLUM_IMAGE_KEY_FILE");
+    if (!path || !*path) return 0;
+    char text[256];
+    uint8_t key[32];
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr,
+                "occlum run: image key %s: %s; pass the file 'occlum gen-image-key' "
+                "wrote\n",
+                path, strerror(errno));
+        return -1;
+    }
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = 0;
+    int len = sefs_key_parse(text, key);
+    memset(text, 0, sizeof(text));
+    if (len < 0 || sefs_set_image_key(key, (size_t)len) < 0) {
+        fprintf(stderr,
+                "occlum run: image key %s: not a key file (16 or 32 hex bytes); pass the "
+                "file 'occlum gen-image-key' wrote\n",
+                path);
+        return -1;
+    }
+    memset(key, 0, sizeof(key));
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -34,5 +71,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "occlum run: %s\n", err);
         return 1;
     }
+    if (load_image_key() < 0) return 1;
     return libos_boot(cfg, instance, argv[2], argv + 2, environ);
 }
