@@ -396,6 +396,8 @@ static int parse_mount_options(struct ctx *c, json_t *m, const char *path, struc
         if (get_bool(c, opts, opath, "readonly", false, &ro) < 0) return -1;
         out->readonly = ro;
         if (get_string(c, opts, opath, "MAC", &out->mac) < 0) return -1;
+        /* sefs: the layer's block cache, as Occlum's options.cache_size */
+        if (get_size(c, opts, opath, "cache_size", false, 0, &out->cache_size) < 0) return -1;
     }
     if (strcmp(out->type, "unionfs") == 0) {
         if (is_layer) return fail(c, "%s: a unionfs layer cannot itself be a unionfs", path);

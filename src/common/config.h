@@ -27,6 +27,7 @@ struct config_mount {
     struct config_mount *layers;
     size_t nlayers;
     char *mac; /* options.MAC, may be NULL */
+    uint64_t cache_size; /* options.cache_size (sefs block cache), 0 = default */
 };
 
 struct occlum_config {

@@ -20,6 +20,11 @@ struct sefs_image {
     struct sefs_crypto *cr;
     struct sefs_cache *cache;
     uint8_t *disk; /* one block read from the host */
+    /* Read-ahead of data blocks within one read request: one host read
+     * for a run of blocks (unverified bytes; each block is verified when
+     * it is used, like a single read). */
+    uint8_t *ra;
+    uint64_t ra_file, ra_first, ra_count, ra_limit;
     uint8_t *meta;
     uint64_t meta_len, dent_off, str_off, str_len;
     uint32_t ninodes, ndirents;
@@ -31,6 +36,27 @@ struct ftree {
     uint32_t height;
     const uint8_t *root;
 };
+
+#define RA_BLOCKS 32
+
+/* The on-disk bytes of data block `index` (phys): from the read-ahead
+ * window, refilling it up to the request's last block. */
+static const uint8_t *read_data(struct sefs_image *img, const struct ftree *t, uint64_t index,
+                                uint64_t phys)
+{
+    if (img->ra_file == t->file && index >= img->ra_first && index < img->ra_first + img->ra_count)
+        return img->ra + (index - img->ra_first) * SEFS_BLOCK;
+    uint64_t n = img->ra_limit >= index ? img->ra_limit - index + 1 : 1;
+    if (n > RA_BLOCKS) n = RA_BLOCKS;
+    if (n > img->hdr.total_blocks - phys) n = img->hdr.total_blocks - phys;
+    img->ra_count = 0;
+    ssize_t r = img->io.pread(img->io.ctx, img->ra, n * SEFS_BLOCK, phys * SEFS_BLOCK);
+    if (r < SEFS_BLOCK) return NULL;
+    img->ra_file = t->file;
+    img->ra_first = index;
+    img->ra_count = (uint64_t)r / SEFS_BLOCK;
+    return img->ra;
+}
 
 static const uint8_t *get_block(struct sefs_image *img, const struct ftree *t, uint32_t level,
                                 uint64_t index)
@@ -50,10 +76,15 @@ static const uint8_t *get_block(struct sefs_image *img, const struct ftree *t, u
     uint64_t phys =
         level == 0 ? t->data + index : t->tree + sefs_node_slot(t->nblocks, level, index);
     if (phys == 0 || phys >= img->hdr.total_blocks) return NULL;
-    ssize_t r = img->io.pread(img->io.ctx, img->disk, SEFS_BLOCK, phys * SEFS_BLOCK);
-    if (r != SEFS_BLOCK) return NULL;
+    const uint8_t *disk = img->disk;
+    if (level == 0) {
+        disk = read_data(img, t, index, phys);
+        if (!disk) return NULL;
+    } else if (img->io.pread(img->io.ctx, img->disk, SEFS_BLOCK, phys * SEFS_BLOCK) != SEFS_BLOCK) {
+        return NULL;
+    }
     uint8_t *slot = sefs_cache_slot(img->cache, &p);
-    bool ok = sefs_open(img->cr, &p, img->disk, entry, slot) == 0;
+    bool ok = sefs_open(img->cr, &p, disk, entry, slot) == 0;
     sefs_cache_commit(img->cache, &p, ok);
     return ok ? slot : NULL;
 }
@@ -155,9 +186,11 @@ int sefs_image_open(const struct sefs_io *io, const struct sefs_keys *keys,
     if (!img) return -ENOMEM;
     img->io = *io;
     img->disk = malloc(SEFS_BLOCK);
+    img->ra = malloc(RA_BLOCKS * SEFS_BLOCK);
+    img->ra_file = UINT64_MAX;
     img->cache = sefs_cache_new(cache_bytes);
     int r = -ENOMEM;
-    if (!img->disk || !img->cache)
+    if (!img->disk || !img->ra || !img->cache)
         snprintf(err, errlen, "out of memory");
     else
         r = open_checks(img, keys, root_mac, err, errlen);
@@ -175,6 +208,7 @@ void sefs_image_close(struct sefs_image *img)
     sefs_crypto_free(img->cr);
     sefs_cache_free(img->cache);
     free(img->disk);
+    free(img->ra);
     free(img->meta);
     free(img);
 }
@@ -280,6 +314,8 @@ ssize_t sefs_image_read(struct sefs_image *img, uint32_t ino, void *buf, size_t 
     if (len > in.size - off) len = in.size - off;
     struct ftree t;
     ftree_init(&t, ino, in.size, in.a, in.b, in.root);
+    img->ra_limit = (off + len - 1) / SEFS_BLOCK;
+    img->ra_file = UINT64_MAX; /* the host file may differ from last time */
     size_t done = 0;
     while (done < len) {
         uint64_t pos = off + done, bi = pos / SEFS_BLOCK, bo = pos % SEFS_BLOCK;

@@ -84,6 +84,7 @@ int vfs_statfs(struct mount *m, struct statfs *st)
 /* sefs: the unionfs root is, for now, its image layer alone, read-only
  * (fs/sefs.c); the writable layer and the union come next. */
 static const char *image_mac;
+static uint64_t image_cache_size;
 
 static int mount_add(const char *target, const char *type, const char *hostdir, int flags,
                      char *err, size_t errlen)
@@ -104,7 +105,8 @@ static int mount_add(const char *target, const char *type, const char *hostdir, 
     if (strcmp(type, "unionfs") == 0) {
         m->magic = SEFS_MAGIC;
         m->source = strdup(hostdir);
-        m->root = m->source ? sefs_mount(m, hostdir, image_mac, 0, err, errlen) : NULL;
+        m->root =
+            m->source ? sefs_mount(m, hostdir, image_mac, image_cache_size, err, errlen) : NULL;
         if (!m->root && !m->source) snprintf(err, errlen, "mount %s: out of memory", target);
     } else if (strcmp(type, "hostfs") == 0) {
         m->magic = HOSTFS_MAGIC;
@@ -187,6 +189,7 @@ static int mount_one(const struct config_mount *cm, const char *instance_dir, ch
             return -1;
         }
         image_mac = img->mac;
+        image_cache_size = img->cache_size;
         return mount_add(target, "unionfs", src, MNT_RDONLY, err, errlen);
     }
     if (strcmp(type, "hostfs") == 0) {
