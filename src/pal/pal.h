@@ -45,6 +45,11 @@ int pal_vm_commit(void *addr, size_t len, int prot);
 /* Return [addr, addr+len) to the reserved, inaccessible state (content dropped). */
 int pal_vm_decommit(void *addr, size_t len);
 int pal_vm_protect(void *addr, size_t len, int prot);
+/* A private, copy-on-write view of host fd's bytes [off, off+len) at addr
+ * (which must already be part of the user region). */
+int pal_vm_map_file(void *addr, size_t len, int prot, int fd, off_t off);
+/* An anonymous in-memory host file (for the loader's image cache). */
+int pal_memfd_create(const char *name);
 
 /* ---- host files (hostfs, the plain image layer, the standard streams) ---- */
 int pal_host_open(const char *path, int flags, mode_t mode);

@@ -9,6 +9,8 @@
  */
 #include "loader/loader.h"
 #include "loader/elf_check.h"
+#include "loader/image_cache.h"
+#include "pal/pal.h"
 
 #include "common/config.h"
 #include "fs/fs_core.h"
@@ -54,6 +56,45 @@ static int prot_of(uint32_t pf)
            ((pf & PF_X) ? PROT_EXEC : 0);
 }
 
+/*
+ * Segments straight from the image cache: each PT_LOAD's file pages become
+ * a copy-on-write view of the cached bytes, as the kernel's own loader maps
+ * files, so a program loaded many times is read once. Needs every pair of
+ * segments that share a page to come from the same file page (same
+ * vaddr - offset), which linkers produce; otherwise -1 and the caller reads.
+ */
+static int map_from_cache(struct file *f, const struct stat *st, const struct elf_object *o,
+                          uint64_t bias)
+{
+    const Elf64_Phdr *prev = NULL;
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type != PT_LOAD) continue;
+        bool shares = prev && PAGE_DOWN(ph->p_vaddr) < PAGE_UP(prev->p_vaddr + prev->p_memsz);
+        if (shares && (ph->p_vaddr - ph->p_offset != prev->p_vaddr - prev->p_offset ||
+                       prev->p_memsz > prev->p_filesz)) /* bss under the next segment's page */
+            return -1;
+        prev = ph;
+    }
+    int fd = image_cache_get(f, st);
+    if (fd < 0) return -1;
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type != PT_LOAD || ph->p_filesz == 0) continue;
+        uint64_t start = PAGE_DOWN(bias + ph->p_vaddr);
+        uint64_t file_end = bias + ph->p_vaddr + ph->p_filesz;
+        if (pal_vm_map_file((void *)start, PAGE_UP(file_end) - start, PROT_READ | PROT_WRITE, fd,
+                            (off_t)PAGE_DOWN(ph->p_offset)) < 0)
+            return -1; /* the span is still plain memory: reading works */
+        /* Like the kernel's padzero: when a bss follows, the rest of the
+         * last file page reads as zero (glibc's loader allocates there,
+         * past _end, relying on it). */
+        if (ph->p_memsz > ph->p_filesz && PAGE_UP(file_end) > file_end)
+            memset((void *)file_end, 0, PAGE_UP(file_end) - file_end);
+    }
+    return 0;
+}
+
 /* Map o's PT_LOAD segments; sets *bias (load address - link address). */
 static int elf_map(struct process *p, struct file *f, const struct elf_object *o, const char *path,
                    uint64_t *bias)
@@ -82,7 +123,8 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
     }
     if (base < 0) return (int)base;
     *bias = (uint64_t)base - lo;
-    for (int i = 0; i < o->eh.e_phnum; i++) {
+    r = map_from_cache(f, &st, o, *bias);
+    for (int i = 0; r < 0 && i < o->eh.e_phnum; i++) { /* the plain way: read them in */
         const Elf64_Phdr *ph = &o->ph[i];
         if (ph->p_type != PT_LOAD || ph->p_filesz == 0) continue;
         ssize_t n = file_pread(f, (void *)(*bias + ph->p_vaddr), ph->p_filesz, (off_t)ph->p_offset);

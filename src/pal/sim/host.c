@@ -102,6 +102,17 @@ int pal_vm_decommit(void *addr, size_t len)
     return p == MAP_FAILED ? -errno : 0;
 }
 
+int pal_vm_map_file(void *addr, size_t len, int prot, int fd, off_t off)
+{
+    void *p = mmap(addr, len, prot, MAP_PRIVATE | MAP_FIXED, fd, off);
+    return p == MAP_FAILED ? -errno : 0;
+}
+
+int pal_memfd_create(const char *name)
+{
+    RET(memfd_create(name, MFD_CLOEXEC));
+}
+
 int pal_vm_protect(void *addr, size_t len, int prot)
 {
     RET(mprotect(addr, len, prot));

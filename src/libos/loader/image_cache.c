@@ -1,0 +1,89 @@
+/*
+ * image_cache: see image_cache.h.
+ *
+ * Entries are keyed by (device, inode, size, mtime), so a file replaced or
+ * rewritten in the writable layer is never served stale; the bytes come
+ * through file_pread, so whatever the file system verifies (sefs MACs) is
+ * verified once, when the entry is filled. A few dozen entries at most,
+ * replaced round-robin; an fd in use by a load in progress stays open
+ * because replaced fds are closed only after a full round.
+ */
+#include "loader/image_cache.h"
+
+#include "fs/fs_core.h"
+#include "pal/pal.h"
+#include "util/lock.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_ENTRIES 32
+#define CACHE_MAX_FILE (64ULL << 20)
+#define FILL_CHUNK (256 * 1024)
+
+struct entry {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    int fd; /* -1: empty */
+};
+
+static struct entry cache[CACHE_ENTRIES];
+static int next_victim;
+static struct mutex cache_lock = MUTEX_INIT;
+static int initialised;
+
+static bool same(const struct entry *e, const struct stat *st)
+{
+    return e->fd >= 0 && e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+           e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static int fill(struct file *f, off_t size)
+{
+    int fd = pal_memfd_create("occlum-image-cache");
+    if (fd < 0) return -1;
+    char *buf = malloc(FILL_CHUNK);
+    off_t off = 0;
+    while (buf && off < size) {
+        size_t want = (size_t)(size - off) < FILL_CHUNK ? (size_t)(size - off) : FILL_CHUNK;
+        ssize_t n = file_pread(f, buf, want, off);
+        if (n <= 0 || pal_host_pwrite(fd, buf, (size_t)n, off) != n) break;
+        off += n;
+    }
+    free(buf);
+    if (off != size) {
+        pal_host_close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int image_cache_get(struct file *f, const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode) || (uint64_t)st->st_size > CACHE_MAX_FILE) return -1;
+    mutex_lock(&cache_lock);
+    if (!initialised) {
+        for (int i = 0; i < CACHE_ENTRIES; i++)
+            cache[i].fd = -1;
+        initialised = 1;
+    }
+    for (int i = 0; i < CACHE_ENTRIES; i++) {
+        if (same(&cache[i], st)) {
+            int fd = cache[i].fd;
+            mutex_unlock(&cache_lock);
+            return fd;
+        }
+    }
+    int fd = fill(f, st->st_size);
+    if (fd >= 0) {
+        struct entry *e = &cache[next_victim];
+        next_victim = (next_victim + 1) % CACHE_ENTRIES;
+        if (e->fd >= 0) pal_host_close(e->fd);
+        *e = (struct entry){st->st_dev, st->st_ino, st->st_size, st->st_mtim, fd};
+    }
+    mutex_unlock(&cache_lock);
+    return fd;
+}

@@ -1,0 +1,18 @@
+/*
+ * image_cache: the loader's cache of executable files' bytes, so that
+ * loading a program for the hundredth time maps its segments copy-on-write
+ * instead of reading (and, on an encrypted image, verifying) them again.
+ */
+#ifndef LIBOS_IMAGE_CACHE_H
+#define LIBOS_IMAGE_CACHE_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+struct file;
+
+/* A host fd holding exactly the file's bytes, or -1 (too big, no memory:
+ * the loader then reads the file as usual). The fd stays owned by the cache. */
+int image_cache_get(struct file *f, const struct stat *st);
+
+#endif
