@@ -84,14 +84,17 @@ static int map_from_cache(struct file *f, const struct stat *st, const struct el
         uint64_t start = PAGE_DOWN(bias + ph->p_vaddr);
         uint64_t file_end = bias + ph->p_vaddr + ph->p_filesz;
         if (pal_vm_map_file((void *)start, PAGE_UP(file_end) - start, PROT_READ | PROT_WRITE, fd,
-                            (off_t)PAGE_DOWN(ph->p_offset)) < 0)
+                            (off_t)PAGE_DOWN(ph->p_offset)) < 0) {
+            image_cache_put(fd);
             return -1; /* the span is still plain memory: reading works */
+        }
         /* Like the kernel's padzero: when a bss follows, the rest of the
          * last file page reads as zero (glibc's loader allocates there,
          * past _end, relying on it). */
         if (ph->p_memsz > ph->p_filesz && PAGE_UP(file_end) > file_end)
             memset((void *)file_end, 0, PAGE_UP(file_end) - file_end);
     }
+    image_cache_put(fd);
     return 0;
 }
 

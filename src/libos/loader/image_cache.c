@@ -5,8 +5,7 @@
  * rewritten in the writable layer is never served stale; the bytes come
  * through file_pread, so whatever the file system verifies (sefs MACs) is
  * verified once, when the entry is filled. A few dozen entries at most,
- * replaced round-robin; an fd in use by a load in progress stays open
- * because replaced fds are closed only after a full round.
+ * replaced round-robin among those no load is using right now (pinned).
  */
 #include "loader/image_cache.h"
 
@@ -27,7 +26,8 @@ struct entry {
     ino_t ino;
     off_t size;
     struct timespec mtime;
-    int fd; /* -1: empty */
+    int fd;   /* -1: empty */
+    int pins; /* loads using fd right now */
 };
 
 static struct entry cache[CACHE_ENTRIES];
@@ -72,18 +72,31 @@ int image_cache_get(struct file *f, const struct stat *st)
     }
     for (int i = 0; i < CACHE_ENTRIES; i++) {
         if (same(&cache[i], st)) {
+            cache[i].pins++;
             int fd = cache[i].fd;
             mutex_unlock(&cache_lock);
             return fd;
         }
     }
-    int fd = fill(f, st->st_size);
+    struct entry *victim = NULL;
+    for (int k = 0; k < CACHE_ENTRIES && !victim; k++) {
+        struct entry *e = &cache[(next_victim + k) % CACHE_ENTRIES];
+        if (e->pins == 0) victim = e;
+    }
+    int fd = victim ? fill(f, st->st_size) : -1;
     if (fd >= 0) {
-        struct entry *e = &cache[next_victim];
-        next_victim = (next_victim + 1) % CACHE_ENTRIES;
-        if (e->fd >= 0) pal_host_close(e->fd);
-        *e = (struct entry){st->st_dev, st->st_ino, st->st_size, st->st_mtim, fd};
+        next_victim = (int)(victim - cache + 1) % CACHE_ENTRIES;
+        if (victim->fd >= 0) pal_host_close(victim->fd);
+        *victim = (struct entry){st->st_dev, st->st_ino, st->st_size, st->st_mtim, fd, 1};
     }
     mutex_unlock(&cache_lock);
     return fd;
+}
+
+void image_cache_put(int fd)
+{
+    mutex_lock(&cache_lock);
+    for (int i = 0; i < CACHE_ENTRIES; i++)
+        if (cache[i].fd == fd && cache[i].pins > 0) cache[i].pins--;
+    mutex_unlock(&cache_lock);
 }

@@ -12,7 +12,9 @@
 struct file;
 
 /* A host fd holding exactly the file's bytes, or -1 (too big, no memory:
- * the loader then reads the file as usual). The fd stays owned by the cache. */
+ * the loader then reads the file as usual). The fd stays owned by the
+ * cache and stays valid until image_cache_put. */
 int image_cache_get(struct file *f, const struct stat *st);
+void image_cache_put(int fd);
 
 #endif
