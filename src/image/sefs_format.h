@@ -180,6 +180,14 @@ ssize_t sefs_image_readlink(struct sefs_image *img, uint32_t ino, char *buf, siz
 ssize_t sefs_image_read(struct sefs_image *img, uint32_t ino, void *buf, size_t len, uint64_t off);
 uint32_t sefs_image_ninodes(const struct sefs_image *img);
 
+/* ---- the writable layer's key (sefs_seal.c) ---- */
+/* HKDF-SHA256 (RFC 5869); 0 or -1. */
+int sefs_hkdf_sha256(const uint8_t *salt, size_t saltlen, const uint8_t *ikm, size_t ikmlen,
+                     const uint8_t *info, size_t infolen, uint8_t *out, size_t outlen);
+/* The writable layer's 256-bit key from the host's sealing secret and the
+ * signer's identity (mrsigner); 0 or -1. */
+int sefs_writable_key(const uint8_t sealing[32], const uint8_t mrsigner[32], uint8_t out[32]);
+
 /* ---- the verified-block cache (sefs_cache.c) ---- */
 struct sefs_cache;
 struct sefs_cache *sefs_cache_new(size_t bytes);
