@@ -328,6 +328,9 @@ void signal_deliver(void *uc_, long nr, long ret)
     struct thread *t = current_thread();
     greg_t *g = uc->uc_mcontext.gregs;
     bool interrupted = nr >= 0 && ret == -EINTR;
+    /* The common case, without the lock: nothing to do. A signal sent
+     * after this check interrupts the thread again. */
+    if (!interrupted && !t->has_saved_sigmask && !signal_pending(t)) return;
     for (;;) {
         siginfo_t info;
         int sig = dequeue(t, &info);

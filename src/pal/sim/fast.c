@@ -37,9 +37,13 @@ uint32_t pal_xsave_size(void)
 
 uint64_t pal_xsave_features(void)
 {
-    uint32_t lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return ((uint64_t)hi << 32) | lo;
+    static uint64_t xcr0;
+    if (!xcr0) {
+        uint32_t lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        xcr0 = ((uint64_t)hi << 32) | lo;
+    }
+    return xcr0;
 }
 
 /* The software-reserved bytes 464..511 of the legacy area, as the kernel
