@@ -73,3 +73,6 @@ native=$(./thread)
 libos=$(cd instance && occlum run /bin/thread)
 printf 'thread create+join (us):        libos %8s   native %8s   libos/native %sx\n' \
     "$libos" "$native" "$(ratio "$libos" "$native")"
+
+# sefs: sequential reads on the image layer vs hostfs and native (bench/sefs.sh)
+bash "$root/bench/sefs.sh"
