@@ -72,8 +72,10 @@ void sefs_crypto_free(struct sefs_crypto *c);
 int sefs_seal(struct sefs_crypto *c, const struct sefs_pos *p, const uint8_t *plain, uint8_t *out,
               uint8_t entry[SEFS_ENTRY]);
 /* Check and open one on-disk block against its entry: -EIO on mismatch.
- * `plain` is written only when the block verified (it may equal `disk`
- * in integrity mode, then nothing is written). */
+ * In encrypted mode `plain` receives the decryption before the tag is
+ * checked: pass private memory (a cache slot), never the application's
+ * buffer, and discard it on failure (sefs_cache_commit(..., false) zeroes
+ * it). In integrity mode the block is hashed first, then copied. */
 int sefs_open(struct sefs_crypto *c, const struct sefs_pos *p, const uint8_t *disk,
               const uint8_t entry[SEFS_ENTRY], uint8_t *plain);
 bool sefs_entry_is_zero(const uint8_t e[SEFS_ENTRY]);
