@@ -89,6 +89,7 @@ int libos_boot(const char *config_json, const char *instance_dir, const char *pa
     }
     const char *rw = host_getenv(host_envp, "OCCLUM_SYSCALL_REWRITE");
     if (rw && strcmp(rw, "0") == 0) rewrite_enabled = false;
+    if (rewrite_enabled) rewrite_init();
     char err[512];
     if (config_load_string(config_json, "build/Occlum.json.protected", &libos_config, err,
                            sizeof(err)) < 0) {

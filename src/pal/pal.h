@@ -17,6 +17,7 @@
 #ifndef OCCLUM_PAL_H
 #define OCCLUM_PAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -114,8 +115,9 @@ struct pal_tcb {
     uint64_t libos_fsbase; /* offset 0: %fs base of the host thread */
     char selector;         /* offset 8: 0 = syscalls allowed, 1 = intercepted */
     char pad[7];
-    uint64_t stack_top; /* offset 16: 64-aligned top of the LibOS stack (fast path) */
-    int host_tid;       /* for pal_thread_interrupt */
+    uint64_t stack_top;  /* offset 16: 64-aligned top of the LibOS stack (fast path) */
+    uint64_t resume_rip; /* offset 24: the fast path's exit when the app stack is gone */
+    int host_tid;        /* for pal_thread_interrupt */
 };
 
 /* The general registers of an application context (what a new thread,
@@ -162,6 +164,9 @@ void pal_thread_trap_fini(void);
  */
 void pal_fast_syscall_entry(void);
 void libos_fast_syscall(void *uc, struct pal_trap_frame *frame);
+/* Whether [addr, addr+len) is writable application memory (the fast exit
+ * leaves the return address below the application's stack pointer). */
+bool libos_user_writable(uint64_t addr, size_t len);
 /* Bytes of the extended state the fast path saves (XSAVE, CPUID 0xD). */
 uint32_t pal_xsave_size(void);
 uint64_t pal_xsave_features(void);

@@ -23,26 +23,70 @@
  * (start-up, exit) costs less through the trap than the rewrite costs,
  * which matters for short-lived processes.
  *
- * Patching happens only while the process has one thread (and no vfork
- * child shares its memory), so no other CPU can be executing the bytes
- * being changed; every process has its own copy of its code, so no other
- * process is affected. OCCLUM_SYSCALL_REWRITE=0 turns it off.
+ * Every process has its own copy of its code, so only its own threads can
+ * be executing the bytes being changed. With one thread, a plain write is
+ * enough. With several, the bytes change as Linux's text_poke_bp does it:
+ * an int3 on the first byte, the rest, then the first byte, each step
+ * followed by a core-serializing membarrier; a thread that meets the int3
+ * meanwhile is sent to the trampoline (rewrite_int3), which runs the
+ * instruction it was about to run. OCCLUM_SYSCALL_REWRITE=0 turns it off.
  */
 #include "entry/rewrite.h"
 
 #include "pal/pal.h"
 #include "process/process.h"
+#include "util/lock.h"
 #include "util/log.h"
 #include "vm/vm.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #define TRAMP_SIZE 32
 #define REACH (1ULL << 31) /* rel32 */
 
 bool rewrite_enabled = true;
+static bool sync_core_ok; /* membarrier SYNC_CORE registered: multi-threaded patching */
+static struct mutex rewrite_lock = MUTEX_INIT;
+
+/* Sites patched recently, for a thread that trapped on their int3. */
+#define RECENT 64
+static struct {
+    struct vm_proc *vm;
+    uint64_t insn, tramp;
+} recent[RECENT];
+static unsigned recent_next;
+
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE 32
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE 64
+
+void rewrite_init(void)
+{
+    sync_core_ok = pal_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0) == 0;
+}
+
+static void sync_cores(void)
+{
+    pal_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0);
+}
+
+bool rewrite_int3(uint64_t *rip)
+{
+    struct vm_proc *vm = current_process()->vm;
+    bool hit = false;
+    mutex_lock(&rewrite_lock);
+    for (int i = 0; i < RECENT; i++) {
+        if (recent[i].vm == vm && recent[i].insn == *rip - 1) {
+            *rip = recent[i].tramp;
+            hit = true;
+            break;
+        }
+    }
+    mutex_unlock(&rewrite_lock);
+    return hit;
+}
 
 static bool known_pre_syscall_insn(const uint8_t *b, long nr)
 {
@@ -55,6 +99,8 @@ static bool known_pre_syscall_insn(const uint8_t *b, long nr)
     }
     return memcmp(b, mov_r11_to_stack, 5) == 0 || memcmp(b, mov_stack_to_r9, 5) == 0;
 }
+
+static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr);
 
 /* A trampoline slot within rel32 reach of site, or 0. */
 static uint64_t tramp_alloc(struct process *p, uint64_t site)
@@ -88,7 +134,15 @@ void rewrite_syscall_site(uint64_t after_syscall, long nr)
 {
     struct thread *t = current_thread();
     struct process *p = t->proc;
-    if (!rewrite_enabled || t->vfork || p->nthreads != 1 || p->vm->users != 1) return;
+    if (!rewrite_enabled || t->vfork || p->vm->users != 1) return;
+    if (p->nthreads != 1 && !sync_core_ok) return;
+    mutex_lock(&rewrite_lock);
+    rewrite_locked(p, after_syscall, nr);
+    mutex_unlock(&rewrite_lock);
+}
+
+static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
+{
     /* second time here? */
     struct vm_proc *m = p->vm;
     size_t n = sizeof(m->trapped_sites) / sizeof(m->trapped_sites[0]), slot = n;
@@ -100,6 +154,9 @@ void rewrite_syscall_site(uint64_t after_syscall, long nr)
             return;
         }
     }
+    /* A thread's last calls may run without a stack (musl's thread exit
+     * unmaps its stack first); the trampoline needs one: leave them be. */
+    if (nr == SYS_exit || nr == SYS_exit_group) return;
     uint64_t insn = after_syscall - 7;
     /* the 7 bytes must be mapped executable code of this process */
     if (!vm_check(p, insn, 7, PROT_READ | PROT_EXEC)) return;
@@ -124,7 +181,21 @@ void rewrite_syscall_site(uint64_t after_syscall, long nr)
     uint8_t jmp[5] = {0xe9};
     int32_t rel = (int32_t)((int64_t)tramp - (int64_t)(insn + 5));
     memcpy(jmp + 1, &rel, 4);
-    poke(p, insn, jmp, sizeof(jmp));
+    if (p->nthreads == 1) {
+        poke(p, insn, jmp, sizeof(jmp));
+    } else {
+        recent[recent_next % RECENT].vm = m;
+        recent[recent_next % RECENT].insn = insn;
+        recent[recent_next % RECENT].tramp = tramp;
+        recent_next++;
+        static const uint8_t int3 = 0xcc;
+        poke(p, insn, &int3, 1);
+        sync_cores();
+        poke(p, insn + 1, jmp + 1, 4);
+        sync_cores();
+        poke(p, insn, jmp, 1);
+        sync_cores();
+    }
     log_debug("%s: system call site %#lx (nr %ld) now takes the fast path", p->exe_path,
               (unsigned long)after_syscall - 2, nr);
 }

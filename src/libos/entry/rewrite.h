@@ -9,7 +9,15 @@
 
 extern bool rewrite_enabled;
 
+/* At boot: enables patching in multi-threaded processes when the host
+ * supports core-serializing membarriers. */
+void rewrite_init(void);
+
 /* after_syscall: the RIP a SIGSYS trap reported; nr: the call's number. */
 void rewrite_syscall_site(uint64_t after_syscall, long nr);
+
+/* A SIGTRAP at *rip: if it is the int3 of a site being rewritten, point
+ * *rip at that site's trampoline and return true. */
+bool rewrite_int3(uint64_t *rip);
 
 #endif

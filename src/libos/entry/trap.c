@@ -14,6 +14,7 @@
 #include "signal/signal.h"
 #include "syscall/syscall.h"
 #include "util/log.h"
+#include "vm/uaccess.h"
 
 #include <signal.h>
 #include <string.h>
@@ -45,6 +46,11 @@ void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
 void libos_fast_syscall(void *uc, struct pal_trap_frame *frame)
 {
     handle_syscall(uc, frame);
+}
+
+bool libos_user_writable(uint64_t addr, size_t len)
+{
+    return user_ok((const void *)addr, len, true);
 }
 
 void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *frame)
@@ -94,6 +100,13 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         struct pal_trap_frame *outer = t->frame;
         t->uc = uc;
         t->frame = frame;
+        uint64_t at = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+        if (sig == SIGTRAP && rewrite_int3(&at)) { /* a site being rewritten */
+            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)at;
+            t->uc = outer_uc;
+            t->frame = outer;
+            return;
+        }
         /* The app's handler runs, or the process dies of sig (for a vfork
          * child, its parent then resumes). */
         signal_fault(sig, info, uc);

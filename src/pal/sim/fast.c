@@ -20,6 +20,7 @@ _Static_assert(sizeof(ucontext_t) == FAST_UC_SIZE, "ucontext size");
 _Static_assert(FAST_UC + FAST_UC_SIZE <= FAST_XSAVE, "xsave overlap");
 _Static_assert(FAST_XSAVE % 64 == 0 && FAST_FRAME_SIZE % 64 == 0, "alignment");
 _Static_assert(offsetof(struct pal_tcb, stack_top) == 16, "tcb stack_top offset");
+_Static_assert(offsetof(struct pal_tcb, resume_rip) == 24, "tcb resume_rip offset");
 
 #define FP_XSTATE_MAGIC1 0x46505853U
 #define FP_XSTATE_MAGIC2 0x46505845U
@@ -87,9 +88,12 @@ static void sanitize_xsave(char *xs)
     }
 }
 
-void pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame);
+int pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame);
 
-void pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame)
+/* Returns 0 to resume through the application's stack (ret $128), 1 when
+ * that stack is gone (musl's thread exit unmaps its own stack before its
+ * last system call) and the exit must jump through tcb->resume_rip. */
+int pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame)
 {
     memset(uc, 0, offsetof(ucontext_t, uc_mcontext));
     for (int i = REG_ERR; i <= REG_CR2; i++)
@@ -103,4 +107,5 @@ void pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame)
     greg_t *g = uc->uc_mcontext.gregs;
     const greg_t user_flags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x40000;
     g[REG_EFL] = (g[REG_EFL] & user_flags) | 0x202;
+    return libos_user_writable((uint64_t)g[REG_RSP] - 152, 24) ? 0 : 1;
 }

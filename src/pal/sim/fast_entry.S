@@ -72,12 +72,15 @@ pal_fast_syscall_entry:
     leaq FAST_UC(%rsp), %rdi
     movq %rsp, %rsi
     call pal_fast_syscall_c
+    movl %eax, %r10d                /* 1: the application's stack is gone */
 
     /* ---- back to the application, from the ucontext ---- */
     leaq FAST_XSAVE(%rsp), %rdi
     movl $-1, %eax
     movl $-1, %edx
     xrstor64 (%rdi)
+    testl %r10d, %r10d
+    jnz 2f
     movq G_EFL(%rsp), %rcx
     pushq %rcx
     popfq
@@ -108,6 +111,35 @@ pal_fast_syscall_entry:
     popq %rcx
     movb $1, %gs:8                  /* selector = intercept */
     ret $128
+
+2:  /* No stack to leave the target on: jump through tcb->resume_rip.
+     * (A signal handler could reuse resume_rip only by running on that
+     * same missing stack, so this path cannot be overwritten.) */
+    movq G_EFL(%rsp), %rcx
+    pushq %rcx
+    popfq
+    movq G_RIP(%rsp), %rcx
+    movq %rcx, %gs:24
+    movq 0(%rsp), %rcx
+    wrfsbase %rcx                   /* no C runs after this */
+    movq G_R8(%rsp), %r8
+    movq G_R9(%rsp), %r9
+    movq G_R10(%rsp), %r10
+    movq G_R11(%rsp), %r11
+    movq G_R12(%rsp), %r12
+    movq G_R13(%rsp), %r13
+    movq G_R14(%rsp), %r14
+    movq G_R15(%rsp), %r15
+    movq G_RDI(%rsp), %rdi
+    movq G_RSI(%rsp), %rsi
+    movq G_RBP(%rsp), %rbp
+    movq G_RBX(%rsp), %rbx
+    movq G_RDX(%rsp), %rdx
+    movq G_RAX(%rsp), %rax
+    movq G_RCX(%rsp), %rcx
+    movq G_RSP(%rsp), %rsp
+    movb $1, %gs:8                  /* selector = intercept */
+    jmpq *%gs:24
     .size pal_fast_syscall_entry, .-pal_fast_syscall_entry
 
     .section .rodata
