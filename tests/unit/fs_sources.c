@@ -1,7 +1,8 @@
 /*
- * fs_sources: the file-system sources test_vfs.c links with, gathered in
- * one translation unit so that test_vfs.c's "unit-sources" line stays
- * within the column limit (run-unit.sh reads only that first line).
+ * fs_sources: the file-system sources test_vfs.c and test_unionfs.c link
+ * with, gathered in one translation unit so that their "unit-sources"
+ * lines stay within the column limit (run-unit.sh reads only that first
+ * line).
  */
 #include "fs/path.c"
 #include "fs/vfs.c"
@@ -9,3 +10,5 @@
 #include "fs/mount.c"
 #include "fs/ramfs.c"
 #include "fs/fdtable.c"
+#include "fs/unionfs.c"
+#include "fs/unionfs_dir.c"

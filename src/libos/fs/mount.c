@@ -3,9 +3,11 @@
  * "mount" list, and statfs.
  *
  * The table is fixed after start-up (there is no mount(2) yet), so
- * lookups need no lock. The unionfs root is, until unionfs lands, served
- * read-only from its image layer: the SEFS image `occlum build` wrote in
- * <instance>/build/mount/__ROOT, authenticated by the layer's options.MAC.
+ * lookups need no lock. The unionfs root (fs/unionfs.c) is the SEFS image
+ * `occlum build` wrote in <instance>/build/mount/__ROOT, authenticated by
+ * the layer's options.MAC, under a writable layer that is, for now, a
+ * ramfs: writes to "/" last for the run only (the persistent encrypted
+ * layer in run/mount/__ROOT comes later).
  */
 #include "fs/vfs.h"
 #include "fs/sefs.h"
@@ -80,12 +82,36 @@ int vfs_statfs(struct mount *m, struct statfs *st)
     return 0;
 }
 
-/* Add one mount; a later mount of the same target replaces the earlier. */
-/* sefs: the unionfs root is, for now, its image layer alone, read-only
- * (fs/sefs.c); the writable layer and the union come next. */
+/* The image layer's options, from the unionfs config entry. */
 static const char *image_mac;
 static uint64_t image_cache_size;
 
+/* The root of a unionfs mount: the image layer under an in-memory upper
+ * layer. The layers sit on private mounts (not in the table) that give
+ * their inodes their own flags: the image is read-only. */
+static struct inode *union_root(struct mount *m, const char *hostdir, char *err, size_t errlen)
+{
+    struct mount *lm = calloc(1, sizeof(*lm)), *um = calloc(1, sizeof(*um));
+    struct inode *lower = NULL, *upper = NULL, *root = NULL;
+    if (lm && um) {
+        *lm = *um = *m;
+        lm->type = "sefs";
+        lm->flags = MNT_RDONLY;
+        um->type = "ramfs";
+        um->flags = 0;
+        lower = sefs_mount(lm, hostdir, image_mac, image_cache_size, err, errlen);
+        upper = lower ? ramfs_mount(um) : NULL;
+        if (lower && !upper) inode_put(lower);
+        root = upper ? unionfs_mount(m, lower, upper) : NULL;
+    }
+    if (!root) { /* the layers' inodes are gone (or never made) */
+        free(lm);
+        free(um);
+    }
+    return root;
+}
+
+/* Add one mount; a later mount of the same target replaces the earlier. */
 static int mount_add(const char *target, const char *type, const char *hostdir, int flags,
                      char *err, size_t errlen)
 {
@@ -105,8 +131,7 @@ static int mount_add(const char *target, const char *type, const char *hostdir, 
     if (strcmp(type, "unionfs") == 0) {
         m->magic = SEFS_MAGIC;
         m->source = strdup(hostdir);
-        m->root =
-            m->source ? sefs_mount(m, hostdir, image_mac, image_cache_size, err, errlen) : NULL;
+        m->root = m->source ? union_root(m, hostdir, err, errlen) : NULL;
         if (!m->root && !m->source) snprintf(err, errlen, "mount %s: out of memory", target);
     } else if (strcmp(type, "hostfs") == 0) {
         m->magic = HOSTFS_MAGIC;
@@ -190,7 +215,7 @@ static int mount_one(const struct config_mount *cm, const char *instance_dir, ch
         }
         image_mac = img->mac;
         image_cache_size = img->cache_size;
-        return mount_add(target, "unionfs", src, MNT_RDONLY, err, errlen);
+        return mount_add(target, "unionfs", src, cm->readonly ? MNT_RDONLY : 0, err, errlen);
     }
     if (strcmp(type, "hostfs") == 0) {
         if (!cm->source) {
@@ -234,7 +259,7 @@ int vfs_init(const struct occlum_config *cfg, const char *instance_dir, char *er
             snprintf(err, errlen, "mount /: instance directory path too long");
             return -1;
         }
-        if (mount_add("/", "unionfs", src, MNT_RDONLY, err, errlen) < 0) return -1;
+        if (mount_add("/", "unionfs", src, 0, err, errlen) < 0) return -1;
         for (size_t i = 0; i < sizeof(default_mounts) / sizeof(default_mounts[0]); i++)
             if (mount_one(&default_mounts[i], instance_dir, err, errlen) < 0) return -1;
     } else {

@@ -293,6 +293,9 @@ int fd_install(struct process *p, struct file *f, int flags);
 /* ---- file systems ---- */
 struct inode *hostfs_mount(struct mount *m, const char *hostdir, char *err, size_t errlen);
 struct inode *ramfs_mount(struct mount *m);
+/* unionfs.c: a writable union of a read-only lower and a writable upper
+ * file system, given by their roots (references taken over). */
+struct inode *unionfs_mount(struct mount *m, struct inode *lower, struct inode *upper);
 struct inode *devfs_mount(struct mount *m);
 struct inode *procfs_mount(struct mount *m);
 /* stdio.c: a file over the host's fd 0, 1 or 2 (NULL when it is closed). */
