@@ -146,7 +146,10 @@ static void namespace(const char *dir)
     CHECK_EQ(unlink(q), 0);
     CHECK_ERRNO(stat(q, &st), ENOENT);
     CHECK_EQ(count_entry(p, "nested.txt"), 0);
+    CHECK_EQ(chdir(p), 0); /* removing the cwd is allowed; getcwd then fails */
     CHECK_EQ(rmdir(p), 0);
+    CHECK(getcwd(buf, sizeof(buf)) == NULL && errno == ENOENT);
+    CHECK_EQ(chdir("/"), 0);
     CHECK_ERRNO(stat(p, &st), ENOENT);
     CHECK_EQ(count_entry(dir, "sub"), 0);
     CHECK_EQ(mkdir(p, 0700), 0);

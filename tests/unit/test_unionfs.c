@@ -220,10 +220,19 @@ static void test_whiteout_opaque(void **state)
     assert_int_equal(err_of(lower, "d/x"), 0);
     assert_string_equal(listing("d"), ". .. y ");
     assert_int_equal(root->iops->rmdir(root, "d"), -ENOTEMPTY);
+    struct inode *y = get(root, "d/y"); /* held across its removal, as an open fd */
+    struct stat st;
+    assert_int_equal(inode_stat(y, &st), 0);
+    assert_int_equal(st.st_nlink, 1);
     assert_int_equal(d->iops->unlink(d, "y"), 0);
+    assert_int_equal(inode_stat(y, &st), 0);
+    assert_int_equal(st.st_nlink, 0);
     assert_string_equal(listing("d"), ". .. ");
     assert_int_equal(root->iops->rmdir(root, "d"), 0);
     assert_int_equal(err_of(root, "d"), -ENOENT);
+    assert_int_equal(inode_stat(d, &st), 0);
+    assert_int_equal(st.st_nlink, 0); /* getcwd in it: ENOENT */
+    inode_put(y);
     assert_string_equal(listing(""), ". .. a.txt e ");
     assert_int_equal(root->iops->mkdir(root, "d", 0755), 0);
     assert_string_equal(listing("d"), ". .. "); /* opaque: x and y stay hidden */

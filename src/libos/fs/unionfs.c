@@ -530,11 +530,32 @@ static ssize_t union_readlink(struct inode *ino, char *buf, size_t len)
     return r->iops->readlink ? r->iops->readlink(r, buf, len) : -EINVAL;
 }
 
+/*
+ * Has a lower-only object lost its name (sb lock held, after revalidate)?
+ * Its lower inode cannot say: a whiteout, or another object, now stands
+ * at the name in the parent, or a directory above it was removed.
+ */
+static bool lower_unlinked(struct inode *ino)
+{
+    struct unode *n = UN(ino);
+    if (!n->parent) return false;
+    if (n->upper) return n->upper->nlink == 0; /* a removed directory above */
+    struct inode *pu = UN(n->parent)->upper;
+    return lower_unlinked(n->parent) || unionfs_has_whiteout(pu, n->name) || layer_has(pu, n->name);
+}
+
 static int union_getattr(struct inode *ino, struct stat *st)
 {
-    revalidate_unlocked(ino);
+    bool gone = false;
+    if (!upper_of(ino) && UN(ino)->parent) {
+        mutex_lock(&UN(ino)->sb->lock);
+        unionfs_revalidate(ino);
+        gone = lower_unlinked(ino);
+        mutex_unlock(&UN(ino)->sb->lock);
+    }
     int r = inode_stat(real_of(ino), st);
     if (r == 0) {
+        if (gone) st->st_nlink = 0; /* as an unlinked file (getcwd: ENOENT) */
         st->st_ino = ino->ino;
         ino->mode = st->st_mode; /* the VFS checks types and exec bits here */
         ino->size = st->st_size;
