@@ -7,6 +7,7 @@
  * EINVAL and one warning line, so the gap is visible.
  */
 #include "fs/fs_syscalls.h"
+#include "fs/locks.h"
 #include "fs/sys_common.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
@@ -66,6 +67,7 @@ static long do_fcntl(struct process *p, struct file *f, int fd, int cmd, unsigne
         return set_status_flags(f, (int)arg);
     default:
         if (path_only) return -EBADF;
+        if (locks_is_fcntl_cmd(cmd)) return locks_fcntl(p, f, cmd, arg);
         if (f->fops && f->fops->fcntl) return f->fops->fcntl(f, cmd, arg);
         if (cmd == F_GETPIPE_SZ || cmd == F_SETPIPE_SZ) return -EBADF; /* not a pipe */
         warn_once(cmd);

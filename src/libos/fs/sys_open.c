@@ -8,6 +8,7 @@
  * parent directory.
  */
 #include "fs/fs_syscalls.h"
+#include "fs/locks.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
 
@@ -152,7 +153,15 @@ long sys_creat(const char *path, mode_t mode)
 
 long sys_close(int fd)
 {
-    return fdtable_close(fs_caller()->files, fd);
+    struct process *p = fs_caller();
+    if (locks_count) { /* closing any fd of a file drops the process's record locks on it */
+        struct file *f = fd_get(p, fd);
+        if (f) {
+            locks_on_close(p, f);
+            file_put(f);
+        }
+    }
+    return fdtable_close(p->files, fd);
 }
 
 #ifndef CLOSE_RANGE_UNSHARE

@@ -4,6 +4,7 @@
  * entry packing, and two small helpers shared by the synthetic file
  * systems (directory snapshots, files generated at open time).
  */
+#include "fs/locks.h"
 #include "fs/vfs.h"
 #include "vm/shared_map.h"
 #include "pal/pal.h"
@@ -142,6 +143,7 @@ void file_get(struct file *f)
 void file_put(struct file *f)
 {
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
+    locks_on_file_release(f);
     if (f->fops && f->fops->release) f->fops->release(f);
     inode_put(f->inode);
     free(f->path);

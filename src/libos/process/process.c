@@ -14,6 +14,7 @@
 
 #include "common/config.h"
 #include "fs/fs_core.h"
+#include "fs/locks.h"
 #include "loader/loader.h"
 #include "pal/pal.h"
 #include "process/waitq.h"
@@ -239,6 +240,7 @@ static void free_unstarted(struct process *p)
 
 void process_finish(struct process *p)
 {
+    locks_on_exit(p); /* before its files go: their release must not see them */
     /* Detach under the lock (/proc readers look at these under it), release after. */
     mutex_lock(&proc_lock);
     struct fdtable *files = p->files;

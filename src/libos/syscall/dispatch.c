@@ -6,6 +6,7 @@
 #include "syscall/syscall.h"
 
 #include "fs/fs_syscalls.h"
+#include "fs/locks.h"
 #include "fs/pipe.h"
 #include "net/poll.h"
 #include "process/process.h"
@@ -29,8 +30,15 @@ struct syscall_entry {
 #define SYSCALL_ENTRY(name, n) [__NR_##name] = {#name, (syscall_fn)(void (*)(void))sys_##name, n},
 
 #define MAX_SYSCALL 512
-static const struct syscall_entry table[MAX_SYSCALL] = {CORE_SYSCALLS(SYSCALL_ENTRY) FS_SYSCALLS(
-    SYSCALL_ENTRY) PIPE_SYSCALLS(SYSCALL_ENTRY) POLL_SYSCALLS(SYSCALL_ENTRY)};
+// clang-format off
+static const struct syscall_entry table[MAX_SYSCALL] = {
+    CORE_SYSCALLS(SYSCALL_ENTRY)
+    FS_SYSCALLS(SYSCALL_ENTRY)
+    PIPE_SYSCALLS(SYSCALL_ENTRY)
+    POLL_SYSCALLS(SYSCALL_ENTRY)
+    LOCK_SYSCALLS(SYSCALL_ENTRY)
+};
+// clang-format on
 
 /* Names of calls we do not implement, for the warning (a small subset of
  * the x86-64 table: the ones programs commonly try). */
