@@ -74,6 +74,8 @@ ssize_t pal_host_readlink(const char *path, char *buf, size_t len);
 int pal_host_chmod(const char *path, mode_t mode);
 int pal_host_ftruncate(int fd, off_t len);
 int pal_host_fsync(int fd, int datasync);
+/* sync(2) of the host: hostfs data reaches its disk. */
+void pal_host_sync(void);
 int pal_host_utimensat(const char *path, const struct timespec times[2], int flags);
 int pal_host_fcntl(int fd, int cmd, long arg);
 int pal_host_ioctl(int fd, unsigned long req, void *arg);

@@ -8,6 +8,7 @@
 #include "fs/fs_syscalls.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
+#include "fs/sys_sync.h"
 #include "net/poll.h"
 #include "process/process.h"
 #include "syscall/list_core.h"
@@ -37,6 +38,7 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     PIPE_SYSCALLS(SYSCALL_ENTRY)
     POLL_SYSCALLS(SYSCALL_ENTRY)
     LOCK_SYSCALLS(SYSCALL_ENTRY)
+    SYNC_SYSCALLS(SYSCALL_ENTRY)
 };
 // clang-format on
 

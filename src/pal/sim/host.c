@@ -223,6 +223,11 @@ int pal_host_fsync(int fd, int datasync)
     RET(datasync ? fdatasync(fd) : fsync(fd));
 }
 
+void pal_host_sync(void)
+{
+    sync();
+}
+
 int pal_host_utimensat(const char *path, const struct timespec times[2], int flags)
 {
     RET(utimensat(AT_FDCWD, path, times, flags));
