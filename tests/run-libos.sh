@@ -18,6 +18,8 @@
 #   NAME.flags   extra compiler flags for both variants (e.g. -static-pie);
 #                a toolchain that cannot link an empty program with them makes
 #                the variant SKIP, with the reason
+#   NAME.root    the native run needs root (e.g. mount(2)): without it the
+#                native cases SKIP, with that reason; the LibOS runs always run
 #   NAME.script  run NAME as the interpreter of a script: the runner writes
 #                "#!<binary> optarg" followed by this file and executes that
 #                script (with NAME.args) instead of the binary
@@ -279,6 +281,10 @@ if [ $do_native = 1 ]; then
                 continue
                 ;;
             esac
+            if [ -f "$SRC/$n.root" ] && [ "$(id -u)" != 0 ]; then
+                skip "$c" "the native run needs root: $(head -n1 "$SRC/$n.root")"
+                continue
+            fi
             exe=$ROOT/$WORK/$v/$n
             if [ -f "$SRC/$n.script" ]; then
                 { echo "#!$exe optarg"; cat "$SRC/$n.script"; } >"$exe.sh"

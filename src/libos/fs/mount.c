@@ -37,19 +37,31 @@
 
 static struct mount *mounts[MAX_MOUNTS];
 static size_t nmounts;
+/* mount(2) and umount2(2) change the table while path walks read it. */
+static struct mutex mounts_lock = MUTEX_INIT;
 static uint64_t mem_total;
 static struct timespec boot_time;
 
 struct mount *mount_find(const char *canon)
 {
-    for (size_t i = nmounts; i-- > 0;)
-        if (strcmp(mounts[i]->target, canon) == 0) return mounts[i];
-    return NULL;
+    struct mount *m = NULL;
+    mutex_lock(&mounts_lock);
+    for (size_t i = nmounts; i-- > 0;) {
+        if (strcmp(mounts[i]->target, canon) == 0) {
+            m = mounts[i];
+            break;
+        }
+    }
+    mutex_unlock(&mounts_lock);
+    return m;
 }
 
 struct mount *mount_at(size_t i)
 {
-    return i < nmounts ? mounts[i] : NULL;
+    mutex_lock(&mounts_lock);
+    struct mount *m = i < nmounts ? mounts[i] : NULL;
+    mutex_unlock(&mounts_lock);
+    return m;
 }
 
 struct inode *vfs_root(void)
@@ -154,19 +166,46 @@ static int mount_add(const char *target, const char *type, const char *hostdir, 
         free(m);
         return -1;
     }
+    mutex_lock(&mounts_lock);
     for (size_t i = 0; i < nmounts; i++) {
         if (strcmp(mounts[i]->target, m->target) == 0) {
             /* Replaced mounts stay allocated: inodes may point at them. */
             mounts[i] = m;
+            mutex_unlock(&mounts_lock);
             return 0;
         }
     }
     if (nmounts == MAX_MOUNTS) {
+        mutex_unlock(&mounts_lock);
         snprintf(err, errlen, "mount %s: too many mounts (at most %d)", target, MAX_MOUNTS);
         return -1;
     }
     mounts[nmounts++] = m;
+    mutex_unlock(&mounts_lock);
     return 0;
+}
+
+int mount_runtime_add(const char *canon_target, const char *type, const char *hostdir, int flags)
+{
+    char err[256] = "";
+    if (mount_find(canon_target)) return -EBUSY; /* stacking mounts is not supported */
+    return mount_add(canon_target, type, hostdir, flags, err, sizeof(err)) < 0 ? -ENOMEM : 0;
+}
+
+int mount_runtime_remove(struct mount *m)
+{
+    mutex_lock(&mounts_lock);
+    int r = -EINVAL;
+    for (size_t i = 0; i < nmounts; i++) {
+        if (mounts[i] != m) continue;
+        /* The entry goes; the object stays allocated: inodes may point at it. */
+        memmove(&mounts[i], &mounts[i + 1], (nmounts - i - 1) * sizeof(mounts[0]));
+        nmounts--;
+        r = 0;
+        break;
+    }
+    mutex_unlock(&mounts_lock);
+    return r;
 }
 
 /* <instance_dir>/<source>; an absolute source stands alone. A relative

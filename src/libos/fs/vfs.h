@@ -219,6 +219,10 @@ extern const struct file_ops buf_file_fops;
 /* The mount whose target equals the canonical path, or NULL. */
 struct mount *mount_find(const char *canon);
 struct inode *vfs_root(void);
+/* mount(2) / umount2(2): add a mount at a canonical target (-EBUSY when
+ * one is there already), remove one (the object stays allocated). */
+int mount_runtime_add(const char *canon_target, const char *type, const char *hostdir, int flags);
+int mount_runtime_remove(struct mount *m);
 /* For /proc/mounts: the i-th mount, or NULL. */
 struct mount *mount_at(size_t i);
 /* statfs of a mount (NULL: an anonymous file's). */

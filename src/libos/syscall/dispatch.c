@@ -8,6 +8,7 @@
 #include "fs/fs_syscalls.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
+#include "fs/sys_mount.h"
 #include "fs/sys_sync.h"
 #include "net/poll.h"
 #include "process/process.h"
@@ -39,6 +40,7 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     POLL_SYSCALLS(SYSCALL_ENTRY)
     LOCK_SYSCALLS(SYSCALL_ENTRY)
     SYNC_SYSCALLS(SYSCALL_ENTRY)
+    MOUNT_SYSCALLS(SYSCALL_ENTRY)
 };
 // clang-format on
 
@@ -46,8 +48,7 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
  * the x86-64 table: the ones programs commonly try). */
 static const char *const unimplemented_names[MAX_SYSCALL] = {
     [__NR_fork] = "fork",         [__NR_socket] = "socket", [__NR_epoll_create1] = "epoll_create1",
-    [__NR_eventfd2] = "eventfd2", [__NR_mount] = "mount",
-};
+    [__NR_eventfd2] = "eventfd2", };
 
 static uint8_t warned[MAX_SYSCALL];
 
