@@ -28,6 +28,8 @@ struct ramfs_sb {
 
 struct rdirent {
     struct rdirent *next, *prev;
+    struct rdirent *hnext; /* in its hash bucket */
+    uint32_t hash;
     struct inode *inode; /* referenced */
     uint64_t cookie;
     char name[];
@@ -36,7 +38,9 @@ struct rdirent {
 struct rnode {
     struct ramfs_sb *sb;
     /* directories */
-    struct rdirent *head, *tail;
+    struct rdirent *head, *tail; /* in creation order: readdir's stable order */
+    struct rdirent **buckets;    /* name index, built once a directory grows */
+    size_t nbuckets, count;
     uint64_t next_cookie;
     struct inode *parent; /* not referenced; NULL for the root */
     bool dead;            /* removed: nothing can be created in it */
@@ -82,9 +86,41 @@ static void touch(struct inode *ino, bool data)
 
 /* ---- directory entries (sb lock held) ---- */
 
+#define INDEX_FROM 32 /* entries before a directory gets a hash index */
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+/* (Re)build the index with nb buckets; on failure keep the old one (or
+ * none: lookups then scan the list, as for small directories). */
+static void index_build(struct rnode *n, size_t nb)
+{
+    struct rdirent **b = calloc(nb, sizeof(*b));
+    if (!b) return;
+    for (struct rdirent *d = n->head; d; d = d->next) {
+        d->hnext = b[d->hash & (nb - 1)];
+        b[d->hash & (nb - 1)] = d;
+    }
+    free(n->buckets);
+    n->buckets = b;
+    n->nbuckets = nb;
+}
+
 static struct rdirent *dir_find(struct inode *dir, const char *name)
 {
-    for (struct rdirent *d = RN(dir)->head; d; d = d->next)
+    struct rnode *n = RN(dir);
+    if (n->buckets) {
+        uint32_t h = name_hash(name);
+        for (struct rdirent *d = n->buckets[h & (n->nbuckets - 1)]; d; d = d->hnext)
+            if (d->hash == h && strcmp(d->name, name) == 0) return d;
+        return NULL;
+    }
+    for (struct rdirent *d = n->head; d; d = d->next)
         if (strcmp(d->name, name) == 0) return d;
     return NULL;
 }
@@ -97,6 +133,7 @@ static int dir_add(struct inode *dir, const char *name, struct inode *ino)
     struct rdirent *d = malloc(sizeof(*d) + len + 1);
     if (!d) return -ENOSPC;
     memcpy(d->name, name, len + 1);
+    d->hash = name_hash(name);
     d->inode = ino;
     d->cookie = n->next_cookie++;
     d->next = NULL;
@@ -106,6 +143,13 @@ static int dir_add(struct inode *dir, const char *name, struct inode *ino)
     else
         n->head = d;
     n->tail = d;
+    n->count++;
+    if (n->buckets) {
+        d->hnext = n->buckets[d->hash & (n->nbuckets - 1)];
+        n->buckets[d->hash & (n->nbuckets - 1)] = d;
+    }
+    if (n->count > (n->buckets ? 2 * n->nbuckets : INDEX_FROM))
+        index_build(n, n->buckets ? 2 * n->nbuckets : 64);
     dir->size += 20;
     touch(dir, true);
     return 0;
@@ -123,6 +167,13 @@ static struct inode *dir_remove(struct inode *dir, struct rdirent *d)
         d->next->prev = d->prev;
     else
         n->tail = d->prev;
+    if (n->buckets) {
+        struct rdirent **pp = &n->buckets[d->hash & (n->nbuckets - 1)];
+        while (*pp && *pp != d)
+            pp = &(*pp)->hnext;
+        if (*pp) *pp = d->hnext;
+    }
+    n->count--;
     struct inode *ino = d->inode;
     free(d);
     dir->size -= 20;
@@ -445,6 +496,7 @@ static void ramfs_evict(struct inode *ino)
     if (!n) return;
     while (n->head)
         inode_put(dir_remove(ino, n->head));
+    free(n->buckets);
     free(n->data);
     free(n->target);
     free(n);
