@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "entry/rewrite.h"
 #include "fs/fs_core.h"
+#include "fs/sefs_rw.h"
 #include "pal/pal.h"
 #include "process/process.h"
 #include "util/log.h"
@@ -147,5 +148,8 @@ int libos_boot(const char *config_json, const char *instance_dir, const char *pa
             return 126;
         }
     }
-    return exit_code_of(process_wait_exit(pid));
+    int status = process_wait_exit(pid);
+    /* The run is over: the writable layer commits what is left. */
+    if (sefs_rw_sync_all() < 0) log_error("the writable layer could not commit at exit");
+    return exit_code_of(status);
 }

@@ -10,8 +10,14 @@
  * it is inserted and keeps it, so entries added or removed during a
  * listing never make it skip or repeat others. Offsets 0 and 1 are "."
  * and "..".
+ *
+ * A ramfs can carry persistence hooks (fs/ramfs_int.h): the writable
+ * layer of the union (fs/sefs_rw.c) is a ramfs whose tree is committed
+ * to encrypted host files. touch() sees every modification, so it marks
+ * what the next commit must write; open loads a file's data on first use.
  */
 #include "fs/vfs.h"
+#include "fs/ramfs_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,36 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct ramfs_sb {
-    struct mutex lock;
-    uint64_t next_ino;
-};
-
-struct rdirent {
-    struct rdirent *next, *prev;
-    struct rdirent *hnext; /* in its hash bucket */
-    uint32_t hash;
-    struct inode *inode; /* referenced */
-    uint64_t cookie;
-    char name[];
-};
-
-struct rnode {
-    struct ramfs_sb *sb;
-    /* directories */
-    struct rdirent *head, *tail; /* in creation order: readdir's stable order */
-    struct rdirent **buckets;    /* name index, built once a directory grows */
-    size_t nbuckets, count;
-    uint64_t next_cookie;
-    struct inode *parent; /* not referenced; NULL for the root */
-    bool dead;            /* removed: nothing can be created in it */
-    /* regular files */
-    char *data;
-    size_t cap;
-    /* symlinks */
-    char *target;
-};
-
 static const struct inode_ops ramfs_iops;
 static const struct file_ops ramfs_reg_fops, ramfs_dir_fops;
 
@@ -59,7 +35,7 @@ static struct rnode *RN(struct inode *ino)
     return ino->priv;
 }
 
-static struct inode *rnode_new(struct mount *m, struct ramfs_sb *sb, mode_t mode)
+struct inode *ramfs_node_new(struct mount *m, struct ramfs_sb *sb, mode_t mode)
 {
     struct inode *ino = inode_new(m, &ramfs_iops, mode);
     struct rnode *n = calloc(1, sizeof(*n));
@@ -78,6 +54,10 @@ static struct inode *rnode_new(struct mount *m, struct ramfs_sb *sb, mode_t mode
 
 static void touch(struct inode *ino, bool data)
 {
+    /* Every change passes here: remember it for the next commit. */
+    struct ramfs_sb *sb = RN(ino)->sb;
+    __atomic_store_n(&sb->dirty, true, __ATOMIC_RELAXED);
+    if (data) __atomic_store_n(&RN(ino)->data_dirty, true, __ATOMIC_RELAXED);
     struct timespec now;
     vfs_now(&now);
     ino->ctime = now;
@@ -126,7 +106,7 @@ static struct rdirent *dir_find(struct inode *dir, const char *name)
 }
 
 /* Adds an entry; takes over a reference on ino. */
-static int dir_add(struct inode *dir, const char *name, struct inode *ino)
+int ramfs_dir_add(struct inode *dir, const char *name, struct inode *ino)
 {
     struct rnode *n = RN(dir);
     size_t len = strlen(name);
@@ -213,7 +193,7 @@ static int make_child(struct inode *dir, const char *name, mode_t mode, const ch
         r = -EEXIST;
         goto out;
     }
-    struct inode *ino = rnode_new(dir->mnt, sb, mode);
+    struct inode *ino = ramfs_node_new(dir->mnt, sb, mode);
     r = -ENOSPC;
     if (!ino) goto out;
     if (target) {
@@ -225,7 +205,7 @@ static int make_child(struct inode *dir, const char *name, mode_t mode, const ch
         ino->size = (off_t)strlen(target);
     }
     if (S_ISDIR(mode)) RN(ino)->parent = dir;
-    if ((r = dir_add(dir, name, ino)) < 0) {
+    if ((r = ramfs_dir_add(dir, name, ino)) < 0) {
         inode_put(ino);
         goto out;
     }
@@ -267,7 +247,7 @@ static int ramfs_link(struct inode *old, struct inode *dir, const char *name)
         r = -EEXIST;
     else {
         inode_get(old);
-        r = dir_add(dir, name, old);
+        r = ramfs_dir_add(dir, name, old);
         if (r < 0)
             inode_put(old);
         else {
@@ -382,7 +362,7 @@ static int ramfs_rename(struct inode *odir, const char *oname, struct inode *ndi
     if ((r = rename_check(ndir, src, dst, flags)) < 0) goto out;
     /* Insert the new name first so that running out of memory changes nothing. */
     inode_get(src);
-    if ((r = dir_add(ndir, nname, src)) < 0) {
+    if ((r = ramfs_dir_add(ndir, nname, src)) < 0) {
         inode_put(src);
         goto out;
     }
@@ -448,11 +428,24 @@ static int resize(struct inode *ino, size_t size)
     return 0;
 }
 
+/* A persistent file's data comes from the host on first use (inode lock
+ * held); -EIO when it does not verify. */
+static int ensure_loaded(struct inode *ino, const char *path)
+{
+    struct rnode *n = RN(ino);
+    struct ramfs_sb *sb = n->sb;
+    if (!sb->persist || !n->pstate || n->loaded) return 0;
+    int r = sb->persist->load(sb->pctx, ino, path);
+    if (r == 0) n->loaded = true;
+    return r;
+}
+
 static int ramfs_setattr(struct inode *ino, const struct iattr *a)
 {
     int r = 0;
     mutex_lock(&ino->lock);
-    if (a->valid & ATTR_SIZE) {
+    if (a->valid & ATTR_SIZE) r = ensure_loaded(ino, NULL);
+    if (r == 0 && (a->valid & ATTR_SIZE)) {
         r = resize(ino, (size_t)a->size);
         if (r == 0) touch(ino, true);
     }
@@ -471,6 +464,7 @@ static int ramfs_setattr(struct inode *ino, const struct iattr *a)
     if (r == 0 && (a->valid & ATTR_ATIME)) ino->atime = a->atime;
     if (r == 0 && (a->valid & ATTR_MTIME)) ino->mtime = a->mtime;
     if (r == 0 && (a->valid & (ATTR_ATIME | ATTR_MTIME))) vfs_now(&ino->ctime);
+    if (r == 0) __atomic_store_n(&RN(ino)->sb->dirty, true, __ATOMIC_RELAXED);
     mutex_unlock(&ino->lock);
     return r;
 }
@@ -483,6 +477,10 @@ static int ramfs_open(struct inode *ino, struct file *f)
     }
     if (!S_ISREG(ino->mode)) return -ENXIO;
     f->fops = &ramfs_reg_fops;
+    mutex_lock(&ino->lock);
+    int r = ensure_loaded(ino, f->path);
+    mutex_unlock(&ino->lock);
+    if (r < 0) return r;
     if (f->flags & O_TRUNC) {
         struct iattr a = {.valid = ATTR_SIZE, .size = 0};
         return ramfs_setattr(ino, &a);
@@ -496,6 +494,7 @@ static void ramfs_evict(struct inode *ino)
     if (!n) return;
     while (n->head)
         inode_put(dir_remove(ino, n->head));
+    if (n->pstate) n->sb->persist->forget(n->sb->pctx, n->pstate);
     free(n->buckets);
     free(n->data);
     free(n->target);
@@ -572,7 +571,18 @@ static ssize_t ramfs_write(struct file *f, const void *buf, size_t len)
 
 static int ramfs_fsync(struct file *f, int datasync)
 {
+    struct ramfs_sb *sb = RN(f->inode)->sb;
+    if (sb->persist) return sb->persist->commit(sb->pctx);
     return 0; /* memory is as durable as it gets */
+}
+
+/* Closing a modified file of a persistent ramfs commits (as the brief of
+ * the writable layer promises: see docs/sefs-format.md). */
+static void ramfs_release(struct file *f)
+{
+    struct ramfs_sb *sb = RN(f->inode)->sb;
+    if (sb->persist && (f->fmode & FMODE_WRITE) && __atomic_load_n(&sb->dirty, __ATOMIC_RELAXED))
+        (void)sb->persist->commit(sb->pctx); /* failures are logged by the committer */
 }
 
 static const struct file_ops ramfs_reg_fops = {
@@ -580,6 +590,7 @@ static const struct file_ops ramfs_reg_fops = {
     .pwrite = ramfs_pwrite,
     .write = ramfs_write,
     .fsync = ramfs_fsync,
+    .release = ramfs_release,
 };
 
 /* ---- directories ---- */
@@ -638,10 +649,17 @@ static const struct file_ops ramfs_dir_fops = {
 
 struct inode *ramfs_mount(struct mount *m)
 {
+    return ramfs_mount_persist(m, NULL, NULL);
+}
+
+struct inode *ramfs_mount_persist(struct mount *m, const struct ramfs_persist *persist, void *pctx)
+{
     struct ramfs_sb *sb = calloc(1, sizeof(*sb));
     if (!sb) return NULL;
     sb->next_ino = 1;
-    struct inode *root = rnode_new(m, sb, S_IFDIR | 01777);
+    sb->persist = persist;
+    sb->pctx = pctx;
+    struct inode *root = ramfs_node_new(m, sb, S_IFDIR | 01777);
     if (!root) free(sb);
     return root;
 }

@@ -9,6 +9,7 @@
  */
 #include "fs/sys_sync.h"
 
+#include "fs/sefs_rw.h"
 #include "fs/sys_common.h"
 #include "pal/pal.h"
 
@@ -47,7 +48,8 @@ long sys_fallocate(int fd, int mode, off_t offset, off_t len)
 
 long sys_sync(void)
 {
-    pal_host_sync(); /* hostfs files; LibOS file systems write through */
+    sefs_rw_sync_all(); /* the writable layer commits (failures are logged) */
+    pal_host_sync();    /* hostfs files */
     return 0;
 }
 
@@ -56,6 +58,7 @@ long sys_syncfs(int fd)
     struct file *f = fs_fd(fd);
     if (!f) return -EBADF;
     file_put(f);
+    sefs_rw_sync_all();
     pal_host_sync();
     return 0;
 }

@@ -1,0 +1,7 @@
+/*
+ * rw_sources: the writable layer's sources for test_sefs_rw.c, one
+ * translation unit (next to fs_sources.c) so that the "unit-sources" line
+ * stays short.
+ */
+#include "fs/sefs_rw.c"
+#include "fs/sefs_rw_meta.c"
