@@ -451,6 +451,9 @@ if [ $do_libos = 1 ]; then
                 env_lines "$n" host
                 res=$WORK/results/$v-$n
                 mkdir -p "$WORK/results"
+                # Each program starts from the image alone: the writable
+                # layer persists across runs (tests/cli/rwlayer_*.sh).
+                rm -rf "$inst/run/mount/__ROOT"
                 (cd "$inst" && exec timeout -k 5 "$TIMEOUT" env ${unset_args[@]+"${unset_args[@]}"} \
                     ${LINES[@]+"${LINES[@]}"} "$OCCLUM" run "$prog" ${ARGS[@]+"${ARGS[@]}"} \
                     </dev/null >"$ROOT/$res.stdout" 2>"$ROOT/$res.stderr")

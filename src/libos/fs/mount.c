@@ -5,12 +5,13 @@
  * The table is fixed after start-up (there is no mount(2) yet), so
  * lookups need no lock. The unionfs root (fs/unionfs.c) is the SEFS image
  * `occlum build` wrote in <instance>/build/mount/__ROOT, authenticated by
- * the layer's options.MAC, under a writable layer that is, for now, a
- * ramfs: writes to "/" last for the run only (the persistent encrypted
- * layer in run/mount/__ROOT comes later).
+ * the layer's options.MAC, under the persistent encrypted writable layer
+ * in <instance>/run/mount/__ROOT (fs/sefs_rw.c): writes to "/" outlive
+ * the run.
  */
 #include "fs/vfs.h"
 #include "fs/sefs.h"
+#include "fs/sefs_rw.h"
 #include "common/config.h"
 #include "pal/pal.h"
 #include "util/log.h"
@@ -97,10 +98,12 @@ int vfs_statfs(struct mount *m, struct statfs *st)
 /* The image layer's options, from the unionfs config entry. */
 static const char *image_mac;
 static uint64_t image_cache_size;
+/* The writable layer's host directory (<instance>/run/mount/__ROOT). */
+static char rw_dir[LIBOS_PATH_MAX];
 
-/* The root of a unionfs mount: the image layer under an in-memory upper
- * layer. The layers sit on private mounts (not in the table) that give
- * their inodes their own flags: the image is read-only. */
+/* The root of a unionfs mount: the image layer under the writable layer.
+ * The layers sit on private mounts (not in the table) that give their
+ * inodes their own flags: the image is read-only. */
 static struct inode *union_root(struct mount *m, const char *hostdir, char *err, size_t errlen)
 {
     struct mount *lm = calloc(1, sizeof(*lm)), *um = calloc(1, sizeof(*um));
@@ -109,10 +112,10 @@ static struct inode *union_root(struct mount *m, const char *hostdir, char *err,
         *lm = *um = *m;
         lm->type = "sefs";
         lm->flags = MNT_RDONLY;
-        um->type = "ramfs";
+        um->type = "sefs";
         um->flags = 0;
         lower = sefs_mount(lm, hostdir, image_mac, image_cache_size, err, errlen);
-        upper = lower ? ramfs_mount(um) : NULL;
+        upper = lower ? sefs_rw_mount(um, rw_dir, err, errlen) : NULL;
         if (lower && !upper) inode_put(lower);
         root = upper ? unionfs_mount(m, lower, upper) : NULL;
     }
@@ -254,6 +257,16 @@ static int mount_one(const struct config_mount *cm, const char *instance_dir, ch
         }
         image_mac = img->mac;
         image_cache_size = img->cache_size;
+        /* The other layer, when listed (Occlum: "./run/mount/__ROOT"), is
+         * where the writable layer lives. */
+        for (size_t i = 0; i < cm->nlayers; i++) {
+            const struct config_mount *w = &cm->layers[i];
+            if (w != img && w->source &&
+                host_source(instance_dir, w->source, rw_dir, sizeof(rw_dir)) < 0) {
+                snprintf(err, errlen, "mount %s: source path too long", target);
+                return -1;
+            }
+        }
         return mount_add(target, "unionfs", src, cm->readonly ? MNT_RDONLY : 0, err, errlen);
     }
     if (strcmp(type, "hostfs") == 0) {
@@ -291,6 +304,10 @@ int vfs_init(const struct occlum_config *cfg, const char *instance_dir, char *er
     pal_clock_gettime(CLOCK_MONOTONIC, &boot_time);
     mem_total = cfg ? cfg->user_space_size : 0;
     if (!instance_dir) instance_dir = ".";
+    if (host_source(instance_dir, "./run/mount/__ROOT", rw_dir, sizeof(rw_dir)) < 0) {
+        snprintf(err, errlen, "mount /: instance directory path too long");
+        return -1;
+    }
     bool have_mounts = cfg && cfg->n_mounts > 0;
     if (!have_mounts) {
         char src[LIBOS_PATH_MAX];

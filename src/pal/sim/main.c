@@ -11,7 +11,9 @@
 #include "libos.h"
 #include "fs/sefs.h"
 #include "image/sefs_format.h"
+#include "fs/sefs_rw.h"
 #include "pal/pal.h"
+#include "pal/sim/sealing.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -66,11 +68,28 @@ int main(int argc, char **argv)
     /* Signing and measurement: nothing runs unless the signed build verifies. */
     char err[8192];
     size_t cfg_len;
-    char *cfg = measure_load_verified(instance, "/proc/self/exe", &cfg_len, err, sizeof(err));
+    struct occlum_sig sig;
+    char *cfg =
+        measure_load_verified_sig(instance, "/proc/self/exe", &cfg_len, &sig, err, sizeof(err));
     if (!cfg) {
         fprintf(stderr, "occlum run: %s\n", err);
         return 1;
     }
+    /* The writable layer's key: the host's sealing secret (the simulated
+     * SGX sealing key) and the verified signer's identity. */
+    uint8_t sealing[32], mrsigner[MEASURE_HASH_LEN], key[32];
+    if (pal_sealing_secret(sealing, err, sizeof(err)) < 0) {
+        fprintf(stderr, "occlum run: %s\n", err);
+        return 1;
+    }
+    measure_mrsigner(&sig, mrsigner);
+    if (sefs_writable_key(sealing, mrsigner, key) < 0) {
+        fprintf(stderr, "occlum run: cannot derive the writable layer's key (OpenSSL HKDF)\n");
+        return 1;
+    }
+    sefs_rw_set_key(key);
+    memset(sealing, 0, sizeof(sealing));
+    memset(key, 0, sizeof(key));
     if (load_image_key() < 0) return 1;
     return libos_boot(cfg, instance, argv[2], argv + 2, environ);
 }
