@@ -291,7 +291,15 @@ static int rw_load(void *ctx, struct inode *ino, const char *path)
 
 void rw_forget(void *ctx, void *pstate)
 {
+    struct layer *l = ctx;
     struct rw_file *st = pstate;
+    /* Its data file is deleted after the next completed commit, which
+     * cannot name it (a failed allocation leaves it to the next mount). */
+    if (st->nblocks) {
+        mutex_lock(&l->dead_lock);
+        (void)rw_names_add(&l->dead, st->name);
+        mutex_unlock(&l->dead_lock);
+    }
     free(st->tags);
     free(st);
 }
@@ -348,6 +356,7 @@ struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, siz
     l->sb = ((struct rnode *)l->root->priv)->sb;
     if (rw_meta_load(l, err, errlen) < 0) {
         inode_put(l->root);
+        free(l->dead.v); /* names still in the (refused) metadata: kept */
         free(l->sb);
         free(l);
         return NULL;
@@ -389,6 +398,7 @@ int sefs_rw_unmount(struct inode *root)
     int r = rw_commit(l);
     inode_put(root);    /* the caller's */
     inode_put(l->root); /* the layer's: the tree goes */
+    free(l->dead.v);    /* all committed: nothing of it is garbage */
     free(l->sb);
     free(l);
     return r;

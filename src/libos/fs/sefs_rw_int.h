@@ -23,12 +23,23 @@
 #define META "meta"
 #define META_TMP "meta.tmp"
 
+/* A set of host names. */
+struct names {
+    uint8_t (*v)[NAME];
+    size_t n, cap;
+};
+int rw_names_add(struct names *s, const uint8_t name[NAME]);
+
 struct layer {
     char dir[LIBOS_PATH_MAX];
     struct ramfs_sb *sb;
     struct inode *root;
     struct mutex commit_lock; /* one commit at a time */
     uint64_t counter;         /* commits so far (in the metadata) */
+    /* Data files of replaced or evicted copies: no tree in memory names
+     * them, so the next completed commit makes them garbage. */
+    struct mutex dead_lock;
+    struct names dead;
 };
 
 /* A regular file's committed host copy (rnode->pstate). */

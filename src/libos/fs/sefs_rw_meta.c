@@ -47,12 +47,7 @@ static uint32_t get32(struct cur *c)
 
 /* ---- garbage: host files no committed tree references ---- */
 
-struct names {
-    uint8_t (*v)[NAME];
-    size_t n, cap;
-};
-
-static int names_add(struct names *s, const uint8_t name[NAME])
+int rw_names_add(struct names *s, const uint8_t name[NAME])
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
@@ -86,8 +81,9 @@ struct linux_dirent64_ {
     char d_name[];
 };
 
-/* Delete the data files `live` (the committed tree's) does not name: those
- * of replaced or removed files, and those a crash left before a commit. */
+/* At mount: delete the data files `live` (the committed tree's) does not
+ * name: those a crash left between writing them and the commit, or
+ * between a commit and the deletion of the files it dropped. */
 static void collect_garbage(struct layer *l, struct names *live)
 {
     if (live->n) qsort(live->v, live->n, NAME, name_cmp);
@@ -111,7 +107,7 @@ static void collect_garbage(struct layer *l, struct names *live)
                     name[i / 2] |= (uint8_t)v;
             }
             if (ok && !(live->n && bsearch(name, live->v, live->n, NAME, name_cmp)))
-                names_add(&dead, name);
+                rw_names_add(&dead, name);
         }
     }
     pal_host_close(fd);
@@ -125,6 +121,22 @@ static void collect_garbage(struct layer *l, struct names *live)
 }
 
 /* ---- commit ---- */
+
+/* After a completed commit: the data files it no longer names. */
+static void delete_dead(struct layer *l)
+{
+    mutex_lock(&l->dead_lock);
+    struct names dead = l->dead;
+    memset(&l->dead, 0, sizeof(l->dead));
+    mutex_unlock(&l->dead_lock);
+    char hex[2 * NAME + 1], path[LIBOS_PATH_MAX + 40];
+    for (size_t i = 0; i < dead.n; i++) {
+        rw_hex_name(dead.v[i], hex);
+        rw_host_path(l, hex, path, sizeof(path));
+        pal_host_unlink(path);
+    }
+    free(dead.v);
+}
 
 /* Inode numbers already written (hard links appear once). */
 struct seen {
@@ -170,7 +182,7 @@ static void put_time(struct buf *b, const struct timespec *t)
 
 /* One inode's record (sb->lock held); directories queue their children. */
 static int emit(struct layer *l, struct inode *ino, struct buf *b, struct inode ***q, size_t *qn,
-                size_t *qcap, struct seen *seen, struct names *live)
+                size_t *qcap, struct seen *seen)
 {
     struct rnode *n = ino->priv;
     int r = 0;
@@ -202,7 +214,6 @@ static int emit(struct layer *l, struct inode *ino, struct buf *b, struct inode 
             rw_put(b, st->name, NAME);
             rw_put64(b, st->nblocks);
             rw_put(b, st->tags, st->nblocks * TAG);
-            if (st->nblocks) r = names_add(live, st->name);
         }
     } else if (S_ISLNK(ino->mode)) {
         size_t len = n->target ? strlen(n->target) : 0;
@@ -279,7 +290,6 @@ int rw_commit(void *ctx)
     }
     struct buf b = {0};
     struct seen seen = {0};
-    struct names live = {0};
     struct inode **q = NULL;
     size_t qn = 0, qcap = 0;
     bool oom = false;
@@ -287,9 +297,9 @@ int rw_commit(void *ctx)
     rw_put64(&b, sb->next_ino);
     rw_put64(&b, 0); /* the inode count, patched below */
     seen_add(&seen, l->root->ino, &oom);
-    int r = emit(l, l->root, &b, &q, &qn, &qcap, &seen, &live);
+    int r = emit(l, l->root, &b, &q, &qn, &qcap, &seen);
     for (size_t i = 0; r == 0 && i < qn; i++)
-        r = emit(l, q[i], &b, &q, &qn, &qcap, &seen, &live);
+        r = emit(l, q[i], &b, &q, &qn, &qcap, &seen);
     if (r == 0 && (b.oom || oom)) r = -ENOMEM;
     if (r == 0) {
         for (int i = 0; i < 8; i++)
@@ -298,7 +308,7 @@ int rw_commit(void *ctx)
     }
     if (r == 0) {
         l->counter++;
-        collect_garbage(l, &live);
+        delete_dead(l);
     } else {
         __atomic_store_n(&sb->dirty, true, __ATOMIC_RELAXED);
         log_error("sefs writable layer %s: commit failed: %s; the last commit stays in place",
@@ -308,7 +318,6 @@ int rw_commit(void *ctx)
     mutex_unlock(&l->commit_lock);
     free(b.p);
     free(seen.v);
-    free(live.v);
     free(q);
     return r < 0 ? -EIO : 0;
 }
@@ -425,7 +434,7 @@ static int parse_tree(struct layer *l, const uint8_t *p, size_t len, struct name
             }
             if (nb) memcpy(st->tags, tags, nb * TAG);
             n->pstate = st;
-            if (nb && names_add(live, st->name) < 0) r = -ENOMEM;
+            if (nb && rw_names_add(live, st->name) < 0) r = -ENOMEM;
         } else if (S_ISLNK(mode)) {
             uint32_t tl = get32(&c);
             const uint8_t *t = tl == size ? take(&c, tl) : NULL;
