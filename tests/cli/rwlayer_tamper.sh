@@ -13,7 +13,10 @@ run occlum build
 expect_status 0
 run occlum run /bin/fsutil write /root/a "content a"
 expect_status 0
-data=$(ls "$RW" | grep -E '^[0-9a-f]{32}$' | head -n 1)
+data=
+for f in "$RW"/*; do
+    [[ ${f##*/} =~ ^[0-9a-f]{32}$ ]] && data=${f##*/} && break
+done
 [ -n "$data" ] || fail "no data file in $RW"
 flip_byte "$RW/$data" 200
 run occlum run /bin/fsutil cat /root/a
