@@ -207,9 +207,13 @@ static void union_dir_release(struct file *f)
     free(ud);
 }
 
+/* The writable layer's part makes the layer durable (sefs_rw commits);
+ * an image-only directory has nothing to write. */
 static int union_dir_fsync(struct file *f, int datasync)
 {
-    return 0;
+    struct union_dir *ud = f->priv;
+    struct file *u = ud ? ud->upper : NULL;
+    return u && u->fops && u->fops->fsync ? u->fops->fsync(u, datasync) : 0;
 }
 
 static const struct file_ops union_dir_fops = {
