@@ -8,7 +8,10 @@
 #
 # Per-test files next to NAME.c (all optional):
 #   NAME.args    arguments, one per line; @DATA@ becomes the data dir
-#                (tests/libos/data natively, /data in the LibOS image)
+#                (tests/libos/data natively, /data in the LibOS image);
+#                @HOST@ an empty directory on the host's file system
+#                (natively in the run's scratch dir; in the LibOS on hostfs,
+#                /host/hostfs-scratch, made afresh for each run)
 #   NAME.env     "native: VAR=val"  environment of the native run (env -i)
 #                "host: VAR=val"    added to the host environment of `occlum run`
 #                "untrusted: VAR"   VAR is listed in env.untrusted of Occlum.json
@@ -144,13 +147,14 @@ env_lines() {
     done <"$SRC/$1.env"
 }
 
-# args_for NAME DATADIR: the arguments of NAME into the array ARGS
+# args_for NAME DATADIR HOSTDIR: the arguments of NAME into the array ARGS
 args_for() {
     ARGS=()
     read_lines "$SRC/$1.args"
     local l
     for l in ${LINES[@]+"${LINES[@]}"}; do
-        ARGS+=("${l//@DATA@/$2}")
+        l=${l//@DATA@/$2}
+        ARGS+=("${l//@HOST@/$3}")
     done
 }
 
@@ -291,11 +295,11 @@ if [ $do_native = 1 ]; then
                 chmod +x "$exe.sh"
                 exe=$exe.sh
             fi
-            args_for "$n" "$DATA"
-            env_lines "$n" native
             scratch=$WORK/scratch/native-$v-$n
             rm -rf "$scratch"
-            mkdir -p "$scratch"
+            mkdir -p "$scratch/hostdir"
+            args_for "$n" "$DATA" "$ROOT/$scratch/hostdir"
+            env_lines "$n" native
             (cd "$scratch" && exec timeout -k 5 "$TIMEOUT" env -i ${LINES[@]+"${LINES[@]}"} \
                 "$exe" ${ARGS[@]+"${ARGS[@]}"} </dev/null >stdout 2>stderr)
             rc=$?
@@ -443,7 +447,7 @@ if [ $do_libos = 1 ]; then
                 esac
                 prog=/bin/$v-$n
                 [ -f "$SRC/$n.script" ] && prog=$prog.sh
-                args_for "$n" /data
+                args_for "$n" /data /host/hostfs-scratch
                 # the host environment: ours, minus every untrusted name,
                 # plus this test's host: variables
                 unset_args=()
@@ -453,7 +457,8 @@ if [ $do_libos = 1 ]; then
                 mkdir -p "$WORK/results"
                 # Each program starts from the image alone: the writable
                 # layer persists across runs (tests/cli/rwlayer_*.sh).
-                rm -rf "$inst/run/mount/__ROOT"
+                rm -rf "$inst/run/mount/__ROOT" "$inst/hostfs-scratch"
+                mkdir -p "$inst/hostfs-scratch"
                 (cd "$inst" && exec timeout -k 5 "$TIMEOUT" env ${unset_args[@]+"${unset_args[@]}"} \
                     ${LINES[@]+"${LINES[@]}"} "$OCCLUM" run "$prog" ${ARGS[@]+"${ARGS[@]}"} \
                     </dev/null >"$ROOT/$res.stdout" 2>"$ROOT/$res.stderr")

@@ -68,6 +68,10 @@ int pal_host_mkdir(const char *path, mode_t mode);
 int pal_host_rmdir(const char *path);
 int pal_host_unlink(const char *path);
 int pal_host_rename(const char *from, const char *to);
+/* renameat2(2) flags: RENAME_NOREPLACE, RENAME_EXCHANGE. */
+int pal_host_rename2(const char *from, const char *to, unsigned flags);
+/* A FIFO or socket node (no devices). */
+int pal_host_mknod(const char *path, mode_t mode);
 int pal_host_link(const char *from, const char *to);
 int pal_host_symlink(const char *target, const char *path);
 ssize_t pal_host_readlink(const char *path, char *buf, size_t len);

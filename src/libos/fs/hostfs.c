@@ -140,16 +140,7 @@ static int hostfs_rename(struct inode *odir, const char *oname, struct inode *nd
 {
     char *from = child_path(odir, oname), *to = child_path(ndir, nname);
     int r = -ENOMEM;
-    if (from && to) {
-        struct stat st;
-        /* RENAME_NOREPLACE: the PAL has no renameat2, so check first. A
-         * host process racing us could slip in between; LibOS processes
-         * see the VFS's own checks. */
-        if (flags && pal_host_lstat(to, &st) == 0)
-            r = -EEXIST;
-        else
-            r = pal_host_rename(from, to);
-    }
+    if (from && to) r = pal_host_rename2(from, to, flags);
     free(from);
     free(to);
     return r;

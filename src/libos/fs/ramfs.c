@@ -341,6 +341,37 @@ static int rename_check(struct inode *ndir, struct inode *src, struct rdirent *d
     return 0;
 }
 
+/* Move a directory's ".." from one parent to another (sb lock held). */
+static void reparent(struct inode *ino, struct inode *from, struct inode *to)
+{
+    if (!S_ISDIR(ino->mode) || from == to) return;
+    from->nlink--;
+    to->nlink++;
+    RN(ino)->parent = to;
+}
+
+/* RENAME_EXCHANGE (sb lock held): the two entries trade objects in place,
+ * so both keep their readdir positions. */
+static int exchange(struct inode *odir, struct rdirent *s, struct inode *ndir, struct rdirent *d)
+{
+    if (!d) return -ENOENT;
+    if (RN(odir)->dead || RN(ndir)->dead) return -ENOENT;
+    struct inode *a = s->inode, *b = d->inode;
+    if (a == b) return 0;
+    /* Either one an ancestor of the other's new place: a loop. */
+    if (S_ISDIR(a->mode) && is_within(ndir, a)) return -EINVAL;
+    if (S_ISDIR(b->mode) && is_within(odir, b)) return -EINVAL;
+    s->inode = b;
+    d->inode = a;
+    reparent(a, odir, ndir);
+    reparent(b, ndir, odir);
+    touch(a, false);
+    touch(b, false);
+    touch(odir, true);
+    if (ndir != odir) touch(ndir, true);
+    return 0;
+}
+
 static int ramfs_rename(struct inode *odir, const char *oname, struct inode *ndir,
                         const char *nname, unsigned flags)
 {
@@ -354,6 +385,10 @@ static int ramfs_rename(struct inode *odir, const char *oname, struct inode *ndi
         goto out;
     }
     struct rdirent *dst = dir_find(ndir, nname);
+    if (flags & RENAME_EXCHANGE) {
+        r = exchange(odir, s, ndir, dst);
+        goto out;
+    }
     if (dst && dst->inode == s->inode) { /* two names of one file: nothing to do */
         r = (flags & RENAME_NOREPLACE) ? -EEXIST : 0;
         goto out;
@@ -371,11 +406,7 @@ static int ramfs_rename(struct inode *odir, const char *oname, struct inode *ndi
         forget_name(ndir, victim);
     }
     inode_put(dir_remove(odir, s)); /* the old name's reference; src stays alive */
-    if (S_ISDIR(src->mode) && odir != ndir) {
-        odir->nlink--;
-        ndir->nlink++;
-        RN(src)->parent = ndir;
-    }
+    reparent(src, odir, ndir);
     touch(src, false);
 out:
     mutex_unlock(&sb->lock);

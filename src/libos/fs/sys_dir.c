@@ -248,7 +248,16 @@ static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned fla
     if (r < 0) return r;
     bool dir = S_ISDIR(src->mode);
     inode_put(src);
-    if ((o->trailing || n->trailing) && !dir) return -ENOTDIR;
+    if (flags & RENAME_EXCHANGE) {
+        /* Both must exist; each trailing slash asks for a directory. */
+        struct inode *dst;
+        if ((r = nd_lookup_last(n, &dst)) < 0) return r;
+        bool ddir = S_ISDIR(dst->mode);
+        inode_put(dst);
+        if ((o->trailing && !dir) || (n->trailing && !ddir)) return -ENOTDIR;
+    } else if ((o->trailing || n->trailing) && !dir) {
+        return -ENOTDIR;
+    }
     char *of = nd_last_path(o), *nf = nd_last_path(n);
     if (!of || !nf)
         r = -ENAMETOOLONG;
@@ -265,8 +274,9 @@ long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *
 {
     if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -EINVAL;
     if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) return -EINVAL;
-    /* Exchange and whiteout: not supported by these file systems. */
-    if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT)) return -EINVAL;
+    /* Whiteout objects (overlayfs's char 0:0 devices) need CAP_MKNOD and
+     * a file system that stores devices: none here. */
+    if (flags & RENAME_WHITEOUT) return -EINVAL;
     struct nameidata o = {0}, n = {0};
     long r = fs_walk_user(olddirfd, oldpath, WALK_PARENT, &o);
     if (r < 0) return r;

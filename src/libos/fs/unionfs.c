@@ -505,6 +505,41 @@ static int rename_locked(struct inode *odir, const char *oname, struct inode *nd
     return 0;
 }
 
+/* A directory moving to name in dir must hide a lower directory there
+ * (an opaque mark), or it would show that directory's entries. */
+static int hide_lower_dir_at(struct inode *dir, const char *name, struct inode *moving)
+{
+    struct inode *l;
+    int r = 0;
+    if (!S_ISDIR(moving->mode) || !UN(dir)->lower) return 0;
+    if (unionfs_layer_lookup(UN(dir)->lower, name, &l) == 0) {
+        if (S_ISDIR(l->mode)) r = make_marker(UN(moving)->upper, WH_OPAQUE);
+        inode_put(l);
+    }
+    return r;
+}
+
+/* RENAME_EXCHANGE (sb lock held): both names stay, so no whiteout changes;
+ * both objects are copied up and traded in the upper layer. */
+static int exchange_locked(struct inode *odir, const char *oname, struct inode *ndir,
+                           const char *nname, struct inode *src, struct inode *dst)
+{
+    int r;
+    if (!dst) return -ENOENT;
+    if (same_object(src, dst)) return 0;
+    /* As for rename: a directory with a lower side cannot move. */
+    if ((S_ISDIR(src->mode) && UN(src)->lower) || (S_ISDIR(dst->mode) && UN(dst)->lower))
+        return -EXDEV;
+    if ((r = copy_up(src, true)) < 0 || (r = copy_up(dst, true)) < 0 ||
+        (r = copy_up(odir, true)) < 0 || (r = copy_up(ndir, true)) < 0)
+        return r;
+    if ((r = hide_lower_dir_at(ndir, nname, src)) < 0 ||
+        (r = hide_lower_dir_at(odir, oname, dst)) < 0)
+        return r;
+    struct inode *ou = UN(odir)->upper, *nu = UN(ndir)->upper;
+    return ou->iops->rename(ou, oname, nu, nname, RENAME_EXCHANGE);
+}
+
 static int union_rename(struct inode *odir, const char *oname, struct inode *ndir,
                         const char *nname, unsigned flags)
 {
@@ -517,7 +552,10 @@ static int union_rename(struct inode *odir, const char *oname, struct inode *ndi
         r = do_lookup(ndir, nname, &dst);
         if (r == -ENOENT) r = 0;
     }
-    if (r == 0) r = rename_locked(odir, oname, ndir, nname, flags, src, dst);
+    if (r == 0 && (flags & RENAME_EXCHANGE))
+        r = exchange_locked(odir, oname, ndir, nname, src, dst);
+    else if (r == 0)
+        r = rename_locked(odir, oname, ndir, nname, flags, src, dst);
     mutex_unlock(&sb->lock);
     inode_put(src);
     inode_put(dst);

@@ -62,7 +62,8 @@ struct inode_ops {
     int (*mkdir)(struct inode *dir, const char *name, mode_t mode);
     int (*unlink)(struct inode *dir, const char *name);
     int (*rmdir)(struct inode *dir, const char *name);
-    /* flags: 0 or RENAME_NOREPLACE; both dirs are on the same mount. */
+    /* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (the VFS checked the
+     * combination); both dirs are on the same mount. */
     int (*rename)(struct inode *odir, const char *oname, struct inode *ndir, const char *nname,
                   unsigned flags);
     int (*link)(struct inode *old, struct inode *dir, const char *name);

@@ -193,6 +193,16 @@ int pal_host_rename(const char *from, const char *to)
     RET(rename(from, to));
 }
 
+int pal_host_rename2(const char *from, const char *to, unsigned flags)
+{
+    RET(syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, flags));
+}
+
+int pal_host_mknod(const char *path, mode_t mode)
+{
+    RET(mknod(path, mode, 0));
+}
+
 int pal_host_link(const char *from, const char *to)
 {
     RET(link(from, to));
