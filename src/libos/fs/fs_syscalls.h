@@ -24,7 +24,7 @@ struct statx;
     X(open, 3) X(openat, 4) X(creat, 2) X(close, 1) X(close_range, 3) X(dup, 1) X(dup2, 2)                           \
     X(dup3, 3) X(stat, 2) X(fstat, 2) X(lstat, 2) X(newfstatat, 4) X(statx, 5) X(access, 2)        \
     X(faccessat, 3) X(faccessat2, 4) X(readlink, 3) X(readlinkat, 4) X(getcwd, 2) X(chdir, 1)      \
-    X(fchdir, 1) X(mkdir, 2) X(mkdirat, 3) X(rmdir, 1) X(unlink, 1) X(unlinkat, 3) X(rename, 2)    \
+    X(fchdir, 1) X(mkdir, 2) X(mkdirat, 3) X(mknod, 3) X(mknodat, 4) X(rmdir, 1) X(unlink, 1) X(unlinkat, 3) X(rename, 2)    \
     X(renameat, 4) X(renameat2, 5) X(link, 2) X(linkat, 5) X(symlink, 2) X(symlinkat, 3)           \
     X(getdents64, 3) X(fcntl, 3) X(ioctl, 3) X(chmod, 2) X(fchmod, 2) X(fchmodat, 3)               \
     X(truncate, 2) X(ftruncate, 2) X(utimensat, 4) X(umask, 1) X(fsync, 1) X(fdatasync, 1)         \
@@ -81,6 +81,8 @@ long sys_chdir(const char *path);
 long sys_fchdir(int fd);
 long sys_mkdir(const char *path, mode_t mode);
 long sys_mkdirat(int dirfd, const char *path, mode_t mode);
+long sys_mknod(const char *path, mode_t mode, unsigned dev);
+long sys_mknodat(int dirfd, const char *path, mode_t mode, unsigned dev);
 long sys_rmdir(const char *path);
 long sys_unlink(const char *path);
 long sys_unlinkat(int dirfd, const char *path, int flags);

@@ -146,6 +146,15 @@ static int hostfs_rename(struct inode *odir, const char *oname, struct inode *nd
     return r;
 }
 
+static int hostfs_mknod(struct inode *dir, const char *name, mode_t mode)
+{
+    char *hp = child_path(dir, name);
+    if (!hp) return -ENOMEM;
+    int r = pal_host_mknod(hp, mode);
+    free(hp);
+    return r;
+}
+
 static int hostfs_link(struct inode *old, struct inode *dir, const char *name)
 {
     char *to = child_path(dir, name);
@@ -235,6 +244,7 @@ static const struct inode_ops hostfs_iops = {
     .unlink = hostfs_unlink,
     .rmdir = hostfs_rmdir,
     .rename = hostfs_rename,
+    .mknod = hostfs_mknod,
     .link = hostfs_link,
     .symlink = hostfs_symlink,
     .readlink = hostfs_readlink,

@@ -7,6 +7,16 @@
  * F_SETPIPE_SZ up to 1 MiB for anyone; writes of at most PIPE_BUF bytes
  * are atomic; EOF once every write end is closed; EPIPE and SIGPIPE once
  * every read end is closed.
+ *
+ * Named pipes (fifo(7)), as in Linux's fs/pipe.c: a FIFO node of any file
+ * system is only a name; opening it finds or makes the pipe of that node
+ * (keyed by mount and inode number) in a LibOS-wide table, and the pipe
+ * lives until its last opener closes. An open for reading waits for a
+ * writer and one for writing waits for a reader (counted by opens, so that
+ * a peer that came and went also ends the wait); O_NONBLOCK readers do not
+ * wait, O_NONBLOCK writers get ENXIO without a reader, O_RDWR never waits.
+ * On hostfs the node is the host's FIFO, but the pipe is the LibOS's:
+ * host processes do not share it.
  */
 #include "fs/pipe.h"
 
@@ -37,13 +47,51 @@ struct pipe {
     int readers, writers;
     struct waitq rwait, wwait;
     ino_t ino;
+    /* Named pipes: the node, opens so far (a blocked open waits for the
+     * other side's count to move), the opens waiting, the table link.
+     * fifo_lock guards `node_*` and `next`, the pipe lock the rest. */
+    bool named;
+    const struct mount *node_mnt;
+    ino_t node_ino;
+    unsigned read_opens, write_opens;
+    struct waitq openwait;
+    struct pipe *next;
 };
 
-static const struct file_ops pipe_read_fops, pipe_write_fops;
+static const struct file_ops pipe_read_fops, pipe_write_fops, pipe_rdwr_fops;
+
+static struct mutex fifo_lock = MUTEX_INIT;
+static struct pipe *fifos; /* the pipes of open named pipes */
 
 int pipe_is(const struct file *f)
 {
-    return f->fops == &pipe_read_fops || f->fops == &pipe_write_fops;
+    return f->fops == &pipe_read_fops || f->fops == &pipe_write_fops || f->fops == &pipe_rdwr_fops;
+}
+
+static bool reads(const struct file *f)
+{
+    return f->fops != &pipe_write_fops;
+}
+
+static bool writes(const struct file *f)
+{
+    return f->fops != &pipe_read_fops;
+}
+
+static struct pipe *pipe_alloc(void)
+{
+    static ino_t next_ino = 1000;
+    struct pipe *p = calloc(1, sizeof(*p));
+    char *buf = malloc(PIPE_DEFAULT_SIZE);
+    if (!p || !buf) {
+        free(p);
+        free(buf);
+        return NULL;
+    }
+    p->buf = buf;
+    p->cap = PIPE_DEFAULT_SIZE;
+    p->ino = __atomic_add_fetch(&next_ino, 1, __ATOMIC_RELAXED);
+    return p;
 }
 
 /* Copy out up to n bytes (lock held). */
@@ -167,6 +215,7 @@ static long pipe_ioctl(struct file *f, unsigned long req, unsigned long arg)
 static int pipe_fstat(struct file *f, struct stat *st)
 {
     struct pipe *p = f->priv;
+    if (f->inode) return inode_stat(f->inode, st); /* a named pipe: its node */
     memset(st, 0, sizeof(*st));
     st->st_mode = S_IFIFO | 0600;
     st->st_ino = p->ino;
@@ -181,19 +230,34 @@ static int pipe_fstat(struct file *f, struct stat *st)
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
+    /* A named pipe leaves the table with its last opener, under the
+     * table's lock so that no open finds it meanwhile. */
+    if (p->named) mutex_lock(&fifo_lock);
     mutex_lock(&p->lock);
-    if (f->fops == &pipe_read_fops)
-        p->readers--;
-    else
-        p->writers--;
+    if (reads(f)) p->readers--;
+    if (writes(f)) p->writers--;
     bool gone = p->readers == 0 && p->writers == 0;
     waitq_wake_all(&p->rwait);
     waitq_wake_all(&p->wwait);
     mutex_unlock(&p->lock);
+    if (p->named) {
+        if (gone) {
+            struct pipe **pp = &fifos;
+            while (*pp != p)
+                pp = &(*pp)->next;
+            *pp = p->next;
+        }
+        mutex_unlock(&fifo_lock);
+    }
     if (gone) {
         free(p->buf);
         free(p);
     }
+}
+
+static off_t pipe_lseek(struct file *f, off_t off, int whence)
+{
+    return -ESPIPE;
 }
 
 long pipe_fcntl(struct file *f, int cmd, unsigned long arg);
@@ -203,11 +267,14 @@ static unsigned pipe_poll(struct file *f, struct poll_table *pt)
     struct pipe *p = f->priv;
     unsigned m = 0;
     mutex_lock(&p->lock);
-    if (f->fops == &pipe_read_fops) {
+    if (reads(f)) {
         if (p->len > 0) m |= POLLIN | POLLRDNORM;
-        if (p->writers == 0) m |= POLLHUP;
+        /* A named pipe hangs up only once a writer came and went since
+         * this open (f->pos keeps the count, as Linux's f_version). */
+        if (p->writers == 0 && (!p->named || (unsigned)f->pos != p->write_opens)) m |= POLLHUP;
         poll_wait(pt, &p->rwait, &p->lock);
-    } else {
+    }
+    if (writes(f)) {
         if (p->cap - p->len >= PIPE_BUF) m |= POLLOUT | POLLWRNORM;
         if (p->readers == 0) m |= POLLERR;
         poll_wait(pt, &p->wwait, &p->lock);
@@ -220,6 +287,7 @@ static const struct file_ops pipe_read_fops = {
     .poll = pipe_poll,
     .fcntl = pipe_fcntl,
     .read = pipe_read,
+    .lseek = pipe_lseek,
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
     .release = pipe_release,
@@ -229,6 +297,19 @@ static const struct file_ops pipe_write_fops = {
     .poll = pipe_poll,
     .fcntl = pipe_fcntl,
     .write = pipe_write,
+    .lseek = pipe_lseek,
+    .ioctl = pipe_ioctl,
+    .fstat = pipe_fstat,
+    .release = pipe_release,
+};
+
+/* A named pipe opened O_RDWR: both ends in one file. */
+static const struct file_ops pipe_rdwr_fops = {
+    .poll = pipe_poll,
+    .fcntl = pipe_fcntl,
+    .read = pipe_read,
+    .write = pipe_write,
+    .lseek = pipe_lseek,
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
     .release = pipe_release,
@@ -275,18 +356,9 @@ long sys_pipe2(int *ufds, int flags)
 {
     if (flags & ~(O_CLOEXEC | O_NONBLOCK)) return -EINVAL;
     if (!user_ok(ufds, 2 * sizeof(int), true)) return -EFAULT;
-    static ino_t next_ino = 1000;
-    struct pipe *p = calloc(1, sizeof(*p));
-    char *buf = malloc(PIPE_DEFAULT_SIZE);
-    if (!p || !buf) {
-        free(p);
-        free(buf);
-        return -ENOMEM;
-    }
-    p->buf = buf;
-    p->cap = PIPE_DEFAULT_SIZE;
+    struct pipe *p = pipe_alloc();
+    if (!p) return -ENOMEM;
     p->readers = p->writers = 1;
-    p->ino = __atomic_add_fetch(&next_ino, 1, __ATOMIC_RELAXED);
     char name[32];
     snprintf(name, sizeof(name), "pipe:[%lu]", (unsigned long)p->ino);
     int nb = flags & O_NONBLOCK;
@@ -331,4 +403,76 @@ long sys_pipe2(int *ufds, int flags)
 long sys_pipe(int *fds)
 {
     return sys_pipe2(fds, 0);
+}
+
+/* Wait (pipe lock held) until *count moves away from seen. */
+static int wait_for_peer(struct pipe *p, const unsigned *count, unsigned seen)
+{
+    while (*count == seen) {
+        int r = pipe_wait(p, &p->openwait);
+        if (r < 0) return r;
+    }
+    return 0;
+}
+
+int fifo_open(struct inode *node, struct file *f)
+{
+    int acc = f->flags & O_ACCMODE;
+    bool nonblock = f->flags & O_NONBLOCK;
+    if (acc != O_RDONLY && acc != O_WRONLY && acc != O_RDWR) return -EINVAL;
+    mutex_lock(&fifo_lock);
+    struct pipe *p = fifos;
+    while (p && !(p->node_mnt == node->mnt && p->node_ino == node->ino))
+        p = p->next;
+    if (!p && acc == O_WRONLY && nonblock) {
+        mutex_unlock(&fifo_lock);
+        return -ENXIO; /* no reader, and nobody could become one meanwhile */
+    }
+    if (!p) {
+        if (!(p = pipe_alloc())) {
+            mutex_unlock(&fifo_lock);
+            return -ENOMEM;
+        }
+        p->named = true;
+        p->node_mnt = node->mnt;
+        p->node_ino = node->ino;
+        p->next = fifos;
+        fifos = p;
+    }
+    mutex_lock(&p->lock);
+    if (acc == O_WRONLY && nonblock && p->readers == 0) {
+        /* The pipe has other openers (writers), so it stays. */
+        mutex_unlock(&p->lock);
+        mutex_unlock(&fifo_lock);
+        return -ENXIO;
+    }
+    mutex_unlock(&fifo_lock); /* our count below keeps p alive */
+    f->priv = p;
+    int r = 0;
+    if (acc == O_RDONLY) {
+        f->fops = &pipe_read_fops;
+        p->readers++;
+        p->read_opens++;
+        f->pos = p->write_opens;
+        waitq_wake_all(&p->openwait);
+        if (!nonblock && p->writers == 0) r = wait_for_peer(p, &p->write_opens, (unsigned)f->pos);
+    } else if (acc == O_WRONLY) {
+        f->fops = &pipe_write_fops;
+        p->writers++;
+        p->write_opens++;
+        waitq_wake_all(&p->openwait);
+        if (p->readers == 0) r = wait_for_peer(p, &p->read_opens, p->read_opens);
+    } else {
+        f->fops = &pipe_rdwr_fops;
+        p->readers++;
+        p->writers++;
+        p->read_opens++;
+        p->write_opens++;
+        f->pos = p->write_opens;
+        waitq_wake_all(&p->openwait);
+    }
+    waitq_wake_all(&p->rwait); /* a reader blocked on an empty pipe rechecks */
+    mutex_unlock(&p->lock);
+    if (r < 0) pipe_release(f); /* interrupted: this open never happened */
+    return r;
 }

@@ -234,6 +234,11 @@ static int ramfs_symlink(struct inode *dir, const char *name, const char *target
     return make_child(dir, name, S_IFLNK | 0777, target, NULL);
 }
 
+static int ramfs_mknod(struct inode *dir, const char *name, mode_t mode)
+{
+    return make_child(dir, name, mode, NULL, NULL);
+}
+
 static int ramfs_link(struct inode *old, struct inode *dir, const char *name)
 {
     struct ramfs_sb *sb = RN(dir)->sb;
@@ -539,6 +544,7 @@ static const struct inode_ops ramfs_iops = {
     .unlink = ramfs_unlink,
     .rmdir = ramfs_rmdir,
     .rename = ramfs_rename,
+    .mknod = ramfs_mknod,
     .link = ramfs_link,
     .symlink = ramfs_symlink,
     .readlink = ramfs_readlink,

@@ -109,6 +109,36 @@ long sys_mkdir(const char *path, mode_t mode)
     return sys_mkdirat(AT_FDCWD, path, mode);
 }
 
+/* mknod: regular files, FIFOs and sockets. Device nodes need CAP_MKNOD
+ * and a device behind them; the LibOS has neither (EPERM, as for an
+ * unprivileged Linux process). */
+long sys_mknodat(int dirfd, const char *path, mode_t mode, unsigned dev)
+{
+    mode_t type = mode & S_IFMT;
+    if (type == 0) type = S_IFREG;
+    if (type == S_IFCHR || type == S_IFBLK) return -EPERM;
+    if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK) return -EINVAL;
+    struct nameidata nd = {0};
+    long r = walk_create(dirfd, path, false, &nd);
+    if (r < 0) return r;
+    mode_t perm = mode & 07777 & ~fs_caller()->fs->umask;
+    struct inode *dir = nd.inode;
+    if (type == S_IFREG) {
+        struct inode *ino;
+        r = dir->iops->create ? dir->iops->create(dir, nd.last, perm, &ino) : -EPERM;
+        if (r == 0) inode_put(ino);
+    } else {
+        r = dir->iops->mknod ? dir->iops->mknod(dir, nd.last, type | perm) : -EPERM;
+    }
+    nd_release(&nd);
+    return r;
+}
+
+long sys_mknod(const char *path, mode_t mode, unsigned dev)
+{
+    return sys_mknodat(AT_FDCWD, path, mode, dev);
+}
+
 long sys_symlinkat(const char *utarget, int newdirfd, const char *linkpath)
 {
     char *target;

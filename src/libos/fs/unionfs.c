@@ -353,7 +353,7 @@ static int union_lookup(struct inode *dir, const char *name, struct inode **out)
     return r;
 }
 
-enum mk_kind { MK_FILE, MK_DIR, MK_SYMLINK, MK_LINK };
+enum mk_kind { MK_FILE, MK_DIR, MK_SYMLINK, MK_LINK, MK_NODE };
 
 /* create, mkdir, symlink, link: the new name goes to the upper layer,
  * replacing a whiteout; a directory made there becomes opaque. */
@@ -394,6 +394,9 @@ static int make(struct inode *dir, const char *name, enum mk_kind kind, mode_t m
     case MK_LINK:
         r = pu->iops->link(UN(old)->upper, pu, name);
         break;
+    case MK_NODE:
+        r = pu->iops->mknod ? pu->iops->mknod(pu, name, mode) : -EPERM;
+        break;
     }
     if (r == 0 && wh) drop_whiteout(pu, name);
 out:
@@ -414,6 +417,11 @@ static int union_mkdir(struct inode *dir, const char *name, mode_t mode)
 static int union_symlink(struct inode *dir, const char *name, const char *target)
 {
     return make(dir, name, MK_SYMLINK, 0777, target, NULL, NULL);
+}
+
+static int union_mknod(struct inode *dir, const char *name, mode_t mode)
+{
+    return make(dir, name, MK_NODE, mode, NULL, NULL, NULL);
 }
 
 static int union_link(struct inode *old, struct inode *dir, const char *name)
@@ -657,6 +665,7 @@ static const struct inode_ops union_iops = {
     .unlink = union_unlink,
     .rmdir = union_rmdir,
     .rename = union_rename,
+    .mknod = union_mknod,
     .link = union_link,
     .symlink = union_symlink,
     .readlink = union_readlink,

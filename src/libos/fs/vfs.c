@@ -5,6 +5,7 @@
  * systems (directory snapshots, files generated at open time).
  */
 #include "fs/locks.h"
+#include "fs/pipe.h"
 #include "fs/vfs.h"
 #include "vm/shared_map.h"
 #include "pal/pal.h"
@@ -342,7 +343,13 @@ int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file *
             f->flags &= ~O_TRUNC;
         else if (flags & O_TRUNC)
             f->flags |= O_TRUNC;
-        int r = ino->iops->open ? ino->iops->open(ino, f) : -ENXIO;
+        int r;
+        if (S_ISFIFO(m))
+            r = fifo_open(ino, f); /* the pipe is the LibOS's, whatever the fs */
+        else if (S_ISSOCK(m) || !ino->iops->open)
+            r = -ENXIO;
+        else
+            r = ino->iops->open(ino, f);
         f->flags &= ~O_TRUNC;
         if (r < 0) {
             f->fops = NULL;

@@ -66,6 +66,8 @@ struct inode_ops {
      * combination); both dirs are on the same mount. */
     int (*rename)(struct inode *odir, const char *oname, struct inode *ndir, const char *nname,
                   unsigned flags);
+    /* A FIFO or socket node (mode has the type; the VFS applied umask). */
+    int (*mknod)(struct inode *dir, const char *name, mode_t mode);
     int (*link)(struct inode *old, struct inode *dir, const char *name);
     int (*symlink)(struct inode *dir, const char *name, const char *target);
     /* Symlinks: the link text (not NUL-terminated, truncated to len). */
