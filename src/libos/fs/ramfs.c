@@ -234,6 +234,18 @@ static int ramfs_symlink(struct inode *dir, const char *name, const char *target
     return make_child(dir, name, S_IFLNK | 0777, target, NULL);
 }
 
+static int ramfs_tmpfile(struct inode *dir, mode_t mode, bool linkable, struct inode **out)
+{
+    struct ramfs_sb *sb = RN(dir)->sb;
+    if (RN(dir)->dead) return -ENOENT;
+    struct inode *ino = ramfs_node_new(dir->mnt, sb, S_IFREG | (mode & 07777));
+    if (!ino) return -ENOSPC;
+    ino->nlink = 0;
+    RN(ino)->linkable = linkable;
+    *out = ino;
+    return 0;
+}
+
 static int ramfs_mknod(struct inode *dir, const char *name, mode_t mode)
 {
     return make_child(dir, name, mode, NULL, NULL);
@@ -246,8 +258,8 @@ static int ramfs_link(struct inode *old, struct inode *dir, const char *name)
     mutex_lock(&sb->lock);
     if (RN(dir)->dead)
         r = -ENOENT;
-    else if (old->nlink == 0)
-        r = -ENOENT; /* already unlinked (linkat on an fd) */
+    else if (old->nlink == 0 && !RN(old)->linkable)
+        r = -ENOENT; /* already unlinked (linkat on an fd), or O_TMPFILE|O_EXCL */
     else if (dir_find(dir, name))
         r = -EEXIST;
     else {
@@ -257,6 +269,7 @@ static int ramfs_link(struct inode *old, struct inode *dir, const char *name)
             inode_put(old);
         else {
             old->nlink++;
+            RN(old)->linkable = false;
             touch(old, false);
         }
     }
@@ -545,6 +558,7 @@ static const struct inode_ops ramfs_iops = {
     .rmdir = ramfs_rmdir,
     .rename = ramfs_rename,
     .mknod = ramfs_mknod,
+    .tmpfile = ramfs_tmpfile,
     .link = ramfs_link,
     .symlink = ramfs_symlink,
     .readlink = ramfs_readlink,

@@ -49,6 +49,7 @@ struct rnode {
     struct inode *parent; /* not referenced; NULL for the root */
     bool dead;            /* removed: nothing can be created in it */
     /* regular files */
+    bool linkable; /* an O_TMPFILE file that linkat may still name */
     char *data;
     size_t cap;
     /* symlinks */

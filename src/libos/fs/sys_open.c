@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,10 +108,43 @@ static int open_creat(struct process *p, int dirfd, const char *path, int flags,
     return r;
 }
 
+/* O_TMPFILE: path is a directory; the new file has no name there. */
+static int open_tmpfile(struct process *p, int dirfd, const char *path, int flags, mode_t mode,
+                        struct file **out)
+{
+    int acc = flags & O_ACCMODE;
+    /* Linux's O_TMPFILE is __O_TMPFILE|O_DIRECTORY, without O_CREAT. */
+    if ((flags & (KERNEL_O_TMPFILE_BIT | O_DIRECTORY | O_CREAT)) !=
+        (KERNEL_O_TMPFILE_BIT | O_DIRECTORY))
+        return -EINVAL;
+    if (acc != O_WRONLY && acc != O_RDWR) return -EINVAL;
+    struct nameidata nd = {0};
+    int r = namei_at(p, dirfd, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
+    if (r < 0) return r;
+    struct inode *dir = nd.inode, *ino;
+    mode_t um = p && p->fs ? p->fs->umask : 022;
+    char name[LIBOS_PATH_MAX];
+    if (!S_ISDIR(dir->mode))
+        r = -ENOTDIR;
+    else if (inode_readonly(dir))
+        r = -EROFS;
+    else if (!dir->iops->tmpfile)
+        r = -EOPNOTSUPP; /* hostfs: the host's unnamed files are not LibOS inodes */
+    else if ((r = dir->iops->tmpfile(dir, (mode & 07777) & ~um, !(flags & O_EXCL), &ino)) == 0) {
+        /* /proc/self/fd/N reads as Linux shows such a file. */
+        snprintf(name, sizeof(name), "%s/#%lu (deleted)", strcmp(nd.path, "/") ? nd.path : "",
+                 (unsigned long)ino->ino);
+        r = vfs_open_inode(ino, name, flags & ~(KERNEL_O_TMPFILE_BIT | O_DIRECTORY | O_EXCL), out);
+        inode_put(ino);
+    }
+    nd_release(&nd);
+    return r;
+}
+
 static int do_open(struct process *p, int dirfd, const char *path, int flags, mode_t mode,
                    struct file **out)
 {
-    if (flags & KERNEL_O_TMPFILE_BIT) return -EOPNOTSUPP;
+    if (flags & KERNEL_O_TMPFILE_BIT) return open_tmpfile(p, dirfd, path, flags, mode, out);
     if ((flags & O_CREAT) && (flags & O_DIRECTORY)) return -EINVAL;
     if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     if ((flags & O_CREAT) && !(flags & O_PATH)) return open_creat(p, dirfd, path, flags, mode, out);

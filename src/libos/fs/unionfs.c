@@ -419,6 +419,20 @@ static int union_symlink(struct inode *dir, const char *name, const char *target
     return make(dir, name, MK_SYMLINK, 0777, target, NULL, NULL);
 }
 
+/* O_TMPFILE: the file is born in the upper layer's copy of dir. */
+static int union_tmpfile(struct inode *dir, mode_t mode, bool linkable, struct inode **out)
+{
+    struct union_sb *sb = UN(dir)->sb;
+    struct inode *u;
+    mutex_lock(&sb->lock);
+    int r = copy_up(dir, true);
+    struct inode *pu = r == 0 ? UN(dir)->upper : NULL;
+    if (r == 0) r = pu->iops->tmpfile ? pu->iops->tmpfile(pu, mode, linkable, &u) : -EOPNOTSUPP;
+    if (r == 0) r = node_new(dir, "", u, NULL, out);
+    mutex_unlock(&sb->lock);
+    return r;
+}
+
 static int union_mknod(struct inode *dir, const char *name, mode_t mode)
 {
     return make(dir, name, MK_NODE, mode, NULL, NULL, NULL);
@@ -666,6 +680,7 @@ static const struct inode_ops union_iops = {
     .rmdir = union_rmdir,
     .rename = union_rename,
     .mknod = union_mknod,
+    .tmpfile = union_tmpfile,
     .link = union_link,
     .symlink = union_symlink,
     .readlink = union_readlink,

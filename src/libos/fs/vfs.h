@@ -66,6 +66,9 @@ struct inode_ops {
      * combination); both dirs are on the same mount. */
     int (*rename)(struct inode *odir, const char *oname, struct inode *ndir, const char *nname,
                   unsigned flags);
+    /* O_TMPFILE: a regular file without a name (st_nlink 0) in dir's file
+     * system; linkat can give it one if `linkable`. Reference to *out. */
+    int (*tmpfile)(struct inode *dir, mode_t mode, bool linkable, struct inode **out);
     /* A FIFO or socket node (mode has the type; the VFS applied umask). */
     int (*mknod)(struct inode *dir, const char *name, mode_t mode);
     int (*link)(struct inode *old, struct inode *dir, const char *name);
