@@ -74,8 +74,8 @@ libos=$(cd instance && occlum run /bin/thread)
 printf 'thread create+join (us):        libos %8s   native %8s   libos/native %sx\n' \
     "$libos" "$native" "$(ratio "$libos" "$native")"
 
-# sefs: sequential reads on the image layer vs hostfs and native (bench/sefs.sh)
-bash "$root/bench/sefs.sh"
+# file I/O on every file system: sefs layers, ramfs, hostfs, native (bench/fileio.sh)
+bash "$root/bench/fileio.sh"
 
 # metadata: create, stat and delete 10,000 files (ms per phase)
 mkdir -p "$work/native-meta"
