@@ -11,7 +11,10 @@
 #                (tests/libos/data natively, /data in the LibOS image);
 #                @HOST@ an empty directory on the host's file system
 #                (natively in the run's scratch dir; in the LibOS on hostfs,
-#                /host/hostfs-scratch, made afresh for each run)
+#                /host/hostfs-scratch, made afresh for each run);
+#                @UNION@ a directory of the union's writable layer (/root in
+#                the LibOS, which each run starts empty; natively an empty
+#                directory in the scratch dir)
 #   NAME.env     "native: VAR=val"  environment of the native run (env -i)
 #                "host: VAR=val"    added to the host environment of `occlum run`
 #                "untrusted: VAR"   VAR is listed in env.untrusted of Occlum.json
@@ -147,14 +150,15 @@ env_lines() {
     done <"$SRC/$1.env"
 }
 
-# args_for NAME DATADIR HOSTDIR: the arguments of NAME into the array ARGS
+# args_for NAME DATADIR HOSTDIR UNIONDIR: the arguments of NAME into ARGS
 args_for() {
     ARGS=()
     read_lines "$SRC/$1.args"
     local l
     for l in ${LINES[@]+"${LINES[@]}"}; do
         l=${l//@DATA@/$2}
-        ARGS+=("${l//@HOST@/$3}")
+        l=${l//@HOST@/$3}
+        ARGS+=("${l//@UNION@/$4}")
     done
 }
 
@@ -297,8 +301,8 @@ if [ $do_native = 1 ]; then
             fi
             scratch=$WORK/scratch/native-$v-$n
             rm -rf "$scratch"
-            mkdir -p "$scratch/hostdir"
-            args_for "$n" "$DATA" "$ROOT/$scratch/hostdir"
+            mkdir -p "$scratch/hostdir" "$scratch/uniondir"
+            args_for "$n" "$DATA" "$ROOT/$scratch/hostdir" "$ROOT/$scratch/uniondir"
             env_lines "$n" native
             (cd "$scratch" && exec timeout -k 5 "$TIMEOUT" env -i ${LINES[@]+"${LINES[@]}"} \
                 "$exe" ${ARGS[@]+"${ARGS[@]}"} </dev/null >stdout 2>stderr)
@@ -447,7 +451,7 @@ if [ $do_libos = 1 ]; then
                 esac
                 prog=/bin/$v-$n
                 [ -f "$SRC/$n.script" ] && prog=$prog.sh
-                args_for "$n" /data /host/hostfs-scratch
+                args_for "$n" /data /host/hostfs-scratch /root
                 # the host environment: ours, minus every untrusted name,
                 # plus this test's host: variables
                 unset_args=()

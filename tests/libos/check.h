@@ -64,12 +64,36 @@
         }                                                                                          \
     } while (0)
 
-/* A private path under /tmp: "/tmp/libos-<tag>-<pid>". Tests run
- * concurrently (two libc variants, several users), so names are unique. */
+/* The directory tmp_path() puts files in: /tmp, or each of the directories
+ * a test is given in turn (run_in_dirs). */
+static const char *test_dir = "/tmp";
+
+/* A private path "<test_dir>/libos-<tag>-<pid>". Tests run concurrently
+ * (two libc variants, several users), so names are unique. buf must hold
+ * it (PATH_MAX does). */
 static inline const char *tmp_path(char *buf, size_t n, const char *tag)
 {
-    snprintf(buf, n, "/tmp/libos-%s-%d", tag, (int)getpid());
+    if ((size_t)snprintf(buf, n, "%s/libos-%s-%d", test_dir, tag, (int)getpid()) >= n) {
+        fprintf(stderr, "tmp_path: %s/libos-%s-... does not fit in %zu bytes\n", test_dir, tag, n);
+        exit(1);
+    }
     return buf;
+}
+
+/* Run body in each directory of argv[1..] (ramfs /tmp, hostfs, the
+ * union's writable layer: see NAME.args and run-libos.sh's @HOST@ and
+ * @UNION@), or in /tmp when there are none. */
+static inline int run_in_dirs(int argc, char **argv, void (*body)(void))
+{
+    if (argc < 2) {
+        body();
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        test_dir = argv[i];
+        body();
+    }
+    return 0;
 }
 
 /* A descriptor whose write() really copies from the buffer (an unlinked

@@ -1,19 +1,21 @@
-/* dir_ops: mkdir/rmdir/unlink/rename in /tmp with EEXIST/ENOENT/ENOTEMPTY/ENOTDIR/EISDIR. */
+/* dir_ops: mkdir/rmdir/unlink/rename with EEXIST/ENOENT/ENOTEMPTY/ENOTDIR/EISDIR,
+ * in /tmp, hostfs and the union's writable layer (argv: the directories). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <limits.h>
 
 #include "check.h"
 
-static char base[64];
+static char base[PATH_MAX];
 
 static const char *P(const char *rel)
 {
-    static char bufs[4][160];
+    static char bufs[4][PATH_MAX];
     static int k;
     char *b = bufs[k++ % 4];
-    snprintf(b, sizeof(bufs[0]), "%s/%s", base, rel);
+    CHECK(snprintf(b, sizeof(bufs[0]), "%s/%s", base, rel) < (int)sizeof(bufs[0]));
     return b;
 }
 
@@ -27,7 +29,7 @@ static void make_file(const char *path, const char *content)
 
 static void expect_content(const char *path, const char *content)
 {
-    char buf[64] = {0};
+    char buf[PATH_MAX] = {0};
     int fd = open(path, O_RDONLY);
     CHECK(fd >= 0);
     CHECK_EQ(read(fd, buf, sizeof(buf) - 1), (long)strlen(content));
@@ -35,7 +37,7 @@ static void expect_content(const char *path, const char *content)
     CHECK_EQ(close(fd), 0);
 }
 
-int main(void)
+static void body(void)
 {
     struct stat st;
     umask(022);
@@ -45,7 +47,7 @@ int main(void)
     CHECK(S_ISDIR(st.st_mode));
     CHECK_EQ(st.st_mode & 07777, 0755);
     CHECK_ERRNO(mkdir(base, 0755), EEXIST);
-    CHECK_ERRNO(mkdir("/tmp", 0755), EEXIST);
+    CHECK_ERRNO(mkdir(test_dir, 0755), EEXIST);
 
     CHECK_EQ(mkdir(P("d1"), 0700), 0);
     CHECK_EQ(stat(P("d1"), &st), 0);
@@ -117,5 +119,9 @@ int main(void)
     CHECK_EQ(unlink(P("g2")), 0);
     CHECK_EQ(rmdir(base), 0);
     CHECK_ERRNO(rmdir(base), ENOENT);
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    return run_in_dirs(argc, argv, body);
 }

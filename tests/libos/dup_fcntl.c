@@ -3,12 +3,13 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <limits.h>
 
 #include "check.h"
 
-int main(void)
+static void body(void)
 {
-    char path[64], buf[16];
+    char path[PATH_MAX], buf[16];
     tmp_path(path, sizeof(path), "dup_fcntl");
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0);
@@ -84,5 +85,9 @@ int main(void)
     CHECK_EQ(close(other), 0);
     CHECK_EQ(close(d), 0);
     CHECK_EQ(unlink(path), 0);
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    return run_in_dirs(argc, argv, body);
 }

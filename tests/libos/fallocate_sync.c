@@ -4,10 +4,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <limits.h>
 
 #include "check.h"
 
-int main(void)
+static void body(void)
 {
     char path[256];
     tmp_path(path, sizeof(path), "fallocate");
@@ -47,5 +48,9 @@ int main(void)
     close(ro);
     close(fd);
     unlink(path);
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    return run_in_dirs(argc, argv, body);
 }

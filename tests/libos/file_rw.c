@@ -1,14 +1,16 @@
-/* file_rw: write/read/lseek/pread/pwrite/ftruncate/stat/fstat on a file in /tmp. */
+/* file_rw: write/read/lseek/pread/pwrite/ftruncate/stat/fstat on a file in /tmp,
+ * hostfs and the union's writable layer (argv: the directories). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <limits.h>
 
 #include "check.h"
 
-int main(void)
+static void body(void)
 {
-    char path[64];
+    char path[PATH_MAX];
     tmp_path(path, sizeof(path), "file_rw");
     umask(027);
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0666);
@@ -26,7 +28,7 @@ int main(void)
     CHECK_EQ(st.st_uid, geteuid());
 
     /* read at EOF returns 0 */
-    char buf[64];
+    char buf[PATH_MAX];
     CHECK_EQ(read(fd, buf, sizeof(buf)), 0);
     CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
     memset(buf, 0, sizeof(buf));
@@ -96,5 +98,9 @@ int main(void)
     CHECK_EQ(close(fd), 0);
     CHECK_EQ(unlink(path), 0);
     CHECK_ERRNO(stat(path, &st2), ENOENT);
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    return run_in_dirs(argc, argv, body);
 }

@@ -21,9 +21,11 @@ struct linux_dirent64 {
 
 #define NFILES 40
 
+static void many_files(void);
+
 int main(int argc, char **argv)
 {
-    CHECK(argc == 2);
+    CHECK(argc >= 2);
 
     /* 1. the image data dir through opendir/readdir */
     static const char *const names[] = {".", "..", "hello.txt", "pattern.bin", "sub"};
@@ -56,12 +58,22 @@ int main(int argc, char **argv)
     CHECK_EQ(total, 5);
     CHECK_EQ(closedir(d), 0);
 
-    /* 2. a /tmp dir with many files through raw getdents64 and a small buffer */
-    char dir[64], path[128];
+    /* 2. in each other directory given: many files through raw getdents64 */
+    for (int i = 2; i < argc; i++) {
+        test_dir = argv[i];
+        many_files();
+    }
+    return 0;
+}
+
+/* A directory with many files through raw getdents64 and a small buffer. */
+static void many_files(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
     tmp_path(dir, sizeof(dir), "getdents");
     CHECK_EQ(mkdir(dir, 0755), 0);
     for (int i = 0; i < NFILES; i++) {
-        snprintf(path, sizeof(path), "%s/file-%02d", dir, i);
+        CHECK(snprintf(path, sizeof(path), "%s/file-%02d", dir, i) < (int)sizeof(path));
         int fd = open(path, O_CREAT | O_WRONLY, 0644);
         CHECK(fd >= 0);
         close(fd);
@@ -101,7 +113,7 @@ int main(int argc, char **argv)
     CHECK_EQ(close(fd), 0);
 
     /* getdents64 on a regular file */
-    snprintf(path, sizeof(path), "%s/file-00", dir);
+    CHECK(snprintf(path, sizeof(path), "%s/file-00", dir) < (int)sizeof(path));
     fd = open(path, O_RDONLY);
     CHECK(fd >= 0);
     CHECK_ERRNO(syscall(SYS_getdents64, fd, buf, sizeof(buf)), ENOTDIR);
@@ -109,9 +121,8 @@ int main(int argc, char **argv)
     CHECK_ERRNO(syscall(SYS_getdents64, 9999, buf, sizeof(buf)), EBADF);
 
     for (int i = 0; i < NFILES; i++) {
-        snprintf(path, sizeof(path), "%s/file-%02d", dir, i);
+        CHECK(snprintf(path, sizeof(path), "%s/file-%02d", dir, i) < (int)sizeof(path));
         CHECK_EQ(unlink(path), 0);
     }
     CHECK_EQ(rmdir(dir), 0);
-    return 0;
 }

@@ -3,12 +3,13 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <limits.h>
 
 #include "check.h"
 
-int main(void)
+static void body(void)
 {
-    char path[64];
+    char path[PATH_MAX];
     tmp_path(path, sizeof(path), "iovec");
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0);
@@ -64,5 +65,9 @@ int main(void)
 
     CHECK_EQ(close(fd), 0);
     CHECK_EQ(unlink(path), 0);
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    return run_in_dirs(argc, argv, body);
 }

@@ -1,4 +1,5 @@
-/* mmap_file: file mappings show file content; offsets, EOF zeros, COW, MAP_SHARED write-back. */
+/* mmap_file: file mappings show file content; offsets, EOF zeros, COW, MAP_SHARED write-back;
+ * an image file (argv[1]) and written files in the other directories given. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
@@ -15,9 +16,11 @@ static unsigned char pattern_byte(long i)
     return (unsigned char)((i * 7 + 3) % 251);
 }
 
+static void writable_file(void);
+
 int main(int argc, char **argv)
 {
-    CHECK(argc == 2);
+    CHECK(argc >= 2);
     char path[PATH_MAX];
 
     /* 1. a read-only file from the image */
@@ -59,9 +62,20 @@ int main(int argc, char **argv)
     CHECK_EQ(p[10], pattern_byte(PG + 10));
     CHECK_EQ(munmap(p, PG), 0);
 
-    /* 2. a file in /tmp */
+    /* 2. a writable file in each of the other directories */
+    for (int i = 2; i < argc; i++) {
+        test_dir = argv[i];
+        writable_file();
+    }
+    return 0;
+}
+
+/* Shared mappings of a file being written, in test_dir. */
+static void writable_file(void)
+{
+    char path[PATH_MAX];
     tmp_path(path, sizeof(path), "mmap_file");
-    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0);
     char line[64];
     for (int i = 0; i < 1000; i++) {
@@ -91,12 +105,11 @@ int main(int argc, char **argv)
     CHECK_EQ(unlink(path), 0);
 
     /* a directory cannot be mapped; a closed fd is EBADF */
-    fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+    fd = open(test_dir, O_RDONLY | O_DIRECTORY);
     CHECK(fd >= 0);
     CHECK(mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED);
     CHECK_EQ(errno, ENODEV);
     CHECK_EQ(close(fd), 0);
     CHECK(mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED);
     CHECK_EQ(errno, EBADF);
-    return 0;
 }

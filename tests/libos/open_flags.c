@@ -3,12 +3,13 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <limits.h>
 
 #include "check.h"
 
-int main(void)
+static void body(void)
 {
-    char path[64], dir[64];
+    char path[PATH_MAX], dir[PATH_MAX];
     struct stat st;
     char buf[32];
     tmp_path(path, sizeof(path), "open_flags");
@@ -97,9 +98,9 @@ int main(void)
     close(c);
 
     /* openat relative to a directory fd */
-    int dfd = open("/tmp", O_RDONLY | O_DIRECTORY);
+    int dfd = open(test_dir, O_RDONLY | O_DIRECTORY);
     CHECK(dfd >= 0);
-    fd = openat(dfd, path + strlen("/tmp/"), O_RDONLY);
+    fd = openat(dfd, path + strlen(test_dir) + 1, O_RDONLY);
     CHECK(fd >= 0);
     CHECK_EQ(close(fd), 0);
     CHECK_ERRNO(openat(dfd, "libos-no-such-file", O_RDONLY), ENOENT);
@@ -107,5 +108,9 @@ int main(void)
     CHECK_EQ(close(dfd), 0);
 
     CHECK_EQ(unlink(path), 0);
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    return run_in_dirs(argc, argv, body);
 }

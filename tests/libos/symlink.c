@@ -1,4 +1,5 @@
-/* symlink: symlink/readlink/lstat in /tmp; dangling links, O_NOFOLLOW, errno cases. */
+/* symlink: symlink/readlink/lstat in /tmp, hostfs and the union's
+ * writable layer (argv); dangling links, O_NOFOLLOW, errno cases. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
@@ -7,15 +8,15 @@
 
 #include "check.h"
 
-int main(void)
+static void body(void)
 {
-    char dir[64], target[96], link1[96], link2[96], buf[PATH_MAX];
+    char dir[PATH_MAX], target[PATH_MAX], link1[PATH_MAX], link2[PATH_MAX], buf[PATH_MAX];
     struct stat st;
     tmp_path(dir, sizeof(dir), "symlink");
     CHECK_EQ(mkdir(dir, 0755), 0);
-    snprintf(target, sizeof(target), "%s/target", dir);
-    snprintf(link1, sizeof(link1), "%s/abs-link", dir);
-    snprintf(link2, sizeof(link2), "%s/rel-link", dir);
+    CHECK(snprintf(target, sizeof(target), "%s/target", dir) < (int)sizeof(target));
+    CHECK(snprintf(link1, sizeof(link1), "%s/abs-link", dir) < (int)sizeof(link1));
+    CHECK(snprintf(link2, sizeof(link2), "%s/rel-link", dir) < (int)sizeof(link2));
 
     int fd = open(target, O_CREAT | O_WRONLY, 0644);
     CHECK(fd >= 0);
@@ -61,14 +62,14 @@ int main(void)
     CHECK_ERRNO(symlink("whatever", link1), EEXIST);
     CHECK_ERRNO(readlink(target, buf, sizeof(buf)), EINVAL);
     CHECK_ERRNO(readlink(dir, buf, sizeof(buf)), EINVAL);
-    snprintf(buf, sizeof(buf), "%s/missing", dir);
+    CHECK(snprintf(buf, sizeof(buf), "%s/missing", dir) < (int)sizeof(buf));
     CHECK_ERRNO(readlink(buf, link1, sizeof(link1)), ENOENT);
 
     /* a link through a directory symlink */
-    char dlink[96], via[128];
-    snprintf(dlink, sizeof(dlink), "%s/dir-link", dir);
+    char dlink[PATH_MAX], via[PATH_MAX];
+    CHECK(snprintf(dlink, sizeof(dlink), "%s/dir-link", dir) < (int)sizeof(dlink));
     CHECK_EQ(symlink(".", dlink), 0);
-    snprintf(via, sizeof(via), "%s/dir-link/target", dir);
+    CHECK(snprintf(via, sizeof(via), "%s/dir-link/target", dir) < (int)sizeof(via));
     CHECK_EQ(stat(via, &st), 0);
     CHECK_EQ(st.st_ino, ts.st_ino);
 
@@ -91,5 +92,9 @@ int main(void)
     CHECK_EQ(stat(target, &st), 0);
     CHECK_EQ(unlink(target), 0);
     CHECK_EQ(rmdir(dir), 0);
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    return run_in_dirs(argc, argv, body);
 }

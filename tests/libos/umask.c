@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <limits.h>
 
 #include "check.h"
 
@@ -12,9 +13,9 @@ static mode_t mode_of(const char *p)
     return st.st_mode & 07777;
 }
 
-int main(void)
+static void body(void)
 {
-    char f[64], d[64];
+    char f[PATH_MAX], d[PATH_MAX];
     tmp_path(f, sizeof(f), "umask-file");
     tmp_path(d, sizeof(d), "umask-dir");
 
@@ -55,5 +56,9 @@ int main(void)
     CHECK_EQ(mode_of(f), 0666);
     CHECK_EQ(unlink(f), 0);
     umask(old);
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    return run_in_dirs(argc, argv, body);
 }

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *instance = argv[1];
+    /* The application's umask is the LibOS's (fs_struct): host files are
+     * created with exactly the modes the LibOS asks for (hostfs). */
+    umask(0);
     /* Signing and measurement: nothing runs unless the signed build verifies. */
     char err[8192];
     size_t cfg_len;
