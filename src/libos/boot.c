@@ -60,6 +60,18 @@ static char **build_app_env(const struct occlum_config *cfg, char *const host_en
     return env;
 }
 
+/* Free what build_app_env allocated (the untrusted pairs). */
+static void free_app_env(const struct occlum_config *cfg, char **env)
+{
+    for (char **e = env; *e; e++) {
+        bool from_config = false;
+        for (size_t i = 0; i < cfg->n_env_default && !from_config; i++)
+            from_config = *e == cfg->env_default[i];
+        if (!from_config) free(*e);
+    }
+    free(env);
+}
+
 static bool in_entry_points(const struct occlum_config *cfg, const char *path)
 {
     for (size_t i = 0; i < cfg->n_entry_points; i++) {
@@ -79,8 +91,7 @@ static int exit_code_of(int wstatus)
     return 1;
 }
 
-int libos_boot(const char *config_json, const char *instance_dir, const char *path,
-               char *const argv[], char *const host_envp[])
+int libos_init(const char *config_json, const char *instance_dir, char *const host_envp[])
 {
     const char *lvl = host_getenv(host_envp, "OCCLUM_LOG_LEVEL");
     if (lvl && log_set_level_name(lvl) < 0) {
@@ -97,17 +108,6 @@ int libos_boot(const char *config_json, const char *instance_dir, const char *pa
         log_error("%s; fix Occlum.json and run 'occlum build'", err);
         return 1;
     }
-    if (path[0] != '/') {
-        log_error("%s: the program path must be absolute inside the instance, e.g. /bin/%s", path,
-                  path);
-        return 127;
-    }
-    if (!in_entry_points(&libos_config, path)) {
-        log_error("%s is not under any of entry_points in Occlum.json; add its directory there "
-                  "and run 'occlum build'",
-                  path);
-        return 126;
-    }
     if (vm_init(libos_config.user_space_size) < 0) {
         log_error("cannot reserve resource_limits.user_space_size (%llu bytes) of address space; "
                   "lower it in Occlum.json",
@@ -123,33 +123,71 @@ int libos_boot(const char *config_json, const char *instance_dir, const char *pa
         log_error("cannot install the trap handlers: %s", strerror(-r));
         return 1;
     }
+    return 0;
+}
+
+int libos_start_program(const char *path, char *const argv[], char *const host_envp[],
+                        const int stdio_fds[3], int *pid_out)
+{
+    if (path[0] != '/') {
+        log_error("%s: the program path must be absolute inside the instance, e.g. /bin/%s", path,
+                  path);
+        return 127;
+    }
+    if (!in_entry_points(&libos_config, path)) {
+        log_error("%s is not under any of entry_points in Occlum.json; add its directory there "
+                  "and run 'occlum build'",
+                  path);
+        return 126;
+    }
     char **envp = build_app_env(&libos_config, host_envp);
     if (!envp) return 1;
-
-    int pid = process_spawn(NULL, path, argv, envp);
-    if (pid < 0) {
-        switch (pid) {
-        case -ENOENT:
-            log_error("%s: no such file in the image; copy it into image%s and run 'occlum build'",
-                      path, path);
-            return 127;
-        case -ENOEXEC:
-            log_error("%s: not an x86-64 ELF executable or script (ENOEXEC)", path);
-            return 126;
-        case -EACCES:
-            log_error("%s: permission denied (not a regular executable file, or on hostfs)", path);
-            return 126;
-        case -ENOMEM:
-            log_error("%s: out of memory loading it; increase resource_limits.user_space_size",
-                      path);
-            return 126;
-        default:
-            log_error("%s: cannot run: %s", path, strerror(-pid));
-            return 126;
-        }
+    int pid = process_spawn(path, argv, envp, stdio_fds);
+    free_app_env(&libos_config, envp);
+    if (pid >= 0) {
+        *pid_out = pid;
+        return 0;
     }
-    int status = process_wait_exit(pid);
+    switch (pid) {
+    case -ENOENT:
+        log_error("%s: no such file in the image; copy it into image%s and run 'occlum build'",
+                  path, path);
+        return 127;
+    case -ENOEXEC:
+        log_error("%s: not an x86-64 ELF executable or script (ENOEXEC)", path);
+        return 126;
+    case -EACCES:
+        log_error("%s: permission denied (not a regular executable file, or on hostfs)", path);
+        return 126;
+    case -ENOMEM:
+        log_error("%s: out of memory loading it; increase resource_limits.user_space_size", path);
+        return 126;
+    default:
+        log_error("%s: cannot run: %s", path, strerror(-pid));
+        return 126;
+    }
+}
+
+int libos_wait_program(int pid)
+{
+    return exit_code_of(process_wait_exit(pid));
+}
+
+int libos_sync(void)
+{
+    return sefs_rw_sync_all();
+}
+
+int libos_boot(const char *config_json, const char *instance_dir, const char *path,
+               char *const argv[], char *const host_envp[])
+{
+    int r = libos_init(config_json, instance_dir, host_envp);
+    if (r != 0) return r;
+    int pid;
+    r = libos_start_program(path, argv, host_envp, NULL, &pid);
+    if (r != 0) return r;
+    r = libos_wait_program(pid);
     /* The run is over: the writable layer commits what is left. */
-    if (sefs_rw_sync_all() < 0) log_error("the writable layer could not commit at exit");
-    return exit_code_of(status);
+    if (libos_sync() < 0) log_error("the writable layer could not commit at exit");
+    return r;
 }

@@ -60,12 +60,17 @@ static int fdtable_grow(struct fdtable *t, int fd)
     return 0;
 }
 
-struct fdtable *fdtable_new_stdio(void)
+struct fdtable *fdtable_new_stdio(const int host_fds[3])
 {
     struct fdtable *t = fdtable_alloc(64);
-    if (!t) return NULL;
+    if (!t) {
+        for (int fd = 0; host_fds && fd < 3; fd++)
+            file_put(stdio_open_owned(host_fds[fd])); /* closes the host fd */
+        return NULL;
+    }
+    /* NULL when the host fd is closed: the fd starts closed */
     for (int fd = 0; fd < 3; fd++)
-        t->files[fd] = stdio_open(fd); /* NULL when the host fd is closed */
+        t->files[fd] = host_fds ? stdio_open_owned(host_fds[fd]) : stdio_open(fd);
     return t;
 }
 

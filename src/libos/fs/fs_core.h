@@ -27,7 +27,8 @@ struct fs_struct *fs_struct_clone(const struct fs_struct *fs);
 void fs_struct_put(struct fs_struct *fs);
 
 /* fd tables */
-struct fdtable *fdtable_new_stdio(void); /* fds 0,1,2 = the host's stdin/stdout/stderr */
+/* fds 0,1,2 = the host's stdin/stdout/stderr, or the host fds given (owned). */
+struct fdtable *fdtable_new_stdio(const int host_fds[3]);
 struct fdtable *fdtable_clone(struct fdtable *t);
 void fdtable_put(struct fdtable *t);
 void fdtable_close_on_exec(struct fdtable *t);

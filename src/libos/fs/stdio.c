@@ -203,6 +203,20 @@ static const struct inode_ops stdio_iops = {
     .open = stdio_iopen,
 };
 
+static void stdio_evict_owned(struct inode *ino)
+{
+    pal_host_close(stdio_fd_of(ino));
+}
+
+/* A host fd the LibOS was handed (an `occlum exec` client's stdio): the
+ * inode owns it, so reopening through /proc/self/fd keeps working as long
+ * as anything uses it. */
+static const struct inode_ops stdio_owned_iops = {
+    .getattr = stdio_getattr,
+    .open = stdio_iopen,
+    .evict = stdio_evict_owned,
+};
+
 static struct inode *stdio_inodes[3];
 static struct mutex stdio_lock = MUTEX_INIT;
 
@@ -223,6 +237,8 @@ static struct inode *stdio_inode(int fd)
     return ino;
 }
 
+static struct file *open_on(struct inode *ino, int fd, int fl);
+
 struct file *stdio_open(int fd)
 {
     if (fd < 0 || fd > 2) return NULL;
@@ -230,6 +246,31 @@ struct file *stdio_open(int fd)
     if (fl < 0) return NULL; /* closed on the host: the fd starts closed */
     struct inode *ino = stdio_inode(fd);
     if (!ino) return NULL;
+    return open_on(ino, fd, fl);
+}
+
+struct file *stdio_open_owned(int fd)
+{
+    if (fd < 0) return NULL;
+    struct stat st;
+    int fl = pal_host_fcntl(fd, F_GETFL, 0);
+    struct inode *ino = NULL;
+    if (fl >= 0 && pal_host_fstat(fd, &st) == 0)
+        ino = inode_new(NULL, &stdio_owned_iops, st.st_mode);
+    if (!ino) {
+        pal_host_close(fd);
+        return NULL;
+    }
+    ino->ino = st.st_ino;
+    ino->rdev = st.st_rdev;
+    ino->priv = (void *)(intptr_t)fd;
+    struct file *f = open_on(ino, fd, fl);
+    inode_put(ino); /* the file holds it */
+    return f;
+}
+
+static struct file *open_on(struct inode *ino, int fd, int fl)
+{
     char name[32];
     if (pal_host_isatty(fd) > 0)
         snprintf(name, sizeof(name), "/dev/tty");

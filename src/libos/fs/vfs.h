@@ -310,6 +310,9 @@ struct inode *devfs_mount(struct mount *m);
 struct inode *procfs_mount(struct mount *m);
 /* stdio.c: a file over the host's fd 0, 1 or 2 (NULL when it is closed). */
 struct file *stdio_open(int hostfd);
+/* The same for any host fd, which the LibOS then owns (closed with the
+ * last file or inode using it; also when this fails). NULL: fd < 0. */
+struct file *stdio_open_owned(int hostfd);
 /* stdio.c: a file over a host fd the file owns (devfs tty). */
 int hostfd_file_init(struct file *f, int hostfd);
 

@@ -273,14 +273,24 @@ void process_finish(struct process *p)
     }
     for (struct process *q = procs; q; q = q->next) {
         if (q->ppid == p->pid) {
-            q->ppid = 1; /* orphans go to init */
-            if (q->zombie && init) __atomic_add_fetch(&init->child_event, 1, __ATOMIC_RELEASE);
+            /* Orphans go to init; when init is gone (a server's programs
+             * come and go), to nobody: they are reaped when they exit. */
+            q->ppid = init && init != p && !init->exiting ? 1 : 0;
+            if (q->zombie && q->ppid) __atomic_add_fetch(&init->child_event, 1, __ATOMIC_RELEASE);
+        }
+    }
+reap_orphans: /* reaping changes the list: start over after each */
+    for (struct process *q = procs; q; q = q->next) {
+        if (q != p && q->zombie && q->ppid == 0 && !q->host_waits) {
+            reap_locked(q);
+            goto reap_orphans;
         }
     }
     /* A parent ignoring SIGCHLD (or with SA_NOCLDWAIT) leaves no zombie. */
-    bool autoreap = parent && p->exit_signal == SIGCHLD &&
-                    (parent->sigactions[SIGCHLD].handler == (uint64_t)SIG_IGN ||
-                     (parent->sigactions[SIGCHLD].flags & SA_NOCLDWAIT));
+    bool autoreap = (parent && p->exit_signal == SIGCHLD &&
+                     (parent->sigactions[SIGCHLD].handler == (uint64_t)SIG_IGN ||
+                      (parent->sigactions[SIGCHLD].flags & SA_NOCLDWAIT))) ||
+                    (!parent && !p->host_waits); /* an orphan nobody waits for */
     /* SIGCHLD goes out before the child becomes waitable, as on Linux. */
     if (parent && p->exit_signal) signal_send_process_locked(parent, p->exit_signal, &si);
     if (autoreap) {
@@ -297,8 +307,9 @@ void process_finish(struct process *p)
     if (init && init != parent) waitq_wake_all(&init->child_waiters);
     mutex_unlock(&proc_lock);
     if (!autoreap) pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
-    __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE); /* the boot thread waits on it */
-    pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    /* host threads in process_wait_exit (the boot thread, a server's) */
+    __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE);
+    pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
 /*
@@ -482,15 +493,20 @@ int thread_start(struct thread *t)
     return r < 0 ? r : thread_start_reserved(t);
 }
 
-int process_spawn(struct process *parent, const char *path, char *const argv[], char *const envp[])
+int process_spawn(const char *path, char *const argv[], char *const envp[], const int stdio_fds[3])
 {
-    struct process *p = process_new(parent);
+    struct process *p = process_new(NULL);
     struct thread *t = calloc(1, sizeof(*t));
     int r = -ENOMEM;
-    if (!p || !t) goto fail;
+    if (!p || !t) {
+        for (int i = 0; stdio_fds && i < 3; i++)
+            if (stdio_fds[i] >= 0) pal_host_close(stdio_fds[i]);
+        goto fail;
+    }
+    p->host_waits = true;
     p->vm = vm_proc_new();
-    p->files = parent ? fdtable_clone(parent->files) : fdtable_new_stdio();
-    p->fs = parent ? fs_struct_clone(parent->fs) : fs_struct_new();
+    p->files = fdtable_new_stdio(stdio_fds);
+    p->fs = fs_struct_new();
     if (!p->vm || !p->files || !p->fs) goto fail;
     process_set_cmdline(p, argv);
     const char *base = strrchr(path, '/');
@@ -528,7 +544,53 @@ int process_wait_exit(int pid)
         if (__atomic_load_n(&p->exit_futex, __ATOMIC_ACQUIRE)) break;
         pal_futex(&host_event_seq, FUTEX_WAIT_PRIVATE, seq, NULL, NULL, 0);
     }
-    return p->exit_status;
+    int status = p->exit_status;
+    process_reap(p);
+    return status;
+}
+
+struct group_scan {
+    int pgid, n;
+    int pids[256];
+};
+
+static int group_collect(struct process *p, void *arg)
+{
+    struct group_scan *g = arg;
+    if (p->pid > 0 && !p->zombie && (g->pgid < 0 || p->pgid == g->pgid) && g->n < 256)
+        g->pids[g->n++] = p->pid;
+    return 0;
+}
+
+/* Send sig to the live processes of group pgid (all when pgid < 0);
+ * returns how many there were. */
+static int signal_group(int pgid, int sig)
+{
+    struct group_scan g = {.pgid = pgid, .n = 0};
+    process_for_each(group_collect, &g);
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = SI_USER;
+    for (int i = 0; i < g.n; i++) {
+        struct process *p = process_find(g.pids[i]);
+        if (p) signal_send_process(p, sig, &si);
+    }
+    return g.n;
+}
+
+void process_signal_group_of(int pid, int sig)
+{
+    struct process *p = process_find(pid);
+    if (p) signal_group(p->pgid, sig);
+}
+
+void process_kill_all(void)
+{
+    while (signal_group(-1, SIGKILL) > 0) {
+        struct timespec ts = {0, 5000000};
+        pal_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+    }
 }
 
 _Noreturn void thread_exit_current(void)

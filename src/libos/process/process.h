@@ -41,6 +41,7 @@ struct process {
     bool exiting;               /* exit_group or a fatal signal: threads are ending */
     bool did_exec;              /* setpgid by the parent gives EACCES afterwards */
     bool zombie;                /* every thread is gone; waiting to be reaped */
+    bool host_waits;            /* process_spawn's: a host thread reaps it */
     int exit_status;            /* wait(2) encoding */
     uint32_t exit_futex;        /* becomes 1 when the process has exited */
     uint32_t child_event;       /* bumped (and futex-woken) when a child changes state */
@@ -111,15 +112,24 @@ static inline struct process *current_process(void)
 struct process *process_find(int pid);
 
 /*
- * Create a process running `path` (a LibOS path) with argv and envp (host
- * memory, NULL-terminated), inheriting files and fs from `parent` (or the
- * initial stdio and root when parent is NULL). Returns the pid, or a
- * negative errno (-ENOENT, -EACCES, -ENOEXEC, -ENOMEM).
+ * Create a first process (no parent, its own session) running `path` (a
+ * LibOS path) with argv and envp (host memory, NULL-terminated), its fds
+ * 0, 1, 2 on the host fds stdio_fds (NULL: the host's own 0, 1, 2; the
+ * LibOS owns the fds it is given). Returns the pid, or a negative errno
+ * (-ENOENT, -EACCES, -ENOEXEC, -ENOMEM). A host thread must collect it
+ * with process_wait_exit.
  */
-int process_spawn(struct process *parent, const char *path, char *const argv[], char *const envp[]);
+int process_spawn(const char *path, char *const argv[], char *const envp[], const int stdio_fds[3]);
 
-/* Block the calling host thread until process `pid` exits; returns its wait status. */
+/* Block the calling host thread until process `pid` (from process_spawn)
+ * exits; reaps it and returns its wait status. */
 int process_wait_exit(int pid);
+
+/* Send sig to every process of pid's process group (a host's Ctrl-C). */
+void process_signal_group_of(int pid, int sig);
+
+/* SIGKILL every process and wait until all have exited. */
+void process_kill_all(void);
 
 /* End the calling application thread's process with wait status `status`
  * (exit_group, or a fatal signal). For a vfork child running on its

@@ -438,7 +438,7 @@ void signal_note_host(int sig)
 {
     __atomic_or_fetch(&host_pending, SIGBIT(sig), __ATOMIC_RELEASE);
     __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE);
-    pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
 static void forward(int sig)
