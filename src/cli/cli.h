@@ -23,6 +23,8 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cmd_new, cmd_init, cmd_build, cmd_run, cmd_status;
+/* server.c: a long-running instance (occlum start / exec / stop). */
+extern const struct cli_cmd cmd_start, cmd_exec, cmd_stop;
 /* print.c: the signed measurement and signer (signing and measurement). */
 extern const struct cli_cmd cmd_print;
 /* gen_image_key.c: the encrypted image layer's key (storage). */
@@ -64,6 +66,20 @@ int cli_instance(const char *cmd, char *dir, size_t len);
 int instance_digest(const char *dir, char hex[DIGEST_HEX_LEN + 1], char *err, size_t errlen);
 /* Reads build/.stamp; returns 0, or -1 when there is no valid stamp. */
 int read_stamp(const char *dir, char hex[DIGEST_HEX_LEN + 1]);
+
+/* ---- runtime.c ---- */
+
+/* 0 when build/ is current; else prints why and returns -1. */
+int cli_check_build(const char *cmd, const char *dir);
+/* Takes `--image-key <file>` off the front of argv[1..] (setting
+ * OCCLUM_IMAGE_KEY_FILE for the runtime); 0, or -1 after an error line. */
+int cli_take_image_key(const char *cmd, int *argc, char ***argv);
+/* The LibOS runtime binary (<prefix>/lib/occlum/occlum-libos); 0, or -1
+ * after an error line. */
+int cli_runtime(const char *cmd, char *out, size_t len);
+/* A connection to the instance's server (occlum start), or -1 (errno) when
+ * none answers. */
+int cli_server_connect(const char *dir);
 
 /* ---- fsutil.c ---- */
 

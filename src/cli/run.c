@@ -16,52 +16,6 @@
 
 #define CMD "run"
 
-/* 0 when build/ is current; else prints why and returns -1. */
-static int check_build(const char *dir)
-{
-    char path[PATH_MAX], stamp[DIGEST_HEX_LEN + 1], digest[DIGEST_HEX_LEN + 1], err[1024];
-    struct stat st;
-    pathf(path, sizeof(path), "%s/%s", dir, BUILD_ROOT);
-    if (read_stamp(dir, stamp) < 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        cli_error(CMD, "the instance is not built; run 'occlum build' first");
-        return -1;
-    }
-    if (instance_digest(dir, digest, err, sizeof(err)) < 0) {
-        cli_error(CMD, "cannot read the instance: %s", err);
-        return -1;
-    }
-    if (strcmp(digest, stamp) != 0) {
-        cli_error(CMD, "the build is stale (Occlum.json or image/ changed); run 'occlum build'");
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * `--image-key <file>` before the program: the encrypted image layer's key.
- * The runtime reads the file named by OCCLUM_IMAGE_KEY_FILE (sim PAL
- * main.c), so the option just sets that, as an absolute path.
- */
-static int take_image_key(int *argc, char ***argv)
-{
-    if (*argc < 2 || strcmp((*argv)[1], "--image-key") != 0) return 0;
-    if (*argc < 3) {
-        cli_error(CMD, "--image-key needs a key file (create one with 'occlum gen-image-key')");
-        return -1;
-    }
-    char *abs = realpath((*argv)[2], NULL);
-    if (!abs) {
-        cli_error(CMD, "--image-key %s: %s", (*argv)[2], strerror(errno));
-        return -1;
-    }
-    setenv("OCCLUM_IMAGE_KEY_FILE", abs, 1);
-    free(abs);
-    (*argv)[2] = (*argv)[0];
-    *argv += 2;
-    *argc -= 2;
-    return 0;
-}
-
 static int run_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -69,22 +23,23 @@ static int run_main(int argc, char **argv)
                        "/bin/hello_world");
         return 1;
     }
-    if (take_image_key(&argc, &argv) < 0) return 1;
+    if (cli_take_image_key(CMD, &argc, &argv) < 0) return 1;
     if (argc < 2) {
         cli_error(CMD, "expected a program after --image-key <file>");
         return 1;
     }
-    char dir[PATH_MAX], prefix[PATH_MAX], runtime[PATH_MAX + 32];
-    if (cli_instance(CMD, dir, sizeof(dir)) < 0 || check_build(dir) < 0) return 1;
-    if (cli_prefix(CMD, prefix, sizeof(prefix)) < 0) return 1;
-    pathf(runtime, sizeof(runtime), "%s/lib/occlum/occlum-libos", prefix);
-    if (access(runtime, X_OK) < 0) {
+    char dir[PATH_MAX], runtime[PATH_MAX + 32];
+    if (cli_instance(CMD, dir, sizeof(dir)) < 0 || cli_check_build(CMD, dir) < 0) return 1;
+    int conn = cli_server_connect(dir);
+    if (conn >= 0) {
+        close(conn);
         cli_error(CMD,
-                  "the LibOS runtime %s is missing or not executable (%s); build it with "
-                  "'make' or reinstall with 'make install'",
-                  runtime, strerror(errno));
+                  "the instance is running ('occlum start'): use 'occlum exec %s', or "
+                  "'occlum stop' it first",
+                  argv[1]);
         return 1;
     }
+    if (cli_runtime(CMD, runtime, sizeof(runtime)) < 0) return 1;
     /* runtime, instance, path, args..., NULL */
     char **args = calloc((size_t)argc + 2, sizeof(*args));
     if (!args) {

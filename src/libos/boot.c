@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "entry/rewrite.h"
 #include "fs/fs_core.h"
+#include "fs/path.h"
 #include "fs/sefs_rw.h"
 #include "pal/pal.h"
 #include "process/process.h"
@@ -126,23 +127,38 @@ int libos_init(const char *config_json, const char *instance_dir, char *const ho
     return 0;
 }
 
+/* The host fds a failed start did not hand to a process. */
+static void close_stdio(const int fds[3])
+{
+    for (int i = 0; fds && i < 3; i++)
+        if (fds[i] >= 0) pal_host_close(fds[i]);
+}
+
 int libos_start_program(const char *path, char *const argv[], char *const host_envp[],
-                        const int stdio_fds[3], int *pid_out)
+                        const int stdio_fds[3], int *pid_out, char *err, size_t errlen)
 {
     if (path[0] != '/') {
-        log_error("%s: the program path must be absolute inside the instance, e.g. /bin/%s", path,
-                  path);
+        snprintf(err, errlen,
+                 "%s: the program path must be absolute inside the instance, e.g. /bin/%s", path,
+                 path);
+        close_stdio(stdio_fds);
         return 127;
     }
     if (!in_entry_points(&libos_config, path)) {
-        log_error("%s is not under any of entry_points in Occlum.json; add its directory there "
-                  "and run 'occlum build'",
-                  path);
+        snprintf(err, errlen,
+                 "%s is not under any of entry_points in Occlum.json; add its directory there "
+                 "and run 'occlum build'",
+                 path);
+        close_stdio(stdio_fds);
         return 126;
     }
     char **envp = build_app_env(&libos_config, host_envp);
-    if (!envp) return 1;
-    int pid = process_spawn(path, argv, envp, stdio_fds);
+    if (!envp) {
+        snprintf(err, errlen, "out of memory");
+        close_stdio(stdio_fds);
+        return 1;
+    }
+    int pid = process_spawn(path, argv, envp, stdio_fds); /* takes the fds */
     free_app_env(&libos_config, envp);
     if (pid >= 0) {
         *pid_out = pid;
@@ -150,27 +166,52 @@ int libos_start_program(const char *path, char *const argv[], char *const host_e
     }
     switch (pid) {
     case -ENOENT:
-        log_error("%s: no such file in the image; copy it into image%s and run 'occlum build'",
-                  path, path);
+        snprintf(err, errlen,
+                 "%s: no such file in the image; copy it into image%s and run 'occlum build'", path,
+                 path);
         return 127;
     case -ENOEXEC:
-        log_error("%s: not an x86-64 ELF executable or script (ENOEXEC)", path);
+        snprintf(err, errlen, "%s: not an x86-64 ELF executable or script (ENOEXEC)", path);
         return 126;
     case -EACCES:
-        log_error("%s: permission denied (not a regular executable file, or on hostfs)", path);
+        snprintf(err, errlen, "%s: permission denied (not a regular executable file, or on hostfs)",
+                 path);
         return 126;
     case -ENOMEM:
-        log_error("%s: out of memory loading it; increase resource_limits.user_space_size", path);
+        snprintf(err, errlen,
+                 "%s: out of memory loading it; increase resource_limits.user_space_size", path);
         return 126;
     default:
-        log_error("%s: cannot run: %s", path, strerror(-pid));
+        snprintf(err, errlen, "%s: cannot run: %s", path, strerror(-pid));
         return 126;
     }
 }
 
-int libos_wait_program(int pid)
+int libos_wait_exit(int pid)
 {
     return exit_code_of(process_wait_exit(pid));
+}
+
+void libos_release_program(int pid)
+{
+    process_release(pid);
+}
+
+int libos_wait_program(int pid)
+{
+    int code = libos_wait_exit(pid);
+    libos_release_program(pid);
+    return code;
+}
+
+void libos_signal_program(int pid, int sig)
+{
+    process_signal_group_of(pid, sig);
+}
+
+void libos_kill_all(void)
+{
+    process_kill_all();
 }
 
 int libos_sync(void)
@@ -184,8 +225,12 @@ int libos_boot(const char *config_json, const char *instance_dir, const char *pa
     int r = libos_init(config_json, instance_dir, host_envp);
     if (r != 0) return r;
     int pid;
-    r = libos_start_program(path, argv, host_envp, NULL, &pid);
-    if (r != 0) return r;
+    char err[LIBOS_PATH_MAX + 256];
+    r = libos_start_program(path, argv, host_envp, NULL, &pid, err, sizeof(err));
+    if (r != 0) {
+        log_error("%s", err);
+        return r;
+    }
     r = libos_wait_program(pid);
     /* The run is over: the writable layer commits what is left. */
     if (libos_sync() < 0) log_error("the writable layer could not commit at exit");

@@ -4,10 +4,10 @@
 . "$(dirname "$0")/_lib.sh"
 run occlum --help
 expect_status 0
-for c in "new <dir>" "init" "build [-f] [--sign-key <pem>]" "run <path> [args...]" "status"; do
+for c in "new <dir>" "init" "build [-f] [--sign-key <pem>]" "run <path> [args...]" "start [--image-key <file>]" "exec <path> [args...]" "stop" "status"; do
     expect_out_contains "  $c"
 done
-for c in new init build run status; do
+for c in new init build run start exec stop status; do
     run occlum "$c" --help
     expect_status 0
     expect_out_contains "Usage: occlum $c"
@@ -18,9 +18,9 @@ done
 run occlum
 expect_status 1
 expect_err_contains "Usage: occlum <command>"
-run occlum start
+run occlum frobnicate
 expect_status 1
-expect_err_contains "occlum: unknown command 'start'"
+expect_err_contains "occlum: unknown command 'frobnicate'"
 expect_err_contains "Usage: occlum <command>"
 run occlum run
 expect_status 1

@@ -544,9 +544,19 @@ int process_wait_exit(int pid)
         if (__atomic_load_n(&p->exit_futex, __ATOMIC_ACQUIRE)) break;
         pal_futex(&host_event_seq, FUTEX_WAIT_PRIVATE, seq, NULL, NULL, 0);
     }
-    int status = p->exit_status;
-    process_reap(p);
-    return status;
+    return p->exit_status;
+}
+
+void process_release(int pid)
+{
+    mutex_lock(&proc_lock);
+    for (struct process *p = procs; p; p = p->next) {
+        if (p->pid == pid && p->zombie && p->host_waits) {
+            reap_locked(p);
+            break;
+        }
+    }
+    mutex_unlock(&proc_lock);
 }
 
 struct group_scan {

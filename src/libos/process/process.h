@@ -122,8 +122,9 @@ struct process *process_find(int pid);
 int process_spawn(const char *path, char *const argv[], char *const envp[], const int stdio_fds[3]);
 
 /* Block the calling host thread until process `pid` (from process_spawn)
- * exits; reaps it and returns its wait status. */
+ * exits; returns its wait status. process_release(pid) then reaps it. */
 int process_wait_exit(int pid);
+void process_release(int pid);
 
 /* Send sig to every process of pid's process group (a host's Ctrl-C). */
 void process_signal_group_of(int pid, int sig);

@@ -14,12 +14,14 @@
 #include "fs/sefs_rw.h"
 #include "pal/pal.h"
 #include "pal/sim/sealing.h"
+#include "pal/sim/server.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 extern char **environ;
 
@@ -28,7 +30,7 @@ extern char **environ;
  * names (`occlum run --image-key <file>` sets it). Reading a host file is
  * the PAL's job; the LibOS gets the bytes. 0, or -1 after an error line.
  */
-static int load_image_key(void)
+static int load_image_key(const char *who)
 {
     const char *path = getenv("OCCLUM_IMAGE_KEY_FILE");
     if (!path || !*path) return 0;
@@ -37,9 +39,9 @@ static int load_image_key(void)
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr,
-                "occlum run: image key %s: %s; pass the file 'occlum gen-image-key' "
+                "%s: image key %s: %s; pass the file 'occlum gen-image-key' "
                 "wrote\n",
-                path, strerror(errno));
+                who, path, strerror(errno));
         return -1;
     }
     size_t n = fread(text, 1, sizeof(text) - 1, f);
@@ -49,9 +51,9 @@ static int load_image_key(void)
     memset(text, 0, sizeof(text));
     if (len < 0 || sefs_set_image_key(key, (size_t)len) < 0) {
         fprintf(stderr,
-                "occlum run: image key %s: not a key file (16 or 32 hex bytes); pass the "
+                "%s: image key %s: not a key file (16 or 32 hex bytes); pass the "
                 "file 'occlum gen-image-key' wrote\n",
-                path);
+                who, path);
         return -1;
     }
     memset(key, 0, sizeof(key));
@@ -60,12 +62,16 @@ static int load_image_key(void)
 
 int main(int argc, char **argv)
 {
+    /* --server: `occlum start`'s long-running LibOS (server.c). */
+    bool server = argc == 3 && strcmp(argv[1], "--server") == 0;
     if (argc < 3) {
         fprintf(stderr, "usage: occlum-libos <instance dir> <path> [args...]\n"
-                        "(this is the LibOS runtime; use 'occlum run' instead)\n");
+                        "       occlum-libos --server <instance dir>\n"
+                        "(this is the LibOS runtime; use 'occlum run' or 'occlum start')\n");
         return 2;
     }
-    const char *instance = argv[1];
+    const char *instance = server ? argv[2] : argv[1];
+    const char *who = server ? "occlum start" : "occlum run";
     /* The application's umask is the LibOS's (fs_struct): host files are
      * created with exactly the modes the LibOS asks for (hostfs). */
     umask(0);
@@ -76,24 +82,31 @@ int main(int argc, char **argv)
     char *cfg =
         measure_load_verified_sig(instance, "/proc/self/exe", &cfg_len, &sig, err, sizeof(err));
     if (!cfg) {
-        fprintf(stderr, "occlum run: %s\n", err);
+        fprintf(stderr, "%s: %s\n", who, err);
         return 1;
     }
     /* The writable layer's key: the host's sealing secret (the simulated
      * SGX sealing key) and the verified signer's identity. */
     uint8_t sealing[32], mrsigner[MEASURE_HASH_LEN], key[32];
     if (pal_sealing_secret(sealing, err, sizeof(err)) < 0) {
-        fprintf(stderr, "occlum run: %s\n", err);
+        fprintf(stderr, "%s: %s\n", who, err);
         return 1;
     }
     measure_mrsigner(&sig, mrsigner);
     if (sefs_writable_key(sealing, mrsigner, key) < 0) {
-        fprintf(stderr, "occlum run: cannot derive the writable layer's key (OpenSSL HKDF)\n");
+        fprintf(stderr, "%s: cannot derive the writable layer's key (OpenSSL HKDF)\n", who);
         return 1;
     }
     sefs_rw_set_key(key);
     memset(sealing, 0, sizeof(sealing));
     memset(key, 0, sizeof(key));
-    if (load_image_key() < 0) return 1;
-    return libos_boot(cfg, instance, argv[2], argv + 2, environ);
+    if (load_image_key(who) < 0) return 1;
+    if (!server) return libos_boot(cfg, instance, argv[2], argv + 2, environ);
+    int sigfd = server_block_stop_signals(); /* before libos_init makes threads */
+    if (sigfd < 0) {
+        fprintf(stderr, "%s: cannot set up signal handling: %s\n", who, strerror(errno));
+        return 1;
+    }
+    int r = libos_init(cfg, instance, environ);
+    return r != 0 ? r : server_run(instance, sigfd);
 }
