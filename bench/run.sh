@@ -48,6 +48,12 @@ native=$(wall ./hello)
 libos=$(cd instance && wall occlum run /bin/hello)
 printf 'hello wall time (ms, median 20): libos %8s   native %8s   libos/native %sx\n' \
     "$libos" "$native" "$(ratio "$libos" "$native")"
+# the same through a started instance (occlum start; occlum exec)
+(cd instance && occlum start)
+libos=$(cd instance && wall occlum exec /bin/hello)
+(cd instance && occlum stop)
+printf 'hello wall time, occlum exec (ms): libos %8s   native %8s   libos/native %sx\n' \
+    "$libos" "$native" "$(ratio "$libos" "$native")"
 
 # spawn + wait latency (median of 1000, us), per binary size
 for c in child_small child_1m child_10m; do
