@@ -281,6 +281,8 @@ long sys_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
         r = -EINVAL;
     else if (in->inode && S_ISDIR(in->inode->mode))
         r = -EINVAL;
+    else if (!in->inode || S_ISFIFO(in->inode->mode) || S_ISSOCK(in->inode->mode))
+        r = -EINVAL; /* pipes and sockets: not mmap-able (Linux splices only from files) */
     else if (offset && copy_from_user(&off, offset, sizeof(off)) < 0)
         r = -EFAULT;
     else if (offset && off < 0)
