@@ -92,6 +92,21 @@ for p in "${pids[@]}"; do wait "$p" || fail "a concurrent exec failed"; done
 run occlum exec /bin/prog cat /root/f3
 [ "$OUT" = "file 3" ] || fail "concurrent write not visible: '$OUT'"
 
+# malformed requests (junk, a huge length, a truncated payload) change nothing
+python3 - run/occlum.sock <<'PY' || fail "could not send malformed requests"
+import socket, struct, sys
+for msg in [b"junk", b"EXEC" + struct.pack("<I", 1 << 30), b"EXEC" + struct.pack("<I", 64) + b"\x05\x00",
+            b"EXEC" + struct.pack("<I", 12) + struct.pack("<II", 1, 0) + b"abcd"]:
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(msg)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(64)
+    s.close()
+PY
+run occlum exec /bin/prog exit 5
+expect_status 5
+
 # refusals while running
 run occlum run /bin/prog exit 0
 expect_status 1
