@@ -71,7 +71,8 @@ int process_for_each(int (*fn)(struct process *p, void *arg), void *arg)
 }
 
 struct process *process_scan_children(struct process *self, enum child_select sel, int id,
-                                      bool *have_child, uint32_t *seen)
+                                      int reports, bool *have_child, uint32_t *seen,
+                                      struct child_state *st)
 {
     struct process *found = NULL;
     *have_child = false;
@@ -81,13 +82,48 @@ struct process *process_scan_children(struct process *self, enum child_select se
         if (q->ppid != self->pid || q->pid < 0) continue;
         if ((sel == SEL_PID && q->pid != id) || (sel == SEL_PGID && q->pgid != id)) continue;
         *have_child = true;
-        if (q->zombie) {
+        if (q->zombie && (reports & WANT_EXITED)) {
             found = q;
+            st->kind = CHILD_EXITED;
+            st->status = q->exit_status;
+        } else if (!q->zombie && q->wait_report == REPORT_STOPPED && (reports & WANT_STOPPED)) {
+            found = q;
+            st->kind = CHILD_STOPPED;
+            st->status = (q->stop_sig << 8) | 0x7f;
+            if (reports & CONSUME_REPORT) q->wait_report = 0;
+        } else if (!q->zombie && q->wait_report == REPORT_CONTINUED && (reports & WANT_CONTINUED)) {
+            found = q;
+            st->kind = CHILD_CONTINUED;
+            st->status = 0xffff;
+            if (reports & CONSUME_REPORT) q->wait_report = 0;
+        }
+        if (found) {
+            st->pid = q->pid;
             break;
         }
     }
     mutex_unlock(&proc_lock);
     return found;
+}
+
+void process_report_locked(struct process *p, int code, int sig)
+{
+    p->wait_report = code == CLD_STOPPED ? REPORT_STOPPED : REPORT_CONTINUED;
+    struct process *parent = NULL;
+    for (struct process *q = procs; q; q = q->next)
+        if (q->pid == p->ppid && q->pid > 0) parent = q;
+    if (!parent) return;
+    if (!(parent->sigactions[SIGCHLD].flags & SA_NOCLDSTOP)) {
+        siginfo_t si;
+        memset(&si, 0, sizeof(si));
+        si.si_signo = SIGCHLD;
+        si.si_code = code;
+        si.si_pid = p->pid;
+        si.si_status = sig;
+        signal_send_process_locked(parent, SIGCHLD, &si);
+    }
+    __atomic_add_fetch(&parent->child_event, 1, __ATOMIC_RELEASE);
+    waitq_wake_all(&parent->child_waiters);
 }
 
 long thread_signal_tid(int tgid, int tid, int sig, const siginfo_t *info)

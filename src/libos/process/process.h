@@ -42,6 +42,9 @@ struct process {
     bool did_exec;              /* setpgid by the parent gives EACCES afterwards */
     bool zombie;                /* every thread is gone; waiting to be reaped */
     bool host_waits;            /* process_spawn's: a host thread reaps it */
+    bool stopped;               /* job control: a stop signal until SIGCONT */
+    int stop_sig;               /* the signal that stopped it */
+    int wait_report;            /* REPORT_*: a stop or continue wait() has not told */
     int exit_status;            /* wait(2) encoding */
     uint32_t exit_futex;        /* becomes 1 when the process has exited */
     uint32_t child_event;       /* bumped (and futex-woken) when a child changes state */
@@ -165,11 +168,33 @@ extern struct mutex proc_lock; /* protects the table, threads lists and parent l
 void process_kill_other_threads(struct process *p);
 
 enum child_select { SEL_PID, SEL_PGID, SEL_ANY };
-/* The first zombie child of self matching (sel, id), or NULL. have_child
- * tells whether any child matches; seen is self->child_event, read under
- * the same lock, to sleep on without missing a change. */
+
+#define REPORT_STOPPED 1
+#define REPORT_CONTINUED 2
+
+/* p stopped (CLD_STOPPED) or continued (CLD_CONTINUED): record it for the
+ * parent's wait, send it SIGCHLD unless its SIGCHLD action has
+ * SA_NOCLDSTOP, and wake its waiters (proc_lock held). */
+void process_report_locked(struct process *p, int code, int sig);
+/* What a wait looks for (reports), and what it found (st). */
+#define WANT_EXITED 1
+#define WANT_STOPPED 2
+#define WANT_CONTINUED 4
+#define CONSUME_REPORT 8 /* a stop or continue is told once (not WNOWAIT) */
+enum child_kind { CHILD_EXITED, CHILD_STOPPED, CHILD_CONTINUED };
+struct child_state {
+    enum child_kind kind;
+    int pid;
+    int status; /* wait(2) encoding */
+};
+
+/* The first child of self matching (sel, id) with something `reports`
+ * asks for (a zombie, an untold stop or continue), or NULL; st says what.
+ * have_child tells whether any child matches; seen is self->child_event,
+ * read under the same lock, to sleep on without missing a change. */
 struct process *process_scan_children(struct process *self, enum child_select sel, int id,
-                                      bool *have_child, uint32_t *seen);
+                                      int reports, bool *have_child, uint32_t *seen,
+                                      struct child_state *st);
 
 /* CPU time of p (ended threads plus the live ones), in ns. */
 uint64_t process_cpu_ns(struct process *p);

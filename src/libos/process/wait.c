@@ -22,20 +22,21 @@
 #define P_PIDFD 3
 #endif
 
-/* Returns the reaped (or, with WNOWAIT, peeked) child's pid with its exit
- * status, 0 for WNOHANG with none ready, or -ECHILD / -EINTR. */
-static long do_wait(int sel, int id, int options, int *status, int *pid_out)
+/* Returns the pid of the child found (reaped when it exited, unless
+ * WNOWAIT) with what happened in *st, 0 for WNOHANG with none ready, or
+ * -ECHILD / -EINTR. reports: WANT_* of process.h. */
+static long do_wait(int sel, int id, int options, int reports, struct child_state *st)
 {
     struct process *self = current_process();
+    if (!(options & WNOWAIT)) reports |= CONSUME_REPORT;
     for (;;) {
         bool have_child;
         uint32_t seen;
-        struct process *found = process_scan_children(self, sel, id, &have_child, &seen);
+        struct process *found =
+            process_scan_children(self, sel, id, reports, &have_child, &seen, st);
         if (found) {
-            *status = found->exit_status;
-            *pid_out = found->pid;
-            if (!(options & WNOWAIT)) process_reap(found);
-            return *pid_out;
+            if (st->kind == CHILD_EXITED && !(options & WNOWAIT)) process_reap(found);
+            return st->pid;
         }
         if (!have_child) return -ECHILD;
         if (options & WNOHANG) return 0;
@@ -70,11 +71,13 @@ long sys_wait4(int pid, int *ustatus, int options, void *rusage)
         sel = SEL_PGID;
         id = -pid;
     }
-    int status = 0, cpid = 0;
     if (ustatus && !user_ok(ustatus, sizeof(int), true)) return -EFAULT;
-    long r = do_wait(sel, id, options, &status, &cpid);
+    int reports = WANT_EXITED | ((options & WUNTRACED) ? WANT_STOPPED : 0) |
+                  ((options & WCONTINUED) ? WANT_CONTINUED : 0);
+    struct child_state st;
+    long r = do_wait(sel, id, options & ~WNOWAIT, reports, &st);
     if (r > 0) {
-        if (ustatus) *ustatus = status;
+        if (ustatus) *ustatus = st.status;
         if (rusage) {
             struct rusage ru;
             memset(&ru, 0, sizeof(ru));
@@ -107,21 +110,27 @@ long sys_waitid(int idtype, int id, siginfo_t *uinfo, int options, void *rusage)
     default:
         return -EINVAL;
     }
-    if (!(options & WEXITED)) { /* stop/continue reports: no stopped children here */
-        if (options & WNOHANG) return 0;
-        return -ECHILD;
-    }
-    int status = 0, cpid = 0;
-    long r = do_wait(sel, id, options, &status, &cpid);
+    int reports = ((options & WEXITED) ? WANT_EXITED : 0) |
+                  ((options & WSTOPPED) ? WANT_STOPPED : 0) |
+                  ((options & WCONTINUED) ? WANT_CONTINUED : 0);
+    struct child_state st;
+    long r = do_wait(sel, id, options, reports, &st);
     if (r < 0) return r;
     if (uinfo) {
         siginfo_t si;
         memset(&si, 0, sizeof(si));
         if (r > 0) {
+            int status = st.status;
             si.si_signo = SIGCHLD;
-            si.si_pid = cpid;
+            si.si_pid = st.pid;
             si.si_uid = 0;
-            if (WIFEXITED(status)) {
+            if (st.kind == CHILD_STOPPED) {
+                si.si_code = CLD_STOPPED;
+                si.si_status = WSTOPSIG(status);
+            } else if (st.kind == CHILD_CONTINUED) {
+                si.si_code = CLD_CONTINUED;
+                si.si_status = SIGCONT;
+            } else if (WIFEXITED(status)) {
                 si.si_code = CLD_EXITED;
                 si.si_status = WEXITSTATUS(status);
             } else {

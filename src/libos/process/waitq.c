@@ -77,7 +77,8 @@ bool thread_interrupted(void)
  * more than that. */
 #define SPIN_ROUNDS 128
 
-int thread_sleep(const struct timespec *deadline)
+/* signals: a pending signal ends the sleep (else only an exit request). */
+static int sleep_on_word(const struct timespec *deadline, bool signals)
 {
     struct thread *t = current_thread();
     for (int i = 0; i < SPIN_ROUNDS; i++) {
@@ -85,7 +86,7 @@ int thread_sleep(const struct timespec *deadline)
         __builtin_ia32_pause();
     }
     for (;;) {
-        if (thread_interrupted()) return -EINTR;
+        if (signals ? thread_interrupted() : t->must_exit) return -EINTR;
         __atomic_store_n(&t->in_futex, true, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&t->wake, __ATOMIC_SEQ_CST)) {
             __atomic_store_n(&t->in_futex, false, __ATOMIC_RELAXED);
@@ -97,6 +98,16 @@ int thread_sleep(const struct timespec *deadline)
         if (__atomic_load_n(&t->wake, __ATOMIC_ACQUIRE)) return 0;
         if (r == -ETIMEDOUT) return -ETIMEDOUT;
     }
+}
+
+int thread_sleep(const struct timespec *deadline)
+{
+    return sleep_on_word(deadline, true);
+}
+
+int thread_sleep_stopped(void)
+{
+    return sleep_on_word(NULL, false);
 }
 
 int thread_wait_host_fd(int fd, short events)

@@ -50,6 +50,9 @@ static inline bool waitq_empty(const struct waitq *q)
 /* Sleep until woken (0), interrupted by a signal or an exit request
  * (-EINTR), or past the CLOCK_MONOTONIC deadline (-ETIMEDOUT; NULL: none). */
 int thread_sleep(const struct timespec *deadline);
+/* The same for a stopped thread (SIGSTOP): signals arriving meanwhile do
+ * not end it (they wait for SIGCONT); only a wake-up or an exit request. */
+int thread_sleep_stopped(void);
 void thread_wake(struct thread *t);
 /* A signal or exit request is waiting for the current thread. */
 bool thread_interrupted(void);

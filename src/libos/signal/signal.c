@@ -63,7 +63,7 @@ static bool ignored(struct process *p, int sig)
     if (h == (uint64_t)SIG_IGN) return true;
     if (h == (uint64_t)SIG_DFL) {
         enum sig_default d = default_action(sig);
-        return d == SIGDFL_IGNORE || d == SIGDFL_CONT || d == SIGDFL_STOP;
+        return d == SIGDFL_IGNORE || d == SIGDFL_CONT; /* a stop must reach a thread */
     }
     return false;
 }
@@ -99,10 +99,50 @@ static void notify(struct thread *t)
     if (t != current_thread() && t->tcb.host_tid) pal_thread_interrupt(&t->tcb);
 }
 
+static const uint64_t stop_signals =
+    SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU);
+
+/* Drop the signals of mask pending anywhere in p (sig_lock held). */
+static void discard_pending(struct process *p, uint64_t mask)
+{
+    for (int sig = 1; sig < 32; sig++) {
+        if (!(mask & SIGBIT(sig))) continue;
+        sigpending_discard(&p->shared, sig);
+        for (struct thread *t = p->threads; t; t = t->next_in_proc)
+            sigpending_discard(&t->pending, sig);
+    }
+}
+
+/*
+ * Job control at generation time, as Linux's prepare_signal: SIGCONT
+ * cancels pending stops and resumes a stopped process (whatever its
+ * action: a handler runs afterwards); a stop signal cancels a pending
+ * SIGCONT. The stop itself happens at delivery (signal_deliver), so that
+ * a blocked or handled SIGTSTP does not stop (proc_lock held).
+ */
+static void job_control_locked(struct process *p, int sig)
+{
+    if (sig == SIGCONT) {
+        mutex_lock(&p->sig_lock);
+        discard_pending(p, stop_signals);
+        mutex_unlock(&p->sig_lock);
+        if (!p->stopped) return;
+        p->stopped = false;
+        process_report_locked(p, CLD_CONTINUED, SIGCONT);
+        for (struct thread *t = p->threads; t; t = t->next_in_proc)
+            thread_wake(t);
+    } else if (stop_signals & SIGBIT(sig)) {
+        mutex_lock(&p->sig_lock);
+        discard_pending(p, SIGBIT(SIGCONT));
+        mutex_unlock(&p->sig_lock);
+    }
+}
+
 /* proc_lock held. */
 static int send_locked(struct process *p, struct thread *target, int sig, const siginfo_t *info)
 {
     if (p->zombie || p->exiting) return 0;
+    job_control_locked(p, sig);
     mutex_lock(&p->sig_lock);
     uint64_t bit = SIGBIT(sig);
     /* "Blocked" as Linux's complete_signal sees it: a thread waiting in
@@ -322,6 +362,36 @@ static bool never_restarted(long nr)
     }
 }
 
+/* Wait here while the process is stopped (or until it must exit). */
+static void stop_wait(struct thread *t)
+{
+    struct process *p = t->proc;
+    for (;;) {
+        mutex_lock(&proc_lock);
+        thread_prepare_sleep(); /* under the lock SIGCONT takes to wake us */
+        bool wait = p->stopped && !t->must_exit;
+        mutex_unlock(&proc_lock);
+        if (!wait || thread_sleep_stopped() < 0) return;
+    }
+}
+
+/* A stop signal's default action: stop every thread of the process,
+ * tell the parent, wait for SIGCONT. */
+static void group_stop(struct thread *t, int sig)
+{
+    struct process *p = t->proc;
+    mutex_lock(&proc_lock);
+    if (!p->stopped && !p->exiting) {
+        p->stopped = true;
+        p->stop_sig = sig;
+        process_report_locked(p, CLD_STOPPED, sig);
+        for (struct thread *u = p->threads; u; u = u->next_in_proc)
+            if (u != t) notify(u); /* they stop in signal_deliver */
+    }
+    mutex_unlock(&proc_lock);
+    stop_wait(t);
+}
+
 void signal_deliver(void *uc_, long nr, long ret)
 {
     ucontext_t *uc = uc_;
@@ -330,7 +400,9 @@ void signal_deliver(void *uc_, long nr, long ret)
     bool interrupted = nr >= 0 && ret == -EINTR;
     /* The common case, without the lock: nothing to do. A signal sent
      * after this check interrupts the thread again. */
-    if (!interrupted && !t->has_saved_sigmask && !signal_pending(t)) return;
+    bool stopped = __atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE);
+    if (!interrupted && !t->has_saved_sigmask && !signal_pending(t) && !stopped) return;
+    if (stopped && !t->vfork) stop_wait(t);
     for (;;) {
         siginfo_t info;
         int sig = dequeue(t, &info);
@@ -339,6 +411,8 @@ void signal_deliver(void *uc_, long nr, long ret)
         uint64_t h = p->sigactions[sig].handler;
         if (h == (uint64_t)SIG_IGN) continue;
         if (h == (uint64_t)SIG_DFL) {
+            if (default_action(sig) == SIGDFL_STOP && !t->vfork) group_stop(t, sig);
+            if (t->must_exit) thread_exit_current();
             if (!is_fatal_default(sig)) continue;
             die_of(sig, uc);
             return;
