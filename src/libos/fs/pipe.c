@@ -47,6 +47,7 @@ struct pipe {
     int readers, writers;
     struct waitq rwait, wwait;
     ino_t ino;
+    bool reading, writing; /* a reader / writer copies outside the lock */
     /* Named pipes: the node, opens so far (a blocked open waits for the
      * other side's count to move), the opens waiting, the table link.
      * fifo_lock guards `node_*` and `next`, the pipe lock the rest. */
@@ -94,31 +95,23 @@ static struct pipe *pipe_alloc(void)
     return p;
 }
 
-/* Copy out up to n bytes (lock held). */
-static size_t ring_take(struct pipe *p, char *dst, size_t n)
+/* Copy n bytes of the ring from position pos out to dst (or in from src
+ * to pos), wrapping at the end. Called without the lock: the caller owns
+ * that region (see `reading` / `writing`). */
+static void ring_copy_out(const struct pipe *p, size_t pos, char *dst, size_t n)
 {
-    if (n > p->len) n = p->len;
-    size_t first = p->cap - p->head;
+    size_t first = p->cap - pos;
     if (first > n) first = n;
-    memcpy(dst, p->buf + p->head, first);
+    memcpy(dst, p->buf + pos, first);
     memcpy(dst + first, p->buf, n - first);
-    p->head = (p->head + n) % p->cap;
-    p->len -= n;
-    if (p->len == 0) p->head = 0; /* keep later copies contiguous */
-    return n;
 }
 
-static size_t ring_put(struct pipe *p, const char *src, size_t n)
+static void ring_copy_in(struct pipe *p, size_t pos, const char *src, size_t n)
 {
-    size_t room = p->cap - p->len;
-    if (n > room) n = room;
-    size_t tail = (p->head + p->len) % p->cap;
-    size_t first = p->cap - tail;
+    size_t first = p->cap - pos;
     if (first > n) first = n;
-    memcpy(p->buf + tail, src, first);
+    memcpy(p->buf + pos, src, first);
     memcpy(p->buf, src + first, n - first);
-    p->len += n;
-    return n;
 }
 
 /* Sleep on q with the pipe lock held; returns with it held. */
@@ -134,6 +127,16 @@ static int pipe_wait(struct pipe *p, struct waitq *q)
     return r;
 }
 
+/*
+ * Readers and writers copy outside the lock, so that one writer and one
+ * reader move data at the same time (on two CPUs a large transfer runs at
+ * memcpy speed instead of taking turns). Under the lock a side claims its
+ * region -- a reader the oldest `n` committed bytes, a writer `n` bytes of
+ * free space after them -- and marks itself busy; it copies, then commits
+ * (moves head/len) under the lock. One reader and one writer at a time:
+ * others wait for the busy flag, which keeps writes of up to PIPE_BUF
+ * bytes whole and reads in order.
+ */
 static ssize_t pipe_read(struct file *f, void *buf, size_t len)
 {
     struct pipe *p = f->priv;
@@ -141,16 +144,26 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len)
     mutex_lock(&p->lock);
     ssize_t r;
     for (;;) {
-        if (p->len > 0) {
-            r = (ssize_t)ring_take(p, buf, len);
+        if (!p->reading && p->len > 0) {
+            size_t n = len < p->len ? len : p->len, pos = p->head;
+            p->reading = true;
+            mutex_unlock(&p->lock);
+            ring_copy_out(p, pos, buf, n);
+            mutex_lock(&p->lock);
+            p->head = (p->head + n) % p->cap;
+            p->len -= n;
+            if (p->len == 0 && !p->writing) p->head = 0; /* later copies stay contiguous */
+            p->reading = false;
             if (!waitq_empty(&p->wwait)) waitq_wake_all(&p->wwait);
+            if (!waitq_empty(&p->rwait)) waitq_wake_all(&p->rwait); /* the next reader */
+            r = (ssize_t)n;
             break;
         }
-        if (p->writers == 0) {
+        if (!p->reading && p->writers == 0) {
             r = 0;
             break;
         }
-        if (f->flags & O_NONBLOCK) {
+        if (!p->reading && (f->flags & O_NONBLOCK)) {
             r = -EAGAIN;
             break;
         }
@@ -179,12 +192,21 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len)
         size_t room = p->cap - p->len;
         size_t want = len - done;
         /* up to PIPE_BUF bytes go in at once or not at all */
-        if (room > 0 && (want > PIPE_BUF || room >= want)) {
-            done += ring_put(p, src + done, want);
+        if (!p->writing && room > 0 && (want > PIPE_BUF || room >= want)) {
+            size_t n = want < room ? want : room, pos = (p->head + p->len) % p->cap;
+            p->writing = true;
+            mutex_unlock(&p->lock);
+            ring_copy_in(p, pos, src + done, n);
+            mutex_lock(&p->lock);
+            p->len += n;
+            p->writing = false;
+            done += n;
             if (!waitq_empty(&p->rwait)) waitq_wake_all(&p->rwait);
+            if (!waitq_empty(&p->wwait)) waitq_wake_all(&p->wwait); /* the next writer */
             if (done == len) break;
+            continue;
         }
-        if (f->flags & O_NONBLOCK) {
+        if (!p->writing && (f->flags & O_NONBLOCK)) {
             if (done == 0) r = -EAGAIN;
             break;
         }
@@ -329,8 +351,12 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
     while (want < arg)
         want <<= 1; /* Linux rounds up to a power-of-two number of pages */
     mutex_lock(&p->lock);
-    long r;
-    if (want < p->len) {
+    long r = 0;
+    while ((p->reading || p->writing) && r == 0) /* a copy in flight uses the buffer */
+        r = pipe_wait(p, p->reading ? &p->rwait : &p->wwait);
+    if (r < 0) {
+        /* interrupted: r says so */
+    } else if (want < p->len) {
         r = -EBUSY;
     } else {
         char *nb = malloc(want);
@@ -338,7 +364,7 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
             r = -ENOMEM;
         } else {
             size_t n = p->len;
-            ring_take(p, nb, n);
+            ring_copy_out(p, p->head, nb, n);
             free(p->buf);
             p->buf = nb;
             p->cap = want;
