@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run-unit.sh: builds and runs the host-side cmocka unit tests.
 #
-# Each tests/unit/test_*.c names the project sources it links with on its
-# first line: /* unit-sources: src/common/config.c src/... */
+# Each tests/unit/test_*.c names the project sources it links with in its
+# opening comment: /* unit-sources: src/common/config.c src/... */
 # It is compiled with ASan and UBSan (no recovery) into tests/work/unit/ and
 # run from the repository root. Prints one line per test case,
 #   PASS unit/<binary>/<case>   or   FAIL unit/<binary>/<case>
@@ -35,9 +35,13 @@ source_cases() {
         sed -E 's/.*\([[:space:]]*//'
 }
 
-# The sources named on the first line, if any.
+# The sources named by the comment that opens the file, "/* unit-sources:
+# a.c b.c ... */", which may go on over several lines (clang-format wraps
+# it), if any.
 unit_sources() {
-    head -n 1 "$1" | sed -n -E 's@^/\*[[:space:]]*unit-sources:[[:space:]]*(.*)\*/[[:space:]]*$@\1@p'
+    awk 'NR == 1 && !/^\/\*[[:space:]]*unit-sources:/ { exit }
+         { line = $0; sub(/^\/\*[[:space:]]*unit-sources:/, "", line); sub(/^[[:space:]]*\*[[:space:]]/, " ", line)
+           done = sub(/\*\/.*$/, "", line); printf "%s ", line; if (done) exit }' "$1"
 }
 
 run_one() {
