@@ -96,6 +96,21 @@ static inline int run_in_dirs(int argc, char **argv, void (*body)(void))
     return 0;
 }
 
+/* A new empty directory "/tmp/<prefix>-" plus mkdtemp's six random
+ * characters, in buf (PATH_MAX). */
+static inline char *temp_dir(char *buf, size_t n, const char *prefix)
+{
+    int len = snprintf(buf, n, "/tmp/%s-", prefix);
+    if (len < 0 || (size_t)len + 7 > n) exit(1);
+    memset(buf + len, 'X', 6); /* the template mkdtemp fills in */
+    buf[len + 6] = '\0';
+    if (!mkdtemp(buf)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    return buf;
+}
+
 /* A descriptor whose write() really copies from the buffer (an unlinked
  * file in /tmp), to probe whether memory is readable without touching it
  * from user space: write(sink, p, n) fails with EFAULT when p is not

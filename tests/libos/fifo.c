@@ -163,8 +163,8 @@ static void fifo_in(const char *dir)
 int main(int argc, char **argv)
 {
     CHECK(argc == 3);
-    char tmp[] = "/tmp/fifo-test-XXXXXX";
-    CHECK(mkdtemp(tmp) != NULL);
+    char tmp[PATH_MAX];
+    temp_dir(tmp, sizeof(tmp), "fifo-test");
     fifo_in(tmp);
     CHECK_EQ(rmdir(tmp), 0);
     fifo_in(argv[2]);

@@ -169,8 +169,8 @@ static void exchange_image(const char *dir)
 int main(int argc, char **argv)
 {
     CHECK(argc == 3);
-    char tmp[] = "/tmp/rename-exchange-XXXXXX";
-    CHECK(mkdtemp(tmp) != NULL);
+    char tmp[PATH_MAX];
+    temp_dir(tmp, sizeof(tmp), "rename-exchange");
     const char *dirs[] = {tmp, argv[2]};
     for (int i = 0; i < 2; i++) {
         exchange_files(dirs[i]);

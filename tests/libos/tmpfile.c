@@ -72,8 +72,8 @@ int main(int argc, char **argv)
 {
     CHECK(argc == 2);
     umask(022);
-    char tmp[] = "/tmp/tmpfile-test-XXXXXX";
-    CHECK(mkdtemp(tmp) != NULL);
+    char tmp[PATH_MAX];
+    temp_dir(tmp, sizeof(tmp), "tmpfile-test");
     tmpfile_in(tmp);
     CHECK_EQ(rmdir(tmp), 0);
     char work[PATH_MAX];
