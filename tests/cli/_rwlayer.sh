@@ -10,6 +10,12 @@ RW=run/mount/__ROOT
 #         with the line "gen G file K" repeated to 9000 bytes, fsync each,
 #         then print "synced G" (unbuffered).
 #   check: every DIR/fK is whole lines of one generation; prints the lowest.
+# image/bin/fsutil big PATH | bigcheck PATH N
+#   big: write a 64 MiB file of a known pattern, fsync it, print "ready",
+#        then for i = 0..999: pwrite "rec NNNNNN" (16 bytes) at i * 65537,
+#        fsync, print "synced i" (unbuffered).
+#   bigcheck: records 0..N are there, later ones whole or absent, every
+#        other byte is the pattern; prints "ok".
 add_fsutil() {
     cat >"$WORK/fsutil.c" <<'C'
 #include <errno.h>
@@ -26,6 +32,60 @@ static int fill(int gen, int k)
     int n = snprintf(line, sizeof(line), "gen %d file %d\n", gen, k), len = 0;
     while (len + n <= 9000) { memcpy(buf + len, line, n); len += n; }
     return len;
+}
+#define BIG (64 << 20)
+static unsigned char pat(long p) { return (unsigned char)(p * 7 + 3); }
+static int big(const char *path)
+{
+    static unsigned char b[1 << 20];
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return 1;
+    for (long off = 0; off < BIG; off += sizeof(b)) {
+        for (long k = 0; k < (long)sizeof(b); k++) b[k] = pat(off + k);
+        if (write(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) return 1;
+    }
+    if (fsync(fd) < 0) return 1;
+    write(1, "ready\n", 6);
+    for (int i = 0; i < 1000; i++) {
+        char rec[17], msg[32];
+        snprintf(rec, sizeof(rec), "rec %06d......", i);
+        if (pwrite(fd, rec, 16, (off_t)i * 65537) != 16 || fsync(fd) < 0) {
+            printf("big: %s\n", strerror(errno));
+            return 1;
+        }
+        int n = snprintf(msg, sizeof(msg), "synced %d\n", i);
+        write(1, msg, n);
+    }
+    return 0;
+}
+static int bigcheck(const char *path, int upto)
+{
+    static unsigned char b[1 << 20];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) { printf("bigcheck: %s\n", strerror(errno)); return 1; }
+    for (long off = 0; off < BIG; off += sizeof(b)) {
+        if (read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) { printf("bigcheck: short\n"); return 1; }
+        for (long k = 0; k < (long)sizeof(b);) {
+            long p = off + k;
+            if (p % 65537 == 0 && p / 65537 < 1000 && k + 16 <= (long)sizeof(b)) {
+                int i = (int)(p / 65537);
+                char rec[17];
+                snprintf(rec, sizeof(rec), "rec %06d......", i);
+                int here = memcmp(b + k, rec, 16) == 0, bare = 1;
+                for (int j = 0; j < 16; j++) bare &= b[k + j] == pat(p + j);
+                if (!here && (i <= upto || !bare)) {
+                    printf("bigcheck: record %d %s\n", i, bare ? "lost" : "damaged");
+                    return 1;
+                }
+                k += 16;
+                continue;
+            }
+            if (b[k] != pat(p)) { printf("bigcheck: byte %ld damaged\n", p); return 1; }
+            k++;
+        }
+    }
+    printf("ok\n");
+    return 0;
 }
 int main(int argc, char **argv)
 {
@@ -48,6 +108,8 @@ int main(int argc, char **argv)
         printf("%s\n", buf);
         return 0;
     }
+    if (!strcmp(op, "big")) return big(path);
+    if (!strcmp(op, "bigcheck")) return bigcheck(path, argc > 3 ? atoi(argv[3]) : -1);
     if (!strcmp(op, "rm")) {
         if (unlink(path) < 0) { printf("rm: %s\n", strerror(errno)); return 1; }
         return 0;

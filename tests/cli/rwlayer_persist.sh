@@ -33,7 +33,7 @@ if grep -rqa -e "persistent secret" -e "note.txt" -e "gone.txt" "$RW"; then
     fail "the host directory reveals a name or content"
 fi
 for f in "$RW"/*; do
-    [[ ${f##*/} =~ ^(meta|[0-9a-f]{32})$ ]] || fail "unexpected host file name: ${f##*/}"
+    [[ ${f##*/} =~ ^(meta|journal|[0-9a-f]{32})$ ]] || fail "unexpected host file name: ${f##*/}"
 done
 # The layer survives a rebuild (same signing key, same host).
 echo "v2" >image/etc/other.txt

@@ -32,6 +32,21 @@ expect_err_contains "run/mount/__ROOT"
 expect_err_contains "delete"
 expect_err_lines 1
 flip_byte "$RW/meta" 100
+# A record in the middle of the journal (two more commits follow it).
+run occlum run /bin/fsutil write /root/b "content b"
+expect_status 0
+run occlum run /bin/fsutil write /root/c "content c"
+expect_status 0
+[ "$(stat -c %s "$RW/journal")" -gt 200 ] || fail "the journal has no records"
+flip_byte "$RW/journal" 40
+run occlum run /bin/fsutil cat /root/a
+expect_status 1
+expect_err_contains "journal does not verify"
+expect_err_contains "delete"
+expect_err_lines 1
+flip_byte "$RW/journal" 40
+run occlum run /bin/fsutil cat /root/c
+[ "$OUT" = "content c" ] || fail "restored journal: /root/c reads '$OUT'"
 # Another host (another sealing secret): refused as such.
 XDG_DATA_HOME="$WORK/xdg2" run occlum run /bin/fsutil cat /root/a
 expect_status 1

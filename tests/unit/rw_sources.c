@@ -4,4 +4,7 @@
  * stays short.
  */
 #include "fs/sefs_rw.c"
+#include "fs/sefs_rw_cache.c"
+#include "fs/sefs_rw_data.c"
+#include "fs/sefs_rw_journal.c"
 #include "fs/sefs_rw_meta.c"

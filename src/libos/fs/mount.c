@@ -266,6 +266,7 @@ static int mount_one(const struct config_mount *cm, const char *instance_dir, ch
                 snprintf(err, errlen, "mount %s: source path too long", target);
                 return -1;
             }
+            if (w != img) sefs_rw_set_cache_size(w->cache_size);
         }
         return mount_add(target, "unionfs", src, cm->readonly ? MNT_RDONLY : 0, err, errlen);
     }

@@ -13,8 +13,10 @@
  *
  * A ramfs can carry persistence hooks (fs/ramfs_int.h): the writable
  * layer of the union (fs/sefs_rw.c) is a ramfs whose tree is committed
- * to encrypted host files. touch() sees every modification, so it marks
- * what the next commit must write; open loads a file's data on first use.
+ * to encrypted host files. touch() sees every modification and directory
+ * entries are added and removed in one place each, so the hooks learn
+ * what the next commit must record; a persistent file's data lives with
+ * the hooks (block by block on the host), not here.
  */
 #include "fs/vfs.h"
 #include "fs/ramfs_int.h"
@@ -56,12 +58,21 @@ static void touch(struct inode *ino, bool data)
 {
     /* Every change passes here: remember it for the next commit. */
     struct ramfs_sb *sb = RN(ino)->sb;
+    if (sb->loading) return;
     __atomic_store_n(&sb->dirty, true, __ATOMIC_RELAXED);
-    if (data) __atomic_store_n(&RN(ino)->data_dirty, true, __ATOMIC_RELAXED);
+    if (sb->persist && !RN(ino)->evicting) sb->persist->changed(sb->pctx, ino);
     struct timespec now;
     vfs_now(&now);
     ino->ctime = now;
     if (data) ino->mtime = now;
+}
+
+/* An attribute change that keeps ctime as the caller set it. */
+static void touch_attr(struct inode *ino)
+{
+    struct ramfs_sb *sb = RN(ino)->sb;
+    __atomic_store_n(&sb->dirty, true, __ATOMIC_RELAXED);
+    if (sb->persist) sb->persist->changed(sb->pctx, ino);
 }
 
 /* ---- directory entries (sb lock held) ---- */
@@ -132,6 +143,8 @@ int ramfs_dir_add(struct inode *dir, const char *name, struct inode *ino)
         index_build(n, n->buckets ? 2 * n->nbuckets : 64);
     dir->size += 20;
     touch(dir, true);
+    if (n->sb->persist && !n->evicting && !n->sb->loading)
+        n->sb->persist->dirent(n->sb->pctx, dir, name, ino, true);
     return 0;
 }
 
@@ -155,10 +168,18 @@ static struct inode *dir_remove(struct inode *dir, struct rdirent *d)
     }
     n->count--;
     struct inode *ino = d->inode;
+    if (n->sb->persist && !n->evicting && !n->sb->loading)
+        n->sb->persist->dirent(n->sb->pctx, dir, d->name, ino, false);
     free(d);
     dir->size -= 20;
     touch(dir, true);
     return ino;
+}
+
+struct inode *ramfs_dir_del(struct inode *dir, const char *name)
+{
+    struct rdirent *d = dir_find(dir, name);
+    return d ? dir_remove(dir, d) : NULL;
 }
 
 /* ---- inode operations ---- */
@@ -452,7 +473,8 @@ static int ramfs_getattr(struct inode *ino, struct stat *st)
     st->st_gid = ino->gid;
     st->st_size = ino->size;
     st->st_blksize = 4096;
-    st->st_blocks = S_ISREG(ino->mode) ? (blkcnt_t)((RN(ino)->cap + 511) / 512) : 0;
+    size_t bytes = RN(ino)->sb->persist ? ((size_t)ino->size + 4095) & ~(size_t)4095 : RN(ino)->cap;
+    st->st_blocks = S_ISREG(ino->mode) ? (blkcnt_t)((bytes + 511) / 512) : 0;
     st->st_atim = ino->atime;
     st->st_mtim = ino->mtime;
     st->st_ctim = ino->ctime;
@@ -464,6 +486,7 @@ static int ramfs_getattr(struct inode *ino, struct stat *st)
 static int resize(struct inode *ino, size_t size)
 {
     struct rnode *n = RN(ino);
+    if (n->sb->persist) return n->sb->persist->resize(n->sb->pctx, ino, (off_t)size);
     if (size > n->cap || (size < n->cap / 4 && n->cap > 65536)) {
         size_t cap = size < 64 ? 64 : size;
         if (size > n->cap && cap < n->cap * 2) cap = n->cap * 2;
@@ -477,24 +500,11 @@ static int resize(struct inode *ino, size_t size)
     return 0;
 }
 
-/* A persistent file's data comes from the host on first use (inode lock
- * held); -EIO when it does not verify. */
-static int ensure_loaded(struct inode *ino, const char *path)
-{
-    struct rnode *n = RN(ino);
-    struct ramfs_sb *sb = n->sb;
-    if (!sb->persist || !n->pstate || n->loaded) return 0;
-    int r = sb->persist->load(sb->pctx, ino, path);
-    if (r == 0) n->loaded = true;
-    return r;
-}
-
 static int ramfs_setattr(struct inode *ino, const struct iattr *a)
 {
     int r = 0;
     mutex_lock(&ino->lock);
-    if (a->valid & ATTR_SIZE) r = ensure_loaded(ino, NULL);
-    if (r == 0 && (a->valid & ATTR_SIZE)) {
+    if (a->valid & ATTR_SIZE) {
         r = resize(ino, (size_t)a->size);
         if (r == 0) touch(ino, true);
     }
@@ -513,7 +523,7 @@ static int ramfs_setattr(struct inode *ino, const struct iattr *a)
     if (r == 0 && (a->valid & ATTR_ATIME)) ino->atime = a->atime;
     if (r == 0 && (a->valid & ATTR_MTIME)) ino->mtime = a->mtime;
     if (r == 0 && (a->valid & (ATTR_ATIME | ATTR_MTIME))) vfs_now(&ino->ctime);
-    if (r == 0) __atomic_store_n(&RN(ino)->sb->dirty, true, __ATOMIC_RELAXED);
+    if (r == 0) touch_attr(ino);
     mutex_unlock(&ino->lock);
     return r;
 }
@@ -526,10 +536,6 @@ static int ramfs_open(struct inode *ino, struct file *f)
     }
     if (!S_ISREG(ino->mode)) return -ENXIO;
     f->fops = &ramfs_reg_fops;
-    mutex_lock(&ino->lock);
-    int r = ensure_loaded(ino, f->path);
-    mutex_unlock(&ino->lock);
-    if (r < 0) return r;
     if (f->flags & O_TRUNC) {
         struct iattr a = {.valid = ATTR_SIZE, .size = 0};
         return ramfs_setattr(ino, &a);
@@ -541,9 +547,10 @@ static void ramfs_evict(struct inode *ino)
 {
     struct rnode *n = RN(ino);
     if (!n) return;
+    n->evicting = true;
     while (n->head)
         inode_put(dir_remove(ino, n->head));
-    if (n->pstate) n->sb->persist->forget(n->sb->pctx, n->pstate);
+    if (n->sb->persist) n->sb->persist->forget(n->sb->pctx, ino);
     free(n->buckets);
     free(n->data);
     free(n->target);
@@ -573,13 +580,18 @@ static const struct inode_ops ramfs_iops = {
 static ssize_t ramfs_pread(struct file *f, void *buf, size_t len, off_t off)
 {
     struct inode *ino = f->inode;
+    struct ramfs_sb *sb = RN(ino)->sb;
     mutex_lock(&ino->lock);
     size_t size = (size_t)ino->size;
     size_t n = (size_t)off >= size ? 0 : size - (size_t)off;
     if (n > len) n = len;
-    if (n) memcpy(buf, RN(ino)->data + off, n);
+    ssize_t r = (ssize_t)n;
+    if (n && sb->persist)
+        r = sb->persist->read(sb->pctx, ino, buf, n, off, f->path);
+    else if (n)
+        memcpy(buf, RN(ino)->data + off, n);
     mutex_unlock(&ino->lock);
-    return (ssize_t)n;
+    return r;
 }
 
 /* Write at off, or at the end with O_APPEND (as Linux does even for
@@ -590,12 +602,15 @@ static ssize_t do_write(struct file *f, const void *buf, size_t len, off_t off, 
     mutex_lock(&ino->lock);
     if (f->flags & O_APPEND) off = ino->size;
     ssize_t r = (ssize_t)len;
+    struct ramfs_sb *sb = RN(ino)->sb;
     if ((uint64_t)off + len > (uint64_t)INT64_MAX)
         r = -EFBIG;
+    else if (len && sb->persist)
+        r = sb->persist->write(sb->pctx, ino, buf, len, off, f->path); /* sets the size */
     else if (len && (size_t)off + len > (size_t)ino->size)
         r = resize(ino, (size_t)off + len);
     if (r >= 0) {
-        if (len) memcpy(RN(ino)->data + off, buf, len);
+        if (len && !sb->persist) memcpy(RN(ino)->data + off, buf, len);
         touch(ino, true);
         r = (ssize_t)len;
         *end = off + (off_t)len;

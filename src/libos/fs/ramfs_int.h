@@ -11,15 +11,24 @@
 
 #include "fs/vfs.h"
 
-/* Persistence hooks; all optional together (NULL: a plain ramfs). */
+/* Persistence hooks; all set together (NULL: a plain ramfs). A
+ * persistent ramfs keeps no file data itself: read, write and resize go
+ * to the hooks (inode lock held), which keep it on the host. */
 struct ramfs_persist {
-    /* Fill the data of a regular file that has pstate (inode lock held):
-     * 0, or -EIO when it does not verify. path: for the log, or NULL. */
-    int (*load)(void *ctx, struct inode *ino, const char *path);
     /* Make the current tree durable (fsync, close of a modified file). */
     int (*commit)(void *ctx);
-    /* An inode with pstate is going away. */
-    void (*forget)(void *ctx, void *pstate);
+    /* ino's attributes or data changed (any lock may be held). */
+    void (*changed)(void *ctx, struct inode *ino);
+    /* A directory entry was added or removed (sb->lock held). */
+    void (*dirent)(void *ctx, struct inode *dir, const char *name, struct inode *child, bool add);
+    /* ino is going away. */
+    void (*forget)(void *ctx, struct inode *ino);
+    ssize_t (*read)(void *ctx, struct inode *ino, void *buf, size_t len, off_t off,
+                    const char *path);
+    ssize_t (*write)(void *ctx, struct inode *ino, const void *buf, size_t len, off_t off,
+                     const char *path);
+    /* Set ino->size; new bytes read as zero. */
+    int (*resize)(void *ctx, struct inode *ino, off_t size);
 };
 
 struct ramfs_sb {
@@ -27,7 +36,8 @@ struct ramfs_sb {
     uint64_t next_ino;
     const struct ramfs_persist *persist;
     void *pctx;
-    bool dirty; /* changed since the last commit (atomic) */
+    bool dirty;   /* changed since the last commit (atomic) */
+    bool loading; /* the hooks are loading the tree: no times, no hooks */
 };
 
 struct rdirent {
@@ -54,10 +64,10 @@ struct rnode {
     size_t cap;
     /* symlinks */
     char *target;
-    /* persistence: the committed host copy (owned by the hooks) */
+    /* persistence: the file's blocks (owned by the hooks) */
     void *pstate;
-    bool loaded;     /* data holds the host copy's content */
-    bool data_dirty; /* data changed since pstate was written (atomic) */
+    bool queued;   /* in the hooks' list of changed inodes (their lock) */
+    bool evicting; /* going away: its entries' removal is no change */
 };
 
 /* A ramfs whose changes go to `persist` (NULL: plain). */
@@ -67,5 +77,8 @@ struct inode *ramfs_mount_persist(struct mount *m, const struct ramfs_persist *p
 struct inode *ramfs_node_new(struct mount *m, struct ramfs_sb *sb, mode_t mode);
 /* Add a directory entry (sb->lock held); takes over a reference on ino. */
 int ramfs_dir_add(struct inode *dir, const char *name, struct inode *ino);
+/* Remove a directory entry, nothing else (sb->lock held): its inode's
+ * reference to the caller, NULL when there is none. */
+struct inode *ramfs_dir_del(struct inode *dir, const char *name);
 
 #endif

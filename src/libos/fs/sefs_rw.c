@@ -1,30 +1,20 @@
 /*
  * sefs_rw: the union's persistent, encrypted writable layer
- * (<instance>/run/mount/__ROOT). Format and guarantees: docs/sefs-format.md.
+ * (<instance>/run/mount/__ROOT). Format and guarantees: docs/sefs-format.md;
+ * the parts and their locks: sefs_rw_int.h.
  *
  * In memory the layer is a ramfs (fs/ramfs.c with the hooks of
- * fs/ramfs_int.h): the tree and attributes are loaded at mount, a file's
- * data on its first open. On the host it is
- *   - one data file per regular file, named by 128 random bits in hex,
- *     holding each 4 KiB block AES-256-GCM sealed with a fresh random
- *     nonce (nonce and tag beside the block), the block bound by its AAD
- *     to the file's inode number, its index and its host name;
- *   - one metadata file `meta`: the whole tree (names, modes, owners,
- *     sizes, times, symlink targets, each file's host name and the tags of
- *     its blocks) and a commit counter, AES-256-GCM sealed as one message.
- * The metadata's tag authenticates everything: a block is accepted only
- * with the tag the metadata records for it, so a flipped, swapped,
- * truncated or replayed block is refused (EIO, and a log line naming the
- * file).
+ * fs/ramfs_int.h) holding the tree and attributes; file data goes block by
+ * block to one host data file per regular file (sefs_rw_data.c) through a
+ * bounded cache. This file owns the shared helpers (encoding, AES-GCM,
+ * host files), the hooks that note what the next commit must record, and
+ * mounting and unmounting.
  *
- * A commit writes the data of every file changed since the last one to a
- * NEW host file (fsynced), then the metadata to `meta.tmp` (fsynced),
- * renames it over `meta` and fsyncs the directory; only then are host
- * files no longer referenced deleted. A crash at any point leaves the
- * last committed tree intact. Commits happen at fsync/fdatasync, at the
- * close of a file opened for writing when anything changed, at sync(2)
- * and at the end of the run. Rewriting a changed file whole at each
- * commit is the price of this simple copy-on-write scheme.
+ * A commit (sefs_rw_journal.c) appends one sealed record of what changed
+ * to the journal; a checkpoint (sefs_rw_meta.c) rewrites the snapshot of
+ * the whole tree when the journal has grown. Commits happen at
+ * fsync/fdatasync, at the close of a file opened for writing when anything
+ * changed, at sync(2) and at the end of the run.
  *
  * All host access goes through pal_host_*.
  */
@@ -46,12 +36,18 @@
 #define MAX_LAYERS 8
 
 static uint8_t layer_key[32];
+static uint64_t cache_bytes;
 static struct layer *layers[MAX_LAYERS];
 static struct mutex layers_lock = MUTEX_INIT;
 
 void sefs_rw_set_key(const uint8_t key[32])
 {
     memcpy(layer_key, key, 32);
+}
+
+void sefs_rw_set_cache_size(uint64_t bytes)
+{
+    cache_bytes = bytes;
 }
 
 /* ---- little-endian encoding into a growable buffer ---- */
@@ -83,6 +79,11 @@ void rw_put64(struct buf *b, uint64_t v)
     rw_put(b, x, 8);
 }
 
+void rw_put8(struct buf *b, uint8_t v)
+{
+    rw_put(b, &v, 1);
+}
+
 void rw_put32(struct buf *b, uint32_t v)
 {
     uint8_t x[4];
@@ -97,6 +98,28 @@ uint64_t rw_le(const uint8_t *p, int n)
     for (int i = n - 1; i >= 0; i--)
         v = (v << 8) | p[i];
     return v;
+}
+
+const uint8_t *rw_take(struct cur *c, size_t n)
+{
+    if (c->bad || n > c->len - c->off) {
+        c->bad = true;
+        return NULL;
+    }
+    c->off += n;
+    return c->p + c->off - n;
+}
+
+uint64_t rw_get64(struct cur *c)
+{
+    const uint8_t *p = rw_take(c, 8);
+    return p ? rw_le(p, 8) : 0;
+}
+
+uint32_t rw_get32(struct cur *c)
+{
+    const uint8_t *p = rw_take(c, 4);
+    return p ? (uint32_t)rw_le(p, 4) : 0;
 }
 
 /* ---- AES-256-GCM ---- */
@@ -116,18 +139,6 @@ int rw_gcm(bool enc, const uint8_t nonce[NONCE], const uint8_t *aad, size_t aadl
     if (ok && enc) ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG, tag) == 1;
     EVP_CIPHER_CTX_free(c);
     return ok ? 0 : -EIO;
-}
-
-/* What a block is bound to: its file, its index and the file's host name. */
-static void block_aad(uint8_t aad[8 + 8 + 8 + NAME], uint64_t ino, uint64_t idx,
-                      const uint8_t name[NAME])
-{
-    memcpy(aad, "SEFSRWB1", 8);
-    for (int i = 0; i < 8; i++) {
-        aad[8 + i] = (uint8_t)(ino >> (8 * i));
-        aad[16 + i] = (uint8_t)(idx >> (8 * i));
-    }
-    memcpy(aad + 24, name, NAME);
 }
 
 /* A key check value in the clear header: a wrong key is told apart from
@@ -198,116 +209,103 @@ int rw_fsync_dir(const struct layer *l)
     return r;
 }
 
-/* Seal `size` bytes of data into a new host file with a fresh name; on
- * success the file is durable and st describes it. */
-int rw_write_file(struct layer *l, uint64_t ino, const char *data, size_t size, struct rw_file *st)
+void rw_delete_names(struct layer *l, struct names *dead)
 {
-    uint64_t nb = (size + BLK - 1) / BLK;
-    uint8_t *tags = nb ? malloc(nb * TAG) : NULL;
-    uint8_t *rec = malloc(REC);
-    uint8_t plain[BLK];
     char hex[2 * NAME + 1], path[LIBOS_PATH_MAX + 40];
-    int r = (nb && !tags) || !rec ? -ENOMEM : pal_random(st->name, NAME);
-    int fd = -1;
-    if (r >= 0 && nb) {
-        rw_hex_name(st->name, hex);
+    for (size_t i = 0; i < dead->n; i++) {
+        rw_hex_name(dead->v[i], hex);
         rw_host_path(l, hex, path, sizeof(path));
-        fd = pal_host_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        r = fd < 0 ? fd : 0;
+        pal_host_unlink(path);
     }
-    for (uint64_t i = 0; r >= 0 && i < nb; i++) {
-        size_t n = size - i * BLK < BLK ? size - i * BLK : BLK;
-        memcpy(plain, data + i * BLK, n);
-        memset(plain + n, 0, BLK - n); /* the tail block is padded: sizes leak only in blocks */
-        uint8_t aad[8 + 8 + 8 + NAME];
-        block_aad(aad, ino, i, st->name);
-        r = pal_random(rec, NONCE);
-        if (r >= 0)
-            r = rw_gcm(true, rec, aad, sizeof(aad), plain, BLK, rec + NONCE + TAG, rec + NONCE);
-        if (r >= 0) r = rw_write_all(fd, rec, REC, (off_t)(i * REC));
-        if (r >= 0) memcpy(tags + i * TAG, rec + NONCE, TAG);
-    }
-    if (r >= 0 && fd >= 0) r = pal_host_fsync(fd, 1);
-    if (fd >= 0) pal_host_close(fd);
-    if (r < 0 && fd >= 0) pal_host_unlink(path);
-    free(rec);
-    if (r < 0) {
-        free(tags);
-        return r < 0 ? r : -EIO;
-    }
-    st->nblocks = nb;
-    st->tags = tags;
-    return 0;
+    free(dead->v);
+    memset(dead, 0, sizeof(*dead));
 }
 
-static int rw_load(void *ctx, struct inode *ino, const char *path)
+/* ---- the ramfs hooks: what the next commit must record ---- */
+
+static void queue(struct layer *l, struct inode *ino)
+{
+    struct rnode *n = ino->priv;
+    if (n->queued) return;
+    if (l->nq == l->qcap) {
+        size_t cap = l->qcap ? 2 * l->qcap : 64;
+        struct inode **q = realloc(l->q, cap * sizeof(*q));
+        if (!q) {
+            l->need_snapshot = true; /* the next commit records everything */
+            return;
+        }
+        l->q = q;
+        l->qcap = cap;
+    }
+    inode_get(ino); /* until the commit has recorded it */
+    l->q[l->nq++] = ino;
+    n->queued = true;
+}
+
+static void rw_changed(void *ctx, struct inode *ino)
+{
+    struct layer *l = ctx;
+    if (l->quiet) return;
+    mutex_lock(&l->jlock);
+    queue(l, ino);
+    mutex_unlock(&l->jlock);
+}
+
+static void put_name(struct buf *b, const char *name)
+{
+    size_t len = strlen(name);
+    rw_put32(b, (uint32_t)len);
+    rw_put(b, name, len);
+}
+
+static void rw_dirent(void *ctx, struct inode *dir, const char *name, struct inode *child, bool add)
+{
+    struct layer *l = ctx;
+    if (l->quiet) return;
+    mutex_lock(&l->jlock);
+    queue(l, dir);
+    rw_put8(&l->ops, add ? OP_LINK : OP_UNLINK);
+    rw_put64(&l->ops, dir->ino);
+    if (add) {
+        queue(l, child); /* a new inode is recorded before the entry naming it */
+        rw_put64(&l->ops, child->ino);
+    }
+    put_name(&l->ops, name);
+    if (l->ops.oom) l->need_snapshot = true;
+    mutex_unlock(&l->jlock);
+}
+
+static void rw_forget(void *ctx, struct inode *ino)
 {
     struct layer *l = ctx;
     struct rnode *n = ino->priv;
-    struct rw_file *st = n->pstate;
-    size_t size = (size_t)ino->size;
-    char hex[2 * NAME + 1], hpath[LIBOS_PATH_MAX + 40];
-    rw_hex_name(st->name, hex);
-    rw_host_path(l, hex, hpath, sizeof(hpath));
-    if (size > st->nblocks * BLK) { /* (refused at mount already) */
-        log_error("sefs writable layer %s: %s (inode %llu) is larger than its blocks", l->dir,
-                  path ? path : "a file", (unsigned long long)ino->ino);
-        return -EIO;
+    struct rw_file *f = n->pstate;
+    if (!l->quiet) {
+        mutex_lock(&l->jlock);
+        rw_put8(&l->ops, OP_FREE);
+        rw_put64(&l->ops, ino->ino);
+        /* Its data file goes once a commit has recorded the removal. */
+        if (f && f->named && rw_names_add(&l->dead, f->name) < 0) {
+            /* left to the next mount's sweep */
+        }
+        mutex_unlock(&l->jlock);
     }
-    char *data = size ? malloc(st->nblocks * BLK) : NULL;
-    uint8_t *rec = malloc(REC);
-    int fd = st->nblocks ? pal_host_open(hpath, O_RDONLY | O_CLOEXEC, 0) : 0;
-    int r = (size && !data) || !rec ? -ENOMEM : fd < 0 ? -EIO : 0;
-    uint64_t i = 0;
-    for (; r == 0 && i < st->nblocks; i++) {
-        uint8_t aad[8 + 8 + 8 + NAME];
-        block_aad(aad, ino->ino, i, st->name);
-        r = rw_read_all(fd, rec, REC, (off_t)(i * REC)) < 0 ? -EIO : 0;
-        /* The block must carry the tag the metadata recorded for it. */
-        if (r == 0 && CRYPTO_memcmp(rec + NONCE, st->tags + i * TAG, TAG) != 0) r = -EIO;
-        if (r == 0)
-            r = rw_gcm(false, rec, aad, sizeof(aad), rec + NONCE + TAG, BLK,
-                       (uint8_t *)data + i * BLK, rec + NONCE);
+    if (f) {
+        mutex_lock(&l->dlock);
+        rw_file_free(l, f);
+        mutex_unlock(&l->dlock);
+        n->pstate = NULL;
     }
-    if (st->nblocks && fd >= 0) pal_host_close(fd);
-    free(rec);
-    if (r == -ENOMEM) {
-        free(data);
-        return r;
-    }
-    if (r < 0) {
-        free(data);
-        log_error("sefs writable layer %s: %s (inode %llu, host file %s) does not verify at "
-                  "block %llu: tampered or damaged; it reads as EIO",
-                  l->dir, path ? path : "a file", (unsigned long long)ino->ino, hex,
-                  (unsigned long long)(i ? i - 1 : 0));
-        return -EIO;
-    }
-    free(n->data);
-    n->data = data;
-    n->cap = st->nblocks * BLK;
-    return 0;
-}
-
-void rw_forget(void *ctx, void *pstate)
-{
-    struct layer *l = ctx;
-    struct rw_file *st = pstate;
-    /* Its data file is deleted after the next completed commit, which
-     * cannot name it (a failed allocation leaves it to the next mount). */
-    if (st->nblocks) {
-        mutex_lock(&l->dead_lock);
-        (void)rw_names_add(&l->dead, st->name);
-        mutex_unlock(&l->dead_lock);
-    }
-    free(st->tags);
-    free(st);
 }
 
 static const struct ramfs_persist rw_persist = {
-    .load = rw_load,
     .commit = rw_commit,
+    .changed = rw_changed,
+    .dirent = rw_dirent,
     .forget = rw_forget,
+    .read = rw_data_read,
+    .write = rw_data_write,
+    .resize = rw_data_resize,
 };
 
 /* mkdir that accepts an existing directory. */
@@ -315,6 +313,30 @@ static int mkdir_one(const char *path)
 {
     int r = pal_host_mkdir(path, 0700);
     return r == -EEXIST ? 0 : r;
+}
+
+/* Free what a layer owns once its tree is gone. */
+static void layer_free(struct layer *l)
+{
+    rw_cache_free(l->cache);
+    if (l->jfd >= 0) pal_host_close(l->jfd);
+    free(l->q);
+    free(l->ops.p);
+    free(l->dead.v); /* (a refused or fully committed layer: nothing to delete) */
+    free(l->rbuf);
+    free(l->wbuf);
+    free(l->sb);
+    free(l);
+}
+
+/* Drop the references of queued inodes (the tree is going). */
+static void unqueue_all(struct layer *l)
+{
+    for (size_t i = 0; i < l->nq; i++) {
+        ((struct rnode *)l->q[i]->priv)->queued = false;
+        inode_put(l->q[i]);
+    }
+    l->nq = 0;
 }
 
 struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, size_t errlen)
@@ -326,6 +348,8 @@ struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, siz
         return NULL;
     }
     strcpy(l->dir, hostdir);
+    l->jfd = -1;
+    l->quiet = true;
     /* run/ and run/mount/ first: a fresh instance has neither. */
     char parent[LIBOS_PATH_MAX];
     strcpy(parent, hostdir);
@@ -347,20 +371,25 @@ struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, siz
         free(l);
         return NULL;
     }
-    l->root = ramfs_mount_persist(m, &rw_persist, l);
+    l->cache = rw_cache_new(cache_bytes ? cache_bytes : DEFAULT_CACHE, rw_data_writeback, l);
+    l->rbuf = malloc(RUN * REC);
+    l->wbuf = malloc(RUN * REC);
+    l->root = l->cache && l->rbuf && l->wbuf ? ramfs_mount_persist(m, &rw_persist, l) : NULL;
     if (!l->root) {
         snprintf(err, errlen, "writable layer %s: out of memory", hostdir);
+        rw_cache_free(l->cache);
+        free(l->rbuf);
+        free(l->wbuf);
         free(l);
         return NULL;
     }
     l->sb = ((struct rnode *)l->root->priv)->sb;
     if (rw_meta_load(l, err, errlen) < 0) {
         inode_put(l->root);
-        free(l->dead.v); /* names still in the (refused) metadata: kept */
-        free(l->sb);
-        free(l);
+        layer_free(l);
         return NULL;
     }
+    l->quiet = false;
     mutex_lock(&layers_lock);
     for (int i = 0; i < MAX_LAYERS; i++) {
         if (!layers[i]) {
@@ -396,10 +425,10 @@ int sefs_rw_unmount(struct inode *root)
     mutex_unlock(&layers_lock);
     if (!l) return -EINVAL;
     int r = rw_commit(l);
+    l->quiet = true;
+    unqueue_all(l);
     inode_put(root);    /* the caller's */
     inode_put(l->root); /* the layer's: the tree goes */
-    free(l->dead.v);    /* all committed: nothing of it is garbage */
-    free(l->sb);
-    free(l);
+    layer_free(l);
     return r;
 }

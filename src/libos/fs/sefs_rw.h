@@ -15,6 +15,10 @@ struct inode;
  * sefs_writable_key), handed over by the PAL before libos_boot. */
 void sefs_rw_set_key(const uint8_t key[32]);
 
+/* The block cache of layers mounted from now on, in bytes (0: 32 MiB):
+ * the writable layer entry's options.cache_size, as Occlum's. */
+void sefs_rw_set_cache_size(uint64_t bytes);
+
 /*
  * Mounts the layer stored in host directory `hostdir`, creating the
  * directory (and its parent) and an empty layer on first use. NULL with

@@ -1,8 +1,10 @@
 /*
- * sefs_rw_meta: the writable layer's metadata (fs/sefs_rw.c has the
- * overview; docs/sefs-format.md the format): the commit that writes the
- * tree atomically, the load at mount that checks and rebuilds it, and the
- * removal of host files no committed tree references.
+ * sefs_rw_meta: the writable layer's snapshot (fs/sefs_rw.c has the
+ * overview; docs/sefs-format.md the format): the checkpoint that writes
+ * the whole tree atomically (meta.tmp, fsync, rename, directory fsync),
+ * the load at mount (snapshot, then the journal's replay, then a check of
+ * the resulting tree), and the removal of host files no committed tree
+ * references.
  */
 #include "fs/sefs_rw_int.h"
 
@@ -15,35 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A cursor over decrypted metadata; `bad` once it runs past the end. */
-struct cur {
-    const uint8_t *p;
-    size_t len, off;
-    bool bad;
-};
-
-static const uint8_t *take(struct cur *c, size_t n)
-{
-    if (c->bad || n > c->len - c->off) {
-        c->bad = true;
-        return NULL;
-    }
-    c->off += n;
-    return c->p + c->off - n;
-}
-
-static uint64_t get64(struct cur *c)
-{
-    const uint8_t *p = take(c, 8);
-    return p ? rw_le(p, 8) : 0;
-}
-
-static uint32_t get32(struct cur *c)
-{
-    const uint8_t *p = take(c, 4);
-    return p ? (uint32_t)rw_le(p, 4) : 0;
-}
 
 /* ---- garbage: host files no committed tree references ---- */
 
@@ -120,23 +93,7 @@ static void collect_garbage(struct layer *l, struct names *live)
     free(dead.v);
 }
 
-/* ---- commit ---- */
-
-/* After a completed commit: the data files it no longer names. */
-static void delete_dead(struct layer *l)
-{
-    mutex_lock(&l->dead_lock);
-    struct names dead = l->dead;
-    memset(&l->dead, 0, sizeof(l->dead));
-    mutex_unlock(&l->dead_lock);
-    char hex[2 * NAME + 1], path[LIBOS_PATH_MAX + 40];
-    for (size_t i = 0; i < dead.n; i++) {
-        rw_hex_name(dead.v[i], hex);
-        rw_host_path(l, hex, path, sizeof(path));
-        pal_host_unlink(path);
-    }
-    free(dead.v);
-}
+/* ---- checkpoint ---- */
 
 /* Inode numbers already written (hard links appear once). */
 struct seen {
@@ -174,51 +131,26 @@ static bool seen_add(struct seen *s, uint64_t ino, bool *oom)
     return true;
 }
 
-static void put_time(struct buf *b, const struct timespec *t)
-{
-    rw_put64(b, (uint64_t)t->tv_sec);
-    rw_put32(b, (uint32_t)t->tv_nsec);
-}
-
-/* One inode's record (sb->lock held); directories queue their children. */
+/* One inode's record (sb->lock held); directories queue their children,
+ * regular files go to `files` (their freed slots, once durable). */
 static int emit(struct layer *l, struct inode *ino, struct buf *b, struct inode ***q, size_t *qn,
                 size_t *qcap, struct seen *seen)
 {
     struct rnode *n = ino->priv;
     int r = 0;
     mutex_lock(&ino->lock);
-    rw_put64(b, ino->ino);
-    rw_put32(b, ino->mode);
-    rw_put32(b, ino->uid);
-    rw_put32(b, ino->gid);
-    rw_put32(b, (uint32_t)ino->nlink);
-    rw_put64(b, (uint64_t)ino->size);
-    put_time(b, &ino->atime);
-    put_time(b, &ino->mtime);
-    put_time(b, &ino->ctime);
+    rw_record_inode(b, ino);
     if (S_ISREG(ino->mode)) {
-        if (!n->pstate || __atomic_load_n(&n->data_dirty, __ATOMIC_RELAXED)) {
-            struct rw_file *st = calloc(1, sizeof(*st));
-            r = st ? rw_write_file(l, ino->ino, n->data, (size_t)ino->size, st) : -ENOMEM;
-            if (r < 0) {
-                free(st);
-            } else {
-                if (n->pstate) rw_forget(l, n->pstate);
-                n->pstate = st;
-                n->loaded = true;
-                __atomic_store_n(&n->data_dirty, false, __ATOMIC_RELAXED);
-            }
+        static const uint8_t zero[NAME];
+        struct rw_file *f = n->pstate;
+        if (f) {
+            mutex_lock(&l->dlock);
+            r = rw_data_flush(l, f, b, true);
+            mutex_unlock(&l->dlock);
+        } else {
+            rw_put(b, zero, NAME);
+            rw_put64(b, 0);
         }
-        if (r == 0) {
-            struct rw_file *st = n->pstate;
-            rw_put(b, st->name, NAME);
-            rw_put64(b, st->nblocks);
-            rw_put(b, st->tags, st->nblocks * TAG);
-        }
-    } else if (S_ISLNK(ino->mode)) {
-        size_t len = n->target ? strlen(n->target) : 0;
-        rw_put32(b, (uint32_t)len);
-        rw_put(b, n->target, len);
     }
     mutex_unlock(&ino->lock);
     if (r < 0 || !S_ISDIR(ino->mode)) return r;
@@ -243,26 +175,20 @@ static int emit(struct layer *l, struct inode *ino, struct buf *b, struct inode 
     return oom ? -ENOMEM : 0;
 }
 
-/* Seal the metadata and put it in place atomically. */
-static int write_meta(struct layer *l, const struct buf *b)
+/* Seal the snapshot and put it in place atomically; tag gets its tag. */
+static int write_meta(struct layer *l, const struct buf *b, uint8_t tag[TAG])
 {
     uint8_t *out = malloc(HDR + b->len + TAG);
     if (!out) return -ENOMEM;
     memset(out, 0, HDR);
     memcpy(out, MAGIC, 8);
-    struct buf h = {0};
-    rw_put32(&h, FORMAT);
-    if (h.oom) {
-        free(out);
-        return -ENOMEM;
-    }
-    memcpy(out + 8, h.p, 4);
-    free(h.p);
+    out[8] = FORMAT;
     rw_key_check(out + 16);
     int r = pal_random(out + 32, NONCE);
     for (int i = 0; i < 8; i++)
         out[48 + i] = (uint8_t)((uint64_t)b->len >> (8 * i));
     if (r >= 0) r = rw_gcm(true, out + 32, out, HDR, b->p, b->len, out + HDR, out + HDR + b->len);
+    memcpy(tag, out + HDR + b->len, TAG);
     char tmp[LIBOS_PATH_MAX + 40], meta[LIBOS_PATH_MAX + 40];
     rw_host_path(l, META_TMP, tmp, sizeof(tmp));
     rw_host_path(l, META, meta, sizeof(meta));
@@ -277,48 +203,70 @@ static int write_meta(struct layer *l, const struct buf *b)
     return r;
 }
 
-int rw_commit(void *ctx)
+int rw_checkpoint(struct layer *l)
 {
-    struct layer *l = ctx;
     struct ramfs_sb *sb = l->sb;
-    mutex_lock(&l->commit_lock);
-    mutex_lock(&sb->lock);
-    if (!__atomic_exchange_n(&sb->dirty, false, __ATOMIC_RELAXED)) {
-        mutex_unlock(&sb->lock);
-        mutex_unlock(&l->commit_lock);
-        return 0;
-    }
-    struct buf b = {0};
+    struct inode **noted;
+    size_t nnoted;
+    struct buf ops, b = {0};
+    struct names dead;
+    /* The snapshot holds everything the noted changes would have said. */
+    rw_take_noted(l, &noted, &nnoted, &ops, &dead);
+    free(ops.p);
     struct seen seen = {0};
     struct inode **q = NULL;
     size_t qn = 0, qcap = 0;
     bool oom = false;
+    uint8_t jid[16], tag[TAG];
+    int r = pal_random(jid, sizeof(jid));
     rw_put64(&b, l->counter + 1);
     rw_put64(&b, sb->next_ino);
     rw_put64(&b, 0); /* the inode count, patched below */
+    rw_put(&b, jid, sizeof(jid));
     seen_add(&seen, l->root->ino, &oom);
-    int r = emit(l, l->root, &b, &q, &qn, &qcap, &seen);
+    if (r == 0) r = emit(l, l->root, &b, &q, &qn, &qcap, &seen);
     for (size_t i = 0; r == 0 && i < qn; i++)
         r = emit(l, q[i], &b, &q, &qn, &qcap, &seen);
     if (r == 0 && (b.oom || oom)) r = -ENOMEM;
+    mutex_lock(&l->dlock);
+    bool dd = l->dir_dirty;
+    l->dir_dirty = false;
+    mutex_unlock(&l->dlock);
     if (r == 0) {
         for (int i = 0; i < 8; i++)
             b.p[16 + i] = (uint8_t)((uint64_t)(qn + 1) >> (8 * i));
-        r = write_meta(l, &b);
+        r = write_meta(l, &b, tag); /* (its directory fsync covers new data files) */
     }
     if (r == 0) {
         l->counter++;
-        delete_dead(l);
+        memcpy(l->jid, jid, sizeof(jid));
+        memcpy(l->prev, tag, TAG);
+        l->snap_len = b.len;
+        /* Without a fresh journal nothing can be appended: the next commit
+         * is a snapshot again. */
+        l->need_snapshot = rw_journal_reset(l) < 0;
+        mutex_lock(&l->dlock);
+        for (size_t i = 0; i < qn; i++) {
+            struct rw_file *f = S_ISREG(q[i]->mode) ? ((struct rnode *)q[i]->priv)->pstate : NULL;
+            if (f) rw_data_durable(l, f);
+        }
+        mutex_unlock(&l->dlock);
+        rw_delete_names(l, &dead);
     } else {
-        __atomic_store_n(&sb->dirty, true, __ATOMIC_RELAXED);
-        log_error("sefs writable layer %s: commit failed: %s; the last commit stays in place",
-                  l->dir, strerror(-r));
+        if (dd) {
+            mutex_lock(&l->dlock);
+            l->dir_dirty = true;
+            mutex_unlock(&l->dlock);
+        }
+        rw_keep_dead(l, &dead);
+        l->need_snapshot = true;
+        log_error("sefs writable layer %s: checkpoint failed: %s", l->dir, strerror(-r));
     }
-    mutex_unlock(&sb->lock);
-    mutex_unlock(&l->commit_lock);
     free(b.p);
     free(seen.v);
     free(q);
+    l->q_done = noted;
+    l->nq_done = nnoted;
     return r < 0 ? -EIO : 0;
 }
 
@@ -327,78 +275,93 @@ int rw_commit(void *ctx)
 struct lrec {
     uint64_t ino;
     struct inode *i;
-    nlink_t nlink;
-    struct timespec atime, mtime, ctime;
-    size_t dir_off; /* directories: their entries in the metadata */
+    size_t dir_off; /* directories: their entries in the snapshot */
 };
 
-static int lrec_cmp(const void *a, const void *b)
-{
-    uint64_t x = ((const struct lrec *)a)->ino, y = ((const struct lrec *)b)->ino;
-    return x < y ? -1 : x > y;
-}
-
-static void get_time(struct cur *c, struct timespec *t)
-{
-    t->tv_sec = (time_t)get64(c);
-    t->tv_nsec = get32(c);
-    if (t->tv_nsec >= 1000000000) c->bad = true;
-}
-
 /* Skip or add a directory's entries (pass 2 adds). */
-static int dir_entries(struct cur *c, struct inode *dir, struct inode *root, struct lrec *recs,
-                       size_t nrec)
+static int dir_entries(struct cur *c, struct inode *dir, struct itab *t)
 {
-    uint64_t parent = get64(c);
-    (void)parent; /* a directory's parent is whichever directory lists it */
-    uint32_t count = get32(c);
+    (void)rw_get64(c); /* a directory's parent is whichever directory lists it */
+    uint32_t count = rw_get32(c);
     for (uint32_t k = 0; k < count && !c->bad; k++) {
-        uint32_t len = get32(c);
-        const uint8_t *name = len && len <= LIBOS_NAME_MAX ? take(c, len) : NULL;
-        struct lrec key = {.ino = get64(c)};
+        uint32_t len = rw_get32(c);
+        const uint8_t *name = len && len <= LIBOS_NAME_MAX ? rw_take(c, len) : NULL;
+        uint64_t ino = rw_get64(c);
         if (!name || memchr(name, '/', len) || memchr(name, 0, len)) c->bad = true;
         if (c->bad || !dir) continue;
-        struct lrec *child = bsearch(&key, recs, nrec, sizeof(*recs), lrec_cmp);
+        struct inode *child = rw_itab_get(t, ino);
         char nm[LIBOS_NAME_MAX + 1];
         memcpy(nm, name, len);
         nm[len] = 0;
-        if (!child || child->i == root ||
-            (S_ISDIR(child->i->mode) && ((struct rnode *)child->i->priv)->parent)) {
-            c->bad = true; /* dangling, or a directory listed twice */
+        if (!child) {
+            c->bad = true; /* dangling */
             continue;
         }
-        inode_get(child->i);
-        if (ramfs_dir_add(dir, nm, child->i) < 0) {
-            inode_put(child->i);
+        inode_get(child);
+        if (ramfs_dir_add(dir, nm, child) < 0) {
+            inode_put(child);
             return -ENOMEM;
         }
-        if (S_ISDIR(child->i->mode)) ((struct rnode *)child->i->priv)->parent = dir;
     }
     return c->bad ? -EINVAL : 0;
 }
 
-static int parse_tree(struct layer *l, const uint8_t *p, size_t len, struct names *live)
+static void snap_time(struct cur *c, struct timespec *t)
+{
+    t->tv_sec = (time_t)rw_get64(c);
+    t->tv_nsec = rw_get32(c);
+    if (t->tv_nsec >= 1000000000) c->bad = true;
+}
+
+/* A regular file's map from the snapshot. */
+static int file_map(struct cur *c, struct inode *i, size_t len)
+{
+    struct rnode *n = i->priv;
+    const uint8_t *name = rw_take(c, NAME);
+    uint64_t nb = rw_get64(c);
+    if (c->bad || nb > len / (8 + TAG)) return -EINVAL;
+    struct rw_file *f = rw_file_new(i->ino);
+    if (!f) return -ENOMEM;
+    n->pstate = f;
+    static const uint8_t zero[NAME];
+    if (memcmp(name, zero, NAME) != 0) {
+        memcpy(f->name, name, NAME);
+        f->named = true;
+    }
+    if (rw_map_resize(f, nb) < 0) return -ENOMEM;
+    for (uint64_t k = 0; k < nb; k++) {
+        f->map[k].slot = rw_get64(c);
+        const uint8_t *tag = rw_take(c, TAG);
+        if (!tag) return -EINVAL;
+        memcpy(f->map[k].tag, tag, TAG);
+    }
+    return 0;
+}
+
+static int parse_snapshot(struct layer *l, const uint8_t *p, size_t len, struct itab *t)
 {
     struct cur c = {.p = p, .len = len};
-    uint64_t counter = get64(&c), next_ino = get64(&c), nrec = get64(&c);
+    uint64_t counter = rw_get64(&c), next_ino = rw_get64(&c), nrec = rw_get64(&c);
+    const uint8_t *jid = rw_take(&c, 16);
     if (c.bad || nrec == 0 || nrec > len / 64) return -EINVAL;
     struct lrec *recs = calloc(nrec, sizeof(*recs));
     if (!recs) return -ENOMEM;
     int r = 0;
-    size_t made = 0;
-    for (; made < nrec && r == 0; made++) {
+    for (size_t made = 0; made < nrec && r == 0; made++) {
         struct lrec *x = &recs[made];
-        x->ino = get64(&c);
-        mode_t mode = get32(&c);
-        uid_t uid = get32(&c);
-        gid_t gid = get32(&c);
-        x->nlink = get32(&c);
-        uint64_t size = get64(&c);
-        get_time(&c, &x->atime);
-        get_time(&c, &x->mtime);
-        get_time(&c, &x->ctime);
+        x->ino = rw_get64(&c);
+        mode_t mode = rw_get32(&c);
+        uid_t uid = rw_get32(&c);
+        gid_t gid = rw_get32(&c);
+        nlink_t nlink = rw_get32(&c);
+        uint64_t size = rw_get64(&c);
+        struct timespec a, m, ct;
+        snap_time(&c, &a);
+        snap_time(&c, &m);
+        snap_time(&c, &ct);
         if (c.bad || x->ino == 0 || x->ino >= next_ino || size > INT64_MAX ||
-            (made == 0 && !S_ISDIR(mode))) {
+            (made == 0 && !S_ISDIR(mode)) || rw_itab_get(t, x->ino) ||
+            !(S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode))) {
             r = -EINVAL;
             break;
         }
@@ -407,75 +370,107 @@ static int parse_tree(struct layer *l, const uint8_t *p, size_t len, struct name
             r = -ENOMEM;
             break;
         }
+        if (made == 0) inode_get(i);
+        if (rw_itab_put(t, x->ino, i) < 0) {
+            inode_put(i);
+            r = -ENOMEM;
+            break;
+        }
         x->i = i;
         i->ino = x->ino;
         i->mode = mode;
         i->uid = uid;
         i->gid = gid;
+        i->nlink = nlink;
         i->size = (off_t)size;
+        i->atime = a;
+        i->mtime = m;
+        i->ctime = ct;
         struct rnode *n = i->priv;
         if (S_ISREG(mode)) {
-            struct rw_file *st = calloc(1, sizeof(*st));
-            const uint8_t *name = take(&c, NAME);
-            uint64_t nb = get64(&c);
-            const uint8_t *tags = nb <= len / TAG ? take(&c, nb * TAG) : NULL;
-            if (!st || !name || !tags || nb != (size + BLK - 1) / BLK) {
-                free(st);
-                r = st ? -EINVAL : -ENOMEM;
-                break;
-            }
-            memcpy(st->name, name, NAME);
-            st->nblocks = nb;
-            st->tags = nb ? malloc(nb * TAG) : NULL;
-            if (nb && !st->tags) {
-                free(st);
-                r = -ENOMEM;
-                break;
-            }
-            if (nb) memcpy(st->tags, tags, nb * TAG);
-            n->pstate = st;
-            if (nb && rw_names_add(live, st->name) < 0) r = -ENOMEM;
+            r = file_map(&c, i, len);
         } else if (S_ISLNK(mode)) {
-            uint32_t tl = get32(&c);
-            const uint8_t *t = tl == size ? take(&c, tl) : NULL;
-            n->target = t ? strndup((const char *)t, tl) : NULL;
-            if (!t || memchr(t, 0, tl)) r = -EINVAL;
+            uint32_t tl = rw_get32(&c);
+            const uint8_t *tg = tl == size ? rw_take(&c, tl) : NULL;
+            n->target = tg ? strndup((const char *)tg, tl) : NULL;
+            if (!tg || memchr(tg, 0, tl)) r = -EINVAL;
             if (r == 0 && !n->target) r = -ENOMEM;
-        } else if (S_ISDIR(mode)) {
+        } else {
             x->dir_off = c.off;
-            r = dir_entries(&c, NULL, NULL, NULL, 0);
+            r = dir_entries(&c, NULL, t);
         }
     }
     if (r == 0 && c.off != c.len) r = -EINVAL;
-    if (r == 0) {
-        qsort(recs, nrec, sizeof(*recs), lrec_cmp);
-        for (size_t k = 1; k < nrec; k++)
-            if (recs[k].ino == recs[k - 1].ino) r = -EINVAL;
-    }
     for (size_t k = 0; r == 0 && k < nrec; k++) {
         if (!S_ISDIR(recs[k].i->mode)) continue;
         struct cur dc = {.p = p, .len = len, .off = recs[k].dir_off};
-        r = dir_entries(&dc, recs[k].i, l->root, recs, nrec);
-    }
-    for (size_t k = 0; r == 0 && k < nrec; k++) {
-        struct inode *i = recs[k].i;
-        i->nlink = recs[k].nlink;
-        i->atime = recs[k].atime;
-        i->mtime = recs[k].mtime;
-        i->ctime = recs[k].ctime;
-        ((struct rnode *)i->priv)->data_dirty = false;
+        r = dir_entries(&dc, recs[k].i, t);
     }
     if (r == 0) {
         l->sb->next_ino = next_ino;
-        l->sb->dirty = false;
         l->counter = counter;
+        memcpy(l->jid, jid, 16);
     }
-    /* The tree holds what it references now; the rest (and on failure all
-     * but the root, emptied by the caller) goes. */
-    for (size_t k = 0; k <= made && k < nrec; k++)
-        if (recs[k].i && recs[k].i != l->root) inode_put(recs[k].i);
     free(recs);
     return r;
+}
+
+/* The loaded tree is sound: every directory reached once from the root,
+ * every file's map matching its size and slots; parents and directory
+ * sizes set; live gets the data files in use. Unreached inodes drop out
+ * with the table. */
+static int check_tree(struct layer *l, struct itab *t, struct names *live)
+{
+    struct inode **q = malloc(sizeof(*q));
+    size_t qn = 1, qcap = 1;
+    int r = q ? 0 : -ENOMEM;
+    if (q) q[0] = l->root;
+    ((struct rnode *)l->root->priv)->parent = NULL;
+    ((struct rnode *)l->root->priv)->queued = true; /* (as "reached" while loading) */
+    for (size_t k = 0; r == 0 && k < qn; k++) {
+        struct inode *i = q[k];
+        struct rnode *n = i->priv;
+        if (S_ISREG(i->mode)) {
+            struct rw_file *f = n->pstate;
+            uint64_t nb = ((uint64_t)i->size + BLK - 1) / BLK;
+            if (f ? f->nblocks != nb || !rw_data_init_slots(f) : nb != 0) r = -EINVAL;
+            if (r == 0 && f && f->named) r = rw_names_add(live, f->name);
+            continue;
+        }
+        if (!S_ISDIR(i->mode)) continue;
+        i->size = (off_t)(20 * n->count);
+        for (struct rdirent *d = n->head; d && r == 0; d = d->next) {
+            struct rnode *cn = d->inode->priv;
+            if (cn->queued) {
+                if (S_ISDIR(d->inode->mode)) r = -EINVAL; /* a directory listed twice */
+                continue;
+            }
+            cn->queued = true;
+            if (S_ISDIR(d->inode->mode)) cn->parent = i;
+            if (qn == qcap) {
+                struct inode **v = realloc(q, 2 * qcap * sizeof(*v));
+                if (!v) {
+                    r = -ENOMEM;
+                    break;
+                }
+                q = v;
+                qcap *= 2;
+            }
+            q[qn++] = d->inode;
+        }
+    }
+    for (size_t k = 0; k < qn; k++)
+        ((struct rnode *)q[k]->priv)->queued = false;
+    free(q);
+    return r;
+}
+
+static void itab_release(struct itab *t)
+{
+    for (size_t j = 0; j < t->cap; j++)
+        inode_put(t->v[j]);
+    free(t->k);
+    free(t->v);
 }
 
 /* Read, check and load `meta`; a missing one is a fresh layer. */
@@ -483,11 +478,15 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
 {
     char path[LIBOS_PATH_MAX + 40];
     struct names live = {0};
+    struct itab t = {0};
     rw_host_path(l, META, path, sizeof(path));
     int fd = pal_host_open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd == -ENOENT) {
+        /* A fresh layer (or a first commit that did not complete): its
+         * first commit writes a snapshot and starts the journal. */
         l->sb->dirty = false;
-        collect_garbage(l, &live); /* a first commit that did not complete */
+        l->need_snapshot = true;
+        collect_garbage(l, &live);
         return 0;
     }
     if (fd < 0) {
@@ -521,9 +520,20 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
         size_t plen = size - HDR - TAG;
         why = "its metadata does not verify (tampered with or damaged)";
         r = rw_gcm(false, raw + 32, raw, HDR, raw + HDR, plen, plain, raw + HDR + plen);
-        if (r == 0) r = parse_tree(l, plain, plen, &live);
+        l->sb->loading = true;
+        if (r == 0) r = parse_snapshot(l, plain, plen, &t);
         if (r == -EINVAL) why = "its metadata is malformed";
+        if (r == 0) {
+            memcpy(l->prev, raw + HDR + plen, TAG);
+            l->snap_len = plen;
+            r = rw_journal_load(l, &t, &why);
+        }
+        if (r == 0) r = check_tree(l, &t, &live);
+        if (r == -EINVAL && !strstr(why, "journal")) why = "its metadata is malformed";
+        l->sb->loading = false;
+        l->sb->dirty = false;
     }
+    itab_release(&t);
     free(raw);
     free(plain);
     if (r == -EKEYREJECTED) {
@@ -538,11 +548,7 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
     if (r < 0) {
         snprintf(err, errlen,
                  "writable layer %s: %s; delete %s to start afresh (its files are lost)", l->dir,
-                 r == -ENOMEM ? "out of memory"
-                 : r == -EIO  ? "its metadata does not verify "
-                                "(tampered with or damaged)"
-                              : why,
-                 l->dir);
+                 r == -ENOMEM ? "out of memory" : why, l->dir);
         free(live.v);
         return -1;
     }
