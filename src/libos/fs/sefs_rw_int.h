@@ -179,6 +179,7 @@ bool rw_data_init_slots(struct rw_file *f);
 int rw_data_writeback(void *ctx, struct rw_file *f, uint64_t idx);
 
 /* sefs_rw_journal.c */
+extern uint64_t rw_checkpoint_min;
 int rw_commit(void *ctx);
 /* Replay the journal over the loaded snapshot (itab: ino -> inode). */
 struct itab {

@@ -25,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECKPOINT_MIN (1u << 20) /* journal bytes before a checkpoint is due */
+/* Journal bytes before a checkpoint is due (at least the snapshot's size
+ * too); a variable so that unit tests can make checkpoints frequent. */
+uint64_t rw_checkpoint_min = 1u << 20;
 
 /* ---- ino -> inode during a load (the table holds a reference each) ---- */
 
@@ -271,28 +273,38 @@ int rw_commit(void *ctx)
     bool snap = l->need_snapshot;
     mutex_unlock(&l->jlock);
     int r = 0;
+    struct inode **q = NULL, **q2 = NULL;
+    size_t nq = 0, nq2 = 0;
     if (snap) {
         r = rw_checkpoint(l);
     } else if (dirty) {
         r = journal_commit(l);
+        q = l->q_done;
+        nq = l->nq_done;
+        l->q_done = NULL;
+        l->nq_done = 0;
         /* A journal as long as the snapshot: rewrite the snapshot, so that
          * replay at mount stays proportional to the tree. */
-        if (r == 0 && l->jend > CHECKPOINT_MIN && l->jend > l->snap_len) (void)rw_checkpoint(l);
+        if (r == 0 && l->jend > rw_checkpoint_min && l->jend > l->snap_len) (void)rw_checkpoint(l);
     }
     if (r < 0) {
         __atomic_store_n(&sb->dirty, true, __ATOMIC_RELAXED);
         log_error("sefs writable layer %s: commit failed: %s; the last commit stays in place",
                   l->dir, strerror(-r));
     }
-    struct inode **q = l->q_done;
-    size_t nq = l->nq_done;
+    q2 = l->q_done;
+    nq2 = l->nq_done;
     l->q_done = NULL;
     l->nq_done = 0;
     mutex_unlock(&sb->lock);
     mutex_unlock(&l->commit_lock);
+    /* The recorded inodes' references go once the tree is let go of. */
     for (size_t i = 0; i < nq; i++)
         inode_put(q[i]);
+    for (size_t i = 0; i < nq2; i++)
+        inode_put(q2[i]);
     free(q);
+    free(q2);
     return r < 0 ? -EIO : 0;
 }
 
