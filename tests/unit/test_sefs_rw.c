@@ -508,6 +508,16 @@ static void test_journal_replay(void **state)
     put_file(d, "b", "beta", 4);
     assert_int_equal(d->iops->rename(d, "a", root, "a2", 0), 0);
     assert_int_equal(d->iops->unlink(d, "b"), 0);
+    /* A rename over an existing name, of a directory across directories,
+     * a hard link. */
+    put_file(d, "x", "old x", 5);
+    put_file(d, "y", "new", 3);
+    assert_int_equal(d->iops->rename(d, "y", d, "x", 0), 0);
+    assert_int_equal(d->iops->mkdir(d, "sub", 0700), 0);
+    assert_int_equal(d->iops->rename(d, "sub", root, "sub2", 0), 0);
+    struct inode *x = get(d, "x");
+    assert_int_equal(root->iops->link(x, root, "xlink"), 0);
+    inode_put(x);
     inode_put(d);
     assert_int_equal(sefs_rw_unmount(root), 0);
     long off[16];
@@ -521,6 +531,17 @@ static void test_journal_replay(void **state)
     assert_int_equal(read_file(root, "d/a", buf, sizeof(buf)), -ENOENT);
     assert_int_equal(read_file(root, "d/b", buf, sizeof(buf)), -ENOENT);
     assert_int_equal(read_file(root, "first", buf, sizeof(buf)), 1);
+    assert_int_equal(read_file(root, "d/x", buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "new", 3);
+    assert_int_equal(read_file(root, "d/y", buf, sizeof(buf)), -ENOENT);
+    assert_int_equal(read_file(root, "xlink", buf, sizeof(buf)), 3);
+    struct inode *s2 = get(root, "sub2"), *dd = get(root, "d");
+    assert_non_null(s2);
+    assert_ptr_equal(((struct rnode *)s2->priv)->parent, root);
+    assert_int_equal(dd->nlink, 2); /* sub moved out */
+    assert_int_equal(root->nlink, 4);
+    inode_put(s2);
+    inode_put(dd);
     assert_int_equal(sefs_rw_unmount(root), 0);
 }
 

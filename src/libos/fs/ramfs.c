@@ -176,10 +176,15 @@ static struct inode *dir_remove(struct inode *dir, struct rdirent *d)
     return ino;
 }
 
-struct inode *ramfs_dir_del(struct inode *dir, const char *name)
+struct inode *ramfs_dir_del(struct inode *dir, const char *name, struct inode *ino)
 {
-    struct rdirent *d = dir_find(dir, name);
-    return d ? dir_remove(dir, d) : NULL;
+    /* A rename over an existing name adds the new entry before it removes
+     * the old one: the same name may be there twice for a moment. */
+    struct rdirent *d = RN(dir)->head;
+    if (RN(dir)->buckets) d = RN(dir)->buckets[name_hash(name) & (RN(dir)->nbuckets - 1)];
+    for (; d; d = RN(dir)->buckets ? d->hnext : d->next)
+        if (d->inode == ino && strcmp(d->name, name) == 0) return dir_remove(dir, d);
+    return NULL;
 }
 
 /* ---- inode operations ---- */

@@ -77,8 +77,8 @@ struct inode *ramfs_mount_persist(struct mount *m, const struct ramfs_persist *p
 struct inode *ramfs_node_new(struct mount *m, struct ramfs_sb *sb, mode_t mode);
 /* Add a directory entry (sb->lock held); takes over a reference on ino. */
 int ramfs_dir_add(struct inode *dir, const char *name, struct inode *ino);
-/* Remove a directory entry, nothing else (sb->lock held): its inode's
- * reference to the caller, NULL when there is none. */
-struct inode *ramfs_dir_del(struct inode *dir, const char *name);
+/* Remove the entry name -> ino, nothing else (sb->lock held): ino's
+ * reference to the caller, NULL when there is no such entry. */
+struct inode *ramfs_dir_del(struct inode *dir, const char *name, struct inode *ino);
 
 #endif

@@ -266,10 +266,8 @@ static void rw_dirent(void *ctx, struct inode *dir, const char *name, struct ino
     queue(l, dir);
     rw_put8(&l->ops, add ? OP_LINK : OP_UNLINK);
     rw_put64(&l->ops, dir->ino);
-    if (add) {
-        queue(l, child); /* a new inode is recorded before the entry naming it */
-        rw_put64(&l->ops, child->ino);
-    }
+    rw_put64(&l->ops, child->ino);
+    if (add) queue(l, child); /* a new inode is recorded before the entry naming it */
     put_name(&l->ops, name);
     if (l->ops.oom) l->need_snapshot = true;
     mutex_unlock(&l->jlock);

@@ -74,11 +74,11 @@ struct layer {
     struct names dead; /* data files of freed inodes: deleted once committed */
     /* The journal (commit_lock). */
     int jfd;
-    uint64_t jend;     /* end of the last good record */
-    uint8_t jid[16];   /* the snapshot's journal id */
-    uint8_t prev[TAG]; /* the tag the next record chains to */
-    uint64_t snap_len; /* the last snapshot's plaintext length */
-    bool need_snapshot;
+    uint64_t jend;         /* end of the last good record */
+    uint8_t jid[16];       /* the snapshot's journal id */
+    uint8_t prev[TAG];     /* the tag the next record chains to */
+    uint64_t snap_len;     /* the last snapshot's plaintext length */
+    bool need_snapshot;    /* (jlock) the next commit must write the whole tree */
     struct inode **q_done; /* recorded by the commit: released after it */
     size_t nq_done;
     /* Data (dlock). */
@@ -197,6 +197,7 @@ int rw_journal_reset(struct layer *l);
 void rw_take_noted(struct layer *l, struct inode ***q, size_t *nq, struct buf *ops,
                    struct names *dead);
 void rw_keep_dead(struct layer *l, struct names *dead);
+void rw_set_need_snapshot(struct layer *l, bool v);
 void rw_record_inode(struct buf *b, struct inode *ino);
 
 /* sefs_rw_meta.c */

@@ -191,6 +191,13 @@ void rw_take_noted(struct layer *l, struct inode ***q, size_t *nq, struct buf *o
     mutex_unlock(&l->jlock);
 }
 
+void rw_set_need_snapshot(struct layer *l, bool v)
+{
+    mutex_lock(&l->jlock);
+    l->need_snapshot = v;
+    mutex_unlock(&l->jlock);
+}
+
 /* A commit that did not happen: its freed data files stay for later. */
 void rw_keep_dead(struct layer *l, struct names *dead)
 {
@@ -252,7 +259,7 @@ static int journal_commit(struct layer *l)
         rw_keep_dead(l, &dead);
         /* What this record held is no longer noted anywhere: the next
          * commit writes the whole tree. */
-        l->need_snapshot = true;
+        rw_set_need_snapshot(l, true);
     }
     free(ops.p);
     free(b.p);
@@ -407,21 +414,16 @@ static int op_blocks(struct itab *t, struct cur *c)
 static int op_link(struct itab *t, struct cur *c, bool add)
 {
     struct inode *dir = rw_itab_get(t, rw_get64(c));
-    struct inode *child = add ? rw_itab_get(t, rw_get64(c)) : NULL;
+    struct inode *child = rw_itab_get(t, rw_get64(c));
     char nm[LIBOS_NAME_MAX + 1];
-    if (name_of(c, nm) < 0 || !dir || !S_ISDIR(dir->mode) || (add && !child)) return -EINVAL;
+    if (name_of(c, nm) < 0 || !dir || !S_ISDIR(dir->mode) || !child) return -EINVAL;
     if (!add) {
-        struct inode *gone = ramfs_dir_del(dir, nm);
+        struct inode *gone = ramfs_dir_del(dir, nm, child);
         if (!gone) return -EINVAL;
         struct rnode *gn = gone->priv;
         if (S_ISDIR(gone->mode) && gn->parent == dir) gn->parent = NULL;
         inode_put(gone);
         return 0;
-    }
-    struct inode *dup = ramfs_dir_del(dir, nm); /* (never recorded: refused) */
-    if (dup) {
-        inode_put(dup);
-        return -EINVAL;
     }
     inode_get(child);
     if (ramfs_dir_add(dir, nm, child) < 0) {

@@ -213,6 +213,7 @@ int rw_checkpoint(struct layer *l)
     /* The snapshot holds everything the noted changes would have said. */
     rw_take_noted(l, &noted, &nnoted, &ops, &dead);
     free(ops.p);
+    rw_set_need_snapshot(l, false); /* (what is noted from now on is after it) */
     struct seen seen = {0};
     struct inode **q = NULL;
     size_t qn = 0, qcap = 0;
@@ -244,7 +245,7 @@ int rw_checkpoint(struct layer *l)
         l->snap_len = b.len;
         /* Without a fresh journal nothing can be appended: the next commit
          * is a snapshot again. */
-        l->need_snapshot = rw_journal_reset(l) < 0;
+        if (rw_journal_reset(l) < 0) rw_set_need_snapshot(l, true);
         mutex_lock(&l->dlock);
         for (size_t i = 0; i < qn; i++) {
             struct rw_file *f = S_ISREG(q[i]->mode) ? ((struct rnode *)q[i]->priv)->pstate : NULL;
@@ -259,7 +260,7 @@ int rw_checkpoint(struct layer *l)
             mutex_unlock(&l->dlock);
         }
         rw_keep_dead(l, &dead);
-        l->need_snapshot = true;
+        rw_set_need_snapshot(l, true);
         log_error("sefs writable layer %s: checkpoint failed: %s", l->dir, strerror(-r));
     }
     free(b.p);
@@ -511,7 +512,9 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
     rw_key_check(kc);
     if (r == 0 && (memcmp(raw, MAGIC, 8) != 0 || rw_le(raw + 8, 4) != FORMAT)) {
         r = -EINVAL;
-        why = "its metadata is not a writable layer's (damaged)";
+        why = memcmp(raw, MAGIC, 8) == 0 && rw_le(raw + 8, 4) < FORMAT
+                  ? "it is in an older format (an earlier LibOS wrote it)"
+                  : "its metadata is not a writable layer's (damaged)";
     } else if (r == 0 && rw_le(raw + 48, 8) != size - HDR - TAG) {
         r = -EINVAL;
     } else if (r == 0 && CRYPTO_memcmp(raw + 16, kc, 16) != 0) {
