@@ -225,7 +225,8 @@ int rw_data_writeback(void *ctx, struct rw_file *f, uint64_t idx)
         uint8_t aad[8 + 8 + 8 + NAME];
         uint8_t *rec = w + j * REC;
         block_aad(aad, f->ino, idx + j, f->name);
-        r = rw_gcm(true, rec, aad, sizeof(aad), pages[j], BLK, rec + NONCE + TAG, rec + NONCE);
+        r = rw_gcm_data(l, true, rec, aad, sizeof(aad), pages[j], BLK, rec + NONCE + TAG,
+                        rec + NONCE);
     }
     for (size_t j = 0; j < k && r == 0;) {
         size_t e = j + 1;
@@ -280,7 +281,8 @@ static int fill(struct layer *l, struct rw_file *f, uint64_t idx, uint64_t want,
         block_aad(aad, f->ino, idx + j, f->name);
         /* The block must carry the tag the map records for it. */
         bool ok = CRYPTO_memcmp(rec + NONCE, f->map[idx + j].tag, TAG) == 0 &&
-                  rw_gcm(false, rec, aad, sizeof(aad), rec + NONCE + TAG, BLK, p, rec + NONCE) == 0;
+                  rw_gcm_data(l, false, rec, aad, sizeof(aad), rec + NONCE + TAG, BLK, p,
+                              rec + NONCE) == 0;
         rw_cache_insert(l->cache, ok, NULL);
         if (!ok) {
             verify_failed(l, f, idx + j, path);

@@ -88,6 +88,7 @@ struct layer {
     int nfds;
     bool dir_dirty;       /* a data file was created since the last directory fsync */
     uint8_t *rbuf, *wbuf; /* RUN sealed blocks each: host reads, write-backs */
+    void *genc, *gdec;    /* EVP_CIPHER_CTX with the key set, for the data */
 };
 
 #define RUN 32 /* blocks per host read or write at most */
@@ -127,6 +128,8 @@ uint64_t rw_le(const uint8_t *p, int n);
 /* AES-256-GCM with the layer key: 0, or -EIO (tag mismatch). */
 int rw_gcm(bool enc, const uint8_t nonce[NONCE], const uint8_t *aad, size_t aadlen,
            const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[TAG]);
+int rw_gcm_data(struct layer *l, bool enc, const uint8_t nonce[NONCE], const uint8_t *aad,
+                size_t aadlen, const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[TAG]);
 void rw_key_check(uint8_t out[16]);
 void rw_host_path(const struct layer *l, const char *name, char *out, size_t len);
 void rw_hex_name(const uint8_t name[NAME], char out[2 * NAME + 1]);
