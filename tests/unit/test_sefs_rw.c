@@ -518,6 +518,9 @@ static void test_journal_replay(void **state)
     struct inode *x = get(d, "x");
     assert_int_equal(root->iops->link(x, root, "xlink"), 0);
     inode_put(x);
+    /* A FIFO (mknod), and two names exchanging their files. */
+    assert_int_equal(root->iops->mknod(root, "fifo", S_IFIFO | 0600), 0);
+    assert_int_equal(d->iops->rename(d, "x", root, "a2", RENAME_EXCHANGE), 0);
     inode_put(d);
     assert_int_equal(sefs_rw_unmount(root), 0);
     long off[16];
@@ -526,13 +529,17 @@ static void test_journal_replay(void **state)
     assert_int_equal(system(cmd), 0); /* meta untouched: commits appended */
     root = mount_ok();
     char buf[16];
-    assert_int_equal(read_file(root, "a2", buf, sizeof(buf)), 5);
+    assert_int_equal(read_file(root, "a2", buf, sizeof(buf)), 3); /* exchanged */
+    assert_memory_equal(buf, "new", 3);
+    assert_int_equal(read_file(root, "d/x", buf, sizeof(buf)), 5);
     assert_memory_equal(buf, "alpha", 5);
+    struct inode *fifo = get(root, "fifo");
+    assert_non_null(fifo);
+    assert_true(S_ISFIFO(fifo->mode));
+    inode_put(fifo);
     assert_int_equal(read_file(root, "d/a", buf, sizeof(buf)), -ENOENT);
     assert_int_equal(read_file(root, "d/b", buf, sizeof(buf)), -ENOENT);
     assert_int_equal(read_file(root, "first", buf, sizeof(buf)), 1);
-    assert_int_equal(read_file(root, "d/x", buf, sizeof(buf)), 3);
-    assert_memory_equal(buf, "new", 3);
     assert_int_equal(read_file(root, "d/y", buf, sizeof(buf)), -ENOENT);
     assert_int_equal(read_file(root, "xlink", buf, sizeof(buf)), 3);
     struct inode *s2 = get(root, "sub2"), *dd = get(root, "d");

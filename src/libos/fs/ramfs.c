@@ -116,6 +116,14 @@ static struct rdirent *dir_find(struct inode *dir, const char *name)
     return NULL;
 }
 
+/* Tell the persistence hooks about an entry added or removed. */
+static void note_dirent(struct inode *dir, const char *name, struct inode *ino, bool add)
+{
+    struct rnode *n = RN(dir);
+    if (n->sb->persist && !n->evicting && !n->sb->loading)
+        n->sb->persist->dirent(n->sb->pctx, dir, name, ino, add);
+}
+
 /* Adds an entry; takes over a reference on ino. */
 int ramfs_dir_add(struct inode *dir, const char *name, struct inode *ino)
 {
@@ -143,8 +151,7 @@ int ramfs_dir_add(struct inode *dir, const char *name, struct inode *ino)
         index_build(n, n->buckets ? 2 * n->nbuckets : 64);
     dir->size += 20;
     touch(dir, true);
-    if (n->sb->persist && !n->evicting && !n->sb->loading)
-        n->sb->persist->dirent(n->sb->pctx, dir, name, ino, true);
+    note_dirent(dir, name, ino, true);
     return 0;
 }
 
@@ -168,8 +175,7 @@ static struct inode *dir_remove(struct inode *dir, struct rdirent *d)
     }
     n->count--;
     struct inode *ino = d->inode;
-    if (n->sb->persist && !n->evicting && !n->sb->loading)
-        n->sb->persist->dirent(n->sb->pctx, dir, d->name, ino, false);
+    note_dirent(dir, d->name, ino, false);
     free(d);
     dir->size -= 20;
     touch(dir, true);
@@ -407,6 +413,11 @@ static int exchange(struct inode *odir, struct rdirent *s, struct inode *ndir, s
     if (S_ISDIR(b->mode) && is_within(odir, b)) return -EINVAL;
     s->inode = b;
     d->inode = a;
+    /* For the persistence hooks: two names removed, then given back. */
+    note_dirent(odir, s->name, a, false);
+    note_dirent(ndir, d->name, b, false);
+    note_dirent(odir, s->name, b, true);
+    note_dirent(ndir, d->name, a, true);
     reparent(a, odir, ndir);
     reparent(b, ndir, odir);
     touch(a, false);

@@ -148,6 +148,12 @@ const uint8_t *rw_take(struct cur *c, size_t n);
 uint64_t rw_get64(struct cur *c);
 uint32_t rw_get32(struct cur *c);
 
+/* The file types the layer stores (mknod makes FIFOs and sockets). */
+static inline bool rw_mode_ok(mode_t mode)
+{
+    return S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode) || S_ISFIFO(mode) || S_ISSOCK(mode);
+}
+
 /* sefs_rw_cache.c: plaintext blocks keyed by (file, index); dirty ones
  * are written back through `wb` before their slot is reused. */
 typedef int (*rw_writeback_fn)(void *ctx, struct rw_file *f, uint64_t idx);

@@ -348,8 +348,7 @@ static int op_inode(struct layer *l, struct itab *t, struct cur *c, uint64_t nex
     get_time(c, &a);
     get_time(c, &m);
     get_time(c, &ct);
-    if (c->bad || ino == 0 || ino >= next_ino || size > INT64_MAX ||
-        !(S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode)))
+    if (c->bad || ino == 0 || ino >= next_ino || size > INT64_MAX || !rw_mode_ok(mode))
         return -EINVAL;
     struct inode *i = rw_itab_get(t, ino);
     if (i && (i->mode & S_IFMT) != (mode & S_IFMT)) return -EINVAL;

@@ -361,8 +361,7 @@ static int parse_snapshot(struct layer *l, const uint8_t *p, size_t len, struct 
         snap_time(&c, &m);
         snap_time(&c, &ct);
         if (c.bad || x->ino == 0 || x->ino >= next_ino || size > INT64_MAX ||
-            (made == 0 && !S_ISDIR(mode)) || rw_itab_get(t, x->ino) ||
-            !(S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode))) {
+            (made == 0 && !S_ISDIR(mode)) || rw_itab_get(t, x->ino) || !rw_mode_ok(mode)) {
             r = -EINVAL;
             break;
         }
