@@ -99,8 +99,13 @@ int pal_host_ftruncate(int fd, off_t len)
 {
     return NEG(ftruncate(fd, len));
 }
+static int fail_fsyncs; /* that many next fsyncs fail (a full or failing disk) */
 int pal_host_fsync(int fd, int datasync)
 {
+    if (fail_fsyncs > 0) {
+        fail_fsyncs--;
+        return -EIO;
+    }
     return NEG(datasync ? fdatasync(fd) : fsync(fd));
 }
 static int log_lines;
@@ -805,6 +810,58 @@ static void test_cache_bound(void **state)
     sefs_rw_set_cache_size(0);
 }
 
+/* A commit that fails (the host's fsync fails) changes nothing on the
+ * host that a mount would take, loses nothing in memory: the next commit
+ * writes a whole snapshot with it. */
+static void test_commit_failure(void **state)
+{
+    fresh(state);
+    struct inode *root = mount_ok();
+    put_file(root, "a", "A", 1);
+    put_file(root, "b0", "b0", 2);
+    int before = log_lines;
+    fail_fsyncs = 1;
+    put_file(root, "b", "B", 1); /* its commit fails (logged) */
+    assert_int_equal(fail_fsyncs, 0);
+    assert_true(log_lines > before);
+    assert_int_equal(layer_of(root)->need_snapshot, true);
+    char crash[300], buf[4];
+    snprintf(crash, sizeof(crash), "%s", dir);
+    strcat(dir, ".crash");
+    sh("cp -a '%s' '%s'", crash, dir);
+    struct inode *r2 = mount_ok(); /* as after a crash now: b was not committed */
+    assert_int_equal(read_file(r2, "a", buf, sizeof(buf)), 1);
+    assert_int_equal(read_file(r2, "b0", buf, sizeof(buf)), 2);
+    assert_int_equal(sefs_rw_unmount(r2), 0);
+    sh("rm -rf '%s'", dir);
+    snprintf(dir, sizeof(dir), "%s", crash);
+    /* The same when the journal's own fsync fails: the record is cut off. */
+    assert_int_equal(rw_commit(layer_of(root)), 0); /* (the snapshot: journal restarted) */
+    char j[600];
+    struct stat js, js2;
+    snprintf(j, sizeof(j), "%s/journal", dir);
+    assert_int_equal(stat(j, &js), 0);
+    fail_fsyncs = 1;
+    put_file(root, "e", "", 0); /* no data: the first fsync is the journal's */
+    assert_int_equal(fail_fsyncs, 0);
+    assert_int_equal(stat(j, &js2), 0);
+    assert_int_equal(js2.st_size, js.st_size);
+    put_file(root, "c", "C", 1); /* a snapshot with b, e and c */
+    assert_int_equal(layer_of(root)->need_snapshot, false);
+    assert_int_equal(sefs_rw_unmount(root), 0);
+    root = mount_ok();
+    assert_int_equal(read_file(root, "a", buf, sizeof(buf)), 1);
+    assert_int_equal(read_file(root, "b", buf, sizeof(buf)), 1);
+    assert_memory_equal(buf, "B", 1);
+    assert_int_equal(read_file(root, "c", buf, sizeof(buf)), 1);
+    assert_int_equal(read_file(root, "e", buf, sizeof(buf)), 0);
+    put_file(root, "d", "D", 1); /* and the journal goes on after it */
+    assert_int_equal(sefs_rw_unmount(root), 0);
+    root = mount_ok();
+    assert_int_equal(read_file(root, "d", buf, sizeof(buf)), 1);
+    assert_int_equal(sefs_rw_unmount(root), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -819,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_checkpoint),
         cmocka_unit_test(test_cow_crash),
         cmocka_unit_test(test_cache_bound),
+        cmocka_unit_test(test_commit_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
