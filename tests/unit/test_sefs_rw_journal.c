@@ -219,7 +219,8 @@ static void test_journal_reorder_drop_splice(void **state)
 
 /* A journal grown past the bound is folded into a new snapshot; a crash
  * between the snapshot's rename and the journal's reset leaves a journal
- * of the old snapshot, which is ignored. */
+ * of the old snapshot, which is ignored. (100 files with data: more than
+ * the layer keeps host fds open for.) */
 static void test_checkpoint(void **state)
 {
     fresh(state);
@@ -232,20 +233,21 @@ static void test_checkpoint(void **state)
     put_file(root, "f0", "0", 1);
     struct stat m0, m1, js;
     assert_int_equal(stat(meta, &m0), 0);
-    for (int i = 1; i < 40; i++) {
+    for (int i = 1; i < 100; i++) {
         snprintf(name, sizeof(name), "f%d", i);
         put_file(root, name, name, strlen(name));
         if (i == 20) sh("cp '%s' '%s.old'", j, j);
     }
     assert_int_equal(stat(meta, &m1), 0);
     assert_int_equal(stat(j, &js), 0);
-    assert_true(m1.st_ino != m0.st_ino);   /* a new snapshot was renamed in */
-    assert_true(js.st_size < 2048 + 1024); /* and the journal started again */
+    assert_true(m1.st_ino != m0.st_ino); /* a new snapshot was renamed in */
+    /* and the journal started again: never much longer than the snapshot */
+    assert_true(js.st_size < (m1.st_size > 2048 ? m1.st_size : 2048) + 1024);
     assert_int_equal(sefs_rw_unmount(root), 0);
     rw_checkpoint_min = saved;
     char buf[8];
     root = mount_ok();
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 100; i++) {
         snprintf(name, sizeof(name), "f%d", i);
         assert_int_equal(read_file(root, name, buf, sizeof(buf)), i ? (ssize_t)strlen(name) : 1);
     }
