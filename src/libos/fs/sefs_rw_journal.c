@@ -163,8 +163,12 @@ int rw_journal_reset(struct layer *l)
     memcpy(h, JMAGIC, 8);
     h[8] = FORMAT;
     memcpy(h + 16, l->jid, 16);
-    int r = rw_write_all(l->jfd, h, JHDR, 0);
-    if (r == 0) r = pal_host_ftruncate(l->jfd, JHDR);
+    /* The old records go (durably) before the new id comes: the new id
+     * over old records would read as tampering, the old id over nothing
+     * as the stale journal it is. */
+    int r = pal_host_ftruncate(l->jfd, 0);
+    if (r == 0) r = pal_host_fsync(l->jfd, 0);
+    if (r == 0) r = rw_write_all(l->jfd, h, JHDR, 0);
     if (r == 0) r = pal_host_fsync(l->jfd, 0);
     if (r == 0 && created) r = rw_fsync_dir(l);
     if (r == 0) l->jend = JHDR;
