@@ -190,15 +190,17 @@ int rw_data_writeback(void *ctx, struct rw_file *f, uint64_t idx);
 /* sefs_rw_journal.c */
 extern uint64_t rw_checkpoint_min;
 int rw_commit(void *ctx);
-/* Replay the journal over the loaded snapshot (itab: ino -> inode). */
+/* While loading: inode number -> inode, one reference each. */
 struct itab {
     uint64_t *k;
     struct inode **v;
-    bool *seen;
     size_t cap, n;
 };
 struct inode *rw_itab_get(struct itab *t, uint64_t ino);
+/* Add, or with i NULL forget, an inode; the table takes i's reference. */
 int rw_itab_put(struct itab *t, uint64_t ino, struct inode *i);
+/* Replay the journal over the loaded snapshot: 0, or <0 with *why set
+ * for a journal that does not verify or is malformed. */
 int rw_journal_load(struct layer *l, struct itab *t, const char **why);
 int rw_journal_reset(struct layer *l);
 /* Take what the hooks noted for the next commit; give back the data
