@@ -71,8 +71,7 @@ int main(int argc, char **argv)
         snprintf(dir, sizeof(dir), "%s/rw_blocks", argv[1]);
         CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
     } else {
-        snprintf(dir, sizeof(dir), "/tmp/libos-rw-blocks-%d-XXXXXX", (int)getpid());
-        CHECK(mkdtemp(dir) != NULL);
+        temp_dir(dir, sizeof(dir), "libos-rw-blocks");
     }
     snprintf(p, sizeof(p), "%s/big", dir);
     unlink(p);
