@@ -423,6 +423,35 @@ static void test_commit_failure(void **state)
     assert_int_equal(sefs_rw_unmount(root), 0);
 }
 
+/* An O_TMPFILE file written and committed unnamed, a checkpoint (whose
+ * snapshot holds only named files), then linked: all its data is there
+ * after a remount. */
+static void test_tmpfile_linked_after_checkpoint(void **state)
+{
+    fresh(state);
+    struct inode *root = mount_ok(), *ino;
+    struct file *f;
+    static char data[64 * 1024], got[sizeof(data)];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (char)(i * 31 + 1);
+    put_file(root, "first", "1", 1); /* a fresh layer's first commit: the snapshot */
+    assert_int_equal(root->iops->tmpfile(root, 0600, true, &ino), 0);
+    assert_int_equal(vfs_open_inode(ino, "tmp", O_RDWR, &f), 0);
+    assert_int_equal(vfs_pwrite(f, data, sizeof(data), 0), (ssize_t)sizeof(data));
+    assert_int_equal(f->fops->fsync(f, 0), 0); /* a record of its blocks */
+    rw_set_need_snapshot(layer_of(root), true);
+    assert_int_equal(rw_commit(layer_of(root)), 0); /* the checkpoint drops it */
+    assert_int_equal(root->iops->link(ino, root, "linked"), 0);
+    assert_int_equal(f->fops->fsync(f, 0), 0);
+    file_put(f);
+    inode_put(ino);
+    assert_int_equal(sefs_rw_unmount(root), 0);
+    root = mount_ok();
+    assert_int_equal(read_file(root, "linked", got, sizeof(got)), (ssize_t)sizeof(got));
+    assert_memory_equal(got, data, sizeof(data));
+    assert_int_equal(sefs_rw_unmount(root), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_cow_crash),
         cmocka_unit_test(test_cache_bound),
         cmocka_unit_test(test_commit_failure),
+        cmocka_unit_test(test_tmpfile_linked_after_checkpoint),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -300,6 +300,15 @@ static void rw_dirent(void *ctx, struct inode *dir, const char *name, struct ino
     put_name(&l->ops, name);
     if (l->ops.oom) l->need_snapshot = true;
     mutex_unlock(&l->jlock);
+    /* An O_TMPFILE file gets its first name: what earlier commits recorded
+     * of its blocks may be in a journal a checkpoint has since dropped
+     * (the snapshot holds only named files), so record the whole map. */
+    struct rw_file *f = ((struct rnode *)child->priv)->pstate;
+    if (add && S_ISREG(child->mode) && child->nlink == 0 && f) {
+        mutex_lock(&l->dlock);
+        f->emit_all = true;
+        mutex_unlock(&l->dlock);
+    }
 }
 
 static void rw_forget(void *ctx, struct inode *ino)

@@ -467,6 +467,13 @@ int rw_data_flush(struct layer *l, struct rw_file *f, struct buf *b, bool full)
             rw_put64(b, f->map[i].slot);
             rw_put(b, f->map[i].tag, TAG);
         }
+    } else if (f->emit_all) {
+        rw_put32(b, (uint32_t)f->nblocks); /* (a file of < 16 TiB) */
+        for (uint64_t i = 0; i < f->nblocks; i++) {
+            rw_put64(b, i);
+            rw_put64(b, f->map[i].slot);
+            rw_put(b, f->map[i].tag, TAG);
+        }
     } else {
         size_t at = b->len;
         uint32_t count = 0;
@@ -484,6 +491,7 @@ int rw_data_flush(struct layer *l, struct rw_file *f, struct buf *b, bool full)
                 b->p[at + i] = (uint8_t)(count >> (8 * i));
     }
     if (b->oom) return -ENOMEM;
+    f->emit_all = false;
     /* Recorded: later changes take new slots; replaced committed slots
      * are reusable once this commit is durable. */
     for (size_t i = 0; i < f->nchg && r == 0; i++) {

@@ -103,8 +103,9 @@ struct bent {
 struct rw_file {
     uint64_t ino;
     uint8_t name[NAME];
-    bool named; /* the data file exists */
-    bool wrote; /* written since its last fdatasync */
+    bool named;    /* the data file exists */
+    bool wrote;    /* written since its last fdatasync */
+    bool emit_all; /* the next commit records the whole map (see rw_dirent) */
     uint64_t nblocks;
     struct bent *map;
     uint64_t mapcap;
