@@ -77,7 +77,9 @@ bool rewrite_int3(uint64_t *rip)
     struct vm_proc *vm = current_process()->vm;
     bool hit = false;
     mutex_lock(&rewrite_lock);
-    for (int i = 0; i < RECENT; i++) {
+    /* newest first: the entry of the patch in progress */
+    for (unsigned k = 1; k <= RECENT && k <= recent_next; k++) {
+        unsigned i = (recent_next - k) % RECENT;
         if (recent[i].vm == vm && recent[i].insn == *rip - 1) {
             *rip = recent[i].tramp;
             hit = true;
@@ -86,6 +88,20 @@ bool rewrite_int3(uint64_t *rip)
     }
     mutex_unlock(&rewrite_lock);
     return hit;
+}
+
+/*
+ * An address space is going away. Its entries must go too: the next
+ * process image may get the same vm_proc address and, its layout being
+ * deterministic, the same site addresses, but other trampolines -- a
+ * thread meeting an int3 there must not be sent to the old image's.
+ */
+void rewrite_forget_vm(const struct vm_proc *vm)
+{
+    mutex_lock(&rewrite_lock);
+    for (int i = 0; i < RECENT; i++)
+        if (recent[i].vm == vm) recent[i].vm = NULL;
+    mutex_unlock(&rewrite_lock);
 }
 
 static bool known_pre_syscall_insn(const uint8_t *b, long nr)

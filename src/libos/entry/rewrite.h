@@ -20,4 +20,8 @@ void rewrite_syscall_site(uint64_t after_syscall, long nr);
  * *rip at that site's trampoline and return true. */
 bool rewrite_int3(uint64_t *rip);
 
+struct vm_proc;
+/* The address space vm is being freed: forget its patches in progress. */
+void rewrite_forget_vm(const struct vm_proc *vm);
+
 #endif

@@ -8,6 +8,8 @@
  * as Linux's mmap does top-down.
  */
 #include "vm/vm.h"
+
+#include "entry/rewrite.h"
 #include "vm/shared_map.h"
 
 #include "pal/pal.h"
@@ -347,6 +349,7 @@ void vm_proc_get(struct vm_proc *m)
 void vm_proc_put(struct vm_proc *m)
 {
     if (m && __atomic_sub_fetch(&m->users, 1, __ATOMIC_ACQ_REL) == 0) {
+        rewrite_forget_vm(m);
         shared_map_release_all(m);
         release_areas(m);
         free(m);
