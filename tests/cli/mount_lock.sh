@@ -2,7 +2,8 @@
 # mount_lock: an instance's writable layer is open in one process at a time:
 # while `occlum mount` serves it, `occlum run` and a second `occlum mount`
 # refuse with one line naming the holder and the fix; while `occlum run`
-# runs, `occlum mount` refuses. `occlum run` right after `fusermount3 -u`
+# runs (or `occlum start`'s server), `occlum mount` refuses, and the other
+# way round. `occlum run` right after `fusermount3 -u`
 # waits for the mount's last commit instead of failing.
 . "$(dirname "$0")/_lib.sh"
 . "$ROOT/tests/cli/_rwlayer.sh"
@@ -54,5 +55,20 @@ kill -TERM "$run_pid"
 wait "$run_pid"
 start_mount
 [ -e "$MNT/root/loop/f0" ] || fail "the run's file is not on the mount"
+# `occlum start`'s server has the layer open too: same lock, both ways
+run occlum start
+expect_status 1
+expect_err_contains "is in use by 'occlum mount'"
+stop_mount
+run occlum start
+expect_status 0
+run occlum mount "$MNT"
+expect_status 1
+expect_err_contains "is in use by 'occlum start'"
+expect_err_contains "occlum stop"
+expect_err_lines 1
+run occlum stop
+expect_status 0
+start_mount
 stop_mount
 exit 0
