@@ -28,6 +28,7 @@ need_fuse() {
 # start_mount [ARGS...]: `occlum mount ARGS $MNT` in the background, from the
 # current directory; returns once the tree is mounted. SKIP when the
 # machine does not let us mount with FUSE (EPERM, no access to /dev/fuse).
+# shellcheck disable=SC2120  # the arguments are optional
 start_mount() {
     mkdir -p "$MNT"
     occlum mount "$@" "$MNT" >"$WORK/mount.out" 2>"$WORK/mount.err" </dev/null &
@@ -52,6 +53,7 @@ start_mount() {
 
 # stop_mount [fusermount|umount|INT|TERM]: end the mount that way and wait
 # for `occlum mount` to commit and exit; it must exit 0 and leave no mount.
+# shellcheck disable=SC2120  # the argument is optional
 stop_mount() {
     case "${1:-fusermount}" in
     fusermount) fusermount3 -u "$MNT" || fail "fusermount3 -u $MNT failed" ;;

@@ -3,6 +3,8 @@
 # layer at the close of a changed file and at fsync, without waiting for
 # the unmount: after a SIGKILL of `occlum mount` the next `occlum run` sees
 # both files.
+# start_mount/stop_mount take optional arguments, not the script's:
+# shellcheck disable=SC2119
 . "$(dirname "$0")/_lib.sh"
 . "$ROOT/tests/cli/_rwlayer.sh"
 . "$ROOT/tests/cli/_mount.sh"

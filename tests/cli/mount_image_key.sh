@@ -3,6 +3,8 @@
 # with the same key (--image-key before or after <dir>, or
 # OCCLUM_IMAGE_KEY_FILE) and refuses, with the runtime's one-line errors,
 # without it, with another key or with a file that is not a key.
+# start_mount/stop_mount take optional arguments, not the script's:
+# shellcheck disable=SC2119
 . "$(dirname "$0")/_lib.sh"
 . "$ROOT/tests/cli/_rwlayer.sh"
 . "$ROOT/tests/cli/_mount.sh"

@@ -5,6 +5,8 @@
 # runs (or `occlum start`'s server), `occlum mount` refuses, and the other
 # way round. `occlum run` right after `fusermount3 -u`
 # waits for the mount's last commit instead of failing.
+# start_mount/stop_mount take optional arguments, not the script's:
+# shellcheck disable=SC2119
 . "$(dirname "$0")/_lib.sh"
 . "$ROOT/tests/cli/_rwlayer.sh"
 . "$ROOT/tests/cli/_mount.sh"

@@ -4,6 +4,8 @@
 # a deleted image file (whiteout) made on the mount are what the next
 # `occlum run` sees, and the other way round; changes are committed at
 # `fusermount3 -u`, `umount`, SIGINT and SIGTERM.
+# start_mount/stop_mount take optional arguments, not the script's:
+# shellcheck disable=SC2119
 . "$(dirname "$0")/_lib.sh"
 . "$ROOT/tests/cli/_rwlayer.sh"
 . "$ROOT/tests/cli/_mount.sh"

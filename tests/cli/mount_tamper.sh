@@ -4,6 +4,8 @@
 # config, a tampered or foreign writable layer each refuse with one line
 # and nothing mounted; a tampered block of the image or of the writable
 # layer reads as EIO on the mount, as inside.
+# start_mount/stop_mount take optional arguments, not the script's:
+# shellcheck disable=SC2119
 . "$(dirname "$0")/_lib.sh"
 . "$ROOT/tests/cli/_rwlayer.sh"
 . "$ROOT/tests/cli/_sefs.sh"
