@@ -10,7 +10,7 @@ PREFIX ?= /usr/local
 OUT := out
 CC := gcc
 DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libjansson-dev \
-	libzydis-dev libcmocka-dev manpages-dev hyperfine
+	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD -MP
@@ -23,16 +23,28 @@ COMMON_SRCS := $(wildcard src/common/*.c) $(wildcard src/image/*.c)
 LIBOS_SRCS := $(shell find src/libos src/pal/sim -name '*.c' -o -name '*.S' | sort)
 CLI_SRCS := $(wildcard src/cli/*.c)
 
+# The FUSE server of `occlum mount` (src/fuse/): the LibOS's own file-system
+# code on the host. FUSE_FS_SRCS is the one list of LibOS fs sources it
+# links; sefs_rw*.c is a wildcard so that new files of the writable layer
+# come along. The PAL calls are the sim PAL's (plain host system calls).
+FUSE_FS_SRCS := $(wildcard $(addprefix src/libos/fs/,vfs.c namei.c mount.c path.c ramfs.c \
+	unionfs.c unionfs_dir.c sefs.c)) $(wildcard src/libos/fs/sefs_rw*.c)
+FUSE_SRCS := $(wildcard src/fuse/*.c) $(FUSE_FS_SRCS) src/libos/util/lock.c \
+	src/libos/util/log.c src/pal/sim/host.c src/pal/sim/sealing.c src/pal/sim/image_key.c
+FUSE_CFLAGS := $(LIBOS_CFLAGS) $(shell pkg-config --cflags fuse3 2>/dev/null || echo -I/usr/include/fuse3)
+
 LIBOS_OBJS := $(patsubst %,$(OUT)/obj/libos/%.o,$(LIBOS_SRCS) $(COMMON_SRCS))
 CLI_OBJS := $(patsubst %,$(OUT)/obj/cli/%.o,$(CLI_SRCS) $(COMMON_SRCS))
+FUSE_OBJS := $(patsubst %,$(OUT)/obj/fuse/%.o,$(FUSE_SRCS) $(COMMON_SRCS))
 
 LIBOS_BIN := $(OUT)/lib/occlum/occlum-libos
+FUSE_BIN := $(OUT)/lib/occlum/occlum-fuse
 CLI_BIN := $(OUT)/bin/occlum
 TOOLS := $(patsubst tools/%,$(OUT)/bin/%,$(wildcard tools/occlum-*))
 SHARE := $(OUT)/share/occlum/Occlum.json
 
 .PHONY: all deps test demo bench install clean unit-tests libos-tests cli-tests format
-all: $(LIBOS_BIN) $(CLI_BIN) $(TOOLS) $(SHARE)
+all: $(LIBOS_BIN) $(FUSE_BIN) $(CLI_BIN) $(TOOLS) $(SHARE)
 
 $(OUT)/obj/libos/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -43,10 +55,16 @@ $(OUT)/obj/libos/%.S.o: %.S
 $(OUT)/obj/cli/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CLI_CFLAGS) -c $< -o $@
+$(OUT)/obj/fuse/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FUSE_CFLAGS) -c $< -o $@
 
 $(LIBOS_BIN): $(LIBOS_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -ljansson -lcrypto -lpthread
+$(FUSE_BIN): $(FUSE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lfuse3 -ljansson -lcrypto -lpthread
 $(CLI_BIN): $(CLI_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -ljansson -lcrypto
@@ -99,7 +117,7 @@ bench: deps
 install: all
 	install -d $(PREFIX)/bin $(PREFIX)/lib/occlum $(PREFIX)/share/occlum
 	install -m 0755 $(CLI_BIN) $(TOOLS) $(PREFIX)/bin/
-	install -m 0755 $(LIBOS_BIN) $(PREFIX)/lib/occlum/
+	install -m 0755 $(LIBOS_BIN) $(FUSE_BIN) $(PREFIX)/lib/occlum/
 	install -m 0644 $(SHARE) $(PREFIX)/share/occlum/
 
 format:

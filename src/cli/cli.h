@@ -29,6 +29,8 @@ extern const struct cli_cmd cmd_start, cmd_exec, cmd_stop;
 extern const struct cli_cmd cmd_print;
 /* gen_image_key.c: the encrypted image layer's key (storage). */
 extern const struct cli_cmd cmd_gen_image_key;
+/* mount.c: the union tree on the host through FUSE (src/fuse/). */
+extern const struct cli_cmd cmd_mount;
 
 /* Prints "occlum <cmd>: <message>\n" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

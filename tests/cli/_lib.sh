@@ -32,6 +32,13 @@ run() {
     echo "\$ $* -> exit $STATUS"
 }
 
+# skip REASON: the test cannot run on this machine; run-cli.sh reports
+# "SKIP cli/<name> (REASON)".
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
 expect_status() {
     [ "$STATUS" -eq "$1" ] || fail "expected exit status $1, got $STATUS"
 }

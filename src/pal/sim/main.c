@@ -5,14 +5,16 @@
  * is the PAL's job) and hands it to the LibOS, which does everything else.
  * Before that it verifies the build's signature and measurement
  * (common/measure.c): on SGX the CPU measures the enclave; here this
- * untrusted process measures its own binary, see README.md.
+ * untrusted process measures its own binary, see README.md. It also takes
+ * the instance lock (common/instance_lock.h) for the whole run.
  */
+#include "common/instance_lock.h"
 #include "common/measure.h"
 #include "libos.h"
-#include "fs/sefs.h"
 #include "image/sefs_format.h"
 #include "fs/sefs_rw.h"
 #include "pal/pal.h"
+#include "pal/sim/image_key.h"
 #include "pal/sim/sealing.h"
 #include "pal/sim/server.h"
 
@@ -24,41 +26,6 @@
 #include <sys/stat.h>
 
 extern char **environ;
-
-/*
- * sefs: the encrypted image layer's key, from the file OCCLUM_IMAGE_KEY_FILE
- * names (`occlum run --image-key <file>` sets it). Reading a host file is
- * the PAL's job; the LibOS gets the bytes. 0, or -1 after an error line.
- */
-static int load_image_key(const char *who)
-{
-    const char *path = getenv("OCCLUM_IMAGE_KEY_FILE");
-    if (!path || !*path) return 0;
-    char text[256];
-    uint8_t key[32];
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr,
-                "%s: image key %s: %s; pass the file 'occlum gen-image-key' "
-                "wrote\n",
-                who, path, strerror(errno));
-        return -1;
-    }
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = 0;
-    int len = sefs_key_parse(text, key);
-    memset(text, 0, sizeof(text));
-    if (len < 0 || sefs_set_image_key(key, (size_t)len) < 0) {
-        fprintf(stderr,
-                "%s: image key %s: not a key file (16 or 32 hex bytes); pass the "
-                "file 'occlum gen-image-key' wrote\n",
-                who, path);
-        return -1;
-    }
-    memset(key, 0, sizeof(key));
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -100,7 +67,14 @@ int main(int argc, char **argv)
     sefs_rw_set_key(key);
     memset(sealing, 0, sizeof(sealing));
     memset(key, 0, sizeof(key));
-    if (load_image_key(who) < 0) return 1;
+    if (pal_load_image_key(who) < 0) return 1;
+    /* One process at a time may have the writable layer open (`occlum
+     * mount` takes the same lock); the fd stays open, and the lock held,
+     * until this process exits. */
+    if (instance_lock_take(instance, server ? "start" : "run", NULL, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", who, err);
+        return 1;
+    }
     if (!server) return libos_boot(cfg, instance, argv[2], argv + 2, environ);
     int sigfd = server_block_stop_signals(); /* before libos_init makes threads */
     if (sigfd < 0) {
