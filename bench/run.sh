@@ -9,7 +9,7 @@ work="$root/tests/work/bench"
 rm -rf "$work" && mkdir -p "$work"
 cd "$work"
 
-for b in getpid hello spawn pipe_tput thread metadata; do
+for b in getpid hello spawn pipe_tput thread; do
     occlum-gcc -O2 "$root/bench/$b.c" -o "$work/$b" -lpthread
 done
 # spawn targets: a small static-pie hello and ~1 MB / ~10 MB binaries
@@ -17,7 +17,7 @@ occlum-gcc -O2 -static-pie "$root/bench/spawn_child.c" -o child_small
 occlum-gcc -O2 -static-pie -DPAD_BYTES=1000000 "$root/bench/spawn_child.c" -o child_1m
 occlum-gcc -O2 -static-pie -DPAD_BYTES=10000000 "$root/bench/spawn_child.c" -o child_10m
 occlum new instance >/dev/null
-cp getpid hello spawn pipe_tput thread metadata child_small child_1m child_10m instance/image/bin/
+cp getpid hello spawn pipe_tput thread child_small child_1m child_10m instance/image/bin/
 # 10 MB binaries x a few processes need more than the default user space
 python3 - instance/Occlum.json <<'PY'
 import json, sys
@@ -65,7 +65,7 @@ for c in child_small child_1m child_10m; do
 done
 
 # pipe throughput between two processes (MB/s)
-for bs in 16 4096 131072; do
+for bs in 16 4096 65536 131072; do
     total=$((1 << 30))
     [ "$bs" = 16 ] && total=$((16 << 20)) # 16-byte writes: 16 MiB keeps the run short
     native=$(./pipe_tput ./pipe_tput "$bs" "$total")
@@ -82,13 +82,5 @@ printf 'thread create+join (us):        libos %8s   native %8s   libos/native %s
 
 # file I/O on every file system: sefs layers, ramfs, hostfs, native (bench/fileio.sh)
 bash "$root/bench/fileio.sh"
-
-# metadata: create, stat and delete 10,000 files (ms per phase)
-mkdir -p "$work/native-meta"
-native=$(./metadata "$work/native-meta" 10000)
-printf 'metadata 10000 files, create/stat/unlink (ms):\n'
-printf '    native (host fs)          %s\n' "$native"
-for d in /tmp /root /host; do
-    libos=$(cd instance && occlum run /bin/metadata "$d" 10000)
-    printf '    libos %-6s %-12s %s\n' "$d" "($(case $d in /tmp) echo ramfs ;; /root) echo union ;; /host) echo hostfs ;; esac))" "$libos"
-done
+# the writable layer: fsync latency in a big file, metadata (bench/rwlayer.sh)
+bash "$root/bench/rwlayer.sh"
