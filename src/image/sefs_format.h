@@ -160,7 +160,9 @@ int sefs_build(const struct sefs_keys *k, struct sefs_bnode *root, const struct 
 struct sefs_image;
 /*
  * Opens an image: checks the header's root against `root_mac` (the value
- * in the protected config), the key check value against `keys`, then reads
+ * in the protected config; NULL for an encrypted image whose key alone
+ * vouches for it, refused for an integrity-only one), the key check value
+ * against `keys`, then reads
  * and verifies all metadata. Errors return a negative errno and one line
  * in err (-EKEYREJECTED for a wrong or missing key, -EIO for tampering).
  * cache_bytes bounds the verified-block cache.

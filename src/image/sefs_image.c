@@ -151,11 +151,16 @@ static int open_checks(struct sefs_image *img, const struct sefs_keys *keys,
         snprintf(err, errlen, "not a SEFS image (bad or missing header)");
         return -EIO;
     }
-    if (CRYPTO_memcmp(img->hdr.root, root_mac, SEFS_ENTRY) != 0) {
+    if (root_mac && CRYPTO_memcmp(img->hdr.root, root_mac, SEFS_ENTRY) != 0) {
         snprintf(err, errlen, "its root MAC does not match the one in the build's config");
         return -EIO;
     }
     struct sefs_keys integrity;
+    if (img->hdr.mode == SEFS_INTEGRITY && !root_mac) {
+        /* a hash tree anyone can recompute: only a pinned root means anything */
+        snprintf(err, errlen, "it is integrity-only, so only its root MAC can vouch for it");
+        return -EKEYREJECTED;
+    }
     if (img->hdr.mode == SEFS_INTEGRITY) {
         sefs_keys_integrity(&integrity);
         keys = &integrity; /* a key given for a plain image is not needed */

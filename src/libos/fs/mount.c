@@ -34,7 +34,6 @@
 #define TMPFS_MAGIC 0x01021994
 #define PROC_SUPER_MAGIC 0x9fa0
 #define HOSTFS_MAGIC 0x00c0ffee /* Linux's UML hostfs */
-#define SEFS_MAGIC 0x53454653   /* "SEFS": the image root (plain for now) */
 
 static struct mount *mounts[MAX_MOUNTS];
 static size_t nmounts;
@@ -95,11 +94,15 @@ int vfs_statfs(struct mount *m, struct statfs *st)
     return 0;
 }
 
+static int host_source(const char *instance_dir, const char *source, char *out, size_t outlen);
+
 /* The image layer's options, from the unionfs config entry. */
 static const char *image_mac;
 static uint64_t image_cache_size;
 /* The writable layer's host directory (<instance>/run/mount/__ROOT). */
 static char rw_dir[LIBOS_PATH_MAX];
+/* The instance directory: relative host paths of run-time mounts start there. */
+static char instance_root[LIBOS_PATH_MAX] = ".";
 
 /* The root of a unionfs mount: the image layer under the writable layer.
  * The layers sit on private mounts (not in the table) that give their
@@ -144,7 +147,7 @@ static int mount_add(const char *target, const char *type, const char *hostdir, 
     m->flags = flags;
     m->dev = makedev(0, 40 + (unsigned)nmounts);
     if (strcmp(type, "unionfs") == 0) {
-        m->magic = SEFS_MAGIC;
+        m->magic = SEFS_STATFS_MAGIC;
         m->source = strdup(hostdir);
         m->root = m->source ? union_root(m, hostdir, err, errlen) : NULL;
         if (!m->root && !m->source) snprintf(err, errlen, "mount %s: out of memory", target);
@@ -193,6 +196,26 @@ int mount_runtime_add(const char *canon_target, const char *type, const char *ho
     char err[256] = "";
     if (mount_find(canon_target)) return -EBUSY; /* stacking mounts is not supported */
     return mount_add(canon_target, type, hostdir, flags, err, sizeof(err)) < 0 ? -ENOMEM : 0;
+}
+
+int mount_host_path(const char *source, char *out, size_t outlen)
+{
+    return host_source(instance_root, source, out, outlen) < 0 ? -ENAMETOOLONG : 0;
+}
+
+int mount_runtime_insert(struct mount *m)
+{
+    mutex_lock(&mounts_lock);
+    int r = 0;
+    for (size_t i = 0; i < nmounts && r == 0; i++)
+        if (strcmp(mounts[i]->target, m->target) == 0) r = -EBUSY;
+    if (r == 0 && nmounts == MAX_MOUNTS) r = -ENOMEM;
+    if (r == 0) {
+        m->dev = makedev(0, 40 + (unsigned)nmounts);
+        mounts[nmounts++] = m;
+    }
+    mutex_unlock(&mounts_lock);
+    return r;
 }
 
 int mount_runtime_remove(struct mount *m)
@@ -305,6 +328,7 @@ int vfs_init(const struct occlum_config *cfg, const char *instance_dir, char *er
     pal_clock_gettime(CLOCK_MONOTONIC, &boot_time);
     mem_total = cfg ? cfg->user_space_size : 0;
     if (!instance_dir) instance_dir = ".";
+    snprintf(instance_root, sizeof(instance_root), "%s", instance_dir);
     if (host_source(instance_dir, "./run/mount/__ROOT", rw_dir, sizeof(rw_dir)) < 0) {
         snprintf(err, errlen, "mount /: instance directory path too long");
         return -1;

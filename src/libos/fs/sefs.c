@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,7 +181,8 @@ static ssize_t io_pwrite(void *ctx, const void *buf, size_t len, uint64_t off)
 }
 
 static int open_image(struct sefs_sb *sb, const char *hostdir, const uint8_t mac[SEFS_ENTRY],
-                      uint64_t cache_bytes, char *why, size_t whylen)
+                      const struct sefs_keys *keys, bool runtime, uint64_t cache_bytes, char *why,
+                      size_t whylen)
 {
     char path[LIBOS_PATH_MAX];
     if (snprintf(path, sizeof(path), "%s/%s", hostdir, SEFS_IMAGE_FILE) >= (int)sizeof(path)) {
@@ -194,13 +196,17 @@ static int open_image(struct sefs_sb *sb, const char *hostdir, const uint8_t mac
     }
     struct sefs_io io = {sb, io_pread, io_pwrite};
     char msg[200];
-    int r =
-        sefs_image_open(&io, have_image_key ? &image_keys : NULL, mac,
-                        cache_bytes ? cache_bytes : SEFS_DEFAULT_CACHE, &sb->img, msg, sizeof(msg));
-    if (r == -EKEYREJECTED)
+    int r = sefs_image_open(&io, keys, mac, cache_bytes ? cache_bytes : SEFS_DEFAULT_CACHE,
+                            &sb->img, msg, sizeof(msg));
+    if (r == -EKEYREJECTED && !runtime)
         snprintf(why, whylen,
                  "%s; pass the key it was built with: occlum run --image-key <file> "
                  "(or OCCLUM_IMAGE_KEY_FILE)",
+                 msg);
+    else if (r == -EKEYREJECTED)
+        snprintf(why, whylen,
+                 "%s; give the key it was built with (key=) and, for an "
+                 "integrity-only image, its root MAC (mac=)",
                  msg);
     else if (r < 0)
         snprintf(why, whylen, "%s: it was modified after the build; rebuild with 'occlum build -f'",
@@ -208,11 +214,14 @@ static int open_image(struct sefs_sb *sb, const char *hostdir, const uint8_t mac
     return r;
 }
 
+static struct inode *mount_with(struct mount *m, const char *hostdir, const char *mac_hex,
+                                const struct sefs_keys *keys, bool runtime, uint64_t cache_bytes,
+                                char *err, size_t errlen);
+
 struct inode *sefs_mount(struct mount *m, const char *hostdir, const char *mac_hex,
                          uint64_t cache_bytes, char *err, size_t errlen)
 {
     uint8_t mac[SEFS_ENTRY];
-    char why[LIBOS_PATH_MAX + 256] = "";
     if (!mac_hex || sefs_unhex(mac_hex, mac, SEFS_ENTRY) < 0) {
         snprintf(err, errlen,
                  "mount %s: the image layer %s has no valid MAC in the build's "
@@ -220,9 +229,39 @@ struct inode *sefs_mount(struct mount *m, const char *hostdir, const char *mac_h
                  m->target, hostdir);
         return NULL;
     }
+    return mount_with(m, hostdir, mac_hex, have_image_key ? &image_keys : NULL, false, cache_bytes,
+                      err, errlen);
+}
+
+struct inode *sefs_mount_key(struct mount *m, const char *hostdir, const char *mac_hex,
+                             const uint8_t *key, size_t keylen, char *err, size_t errlen)
+{
+    struct sefs_keys keys;
+    if (key && sefs_keys_derive(&keys, key, keylen) < 0) {
+        snprintf(err, errlen, "mount %s: the key must be 16 or 32 bytes", m->target);
+        return NULL;
+    }
+    struct inode *root = mount_with(m, hostdir, mac_hex, key ? &keys : NULL, true, 0, err, errlen);
+    OPENSSL_cleanse(&keys, sizeof(keys));
+    return root;
+}
+
+static struct inode *mount_with(struct mount *m, const char *hostdir, const char *mac_hex,
+                                const struct sefs_keys *keys, bool runtime, uint64_t cache_bytes,
+                                char *err, size_t errlen)
+{
+    uint8_t mac[SEFS_ENTRY];
+    char why[LIBOS_PATH_MAX + 256] = "";
+    if (mac_hex && sefs_unhex(mac_hex, mac, SEFS_ENTRY) < 0) {
+        snprintf(err, errlen, "mount %s: the image layer %s: the MAC is not %d hex bytes",
+                 m->target, hostdir, SEFS_ENTRY);
+        return NULL;
+    }
     struct sefs_sb *sb = calloc(1, sizeof(*sb));
     struct inode *root = NULL;
-    int r = sb ? open_image(sb, hostdir, mac, cache_bytes, why, sizeof(why)) : -ENOMEM;
+    int r = sb ? open_image(sb, hostdir, mac_hex ? mac : NULL, keys, runtime, cache_bytes, why,
+                            sizeof(why))
+               : -ENOMEM;
     if (r == 0) r = make_inode(m, sb, SEFS_ROOT_INO, &root);
     if (r == 0 && !S_ISDIR(root->mode)) r = -ENOTDIR;
     if (r < 0) {

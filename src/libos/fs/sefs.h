@@ -24,5 +24,10 @@ int sefs_set_image_key(const uint8_t *key, size_t len);
  */
 struct inode *sefs_mount(struct mount *m, const char *hostdir, const char *mac_hex,
                          uint64_t cache_bytes, char *err, size_t errlen);
+/* The same with its own image key (16 or 32 bytes; NULL: integrity-only)
+ * instead of the run's, and the default cache: a unionfs mounted at run
+ * time. */
+struct inode *sefs_mount_key(struct mount *m, const char *hostdir, const char *mac_hex,
+                             const uint8_t *key, size_t keylen, char *err, size_t errlen);
 
 #endif

@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,14 +125,14 @@ uint32_t rw_get32(struct cur *c)
 
 /* ---- AES-256-GCM ---- */
 
-int rw_gcm(bool enc, const uint8_t nonce[NONCE], const uint8_t *aad, size_t aadlen,
-           const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[TAG])
+int rw_gcm(const struct layer *l, bool enc, const uint8_t nonce[NONCE], const uint8_t *aad,
+           size_t aadlen, const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[TAG])
 {
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     int n, ok = c != NULL;
     ok = ok && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) == 1;
     ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) == 1;
-    ok = ok && EVP_CipherInit_ex(c, NULL, NULL, layer_key, nonce, enc) == 1;
+    ok = ok && EVP_CipherInit_ex(c, NULL, NULL, l->key, nonce, enc) == 1;
     ok = ok && EVP_CipherUpdate(c, NULL, &n, aad, (int)aadlen) == 1;
     ok = ok && (len == 0 || EVP_CipherUpdate(c, out, &n, in, (int)len) == 1);
     if (ok && !enc) ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG, tag) == 1;
@@ -153,10 +154,10 @@ int rw_gcm_data(struct layer *l, bool enc, const uint8_t nonce[NONCE], const uin
         int ok = c != NULL;
         ok = ok && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) == 1;
         ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) == 1;
-        ok = ok && EVP_CipherInit_ex(c, NULL, NULL, layer_key, NULL, enc) == 1;
+        ok = ok && EVP_CipherInit_ex(c, NULL, NULL, l->key, NULL, enc) == 1;
         if (!ok) {
             EVP_CIPHER_CTX_free(c);
-            return rw_gcm(enc, nonce, aad, aadlen, in, len, out, tag);
+            return rw_gcm(l, enc, nonce, aad, aadlen, in, len, out, tag);
         }
         *cp = c;
     }
@@ -172,14 +173,14 @@ int rw_gcm_data(struct layer *l, bool enc, const uint8_t nonce[NONCE], const uin
 
 /* A key check value in the clear header: a wrong key is told apart from
  * tampering (SHA-256 of a label and the key; reveals nothing usable). */
-void rw_key_check(uint8_t out[16])
+void rw_key_check(const struct layer *l, uint8_t out[16])
 {
     uint8_t md[32];
     unsigned mdlen = 0;
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
         EVP_DigestUpdate(c, "occlum sefs_rw key check", 24) == 1 &&
-        EVP_DigestUpdate(c, layer_key, 32) == 1 && EVP_DigestFinal_ex(c, md, &mdlen) == 1)
+        EVP_DigestUpdate(c, l->key, 32) == 1 && EVP_DigestFinal_ex(c, md, &mdlen) == 1)
         memcpy(out, md, 16);
     else
         memset(out, 0, 16);
@@ -354,6 +355,7 @@ static int mkdir_one(const char *path)
 /* Free what a layer owns once its tree is gone. */
 static void layer_free(struct layer *l)
 {
+    OPENSSL_cleanse(l->key, sizeof(l->key));
     rw_cache_free(l->cache);
     EVP_CIPHER_CTX_free(l->genc);
     EVP_CIPHER_CTX_free(l->gdec);
@@ -379,6 +381,12 @@ static void unqueue_all(struct layer *l)
 
 struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, size_t errlen)
 {
+    return sefs_rw_mount_key(m, hostdir, layer_key, err, errlen);
+}
+
+struct inode *sefs_rw_mount_key(struct mount *m, const char *hostdir, const uint8_t key[32],
+                                char *err, size_t errlen)
+{
     struct layer *l = calloc(1, sizeof(*l));
     if (!l || strlen(hostdir) >= sizeof(l->dir)) {
         free(l);
@@ -386,6 +394,7 @@ struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, siz
         return NULL;
     }
     strcpy(l->dir, hostdir);
+    memcpy(l->key, key, 32);
     l->jfd = -1;
     l->quiet = true;
     /* run/ and run/mount/ first: a fresh instance has neither. */

@@ -26,6 +26,9 @@ void sefs_rw_set_cache_size(uint64_t bytes);
  * (tampered, or another host's or signer's key) or cannot be read.
  */
 struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, size_t errlen);
+/* The same with its own key (a unionfs mounted at run time). */
+struct inode *sefs_rw_mount_key(struct mount *m, const char *hostdir, const uint8_t key[32],
+                                char *err, size_t errlen);
 
 /* Commit every mounted layer (sync(2), the end of the run). 0 or -EIO. */
 int sefs_rw_sync_all(void);

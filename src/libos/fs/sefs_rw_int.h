@@ -61,6 +61,7 @@ struct rw_cache;
 
 struct layer {
     char dir[LIBOS_PATH_MAX];
+    uint8_t key[32]; /* AES-256-GCM: the instance's layer key, or a runtime mount's */
     struct ramfs_sb *sb;
     struct inode *root;
     struct mutex commit_lock; /* one commit at a time */
@@ -126,12 +127,12 @@ void rw_put64(struct buf *b, uint64_t v);
 void rw_put32(struct buf *b, uint32_t v);
 void rw_put8(struct buf *b, uint8_t v);
 uint64_t rw_le(const uint8_t *p, int n);
-/* AES-256-GCM with the layer key: 0, or -EIO (tag mismatch). */
-int rw_gcm(bool enc, const uint8_t nonce[NONCE], const uint8_t *aad, size_t aadlen,
-           const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[TAG]);
+/* AES-256-GCM with the layer's key: 0, or -EIO (tag mismatch). */
+int rw_gcm(const struct layer *l, bool enc, const uint8_t nonce[NONCE], const uint8_t *aad,
+           size_t aadlen, const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[TAG]);
 int rw_gcm_data(struct layer *l, bool enc, const uint8_t nonce[NONCE], const uint8_t *aad,
                 size_t aadlen, const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[TAG]);
-void rw_key_check(uint8_t out[16]);
+void rw_key_check(const struct layer *l, uint8_t out[16]);
 void rw_host_path(const struct layer *l, const char *name, char *out, size_t len);
 void rw_hex_name(const uint8_t name[NAME], char out[2 * NAME + 1]);
 int rw_write_all(int fd, const void *p, size_t len, off_t off);

@@ -133,7 +133,7 @@ static int append(struct layer *l, const struct buf *b)
     record_aad(l, l->counter + 1, len, aad);
     int r = pal_random(out + 4, NONCE);
     if (r == 0)
-        r = rw_gcm(true, out + 4, aad, sizeof(aad), b->p, b->len, out + 4 + NONCE,
+        r = rw_gcm(l, true, out + 4, aad, sizeof(aad), b->p, b->len, out + 4 + NONCE,
                    out + 4 + NONCE + b->len);
     if (r == 0) r = rw_write_all(l->jfd, out, total, (off_t)l->jend);
     if (r == 0) r = pal_host_fsync(l->jfd, 1);
@@ -511,7 +511,7 @@ int rw_journal_load(struct layer *l, struct itab *t, const char **why)
         }
         record_aad(l, l->counter + 1, len, aad);
         const uint8_t *rec = raw + off;
-        if (rw_gcm(false, rec + 4, aad, sizeof(aad), rec + 4 + NONCE, len, plain,
+        if (rw_gcm(l, false, rec + 4, aad, sizeof(aad), rec + 4 + NONCE, len, plain,
                    (uint8_t *)rec + 4 + NONCE + len) < 0) {
             if (off + total == size) break; /* the last append, torn */
             *why = "its journal does not verify (tampered with or damaged)";

@@ -183,11 +183,12 @@ static int write_meta(struct layer *l, const struct buf *b, uint8_t tag[TAG])
     memset(out, 0, HDR);
     memcpy(out, MAGIC, 8);
     out[8] = FORMAT;
-    rw_key_check(out + 16);
+    rw_key_check(l, out + 16);
     int r = pal_random(out + 32, NONCE);
     for (int i = 0; i < 8; i++)
         out[48 + i] = (uint8_t)((uint64_t)b->len >> (8 * i));
-    if (r >= 0) r = rw_gcm(true, out + 32, out, HDR, b->p, b->len, out + HDR, out + HDR + b->len);
+    if (r >= 0)
+        r = rw_gcm(l, true, out + 32, out, HDR, b->p, b->len, out + HDR, out + HDR + b->len);
     memcpy(tag, out + HDR + b->len, TAG);
     char tmp[LIBOS_PATH_MAX + 40], meta[LIBOS_PATH_MAX + 40];
     rw_host_path(l, META_TMP, tmp, sizeof(tmp));
@@ -508,7 +509,7 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
     }
     pal_host_close(fd);
     uint8_t kc[16];
-    rw_key_check(kc);
+    rw_key_check(l, kc);
     if (r == 0 && (memcmp(raw, MAGIC, 8) != 0 || rw_le(raw + 8, 4) != FORMAT)) {
         r = -EINVAL;
         why = memcmp(raw, MAGIC, 8) == 0 && rw_le(raw + 8, 4) < FORMAT
@@ -521,7 +522,7 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
     } else if (r == 0) {
         size_t plen = size - HDR - TAG;
         why = "its metadata does not verify (tampered with or damaged)";
-        r = rw_gcm(false, raw + 32, raw, HDR, raw + HDR, plen, plain, raw + HDR + plen);
+        r = rw_gcm(l, false, raw + 32, raw, HDR, raw + HDR, plen, plain, raw + HDR + plen);
         l->sb->loading = true;
         if (r == 0) r = parse_snapshot(l, plain, plen, &t);
         if (r == -EINVAL) why = "its metadata is malformed";
@@ -540,9 +541,10 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
     free(plain);
     if (r == -EKEYREJECTED) {
         snprintf(err, errlen,
-                 "writable layer %s was sealed with another key (another host's sealing secret "
-                 "or another signing key); run on the host and with the signing key that wrote "
-                 "it, or delete %s to start afresh (its files are lost)",
+                 "writable layer %s was sealed with another key (the instance's root: another "
+                 "host's sealing secret or another signing key; a unionfs mounted at run time: "
+                 "another key=); use the host, signing key or key= that wrote it, or delete %s "
+                 "to start afresh (its files are lost)",
                  l->dir, l->dir);
         free(live.v);
         return -1;

@@ -1,26 +1,160 @@
 /*
  * sys_mount: mount(2) and umount2(2) at run time, for the file systems the
- * LibOS can create on the fly: ramfs ("ramfs" or "tmpfs", in memory) and
- * hostfs (a host directory, unprotected as the /host mount is). Binds,
+ * LibOS can create on the fly: ramfs ("ramfs" or "tmpfs", in memory),
+ * hostfs (a host directory, unprotected as the /host mount is) and, as
+ * Occlum allows, unionfs with data "lowerdir=<host dir>,upperdir=<host
+ * dir>,key=<key>[,mac=<root MAC>]": an encrypted sefs image (or nothing)
+ * below an encrypted writable layer, both keyed by <key> (Occlum's key
+ * format: 16 or 32 hex bytes, '-' between them). Binds,
  * moves, remounts and propagation changes are not supported (EINVAL and
  * one warning), nor stacking a mount on a mount point (EBUSY).
  */
 #include "fs/sys_mount.h"
 
 #include "fs/sys_common.h"
+#include "fs/sefs.h"
+#include "fs/sefs_rw.h"
+#include "fs/unionfs.h"
 #include "fs/vfs.h"
+#include "image/sefs_format.h"
+#include "pal/pal.h"
 #include "process/process.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #define MS_KEPT                                                                                    \
     (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SILENT | MS_NOATIME | MS_NODIRATIME |       \
      MS_RELATIME | MS_STRICTATIME | MS_LAZYTIME | MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK)
+
+/*
+ * A unionfs mounted at run time (Occlum's mount(2) with
+ * "lowerdir=...,upperdir=...,key=..."): the lower layer is a sefs image
+ * in host directory lower (verified with key, and with mac when given;
+ * an empty or missing directory is an empty lower layer), the upper one a
+ * writable layer in host directory upper, encrypted with a key derived
+ * from key. Relative host paths start at the instance directory.
+ */
+static int union_mount_at(const char *canon_target, const char *lower, const char *upper,
+                          const uint8_t *key, size_t keylen, const char *mac_hex, int flags)
+{
+    char lo[LIBOS_PATH_MAX], up[LIBOS_PATH_MAX], img[LIBOS_PATH_MAX + 16],
+        err[LIBOS_PATH_MAX + 256];
+    if (mount_find(canon_target)) return -EBUSY;
+    if (mount_host_path(lower, lo, sizeof(lo)) < 0 || mount_host_path(upper, up, sizeof(up)) < 0)
+        return -ENAMETOOLONG;
+    uint8_t upper_key[32];
+    static const char label[] = "occlum unionfs upper layer";
+    if (sefs_hkdf_sha256((const uint8_t *)label, sizeof(label) - 1, key, keylen, NULL, 0, upper_key,
+                         sizeof(upper_key)) < 0)
+        return -ENOMEM;
+    struct mount *m = calloc(1, sizeof(*m)), *lm = calloc(1, sizeof(*lm)),
+                 *um = calloc(1, sizeof(*um));
+    int r = -ENOMEM;
+    struct inode *lo_root = NULL, *up_root = NULL;
+    if (!m || !lm || !um) goto fail;
+    snprintf(m->target, sizeof(m->target), "%s", canon_target);
+    m->type = "unionfs";
+    m->flags = flags;
+    m->magic = SEFS_STATFS_MAGIC;
+    m->source = strdup(up);
+    if (!m->source) goto fail;
+    *lm = *um = *m;
+    lm->type = um->type = "sefs";
+    lm->flags = MNT_RDONLY;
+    um->flags = 0;
+    err[0] = 0;
+    struct stat st;
+    snprintf(img, sizeof(img), "%s/%s", lo, SEFS_IMAGE_FILE);
+    if (pal_host_stat(img, &st) == 0)
+        lo_root = sefs_mount_key(lm, lo, mac_hex, key, keylen, err, sizeof(err));
+    else
+        lo_root = ramfs_mount(lm); /* no image there: nothing below the upper layer */
+    if (!lo_root) {
+        log_warn("%s", err[0] ? err : "mount: out of memory");
+        r = -EINVAL;
+        goto fail;
+    }
+    up_root = sefs_rw_mount_key(um, up, upper_key, err, sizeof(err));
+    if (!up_root) {
+        log_warn("%s", err);
+        r = -EINVAL;
+        goto fail;
+    }
+    m->root = unionfs_mount(m, lo_root, up_root);
+    lo_root = up_root = NULL; /* the union holds them (or released them) */
+    if (!m->root) goto fail;
+    OPENSSL_cleanse(upper_key, sizeof(upper_key));
+    /* on failure the layers stay allocated, as replaced mounts do */
+    return mount_runtime_insert(m);
+fail:
+    OPENSSL_cleanse(upper_key, sizeof(upper_key));
+    if (up_root) sefs_rw_unmount(up_root);
+    if (lo_root) inode_put(lo_root);
+    if (m) free(m->source);
+    free(m);
+    free(lm);
+    free(um);
+    return r;
+}
+
+/* The value of option `name` in a comma-separated option string, copied
+ * into out; false when absent or too long. */
+static bool option(const char *opts, const char *name, char *out, size_t outlen)
+{
+    size_t n = strlen(name);
+    for (const char *p = opts; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+            if (len - n - 1 >= outlen) return false;
+            memcpy(out, p + n + 1, len - n - 1);
+            out[len - n - 1] = 0;
+            return true;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+static long mount_union(const char *target, unsigned long flags, const void *udata)
+{
+    char opts[2 * LIBOS_PATH_MAX + 256], lower[LIBOS_PATH_MAX], upper[LIBOS_PATH_MAX];
+    char keytext[128], mac[80];
+    if (!udata) return -EINVAL;
+    long r = strncpy_from_user(opts, udata, sizeof(opts));
+    if (r < 0) return r == -ENAMETOOLONG ? -EINVAL : r;
+    if (!option(opts, "lowerdir", lower, sizeof(lower)) ||
+        !option(opts, "upperdir", upper, sizeof(upper)) ||
+        !option(opts, "key", keytext, sizeof(keytext))) {
+        log_warn("mount(%s, unionfs): the data must give lowerdir=, upperdir= and key=", target);
+        return -EINVAL;
+    }
+    uint8_t key[32];
+    int keylen = sefs_key_parse(keytext, key);
+    memset(keytext, 0, sizeof(keytext));
+    if (keylen < 0) {
+        log_warn("mount(%s, unionfs): key= is not 16 or 32 hex bytes", target);
+        return -EINVAL;
+    }
+    bool pinned = option(opts, "mac", mac, sizeof(mac));
+    struct nameidata nd;
+    r = namei_at(current_process(), AT_FDCWD, target, WALK_FOLLOW | WALK_DIRECTORY, &nd);
+    if (r == 0) {
+        r = union_mount_at(nd.path, lower, upper, key, (size_t)keylen, pinned ? mac : NULL,
+                           (flags & MS_RDONLY) ? MNT_RDONLY : 0);
+        nd_release(&nd);
+    }
+    memset(key, 0, sizeof(key));
+    return r;
+}
 
 long sys_mount(const char *usource, const char *utarget, const char *ufstype, unsigned long flags,
                const void *data)
@@ -42,6 +176,8 @@ long sys_mount(const char *usource, const char *utarget, const char *ufstype, un
         type = "ramfs";
     else if (strcmp(fstype, "hostfs") == 0)
         type = "hostfs";
+    else if (strcmp(fstype, "unionfs") == 0)
+        return mount_union(target, flags, data);
     else
         return -ENODEV;
     if (strcmp(type, "hostfs") == 0 && source[0] != '/') return -EINVAL; /* a host path */
@@ -76,6 +212,13 @@ static int busy_in(struct process *p, void *arg)
     return b->busy;
 }
 
+static int remove_mount(struct mount *m)
+{
+    /* a unionfs's writable layer: what was written is durable once unmounted */
+    if (strcmp(m->type, "unionfs") == 0 && sefs_rw_sync_all() < 0) return -EIO;
+    return mount_runtime_remove(m);
+}
+
 long sys_umount2(const char *utarget, int flags)
 {
     if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return -EINVAL;
@@ -103,9 +246,9 @@ long sys_umount2(const char *utarget, int flags)
                     b.busy = true;
             nd_release(&nd); /* our own walk holds the root */
             if (!b.busy) process_for_each(busy_in, &b);
-            return b.busy ? -EBUSY : mount_runtime_remove(m);
+            return b.busy ? -EBUSY : remove_mount(m);
         }
-        r = mount_runtime_remove(m);
+        r = remove_mount(m);
     }
     nd_release(&nd);
     return r;

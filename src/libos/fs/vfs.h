@@ -229,6 +229,14 @@ struct inode *vfs_root(void);
  * one is there already), remove one (the object stays allocated). */
 int mount_runtime_add(const char *canon_target, const char *type, const char *hostdir, int flags);
 int mount_runtime_remove(struct mount *m);
+/* A mount built by the caller (its target canonical): -EBUSY when one is
+ * there already, -ENOMEM when the table is full. */
+int mount_runtime_insert(struct mount *m);
+/* A host path of a mount's source: relative ones start at the instance
+ * directory. 0 or -ENAMETOOLONG. */
+int mount_host_path(const char *source, char *out, size_t outlen);
+/* statfs f_type of the union root and the sefs layers. */
+#define SEFS_STATFS_MAGIC 0x53454653 /* "SEFS" */
 /* For /proc/mounts: the i-th mount, or NULL. */
 struct mount *mount_at(size_t i);
 /* statfs of a mount (NULL: an anonymous file's). */
