@@ -1,9 +1,16 @@
 /*
- * itimer: alarm(2), setitimer/getitimer(ITIMER_REAL).
+ * itimer: alarm(2), setitimer/getitimer (ITIMER_REAL, ITIMER_VIRTUAL,
+ * ITIMER_PROF).
  *
  * One LibOS timer thread (a host thread that never runs application code)
  * sleeps until the earliest deadline of all processes' real-time timers
- * and sends SIGALRM when one expires, re-arming periodic ones.
+ * and sends SIGALRM when one expires, re-arming periodic ones. While a
+ * CPU-time timer is armed it also wakes every tick (4 ms, as a 250 Hz
+ * kernel counts) to read the process's CPU time and send SIGVTALRM or
+ * SIGPROF. The host counts a thread's time as one figure, so
+ * ITIMER_VIRTUAL counts the LibOS's work for the process too, like
+ * ITIMER_PROF (Linux counts only user time there): both fire for a
+ * process that computes, neither for one that sleeps.
  */
 #include "syscall/list_core.h"
 
@@ -20,11 +27,16 @@
 #include <string.h>
 #include <sys/time.h>
 
+#define NTIMERS 3 /* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+#define TICK_NS 4000000ULL
+
 struct itimer_state {
     struct process *proc;
     int pid;
-    uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0 = disarmed */
-    uint64_t interval_ns;
+    struct {
+        uint64_t at; /* REAL: CLOCK_MONOTONIC ns; others: process CPU ns; 0 = disarmed */
+        uint64_t interval_ns;
+    } t[NTIMERS];
     struct itimer_state *next;
 };
 
@@ -33,11 +45,19 @@ static struct itimer_state *timers;
 static uint32_t timer_seq; /* futex word: bumped when the earliest deadline may have changed */
 static bool timer_thread_started;
 
+static const int timer_signal[NTIMERS] = {SIGALRM, SIGVTALRM, SIGPROF};
+
 static uint64_t now_ns(void)
 {
     struct timespec ts;
     pal_clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The clock timer `which` of p counts: monotonic time or its CPU time. */
+static uint64_t clock_of(struct process *p, int which)
+{
+    return which == ITIMER_REAL ? now_ns() : process_cpu_ns(p);
 }
 
 static void *timer_main(void *arg)
@@ -46,19 +66,27 @@ static void *timer_main(void *arg)
         mutex_lock(&timer_lock);
         uint64_t now = now_ns(), next = 0;
         for (struct itimer_state *it = timers; it; it = it->next) {
-            if (!it->deadline_ns) continue;
-            if (it->deadline_ns <= now) {
-                struct process *p = process_find(it->pid);
-                if (p == it->proc && !p->zombie) {
+            struct process *p = process_find(it->pid);
+            bool alive = p == it->proc && !p->zombie;
+            for (int w = 0; w < NTIMERS; w++) {
+                if (!it->t[w].at) continue;
+                if (!alive) {
+                    it->t[w].at = 0;
+                    continue;
+                }
+                uint64_t c = w == ITIMER_REAL ? now : process_cpu_ns(p);
+                if (it->t[w].at <= c) {
                     siginfo_t si;
                     memset(&si, 0, sizeof(si));
-                    si.si_signo = SIGALRM;
+                    si.si_signo = timer_signal[w];
                     si.si_code = SI_TIMER;
-                    signal_send_process(p, SIGALRM, &si);
+                    signal_send_process(p, timer_signal[w], &si);
+                    it->t[w].at = it->t[w].interval_ns ? c + it->t[w].interval_ns : 0;
                 }
-                it->deadline_ns = it->interval_ns ? now + it->interval_ns : 0;
+                /* CPU time has no deadline on the monotonic clock: check each tick */
+                uint64_t wake = w == ITIMER_REAL ? it->t[w].at : now + TICK_NS;
+                if (it->t[w].at && (!next || wake < next)) next = wake;
             }
-            if (it->deadline_ns && (!next || it->deadline_ns < next)) next = it->deadline_ns;
         }
         uint32_t seq = timer_seq;
         mutex_unlock(&timer_lock);
@@ -104,29 +132,30 @@ static void ns_to_tv(uint64_t ns, struct timeval *tv)
     }
 }
 
-/* Under timer_lock: the current value and interval of p's timer. */
-static void current_value(struct process *p, struct itimerval *out)
+/* Under timer_lock: the current value and interval of p's timer `which`. */
+static void current_value(struct process *p, int which, struct itimerval *out)
 {
     memset(out, 0, sizeof(*out));
     struct itimer_state *it = p->itimer;
-    if (!it || it->proc != p || it->pid != p->pid || !it->deadline_ns) return;
-    uint64_t now = now_ns();
-    ns_to_tv(it->deadline_ns > now ? it->deadline_ns - now : 1000, &out->it_value);
-    ns_to_tv(it->interval_ns, &out->it_interval);
+    if (!it || it->proc != p || it->pid != p->pid || !it->t[which].at) return;
+    uint64_t c = clock_of(p, which);
+    ns_to_tv(it->t[which].at > c ? it->t[which].at - c : 1000, &out->it_value);
+    ns_to_tv(it->t[which].interval_ns, &out->it_interval);
 }
 
-static long set_real(struct process *p, const struct itimerval *nv, struct itimerval *old)
+static long set_timer(struct process *p, int which, const struct itimerval *nv,
+                      struct itimerval *old)
 {
     mutex_lock(&timer_lock);
-    if (old) current_value(p, old);
+    if (old) current_value(p, which, old);
     struct itimer_state *it = timer_of(p);
     if (!it) {
         mutex_unlock(&timer_lock);
         return -ENOMEM;
     }
     uint64_t value = tv_to_ns(&nv->it_value);
-    it->deadline_ns = value ? now_ns() + value : 0;
-    it->interval_ns = tv_to_ns(&nv->it_interval);
+    it->t[which].at = value ? clock_of(p, which) + value : 0;
+    it->t[which].interval_ns = tv_to_ns(&nv->it_interval);
     bool start = !timer_thread_started && value;
     if (start) timer_thread_started = true;
     mutex_unlock(&timer_lock);
@@ -145,14 +174,7 @@ static bool valid_tv(const struct timeval *tv)
 
 long sys_setitimer(int which, const struct itimerval *unew, struct itimerval *uold)
 {
-    if (which != ITIMER_REAL) {
-        if (which == ITIMER_VIRTUAL || which == ITIMER_PROF) {
-            log_warn("%s: setitimer(%s) is not supported inside the LibOS",
-                     current_process()->exe_path,
-                     which == ITIMER_VIRTUAL ? "ITIMER_VIRTUAL" : "ITIMER_PROF");
-        }
-        return -EINVAL;
-    }
+    if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF) return -EINVAL;
     struct itimerval nv, ov;
     if (unew) {
         if (copy_from_user(&nv, unew, sizeof(nv))) return -EFAULT;
@@ -160,7 +182,7 @@ long sys_setitimer(int which, const struct itimerval *unew, struct itimerval *uo
     } else {
         memset(&nv, 0, sizeof(nv)); /* Linux treats NULL as a zero timer */
     }
-    long r = set_real(current_process(), &nv, &ov);
+    long r = set_timer(current_process(), which, &nv, &ov);
     if (r == 0 && uold && copy_to_user(uold, &ov, sizeof(ov))) return -EFAULT;
     return r;
 }
@@ -169,12 +191,9 @@ long sys_getitimer(int which, struct itimerval *uval)
 {
     if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF) return -EINVAL;
     struct itimerval v;
-    memset(&v, 0, sizeof(v));
-    if (which == ITIMER_REAL) {
-        mutex_lock(&timer_lock);
-        current_value(current_process(), &v);
-        mutex_unlock(&timer_lock);
-    }
+    mutex_lock(&timer_lock);
+    current_value(current_process(), which, &v);
+    mutex_unlock(&timer_lock);
     return copy_to_user(uval, &v, sizeof(v));
 }
 
@@ -183,7 +202,7 @@ long sys_alarm(unsigned seconds)
     struct itimerval nv, ov;
     memset(&nv, 0, sizeof(nv));
     nv.it_value.tv_sec = seconds;
-    set_real(current_process(), &nv, &ov);
+    set_timer(current_process(), ITIMER_REAL, &nv, &ov);
     /* the seconds left, rounded to nearest, at least 1 when armed */
     long left = ov.it_value.tv_sec + (ov.it_value.tv_usec >= 500000);
     if (left == 0 && (ov.it_value.tv_sec || ov.it_value.tv_usec)) left = 1;
