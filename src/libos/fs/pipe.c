@@ -17,6 +17,13 @@
  * wait, O_NONBLOCK writers get ENXIO without a reader, O_RDWR never waits.
  * On hostfs the node is the host's FIFO, but the pipe is the LibOS's:
  * host processes do not share it.
+ *
+ * Packet mode (pipe2 O_DIRECT, or F_SETFL O_DIRECT on a write end), as
+ * Linux's: each write by such an end goes in as packets of at most
+ * PIPE_BUF bytes, each taking one of the pipe's cap/4096 "buffers" (so at
+ * most 16 wait in a default pipe); a read returns at most one packet and
+ * drops what of it did not fit. Packets are kept as (start, length) in a
+ * small ring beside the bytes; a pipe without them pays nothing.
  */
 #include "fs/pipe.h"
 
@@ -48,6 +55,13 @@ struct pipe {
     struct waitq rwait, wwait;
     ino_t ino;
     bool reading, writing; /* a reader / writer copies outside the lock */
+    uint64_t consumed;     /* bytes read so far: packet starts count from 0 */
+    struct packet {
+        uint64_t start;
+        uint32_t len;
+    } * pkts; /* packet mode: a ring of npkt_cap (cap / 4096) */
+    unsigned pkt_head, npkt, npkt_cap;
+    size_t pkt_bytes; /* unread bytes of the waiting packets */
     /* Named pipes: the node, opens so far (a blocked open waits for the
      * other side's count to move), the opens waiting, the table link.
      * fifo_lock guards `node_*` and `next`, the pipe lock the rest. */
@@ -127,6 +141,42 @@ static int pipe_wait(struct pipe *p, struct waitq *q)
     return r;
 }
 
+/* Bytes before `upto` were read: packets wholly before it go, one cut by
+ * it keeps its unread part (lock held). */
+static void forget_packets(struct pipe *p, uint64_t upto)
+{
+    while (p->npkt) {
+        struct packet *k = &p->pkts[p->pkt_head];
+        if (k->start >= upto) break;
+        if (k->start + k->len > upto) {
+            p->pkt_bytes -= (size_t)(upto - k->start);
+            k->len -= (uint32_t)(upto - k->start);
+            k->start = upto;
+            break;
+        }
+        p->pkt_bytes -= k->len;
+        p->pkt_head = (p->pkt_head + 1) % p->npkt_cap;
+        p->npkt--;
+    }
+}
+
+/* Buffers in use as Linux counts them: one per packet, one per page of
+ * stream bytes (lock held). */
+static size_t buffers_used(const struct pipe *p)
+{
+    return p->npkt + (p->len - p->pkt_bytes + 4095) / 4096;
+}
+
+/* The packet ring, on the first packet (lock held); false: no memory. */
+static bool packets_init(struct pipe *p)
+{
+    unsigned n = (unsigned)(p->cap / 4096);
+    p->pkts = calloc(n ? n : 1, sizeof(*p->pkts));
+    p->npkt_cap = n ? n : 1;
+    p->pkt_head = p->npkt = 0;
+    return p->pkts != NULL;
+}
+
 /*
  * Readers and writers copy outside the lock, so that one writer and one
  * reader move data at the same time (on two CPUs a large transfer runs at
@@ -145,13 +195,28 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len)
     ssize_t r;
     for (;;) {
         if (!p->reading && p->len > 0) {
-            size_t n = len < p->len ? len : p->len, pos = p->head;
+            size_t n = len < p->len ? len : p->len, take = n, pos = p->head;
+            if (f->flags & O_DIRECT) {
+                /* A packet-mode reader takes one buffer -- a packet, or up
+                 * to a page of stream bytes -- copies what fits and drops
+                 * the rest, as Linux's pipe_read for an O_DIRECT file. */
+                size_t chunk = p->len < 4096 ? p->len : 4096;
+                if (p->npkt) {
+                    const struct packet *k = &p->pkts[p->pkt_head];
+                    size_t stream = (size_t)(k->start - p->consumed);
+                    chunk = stream ? (stream < chunk ? stream : chunk) : k->len;
+                }
+                n = len < chunk ? len : chunk;
+                take = chunk;
+            }
             p->reading = true;
             mutex_unlock(&p->lock);
             ring_copy_out(p, pos, buf, n);
             mutex_lock(&p->lock);
-            p->head = (p->head + n) % p->cap;
-            p->len -= n;
+            forget_packets(p, p->consumed + take);
+            p->consumed += take;
+            p->head = (p->head + take) % p->cap;
+            p->len -= take;
             if (p->len == 0 && !p->writing) p->head = 0; /* later copies stay contiguous */
             p->reading = false;
             if (!waitq_empty(&p->wwait)) waitq_wake_all(&p->wwait);
@@ -191,6 +256,15 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len)
         }
         size_t room = p->cap - p->len;
         size_t want = len - done;
+        bool packet = f->flags & O_DIRECT;
+        if (packet) {
+            if (want > PIPE_BUF) want = PIPE_BUF; /* a longer write is several packets */
+            if (!p->pkts && !packets_init(p)) {
+                r = done ? 0 : -ENOMEM;
+                break;
+            }
+            if (buffers_used(p) >= p->npkt_cap) room = 0; /* every buffer is taken */
+        }
         /* up to PIPE_BUF bytes go in at once or not at all */
         if (!p->writing && room > 0 && (want > PIPE_BUF || room >= want)) {
             size_t n = want < room ? want : room, pos = (p->head + p->len) % p->cap;
@@ -198,6 +272,13 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len)
             mutex_unlock(&p->lock);
             ring_copy_in(p, pos, src + done, n);
             mutex_lock(&p->lock);
+            if (packet) {
+                struct packet *k = &p->pkts[(p->pkt_head + p->npkt) % p->npkt_cap];
+                k->start = p->consumed + p->len;
+                k->len = (uint32_t)n;
+                p->npkt++;
+                p->pkt_bytes += n;
+            }
             p->len += n;
             p->writing = false;
             done += n;
@@ -272,6 +353,7 @@ static void pipe_release(struct file *f)
         mutex_unlock(&fifo_lock);
     }
     if (gone) {
+        free(p->pkts);
         free(p->buf);
         free(p);
     }
@@ -356,13 +438,24 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
         r = pipe_wait(p, p->reading ? &p->rwait : &p->wwait);
     if (r < 0) {
         /* interrupted: r says so */
-    } else if (want < p->len) {
+    } else if (want < p->len || (p->pkts && p->npkt > want / 4096)) {
         r = -EBUSY;
     } else {
         char *nb = malloc(want);
-        if (!nb) {
+        struct packet *np = p->pkts ? calloc(want / 4096, sizeof(*np)) : NULL;
+        if (!nb || (p->pkts && !np)) {
+            free(nb);
+            free(np);
             r = -ENOMEM;
         } else {
+            if (np) { /* the packets, oldest first, in a ring of the new size */
+                for (unsigned i = 0; i < p->npkt; i++)
+                    np[i] = p->pkts[(p->pkt_head + i) % p->npkt_cap];
+                free(p->pkts);
+                p->pkts = np;
+                p->pkt_head = 0;
+                p->npkt_cap = (unsigned)(want / 4096);
+            }
             size_t n = p->len;
             ring_copy_out(p, p->head, nb, n);
             free(p->buf);
@@ -380,14 +473,14 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
 
 long sys_pipe2(int *ufds, int flags)
 {
-    if (flags & ~(O_CLOEXEC | O_NONBLOCK)) return -EINVAL;
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -EINVAL;
     if (!user_ok(ufds, 2 * sizeof(int), true)) return -EFAULT;
     struct pipe *p = pipe_alloc();
     if (!p) return -ENOMEM;
     p->readers = p->writers = 1;
     char name[32];
     snprintf(name, sizeof(name), "pipe:[%lu]", (unsigned long)p->ino);
-    int nb = flags & O_NONBLOCK;
+    int nb = flags & (O_NONBLOCK | O_DIRECT);
     struct file *rf = file_alloc_anon(&pipe_read_fops, p, O_RDONLY | nb, name);
     struct file *wf = file_alloc_anon(&pipe_write_fops, p, O_WRONLY | nb, name);
     if (!rf || !wf) {
