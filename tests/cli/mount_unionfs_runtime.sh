@@ -81,8 +81,8 @@ occlum gen-image-key "$WORK/ik" >/dev/null || fail "gen-image-key failed"
 occlum build --image-key "$WORK/ik" >/dev/null || fail "occlum build --image-key failed"
 IK=$(cat "$WORK/ik")
 cp -r build/mount/__ROOT "$WORK/lower-enc"
-mac=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print([l for l in c["mount"][0]["options"]["layers"] if l["source"].endswith("build/mount/__ROOT")][0]["options"]["MAC"])' build/Occlum.json.protected) ||
-    fail "no MAC in the build's config"
+mac=$(occlum print image-mac) || fail "occlum print image-mac failed"
+[ ${#mac} -eq 64 ] || fail "occlum print image-mac: '$mac'"
 run occlum run --image-key "$WORK/ik" /bin/umnt image "lowerdir=$WORK/lower-enc,upperdir=./up2,key=$IK"
 expect_status 0
 run occlum run --image-key "$WORK/ik" /bin/umnt image "lowerdir=$WORK/lower-enc,upperdir=./up3,key=$IK,mac=$mac"
@@ -92,7 +92,7 @@ expect_status 0
 # an integrity-only image needs its MAC pinned
 occlum build -f >/dev/null || fail "occlum build -f failed"
 cp -r build/mount/__ROOT "$WORK/lower-int"
-mac=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print([l for l in c["mount"][0]["options"]["layers"] if l["source"].endswith("build/mount/__ROOT")][0]["options"]["MAC"])' build/Occlum.json.protected)
+mac=$(occlum print image-mac) || fail "occlum print image-mac failed"
 run occlum run /bin/umnt einval "lowerdir=$WORK/lower-int,upperdir=./up5,key=$KEY"
 expect_status 0
 run occlum run /bin/umnt image "lowerdir=$WORK/lower-int,upperdir=./up6,key=$KEY,mac=$mac"
