@@ -18,7 +18,7 @@ expect_err_contains "occlum print: "
 expect_err_contains "run 'occlum build' first"
 run occlum print
 expect_status 1
-expect_err_contains "expected 'mrenclave' or 'mrsigner'"
+expect_err_contains "expected 'mrenclave', 'mrsigner' or 'image-mac'"
 
 add_hello
 run occlum build
