@@ -493,18 +493,6 @@ bad:
     return g[REG_RAX];
 }
 
-struct forward_scan {
-    int pgid, n;
-    int pids[256];
-};
-
-static int forward_collect(struct process *p, void *arg)
-{
-    struct forward_scan *f = arg;
-    if (p->pid > 0 && !p->zombie && p->pgid == f->pgid && f->n < 256) f->pids[f->n++] = p->pid;
-    return 0;
-}
-
 uint32_t host_event_seq;
 static uint64_t host_pending;
 
@@ -515,20 +503,11 @@ void signal_note_host(int sig)
     pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
+/* Ctrl-C and friends at `occlum run`'s terminal: to the first process's
+ * group, as a terminal sends them to its foreground group. */
 static void forward(int sig)
 {
-    struct process *init = process_find(1);
-    if (!init) return;
-    struct forward_scan f = {.pgid = init->pgid, .n = 0};
-    process_for_each(forward_collect, &f);
-    siginfo_t si;
-    memset(&si, 0, sizeof(si));
-    si.si_signo = sig;
-    si.si_code = SI_USER;
-    for (int i = 0; i < f.n; i++) {
-        struct process *p = process_find(f.pids[i]);
-        if (p) signal_send_process(p, sig, &si);
-    }
+    process_signal_group_of(1, sig);
 }
 
 void signal_forward_host_pending(void)
