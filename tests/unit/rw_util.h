@@ -217,7 +217,9 @@ static void flip(const char *path, off_t off)
 
 static int setup(void **state)
 {
-    snprintf(dir, sizeof(dir), "/tmp/test_sefs_rw.XXXXXX");
+    int n = snprintf(dir, sizeof(dir), "/tmp/test_sefs_rw.");
+    memset(dir + n, 'X', 6); /* mkdtemp's template suffix */
+    dir[n + 6] = '\0';
     if (!mkdtemp(dir)) return -1;
     strcat(dir, "/run/mount/__ROOT"); /* the parents are created by the mount */
     sefs_rw_set_key(key1);

@@ -21,10 +21,13 @@
 
 #include "common/instance_lock.h"
 
-static char dir[] = "/tmp/test_instance_lock.XXXXXX";
+static char dir[64];
 
 static int setup(void **state)
 {
+    int n = snprintf(dir, sizeof(dir), "/tmp/test_instance_lock.");
+    memset(dir + n, 'X', 6); /* mkdtemp's template suffix */
+    dir[n + 6] = '\0';
     return mkdtemp(dir) ? 0 : -1;
 }
 
