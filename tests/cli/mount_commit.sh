@@ -35,7 +35,13 @@ os.write(fd, b"synced\n")
 os.fsync(fd)
 pid = int(sys.argv[2])
 os.kill(pid, signal.SIGKILL)
-while os.path.exists("/proc/%d" % pid) and open("/proc/%d/stat" % pid).read().split()[2] != "Z":
+def running():  # gone, reaped meanwhile, or a zombie: it has stopped
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split()[2] != "Z"
+    except OSError:
+        return False
+while running():
     time.sleep(0.01)
 os._exit(0)
 PY
