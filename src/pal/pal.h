@@ -82,6 +82,8 @@ int pal_host_fsync(int fd, int datasync);
 void pal_host_sync(void);
 int pal_host_utimensat(const char *path, const struct timespec times[2], int flags);
 int pal_host_fcntl(int fd, int cmd, long arg);
+/* Can the host wait for fd's readiness (epoll: not a regular file, /dev/null...)? */
+bool pal_host_pollable(int fd);
 int pal_host_ioctl(int fd, unsigned long req, void *arg);
 int pal_host_isatty(int fd);
 /* A non-blocking, close-on-exec host eventfd (counter 0). */

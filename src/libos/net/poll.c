@@ -71,11 +71,6 @@ static unsigned file_poll(struct file *f, struct poll_table *pt, int *host_fd)
     return DEFAULT_POLLMASK;
 }
 
-struct poll_req {
-    int fd;
-    short events, revents;
-};
-
 static void ts_add(struct timespec *t, const struct timespec *d)
 {
     t->tv_sec += d->tv_sec;
@@ -95,7 +90,7 @@ static long ms_until(const struct timespec *deadline)
 }
 
 /* The core: fill revents; returns the number ready, 0 on timeout, or -EINTR. */
-static long do_poll(struct poll_req *req, size_t n, const struct timespec *deadline)
+long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadline)
 {
     struct process *p = current_process();
     struct thread *t = current_thread();
@@ -118,8 +113,12 @@ static long do_poll(struct poll_req *req, size_t n, const struct timespec *deadl
         bool timed_out = deadline && !first && ms_until(deadline) == 0;
         for (size_t i = 0; i < n; i++) {
             req[i].revents = 0;
-            if (req[i].fd < 0) continue;
-            struct file *f = fd_get(p, req[i].fd);
+            if (!req[i].file && req[i].fd < 0) continue;
+            struct file *f = req[i].file;
+            if (f)
+                file_get(f);
+            else
+                f = fd_get(p, req[i].fd);
             if (!f) {
                 req[i].revents = POLLNVAL;
                 ready++;
@@ -194,7 +193,7 @@ out:
     return ret;
 }
 
-static int deadline_from_ms(int ms, struct timespec *dl)
+int poll_deadline_from_ms(int ms, struct timespec *dl)
 {
     if (ms < 0) return 0;
     pal_clock_gettime(CLOCK_MONOTONIC, dl);
@@ -214,8 +213,8 @@ static long poll_user(struct pollfd *ufds, unsigned long nfds, const struct time
     struct poll_req *req = nfds ? malloc(nfds * sizeof(*req)) : NULL;
     if (nfds && !req) return -ENOMEM;
     for (unsigned long i = 0; i < nfds; i++)
-        req[i] = (struct poll_req){ufds[i].fd, ufds[i].events, 0};
-    long r = do_poll(req, nfds, deadline);
+        req[i] = (struct poll_req){ufds[i].fd, ufds[i].events, 0, NULL};
+    long r = poll_requests(req, nfds, deadline);
     if (r >= 0)
         for (unsigned long i = 0; i < nfds; i++)
             ufds[i].revents = req[i].revents;
@@ -226,13 +225,13 @@ static long poll_user(struct pollfd *ufds, unsigned long nfds, const struct time
 long sys_poll(struct pollfd *fds, unsigned long nfds, int timeout_ms)
 {
     struct timespec dl;
-    bool has = deadline_from_ms(timeout_ms, &dl);
+    bool has = poll_deadline_from_ms(timeout_ms, &dl);
     return poll_user(fds, nfds, has ? &dl : NULL);
 }
 
 /* Temporarily the given mask for the duration of the call (ppoll,
  * pselect6): restored after a handler runs, as rt_sigsuspend. */
-static int apply_sigmask(const void *umask, size_t size)
+int poll_apply_sigmask(const void *umask, size_t size)
 {
     if (!umask) return 0;
     if (size != 8) return -EINVAL;
@@ -245,7 +244,7 @@ static int apply_sigmask(const void *umask, size_t size)
     return 0;
 }
 
-static void restore_sigmask_if_no_signal(long r)
+void poll_restore_sigmask(long r)
 {
     struct thread *t = current_thread();
     if (t->has_saved_sigmask && r != -EINTR) { /* no handler will run: restore now */
@@ -254,7 +253,7 @@ static void restore_sigmask_if_no_signal(long r)
     }
 }
 
-static int timeout_from_ts(const struct timespec *utmo, struct timespec *dl, bool *has)
+int poll_timeout_from_ts(const struct timespec *utmo, struct timespec *dl, bool *has)
 {
     *has = false;
     if (!utmo) return 0;
@@ -292,12 +291,12 @@ long sys_ppoll(struct pollfd *fds, unsigned long nfds, const struct timespec *tm
 {
     struct timespec dl;
     bool has;
-    int r = timeout_from_ts(tmo, &dl, &has);
+    int r = poll_timeout_from_ts(tmo, &dl, &has);
     if (r < 0) return r;
-    r = apply_sigmask(sigmask, sigsetsize);
+    r = poll_apply_sigmask(sigmask, sigsetsize);
     if (r < 0) return r;
     long n = poll_user(fds, nfds, has ? &dl : NULL);
-    restore_sigmask_if_no_signal(n);
+    poll_restore_sigmask(n);
     if (has && n != -EFAULT) write_remaining((struct timespec *)tmo, &dl, false);
     return n;
 }
@@ -334,9 +333,9 @@ static long do_select(int nfds, fd_set *ur, fd_set *uw, fd_set *ue, const struct
             ev |= POLLIN | POLLRDNORM | POLLHUP | POLLERR;
         if (in[1] && (in[1][fd / 64] >> (fd % 64) & 1)) ev |= POLLOUT | POLLWRNORM | POLLERR;
         if (in[2] && (in[2][fd / 64] >> (fd % 64) & 1)) ev |= POLLPRI;
-        if (ev) req[n++] = (struct poll_req){fd, ev, 0};
+        if (ev) req[n++] = (struct poll_req){fd, ev, 0, NULL};
     }
-    r = do_poll(req, n, dl);
+    r = poll_requests(req, n, dl);
     if (r >= 0) {
         for (size_t i = 0; i < n; i++)
             if (req[i].revents & POLLNVAL) r = -EBADF;
@@ -407,7 +406,7 @@ long sys_pselect6(int nfds, void *rfds, void *wfds, void *efds, const struct tim
 {
     struct timespec dl;
     bool has;
-    int r = timeout_from_ts(tmo, &dl, &has);
+    int r = poll_timeout_from_ts(tmo, &dl, &has);
     if (r < 0) return r;
     if (sigmask_arg) { /* { const sigset_t *ss; size_t ss_len; } */
         struct {
@@ -415,11 +414,11 @@ long sys_pselect6(int nfds, void *rfds, void *wfds, void *efds, const struct tim
             size_t len;
         } a;
         if (copy_from_user(&a, sigmask_arg, sizeof(a))) return -EFAULT;
-        r = apply_sigmask(a.ss, a.len);
+        r = poll_apply_sigmask(a.ss, a.len);
         if (r < 0) return r;
     }
     long n = do_select(nfds, rfds, wfds, efds, has ? &dl : NULL);
-    restore_sigmask_if_no_signal(n);
+    poll_restore_sigmask(n);
     if (has && n != -EFAULT) write_remaining((struct timespec *)tmo, &dl, false);
     return n;
 }

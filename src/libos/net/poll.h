@@ -8,6 +8,7 @@
 #ifndef LIBOS_NET_POLL_H
 #define LIBOS_NET_POLL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "process/waitq.h"
@@ -27,6 +28,27 @@ struct poll_table {
 
 /* Called by fops->poll with *lock held: wake the polling thread when q is woken. */
 void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock);
+
+/* One thing to watch: the file (referenced by the caller) or, when file
+ * is NULL, the caller's fd (< 0: skipped). events/revents are POLL* bits. */
+struct file;
+struct poll_req {
+    int fd;
+    short events, revents;
+    struct file *file;
+};
+struct timespec;
+/* Fill each revents; the number ready, 0 at the CLOCK_MONOTONIC deadline
+ * (NULL: none; {0, 0}: do not wait), -EINTR, -ENOMEM. */
+long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadline);
+/* ms < 0: no deadline (returns 0); else *dl = now + ms (returns 1). */
+int poll_deadline_from_ms(int ms, struct timespec *dl);
+/* The ppoll/pselect/epoll_pwait mask for the call, and putting it back
+ * when no handler will (r: the call's result). */
+int poll_apply_sigmask(const void *umask, size_t size);
+void poll_restore_sigmask(long r);
+/* A user timespec timeout (NULL: none) as a deadline. */
+int poll_timeout_from_ts(const struct timespec *utmo, struct timespec *dl, bool *has);
 
 // clang-format off
 #define POLL_SYSCALLS(X) X(poll, 3) X(ppoll, 5) X(select, 5) X(pselect6, 6)

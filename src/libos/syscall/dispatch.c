@@ -10,6 +10,8 @@
 #include "fs/pipe.h"
 #include "fs/sys_mount.h"
 #include "fs/sys_sync.h"
+#include "net/epoll.h"
+#include "net/eventfd.h"
 #include "net/poll.h"
 #include "process/process.h"
 #include "syscall/list_core.h"
@@ -38,6 +40,8 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     FS_SYSCALLS(SYSCALL_ENTRY)
     PIPE_SYSCALLS(SYSCALL_ENTRY)
     POLL_SYSCALLS(SYSCALL_ENTRY)
+    EVENTFD_SYSCALLS(SYSCALL_ENTRY)
+    EPOLL_SYSCALLS(SYSCALL_ENTRY)
     LOCK_SYSCALLS(SYSCALL_ENTRY)
     SYNC_SYSCALLS(SYSCALL_ENTRY)
     MOUNT_SYSCALLS(SYSCALL_ENTRY)
@@ -47,8 +51,11 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
 /* Names of calls we do not implement, for the warning (a small subset of
  * the x86-64 table: the ones programs commonly try). */
 static const char *const unimplemented_names[MAX_SYSCALL] = {
-    [__NR_fork] = "fork",         [__NR_socket] = "socket", [__NR_epoll_create1] = "epoll_create1",
-    [__NR_eventfd2] = "eventfd2", };
+    [__NR_fork] = "fork",
+    [__NR_socket] = "socket",
+    [__NR_epoll_create1] = "epoll_create1",
+    [__NR_eventfd2] = "eventfd2",
+};
 
 static uint8_t warned[MAX_SYSCALL];
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -191,6 +192,27 @@ int pal_host_unlink(const char *path)
 int pal_host_rename(const char *from, const char *to)
 {
     RET(rename(from, to));
+}
+
+bool pal_host_pollable(int fd)
+{
+    /* The host's own answer: its epoll refuses (EPERM) what cannot be polled. */
+    static int probe = -1;
+    int ep = __atomic_load_n(&probe, __ATOMIC_ACQUIRE);
+    if (ep < 0) {
+        int e = epoll_create1(EPOLL_CLOEXEC), none = -1;
+        if (e < 0) return false;
+        if (!__atomic_compare_exchange_n(&probe, &none, e, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE)) {
+            close(e);
+            e = none;
+        }
+        ep = e;
+    }
+    struct epoll_event ev = {.events = EPOLLIN};
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) return errno == EEXIST;
+    epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+    return true;
 }
 
 int pal_host_rename2(const char *from, const char *to, unsigned flags)

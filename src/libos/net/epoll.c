@@ -1,0 +1,332 @@
+/*
+ * epoll: epoll_create(1), epoll_ctl, epoll_wait, epoll_pwait, epoll_pwait2
+ * over LibOS objects (pipes, eventfds, other epolls) and host fds together,
+ * on top of the poll machinery (net/poll.c): each wait polls the interest
+ * list once and sleeps on the wait queues of its files (and a host poll
+ * for host fds) until one is ready.
+ *
+ * An entry holds a reference to its file description; when that is the
+ * last one (every fd the application had on it is closed), the entry
+ * goes, as Linux drops a closed file from its epolls. EPOLLONESHOT
+ * disables an entry after one report, until EPOLL_CTL_MOD. EPOLLET is
+ * served level-triggered: an edge-triggered program reads until EAGAIN
+ * anyway, so it sees the same data, only possibly with more wake-ups.
+ */
+#include "net/epoll.h"
+
+#include "fs/sys_common.h"
+#include "fs/vfs.h"
+#include "net/poll.h"
+#include "pal/pal.h"
+#include "process/process.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+
+#define EP_MAX_EVENTS (INT32_MAX / (int)sizeof(struct epoll_event))
+#define EP_POLL_BITS                                                                               \
+    (EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND |       \
+     EPOLLMSG | EPOLLRDHUP | EPOLLERR | EPOLLHUP)
+#define EP_FLAGS (EPOLLET | EPOLLONESHOT | EPOLLWAKEUP | EPOLLEXCLUSIVE)
+
+struct epitem {
+    int fd;
+    struct file *file; /* referenced */
+    uint32_t events;
+    uint64_t data;
+    bool disabled; /* EPOLLONESHOT, reported */
+};
+
+struct epoll {
+    struct mutex lock;
+    struct epitem *items;
+    size_t n, cap;
+};
+
+static const struct file_ops epoll_fops;
+
+static struct epoll *epoll_of(struct file *f)
+{
+    return f && f->fops == &epoll_fops ? f->priv : NULL;
+}
+
+/* Entries whose file only we still hold: the application closed it (lock held). */
+static void prune(struct epoll *ep)
+{
+    for (size_t i = 0; i < ep->n;) {
+        if (__atomic_load_n(&ep->items[i].file->refcount, __ATOMIC_ACQUIRE) == 1) {
+            file_put(ep->items[i].file);
+            ep->items[i] = ep->items[--ep->n];
+        } else {
+            i++;
+        }
+    }
+}
+
+/* The interest list as poll requests (the caller frees *req and puts the
+ * files); 0, or -ENOMEM. */
+static int snapshot(struct epoll *ep, struct poll_req **req, struct epitem **copy, size_t *n)
+{
+    mutex_lock(&ep->lock);
+    prune(ep);
+    *n = 0;
+    *req = malloc(sizeof(**req) * (ep->n ? ep->n : 1));
+    *copy = malloc(sizeof(**copy) * (ep->n ? ep->n : 1));
+    if (!*req || !*copy) {
+        mutex_unlock(&ep->lock);
+        free(*req);
+        free(*copy);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < ep->n; i++) {
+        struct epitem *it = &ep->items[i];
+        if (it->disabled) continue;
+        file_get(it->file);
+        (*copy)[*n] = *it;
+        (*req)[*n] = (struct poll_req){-1, (short)(it->events & EP_POLL_BITS), 0, it->file};
+        (*n)++;
+    }
+    mutex_unlock(&ep->lock);
+    return 0;
+}
+
+/* Wait for events; what was ready goes to out (at most max). */
+static long ep_wait(struct epoll *ep, struct epoll_event *out, int max,
+                    const struct timespec *deadline)
+{
+    for (;;) {
+        struct poll_req *req;
+        struct epitem *copy;
+        size_t n;
+        long r = snapshot(ep, &req, &copy, &n);
+        if (r < 0) return r;
+        r = poll_requests(req, n, deadline);
+        int got = 0;
+        if (r > 0) {
+            mutex_lock(&ep->lock);
+            for (size_t k = 0; k < n && got < max; k++) {
+                uint32_t ev = (uint16_t)req[k].revents & (copy[k].events | EPOLLERR | EPOLLHUP);
+                if (!ev) continue;
+                /* the entry as it is now: epoll_ctl may have changed it meanwhile */
+                struct epitem *it = NULL;
+                for (size_t i = 0; i < ep->n && !it; i++)
+                    if (ep->items[i].file == copy[k].file && ep->items[i].fd == copy[k].fd)
+                        it = &ep->items[i];
+                if (!it || it->disabled) continue;
+                out[got].events = ev & (it->events | EPOLLERR | EPOLLHUP);
+                out[got].data.u64 = it->data;
+                if (!out[got].events) continue;
+                if (it->events & EPOLLONESHOT) it->disabled = true;
+                got++;
+            }
+            mutex_unlock(&ep->lock);
+        }
+        for (size_t k = 0; k < n; k++)
+            file_put(copy[k].file);
+        free(req);
+        free(copy);
+        if (r < 0) return r;
+        if (got || r == 0) return got; /* events, or the deadline */
+        /* ready entries were changed or disabled meanwhile: wait again */
+    }
+}
+
+static unsigned epoll_poll(struct file *f, struct poll_table *pt)
+{
+    /* An epoll is readable when one of its entries is ready: look without waiting. */
+    struct epoll *ep = f->priv;
+    struct poll_req *req;
+    struct epitem *copy;
+    size_t n;
+    if (snapshot(ep, &req, &copy, &n) < 0) return POLLERR;
+    struct timespec now = {0, 0};
+    long r = poll_requests(req, n, &now);
+    for (size_t k = 0; k < n; k++)
+        file_put(copy[k].file);
+    free(req);
+    free(copy);
+    (void)pt; /* a poll on an epoll does not sleep on its entries' queues */
+    return r > 0 ? POLLIN | POLLRDNORM : 0;
+}
+
+static off_t epoll_lseek(struct file *f, off_t off, int whence)
+{
+    return -ESPIPE;
+}
+
+static void epoll_release(struct file *f)
+{
+    struct epoll *ep = f->priv;
+    for (size_t i = 0; i < ep->n; i++)
+        file_put(ep->items[i].file);
+    free(ep->items);
+    free(ep);
+}
+
+static int epoll_fstat(struct file *f, struct stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_mode = 0600; /* an anonymous inode, as Linux */
+    st->st_nlink = 1;
+    st->st_blksize = 4096;
+    st->st_dev = 0xd;
+    return 0;
+}
+
+static const struct file_ops epoll_fops = {
+    .poll = epoll_poll,
+    .lseek = epoll_lseek,
+    .fstat = epoll_fstat,
+    .release = epoll_release,
+};
+
+long sys_epoll_create1(int flags)
+{
+    if (flags & ~EPOLL_CLOEXEC) return -EINVAL;
+    struct epoll *ep = calloc(1, sizeof(*ep));
+    if (!ep) return -ENOMEM;
+    struct file *f = file_alloc_anon(&epoll_fops, ep, O_RDWR, "anon_inode:[eventpoll]");
+    if (!f) {
+        free(ep);
+        return -ENOMEM;
+    }
+    int fd = fd_install(current_process(), f, flags & EPOLL_CLOEXEC ? O_CLOEXEC : 0);
+    if (fd < 0) file_put(f);
+    return fd;
+}
+
+long sys_epoll_create(int size)
+{
+    return size <= 0 ? -EINVAL : sys_epoll_create1(0);
+}
+
+/* Files that can be waited for: those with a poll op, and host fds the
+ * host can poll (Linux: EPERM for regular files, /dev/null...). */
+static bool pollable(struct file *f)
+{
+    if (!f->fops || (f->fmode & FMODE_PATH)) return false;
+    if (f->fops->poll) return true;
+    int h = f->fops->host_fd ? f->fops->host_fd(f) : -1;
+    return h >= 0 && pal_host_pollable(h);
+}
+
+long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
+{
+    struct epoll_event ev = {0};
+    if (op != EPOLL_CTL_DEL && copy_from_user(&ev, uev, sizeof(ev))) return -EFAULT;
+    struct file *ef = fs_fd(epfd), *f = fs_fd(fd);
+    struct epoll *ep = epoll_of(ef);
+    long r = 0;
+    if (!ef || !f)
+        r = -EBADF;
+    else if (!pollable(f))
+        r = -EPERM; /* before EINVAL, as Linux checks */
+    else if (!ep || ef == f)
+        r = -EINVAL;
+    else if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL)
+        r = -EINVAL;
+    else if ((ev.events & EPOLLEXCLUSIVE) && op == EPOLL_CTL_MOD)
+        r = -EINVAL;
+    if (r < 0) {
+        file_put(ef);
+        file_put(f);
+        return r;
+    }
+    mutex_lock(&ep->lock);
+    prune(ep);
+    struct epitem *it = NULL;
+    for (size_t i = 0; i < ep->n && !it; i++)
+        if (ep->items[i].fd == fd && ep->items[i].file == f) it = &ep->items[i];
+    if (op == EPOLL_CTL_ADD) {
+        if (it) {
+            r = -EEXIST;
+        } else if (ep->n == ep->cap) {
+            size_t cap = ep->cap ? 2 * ep->cap : 8;
+            struct epitem *ni = realloc(ep->items, cap * sizeof(*ni));
+            if (!ni) r = -ENOMEM;
+            if (ni) {
+                ep->items = ni;
+                ep->cap = cap;
+            }
+        }
+        if (r == 0) {
+            file_get(f);
+            ep->items[ep->n++] =
+                (struct epitem){fd, f, ev.events & (EP_POLL_BITS | EP_FLAGS), ev.data.u64, false};
+        }
+    } else if (!it) {
+        r = -ENOENT;
+    } else if (op == EPOLL_CTL_MOD) {
+        if (it->events & EPOLLEXCLUSIVE) {
+            r = -EINVAL;
+        } else {
+            it->events = ev.events & (EP_POLL_BITS | EP_FLAGS);
+            it->data = ev.data.u64;
+            it->disabled = false;
+        }
+    } else { /* DEL */
+        file_put(it->file);
+        *it = ep->items[--ep->n];
+    }
+    mutex_unlock(&ep->lock);
+    file_put(ef);
+    file_put(f);
+    return r;
+}
+
+static long wait_common(int epfd, struct epoll_event *uev, int max, const struct timespec *dl)
+{
+    if (max <= 0 || max > EP_MAX_EVENTS) return -EINVAL;
+    if (!user_ok(uev, (size_t)max * sizeof(*uev), true)) return -EFAULT;
+    struct file *ef = fs_fd(epfd);
+    if (!ef) return -EBADF;
+    struct epoll *ep = epoll_of(ef);
+    long r = -EINVAL;
+    if (ep) {
+        struct epoll_event *out = malloc((size_t)max * sizeof(*out));
+        r = out ? ep_wait(ep, out, max, dl) : -ENOMEM;
+        if (r > 0) memcpy(uev, out, (size_t)r * sizeof(*out));
+        free(out);
+    }
+    file_put(ef);
+    return r;
+}
+
+long sys_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+    struct timespec dl;
+    bool has = poll_deadline_from_ms(timeout, &dl);
+    return wait_common(epfd, events, maxevents, has ? &dl : NULL);
+}
+
+long sys_epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
+                     const void *sigmask, size_t sigsetsize)
+{
+    struct timespec dl;
+    bool has = poll_deadline_from_ms(timeout, &dl);
+    int r = poll_apply_sigmask(sigmask, sigsetsize);
+    if (r < 0) return r;
+    long n = wait_common(epfd, events, maxevents, has ? &dl : NULL);
+    poll_restore_sigmask(n);
+    return n;
+}
+
+long sys_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+                      const struct timespec *timeout, const void *sigmask, size_t sigsetsize)
+{
+    struct timespec dl;
+    bool has;
+    int r = poll_timeout_from_ts(timeout, &dl, &has);
+    if (r < 0) return r;
+    r = poll_apply_sigmask(sigmask, sigsetsize);
+    if (r < 0) return r;
+    long n = wait_common(epfd, events, maxevents, has ? &dl : NULL);
+    poll_restore_sigmask(n);
+    return n;
+}
