@@ -82,6 +82,27 @@ int pal_host_fsync(int fd, int datasync);
 void pal_host_sync(void);
 int pal_host_utimensat(const char *path, const struct timespec times[2], int flags);
 int pal_host_fcntl(int fd, int cmd, long arg);
+/* Host sockets (AF_INET, AF_INET6, AF_UNIX): the calls of the same names;
+ * pointers are the caller's (checked) memory. 0 / a count / an fd, or -errno. */
+struct sockaddr;
+struct msghdr;
+int pal_host_socket(int domain, int type, int protocol);
+int pal_host_socketpair(int domain, int type, int protocol, int fds[2]);
+int pal_host_bind(int fd, const struct sockaddr *addr, unsigned len);
+int pal_host_listen(int fd, int backlog);
+int pal_host_accept4(int fd, struct sockaddr *addr, unsigned *len, int flags);
+int pal_host_connect(int fd, const struct sockaddr *addr, unsigned len);
+int pal_host_getsockname(int fd, struct sockaddr *addr, unsigned *len);
+int pal_host_getpeername(int fd, struct sockaddr *addr, unsigned *len);
+int pal_host_setsockopt(int fd, int level, int name, const void *val, unsigned len);
+int pal_host_getsockopt(int fd, int level, int name, void *val, unsigned *len);
+int pal_host_shutdown(int fd, int how);
+ssize_t pal_host_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr,
+                        unsigned alen);
+ssize_t pal_host_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
+                          unsigned *alen);
+ssize_t pal_host_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t pal_host_recvmsg(int fd, struct msghdr *msg, int flags);
 /* Can the host wait for fd's readiness (epoll: not a regular file, /dev/null...)? */
 bool pal_host_pollable(int fd);
 int pal_host_ioctl(int fd, unsigned long req, void *arg);

@@ -10,7 +10,9 @@
  */
 #include "fs/vfs.h"
 #include "pal/pal.h"
+#include "process/process.h"
 #include "process/waitq.h"
+#include "signal/signal.h"
 #include "vm/uaccess.h"
 
 #include <errno.h>
@@ -50,7 +52,10 @@ static ssize_t hf_read(struct file *f, void *buf, size_t len)
 static ssize_t hf_write(struct file *f, const void *buf, size_t len)
 {
     int r = wait_ready(f, POLLOUT);
-    return r < 0 ? r : pal_host_write(hfd(f), buf, len);
+    ssize_t n = r < 0 ? r : pal_host_write(hfd(f), buf, len);
+    /* the host's SIGPIPE is ignored (sim main.c): this one is the application's */
+    if (n == -EPIPE) signal_send_thread(current_thread(), SIGPIPE, NULL);
+    return n;
 }
 
 static ssize_t hf_pread(struct file *f, void *buf, size_t len, off_t off)

@@ -145,6 +145,7 @@ void file_put(struct file *f)
 {
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
     locks_on_file_release(f);
+    epoll_on_file_release(f);
     if (f->fops && f->fops->release) f->fops->release(f);
     inode_put(f->inode);
     free(f->path);

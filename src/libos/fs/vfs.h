@@ -184,6 +184,8 @@ struct file *file_new(struct inode *ino, const char *path, int flags);
  * be set. Returns NULL when out of memory.
  */
 struct file *file_alloc_anon(const struct file_ops *fops, void *priv, int flags, const char *name);
+/* A file description is going away: epolls drop it (net/epoll.c). */
+void epoll_on_file_release(struct file *f);
 
 /* Read/write with the checks of read(2)/write(2) (EBADF, EISDIR...). */
 ssize_t vfs_read(struct file *f, void *buf, size_t len);

@@ -5,9 +5,10 @@
  * list once and sleeps on the wait queues of its files (and a host poll
  * for host fds) until one is ready.
  *
- * An entry holds a reference to its file description; when that is the
- * last one (every fd the application had on it is closed), the entry
- * goes, as Linux drops a closed file from its epolls. EPOLLONESHOT
+ * An entry does not keep its file description alive: when the last fd
+ * on it is closed, file_put tells every epoll (epoll_on_file_release),
+ * which drops its entries for it, as Linux does. A wait takes references
+ * only on files whose count is not already zero. EPOLLONESHOT
  * disables an entry after one report, until EPOLL_CTL_MOD. EPOLLET is
  * served level-triggered: an edge-triggered program reads until EAGAIN
  * anyway, so it sees the same data, only possibly with more wake-ups.
@@ -37,7 +38,7 @@
 
 struct epitem {
     int fd;
-    struct file *file; /* referenced */
+    struct file *file; /* not referenced: removed when it is released */
     uint32_t events;
     uint64_t data;
     bool disabled; /* EPOLLONESHOT, reported */
@@ -47,7 +48,39 @@ struct epoll {
     struct mutex lock;
     struct epitem *items;
     size_t n, cap;
+    struct epoll *next; /* all epolls, for epoll_on_file_release */
 };
+
+static struct mutex epolls_lock = MUTEX_INIT;
+static struct epoll *epolls;
+
+/* A reference on f unless it is already being released. */
+static bool get_unless_zero(struct file *f)
+{
+    int c = __atomic_load_n(&f->refcount, __ATOMIC_ACQUIRE);
+    while (c > 0)
+        if (__atomic_compare_exchange_n(&f->refcount, &c, c + 1, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            return true;
+    return false;
+}
+
+void epoll_on_file_release(struct file *f)
+{
+    if (!__atomic_load_n(&epolls, __ATOMIC_ACQUIRE)) return; /* no epoll at all: most closes */
+    mutex_lock(&epolls_lock);
+    for (struct epoll *ep = epolls; ep; ep = ep->next) {
+        mutex_lock(&ep->lock);
+        for (size_t i = 0; i < ep->n;) {
+            if (ep->items[i].file == f)
+                ep->items[i] = ep->items[--ep->n];
+            else
+                i++;
+        }
+        mutex_unlock(&ep->lock);
+    }
+    mutex_unlock(&epolls_lock);
+}
 
 static const struct file_ops epoll_fops;
 
@@ -56,25 +89,11 @@ static struct epoll *epoll_of(struct file *f)
     return f && f->fops == &epoll_fops ? f->priv : NULL;
 }
 
-/* Entries whose file only we still hold: the application closed it (lock held). */
-static void prune(struct epoll *ep)
-{
-    for (size_t i = 0; i < ep->n;) {
-        if (__atomic_load_n(&ep->items[i].file->refcount, __ATOMIC_ACQUIRE) == 1) {
-            file_put(ep->items[i].file);
-            ep->items[i] = ep->items[--ep->n];
-        } else {
-            i++;
-        }
-    }
-}
-
 /* The interest list as poll requests (the caller frees *req and puts the
  * files); 0, or -ENOMEM. */
 static int snapshot(struct epoll *ep, struct poll_req **req, struct epitem **copy, size_t *n)
 {
     mutex_lock(&ep->lock);
-    prune(ep);
     *n = 0;
     *req = malloc(sizeof(**req) * (ep->n ? ep->n : 1));
     *copy = malloc(sizeof(**copy) * (ep->n ? ep->n : 1));
@@ -86,8 +105,7 @@ static int snapshot(struct epoll *ep, struct poll_req **req, struct epitem **cop
     }
     for (size_t i = 0; i < ep->n; i++) {
         struct epitem *it = &ep->items[i];
-        if (it->disabled) continue;
-        file_get(it->file);
+        if (it->disabled || !get_unless_zero(it->file)) continue;
         (*copy)[*n] = *it;
         (*req)[*n] = (struct poll_req){-1, (short)(it->events & EP_POLL_BITS), 0, it->file};
         (*n)++;
@@ -163,8 +181,12 @@ static off_t epoll_lseek(struct file *f, off_t off, int whence)
 static void epoll_release(struct file *f)
 {
     struct epoll *ep = f->priv;
-    for (size_t i = 0; i < ep->n; i++)
-        file_put(ep->items[i].file);
+    mutex_lock(&epolls_lock);
+    struct epoll **pp = &epolls;
+    while (*pp && *pp != ep)
+        pp = &(*pp)->next;
+    if (*pp) *pp = ep->next;
+    mutex_unlock(&epolls_lock);
     free(ep->items);
     free(ep);
 }
@@ -196,6 +218,10 @@ long sys_epoll_create1(int flags)
         free(ep);
         return -ENOMEM;
     }
+    mutex_lock(&epolls_lock);
+    ep->next = epolls;
+    epolls = ep;
+    mutex_unlock(&epolls_lock);
     int fd = fd_install(current_process(), f, flags & EPOLL_CLOEXEC ? O_CLOEXEC : 0);
     if (fd < 0) file_put(f);
     return fd;
@@ -239,7 +265,6 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
         return r;
     }
     mutex_lock(&ep->lock);
-    prune(ep);
     struct epitem *it = NULL;
     for (size_t i = 0; i < ep->n && !it; i++)
         if (ep->items[i].fd == fd && ep->items[i].file == f) it = &ep->items[i];
@@ -256,7 +281,6 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
             }
         }
         if (r == 0) {
-            file_get(f);
             ep->items[ep->n++] =
                 (struct epitem){fd, f, ev.events & (EP_POLL_BITS | EP_FLAGS), ev.data.u64, false};
         }
@@ -271,7 +295,6 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
             it->disabled = false;
         }
     } else { /* DEL */
-        file_put(it->file);
         *it = ep->items[--ep->n];
     }
     mutex_unlock(&ep->lock);

@@ -13,6 +13,7 @@
 #include "net/epoll.h"
 #include "net/eventfd.h"
 #include "net/poll.h"
+#include "net/socket.h"
 #include "process/process.h"
 #include "syscall/list_core.h"
 #include "util/log.h"
@@ -42,6 +43,7 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     POLL_SYSCALLS(SYSCALL_ENTRY)
     EVENTFD_SYSCALLS(SYSCALL_ENTRY)
     EPOLL_SYSCALLS(SYSCALL_ENTRY)
+    SOCKET_SYSCALLS(SYSCALL_ENTRY)
     LOCK_SYSCALLS(SYSCALL_ENTRY)
     SYNC_SYSCALLS(SYSCALL_ENTRY)
     MOUNT_SYSCALLS(SYSCALL_ENTRY)
@@ -52,9 +54,6 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
  * the x86-64 table: the ones programs commonly try). */
 static const char *const unimplemented_names[MAX_SYSCALL] = {
     [__NR_fork] = "fork",
-    [__NR_socket] = "socket",
-    [__NR_epoll_create1] = "epoll_create1",
-    [__NR_eventfd2] = "eventfd2",
 };
 
 static uint8_t warned[MAX_SYSCALL];

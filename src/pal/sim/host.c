@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -335,4 +336,83 @@ int pal_sched_getaffinity(size_t len, void *mask)
 int pal_sched_setaffinity(size_t len, const void *mask)
 {
     RET(syscall(SYS_sched_setaffinity, 0, len, mask));
+}
+
+/* ---- sockets ---- */
+
+int pal_host_socket(int domain, int type, int protocol)
+{
+    RET(socket(domain, type, protocol));
+}
+
+int pal_host_socketpair(int domain, int type, int protocol, int fds[2])
+{
+    RET(socketpair(domain, type, protocol, fds));
+}
+
+int pal_host_bind(int fd, const struct sockaddr *addr, unsigned len)
+{
+    RET(bind(fd, addr, len));
+}
+
+int pal_host_listen(int fd, int backlog)
+{
+    RET(listen(fd, backlog));
+}
+
+int pal_host_accept4(int fd, struct sockaddr *addr, unsigned *len, int flags)
+{
+    RET(accept4(fd, addr, len, flags));
+}
+
+int pal_host_connect(int fd, const struct sockaddr *addr, unsigned len)
+{
+    RET(connect(fd, addr, len));
+}
+
+int pal_host_getsockname(int fd, struct sockaddr *addr, unsigned *len)
+{
+    RET(getsockname(fd, addr, len));
+}
+
+int pal_host_getpeername(int fd, struct sockaddr *addr, unsigned *len)
+{
+    RET(getpeername(fd, addr, len));
+}
+
+int pal_host_setsockopt(int fd, int level, int name, const void *val, unsigned len)
+{
+    RET(setsockopt(fd, level, name, val, len));
+}
+
+int pal_host_getsockopt(int fd, int level, int name, void *val, unsigned *len)
+{
+    RET(getsockopt(fd, level, name, val, len));
+}
+
+int pal_host_shutdown(int fd, int how)
+{
+    RET(shutdown(fd, how));
+}
+
+ssize_t pal_host_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr,
+                        unsigned alen)
+{
+    RET(sendto(fd, buf, len, flags | MSG_NOSIGNAL, addr, alen));
+}
+
+ssize_t pal_host_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
+                          unsigned *alen)
+{
+    RET(recvfrom(fd, buf, len, flags, addr, alen));
+}
+
+ssize_t pal_host_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    RET(sendmsg(fd, msg, flags | MSG_NOSIGNAL));
+}
+
+ssize_t pal_host_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    RET(recvmsg(fd, msg, flags));
 }

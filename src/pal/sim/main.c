@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,9 @@ int main(int argc, char **argv)
     /* The application's umask is the LibOS's (fs_struct): host files are
      * created with exactly the modes the LibOS asks for (hostfs). */
     umask(0);
+    /* A host pipe or socket closed at the other end gives EPIPE: the LibOS
+     * turns it into the application's own SIGPIPE (which it may ignore). */
+    signal(SIGPIPE, SIG_IGN);
     /* Signing and measurement: nothing runs unless the signed build verifies. */
     char err[8192];
     size_t cfg_len;

@@ -1,0 +1,454 @@
+/*
+ * socket: sockets as host sockets behind LibOS fds (DESIGN.md section 6):
+ * AF_INET, AF_INET6, AF_NETLINK and AF_UNIX (unnamed, socketpair, and the
+ * abstract namespace; a path name would be a host path, which the LibOS
+ * does not hand out: EOPNOTSUPP).
+ *
+ * A socket file is a host-fd file (fs/stdio.c: read, write, poll, fcntl
+ * go to the host fd). Calls that can wait never block in the host: they
+ * try with MSG_DONTWAIT (or a non-blocking connect) and, for a blocking
+ * socket, wait in an interruptible host poll (thread_wait_host_fd) and try
+ * again, so a signal ends the wait as on Linux. EPIPE raises the
+ * application's SIGPIPE unless MSG_NOSIGNAL (the host's own is ignored).
+ * Descriptors passed with SCM_RIGHTS are not supported (EOPNOTSUPP when
+ * sending; received ones are closed and MSG_CTRUNC set).
+ */
+#include "net/socket.h"
+
+#include "fs/sys_common.h"
+#include "fs/vfs.h"
+#include "pal/pal.h"
+#include "process/process.h"
+#include "process/waitq.h"
+#include "signal/signal.h"
+#include "util/log.h"
+#include "vm/uaccess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+/* The host fd of socket fd (and the file, referenced), or -ENOTSOCK/-EBADF. */
+static int sock_get(int fd, struct file **out)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    int h = f->fops && f->fops->host_fd ? f->fops->host_fd(f) : -1;
+    struct stat st;
+    if (h < 0 || pal_host_fstat(h, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        file_put(f);
+        return -ENOTSOCK;
+    }
+    *out = f;
+    return h;
+}
+
+/* A LibOS fd for a new host socket (which it then owns). */
+static long install(int hfd, int flags)
+{
+    struct stat st;
+    char name[40];
+    if (pal_host_fstat(hfd, &st) == 0)
+        snprintf(name, sizeof(name), "socket:[%lu]", (unsigned long)st.st_ino);
+    else
+        snprintf(name, sizeof(name), "socket:[0]");
+    struct file *f = file_alloc_anon(NULL, NULL, O_RDWR | (flags & SOCK_NONBLOCK), name);
+    if (!f) {
+        pal_host_close(hfd);
+        return -ENOMEM;
+    }
+    int r = hostfd_file_init(f, hfd); /* closes hfd on failure */
+    if (r < 0) {
+        f->fops = NULL;
+        file_put(f);
+        return r;
+    }
+    int fd = fd_install(current_process(), f, (flags & SOCK_CLOEXEC) ? O_CLOEXEC : 0);
+    if (fd < 0) file_put(f);
+    return fd;
+}
+
+static bool supported_domain(int domain)
+{
+    return domain == AF_INET || domain == AF_INET6 || domain == AF_UNIX || domain == AF_NETLINK;
+}
+
+/* Copy a user socket address in, refusing AF_UNIX path names. */
+static long addr_in(const void *uaddr, unsigned len, struct sockaddr_storage *a)
+{
+    if (len > sizeof(*a)) return -EINVAL;
+    if (len && copy_from_user(a, uaddr, len)) return -EFAULT;
+    if (len > offsetof(struct sockaddr_un, sun_path) && a->ss_family == AF_UNIX &&
+        ((struct sockaddr_un *)a)->sun_path[0] != '\0') {
+        log_warn("%s: AF_UNIX sockets bound to a path are not supported (abstract and unnamed "
+                 "ones are)",
+                 current_process()->exe_path);
+        return -EOPNOTSUPP;
+    }
+    return 0;
+}
+
+long sys_socket(int domain, int type, int protocol)
+{
+    if (!supported_domain(domain)) return -EAFNOSUPPORT;
+    int h = pal_host_socket(domain, type | SOCK_CLOEXEC, protocol);
+    return h < 0 ? h : install(h, type);
+}
+
+long sys_socketpair(int domain, int type, int protocol, int *usv)
+{
+    if (domain != AF_UNIX)
+        return domain == AF_INET || domain == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
+    if (!user_ok(usv, 2 * sizeof(int), true)) return -EFAULT;
+    int h[2];
+    int r = pal_host_socketpair(domain, type | SOCK_CLOEXEC, protocol, h);
+    if (r < 0) return r;
+    long a = install(h[0], type);
+    if (a < 0) {
+        pal_host_close(h[1]);
+        return a;
+    }
+    long b = install(h[1], type);
+    if (b < 0) {
+        fdtable_close(current_process()->files, (int)a);
+        return b;
+    }
+    usv[0] = (int)a;
+    usv[1] = (int)b;
+    return 0;
+}
+
+long sys_bind(int fd, const void *uaddr, unsigned len)
+{
+    struct sockaddr_storage a;
+    long r = addr_in(uaddr, len, &a);
+    if (r < 0) return r;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    r = pal_host_bind(h, (struct sockaddr *)&a, len);
+    file_put(f);
+    return r;
+}
+
+long sys_listen(int fd, int backlog)
+{
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    long r = pal_host_listen(h, backlog);
+    file_put(f);
+    return r;
+}
+
+/* Wait for `events` on a blocking socket (0), or -EINTR. */
+static int wait_sock(struct file *f, int h, short events)
+{
+    if (f->flags & O_NONBLOCK) return -EAGAIN;
+    return thread_wait_host_fd(h, events);
+}
+
+/* The user's (addr, *len) pair: both checked; *klen gets the length. */
+static long addr_out_check(void *uaddr, unsigned *ulen, unsigned *klen)
+{
+    if (!uaddr) return 0;
+    if (!user_ok(ulen, sizeof(*ulen), true)) return -EFAULT;
+    *klen = *ulen;
+    if ((int)*klen < 0) return -EINVAL;
+    if (!user_ok(uaddr, *klen, true)) return -EFAULT;
+    return 0;
+}
+
+long sys_accept4(int fd, void *uaddr, unsigned *ulen, int flags)
+{
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+    unsigned klen = 0;
+    long r = addr_out_check(uaddr, ulen, &klen);
+    if (r < 0) return r;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    struct sockaddr_storage a;
+    unsigned alen = sizeof(a);
+    for (;;) {
+        /* the host fd may be blocking: poll first, then take one if still there */
+        struct pollfd p = {h, POLLIN, 0};
+        r = pal_host_poll(&p, 1, 0);
+        if (r > 0) {
+            r = pal_host_accept4(h, (struct sockaddr *)&a, &alen, SOCK_CLOEXEC | SOCK_NONBLOCK);
+            if (r >= 0 || r != -EAGAIN) break;
+        } else if (r < 0) {
+            break;
+        }
+        if ((r = wait_sock(f, h, POLLIN)) < 0) break;
+    }
+    file_put(f);
+    if (r < 0) return r;
+    int nh = (int)r;
+    if (!(flags & SOCK_NONBLOCK)) { /* the new socket blocks as its LibOS file says */
+        int fl = pal_host_fcntl(nh, F_GETFL, 0);
+        if (fl >= 0) pal_host_fcntl(nh, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    long nfd = install(nh, flags);
+    if (nfd >= 0 && uaddr) {
+        memcpy(uaddr, &a, alen < klen ? alen : klen);
+        *ulen = alen;
+    }
+    return nfd;
+}
+
+long sys_accept(int fd, void *uaddr, unsigned *ulen)
+{
+    return sys_accept4(fd, uaddr, ulen, 0);
+}
+
+long sys_connect(int fd, const void *uaddr, unsigned len)
+{
+    struct sockaddr_storage a;
+    long r = addr_in(uaddr, len, &a);
+    if (r < 0) return r;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    int fl = pal_host_fcntl(h, F_GETFL, 0);
+    bool blocking = !(f->flags & O_NONBLOCK);
+    /* never wait inside the host: connect without blocking, then poll */
+    if (blocking && fl >= 0) pal_host_fcntl(h, F_SETFL, fl | O_NONBLOCK);
+    r = pal_host_connect(h, (struct sockaddr *)&a, len);
+    if (blocking && r == -EINPROGRESS) {
+        r = thread_wait_host_fd(h, POLLOUT);
+        if (r == 0) {
+            int err = 0;
+            unsigned elen = sizeof(err);
+            r = pal_host_getsockopt(h, SOL_SOCKET, SO_ERROR, &err, &elen);
+            if (r == 0) r = -err;
+        }
+    }
+    if (blocking && fl >= 0) pal_host_fcntl(h, F_SETFL, fl);
+    file_put(f);
+    return r;
+}
+
+static long name_of(int fd, void *uaddr, unsigned *ulen, bool peer)
+{
+    unsigned klen = 0;
+    long r = addr_out_check(uaddr, ulen, &klen);
+    if (r < 0) return r;
+    if (!uaddr) return -EFAULT;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    struct sockaddr_storage a;
+    unsigned alen = sizeof(a);
+    r = peer ? pal_host_getpeername(h, (struct sockaddr *)&a, &alen)
+             : pal_host_getsockname(h, (struct sockaddr *)&a, &alen);
+    file_put(f);
+    if (r < 0) return r;
+    memcpy(uaddr, &a, alen < klen ? alen : klen);
+    *ulen = alen;
+    return 0;
+}
+
+long sys_getsockname(int fd, void *uaddr, unsigned *ulen)
+{
+    return name_of(fd, uaddr, ulen, false);
+}
+
+long sys_getpeername(int fd, void *uaddr, unsigned *ulen)
+{
+    return name_of(fd, uaddr, ulen, true);
+}
+
+long sys_setsockopt(int fd, int level, int name, const void *uval, unsigned len)
+{
+    if ((int)len < 0) return -EINVAL;
+    if (len && !user_ok(uval, len, false)) return -EFAULT;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    long r = pal_host_setsockopt(h, level, name, uval, len);
+    file_put(f);
+    return r;
+}
+
+long sys_getsockopt(int fd, int level, int name, void *uval, unsigned *ulen)
+{
+    if (!user_ok(ulen, sizeof(*ulen), true)) return -EFAULT;
+    unsigned len = *ulen;
+    if ((int)len < 0) return -EINVAL;
+    if (len && !user_ok(uval, len, true)) return -EFAULT;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    long r = pal_host_getsockopt(h, level, name, uval, &len);
+    file_put(f);
+    if (r == 0) *ulen = len;
+    return r;
+}
+
+long sys_shutdown(int fd, int how)
+{
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    long r = pal_host_shutdown(h, how);
+    file_put(f);
+    return r;
+}
+
+/* The host call, retried after an interruptible wait while a blocking
+ * socket would block. */
+static long transfer(struct file *f, int h, int flags, bool out, long (*op)(int h, void *ctx),
+                     void *ctx)
+{
+    for (;;) {
+        long r = op(h, ctx);
+        if (r != -EAGAIN || (flags & MSG_DONTWAIT)) {
+            if (r == -EPIPE && out && !(flags & MSG_NOSIGNAL))
+                signal_send_thread(current_thread(), SIGPIPE, NULL);
+            return r;
+        }
+        int w = wait_sock(f, h, out ? POLLOUT : POLLIN);
+        if (w < 0) return w;
+    }
+}
+
+struct xfer {
+    void *buf;
+    size_t len;
+    int flags;
+    struct sockaddr_storage *addr;
+    unsigned *alen;
+    struct msghdr *msg;
+};
+
+static long do_sendto(int h, void *c)
+{
+    struct xfer *x = c;
+    return pal_host_sendto(h, x->buf, x->len, x->flags | MSG_DONTWAIT, (struct sockaddr *)x->addr,
+                           x->alen ? *x->alen : 0);
+}
+
+static long do_recvfrom(int h, void *c)
+{
+    struct xfer *x = c;
+    return pal_host_recvfrom(h, x->buf, x->len, x->flags | MSG_DONTWAIT, (struct sockaddr *)x->addr,
+                             x->alen);
+}
+
+static long do_sendmsg(int h, void *c)
+{
+    struct xfer *x = c;
+    return pal_host_sendmsg(h, x->msg, x->flags | MSG_DONTWAIT);
+}
+
+static long do_recvmsg(int h, void *c)
+{
+    struct xfer *x = c;
+    return pal_host_recvmsg(h, x->msg, x->flags | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+}
+
+long sys_sendto(int fd, const void *ubuf, size_t len, int flags, const void *uaddr, unsigned alen)
+{
+    if (len && !user_ok(ubuf, len, false)) return -EFAULT;
+    struct sockaddr_storage a;
+    long r = uaddr ? addr_in(uaddr, alen, &a) : 0;
+    if (r < 0) return r;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    struct xfer x = {(void *)ubuf, len, flags, uaddr ? &a : NULL, uaddr ? &alen : NULL, NULL};
+    r = transfer(f, h, flags, true, do_sendto, &x);
+    file_put(f);
+    return r;
+}
+
+long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, unsigned *ulen)
+{
+    if (len && !user_ok(ubuf, len, true)) return -EFAULT;
+    unsigned klen = 0;
+    long r = addr_out_check(uaddr, ulen, &klen);
+    if (r < 0) return r;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    struct sockaddr_storage a;
+    unsigned alen = sizeof(a);
+    struct xfer x = {ubuf, len, flags, uaddr ? &a : NULL, uaddr ? &alen : NULL, NULL};
+    r = transfer(f, h, flags, false, do_recvfrom, &x);
+    file_put(f);
+    if (r >= 0 && uaddr) {
+        memcpy(uaddr, &a, alen < klen ? alen : klen);
+        *ulen = alen;
+    }
+    return r;
+}
+
+/* Check a user msghdr and everything it points at (out: the LibOS reads
+ * it, else writes it). */
+static long msg_check(const struct msghdr *m, bool out)
+{
+    if (!user_ok(m, sizeof(*m), !out)) return -EFAULT;
+    if (m->msg_iovlen > 1024) return -EMSGSIZE;
+    if (m->msg_iovlen && !user_ok(m->msg_iov, m->msg_iovlen * sizeof(struct iovec), false))
+        return -EFAULT;
+    for (size_t i = 0; i < m->msg_iovlen; i++)
+        if (m->msg_iov[i].iov_len && !user_ok(m->msg_iov[i].iov_base, m->msg_iov[i].iov_len, !out))
+            return -EFAULT;
+    if (m->msg_namelen && !user_ok(m->msg_name, m->msg_namelen, !out)) return -EFAULT;
+    if (m->msg_controllen && !user_ok(m->msg_control, m->msg_controllen, !out)) return -EFAULT;
+    return 0;
+}
+
+long sys_sendmsg(int fd, const struct msghdr *umsg, int flags)
+{
+    long r = msg_check(umsg, true);
+    if (r < 0) return r;
+    struct msghdr m = *umsg;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) return -EOPNOTSUPP;
+    struct sockaddr_storage a;
+    if (m.msg_name && m.msg_namelen) {
+        if ((r = addr_in(m.msg_name, m.msg_namelen, &a)) < 0) return r;
+        m.msg_name = &a;
+    }
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    struct xfer x = {NULL, 0, flags, NULL, NULL, &m};
+    r = transfer(f, h, flags, true, do_sendmsg, &x);
+    file_put(f);
+    return r;
+}
+
+long sys_recvmsg(int fd, struct msghdr *umsg, int flags)
+{
+    long r = msg_check(umsg, false);
+    if (r < 0) return r;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0) return h;
+    struct xfer x = {NULL, 0, flags & ~MSG_CMSG_CLOEXEC, NULL, NULL, umsg};
+    r = transfer(f, h, flags, false, do_recvmsg, &x);
+    file_put(f);
+    if (r < 0) return r;
+    /* host fds received are not the application's: close them, say so */
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(umsg); c; c = CMSG_NXTHDR(umsg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int hfd;
+            memcpy(&hfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            pal_host_close(hfd);
+        }
+        c->cmsg_len = CMSG_LEN(0);
+        umsg->msg_flags |= MSG_CTRUNC;
+    }
+    return r;
+}
