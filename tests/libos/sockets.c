@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -126,6 +127,15 @@ static void udp(void)
     CHECK(memcmp(x, "ab", 2) == 0 && memcmp(y, "cd", 2) == 0);
     CHECK_EQ(rm.msg_namelen, sizeof(got));
     CHECK_ERRNO(recv(b, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+    /* SO_RCVTIMEO bounds a blocking receive: EAGAIN after it */
+    struct timeval tv = {0, 100 * 1000};
+    CHECK_EQ(setsockopt(b, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_ERRNO(recv(b, buf, sizeof(buf), 0), EAGAIN);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK(waited >= 0.09); /* it did wait (no upper bound: machines are slow at times) */
     CHECK_EQ(close(a), 0);
     CHECK_EQ(close(b), 0);
 }

@@ -9,7 +9,8 @@
  * try with MSG_DONTWAIT (or a non-blocking connect) and, for a blocking
  * socket, wait in an interruptible host poll (thread_wait_host_fd) and try
  * again, so a signal ends the wait as on Linux. EPIPE raises the
- * application's SIGPIPE unless MSG_NOSIGNAL (the host's own is ignored).
+ * application's SIGPIPE unless MSG_NOSIGNAL (the host's own is ignored);
+ * SO_RCVTIMEO / SO_SNDTIMEO bound those waits (EAGAIN), as on Linux.
  * Descriptors passed with SCM_RIGHTS are not supported (EOPNOTSUPP when
  * sending; received ones are closed and MSG_CTRUNC set).
  */
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 /* The host fd of socket fd (and the file, referenced), or -ENOTSOCK/-EBADF. */
@@ -147,11 +149,19 @@ long sys_listen(int fd, int backlog)
     return r;
 }
 
-/* Wait for `events` on a blocking socket (0), or -EINTR. */
+/* Wait for `events` on a blocking socket (0), or -EINTR; -EAGAIN after
+ * the socket's SO_RCVTIMEO / SO_SNDTIMEO, as Linux. */
 static int wait_sock(struct file *f, int h, short events)
 {
     if (f->flags & O_NONBLOCK) return -EAGAIN;
-    return thread_wait_host_fd(h, events);
+    struct timeval tv = {0, 0};
+    unsigned len = sizeof(tv);
+    int opt = (events & POLLOUT) ? SO_SNDTIMEO : SO_RCVTIMEO;
+    int ms = -1;
+    if (pal_host_getsockopt(h, SOL_SOCKET, opt, &tv, &len) == 0 && (tv.tv_sec || tv.tv_usec))
+        ms = (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+    int r = thread_wait_host_fd_ms(h, events, ms);
+    return r == -ETIMEDOUT ? -EAGAIN : r;
 }
 
 /* The user's (addr, *len) pair: both checked; *klen gets the length. */

@@ -112,19 +112,34 @@ int thread_sleep_stopped(void)
 
 int thread_wait_host_fd(int fd, short events)
 {
+    return thread_wait_host_fd_ms(fd, events, -1);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    pal_clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int thread_wait_host_fd_ms(int fd, short events, int timeout_ms)
+{
     struct thread *t = current_thread();
     int efd = thread_wake_fd(t);
     if (efd < 0) return 0; /* no eventfd: fall back to the host call's own EINTR */
+    int64_t end = timeout_ms >= 0 ? mono_ms() + timeout_ms : -1;
     for (;;) {
         struct pollfd pfd[2] = {{fd, events, 0}, {efd, POLLIN, 0}};
         thread_prepare_sleep();
         __atomic_store_n(&t->in_host_wait, true, __ATOMIC_SEQ_CST);
         int r = 0;
-        if (!thread_interrupted()) r = pal_host_poll(pfd, 2, -1);
+        int left = end < 0 ? -1 : (int)(end > mono_ms() ? end - mono_ms() : 0);
+        if (!thread_interrupted()) r = pal_host_poll(pfd, 2, left);
         __atomic_store_n(&t->in_host_wait, false, __ATOMIC_SEQ_CST);
         thread_drain_wake_fd(t);
         if (thread_interrupted()) return -EINTR;
         if (r > 0 && pfd[0].revents) return 0; /* ready, hung up or in error: the call says */
         if (r < 0 && r != -EINTR) return 0;
+        if (end >= 0 && mono_ms() >= end) return -ETIMEDOUT;
     }
 }

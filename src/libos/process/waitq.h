@@ -63,6 +63,8 @@ int thread_wake_fd(struct thread *t);
 /* Wait until host fd has `events` ready (0), or a signal or exit request
  * for the current thread (-EINTR). */
 int thread_wait_host_fd(int fd, short events);
+/* The same for at most timeout_ms (< 0: no limit): -ETIMEDOUT then. */
+int thread_wait_host_fd_ms(int fd, short events, int timeout_ms);
 void thread_drain_wake_fd(struct thread *t);
 
 #endif
