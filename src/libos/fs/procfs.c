@@ -1,6 +1,7 @@
 /*
- * procfs: /proc. self, [pid]/{exe,cmdline,cwd,comm,status,fd/N,mounts},
- * cpuinfo, meminfo, uptime, mounts.
+ * procfs: /proc. self, [pid]/{exe,cmdline,cwd,comm,status,stat,maps,
+ * environ,fd/N,mounts,mountinfo}, cpuinfo, meminfo, stat, uptime, loadavg,
+ * mounts, filesystems.
  *
  * Inodes are made on lookup and name (kind, pid, fd); nothing is cached,
  * so a process that has gone simply stops resolving. Every look at a
@@ -14,6 +15,7 @@
 #include "fs/vfs.h"
 #include "pal/pal.h"
 #include "process/process.h"
+#include "vm/vm.h"
 
 #include <cpuid.h>
 #include <dirent.h>
@@ -32,6 +34,9 @@ enum pkind {
     P_MEMINFO,
     P_UPTIME,
     P_MOUNTS, /* /proc */
+    P_STAT,
+    P_LOADAVG,
+    P_FILESYSTEMS,
     P_MOUNTINFO,
     P_PIDDIR,
     P_EXE,
@@ -39,6 +44,9 @@ enum pkind {
     P_CWD,
     P_COMM,
     P_STATUS,
+    P_PSTAT,
+    P_MAPS,
+    P_ENVIRON,
     P_FDDIR, /* /proc/[pid] */
     P_FD,    /* /proc/[pid]/fd/N */
 };
@@ -52,13 +60,16 @@ struct pent {
 static const struct pent root_ents[] = {
     {"self", P_SELF, S_IFLNK | 0777},       {"cpuinfo", P_CPUINFO, S_IFREG | 0444},
     {"meminfo", P_MEMINFO, S_IFREG | 0444}, {"uptime", P_UPTIME, S_IFREG | 0444},
-    {"mounts", P_MOUNTS, S_IFREG | 0444},
+    {"mounts", P_MOUNTS, S_IFREG | 0444},   {"stat", P_STAT, S_IFREG | 0444},
+    {"loadavg", P_LOADAVG, S_IFREG | 0444}, {"filesystems", P_FILESYSTEMS, S_IFREG | 0444},
 };
 static const struct pent pid_ents[] = {
-    {"exe", P_EXE, S_IFLNK | 0777},       {"cmdline", P_CMDLINE, S_IFREG | 0444},
-    {"cwd", P_CWD, S_IFLNK | 0777},       {"comm", P_COMM, S_IFREG | 0444},
-    {"status", P_STATUS, S_IFREG | 0444}, {"fd", P_FDDIR, S_IFDIR | 0500},
-    {"mounts", P_MOUNTS, S_IFREG | 0444}, {"mountinfo", P_MOUNTINFO, S_IFREG | 0444},
+    {"exe", P_EXE, S_IFLNK | 0777},         {"cmdline", P_CMDLINE, S_IFREG | 0444},
+    {"cwd", P_CWD, S_IFLNK | 0777},         {"comm", P_COMM, S_IFREG | 0444},
+    {"status", P_STATUS, S_IFREG | 0444},   {"fd", P_FDDIR, S_IFDIR | 0500},
+    {"mounts", P_MOUNTS, S_IFREG | 0444},   {"mountinfo", P_MOUNTINFO, S_IFREG | 0444},
+    {"stat", P_PSTAT, S_IFREG | 0444},      {"maps", P_MAPS, S_IFREG | 0444},
+    {"environ", P_ENVIRON, S_IFREG | 0400},
 };
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -444,6 +455,103 @@ static int status_cb(struct process *p, void *arg)
                    c, (unsigned)um, p->pid, p->pid, p->ppid, FD_MAX, p->nthreads);
 }
 
+static int environ_cb(struct process *p, void *arg)
+{
+    struct text *t = arg;
+    if (!p->environ || !p->environ_len) return 0;
+    char *b = realloc(t->buf, p->environ_len + 1);
+    if (!b) return -ENOMEM;
+    memcpy(b, p->environ, p->environ_len);
+    t->buf = b;
+    t->len = p->environ_len;
+    t->cap = p->environ_len + 1;
+    return 0;
+}
+
+#define CLK_TCK 100 /* sysconf(_SC_CLK_TCK) on Linux x86-64 */
+
+/* /proc/[pid]/stat, the 52 fields of proc(5); what the LibOS does not keep
+ * (faults, priorities, start time...) reads 0 as a kernel without it would. */
+static int pstat_cb(struct process *p, void *arg)
+{
+    char c[16];
+    comm_of(p, c);
+    char state = p->zombie ? 'Z' : p->stopped ? 'T' : 'R';
+    unsigned long long ticks = process_cpu_ns_locked(p) / (1000000000ULL / CLK_TCK);
+    unsigned long long vsize = p->vm ? p->vm->mapped : 0;
+    return tprintf(arg,
+                   "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu 0 0 0 20 0 %d 0 0 %llu %llu "
+                   "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+                   p->pid, c, state, p->ppid, p->pgid, p->sid, ticks, p->nthreads, vsize,
+                   vsize / 4096);
+}
+
+static int map_line(uint64_t start, uint64_t end, int prot, void *arg)
+{
+    return tprintf(arg, "%012llx-%012llx %c%c%cp 00000000 00:00 0\n", (unsigned long long)start,
+                   (unsigned long long)end, (prot & 1) ? 'r' : '-', (prot & 2) ? 'w' : '-',
+                   (prot & 4) ? 'x' : '-');
+}
+
+/* The areas of p's address space (file names are not kept: none shown). */
+static int maps_cb(struct process *p, void *arg)
+{
+    return p->vm ? vm_for_each_area(p->vm, map_line, arg) : 0;
+}
+
+struct sys_totals {
+    unsigned long long ticks;
+    int procs, running, last;
+};
+
+static int totals_cb(struct process *p, void *arg)
+{
+    struct sys_totals *s = arg;
+    if (p->pid <= 0) return 0;
+    s->ticks += process_cpu_ns_locked(p) / (1000000000ULL / CLK_TCK);
+    s->procs++;
+    if (!p->zombie && !p->stopped) s->running++;
+    if (p->pid > s->last) s->last = p->pid;
+    return 0;
+}
+
+/* /proc/stat: the LibOS's processes' CPU time as user time of cpu0 (the
+ * host's own figures are not the application's business). */
+static int gen_stat(struct text *t)
+{
+    struct sys_totals s = {0};
+    process_for_each(totals_cb, &s);
+    struct timespec now, boot, wall;
+    pal_clock_gettime(CLOCK_MONOTONIC, &now);
+    vfs_boot_time(&boot);
+    pal_clock_gettime(CLOCK_REALTIME, &wall);
+    long long btime = wall.tv_sec - (now.tv_sec - boot.tv_sec);
+    int r = tprintf(t, "cpu  %llu 0 0 0 0 0 0 0 0 0\n", s.ticks);
+    int n = pal_num_cpus();
+    for (int i = 0; r == 0 && i < (n > 0 ? n : 1); i++)
+        r = tprintf(t, "cpu%d %llu 0 0 0 0 0 0 0 0 0\n", i, i == 0 ? s.ticks : 0ULL);
+    if (r == 0)
+        r = tprintf(t,
+                    "intr 0\nctxt 0\nbtime %lld\nprocesses %d\nprocs_running %d\n"
+                    "procs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
+                    btime, s.last, s.running);
+    return r;
+}
+
+static int gen_loadavg(struct text *t)
+{
+    struct sys_totals s = {0};
+    process_for_each(totals_cb, &s);
+    return tprintf(t, "0.00 0.00 0.00 %d/%d %d\n", s.running, s.procs, s.last);
+}
+
+/* The file system types the LibOS mounts (what /proc/mounts names). */
+static int gen_filesystems(struct text *t)
+{
+    return tprintf(t, "nodev\tramfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tprocfs\n"
+                      "nodev\tdevfs\nnodev\thostfs\nnodev\tunionfs\n\tsefs\n");
+}
+
 static int gen_mounts(struct text *t)
 {
     int r = 0;
@@ -563,6 +671,18 @@ static int gen_file(struct inode *ino, struct text *t)
         return with_process(n->pid, comm_cb, t);
     case P_STATUS:
         return with_process(n->pid, status_cb, t);
+    case P_PSTAT:
+        return with_process(n->pid, pstat_cb, t);
+    case P_MAPS:
+        return with_process(n->pid, maps_cb, t);
+    case P_ENVIRON:
+        return with_process(n->pid, environ_cb, t);
+    case P_STAT:
+        return gen_stat(t);
+    case P_LOADAVG:
+        return gen_loadavg(t);
+    case P_FILESYSTEMS:
+        return gen_filesystems(t);
     default:
         return -EINVAL;
     }

@@ -135,7 +135,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
     c->did_exec = true;
     fdtable_close_on_exec(c->files);
     reset_signals(c);
-    process_set_cmdline(c, argv);
+    process_set_cmdline(c, argv, envp);
     set_comm(c, path);
     nt->proc = c;
     nt->tid = c->pid;
@@ -172,7 +172,7 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     }
     fdtable_close_on_exec(p->files);
     reset_signals(p);
-    process_set_cmdline(p, argv);
+    process_set_cmdline(p, argv, envp);
     set_comm(p, path);
     t->tid = p->pid; /* the exec'ing thread becomes the thread-group leader */
     p->did_exec = true;

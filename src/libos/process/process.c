@@ -140,22 +140,38 @@ long thread_signal_tid(int tgid, int tid, int sig, const siginfo_t *info)
     return r;
 }
 
-void process_set_cmdline(struct process *p, char *const argv[])
+/* Strings joined with their NULs (for /proc); NULL when out of memory. */
+static char *join(char *const v[], size_t *len_out)
 {
     size_t len = 0;
-    for (size_t i = 0; argv[i]; i++)
-        len += strlen(argv[i]) + 1;
+    for (size_t i = 0; v && v[i]; i++)
+        len += strlen(v[i]) + 1;
     char *c = malloc(len ? len : 1);
-    if (!c) return;
+    if (!c) return NULL;
     size_t off = 0;
-    for (size_t i = 0; argv[i]; i++) {
-        size_t n = strlen(argv[i]) + 1;
-        memcpy(c + off, argv[i], n);
+    for (size_t i = 0; v && v[i]; i++) {
+        size_t n = strlen(v[i]) + 1;
+        memcpy(c + off, v[i], n);
         off += n;
     }
-    free(p->cmdline);
-    p->cmdline = c;
-    p->cmdline_len = len;
+    *len_out = len;
+    return c;
+}
+
+void process_set_cmdline(struct process *p, char *const argv[], char *const envp[])
+{
+    size_t len = 0, elen = 0;
+    char *c = join(argv, &len), *e = join(envp, &elen);
+    if (c) {
+        free(p->cmdline);
+        p->cmdline = c;
+        p->cmdline_len = len;
+    }
+    if (e) {
+        free(p->environ);
+        p->environ = e;
+        p->environ_len = elen;
+    }
 }
 
 /* Linux defaults, with the memory limits of Occlum.json. */
@@ -201,6 +217,11 @@ struct process *process_new(struct process *parent)
             if (p->cmdline) memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
             p->cmdline_len = p->cmdline ? parent->cmdline_len : 0;
         }
+        if (parent->environ) {
+            p->environ = malloc(parent->environ_len + 1);
+            if (p->environ) memcpy(p->environ, parent->environ, parent->environ_len);
+            p->environ_len = p->environ ? parent->environ_len : 0;
+        }
     } else {
         p->pgid = p->sid = p->pid;
         init_rlimits(p);
@@ -218,8 +239,15 @@ void process_table_add(struct process *p)
 
 uint64_t process_cpu_ns(struct process *p)
 {
-    uint64_t ns = __atomic_load_n(&p->cpu_ns_exited, __ATOMIC_RELAXED);
     mutex_lock(&proc_lock);
+    uint64_t ns = process_cpu_ns_locked(p);
+    mutex_unlock(&proc_lock);
+    return ns;
+}
+
+uint64_t process_cpu_ns_locked(struct process *p)
+{
+    uint64_t ns = __atomic_load_n(&p->cpu_ns_exited, __ATOMIC_RELAXED);
     for (struct thread *t = p->threads; t; t = t->next_in_proc) {
         if (!t->tcb.host_tid) continue;
         /* the kernel's per-thread CPU clock: MAKE_THREAD_CPUCLOCK(tid, SCHED) */
@@ -228,7 +256,6 @@ uint64_t process_cpu_ns(struct process *p)
         if (pal_clock_gettime(clk, &ts) == 0)
             ns += (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec - t->cpu_base;
     }
-    mutex_unlock(&proc_lock);
     return ns;
 }
 
@@ -250,6 +277,8 @@ static void reap_locked(struct process *p)
     if (*pp) *pp = p->next;
     free(p->cmdline);
     p->cmdline = NULL;
+    free(p->environ);
+    p->environ = NULL;
     sigpending_clear(&p->shared);
     p->pid = -1;
     p->next = free_procs;
@@ -544,7 +573,7 @@ int process_spawn(const char *path, char *const argv[], char *const envp[], cons
     p->files = fdtable_new_stdio(stdio_fds);
     p->fs = fs_struct_new();
     if (!p->vm || !p->files || !p->fs) goto fail;
-    process_set_cmdline(p, argv);
+    process_set_cmdline(p, argv, envp);
     const char *base = strrchr(path, '/');
     strncpy(p->comm, base ? base + 1 : path, sizeof(p->comm) - 1);
 

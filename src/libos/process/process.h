@@ -35,6 +35,8 @@ struct process {
     char exe_path[4096]; /* absolute LibOS path of the running image */
     char *cmdline;       /* argv joined with NULs, for /proc/[pid]/cmdline */
     size_t cmdline_len;
+    char *environ; /* envp at the last execve, joined likewise: /proc/[pid]/environ */
+    size_t environ_len;
     /* threads and exit */
     struct thread *threads; /* live threads, linked by next_in_proc */
     int nthreads;
@@ -160,7 +162,7 @@ void thread_slot_release(void);
 void thread_check_exit(void);
 /* The last thread of p is gone (or a vfork child ended): make p a zombie. */
 void process_finish(struct process *p);
-void process_set_cmdline(struct process *p, char *const argv[]);
+void process_set_cmdline(struct process *p, char *const argv[], char *const envp[]);
 /* Remove a reaped zombie from the table and recycle it. */
 void process_reap(struct process *p);
 extern struct mutex proc_lock; /* protects the table, threads lists and parent links */
@@ -198,6 +200,7 @@ struct process *process_scan_children(struct process *self, enum child_select se
 
 /* CPU time of p (ended threads plus the live ones), in ns. */
 uint64_t process_cpu_ns(struct process *p);
+uint64_t process_cpu_ns_locked(struct process *p); /* proc_lock held */
 
 /* tgkill/tkill (tgid -1): send sig to the thread tid. */
 long thread_signal_tid(int tgid, int tid, int sig, const siginfo_t *info);

@@ -457,3 +457,14 @@ void vm_reapply_prot(struct vm_proc *owner, uint64_t lo, uint64_t hi)
     }
     mutex_unlock(&vm_lock);
 }
+
+int vm_for_each_area(const struct vm_proc *owner,
+                     int (*fn)(uint64_t start, uint64_t end, int prot, void *arg), void *arg)
+{
+    int r = 0;
+    mutex_lock(&vm_lock);
+    for (struct vma *v = areas; v && r == 0; v = v->next)
+        if (v->owner == owner) r = fn(v->start, v->end, v->reserved ? 0 : v->prot, arg);
+    mutex_unlock(&vm_lock);
+    return r;
+}

@@ -70,6 +70,11 @@ int vm_heap_init(struct process *p, uint64_t size);
  * host pages (after the LibOS opened them temporarily). */
 void vm_reapply_prot(struct vm_proc *owner, uint64_t lo, uint64_t hi);
 
+/* fn(start, end, prot) for each area of owner, in address order, until
+ * one returns non-zero (that value is returned); fn must not call vm_*. */
+int vm_for_each_area(const struct vm_proc *owner,
+                     int (*fn)(uint64_t start, uint64_t end, int prot, void *arg), void *arg);
+
 /* Bytes of the region taken by areas (mapped or reserved). */
 uint64_t vm_used_bytes(void);
 
