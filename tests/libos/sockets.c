@@ -155,6 +155,15 @@ static void unix_pair(void)
     CHECK_ERRNO(send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
     CHECK_EQ(close(sv[0]), 0);
     CHECK_ERRNO(socketpair(AF_INET, SOCK_STREAM, 0, sv), EOPNOTSUPP);
+    /* nobody listens at these paths: as Linux answers */
+    int u = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(u >= 0);
+    struct sockaddr_un ua = {.sun_family = AF_UNIX};
+    strcpy(ua.sun_path, "/tmp/libos-no-such-socket");
+    CHECK_ERRNO(connect(u, (struct sockaddr *)&ua, sizeof(ua)), ENOENT);
+    strcpy(ua.sun_path, "/tmp"); /* exists, is not a socket */
+    CHECK_ERRNO(connect(u, (struct sockaddr *)&ua, sizeof(ua)), ECONNREFUSED);
+    CHECK_EQ(close(u), 0);
 }
 
 int main(void)

@@ -2,7 +2,7 @@
  * socket: sockets as host sockets behind LibOS fds (DESIGN.md section 6):
  * AF_INET, AF_INET6, AF_NETLINK and AF_UNIX (unnamed, socketpair, and the
  * abstract namespace; a path name would be a host path, which the LibOS
- * does not hand out: EOPNOTSUPP).
+ * does not hand out: binding to one is EOPNOTSUPP).
  *
  * A socket file is a host-fd file (fs/stdio.c: read, write, poll, fcntl
  * go to the host fd). Calls that can wait never block in the host: they
@@ -81,19 +81,37 @@ static bool supported_domain(int domain)
     return domain == AF_INET || domain == AF_INET6 || domain == AF_UNIX || domain == AF_NETLINK;
 }
 
-/* Copy a user socket address in, refusing AF_UNIX path names. */
-static long addr_in(const void *uaddr, unsigned len, struct sockaddr_storage *a)
+/*
+ * Copy a user socket address in. AF_UNIX path names: no LibOS socket can
+ * be bound to one, so binding is refused (EOPNOTSUPP, one warning) and
+ * reaching one fails as on Linux when nobody listens there: ENOENT when
+ * the path does not exist, ECONNREFUSED when it does (glibc probes nscd's
+ * socket that way).
+ */
+static long addr_in(const void *uaddr, unsigned len, struct sockaddr_storage *a, bool binding)
 {
     if (len > sizeof(*a)) return -EINVAL;
     if (len && copy_from_user(a, uaddr, len)) return -EFAULT;
-    if (len > offsetof(struct sockaddr_un, sun_path) && a->ss_family == AF_UNIX &&
-        ((struct sockaddr_un *)a)->sun_path[0] != '\0') {
-        log_warn("%s: AF_UNIX sockets bound to a path are not supported (abstract and unnamed "
-                 "ones are)",
-                 current_process()->exe_path);
+    size_t off = offsetof(struct sockaddr_un, sun_path);
+    if (len <= off || a->ss_family != AF_UNIX || ((struct sockaddr_un *)a)->sun_path[0] == '\0')
+        return 0;
+    if (binding) {
+        static bool warned;
+        if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+            log_warn("%s: AF_UNIX sockets bound to a path are not supported (abstract and "
+                     "unnamed ones are)",
+                     current_process()->exe_path);
         return -EOPNOTSUPP;
     }
-    return 0;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+    size_t n = len - off < sizeof(path) - 1 ? len - off : sizeof(path) - 1;
+    memcpy(path, ((struct sockaddr_un *)a)->sun_path, n);
+    path[n] = 0;
+    struct nameidata nd;
+    long r = namei_at(current_process(), AT_FDCWD, path, WALK_FOLLOW, &nd);
+    if (r < 0) return r;
+    nd_release(&nd);
+    return -ECONNREFUSED;
 }
 
 long sys_socket(int domain, int type, int protocol)
@@ -129,7 +147,7 @@ long sys_socketpair(int domain, int type, int protocol, int *usv)
 long sys_bind(int fd, const void *uaddr, unsigned len)
 {
     struct sockaddr_storage a;
-    long r = addr_in(uaddr, len, &a);
+    long r = addr_in(uaddr, len, &a, true);
     if (r < 0) return r;
     struct file *f;
     int h = sock_get(fd, &f);
@@ -221,7 +239,7 @@ long sys_accept(int fd, void *uaddr, unsigned *ulen)
 long sys_connect(int fd, const void *uaddr, unsigned len)
 {
     struct sockaddr_storage a;
-    long r = addr_in(uaddr, len, &a);
+    long r = addr_in(uaddr, len, &a, false);
     if (r < 0) return r;
     struct file *f;
     int h = sock_get(fd, &f);
@@ -368,7 +386,7 @@ long sys_sendto(int fd, const void *ubuf, size_t len, int flags, const void *uad
 {
     if (len && !user_ok(ubuf, len, false)) return -EFAULT;
     struct sockaddr_storage a;
-    long r = uaddr ? addr_in(uaddr, alen, &a) : 0;
+    long r = uaddr ? addr_in(uaddr, alen, &a, false) : 0;
     if (r < 0) return r;
     struct file *f;
     int h = sock_get(fd, &f);
@@ -425,7 +443,7 @@ long sys_sendmsg(int fd, const struct msghdr *umsg, int flags)
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) return -EOPNOTSUPP;
     struct sockaddr_storage a;
     if (m.msg_name && m.msg_namelen) {
-        if ((r = addr_in(m.msg_name, m.msg_namelen, &a)) < 0) return r;
+        if ((r = addr_in(m.msg_name, m.msg_namelen, &a, false)) < 0) return r;
         m.msg_name = &a;
     }
     struct file *f;
