@@ -1,5 +1,7 @@
-/* sysinfo: total/free RAM sane, uptime and process count positive, consistent with sysconf. */
+/* sysinfo: total/free RAM sane, uptime (as /proc/uptime) and process count positive,
+ * consistent with sysconf. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <sys/sysinfo.h>
 
 #include "check.h"
@@ -16,6 +18,13 @@ int main(void)
     CHECK(freer <= total);
     CHECK((unsigned long long)si.bufferram * si.mem_unit <= total);
     CHECK(si.uptime >= 0);
+    /* the same clock as /proc/uptime */
+    FILE *f = fopen("/proc/uptime", "r");
+    double up = -1;
+    CHECK(f && fscanf(f, "%lf", &up) == 1);
+    fclose(f);
+    long u = (long)si.uptime; /* musl declares it unsigned */
+    CHECK(u >= (long)up - 2 && u <= (long)up + 2);
     CHECK(si.procs >= 1);
     CHECK(si.totalhigh == 0 || si.totalhigh <= si.totalram);
 

@@ -5,6 +5,7 @@
 #include "syscall/list_core.h"
 
 #include "common/config.h"
+#include "fs/vfs.h"
 #include "pal/pal.h"
 #include "vm/uaccess.h"
 #include "vm/vm.h"
@@ -35,9 +36,11 @@ long sys_sysinfo(void *info)
 {
     struct sysinfo si;
     memset(&si, 0, sizeof(si));
-    struct timespec ts;
-    pal_clock_gettime(CLOCK_BOOTTIME, &ts);
-    si.uptime = ts.tv_sec;
+    /* up since the LibOS started, as /proc/uptime says */
+    struct timespec now, boot;
+    pal_clock_gettime(CLOCK_MONOTONIC, &now);
+    vfs_boot_time(&boot);
+    si.uptime = now.tv_sec - boot.tv_sec - (now.tv_nsec < boot.tv_nsec);
     si.totalram = vm_region_size();
     si.freeram = vm_region_size() - vm_used_bytes();
     si.procs = 1;
