@@ -479,3 +479,27 @@ int sefs_rw_unmount(struct inode *root)
     layer_free(l);
     return r;
 }
+
+void rw_commit_settle(struct layer *l, struct inode **q, size_t n, struct names *dead,
+                      bool dir_dirty, bool ok)
+{
+    if (ok) {
+        mutex_lock(&l->dlock);
+        for (size_t i = 0; i < n; i++) {
+            struct rw_file *f = S_ISREG(q[i]->mode) ? ((struct rnode *)q[i]->priv)->pstate : NULL;
+            if (f) rw_data_durable(l, f);
+        }
+        mutex_unlock(&l->dlock);
+        rw_delete_names(l, dead);
+        return;
+    }
+    if (dir_dirty) {
+        mutex_lock(&l->dlock);
+        l->dir_dirty = true;
+        mutex_unlock(&l->dlock);
+    }
+    rw_keep_dead(l, dead);
+    /* What this commit held is no longer noted anywhere: the next commit
+     * writes the whole tree. */
+    rw_set_need_snapshot(l, true);
+}

@@ -211,6 +211,12 @@ void rw_take_noted(struct layer *l, struct inode ***q, size_t *nq, struct buf *o
                    struct names *dead);
 void rw_keep_dead(struct layer *l, struct names *dead);
 void rw_set_need_snapshot(struct layer *l, bool v);
+/* After a commit (record or snapshot) of the n inodes q: when it is
+ * durable (ok), their freed slots become reusable and the dead data files
+ * go; when not, everything is kept for the next commit, which must then
+ * be a whole snapshot (dir_dirty: the directory fsync was still owed). */
+void rw_commit_settle(struct layer *l, struct inode **q, size_t n, struct names *dead,
+                      bool dir_dirty, bool ok);
 void rw_record_inode(struct buf *b, struct inode *ino);
 
 /* sefs_rw_meta.c */

@@ -246,25 +246,7 @@ static int journal_commit(struct layer *l)
     mutex_unlock(&l->dlock);
     if (r == 0 && dd) r = rw_fsync_dir(l); /* new data files' names are durable */
     if (r == 0) r = append(l, &b);
-    if (r == 0) {
-        mutex_lock(&l->dlock);
-        for (size_t i = 0; i < nq; i++) {
-            struct rw_file *f = ((struct rnode *)q[i]->priv)->pstate;
-            if (f) rw_data_durable(l, f);
-        }
-        mutex_unlock(&l->dlock);
-        rw_delete_names(l, &dead);
-    } else {
-        if (dd) {
-            mutex_lock(&l->dlock);
-            l->dir_dirty = true;
-            mutex_unlock(&l->dlock);
-        }
-        rw_keep_dead(l, &dead);
-        /* What this record held is no longer noted anywhere: the next
-         * commit writes the whole tree. */
-        rw_set_need_snapshot(l, true);
-    }
+    rw_commit_settle(l, q, nq, &dead, dd, r == 0);
     free(ops.p);
     free(b.p);
     /* The references go after the commit has let go of the tree. */

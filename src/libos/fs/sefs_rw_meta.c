@@ -247,23 +247,10 @@ int rw_checkpoint(struct layer *l)
         /* Without a fresh journal nothing can be appended: the next commit
          * is a snapshot again. */
         if (rw_journal_reset(l) < 0) rw_set_need_snapshot(l, true);
-        mutex_lock(&l->dlock);
-        for (size_t i = 0; i < qn; i++) {
-            struct rw_file *f = S_ISREG(q[i]->mode) ? ((struct rnode *)q[i]->priv)->pstate : NULL;
-            if (f) rw_data_durable(l, f);
-        }
-        mutex_unlock(&l->dlock);
-        rw_delete_names(l, &dead);
     } else {
-        if (dd) {
-            mutex_lock(&l->dlock);
-            l->dir_dirty = true;
-            mutex_unlock(&l->dlock);
-        }
-        rw_keep_dead(l, &dead);
-        rw_set_need_snapshot(l, true);
         log_error("sefs writable layer %s: checkpoint failed: %s", l->dir, strerror(-r));
     }
+    rw_commit_settle(l, q, qn, &dead, dd, r == 0);
     free(b.p);
     free(seen.v);
     free(q);
