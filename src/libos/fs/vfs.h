@@ -152,7 +152,8 @@ struct mount {
 /* f->fmode */
 #define FMODE_READ 1
 #define FMODE_WRITE 2
-#define FMODE_PATH 4 /* O_PATH: no I/O at all */
+#define FMODE_PATH 4   /* O_PATH: no I/O at all */
+#define FMODE_SOCKET 8 /* a host socket made by socket(2) and friends (net/socket.c) */
 
 struct file {
     int refcount;

@@ -43,7 +43,10 @@ static int sock_get(int fd, struct file **out)
     if (!f) return -EBADF;
     int h = f->fops && f->fops->host_fd ? f->fops->host_fd(f) : -1;
     struct stat st;
-    if (h < 0 || pal_host_fstat(h, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+    /* Sockets the LibOS made say so; other host fds (a socket as stdin)
+     * are asked once per call, off the send/recv hot path. */
+    if (h < 0 ||
+        (!(f->fmode & FMODE_SOCKET) && (pal_host_fstat(h, &st) < 0 || !S_ISSOCK(st.st_mode)))) {
         file_put(f);
         return -ENOTSOCK;
     }
@@ -65,6 +68,7 @@ static long install(int hfd, int flags)
         pal_host_close(hfd);
         return -ENOMEM;
     }
+    f->fmode |= FMODE_SOCKET;
     int r = hostfd_file_init(f, hfd); /* closes hfd on failure */
     if (r < 0) {
         f->fops = NULL;
