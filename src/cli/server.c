@@ -27,40 +27,6 @@
 
 extern char **environ;
 
-static bool send_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
-static bool recv_msg(int fd, struct exec_msg *m)
-{
-    char *p = (char *)m;
-    size_t got = 0;
-    while (got < sizeof(*m)) {
-        ssize_t n = read(fd, p + got, sizeof(*m) - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        got += (size_t)n;
-    }
-    return true;
-}
-
-static bool send_msg(int fd, const char tag[4], uint32_t value)
-{
-    struct exec_msg m;
-    memcpy(m.tag, tag, 4);
-    m.value = value;
-    return send_all(fd, &m, sizeof(m));
-}
-
 /* ---- occlum start ---- */
 
 static double now(void)
@@ -220,7 +186,7 @@ static bool send_exec(int conn, int argc, char **argv)
     do
         sent = sendmsg(conn, &mh, MSG_NOSIGNAL);
     while (sent < 0 && errno == EINTR);
-    bool ok = sent == (ssize_t)sizeof(m) && send_all(conn, buf, len);
+    bool ok = sent == (ssize_t)sizeof(m) && exec_send_all(conn, buf, len);
     free(buf);
     return ok;
 }
@@ -267,10 +233,11 @@ static int exec_main(int argc, char **argv)
         }
         unsigned char s;
         while (p[1].revents && read(sig_pipe[0], &s, 1) == 1)
-            send_msg(conn, "SIGN", s);
+            exec_send_msg(conn, "SIGN", s);
         if (!p[0].revents) continue;
         struct exec_msg m;
-        if (recv_msg(conn, &m) && memcmp(m.tag, "EXIT", 4) == 0) return (int)(m.value & 0xff);
+        if (exec_read_full(conn, &m, sizeof(m)) && memcmp(m.tag, "EXIT", 4) == 0)
+            return (int)(m.value & 0xff);
         break;
     }
     cli_error(cmd, "the server went away before the program ended (occlum stop, or it was "
@@ -309,7 +276,8 @@ static int stop_main(int argc, char **argv)
         return 0;
     }
     struct exec_msg m;
-    if (!send_msg(conn, "STOP", 0) || !recv_msg(conn, &m) || memcmp(m.tag, "BYE!", 4) != 0) {
+    if (!exec_send_msg(conn, "STOP", 0) || !exec_read_full(conn, &m, sizeof(m)) ||
+        memcmp(m.tag, "BYE!", 4) != 0) {
         cli_error(cmd, "the server did not confirm that it stopped; see run/occlum-server.log");
         return 1;
     }

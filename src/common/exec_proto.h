@@ -22,6 +22,8 @@
 #ifndef OCCLUM_EXEC_PROTO_H
 #define OCCLUM_EXEC_PROTO_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define EXEC_SOCKET "run/occlum.sock"
@@ -32,5 +34,11 @@ struct exec_msg {
     char tag[4];
     uint32_t value;
 };
+
+/* Whole reads and writes on the socket (EINTR retried; no SIGPIPE);
+ * false when the other end is gone. */
+bool exec_read_full(int fd, void *buf, size_t len);
+bool exec_send_all(int fd, const void *buf, size_t len);
+bool exec_send_msg(int fd, const char tag[4], uint32_t value);
 
 #endif

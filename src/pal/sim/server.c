@@ -36,30 +36,6 @@ static int active;       /* connections being served (atomic) */
 static int wake[2];      /* a STOP request wakes the accept loop */
 static int stop_fd = -1; /* the STOP client, answered when all is done */
 
-static bool read_full(int fd, void *buf, size_t len)
-{
-    char *p = buf;
-    while (len > 0) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
-static void send_msg(int fd, const char tag[4], uint32_t value)
-{
-    struct exec_msg m;
-    memcpy(m.tag, tag, 4);
-    m.value = value;
-    ssize_t n;
-    do
-        n = send(fd, &m, sizeof(m), MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-}
-
 /* The header, and the fds passed with it (-1 where none). */
 static bool recv_header(int fd, struct exec_msg *m, int fds[3])
 {
@@ -129,7 +105,7 @@ static void *relay_signals(void *arg)
 {
     struct relay *r = arg;
     struct exec_msg m;
-    while (read_full(r->conn, &m, sizeof(m))) {
+    while (exec_read_full(r->conn, &m, sizeof(m))) {
         if (memcmp(m.tag, "SIGN", 4) != 0 || m.value == 0 || m.value >= 65) continue;
         pthread_mutex_lock(&r->lock);
         if (!r->done) libos_signal_program(r->pid, (int)m.value);
@@ -142,11 +118,11 @@ static void serve_exec(int conn, uint32_t len, int fds[3])
 {
     char *buf = len <= EXEC_MAX_PAYLOAD ? malloc(len ? len : 1) : NULL;
     char **argv = NULL, **envp = NULL;
-    if (!buf || !read_full(conn, buf, len) || !parse_exec(buf, len, &argv, &envp)) {
+    if (!buf || !exec_read_full(conn, buf, len) || !parse_exec(buf, len, &argv, &envp)) {
         fprintf(stderr, "occlum server: a malformed exec request was refused\n");
         for (int i = 0; i < 3; i++)
             if (fds[i] >= 0) close(fds[i]);
-        send_msg(conn, "EXIT", 126);
+        exec_send_msg(conn, "EXIT", 126);
         free(buf);
         return;
     }
@@ -162,13 +138,13 @@ static void serve_exec(int conn, uint32_t len, int fds[3])
         r.done = true;
         pthread_mutex_unlock(&r.lock);
         libos_release_program(r.pid);
-        send_msg(conn, "EXIT", (uint32_t)code);
+        exec_send_msg(conn, "EXIT", (uint32_t)code);
         shutdown(conn, SHUT_RDWR); /* ends the relay's read */
         if (relaying) pthread_join(t, NULL);
     } else {
         /* the reason goes to the client's stderr, as `occlum run` prints it */
         if (errfd >= 0) dprintf(errfd, "occlum exec: %s\n", err);
-        send_msg(conn, "EXIT", (uint32_t)code);
+        exec_send_msg(conn, "EXIT", (uint32_t)code);
     }
     if (errfd >= 0) close(errfd);
     free(argv);
@@ -292,7 +268,7 @@ int server_run(const char *instance, int sigfd)
     fprintf(stderr, "occlum server: stopped\n");
     int sfd = __atomic_load_n(&stop_fd, __ATOMIC_ACQUIRE);
     if (sfd >= 0) {
-        send_msg(sfd, "BYE!", (uint32_t)code);
+        exec_send_msg(sfd, "BYE!", (uint32_t)code);
         close(sfd);
     }
     return code;
