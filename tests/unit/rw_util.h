@@ -107,36 +107,6 @@ void log_printf(enum log_level lvl, const char *fmt, ...)
 {
     log_lines++;
 }
-struct inode *hostfs_mount(struct mount *m, const char *hostdir, char *err, size_t errlen)
-{
-    return NULL;
-}
-struct inode *sefs_mount(struct mount *m, const char *hostdir, const char *mac_hex,
-                         uint64_t cache_bytes, char *err, size_t errlen)
-{
-    return NULL;
-}
-struct inode *devfs_mount(struct mount *m)
-{
-    return NULL;
-}
-struct inode *procfs_mount(struct mount *m)
-{
-    return NULL;
-}
-struct file *stdio_open(int fd)
-{
-    return NULL;
-}
-
-struct file *stdio_open_owned(int fd)
-{
-    (void)fd;
-    return NULL;
-}
-int shared_map_count;
-void shared_map_before_io(struct file *f) {}
-void shared_map_after_write(struct file *f) {}
 
 /* ---- helpers ---- */
 

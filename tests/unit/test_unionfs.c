@@ -39,12 +39,6 @@ long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
     return 0; /* single-threaded test: never contended */
 }
 
-struct inode *hostfs_mount(struct mount *m, const char *hostdir, char *err, size_t errlen)
-{
-    snprintf(err, errlen, "hostfs not in this test");
-    return NULL;
-}
-
 /* mount.c's writable layer (fs/sefs_rw.c, tested in test_sefs_rw.c) */
 struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, size_t errlen)
 {
@@ -52,39 +46,6 @@ struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, siz
     return NULL;
 }
 void sefs_rw_set_cache_size(uint64_t bytes) {}
-
-struct inode *sefs_mount(struct mount *m, const char *hostdir, const char *mac_hex,
-                         uint64_t cache_bytes, char *err, size_t errlen)
-{
-    snprintf(err, errlen, "sefs not in this test");
-    return NULL;
-}
-
-struct inode *devfs_mount(struct mount *m)
-{
-    return NULL;
-}
-
-struct inode *procfs_mount(struct mount *m)
-{
-    return NULL;
-}
-
-struct file *stdio_open(int fd)
-{
-    return NULL;
-}
-
-struct file *stdio_open_owned(int fd)
-{
-    (void)fd;
-    return NULL;
-}
-
-/* vm/shared_map.h: no MAP_SHARED mappings here */
-int shared_map_count;
-void shared_map_before_io(struct file *f) {}
-void shared_map_after_write(struct file *f) {}
 
 /* ---- fixture: lower {a.txt, d/{x,y}, e/z}, upper empty ---- */
 
