@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -131,6 +132,16 @@ int main(void)
     CHECK_EQ(ev[0].data.u64, 302);
     CHECK_EQ(pthread_join(t, NULL), 0);
     CHECK_EQ(read(efd, &v, 8), 8);
+
+    /* poll on the epoll itself sleeps until an entry is ready */
+    CHECK_EQ(pthread_create(&t, NULL, late_signal, NULL), 0);
+    struct pollfd pf = {ep, POLLIN, 0};
+    CHECK_EQ(poll(&pf, 1, -1), 1); /* no timeout: only the wake-up can end it */
+    CHECK(pf.revents & POLLIN);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    CHECK_EQ(read(efd, &v, 8), 8);
+    pf.revents = 0;
+    CHECK_EQ(poll(&pf, 1, 0), 0);
 
     /* the writer closes: EPOLLHUP on the read end */
     CHECK_EQ(close(p[1]), 0);

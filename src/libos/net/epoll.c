@@ -155,22 +155,32 @@ static long ep_wait(struct epoll *ep, struct epoll_event *out, int max,
     }
 }
 
+/* An epoll is readable when one of its entries is ready. A poll on it
+ * registers on its LibOS entries' wait queues (so it sleeps until one
+ * changes); host-fd entries are only looked at. */
 static unsigned epoll_poll(struct file *f, struct poll_table *pt)
 {
-    /* An epoll is readable when one of its entries is ready: look without waiting. */
     struct epoll *ep = f->priv;
     struct poll_req *req;
     struct epitem *copy;
     size_t n;
     if (snapshot(ep, &req, &copy, &n) < 0) return POLLERR;
-    struct timespec now = {0, 0};
-    long r = poll_requests(req, n, &now);
+    bool ready = false;
+    for (size_t k = 0; k < n; k++) {
+        struct file *e = copy[k].file;
+        unsigned want = (copy[k].events & EP_POLL_BITS) | EPOLLERR | EPOLLHUP;
+        if (e->fops->poll) {
+            ready |= (e->fops->poll(e, pt) & want) != 0;
+        } else if (!ready) {
+            struct timespec now = {0, 0};
+            ready = poll_requests(&req[k], 1, &now) > 0;
+        }
+    }
     for (size_t k = 0; k < n; k++)
         file_put(copy[k].file);
     free(req);
     free(copy);
-    (void)pt; /* a poll on an epoll does not sleep on its entries' queues */
-    return r > 0 ? POLLIN | POLLRDNORM : 0;
+    return ready ? POLLIN | POLLRDNORM : 0;
 }
 
 static off_t epoll_lseek(struct file *f, off_t off, int whence)
