@@ -102,6 +102,13 @@ int libos_init(const char *config_json, const char *instance_dir, char *const ho
     }
     const char *rw = host_getenv(host_envp, "OCCLUM_SYSCALL_REWRITE");
     if (rw && strcmp(rw, "0") == 0) rewrite_enabled = false;
+    const char *no_fast = pal_fast_path_init();
+    if (no_fast && rewrite_enabled) {
+        log_warn("the system call fast path is off (%s): every system call takes the slower "
+                 "trap path",
+                 no_fast);
+        rewrite_enabled = false;
+    }
     if (rewrite_enabled) rewrite_init();
     char err[512];
     if (config_load_string(config_json, "build/Occlum.json.protected", &libos_config, err,

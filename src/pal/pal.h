@@ -196,9 +196,20 @@ void libos_fast_syscall(void *uc, struct pal_trap_frame *frame);
 /* Whether [addr, addr+len) is writable application memory (the fast exit
  * leaves the return address below the application's stack pointer). */
 bool libos_user_writable(uint64_t addr, size_t len);
-/* Bytes of the extended state the fast path saves (XSAVE, CPUID 0xD). */
+/* Read the CPU's extended-state layout and size the fast path's frame
+ * for it, once at boot. NULL, or why the fast path cannot save this
+ * CPU's state safely (then every system call takes the trap path). */
+const char *pal_fast_path_init(void);
+/* Bytes of the whole extended state XCR0 enables (XSAVE standard format,
+ * AMX tile data included), and XCR0 itself. */
 uint32_t pal_xsave_size(void);
 uint64_t pal_xsave_features(void);
+/* Dynamically enabled state (AMX tile data), arch_prctl(2)'s
+ * ARCH_GET_XCOMP_SUPP and ARCH_REQ_XCOMP_PERM of the host process: the
+ * features the host supports; ask the host for permission to use feature
+ * idx (0 or the host's -errno), after which the fast path saves it too. */
+int pal_xcomp_supported(uint64_t *mask);
+int pal_xcomp_request(unsigned long idx, bool guest);
 
 /* Jump to application code with these registers (%fs base included),
  * interception on, a clean FPU state. Never returns. */

@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "pal/pal.h"
 #include "process/process.h"
+#include "signal/signal.h"
 #include "vm/vm.h"
 
 #include <elf.h>
@@ -69,7 +70,9 @@ int loader_build_stack(struct process *p, char *const argv[], char *const envp[]
 #define AUX(type, val) (auxv[na++] = (type), auxv[na++] = (uint64_t)(val))
     uint64_t vdso = pal_host_auxval(AT_SYSINFO_EHDR);
     if (vdso) AUX(AT_SYSINFO_EHDR, vdso);
-    AUX(AT_MINSIGSTKSZ, pal_host_auxval(AT_MINSIGSTKSZ) ? pal_host_auxval(AT_MINSIGSTKSZ) : 2048);
+    /* what the LibOS writes, for the largest state the CPU can have (as
+     * Linux: AMX tile data included) */
+    AUX(AT_MINSIGSTKSZ, signal_frame_size(pal_xsave_size()));
     AUX(AT_HWCAP, pal_host_auxval(AT_HWCAP));
     AUX(AT_PAGESZ, PAGE_SIZE);
     AUX(AT_CLKTCK, 100);

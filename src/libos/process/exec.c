@@ -179,6 +179,7 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     t->clear_child_tid = 0;
     t->robust_list = 0;
     t->user_altstack.sp = t->user_altstack.size = 0;
+    p->xcomp_perm = p->xcomp_guest_perm = 0;
 
     ucontext_t *uc = t->uc;
     greg_t csgsfs = uc->uc_mcontext.gregs[REG_CSGSFS]; /* segment selectors stay */

@@ -8,6 +8,7 @@
 #include "syscall/list_core.h"
 
 #include "pal/pal.h"
+#include "signal/signal.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
 #include "vm/vm.h"
@@ -168,6 +169,65 @@ long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig)
     return -ENOSYS;
 }
 
+#ifndef ARCH_GET_XCOMP_SUPP
+#define ARCH_GET_XCOMP_SUPP 0x1021
+#define ARCH_GET_XCOMP_PERM 0x1022
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#endif
+#ifndef ARCH_GET_XCOMP_GUEST_PERM
+#define ARCH_GET_XCOMP_GUEST_PERM 0x1024
+#define ARCH_REQ_XCOMP_GUEST_PERM 0x1025
+#endif
+#define XFEATURE_MASK_USER_DYNAMIC (1ULL << 18) /* AMX tile data */
+
+/*
+ * Dynamically enabled XSAVE state (AMX), as Linux's fpu_xstate_prctl: the
+ * host decides what exists and grants it to the host process (its errors,
+ * EINVAL and EOPNOTSUPP, are Linux's own); the LibOS keeps the grant per
+ * process and checks the process's own sigaltstacks, which the host
+ * cannot see. Once granted, the fast path saves tile data for every
+ * process of the instance: the host's XFD no longer faults on AMX use in
+ * any of them, a difference from Linux that only a program relying on
+ * that fault could see.
+ */
+static long xcomp_prctl(struct thread *t, int code, unsigned long addr)
+{
+    struct process *p = t->proc;
+    uint64_t supported;
+    int r = pal_xcomp_supported(&supported);
+    if (r < 0) return r;
+    uint64_t permitted = supported & ~XFEATURE_MASK_USER_DYNAMIC;
+    switch (code) {
+    case ARCH_GET_XCOMP_SUPP:
+        return copy_to_user((void *)addr, &supported, 8);
+    case ARCH_GET_XCOMP_PERM:
+        permitted |= p->xcomp_perm;
+        return copy_to_user((void *)addr, &permitted, 8);
+    case ARCH_GET_XCOMP_GUEST_PERM:
+        permitted |= p->xcomp_guest_perm;
+        return copy_to_user((void *)addr, &permitted, 8);
+    default:
+        break;
+    }
+    bool guest = code == ARCH_REQ_XCOMP_GUEST_PERM;
+    r = pal_xcomp_request(addr, guest);
+    if (r < 0) return r;
+    uint64_t bit = 1ULL << addr; /* the host accepted addr: a valid feature */
+    if (guest) {
+        p->xcomp_guest_perm |= bit;
+        return 0;
+    }
+    if (p->xcomp_perm & bit) return 0;
+    size_t frame = signal_frame_size(pal_xsave_size());
+    mutex_lock(&proc_lock);
+    for (struct thread *u = p->threads; u; u = u->next_in_proc) {
+        if (u->user_altstack.size && u->user_altstack.size < frame) r = -ENOSPC;
+    }
+    if (!r) p->xcomp_perm |= bit;
+    mutex_unlock(&proc_lock);
+    return r;
+}
+
 long sys_arch_prctl(int code, unsigned long addr)
 {
     struct thread *t = current_thread();
@@ -187,6 +247,12 @@ long sys_arch_prctl(int code, unsigned long addr)
         uint64_t zero = 0;
         return copy_to_user((void *)addr, &zero, 8);
     }
+    case ARCH_GET_XCOMP_SUPP:
+    case ARCH_GET_XCOMP_PERM:
+    case ARCH_GET_XCOMP_GUEST_PERM:
+    case ARCH_REQ_XCOMP_PERM:
+    case ARCH_REQ_XCOMP_GUEST_PERM:
+        return xcomp_prctl(t, code, addr);
     default:
         return -EINVAL; /* includes the CET queries glibc makes */
     }

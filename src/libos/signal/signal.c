@@ -241,10 +241,19 @@ static int dequeue(struct thread *t, siginfo_t *info)
     return sig;
 }
 
-/* The process dies of sig (default action) on this thread's way out. */
-static void die_of(int sig, ucontext_t *uc)
+/* The process dies of sig (default action) on this thread's way out.
+ * A signal that dumps core on Linux (a fault, an abort) is said at the
+ * default log level, as a shell would say it; `fault` adds where. */
+static void die_of(int sig, ucontext_t *uc, const siginfo_t *fault)
 {
     struct thread *t = current_thread();
+    if (fault)
+        log_warn("%s: killed by SIG%s at %#lx, fault address %p (pid %d)", t->proc->exe_path,
+                 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+                 (unsigned long)uc->uc_mcontext.gregs[REG_RIP], fault->si_addr, t->proc->pid);
+    else if (default_action(sig) == SIGDFL_CORE)
+        log_warn("%s: killed by SIG%s (pid %d)", t->proc->exe_path,
+                 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", t->proc->pid);
     if (t->vfork) {
         uc->uc_mcontext.gregs[REG_RAX] = vfork_child_exit(sig);
         return;
@@ -267,9 +276,16 @@ static size_t fpstate_size(const ucontext_t *uc)
     if (!fp) return 0;
     /* struct _fpx_sw_bytes at offset 464 of the legacy area */
     const uint32_t *sw = (const uint32_t *)((const char *)fp + 464);
-    if (sw[0] == 0x46505853U /* FP_XSTATE_MAGIC1 */ && sw[2] >= 512 && sw[2] <= 64 * 1024)
-        return sw[2]; /* extended_size */
+    if (sw[0] == 0x46505853U /* FP_XSTATE_MAGIC1 */ && sw[1] >= 512 && sw[1] <= 64 * 1024)
+        return sw[1]; /* extended_size */
     return 512;
+}
+
+size_t signal_frame_size(size_t xstate_size)
+{
+    /* setup_frame: the state (+ MAGIC2) 64-aligned, then the frame
+     * 16-aligned less 8, as a call would leave it */
+    return xstate_size + 4 + 63 + sizeof(struct rt_sigframe) + 15 + 8;
 }
 
 static bool on_altstack(const struct thread *t, uint64_t sp)
@@ -297,9 +313,9 @@ static bool setup_frame(struct thread *t, ucontext_t *uc, int sig, const siginfo
     sp = ((sp - sizeof(struct rt_sigframe)) & ~15UL) - 8;
     struct rt_sigframe *f = (struct rt_sigframe *)sp;
     if (!user_ok(f, sizeof(*f) + (fp_user - sp - sizeof(*f)) + fpsize, true)) {
-        log_info("%s: cannot write the frame of signal %d at %#lx: killing it", p->exe_path, sig,
+        log_warn("%s: cannot write the frame of signal %d at %#lx: killing it", p->exe_path, sig,
                  (unsigned long)sp);
-        die_of(SIGSEGV, uc);
+        die_of(SIGSEGV, uc, NULL);
         return false;
     }
     if (fpsize) memcpy((void *)fp_user, uc->uc_mcontext.fpregs, fpsize);
@@ -414,7 +430,7 @@ void signal_deliver(void *uc_, long nr, long ret)
             if (default_action(sig) == SIGDFL_STOP && !t->vfork) group_stop(t, sig);
             if (t->must_exit) thread_exit_current();
             if (!is_fatal_default(sig)) continue;
-            die_of(sig, uc);
+            die_of(sig, uc, NULL);
             return;
         }
         if (interrupted) { /* decide what the interrupted call returns */
@@ -446,9 +462,7 @@ void signal_fault(int sig, const siginfo_t *info, void *uc_)
     struct process *p = t->proc;
     uint64_t h = p->sigactions[sig].handler;
     if (h == (uint64_t)SIG_DFL || h == (uint64_t)SIG_IGN || (t->sigmask & SIGBIT(sig))) {
-        log_info("%s: %s at rip %#lx, address %p: killing process %d", p->exe_path, strsignal(sig),
-                 (unsigned long)uc->uc_mcontext.gregs[REG_RIP], info->si_addr, p->pid);
-        die_of(sig, uc);
+        die_of(sig, uc, info);
         return;
     }
     siginfo_t si = *info;
@@ -487,9 +501,9 @@ long sys_rt_sigreturn(void)
     t->sigmask = mask & ~SIG_UNBLOCKABLE;
     return g[REG_RAX]; /* the dispatcher stores this into RAX: leave it as restored */
 bad:
-    log_info("%s: rt_sigreturn with a bad frame at %#lx: killing it", t->proc->exe_path,
+    log_warn("%s: rt_sigreturn with a bad frame at %#lx: killing it", t->proc->exe_path,
              (unsigned long)g[REG_RSP]);
-    die_of(SIGSEGV, uc);
+    die_of(SIGSEGV, uc, NULL);
     return g[REG_RAX];
 }
 

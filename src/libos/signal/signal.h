@@ -15,6 +15,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct process;
@@ -52,6 +53,13 @@ void signal_note_host(int sig);
 void signal_forward_host_pending(void);
 /* Bumped on every noted host signal and on the first process's exit. */
 extern uint32_t host_event_seq;
+
+/* The kernel's MINSIGSTKSZ (uapi), the smallest sigaltstack it takes. */
+#define LINUX_MINSIGSTKSZ 2048
+/* The most bytes a signal frame takes on the application's stack when the
+ * extended state is xstate_size bytes (AT_MINSIGSTKSZ: what
+ * setup_frame writes, with its worst-case alignment). */
+size_t signal_frame_size(size_t xstate_size);
 
 /* A synchronous fault in application code: run the app's handler, or
  * kill the process when it has none (or blocks the signal). */

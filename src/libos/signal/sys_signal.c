@@ -101,7 +101,12 @@ long sys_sigaltstack(const void *ss, void *oss)
             t->user_altstack.sp = 0;
             t->user_altstack.size = 0;
         } else {
-            if (n.ss_size < (size_t)MINSIGSTKSZ) return -ENOMEM;
+            /* Linux's rule: its MINSIGSTKSZ constant (not the libc's, which
+             * is sysconf's on glibc >= 2.34), or a whole frame once the
+             * process may use AMX state. */
+            size_t min =
+                t->proc->xcomp_perm ? signal_frame_size(pal_xsave_size()) : LINUX_MINSIGSTKSZ;
+            if (n.ss_size < min) return -ENOMEM;
             t->user_altstack.sp = (uint64_t)n.ss_sp;
             t->user_altstack.size = n.ss_size;
         }

@@ -6,58 +6,102 @@
 #include "pal/pal.h"
 
 #include "fast_layout.h"
+#include "xstate.h"
 
 #include <cpuid.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 _Static_assert(offsetof(ucontext_t, uc_mcontext.gregs) == FAST_GREGS - FAST_UC, "gregs");
 _Static_assert(offsetof(ucontext_t, uc_mcontext.fpregs) == FAST_FPREGS_PTR - FAST_UC, "fpregs");
 _Static_assert(sizeof(ucontext_t) == FAST_UC_SIZE, "ucontext size");
 _Static_assert(FAST_UC + FAST_UC_SIZE <= FAST_XSAVE, "xsave overlap");
-_Static_assert(FAST_XSAVE % 64 == 0 && FAST_FRAME_SIZE % 64 == 0, "alignment");
+_Static_assert(FAST_XSAVE % 64 == 0 && FAST_FRAME_SIZE(576) % 64 == 0, "alignment");
+_Static_assert(FAST_XMASK >= sizeof(struct pal_trap_frame) && FAST_XMASK + 8 <= FAST_UC, "mask");
 _Static_assert(offsetof(struct pal_tcb, stack_top) == 16, "tcb stack_top offset");
 _Static_assert(offsetof(struct pal_tcb, resume_rip) == 24, "tcb resume_rip offset");
 
 #define FP_XSTATE_MAGIC1 0x46505853U
 #define FP_XSTATE_MAGIC2 0x46505845U
 
+static struct xstate_config xstate;
+/* Read by the entry (fast_entry.S): the frame's size and the XSAVE mask,
+ * which grows by AMX tile data once an application is granted it. */
+uint64_t pal_fast_frame_size;
+uint64_t pal_fast_xsave_mask;
+
+static void host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4], void *ctx)
+{
+    (void)ctx;
+    __cpuid_count(leaf, subleaf, out[0], out[1], out[2], out[3]);
+}
+
+static uint64_t read_xcr0(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+const char *pal_fast_path_init(void)
+{
+    uint32_t r[4];
+    host_cpuid(0x1, 0, r, NULL);
+    uint64_t xcr0 = (r[2] & (1u << 27)) ? read_xcr0() : 0; /* OSXSAVE: xgetbv works */
+    xstate_config_compute(&xstate, xcr0, FAST_FRAME_LIMIT, host_cpuid, NULL);
+    if (xstate.error) return xstate.error;
+    pal_fast_frame_size = xstate.fast_frame;
+    pal_fast_xsave_mask = xstate.default_mask;
+    return NULL;
+}
+
 uint32_t pal_xsave_size(void)
 {
-    static uint32_t size;
-    if (!size) {
-        unsigned a, b, c, d;
-        __cpuid_count(0xd, 0, a, b, c, d);
-        size = b;
-    }
-    return size;
+    return xstate.full_size;
 }
 
 uint64_t pal_xsave_features(void)
 {
-    static uint64_t xcr0;
-    if (!xcr0) {
-        uint32_t lo, hi;
-        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-        xcr0 = ((uint64_t)hi << 32) | lo;
-    }
-    return xcr0;
+    return xstate.xcr0;
+}
+
+#define ARCH_GET_XCOMP_SUPP 0x1021
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#define ARCH_REQ_XCOMP_GUEST_PERM 0x1025
+
+int pal_xcomp_supported(uint64_t *mask)
+{
+    return syscall(SYS_arch_prctl, ARCH_GET_XCOMP_SUPP, mask) < 0 ? -errno : 0;
+}
+
+int pal_xcomp_request(unsigned long idx, bool guest)
+{
+    if (syscall(SYS_arch_prctl, guest ? ARCH_REQ_XCOMP_GUEST_PERM : ARCH_REQ_XCOMP_PERM, idx) < 0)
+        return -errno;
+    /* From now on application threads may hold tile data: save it. A
+     * thread already inside the fast path restores with the mask it
+     * saved with (fast_entry.S keeps it in the frame). */
+    if (!guest && xstate.fast_frame)
+        __atomic_store_n(&pal_fast_xsave_mask, xstate.xcr0, __ATOMIC_RELEASE);
+    return 0;
 }
 
 /* The software-reserved bytes 464..511 of the legacy area, as the kernel
  * writes them in signal frames (struct _fpx_sw_bytes), and MAGIC2 after
- * the XSAVE area. */
-static void fill_sw_bytes(char *xs)
+ * the XSAVE area: for the features this frame holds. */
+static void fill_sw_bytes(char *xs, uint64_t mask)
 {
-    uint32_t size = pal_xsave_size();
+    uint32_t size = mask == xstate.default_mask ? xstate.default_size : xstate.full_size;
     uint32_t *sw = (uint32_t *)(xs + 464);
     sw[0] = FP_XSTATE_MAGIC1;
-    sw[1] = size + 4; /* extended_size */
-    uint64_t feat = pal_xsave_features();
-    memcpy(&sw[2], &feat, 8);
+    sw[1] = size + XSTATE_MAGIC2_SIZE; /* extended_size */
+    memcpy(&sw[2], &mask, 8);
     sw[4] = size; /* xstate_size */
     uint32_t magic2 = FP_XSTATE_MAGIC2;
     memcpy(xs + size, &magic2, 4);
@@ -65,7 +109,7 @@ static void fill_sw_bytes(char *xs)
 
 /* What xrstor would fault on (an application's sigreturn can copy any
  * bytes here): reset to the initial state instead. */
-static void sanitize_xsave(char *xs)
+static void sanitize_xsave(char *xs, uint64_t features)
 {
     uint64_t hdr[8];
     memcpy(hdr, xs + 512, sizeof(hdr));
@@ -73,7 +117,9 @@ static void sanitize_xsave(char *xs)
     memcpy(&mxcsr, xs + 24, 4);
     memcpy(&mask, xs + 28, 4);
     if (!mask) mask = 0xffbf;
-    bool bad = (hdr[0] & ~pal_xsave_features()) || hdr[1];
+    /* only what this frame saved: XRSTOR of tile data the host has not
+     * granted would fault in LibOS code */
+    bool bad = (hdr[0] & ~features) || hdr[1];
     for (int i = 2; i < 8; i++)
         bad |= hdr[i] != 0;
     bad |= (mxcsr & ~mask) != 0;
@@ -99,11 +145,13 @@ int pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame)
     for (int i = REG_ERR; i <= REG_CR2; i++)
         uc->uc_mcontext.gregs[i] = 0;
     char *xs = (char *)uc->uc_mcontext.fpregs;
-    fill_sw_bytes(xs);
+    uint64_t mask;
+    memcpy(&mask, (char *)frame + FAST_XMASK, sizeof(mask));
+    fill_sw_bytes(xs, mask);
     libos_fast_syscall(uc, frame);
     /* the resumed context must point at an area xrstor accepts */
     uc->uc_mcontext.fpregs = (struct _libc_fpstate *)xs;
-    sanitize_xsave(xs);
+    sanitize_xsave(xs, mask);
     greg_t *g = uc->uc_mcontext.gregs;
     const greg_t user_flags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x40000;
     g[REG_EFL] = (g[REG_EFL] & user_flags) | 0x202;

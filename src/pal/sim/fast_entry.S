@@ -20,7 +20,7 @@ pal_fast_syscall_entry:
     movb $0, %gs:8                  /* selector = allow */
     movq %rsp, %r11                 /* app rsp - 136 */
     movq %gs:16, %rsp               /* the LibOS stack, 64-aligned */
-    subq $FAST_FRAME_SIZE, %rsp
+    subq pal_fast_frame_size(%rip), %rsp /* sized for this CPU at boot */
     movq %r8, G_R8(%rsp)
     movq %r9, G_R9(%rsp)
     movq %r10, G_R10(%rsp)
@@ -59,8 +59,10 @@ pal_fast_syscall_entry:
     movq %rax, 552(%rdi)
     movq %rax, 560(%rdi)
     movq %rax, 568(%rdi)
-    movl $-1, %eax
-    movl $-1, %edx
+    movq pal_fast_xsave_mask(%rip), %rax /* what the application may use */
+    movq %rax, FAST_XMASK(%rsp)     /* xrstor takes the same */
+    movq %rax, %rdx
+    shrq $32, %rdx
     xsaveopt64 (%rdi)
     ldmxcsr mxcsr_default_fast(%rip)
     /* the trap frame: the app's %fs, "from the application" */
@@ -76,8 +78,8 @@ pal_fast_syscall_entry:
 
     /* ---- back to the application, from the ucontext ---- */
     leaq FAST_XSAVE(%rsp), %rdi
-    movl $-1, %eax
-    movl $-1, %edx
+    movl FAST_XMASK(%rsp), %eax
+    movl FAST_XMASK+4(%rsp), %edx
     xrstor64 (%rdi)
     testl %r10d, %r10d
     jnz 2f

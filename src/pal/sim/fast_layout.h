@@ -3,8 +3,14 @@
  * shared by the asm and by C (fast.c checks these against the C types).
  *
  *   +0     struct pal_trap_frame (fsbase, selector)
+ *   +16    the XSAVE feature mask this frame was saved with (xrstor uses it)
  *   +64    ucontext_t (glibc layout: gregs at +40, fpregs pointer at +224)
- *   +1088  XSAVE area, 64-byte aligned, FAST_XSAVE_MAX bytes
+ *   +1088  XSAVE area, 64-byte aligned: the CPU's size (xstate.c) plus
+ *          the 4 bytes of FP_XSTATE_MAGIC2 that follow it in signal frames
+ *
+ * The frame's size depends on the CPU (576 bytes of XSAVE area on an old
+ * SSE-only machine, 11 KiB with AMX): the entry reads it from
+ * pal_fast_frame_size, set once at boot.
  */
 #ifndef PAL_SIM_FAST_LAYOUT_H
 #define PAL_SIM_FAST_LAYOUT_H
@@ -13,9 +19,12 @@
 #define FAST_UC_SIZE 968
 #define FAST_GREGS (FAST_UC + 40)
 #define FAST_FPREGS_PTR (FAST_UC + 224)
+#define FAST_XMASK 16
 #define FAST_XSAVE 1088
-#define FAST_XSAVE_MAX 8192
-#define FAST_FRAME_SIZE (FAST_XSAVE + FAST_XSAVE_MAX)
+#define FAST_FRAME_SIZE(xsave_size) (FAST_XSAVE + (((xsave_size) + 4 + 63) / 64) * 64)
+/* The fast frame sits at the top of the 256 KiB LibOS stack, below which
+ * the LibOS's C code runs: it may take at most this much of it. */
+#define FAST_FRAME_LIMIT (64 * 1024)
 
 /* gregs indices (glibc <sys/ucontext.h>), times 8 */
 #define G_R8 (FAST_GREGS + 0 * 8)
