@@ -19,7 +19,7 @@ CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD 
 LIBOS_CFLAGS := $(CFLAGS_COMMON) -fno-omit-frame-pointer -mfsgsbase -fno-strict-aliasing
 CLI_CFLAGS := $(CFLAGS_COMMON)
 
-COMMON_SRCS := $(wildcard src/common/*.c) $(wildcard src/image/*.c)
+COMMON_SRCS := $(wildcard src/common/*.c src/common/*.S) $(wildcard src/image/*.c)
 LIBOS_SRCS := $(shell find src/libos src/pal/sim -name '*.c' -o -name '*.S' | sort)
 CLI_SRCS := $(wildcard src/cli/*.c)
 
@@ -55,7 +55,13 @@ $(OUT)/obj/libos/%.S.o: %.S
 $(OUT)/obj/cli/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CLI_CFLAGS) -c $< -o $@
+$(OUT)/obj/cli/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CLI_CFLAGS) -c $< -o $@
 $(OUT)/obj/fuse/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FUSE_CFLAGS) -c $< -o $@
+$(OUT)/obj/fuse/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(FUSE_CFLAGS) -c $< -o $@
 

@@ -5,6 +5,7 @@
  * path (each node checked against its parent's entry, up to the inode's
  * root) before any byte is copied out. Verified blocks are cached.
  */
+#include "common/usercopy.h"
 #include "image/sefs_format.h"
 
 #include <errno.h>
@@ -327,7 +328,8 @@ ssize_t sefs_image_read(struct sefs_image *img, uint32_t ino, void *buf, size_t 
         size_t n = SEFS_BLOCK - bo < len - done ? SEFS_BLOCK - bo : len - done;
         const uint8_t *b = get_block(img, &t, 0, bi);
         if (!b) return -EIO;
-        memcpy((uint8_t *)buf + done, b + bo, n);
+        /* buf may be an application's, unmapped meanwhile (common/usercopy.h) */
+        if (uaccess_copy((uint8_t *)buf + done, b + bo, n)) return done ? (ssize_t)done : -EFAULT;
         done += n;
     }
     return (ssize_t)done;

@@ -209,6 +209,10 @@ uint64_t pal_xsave_features(void);
  * features the host supports; ask the host for permission to use feature
  * idx (0 or the host's -errno), after which the fast path saves it too. */
 int pal_xcomp_supported(uint64_t *mask);
+/* Make an XSAVE area that holds `features` acceptable to XRSTOR (reserved
+ * header bits, MXCSR bits): what an application's sigreturn copied in is
+ * reset to the initial state instead of faulting on the way out. */
+void pal_xstate_sanitize(void *area, uint64_t features);
 int pal_xcomp_request(unsigned long idx, bool guest);
 
 /* Jump to application code with these registers (%fs base included),

@@ -1,5 +1,5 @@
-/* unit-sources: src/image/sefs_crypto.c src/image/sefs_merkle.c src/image/sefs_cache.c
- * src/image/sefs_build.c src/image/sefs_image.c */
+/* unit-sources: src/common/usercopy.S src/image/sefs_crypto.c src/image/sefs_merkle.c
+ * src/image/sefs_cache.c src/image/sefs_build.c src/image/sefs_image.c */
 /*
  * test_sefs_format: the SEFS image layer end to end in memory: round trips
  * in both modes, determinism, keys, and every kind of tampering (a flipped

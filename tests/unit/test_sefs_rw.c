@@ -1,4 +1,5 @@
-/* unit-sources: tests/unit/fs_sources.c tests/unit/rw_sources.c src/libos/util/lock.c */
+/* unit-sources: tests/unit/fs_sources.c tests/unit/rw_sources.c src/libos/util/lock.c
+ * src/common/usercopy.S */
 /*
  * test_sefs_rw: the persistent encrypted writable layer (fs/sefs_rw*.c)
  * on a temporary host directory, driven through the inode and file

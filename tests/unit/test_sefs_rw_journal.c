@@ -1,4 +1,5 @@
-/* unit-sources: tests/unit/fs_sources.c tests/unit/rw_sources.c src/libos/util/lock.c */
+/* unit-sources: tests/unit/fs_sources.c tests/unit/rw_sources.c src/libos/util/lock.c
+ * src/common/usercopy.S */
 /*
  * test_sefs_rw_journal: the writable layer's journal and blocks: replay,
  * a torn last record, records reordered, dropped or taken from another

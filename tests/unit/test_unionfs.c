@@ -1,4 +1,4 @@
-/* unit-sources: tests/unit/fs_sources.c src/libos/util/lock.c */
+/* unit-sources: tests/unit/fs_sources.c src/common/usercopy.S src/libos/util/lock.c */
 /*
  * test_unionfs: the union of a read-only lower and a writable upper file
  * system (fs/unionfs.c), both ramfs instances here, driven through the

@@ -1,4 +1,4 @@
-/* unit-sources: tests/unit/fs_sources.c src/libos/util/lock.c */
+/* unit-sources: tests/unit/fs_sources.c src/common/usercopy.S src/libos/util/lock.c */
 /*
  * test_vfs: the path walk (symlinks, "..", mount crossing, limits), ramfs
  * semantics (namespace operations, stable getdents offsets, file data)

@@ -114,6 +114,11 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         t->frame = outer;
         return;
     }
+    unsigned long resume = (sig == SIGSEGV || sig == SIGBUS) ? uaccess_fixup(rip) : 0;
+    if (resume) { /* application memory gone under a copy: EFAULT, not a crash */
+        uc->uc_mcontext.gregs[REG_RIP] = (greg_t)resume;
+        return;
+    }
     log_error("LibOS internal error: %s at rip %#lx (address %p); please report this",
               strsignal(sig), rip, info->si_addr);
     pal_exit(128 + sig);

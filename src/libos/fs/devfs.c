@@ -4,6 +4,7 @@
  * -> /proc/self/fd/N, fd -> /proc/self/fd) and shm/ (a ramfs mounted on
  * /dev/shm by vfs_init; listed here so that directory listings show it).
  */
+#include "common/usercopy.h"
 #include "fs/vfs.h"
 #include "pal/pal.h"
 
@@ -18,8 +19,7 @@
 
 static ssize_t zero_read(struct file *f, void *buf, size_t len)
 {
-    memset(buf, 0, len);
-    return (ssize_t)len;
+    return uaccess_zero(buf, len) ? -EFAULT : (ssize_t)len;
 }
 
 static ssize_t zero_pread(struct file *f, void *buf, size_t len, off_t off)

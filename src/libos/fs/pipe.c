@@ -111,21 +111,20 @@ static struct pipe *pipe_alloc(void)
 
 /* Copy n bytes of the ring from position pos out to dst (or in from src
  * to pos), wrapping at the end. Called without the lock: the caller owns
- * that region (see `reading` / `writing`). */
-static void ring_copy_out(const struct pipe *p, size_t pos, char *dst, size_t n)
+ * that region (see `reading` / `writing`). dst/src is the application's
+ * buffer, which another thread may unmap meanwhile: false at a fault. */
+static bool ring_copy_out(const struct pipe *p, size_t pos, char *dst, size_t n)
 {
     size_t first = p->cap - pos;
     if (first > n) first = n;
-    memcpy(dst, p->buf + pos, first);
-    memcpy(dst + first, p->buf, n - first);
+    return !uaccess_copy(dst, p->buf + pos, first) && !uaccess_copy(dst + first, p->buf, n - first);
 }
 
-static void ring_copy_in(struct pipe *p, size_t pos, const char *src, size_t n)
+static bool ring_copy_in(struct pipe *p, size_t pos, const char *src, size_t n)
 {
     size_t first = p->cap - pos;
     if (first > n) first = n;
-    memcpy(p->buf + pos, src, first);
-    memcpy(p->buf, src + first, n - first);
+    return !uaccess_copy(p->buf + pos, src, first) && !uaccess_copy(p->buf, src + first, n - first);
 }
 
 /* Sleep on q with the pipe lock held; returns with it held. */
@@ -211,8 +210,14 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len)
             }
             p->reading = true;
             mutex_unlock(&p->lock);
-            ring_copy_out(p, pos, buf, n);
+            bool copied = ring_copy_out(p, pos, buf, n);
             mutex_lock(&p->lock);
+            if (!copied) { /* as Linux: nothing consumed, EFAULT */
+                p->reading = false;
+                if (!waitq_empty(&p->rwait)) waitq_wake_all(&p->rwait);
+                r = -EFAULT;
+                break;
+            }
             forget_packets(p, p->consumed + take);
             p->consumed += take;
             p->head = (p->head + take) % p->cap;
@@ -270,8 +275,14 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len)
             size_t n = want < room ? want : room, pos = (p->head + p->len) % p->cap;
             p->writing = true;
             mutex_unlock(&p->lock);
-            ring_copy_in(p, pos, src + done, n);
+            bool copied = ring_copy_in(p, pos, src + done, n);
             mutex_lock(&p->lock);
+            if (!copied) { /* nothing of this part goes in */
+                p->writing = false;
+                if (!waitq_empty(&p->wwait)) waitq_wake_all(&p->wwait);
+                r = done ? 0 : -EFAULT;
+                break;
+            }
             if (packet) {
                 struct packet *k = &p->pkts[(p->pkt_head + p->npkt) % p->npkt_cap];
                 k->start = p->consumed + p->len;
@@ -457,7 +468,7 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
                 p->npkt_cap = (unsigned)(want / 4096);
             }
             size_t n = p->len;
-            ring_copy_out(p, p->head, nb, n);
+            ring_copy_out(p, p->head, nb, n); /* LibOS memory: cannot fault */
             free(p->buf);
             p->buf = nb;
             p->cap = want;
@@ -514,8 +525,12 @@ long sys_pipe2(int *ufds, int flags)
         file_put(wf);
         return wfd;
     }
-    ufds[0] = rfd;
-    ufds[1] = wfd;
+    int fds[2] = {rfd, wfd};
+    if (copy_to_user(ufds, fds, sizeof(fds))) { /* unmapped meanwhile: undo, as Linux */
+        fdtable_close(proc->files, rfd);
+        fdtable_close(proc->files, wfd);
+        return -EFAULT;
+    }
     return 0;
 }
 

@@ -18,6 +18,7 @@
  * what the next commit must record; a persistent file's data lives with
  * the hooks (block by block on the host), not here.
  */
+#include "common/usercopy.h"
 #include "fs/vfs.h"
 #include "fs/ramfs_int.h"
 
@@ -604,8 +605,8 @@ static ssize_t ramfs_pread(struct file *f, void *buf, size_t len, off_t off)
     ssize_t r = (ssize_t)n;
     if (n && sb->persist)
         r = sb->persist->read(sb->pctx, ino, buf, n, off, f->path);
-    else if (n)
-        memcpy(buf, RN(ino)->data + off, n);
+    else if (n && uaccess_copy(buf, RN(ino)->data + off, n)) /* the application's buffer */
+        r = -EFAULT;
     mutex_unlock(&ino->lock);
     return r;
 }
@@ -625,8 +626,9 @@ static ssize_t do_write(struct file *f, const void *buf, size_t len, off_t off, 
         r = sb->persist->write(sb->pctx, ino, buf, len, off, f->path); /* sets the size */
     else if (len && (size_t)off + len > (size_t)ino->size)
         r = resize(ino, (size_t)off + len);
+    if (r >= 0 && len && !sb->persist && uaccess_copy(RN(ino)->data + off, buf, len))
+        r = -EFAULT; /* the size may have grown: zeros, as a fault after extending on Linux */
     if (r >= 0) {
-        if (len && !sb->persist) memcpy(RN(ino)->data + off, buf, len);
         touch(ino, true);
         r = (ssize_t)len;
         *end = off + (off_t)len;

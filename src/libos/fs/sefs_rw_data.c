@@ -18,6 +18,7 @@
  *
  * Everything here runs under l->dlock.
  */
+#include "common/usercopy.h"
 #include "fs/sefs_rw_int.h"
 
 #include "pal/pal.h"
@@ -317,10 +318,8 @@ ssize_t rw_data_read(void *ctx, struct inode *ino, void *buf, size_t len, off_t 
 {
     struct layer *l = ctx;
     struct rw_file *f = ((struct rnode *)ino->priv)->pstate;
-    if (!f) { /* never written: all zeros (a size set by truncate) */
-        memset(buf, 0, len);
-        return (ssize_t)len;
-    }
+    if (!f) /* never written: all zeros (a size set by truncate) */
+        return uaccess_zero(buf, len) ? -EFAULT : (ssize_t)len;
     mutex_lock(&l->dlock);
     size_t done = 0;
     int r = 0;
@@ -329,12 +328,18 @@ ssize_t rw_data_read(void *ctx, struct inode *ino, void *buf, size_t len, off_t 
         size_t in = (size_t)(pos % BLK), n = BLK - in < len - done ? BLK - in : len - done;
         if (idx >= f->nblocks ||
             (f->map[idx].slot == HOLE && !rw_cache_find(l->cache, f, idx, NULL))) {
-            memset((char *)buf + done, 0, n);
+            if (uaccess_zero((char *)buf + done, n)) {
+                r = -EFAULT;
+                break;
+            }
         } else {
             uint64_t want = (len - done + in + BLK - 1) / BLK;
             uint8_t *p = get_block(l, f, idx, want, NULL, path, &r);
             if (!p) break;
-            memcpy((char *)buf + done, p + in, n);
+            if (uaccess_copy((char *)buf + done, p + in, n)) { /* the application's buffer */
+                r = -EFAULT;
+                break;
+            }
         }
         done += n;
     }
@@ -367,10 +372,8 @@ static int put_block(struct layer *l, struct rw_file *f, uint64_t idx, size_t in
         if (!p) return r;
     }
     if ((r = mark_changed(f, idx)) < 0) return r;
-    if (src)
-        memcpy(p + in, src, n);
-    else
-        memset(p + in, 0, n);
+    if (src && uaccess_copy(p + in, src, n)) return -EFAULT; /* the application's buffer */
+    if (!src) memset(p + in, 0, n);
     *dirty = true;
     return 0;
 }

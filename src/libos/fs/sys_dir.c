@@ -332,6 +332,8 @@ long sys_rename(const char *oldpath, const char *newpath)
     return sys_renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
 }
 
+#define GETDENTS_MAX (64 * 1024)
+
 long sys_getdents64(int fd, void *dirp, unsigned int count)
 {
     struct file *f = fs_fd(fd);
@@ -343,8 +345,16 @@ long sys_getdents64(int fd, void *dirp, unsigned int count)
         r = -ENOTDIR;
     else if (!user_ok(dirp, count, true))
         r = -EFAULT;
-    else
-        r = f->fops->getdents64(f, dirp, count);
+    else {
+        /* The file systems fill a LibOS buffer, copied out fault-safely
+         * (the application may unmap dirp meanwhile); a call returns at
+         * most GETDENTS_MAX bytes of entries, which getdents allows. */
+        size_t n = count < GETDENTS_MAX ? count : GETDENTS_MAX;
+        void *kbuf = malloc(n);
+        r = kbuf ? f->fops->getdents64(f, kbuf, n) : -ENOMEM;
+        if (r > 0 && copy_to_user(dirp, kbuf, (size_t)r)) r = -EFAULT;
+        free(kbuf);
+    }
     file_put(f);
     return r;
 }

@@ -99,7 +99,7 @@ struct file_ops {
     /* arg is the application's pointer or value, unchecked. -ENOTTY when
      * the request is unknown. */
     long (*ioctl)(struct file *f, unsigned long req, unsigned long arg);
-    /* Fill buf (LibOS-checked user memory) with struct linux_dirent64s
+    /* Fill buf (a LibOS buffer: sys_getdents64 copies it out) with struct linux_dirent64s
      * starting at f->pos; -EINVAL when the first entry does not fit. */
     ssize_t (*getdents64)(struct file *f, void *buf, size_t len);
     int (*fsync)(struct file *f, int datasync);

@@ -60,7 +60,12 @@ static ssize_t efd_read(struct file *f, void *buf, size_t len)
     }
     mutex_unlock(&e->lock);
     if (r < 0) return r;
-    memcpy(buf, &v, 8);
+    if (uaccess_copy(buf, &v, 8)) { /* unmapped while it slept: the count stays */
+        mutex_lock(&e->lock);
+        e->count += v;
+        mutex_unlock(&e->lock);
+        return -EFAULT;
+    }
     return 8;
 }
 
@@ -69,7 +74,7 @@ static ssize_t efd_write(struct file *f, const void *buf, size_t len)
     struct eventfd *e = f->priv;
     uint64_t v;
     if (len < 8) return -EINVAL;
-    memcpy(&v, buf, 8);
+    if (uaccess_copy(&v, buf, 8)) return -EFAULT;
     if (v == UINT64_MAX) return -EINVAL;
     mutex_lock(&e->lock);
     long r = 0;

@@ -211,13 +211,18 @@ static long poll_user(struct pollfd *ufds, unsigned long nfds, const struct time
     if (nfds > POLL_MAX_FDS) return -EINVAL;
     if (nfds && !user_ok(ufds, nfds * sizeof(*ufds), true)) return -EFAULT;
     struct poll_req *req = nfds ? malloc(nfds * sizeof(*req)) : NULL;
-    if (nfds && !req) return -ENOMEM;
-    for (unsigned long i = 0; i < nfds; i++)
-        req[i] = (struct poll_req){ufds[i].fd, ufds[i].events, 0, NULL};
-    long r = poll_requests(req, nfds, deadline);
-    if (r >= 0)
+    struct pollfd *fds = nfds ? malloc(nfds * sizeof(*fds)) : NULL;
+    long r = nfds && (!req || !fds) ? -ENOMEM : 0;
+    if (!r && nfds && uaccess_copy(fds, ufds, nfds * sizeof(*fds))) r = -EFAULT;
+    for (unsigned long i = 0; !r && i < nfds; i++)
+        req[i] = (struct poll_req){fds[i].fd, fds[i].events, 0, NULL};
+    if (!r) r = poll_requests(req, nfds, deadline);
+    if (r >= 0) { /* the array may be gone after the wait: EFAULT then, as Linux */
         for (unsigned long i = 0; i < nfds; i++)
-            ufds[i].revents = req[i].revents;
+            fds[i].revents = req[i].revents;
+        if (nfds && uaccess_copy(ufds, fds, nfds * sizeof(*fds))) r = -EFAULT;
+    }
+    free(fds);
     free(req);
     return r;
 }

@@ -169,7 +169,7 @@ long vfork_child_exit(int status)
     c->exiting = true;
     c->exit_status = status;
     if (t->clear_child_tid && user_ok((void *)t->clear_child_tid, 4, true))
-        *(uint32_t *)t->clear_child_tid = 0;
+        uaccess_store32((uint32_t *)t->clear_child_tid, 0);
     long pid = vfork_resume_parent(c->pid);
     process_finish(c);
     return pid;

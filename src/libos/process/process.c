@@ -673,10 +673,8 @@ _Noreturn void thread_exit_current(void)
     struct thread *t = current_thread();
     if (t->clear_child_tid) {
         uint32_t *addr = (uint32_t *)t->clear_child_tid;
-        if (user_ok(addr, sizeof(*addr), true)) {
-            __atomic_store_n(addr, 0, __ATOMIC_RELEASE);
+        if (user_ok(addr, sizeof(*addr), true) && uaccess_store32(addr, 0) == 0)
             pal_futex(addr, FUTEX_WAKE, 1, NULL, NULL, 0);
-        }
     }
     siglongjmp(t->exit_jmp, 1);
 }

@@ -77,7 +77,7 @@ long sys_wait4(int pid, int *ustatus, int options, void *rusage)
     struct child_state st;
     long r = do_wait(sel, id, options & ~WNOWAIT, reports, &st);
     if (r > 0) {
-        if (ustatus) *ustatus = st.status;
+        if (ustatus && copy_to_user(ustatus, &st.status, sizeof(int))) return -EFAULT;
         if (rusage) {
             struct rusage ru;
             memset(&ru, 0, sizeof(ru));

@@ -318,24 +318,32 @@ static bool setup_frame(struct thread *t, ucontext_t *uc, int sig, const siginfo
         die_of(SIGSEGV, uc, NULL);
         return false;
     }
-    if (fpsize) memcpy((void *)fp_user, uc->uc_mcontext.fpregs, fpsize);
-    memset(&f->uc, 0, sizeof(f->uc));
-    f->pretcode = p->sigactions[sig].restorer;
-    f->uc.uc_flags = fpsize > 512 ? 1 /* UC_FP_XSTATE */ : 0;
-    f->uc.uc_stack.ss_sp = (void *)t->user_altstack.sp;
-    f->uc.uc_stack.ss_size = t->user_altstack.size;
-    f->uc.uc_stack.ss_flags = !t->user_altstack.size ? SS_DISABLE : onstack ? SS_ONSTACK : 0;
-    memcpy(f->uc.uc_mcontext.gregs, g, sizeof(f->uc.uc_mcontext.gregs));
-    f->uc.uc_mcontext.fpregs = fpsize ? (struct _libc_fpstate *)fp_user : NULL;
+    /* built here, then copied: another thread may unmap the stack */
+    struct rt_sigframe k;
+    memset(&k, 0, sizeof(k));
+    k.pretcode = p->sigactions[sig].restorer;
+    k.uc.uc_flags = fpsize > 512 ? 1 /* UC_FP_XSTATE */ : 0;
+    k.uc.uc_stack.ss_sp = (void *)t->user_altstack.sp;
+    k.uc.uc_stack.ss_size = t->user_altstack.size;
+    k.uc.uc_stack.ss_flags = !t->user_altstack.size ? SS_DISABLE : onstack ? SS_ONSTACK : 0;
+    memcpy(k.uc.uc_mcontext.gregs, g, sizeof(k.uc.uc_mcontext.gregs));
+    k.uc.uc_mcontext.fpregs = fpsize ? (struct _libc_fpstate *)fp_user : NULL;
     uint64_t oldmask = t->has_saved_sigmask ? t->saved_sigmask : t->sigmask;
+    memcpy(&k.uc.uc_sigmask, &oldmask, sizeof(oldmask));
+    k.info = *info;
+    if ((fpsize && uaccess_copy((void *)fp_user, uc->uc_mcontext.fpregs, fpsize)) ||
+        uaccess_copy(f, &k, sizeof(k))) {
+        log_warn("%s: the stack of signal %d's frame at %#lx went away: killing it", p->exe_path,
+                 sig, (unsigned long)sp);
+        die_of(SIGSEGV, uc, NULL);
+        return false;
+    }
     t->has_saved_sigmask = false;
-    memcpy(&f->uc.uc_sigmask, &oldmask, sizeof(oldmask));
-    f->info = *info;
 
     g[REG_RIP] = (greg_t)handler;
     g[REG_RSP] = (greg_t)sp;
     g[REG_RDI] = sig;
-    g[REG_RSI] = (greg_t)&f->info;
+    g[REG_RSI] = (greg_t)&f->info; /* addresses in the application's frame */
     g[REG_RDX] = (greg_t)&f->uc;
     g[REG_RAX] = 0;
     g[REG_EFL] &= ~(greg_t)(0x400 | 0x100 | 0x10000); /* DF, TF, RF */
@@ -494,7 +502,22 @@ long sys_rt_sigreturn(void)
     size_t fpsize = fpstate_size(uc);
     if (k.uc_mcontext.fpregs && fpsize) {
         if (!user_ok(k.uc_mcontext.fpregs, fpsize, false)) goto bad;
-        memcpy(uc->uc_mcontext.fpregs, k.uc_mcontext.fpregs, fpsize);
+        /* The area's software bytes (464..511) and MAGIC2 describe the
+         * area itself, for whoever restores it (the fast path, the host
+         * kernel's sigreturn): keep ours, take only the state, and make
+         * sure XRSTOR accepts what the application wrote. */
+        char *xs = (char *)uc->uc_mcontext.fpregs, sw[48], magic2[4];
+        memcpy(sw, xs + 464, sizeof(sw));
+        if (fpsize > 512) memcpy(magic2, xs + fpsize - 4, 4);
+        if (uaccess_copy(xs, k.uc_mcontext.fpregs, fpsize)) goto bad;
+        memcpy(xs + 464, sw, sizeof(sw));
+        if (fpsize > 512) memcpy(xs + fpsize - 4, magic2, 4);
+        uint64_t features;
+        memcpy(&features, sw + 8, 8);
+        if (fpsize >= 576)
+            pal_xstate_sanitize(xs, features);
+        else /* a legacy (FXSAVE) area: only MXCSR can make FXRSTOR fault */
+            uc->uc_mcontext.fpregs->mxcsr &= 0xffbf;
     }
     uint64_t mask;
     memcpy(&mask, &k.uc_sigmask, sizeof(mask));

@@ -19,31 +19,36 @@ bool user_ok(const void *p, size_t len, bool write)
 int copy_from_user(void *dst, const void *usrc, size_t len)
 {
     if (!user_ok(usrc, len, false)) return -EFAULT;
-    memcpy(dst, usrc, len);
-    return 0;
+    return uaccess_copy(dst, usrc, len) ? -EFAULT : 0;
 }
 
 int copy_to_user(void *udst, const void *src, size_t len)
 {
     if (!user_ok(udst, len, true)) return -EFAULT;
-    memcpy(udst, src, len);
-    return 0;
+    return uaccess_copy(udst, src, len) ? -EFAULT : 0;
 }
 
 long strncpy_from_user(char *dst, const char *usrc, size_t max)
 {
     struct process *p = current_process();
-    uint64_t addr = (uint64_t)usrc, end = 0;
+    uint64_t addr = (uint64_t)usrc;
     size_t n = 0;
-    while (n < max) {
-        if (addr + n >= end) { /* entering a new area: check it is readable */
-            int prot = vm_prot_at(p, addr + n, &end);
-            if (prot < 0 || !(prot & PROT_READ)) return -EFAULT;
-        }
-        char c = usrc[n];
-        dst[n] = c;
-        if (c == '\0') return (long)n;
-        n++;
+    while (n < max) { /* one readable area at a time */
+        uint64_t end;
+        int prot = vm_prot_at(p, addr + n, &end);
+        if (prot < 0 || !(prot & PROT_READ)) return -EFAULT;
+        size_t chunk = end - (addr + n) < max - n ? end - (addr + n) : max - n;
+        long r = uaccess_strncpy(dst + n, usrc + n, chunk);
+        if (r == -1) return -EFAULT;
+        if (r >= 0) return (long)(n + (size_t)r);
+        n += chunk;
     }
     return -ENAMETOOLONG;
+}
+
+unsigned long uaccess_fixup(unsigned long rip)
+{
+    for (unsigned long i = 0; i < uaccess_nfixups; i++)
+        if (uaccess_fixups[i].insn == rip) return uaccess_fixups[i].resume;
+    return 0;
 }

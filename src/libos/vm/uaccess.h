@@ -1,17 +1,29 @@
 /*
  * uaccess: checked access to application memory.
  *
- * The application and the LibOS share an address space, so a user pointer
- * can be dereferenced directly once it is known to lie in mapped areas of
- * the calling process with the right protection. Nothing the application
- * passes may crash the LibOS: every user pointer is checked with these
- * functions, and a bad one becomes -EFAULT.
+ * The application and the LibOS share an address space. Nothing the
+ * application passes may crash the LibOS, so every access to its memory
+ * is two steps: the range is checked against the calling process's areas
+ * (a pointer into LibOS memory is mapped on the host, yet EFAULT), and the
+ * bytes move only through the instructions of usercopy.S, whose faults
+ * the trap handler turns into a short copy: another thread may unmap or
+ * protect the memory at any time, even between the check and the copy,
+ * or while the call sleeps. Code that holds a user pointer (file
+ * operations given the application's buffer) copies with uaccess_copy,
+ * never with memcpy.
  */
 #ifndef LIBOS_UACCESS_H
 #define LIBOS_UACCESS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "common/usercopy.h"
+
+/* For the trap handler: the resume address for a fault at rip inside
+ * usercopy.S, or 0 when rip is not one of its instructions. */
+unsigned long uaccess_fixup(unsigned long rip);
 
 /* True when [p, p+len) is mapped readable (write=false) or writable (write=true). */
 bool user_ok(const void *p, size_t len, bool write);

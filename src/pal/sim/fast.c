@@ -109,8 +109,9 @@ static void fill_sw_bytes(char *xs, uint64_t mask)
 
 /* What xrstor would fault on (an application's sigreturn can copy any
  * bytes here): reset to the initial state instead. */
-static void sanitize_xsave(char *xs, uint64_t features)
+void pal_xstate_sanitize(void *area, uint64_t features)
 {
+    char *xs = area;
     uint64_t hdr[8];
     memcpy(hdr, xs + 512, sizeof(hdr));
     uint32_t mxcsr, mask;
@@ -151,7 +152,7 @@ int pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame)
     libos_fast_syscall(uc, frame);
     /* the resumed context must point at an area xrstor accepts */
     uc->uc_mcontext.fpregs = (struct _libc_fpstate *)xs;
-    sanitize_xsave(xs, mask);
+    pal_xstate_sanitize(xs, mask);
     greg_t *g = uc->uc_mcontext.gregs;
     const greg_t user_flags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x40000;
     g[REG_EFL] = (g[REG_EFL] & user_flags) | 0x202;
