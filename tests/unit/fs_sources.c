@@ -6,6 +6,7 @@
  */
 #include "fs/path.c"
 #include "fs/vfs.c"
+#include "fs/uio.c"
 #include "fs/namei.c"
 #include "fs/mount.c"
 #include "fs/ramfs.c"

@@ -17,55 +17,65 @@
 
 /* ---- device file operations ---- */
 
-static ssize_t zero_read(struct file *f, void *buf, size_t len)
+static ssize_t zero_read(struct file *f, struct uio *to)
 {
-    return uaccess_zero(buf, len) ? -EFAULT : (ssize_t)len;
+    uio_zero(to, uio_resid(to));
+    return uio_result(to, 0);
 }
 
-static ssize_t zero_pread(struct file *f, void *buf, size_t len, off_t off)
+static ssize_t zero_pread(struct file *f, struct uio *to, off_t off)
 {
-    return zero_read(f, buf, len);
+    return zero_read(f, to);
 }
 
-static ssize_t null_read(struct file *f, void *buf, size_t len)
+static ssize_t null_read(struct file *f, struct uio *to)
 {
     return 0;
 }
 
-static ssize_t null_pread(struct file *f, void *buf, size_t len, off_t off)
+static ssize_t null_pread(struct file *f, struct uio *to, off_t off)
 {
     return 0;
 }
 
-static ssize_t sink_write(struct file *f, const void *buf, size_t len)
+static ssize_t sink_write(struct file *f, struct uio *from)
 {
-    return (ssize_t)len;
+    size_t n = uio_resid(from);
+    uio_advance(from, n);
+    return (ssize_t)n;
 }
 
-static ssize_t sink_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+static ssize_t sink_pwrite(struct file *f, struct uio *from, off_t off)
 {
-    return (ssize_t)len;
+    return sink_write(f, from);
 }
 
-static ssize_t full_write(struct file *f, const void *buf, size_t len)
+static ssize_t full_write(struct file *f, struct uio *from)
 {
     return -ENOSPC;
 }
 
-static ssize_t full_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+static ssize_t full_pwrite(struct file *f, struct uio *from, off_t off)
 {
     return -ENOSPC;
 }
 
-static ssize_t random_read(struct file *f, void *buf, size_t len)
+/* The host fills the application's memory itself (EFAULT, never a fault). */
+static ssize_t random_read(struct file *f, struct uio *to)
 {
-    int r = pal_random(buf, len);
-    return r < 0 ? r : (ssize_t)len;
+    void *p;
+    size_t n;
+    while ((n = uio_piece(to, &p, SIZE_MAX))) {
+        int r = pal_random(p, n);
+        if (r < 0) return uio_result(to, r);
+        uio_advance(to, n);
+    }
+    return uio_result(to, 0);
 }
 
-static ssize_t random_pread(struct file *f, void *buf, size_t len, off_t off)
+static ssize_t random_pread(struct file *f, struct uio *to, off_t off)
 {
-    return random_read(f, buf, len);
+    return random_read(f, to);
 }
 
 /* Seeking a device is allowed and always lands at 0, as on Linux. */

@@ -113,18 +113,20 @@ static struct pipe *pipe_alloc(void)
  * to pos), wrapping at the end. Called without the lock: the caller owns
  * that region (see `reading` / `writing`). dst/src is the application's
  * buffer, which another thread may unmap meanwhile: false at a fault. */
-static bool ring_copy_out(const struct pipe *p, size_t pos, char *dst, size_t n)
+static bool ring_copy_out(const struct pipe *p, size_t pos, struct uio *to, size_t n)
 {
     size_t first = p->cap - pos;
     if (first > n) first = n;
-    return !uaccess_copy(dst, p->buf + pos, first) && !uaccess_copy(dst + first, p->buf, n - first);
+    return uio_copy_to(to, p->buf + pos, first) == first &&
+           uio_copy_to(to, p->buf, n - first) == n - first;
 }
 
-static bool ring_copy_in(struct pipe *p, size_t pos, const char *src, size_t n)
+static bool ring_copy_in(struct pipe *p, size_t pos, struct uio *from, size_t n)
 {
     size_t first = p->cap - pos;
     if (first > n) first = n;
-    return !uaccess_copy(p->buf + pos, src, first) && !uaccess_copy(p->buf, src + first, n - first);
+    return uio_copy_from(from, p->buf + pos, first) == first &&
+           uio_copy_from(from, p->buf, n - first) == n - first;
 }
 
 /* Sleep on q with the pipe lock held; returns with it held. */
@@ -186,9 +188,10 @@ static bool packets_init(struct pipe *p)
  * others wait for the busy flag, which keeps writes of up to PIPE_BUF
  * bytes whole and reads in order.
  */
-static ssize_t pipe_read(struct file *f, void *buf, size_t len)
+static ssize_t pipe_read(struct file *f, struct uio *to)
 {
     struct pipe *p = f->priv;
+    size_t len = uio_resid(to);
     if (len == 0) return 0;
     mutex_lock(&p->lock);
     ssize_t r;
@@ -210,7 +213,7 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len)
             }
             p->reading = true;
             mutex_unlock(&p->lock);
-            bool copied = ring_copy_out(p, pos, buf, n);
+            bool copied = ring_copy_out(p, pos, to, n);
             mutex_lock(&p->lock);
             if (!copied) { /* as Linux: nothing consumed, EFAULT */
                 p->reading = false;
@@ -247,11 +250,10 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len)
     return r;
 }
 
-static ssize_t pipe_write(struct file *f, const void *buf, size_t len)
+static ssize_t pipe_write(struct file *f, struct uio *from)
 {
     struct pipe *p = f->priv;
-    const char *src = buf;
-    size_t done = 0;
+    size_t len = uio_resid(from), done = 0;
     mutex_lock(&p->lock);
     ssize_t r = 0;
     for (;;) {
@@ -275,7 +277,7 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len)
             size_t n = want < room ? want : room, pos = (p->head + p->len) % p->cap;
             p->writing = true;
             mutex_unlock(&p->lock);
-            bool copied = ring_copy_in(p, pos, src + done, n);
+            bool copied = ring_copy_in(p, pos, from, n);
             mutex_lock(&p->lock);
             if (!copied) { /* nothing of this part goes in */
                 p->writing = false;
@@ -468,7 +470,9 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
                 p->npkt_cap = (unsigned)(want / 4096);
             }
             size_t n = p->len;
-            ring_copy_out(p, p->head, nb, n); /* LibOS memory: cannot fault */
+            struct uio u; /* LibOS memory: cannot fault */
+            uio_init(&u, nb, n);
+            ring_copy_out(p, p->head, &u, n);
             free(p->buf);
             p->buf = nb;
             p->cap = want;

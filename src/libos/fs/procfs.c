@@ -287,13 +287,13 @@ static ssize_t procfs_readlink(struct inode *ino, char *buf, size_t len)
 static const struct inode_ops proxy_iops;
 #define PROXIED(f) ((struct file *)(f)->priv)
 
-static ssize_t px_read(struct file *f, void *b, size_t n)
+static ssize_t px_read(struct file *f, struct uio *to)
 {
-    return vfs_read(PROXIED(f), b, n);
+    return vfs_read_uio(PROXIED(f), to);
 }
-static ssize_t px_write(struct file *f, const void *b, size_t n)
+static ssize_t px_write(struct file *f, struct uio *from)
 {
-    return vfs_write(PROXIED(f), b, n);
+    return vfs_write_uio(PROXIED(f), from);
 }
 static off_t px_lseek(struct file *f, off_t o, int w)
 {

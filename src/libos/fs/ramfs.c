@@ -594,8 +594,9 @@ static const struct inode_ops ramfs_iops = {
 
 /* ---- regular files ---- */
 
-static ssize_t ramfs_pread(struct file *f, void *buf, size_t len, off_t off)
+static ssize_t ramfs_pread(struct file *f, struct uio *to, off_t off)
 {
+    size_t len = uio_resid(to);
     struct inode *ino = f->inode;
     struct ramfs_sb *sb = RN(ino)->sb;
     mutex_lock(&ino->lock);
@@ -604,17 +605,18 @@ static ssize_t ramfs_pread(struct file *f, void *buf, size_t len, off_t off)
     if (n > len) n = len;
     ssize_t r = (ssize_t)n;
     if (n && sb->persist)
-        r = sb->persist->read(sb->pctx, ino, buf, n, off, f->path);
-    else if (n && uaccess_copy(buf, RN(ino)->data + off, n)) /* the application's buffer */
-        r = -EFAULT;
+        r = sb->persist->read(sb->pctx, ino, to, n, off, f->path);
+    else if (n)
+        r = uio_copy_to(to, RN(ino)->data + off, n) ? (ssize_t)uio_moved(to) : -EFAULT;
     mutex_unlock(&ino->lock);
     return r;
 }
 
 /* Write at off, or at the end with O_APPEND (as Linux does even for
  * pwrite); *end receives the offset after the data. */
-static ssize_t do_write(struct file *f, const void *buf, size_t len, off_t off, off_t *end)
+static ssize_t do_write(struct file *f, struct uio *from, off_t off, off_t *end)
 {
+    size_t len = uio_resid(from);
     struct inode *ino = f->inode;
     mutex_lock(&ino->lock);
     if (f->flags & O_APPEND) off = ino->size;
@@ -623,31 +625,34 @@ static ssize_t do_write(struct file *f, const void *buf, size_t len, off_t off, 
     if ((uint64_t)off + len > (uint64_t)INT64_MAX)
         r = -EFBIG;
     else if (len && sb->persist)
-        r = sb->persist->write(sb->pctx, ino, buf, len, off, f->path); /* sets the size */
+        r = sb->persist->write(sb->pctx, ino, from, len, off, f->path); /* sets the size */
     else if (len && (size_t)off + len > (size_t)ino->size)
         r = resize(ino, (size_t)off + len);
-    if (r >= 0 && len && !sb->persist && uaccess_copy(RN(ino)->data + off, buf, len))
-        r = -EFAULT; /* the size may have grown: zeros, as a fault after extending on Linux */
+    if (r >= 0 && len && !sb->persist) {
+        /* at a fault the size may have grown: zeros, as a fault after
+         * extending on Linux */
+        size_t got = uio_copy_from(from, RN(ino)->data + off, len);
+        r = got ? (ssize_t)got : -EFAULT;
+    }
     if (r >= 0) {
         touch(ino, true);
-        r = (ssize_t)len;
-        *end = off + (off_t)len;
+        *end = off + (off_t)r;
     }
     mutex_unlock(&ino->lock);
     return r;
 }
 
-static ssize_t ramfs_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+static ssize_t ramfs_pwrite(struct file *f, struct uio *from, off_t off)
 {
     off_t end;
-    return do_write(f, buf, len, off, &end);
+    return do_write(f, from, off, &end);
 }
 
-static ssize_t ramfs_write(struct file *f, const void *buf, size_t len)
+static ssize_t ramfs_write(struct file *f, struct uio *from)
 {
     off_t end;
     mutex_lock(&f->pos_lock);
-    ssize_t r = do_write(f, buf, len, f->pos, &end);
+    ssize_t r = do_write(f, from, f->pos, &end);
     if (r >= 0) f->pos = end;
     mutex_unlock(&f->pos_lock);
     return r;

@@ -23,9 +23,10 @@ struct ramfs_persist {
     void (*dirent)(void *ctx, struct inode *dir, const char *name, struct inode *child, bool add);
     /* ino is going away. */
     void (*forget)(void *ctx, struct inode *ino);
-    ssize_t (*read)(void *ctx, struct inode *ino, void *buf, size_t len, off_t off,
+    /* len bytes of the file at off, through the uio (fs/uio.h) */
+    ssize_t (*read)(void *ctx, struct inode *ino, struct uio *to, size_t len, off_t off,
                     const char *path);
-    ssize_t (*write)(void *ctx, struct inode *ino, const void *buf, size_t len, off_t off,
+    ssize_t (*write)(void *ctx, struct inode *ino, struct uio *from, size_t len, off_t off,
                      const char *path);
     /* Set ino->size; new bytes read as zero. */
     int (*resize)(void *ctx, struct inode *ino, off_t size);

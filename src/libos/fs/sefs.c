@@ -137,13 +137,24 @@ static void sefs_evict(struct inode *ino)
     free(ino->priv);
 }
 
-static ssize_t sefs_pread(struct file *f, void *buf, size_t len, off_t off)
+static ssize_t sefs_pread(struct file *f, struct uio *to, off_t off)
 {
     struct sefs_sb *sb = SN(f->inode)->sb;
     if (off < 0) return -EINVAL;
     mutex_lock(&sb->lock);
-    ssize_t r = sefs_image_read(sb->img, SN(f->inode)->ino, buf, len, (uint64_t)off);
+    /* piece by piece: the reader copies fault-safely (common/usercopy.h) */
+    ssize_t r = 0;
+    void *p;
+    size_t n;
+    while ((n = uio_piece(to, &p, SIZE_MAX))) {
+        r = sefs_image_read(sb->img, SN(f->inode)->ino, p, n, (uint64_t)off + uio_moved(to));
+        if (r == -EFAULT) to->faulted = true;
+        if (r <= 0) break;
+        uio_advance(to, (size_t)r);
+        if ((size_t)r < n) break; /* the end of the file */
+    }
     mutex_unlock(&sb->lock);
+    r = uio_result(to, r);
     if (r == -EIO)
         log_error("sefs: %s: a block of the image layer failed authentication (the host "
                   "file was modified); the read gets EIO. Rebuild with 'occlum build -f'",

@@ -313,13 +313,13 @@ static uint8_t *get_block(struct layer *l, struct rw_file *f, uint64_t idx, uint
     return NULL;
 }
 
-ssize_t rw_data_read(void *ctx, struct inode *ino, void *buf, size_t len, off_t off,
+ssize_t rw_data_read(void *ctx, struct inode *ino, struct uio *to, size_t len, off_t off,
                      const char *path)
 {
     struct layer *l = ctx;
     struct rw_file *f = ((struct rnode *)ino->priv)->pstate;
     if (!f) /* never written: all zeros (a size set by truncate) */
-        return uaccess_zero(buf, len) ? -EFAULT : (ssize_t)len;
+        return uio_zero(to, len) == len ? (ssize_t)len : -EFAULT;
     mutex_lock(&l->dlock);
     size_t done = 0;
     int r = 0;
@@ -328,7 +328,7 @@ ssize_t rw_data_read(void *ctx, struct inode *ino, void *buf, size_t len, off_t 
         size_t in = (size_t)(pos % BLK), n = BLK - in < len - done ? BLK - in : len - done;
         if (idx >= f->nblocks ||
             (f->map[idx].slot == HOLE && !rw_cache_find(l->cache, f, idx, NULL))) {
-            if (uaccess_zero((char *)buf + done, n)) {
+            if (uio_zero(to, n) != n) {
                 r = -EFAULT;
                 break;
             }
@@ -336,7 +336,7 @@ ssize_t rw_data_read(void *ctx, struct inode *ino, void *buf, size_t len, off_t 
             uint64_t want = (len - done + in + BLK - 1) / BLK;
             uint8_t *p = get_block(l, f, idx, want, NULL, path, &r);
             if (!p) break;
-            if (uaccess_copy((char *)buf + done, p + in, n)) { /* the application's buffer */
+            if (uio_copy_to(to, p + in, n) != n) { /* the application's buffer */
                 r = -EFAULT;
                 break;
             }
@@ -357,7 +357,7 @@ static struct rw_file *file_of(struct inode *ino)
 }
 
 /* Copy n bytes into block idx at in (the block exists in the map). */
-static int put_block(struct layer *l, struct rw_file *f, uint64_t idx, size_t in, const void *src,
+static int put_block(struct layer *l, struct rw_file *f, uint64_t idx, size_t in, struct uio *src,
                      size_t n, const char *path)
 {
     bool *dirty;
@@ -372,13 +372,13 @@ static int put_block(struct layer *l, struct rw_file *f, uint64_t idx, size_t in
         if (!p) return r;
     }
     if ((r = mark_changed(f, idx)) < 0) return r;
-    if (src && uaccess_copy(p + in, src, n)) return -EFAULT; /* the application's buffer */
+    if (src && uio_copy_from(src, p + in, n) != n) return -EFAULT; /* the caller's buffer */
     if (!src) memset(p + in, 0, n);
     *dirty = true;
     return 0;
 }
 
-ssize_t rw_data_write(void *ctx, struct inode *ino, const void *buf, size_t len, off_t off,
+ssize_t rw_data_write(void *ctx, struct inode *ino, struct uio *from, size_t len, off_t off,
                       const char *path)
 {
     struct layer *l = ctx;
@@ -392,7 +392,7 @@ ssize_t rw_data_write(void *ctx, struct inode *ino, const void *buf, size_t len,
     while (r == 0 && done < len) {
         uint64_t pos = (uint64_t)off + done, idx = pos / BLK;
         size_t in = (size_t)(pos % BLK), n = BLK - in < len - done ? BLK - in : len - done;
-        r = put_block(l, f, idx, in, (const char *)buf + done, n, path);
+        r = put_block(l, f, idx, in, from, n, path);
         if (r == 0) done += n;
     }
     if ((uint64_t)off + done > (uint64_t)ino->size) ino->size = (off_t)(off + done);

@@ -174,9 +174,10 @@ size_t rw_cache_slots(const struct rw_cache *c);
 struct rw_file *rw_file_new(uint64_t ino);
 void rw_file_free(struct layer *l, struct rw_file *f);
 int rw_map_resize(struct rw_file *f, uint64_t nblocks); /* new entries are holes */
-ssize_t rw_data_read(void *ctx, struct inode *ino, void *buf, size_t len, off_t off,
+/* len bytes at off through the uio (fs/uio.h: the caller's buffer) */
+ssize_t rw_data_read(void *ctx, struct inode *ino, struct uio *to, size_t len, off_t off,
                      const char *path);
-ssize_t rw_data_write(void *ctx, struct inode *ino, const void *buf, size_t len, off_t off,
+ssize_t rw_data_write(void *ctx, struct inode *ino, struct uio *from, size_t len, off_t off,
                       const char *path);
 int rw_data_resize(void *ctx, struct inode *ino, off_t size);
 /* Commit side (inode lock held): write back the changed blocks, fdatasync

@@ -43,29 +43,89 @@ static int wait_ready(struct file *f, short events)
     return thread_wait_host_fd(h->fd, events);
 }
 
-static ssize_t hf_read(struct file *f, void *buf, size_t len)
+/*
+ * The host moves the data of host fds itself, straight from or into the
+ * application's memory (a bad page is its EFAULT, never a fault here).
+ * A uio of several pieces (readv, writev) goes through one LibOS buffer,
+ * so that it stays one host call: a writev of lines is never split
+ * between writers, a readv never blocks twice.
+ */
+#define HOST_BOUNCE_MAX (1024 * 1024)
+
+/* pos < 0: at the host file position. */
+static ssize_t host_read(struct file *f, struct uio *to, off_t pos)
 {
-    int r = wait_ready(f, POLLIN);
-    return r < 0 ? r : pal_host_read(hfd(f), buf, len);
+    void *p;
+    size_t n = uio_piece(to, &p, SIZE_MAX);
+    bool one = n == uio_resid(to);
+    char *bounce = NULL;
+    if (!one) {
+        n = uio_resid(to) < HOST_BOUNCE_MAX ? uio_resid(to) : HOST_BOUNCE_MAX;
+        p = bounce = malloc(n);
+        if (!p) return -ENOMEM;
+    }
+    ssize_t r = pos < 0 ? pal_host_read(hfd(f), p, n) : pal_host_pread(hfd(f), p, n, pos);
+    if (r > 0 && bounce)
+        uio_copy_to(to, bounce, (size_t)r);
+    else if (r > 0)
+        uio_advance(to, (size_t)r);
+    free(bounce);
+    return r < 0 ? r : uio_result(to, 0);
 }
 
-static ssize_t hf_write(struct file *f, const void *buf, size_t len)
+static ssize_t host_write(struct file *f, struct uio *from, off_t pos)
+{
+    void *p;
+    size_t n = uio_piece(from, &p, SIZE_MAX);
+    if (n == uio_resid(from)) { /* one piece: straight from the application */
+        ssize_t r = pos < 0 ? pal_host_write(hfd(f), p, n) : pal_host_pwrite(hfd(f), p, n, pos);
+        if (r > 0) uio_advance(from, (size_t)r);
+        return r < 0 ? r : uio_result(from, 0);
+    }
+    size_t cap = uio_resid(from) < HOST_BOUNCE_MAX ? uio_resid(from) : HOST_BOUNCE_MAX;
+    char *bounce = malloc(cap);
+    if (!bounce) return -ENOMEM;
+    ssize_t r = 0;
+    while (uio_resid(from)) { /* gathered, consumed by what the host took */
+        struct uio peek = *from;
+        if (peek.iov == &from->single) peek.iov = &peek.single;
+        n = uio_copy_from(&peek, bounce, cap);
+        if (!n) {
+            from->faulted = peek.faulted;
+            break;
+        }
+        r = pos < 0 ? pal_host_write(hfd(f), bounce, n)
+                    : pal_host_pwrite(hfd(f), bounce, n, pos + (off_t)uio_moved(from));
+        if (r > 0) uio_advance(from, (size_t)r);
+        if (r < (ssize_t)n) break; /* the host took less (or failed): a short write */
+    }
+    free(bounce);
+    return r < 0 ? uio_result(from, r) : uio_result(from, 0);
+}
+
+static ssize_t hf_read(struct file *f, struct uio *to)
+{
+    int r = wait_ready(f, POLLIN);
+    return r < 0 ? r : host_read(f, to, -1);
+}
+
+static ssize_t hf_write(struct file *f, struct uio *from)
 {
     int r = wait_ready(f, POLLOUT);
-    ssize_t n = r < 0 ? r : pal_host_write(hfd(f), buf, len);
+    ssize_t n = r < 0 ? r : host_write(f, from, -1);
     /* the host's SIGPIPE is ignored (sim main.c): this one is the application's */
     if (n == -EPIPE) signal_send_thread(current_thread(), SIGPIPE, NULL);
     return n;
 }
 
-static ssize_t hf_pread(struct file *f, void *buf, size_t len, off_t off)
+static ssize_t hf_pread(struct file *f, struct uio *to, off_t off)
 {
-    return pal_host_pread(hfd(f), buf, len, off);
+    return host_read(f, to, off);
 }
 
-static ssize_t hf_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+static ssize_t hf_pwrite(struct file *f, struct uio *from, off_t off)
 {
-    return pal_host_pwrite(hfd(f), buf, len, off);
+    return host_write(f, from, off);
 }
 
 static off_t hf_lseek(struct file *f, off_t off, int whence)

@@ -4,8 +4,10 @@
  *
  * Order of checks follows Linux: a bad fd (EBADF), a file not open for
  * the direction (EBADF), then the buffer (EFAULT), then the file's own
- * answer. Buffers are checked once and then handed to the file system
- * as plain pointers (same address space).
+ * answer. Buffers are checked against the caller's areas here, then
+ * handed to the file system as a uio (fs/uio.h), one or many segments
+ * alike: its moves are fault-safe, so memory unmapped meanwhile by
+ * another thread ends the transfer with EFAULT, never a LibOS fault.
  */
 #include "fs/fs_syscalls.h"
 #include "fs/sys_common.h"
@@ -18,9 +20,6 @@
 #include <string.h>
 #include <sys/uio.h>
 
-/* writev up to this size is gathered into one write, so that lines
- * written with writev (musl's stdio) are never split by other writers. */
-#define GATHER_MAX 65536
 #define SENDFILE_CHUNK 65536
 
 long sys_read(int fd, void *buf, size_t count)
@@ -124,38 +123,16 @@ static long get_iov(const struct iovec *uiov, int cnt, bool to_user, struct iove
     return 0;
 }
 
-/* Vector I/O at pos, or at the file position when pos is -1. Stops at
- * the first short transfer, as Linux does. */
+/* Vector I/O at pos, or at the file position when pos is -1: one
+ * operation of the file over all the segments (a writev of up to
+ * PIPE_BUF bytes is one atomic pipe write, as on Linux). */
 static long iov_io(struct file *f, const struct iovec *iov, int cnt, size_t total, off_t pos,
                    bool write)
 {
-    long done = 0;
-    /* Gather small writes so that one writev is one write. */
-    char *g = (write && cnt > 1 && total <= GATHER_MAX) ? malloc(total ? total : 1) : NULL;
-    if (g) {
-        size_t off = 0;
-        for (int i = 0; i < cnt; i++) {
-            memcpy(g + off, iov[i].iov_base, iov[i].iov_len);
-            off += iov[i].iov_len;
-        }
-        long r = pos < 0 ? vfs_write(f, g, total) : vfs_pwrite(f, g, total, pos);
-        free(g);
-        return r;
-    }
-    for (int i = 0; i < cnt; i++) {
-        if (!iov[i].iov_len) continue;
-        void *b = iov[i].iov_base;
-        size_t n = iov[i].iov_len;
-        ssize_t r;
-        if (write)
-            r = pos < 0 ? vfs_write(f, b, n) : vfs_pwrite(f, b, n, pos + done);
-        else
-            r = pos < 0 ? vfs_read(f, b, n) : vfs_pread(f, b, n, pos + done);
-        if (r < 0) return done ? done : r;
-        done += r;
-        if ((size_t)r < n) break;
-    }
-    return done;
+    struct uio u;
+    uio_init_iov(&u, iov, (unsigned long)cnt, total);
+    if (write) return pos < 0 ? vfs_write_uio(f, &u) : vfs_pwrite_uio(f, &u, pos);
+    return pos < 0 ? vfs_read_uio(f, &u) : vfs_pread_uio(f, &u, pos);
 }
 
 #define RWF_SUPPORTED (RWF_HIPRI | RWF_DSYNC | RWF_SYNC)

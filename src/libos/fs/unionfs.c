@@ -260,13 +260,16 @@ static int copy_data(struct inode *from, struct inode *to, const char *name)
     off_t off = 0;
     if (!buf) r = -ENOMEM;
     while (r == 0) {
-        ssize_t n = in->fops->pread(in, buf, COPY_CHUNK, off);
+        struct uio u;
+        uio_init(&u, buf, COPY_CHUNK);
+        ssize_t n = in->fops->pread(in, &u, off);
         if (n <= 0) {
             r = (int)n;
             break;
         }
         for (ssize_t done = 0; done < n && r == 0;) {
-            ssize_t w = out->fops->pwrite(out, buf + done, (size_t)(n - done), off + done);
+            uio_init(&u, buf + done, (size_t)(n - done));
+            ssize_t w = out->fops->pwrite(out, &u, off + done);
             if (w < 0) r = (int)w;
             if (w == 0) r = -EIO;
             if (w > 0) done += w;
@@ -697,17 +700,17 @@ static struct file *RF(struct file *f)
     return f->priv;
 }
 
-static ssize_t union_pread(struct file *f, void *buf, size_t len, off_t off)
+static ssize_t union_pread(struct file *f, struct uio *to, off_t off)
 {
     struct file *rf = RF(f);
-    return rf->fops->pread ? rf->fops->pread(rf, buf, len, off) : -EINVAL;
+    return rf->fops->pread ? rf->fops->pread(rf, to, off) : -EINVAL;
 }
 
-static ssize_t union_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+static ssize_t union_pwrite(struct file *f, struct uio *from, off_t off)
 {
     struct file *rf = RF(f);
     rf->flags = f->flags; /* O_APPEND may have changed with F_SETFL */
-    return rf->fops->pwrite ? rf->fops->pwrite(rf, buf, len, off) : -EBADF;
+    return rf->fops->pwrite ? rf->fops->pwrite(rf, from, off) : -EBADF;
 }
 
 static int union_fsync(struct file *f, int datasync)

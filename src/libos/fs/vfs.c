@@ -174,39 +174,39 @@ static bool is_dir_file(struct file *f)
     return f->inode && S_ISDIR(f->inode->mode);
 }
 
-static ssize_t vfs_write_data(struct file *f, const void *buf, size_t len);
+static ssize_t vfs_write_data(struct file *f, struct uio *from);
 
-ssize_t vfs_read(struct file *f, void *buf, size_t len)
+ssize_t vfs_read_uio(struct file *f, struct uio *to)
 {
     if (!(f->fmode & FMODE_READ)) return -EBADF;
     if (is_dir_file(f)) return -EISDIR;
-    if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
+    uio_truncate(to, MAX_RW_COUNT);
     if (shared_map_count && f->inode) shared_map_before_io(f);
-    if (f->fops->read) return f->fops->read(f, buf, len);
+    if (f->fops->read) return f->fops->read(f, to);
     if (!f->fops->pread) return -EINVAL;
     mutex_lock(&f->pos_lock);
-    ssize_t r = f->fops->pread(f, buf, len, f->pos);
+    ssize_t r = f->fops->pread(f, to, f->pos);
     if (r > 0) f->pos += r;
     mutex_unlock(&f->pos_lock);
     return r;
 }
 
-ssize_t vfs_write(struct file *f, const void *buf, size_t len)
+ssize_t vfs_write_uio(struct file *f, struct uio *from)
 {
     if (!(f->fmode & FMODE_WRITE)) return -EBADF;
-    if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
+    uio_truncate(from, MAX_RW_COUNT);
     if (shared_map_count && f->inode) { /* MAP_SHARED mappings see the write */
         shared_map_before_io(f);
-        ssize_t r = vfs_write_data(f, buf, len);
+        ssize_t r = vfs_write_data(f, from);
         shared_map_after_write(f);
         return r;
     }
-    return vfs_write_data(f, buf, len);
+    return vfs_write_data(f, from);
 }
 
-static ssize_t vfs_write_data(struct file *f, const void *buf, size_t len)
+static ssize_t vfs_write_data(struct file *f, struct uio *from)
 {
-    if (f->fops->write) return f->fops->write(f, buf, len);
+    if (f->fops->write) return f->fops->write(f, from);
     if (!f->fops->pwrite) return -EINVAL;
     mutex_lock(&f->pos_lock);
     off_t off = f->pos;
@@ -219,36 +219,64 @@ static ssize_t vfs_write_data(struct file *f, const void *buf, size_t len)
         }
         off = st.st_size;
     }
-    ssize_t r = f->fops->pwrite(f, buf, len, off);
+    ssize_t r = f->fops->pwrite(f, from, off);
     if (r > 0) f->pos = off + r;
     mutex_unlock(&f->pos_lock);
     return r;
 }
 
-ssize_t vfs_pread(struct file *f, void *buf, size_t len, off_t off)
+ssize_t vfs_pread_uio(struct file *f, struct uio *to, off_t off)
 {
     if (!(f->fmode & FMODE_READ)) return -EBADF;
     if (is_dir_file(f)) return -EISDIR;
     if (off < 0) return -EINVAL;
     if (!f->fops->pread) return -ESPIPE;
-    if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
+    uio_truncate(to, MAX_RW_COUNT);
     if (shared_map_count && f->inode) shared_map_before_io(f);
-    return f->fops->pread(f, buf, len, off);
+    return f->fops->pread(f, to, off);
 }
 
-ssize_t vfs_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+ssize_t vfs_pwrite_uio(struct file *f, struct uio *from, off_t off)
 {
     if (!(f->fmode & FMODE_WRITE)) return -EBADF;
     if (off < 0) return -EINVAL;
     if (!f->fops->pwrite) return -ESPIPE;
-    if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
+    uio_truncate(from, MAX_RW_COUNT);
     if (shared_map_count && f->inode) {
         shared_map_before_io(f);
-        ssize_t r = f->fops->pwrite(f, buf, len, off);
+        ssize_t r = f->fops->pwrite(f, from, off);
         shared_map_after_write(f);
         return r;
     }
-    return f->fops->pwrite(f, buf, len, off);
+    return f->fops->pwrite(f, from, off);
+}
+
+ssize_t vfs_read(struct file *f, void *buf, size_t len)
+{
+    struct uio u;
+    uio_init(&u, buf, len);
+    return vfs_read_uio(f, &u);
+}
+
+ssize_t vfs_write(struct file *f, const void *buf, size_t len)
+{
+    struct uio u;
+    uio_init(&u, (void *)buf, len);
+    return vfs_write_uio(f, &u);
+}
+
+ssize_t vfs_pread(struct file *f, void *buf, size_t len, off_t off)
+{
+    struct uio u;
+    uio_init(&u, buf, len);
+    return vfs_pread_uio(f, &u, off);
+}
+
+ssize_t vfs_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+{
+    struct uio u;
+    uio_init(&u, (void *)buf, len);
+    return vfs_pwrite_uio(f, &u, off);
 }
 
 off_t vfs_lseek(struct file *f, off_t off, int whence)
@@ -303,7 +331,9 @@ ssize_t file_pread(struct file *f, void *buf, size_t len, off_t off)
     size_t done = 0;
     if (!f->fops || !f->fops->pread) return -ESPIPE;
     while (done < len) {
-        ssize_t r = f->fops->pread(f, (char *)buf + done, len - done, off + (off_t)done);
+        struct uio u;
+        uio_init(&u, (char *)buf + done, len - done);
+        ssize_t r = f->fops->pread(f, &u, off + (off_t)done);
         if (r < 0) return done ? (ssize_t)done : r;
         if (r == 0) break;
         done += (size_t)r;
@@ -464,13 +494,13 @@ int buf_file_open(struct file *f, char *data, size_t len)
     return 0;
 }
 
-static ssize_t buf_pread(struct file *f, void *buf, size_t len, off_t off)
+static ssize_t buf_pread(struct file *f, struct uio *to, off_t off)
 {
     struct buf_file *b = f->priv;
     if ((size_t)off >= b->len) return 0;
-    if (len > b->len - (size_t)off) len = b->len - (size_t)off;
-    memcpy(buf, b->data + off, len);
-    return (ssize_t)len;
+    size_t len = uio_resid(to) < b->len - (size_t)off ? uio_resid(to) : b->len - (size_t)off;
+    uio_copy_to(to, b->data + off, len);
+    return uio_result(to, 0);
 }
 
 static void buf_release(struct file *f)

@@ -28,6 +28,7 @@
 
 #include "fs/fs_core.h"
 #include "fs/path.h"
+#include "fs/uio.h"
 #include "util/lock.h"
 
 struct inode;
@@ -89,11 +90,14 @@ struct inode_ops {
 
 struct file_ops {
     /* read/write use and advance f->pos; when absent the VFS uses
-     * pread/pwrite at f->pos under f->pos_lock. */
-    ssize_t (*read)(struct file *f, void *buf, size_t len);
-    ssize_t (*write)(struct file *f, const void *buf, size_t len);
-    ssize_t (*pread)(struct file *f, void *buf, size_t len, off_t off);
-    ssize_t (*pwrite)(struct file *f, const void *buf, size_t len, off_t off);
+     * pread/pwrite at f->pos under f->pos_lock. They move up to
+     * uio_resid() bytes through the uio (fs/uio.h: never touching the
+     * memory directly) and return the count moved (uio_result), 0 at the
+     * end of the file, or -errno when nothing moved. */
+    ssize_t (*read)(struct file *f, struct uio *to);
+    ssize_t (*write)(struct file *f, struct uio *from);
+    ssize_t (*pread)(struct file *f, struct uio *to, off_t off);
+    ssize_t (*pwrite)(struct file *f, struct uio *from, off_t off);
     /* Absent: the VFS seeks within the inode's size (SEEK_SET/CUR/END). */
     off_t (*lseek)(struct file *f, off_t off, int whence);
     /* arg is the application's pointer or value, unchecked. -ENOTTY when
@@ -188,7 +192,13 @@ struct file *file_alloc_anon(const struct file_ops *fops, void *priv, int flags,
 /* A file description is going away: epolls drop it (net/epoll.c). */
 void epoll_on_file_release(struct file *f);
 
-/* Read/write with the checks of read(2)/write(2) (EBADF, EISDIR...). */
+/* Read/write with the checks of read(2)/write(2) (EBADF, EISDIR...),
+ * through a uio (the system calls: the application's segments), or one
+ * buffer (LibOS memory or checked application memory). */
+ssize_t vfs_read_uio(struct file *f, struct uio *to);
+ssize_t vfs_write_uio(struct file *f, struct uio *from);
+ssize_t vfs_pread_uio(struct file *f, struct uio *to, off_t off);
+ssize_t vfs_pwrite_uio(struct file *f, struct uio *from, off_t off);
 ssize_t vfs_read(struct file *f, void *buf, size_t len);
 ssize_t vfs_write(struct file *f, const void *buf, size_t len);
 ssize_t vfs_pread(struct file *f, void *buf, size_t len, off_t off);

@@ -44,10 +44,10 @@ static int efd_wait(struct eventfd *e, struct waitq *q)
     return r;
 }
 
-static ssize_t efd_read(struct file *f, void *buf, size_t len)
+static ssize_t efd_read(struct file *f, struct uio *to)
 {
     struct eventfd *e = f->priv;
-    if (len < 8) return -EINVAL;
+    if (uio_resid(to) < 8) return -EINVAL;
     mutex_lock(&e->lock);
     long r = 0;
     while (e->count == 0 && r == 0)
@@ -60,7 +60,7 @@ static ssize_t efd_read(struct file *f, void *buf, size_t len)
     }
     mutex_unlock(&e->lock);
     if (r < 0) return r;
-    if (uaccess_copy(buf, &v, 8)) { /* unmapped while it slept: the count stays */
+    if (uio_copy_to(to, &v, 8) != 8) { /* unmapped while it slept: the count stays */
         mutex_lock(&e->lock);
         e->count += v;
         mutex_unlock(&e->lock);
@@ -69,12 +69,12 @@ static ssize_t efd_read(struct file *f, void *buf, size_t len)
     return 8;
 }
 
-static ssize_t efd_write(struct file *f, const void *buf, size_t len)
+static ssize_t efd_write(struct file *f, struct uio *from)
 {
     struct eventfd *e = f->priv;
     uint64_t v;
-    if (len < 8) return -EINVAL;
-    if (uaccess_copy(&v, buf, 8)) return -EFAULT;
+    if (uio_resid(from) < 8) return -EINVAL;
+    if (uio_copy_from(from, &v, 8) != 8) return -EFAULT;
     if (v == UINT64_MAX) return -EINVAL;
     mutex_lock(&e->lock);
     long r = 0;

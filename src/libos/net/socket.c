@@ -16,6 +16,7 @@
  */
 #include "net/socket.h"
 
+#include "fs/fs_syscalls.h"
 #include "fs/sys_common.h"
 #include "fs/vfs.h"
 #include "pal/pal.h"
@@ -190,11 +191,20 @@ static int wait_sock(struct file *f, int h, short events)
 static long addr_out_check(void *uaddr, unsigned *ulen, unsigned *klen)
 {
     if (!uaddr) return 0;
-    if (!user_ok(ulen, sizeof(*ulen), true)) return -EFAULT;
-    *klen = *ulen;
+    if (!user_ok(ulen, sizeof(*ulen), true) || copy_from_user(klen, ulen, sizeof(*klen)))
+        return -EFAULT;
     if ((int)*klen < 0) return -EINVAL;
     if (!user_ok(uaddr, *klen, true)) return -EFAULT;
     return 0;
+}
+
+/* Out: the address (truncated to the caller's klen) and its real length;
+ * fault-safe, the memory may be gone after a wait. 0 or -EFAULT. */
+static int put_addr(void *uaddr, unsigned *ulen, const struct sockaddr_storage *a, unsigned alen,
+                    unsigned klen)
+{
+    if (copy_to_user(uaddr, a, alen < klen ? alen : klen)) return -EFAULT;
+    return copy_to_user(ulen, &alen, sizeof(alen));
 }
 
 long sys_accept4(int fd, void *uaddr, unsigned *ulen, int flags)
@@ -228,9 +238,9 @@ long sys_accept4(int fd, void *uaddr, unsigned *ulen, int flags)
         if (fl >= 0) pal_host_fcntl(nh, F_SETFL, fl & ~O_NONBLOCK);
     }
     long nfd = install(nh, flags);
-    if (nfd >= 0 && uaddr) {
-        memcpy(uaddr, &a, alen < klen ? alen : klen);
-        *ulen = alen;
+    if (nfd >= 0 && uaddr && put_addr(uaddr, ulen, &a, alen, klen)) {
+        sys_close((int)nfd); /* as Linux: the connection is dropped */
+        nfd = -EFAULT;
     }
     return nfd;
 }
@@ -282,9 +292,7 @@ static long name_of(int fd, void *uaddr, unsigned *ulen, bool peer)
              : pal_host_getsockname(h, (struct sockaddr *)&a, &alen);
     file_put(f);
     if (r < 0) return r;
-    memcpy(uaddr, &a, alen < klen ? alen : klen);
-    *ulen = alen;
-    return 0;
+    return put_addr(uaddr, ulen, &a, alen, klen) ? -EFAULT : 0;
 }
 
 long sys_getsockname(int fd, void *uaddr, unsigned *ulen)
@@ -415,72 +423,128 @@ long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, unsign
     struct xfer x = {ubuf, len, flags, uaddr ? &a : NULL, uaddr ? &alen : NULL, NULL};
     r = transfer(f, h, flags, false, do_recvfrom, &x);
     file_put(f);
-    if (r >= 0 && uaddr) {
-        memcpy(uaddr, &a, alen < klen ? alen : klen);
-        *ulen = alen;
-    }
+    if (r >= 0 && uaddr && put_addr(uaddr, ulen, &a, alen, klen)) r = -EFAULT;
     return r;
 }
 
-/* Check a user msghdr and everything it points at (out: the LibOS reads
- * it, else writes it). */
-static long msg_check(const struct msghdr *m, bool out)
+/*
+ * A msghdr of the application, brought into the LibOS: the header, the
+ * iovec array and the control data are copied (read once: another thread
+ * may change or unmap them), the segments checked and left where they
+ * are (the host moves their bytes itself, answering EFAULT for a page gone
+ * meanwhile), the name kept in a LibOS buffer.
+ */
+struct kmsg {
+    struct msghdr m;
+    struct iovec *iov;
+    void *control;
+    struct sockaddr_storage name;
+};
+
+static void kmsg_free(struct kmsg *k)
 {
-    if (!user_ok(m, sizeof(*m), !out)) return -EFAULT;
-    if (m->msg_iovlen > 1024) return -EMSGSIZE;
-    if (m->msg_iovlen && !user_ok(m->msg_iov, m->msg_iovlen * sizeof(struct iovec), false))
-        return -EFAULT;
-    for (size_t i = 0; i < m->msg_iovlen; i++)
-        if (m->msg_iov[i].iov_len && !user_ok(m->msg_iov[i].iov_base, m->msg_iov[i].iov_len, !out))
+    free(k->iov);
+    free(k->control);
+}
+
+/* out: the message goes out (the LibOS reads what it points at). */
+static long kmsg_get(struct kmsg *k, const struct msghdr *umsg, bool out)
+{
+    memset(k, 0, sizeof(*k));
+    if (copy_from_user(&k->m, umsg, sizeof(k->m))) return -EFAULT;
+    struct msghdr *m = &k->m;
+    if (m->msg_iovlen > UIO_MAXIOV) return -EMSGSIZE;
+    if (m->msg_iovlen) {
+        k->iov = malloc(m->msg_iovlen * sizeof(struct iovec));
+        if (!k->iov) return -ENOMEM;
+        if (copy_from_user(k->iov, m->msg_iov, m->msg_iovlen * sizeof(struct iovec)))
             return -EFAULT;
-    if (m->msg_namelen && !user_ok(m->msg_name, m->msg_namelen, !out)) return -EFAULT;
-    if (m->msg_controllen && !user_ok(m->msg_control, m->msg_controllen, !out)) return -EFAULT;
+        for (size_t i = 0; i < m->msg_iovlen; i++)
+            if (k->iov[i].iov_len && !user_ok(k->iov[i].iov_base, k->iov[i].iov_len, !out))
+                return -EFAULT;
+    }
+    m->msg_iov = k->iov;
+    if (m->msg_controllen > 64 * 1024) return -ENOBUFS; /* as Linux's optmem bound */
+    if (m->msg_controllen) {
+        k->control = calloc(1, m->msg_controllen);
+        if (!k->control) return -ENOMEM;
+        if (out && copy_from_user(k->control, m->msg_control, m->msg_controllen)) return -EFAULT;
+        if (!out && !user_ok(m->msg_control, m->msg_controllen, true)) return -EFAULT;
+    }
+    m->msg_control = m->msg_controllen ? k->control : NULL;
     return 0;
 }
 
 long sys_sendmsg(int fd, const struct msghdr *umsg, int flags)
 {
-    long r = msg_check(umsg, true);
-    if (r < 0) return r;
-    struct msghdr m = *umsg;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) return -EOPNOTSUPP;
-    struct sockaddr_storage a;
-    if (m.msg_name && m.msg_namelen) {
-        if ((r = addr_in(m.msg_name, m.msg_namelen, &a, false)) < 0) return r;
-        m.msg_name = &a;
+    struct kmsg k;
+    long r = kmsg_get(&k, umsg, true);
+    struct msghdr *m = &k.m;
+    for (struct cmsghdr *c = r ? NULL : CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) r = -EOPNOTSUPP;
+    if (!r && m->msg_name && m->msg_namelen) {
+        if ((r = addr_in(m->msg_name, m->msg_namelen, &k.name, false)) == 0) m->msg_name = &k.name;
+    } else if (!r) {
+        m->msg_name = NULL;
+        m->msg_namelen = 0;
     }
-    struct file *f;
-    int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    struct xfer x = {NULL, 0, flags, NULL, NULL, &m};
-    r = transfer(f, h, flags, true, do_sendmsg, &x);
-    file_put(f);
+    struct file *f = NULL;
+    int h = r ? (int)r : sock_get(fd, &f);
+    if (h >= 0) {
+        struct xfer x = {NULL, 0, flags, NULL, NULL, m};
+        r = transfer(f, h, flags, true, do_sendmsg, &x);
+        file_put(f);
+    } else {
+        r = h;
+    }
+    kmsg_free(&k);
     return r;
 }
 
 long sys_recvmsg(int fd, struct msghdr *umsg, int flags)
 {
-    long r = msg_check(umsg, false);
-    if (r < 0) return r;
-    struct file *f;
-    int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    struct xfer x = {NULL, 0, flags & ~MSG_CMSG_CLOEXEC, NULL, NULL, umsg};
+    struct kmsg k;
+    long r = kmsg_get(&k, umsg, false);
+    struct msghdr *m = &k.m;
+    void *uname = m->msg_name, *ucontrol = NULL;
+    unsigned uname_len = m->msg_namelen;
+    if (!r && uname && !user_ok(uname, uname_len, true)) r = -EFAULT;
+    if (!r) {
+        if (copy_from_user(&ucontrol, &umsg->msg_control, sizeof(ucontrol))) r = -EFAULT;
+        m->msg_name = uname ? &k.name : NULL;
+        m->msg_namelen = uname ? sizeof(k.name) : 0;
+    }
+    struct file *f = NULL;
+    int h = r ? (int)r : sock_get(fd, &f);
+    if (h < 0) {
+        kmsg_free(&k);
+        return h;
+    }
+    struct xfer x = {NULL, 0, flags & ~MSG_CMSG_CLOEXEC, NULL, NULL, m};
     r = transfer(f, h, flags, false, do_recvmsg, &x);
     file_put(f);
-    if (r < 0) return r;
-    /* host fds received are not the application's: close them, say so */
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(umsg); c; c = CMSG_NXTHDR(umsg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < n; i++) {
-            int hfd;
-            memcpy(&hfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            pal_host_close(hfd);
+    if (r >= 0) {
+        /* host fds received are not the application's: close them, say so */
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+            size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < n; i++) {
+                int hfd;
+                memcpy(&hfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                pal_host_close(hfd);
+            }
+            c->cmsg_len = CMSG_LEN(0);
+            m->msg_flags |= MSG_CTRUNC;
         }
-        c->cmsg_len = CMSG_LEN(0);
-        umsg->msg_flags |= MSG_CTRUNC;
+        /* what the application's msghdr gets back */
+        unsigned nlen = uname ? m->msg_namelen : 0;
+        if ((uname && nlen && copy_to_user(uname, &k.name, nlen < uname_len ? nlen : uname_len)) ||
+            (m->msg_controllen && copy_to_user(ucontrol, k.control, m->msg_controllen)) ||
+            copy_to_user(&umsg->msg_namelen, &nlen, sizeof(nlen)) ||
+            copy_to_user(&umsg->msg_controllen, &m->msg_controllen, sizeof(m->msg_controllen)) ||
+            copy_to_user(&umsg->msg_flags, &m->msg_flags, sizeof(m->msg_flags)))
+            r = -EFAULT;
     }
+    kmsg_free(&k);
     return r;
 }

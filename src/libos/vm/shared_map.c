@@ -63,7 +63,9 @@ static void write_back(struct shared_map *m, uint64_t addr, uint64_t len)
     /* The pages may be read-protected by the application meanwhile. */
     pal_vm_protect((void *)PAGE_DOWN(addr), PAGE_UP(addr + len) - PAGE_DOWN(addr),
                    PROT_READ | PROT_WRITE);
-    m->f->fops->pwrite(m->f, (void *)addr, len, off);
+    struct uio u;
+    uio_init(&u, (void *)addr, len);
+    m->f->fops->pwrite(m->f, &u, off);
     vm_reapply_prot(m->owner, PAGE_DOWN(addr), PAGE_UP(addr + len));
 }
 
@@ -75,7 +77,9 @@ static void reload(struct shared_map *m)
     off_t size = file_size(m->f);
     uint64_t n = m->off >= size ? 0 : (uint64_t)(size - m->off);
     if (n > m->len) n = m->len;
-    if (n) m->f->fops->pread(m->f, (void *)m->addr, n, m->off);
+    struct uio u;
+    uio_init(&u, (void *)m->addr, n);
+    if (n) m->f->fops->pread(m->f, &u, m->off);
     vm_reapply_prot(m->owner, m->addr, m->addr + PAGE_UP(m->len));
 }
 
