@@ -15,8 +15,16 @@ DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libja
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD -MP
 # The LibOS runs inside SIGSYS handlers on its own stacks; frame pointers
-# keep backtraces usable from gdb.
-LIBOS_CFLAGS := $(CFLAGS_COMMON) -fno-omit-frame-pointer -mfsgsbase -fno-strict-aliasing
+# keep backtraces usable from gdb. Those stacks are 256 KiB (ALTSTACK_SIZE
+# in src/libos/process/process.c), so no frame may grow with what an
+# application passes (-Wvla; alloca is unbounded for -Wstack-usage too),
+# and no frame may take more than 16 KiB: room for three PATH_MAX buffers
+# (the largest frame is loader_load's, ~10 KiB), while a whole chain (a
+# syscall through the vfs, the union and sefs down to the host, libc and
+# OpenSSL) holds only a few such frames and stays well under 256 KiB.
+# Bigger buffers go on the heap.
+LIBOS_CFLAGS := $(CFLAGS_COMMON) -fno-omit-frame-pointer -mfsgsbase -fno-strict-aliasing \
+	-Wvla -Wstack-usage=16384
 CLI_CFLAGS := $(CFLAGS_COMMON)
 
 COMMON_SRCS := $(wildcard src/common/*.c) $(wildcard src/image/*.c)

@@ -47,3 +47,17 @@ long strncpy_from_user(char *dst, const char *usrc, size_t max)
     }
     return -ENAMETOOLONG;
 }
+
+long strnlen_user(const char *usrc, size_t max)
+{
+    struct process *p = current_process();
+    uint64_t addr = (uint64_t)usrc, end = 0;
+    for (size_t n = 0; n < max; n++) {
+        if (addr + n >= end) { /* entering a new area: check it is readable */
+            int prot = vm_prot_at(p, addr + n, &end);
+            if (prot < 0 || !(prot & PROT_READ)) return -EFAULT;
+        }
+        if (usrc[n] == '\0') return (long)n;
+    }
+    return -ENAMETOOLONG;
+}
