@@ -233,11 +233,22 @@ static int busy_in(struct process *p, void *arg)
     return b->busy;
 }
 
-static int remove_mount(struct mount *m)
+/* A cwd in m or a file open on it. */
+static long mount_in_use(struct mount *m, bool *busy)
+{
+    struct busy_scan b = {m, false, malloc(FD_MAX * sizeof(int))};
+    if (!b.fds) return -ENOMEM;
+    process_for_each(busy_in, &b);
+    free(b.fds);
+    *busy = b.busy;
+    return 0;
+}
+
+static int remove_mount(struct mount *m, bool in_use)
 {
     /* a unionfs's writable layer: what was written is durable once unmounted */
     if (strcmp(m->type, "unionfs") == 0 && sefs_rw_sync_all() < 0) return -EIO;
-    return mount_runtime_remove(m);
+    return mount_runtime_remove(m, in_use);
 }
 
 long sys_umount2(const char *utarget, int flags)
@@ -252,29 +263,22 @@ long sys_umount2(const char *utarget, int flags)
                  &nd);
     if (r < 0) return r;
     struct mount *m = mount_find(nd.path);
-    if (!m || m->root != nd.inode) {
-        r = -EINVAL; /* not a mount point */
-    } else if (strcmp(m->target, "/") == 0) {
-        r = -EBUSY;
-    } else {
-        struct busy_scan b = {m, false, NULL};
-        if (!(flags & MNT_DETACH)) {
-            /* a mount below it, a cwd in it or a file open on it */
-            size_t len = strlen(m->target);
-            struct mount *q;
-            for (size_t i = 0; (q = mount_at(i)); i++)
-                if (q != m && strncmp(q->target, m->target, len) == 0 && q->target[len] == '/')
-                    b.busy = true;
-            nd_release(&nd); /* our own walk holds the root */
-            if (!b.busy) {
-                if (!(b.fds = malloc(FD_MAX * sizeof(int)))) return -ENOMEM;
-                process_for_each(busy_in, &b);
-                free(b.fds);
-            }
-            return b.busy ? -EBUSY : remove_mount(m);
-        }
-        r = remove_mount(m);
+    bool is_root = m && m->root == nd.inode && strcmp(m->target, "/") == 0;
+    bool is_mount = m && m->root == nd.inode;
+    nd_release(&nd);               /* our own walk holds the root */
+    if (!is_mount) return -EINVAL; /* not a mount point */
+    if (is_root) return -EBUSY;
+    if (!(flags & MNT_DETACH)) {
+        /* a mount below it */
+        size_t len = strlen(m->target);
+        struct mount *q;
+        for (size_t i = 0; (q = mount_at(i)); i++)
+            if (q != m && strncmp(q->target, m->target, len) == 0 && q->target[len] == '/')
+                return -EBUSY;
     }
-    nd_release(&nd);
-    return r;
+    bool busy;
+    r = mount_in_use(m, &busy);
+    if (r < 0) return r;
+    if (busy && !(flags & MNT_DETACH)) return -EBUSY;
+    return remove_mount(m, busy);
 }
