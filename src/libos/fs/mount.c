@@ -1,9 +1,10 @@
 /*
- * mount: the mount table, built once by vfs_init() from Occlum.json's
- * "mount" list, and statfs.
+ * mount: the mount table, built by vfs_init() from Occlum.json's "mount"
+ * list and changed at run time by mount(2) and umount2(2) (fs/sys_mount.c),
+ * the mounts' device numbers, and statfs.
  *
- * The table is fixed after start-up (there is no mount(2) yet), so
- * lookups need no lock. The unionfs root (fs/unionfs.c) is the SEFS image
+ * Lookups take mounts_lock, since a mount or an umount may change the
+ * table while a path walk reads it. The unionfs root (fs/unionfs.c) is the SEFS image
  * `occlum build` wrote in <instance>/build/mount/__ROOT, authenticated by
  * the layer's options.MAC, under the persistent encrypted writable layer
  * in <instance>/run/mount/__ROOT (fs/sefs_rw.c): writes to "/" outlive
@@ -68,6 +69,7 @@ static void anon_dev_put(dev_t dev)
     if (major(dev) == 0 && mi > 0 && mi < ANON_MINORS)
         anon_minors_used[mi / 64] &= ~(1ull << (mi % 64));
 }
+
 static uint64_t mem_total;
 static struct timespec boot_time;
 
