@@ -15,8 +15,16 @@ DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libja
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD -MP
 # The LibOS runs inside SIGSYS handlers on its own stacks; frame pointers
-# keep backtraces usable from gdb.
-LIBOS_CFLAGS := $(CFLAGS_COMMON) -fno-omit-frame-pointer -mfsgsbase -fno-strict-aliasing
+# keep backtraces usable from gdb. Those stacks are 256 KiB (ALTSTACK_SIZE
+# in src/libos/process/process.c), so no frame may grow with what an
+# application passes (-Wvla; alloca is unbounded for -Wstack-usage too),
+# and no frame may take more than 16 KiB: room for three PATH_MAX buffers
+# (the largest frame is loader_load's, ~10 KiB), while a whole chain (a
+# syscall through the vfs, the union and sefs down to the host, libc and
+# OpenSSL) holds only a few such frames and stays well under 256 KiB.
+# Bigger buffers go on the heap.
+LIBOS_CFLAGS := $(CFLAGS_COMMON) -fno-omit-frame-pointer -mfsgsbase -fno-strict-aliasing \
+	-Wvla -Wstack-usage=16384 -I$(OUT)/gen
 CLI_CFLAGS := $(CFLAGS_COMMON)
 
 COMMON_SRCS := $(wildcard src/common/*.c src/common/*.S) $(wildcard src/image/*.c)
@@ -46,6 +54,17 @@ SHARE := $(OUT)/share/occlum/Occlum.json
 .PHONY: all deps test demo bench install clean unit-tests libos-tests cli-tests format
 all: $(LIBOS_BIN) $(FUSE_BIN) $(CLI_BIN) $(TOOLS) $(SHARE)
 
+# The names of every x86-64 system call, from the kernel's own list (one
+# "[nr] = \"name\"," line per __NR_name), so that the LibOS can name any
+# call it is given: src/libos/syscall/dispatch.c includes it.
+UNISTD_64 := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+SYSCALL_NAMES := $(OUT)/gen/syscall_names.h
+$(SYSCALL_NAMES): $(UNISTD_64)
+	@mkdir -p $(dir $@)
+	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/[\2] = "\1",/p' $< >$@.tmp
+	@test -s $@.tmp || { echo "no system call names found in $<"; rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+$(OUT)/obj/libos/src/libos/syscall/dispatch.c.o: $(SYSCALL_NAMES)
 $(OUT)/obj/libos/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_CFLAGS) -c $< -o $@

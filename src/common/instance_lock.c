@@ -65,10 +65,11 @@ static void unescape(char *s)
 static bool is_mounted(const char *dir)
 {
     FILE *f = fopen("/proc/self/mountinfo", "r");
-    char line[8192];
+    char *line = NULL;
+    size_t cap = 0;
     bool found = false;
     if (!f) return true; /* cannot tell: do not wait */
-    while (!found && fgets(line, sizeof(line), f)) {
+    while (!found && getline(&line, &cap, f) > 0) {
         char *save = NULL, *tok = strtok_r(line, " ", &save);
         for (int i = 1; tok && i < 5; i++)
             tok = strtok_r(NULL, " ", &save);
@@ -76,6 +77,7 @@ static bool is_mounted(const char *dir)
         unescape(tok);
         found = strcmp(tok, dir) == 0;
     }
+    free(line);
     fclose(f);
     return found;
 }
@@ -139,12 +141,11 @@ int instance_lock_take(const char *instance, const char *holder, const char *mou
         }
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
-    char desc[4200];
-    int n = snprintf(desc, sizeof(desc), "%s\n%ld\n%s\n", holder, (long)getpid(),
-                     mountpoint ? mountpoint : "");
-    if (n < 0 || (size_t)n >= sizeof(desc) || ftruncate(fd, 0) < 0 ||
-        pwrite(fd, desc, (size_t)n, 0) != n) {
+    char *desc = NULL;
+    int n = asprintf(&desc, "%s\n%ld\n%s\n", holder, (long)getpid(), mountpoint ? mountpoint : "");
+    if (n < 0 || ftruncate(fd, 0) < 0 || pwrite(fd, desc, (size_t)n, 0) != n) {
         /* The lock holds anyway; only the description of the holder is lost. */
     }
+    if (n >= 0) free(desc);
     return fd;
 }

@@ -61,7 +61,7 @@ int measure_file(const char *path, uint8_t out[MEASURE_HASH_LEN])
     if (!f) return -1;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int rc = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ? 0 : -1;
-    uint8_t buf[16384];
+    uint8_t buf[8192];
     size_t n;
     while (rc == 0 && (n = fread(buf, 1, sizeof(buf), f)) > 0)
         if (!EVP_DigestUpdate(ctx, buf, n)) rc = -1;

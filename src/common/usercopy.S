@@ -63,6 +63,24 @@ uaccess_strncpy:
     ret
     .size uaccess_strncpy, .-uaccess_strncpy
 
+/* long uaccess_strnlen(const char *src, size_t max): the length of the
+ * string, -2 when max bytes hold no NUL, -1 at a fault. */
+    .globl uaccess_strnlen
+    .type uaccess_strnlen, @function
+uaccess_strnlen:
+    xorl %eax, %eax
+12: cmpq %rsi, %rax
+    jae 14f
+13: cmpb $0, (%rdi,%rax)
+    je 15f
+    incq %rax
+    jmp 12b
+14: movq $-2, %rax
+15: ret
+16: movq $-1, %rax
+    ret
+    .size uaccess_strnlen, .-uaccess_strnlen
+
 /* int uaccess_store32(uint32_t *dst, uint32_t v): one atomic store (a
  * futex word: clear_child_tid), 0 or 1 at a fault. */
     .globl uaccess_store32
@@ -85,6 +103,7 @@ uaccess_fixups:
     .quad 3b, 4b
     .quad 6b, 9b
     .quad 10b, 11b
+    .quad 13b, 16b
 uaccess_nfixups:
     .quad (uaccess_nfixups - uaccess_fixups) / 16
 

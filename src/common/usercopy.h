@@ -19,6 +19,8 @@ int uaccess_store32(uint32_t *dst, uint32_t v);
 /* The length of the string copied with its NUL, -2 when max bytes hold
  * no NUL, -1 at a fault. */
 long uaccess_strncpy(char *dst, const char *src, size_t max);
+/* The same without copying: the string's length, -2 or -1. */
+long uaccess_strnlen(const char *src, size_t max);
 
 /* The exception table: each faulting instruction and where to resume. */
 struct uaccess_fixup_entry {

@@ -179,7 +179,7 @@ int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_si
 /* Undo pal_thread_trap_init before the host thread exits. */
 void pal_thread_trap_fini(void);
 /*
- * The fast path (DESIGN.md section 3): a rewritten system call site jumps
+ * The fast path (docs/architecture.md, "Entering the LibOS"): a rewritten system call site jumps
  * to a per-site trampoline that calls pal_fast_syscall_entry, which saves
  * the application's registers and extended state into a ucontext_t on the
  * LibOS stack (exactly what a SIGSYS trap would have given, RIP after the

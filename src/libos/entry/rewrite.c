@@ -1,6 +1,6 @@
 /*
- * rewrite: the system call fast path's site rewriting (DESIGN.md
- * section 3).
+ * rewrite: the system call fast path's site rewriting
+ * (docs/architecture.md, "Entering the LibOS").
  *
  * After a `syscall` instruction has trapped once, the 5-byte instruction
  * right before it is replaced by a `jmp` to a per-site trampoline, which

@@ -1,9 +1,10 @@
 /*
- * mount: the mount table, built once by vfs_init() from Occlum.json's
- * "mount" list, and statfs.
+ * mount: the mount table, built by vfs_init() from Occlum.json's "mount"
+ * list and changed at run time by mount(2) and umount2(2) (fs/sys_mount.c),
+ * the mounts' device numbers, and statfs.
  *
- * The table is fixed after start-up (there is no mount(2) yet), so
- * lookups need no lock. The unionfs root (fs/unionfs.c) is the SEFS image
+ * Lookups take mounts_lock, since a mount or an umount may change the
+ * table while a path walk reads it. The unionfs root (fs/unionfs.c) is the SEFS image
  * `occlum build` wrote in <instance>/build/mount/__ROOT, authenticated by
  * the layer's options.MAC, under the persistent encrypted writable layer
  * in <instance>/run/mount/__ROOT (fs/sefs_rw.c): writes to "/" outlive
@@ -39,6 +40,36 @@ static struct mount *mounts[MAX_MOUNTS];
 static size_t nmounts;
 /* mount(2) and umount2(2) change the table while path walks read it. */
 static struct mutex mounts_lock = MUTEX_INIT;
+
+/*
+ * Device numbers as Linux's get_anon_bdev gives them: major 0 and the
+ * smallest free minor below 2^20, free again once the mount is gone, so
+ * that no two live mounts share a st_dev (file locks are keyed by device
+ * and inode). 0:12 and 0:13 are the LibOS's pipefs and anon_inodefs
+ * (pipe.c, eventfd.c, epoll.c); minor 0 is never given. Under mounts_lock.
+ */
+#define ANON_MINORS (1u << 20)
+static uint64_t anon_minors_used[ANON_MINORS / 64] = {1ull | 1ull << 12 | 1ull << 13};
+
+static int anon_dev_get(dev_t *out)
+{
+    for (size_t w = 0; w < ANON_MINORS / 64; w++) {
+        if (anon_minors_used[w] == ~0ull) continue;
+        unsigned b = (unsigned)__builtin_ctzll(~anon_minors_used[w]);
+        anon_minors_used[w] |= 1ull << b;
+        *out = makedev(0, (unsigned)w * 64 + b);
+        return 0;
+    }
+    return -EMFILE; /* as Linux, when all are taken */
+}
+
+static void anon_dev_put(dev_t dev)
+{
+    unsigned mi = minor(dev);
+    if (major(dev) == 0 && mi > 0 && mi < ANON_MINORS)
+        anon_minors_used[mi / 64] &= ~(1ull << (mi % 64));
+}
+
 static uint64_t mem_total;
 static struct timespec boot_time;
 
@@ -145,7 +176,6 @@ static int mount_add(const char *target, const char *type, const char *hostdir, 
     }
     m->type = type;
     m->flags = flags;
-    m->dev = makedev(0, 40 + (unsigned)nmounts);
     if (strcmp(type, "unionfs") == 0) {
         m->magic = SEFS_STATFS_MAGIC;
         m->source = strdup(hostdir);
@@ -173,20 +203,23 @@ static int mount_add(const char *target, const char *type, const char *hostdir, 
         return -1;
     }
     mutex_lock(&mounts_lock);
-    for (size_t i = 0; i < nmounts; i++) {
-        if (strcmp(mounts[i]->target, m->target) == 0) {
-            /* Replaced mounts stay allocated: inodes may point at them. */
-            mounts[i] = m;
-            mutex_unlock(&mounts_lock);
-            return 0;
-        }
-    }
-    if (nmounts == MAX_MOUNTS) {
+    size_t i = 0;
+    while (i < nmounts && strcmp(mounts[i]->target, m->target) != 0)
+        i++;
+    if (i == MAX_MOUNTS) {
         mutex_unlock(&mounts_lock);
         snprintf(err, errlen, "mount %s: too many mounts (at most %d)", target, MAX_MOUNTS);
         return -1;
     }
-    mounts[nmounts++] = m;
+    if (anon_dev_get(&m->dev) < 0) {
+        mutex_unlock(&mounts_lock);
+        snprintf(err, errlen, "mount %s: no device number left", target);
+        return -1;
+    }
+    /* Replaced mounts stay allocated, with their device number: inodes
+     * may point at them. */
+    mounts[i] = m;
+    if (i == nmounts) nmounts++;
     mutex_unlock(&mounts_lock);
     return 0;
 }
@@ -210,15 +243,13 @@ int mount_runtime_insert(struct mount *m)
     for (size_t i = 0; i < nmounts && r == 0; i++)
         if (strcmp(mounts[i]->target, m->target) == 0) r = -EBUSY;
     if (r == 0 && nmounts == MAX_MOUNTS) r = -ENOMEM;
-    if (r == 0) {
-        m->dev = makedev(0, 40 + (unsigned)nmounts);
-        mounts[nmounts++] = m;
-    }
+    if (r == 0) r = anon_dev_get(&m->dev);
+    if (r == 0) mounts[nmounts++] = m;
     mutex_unlock(&mounts_lock);
     return r;
 }
 
-int mount_runtime_remove(struct mount *m)
+int mount_runtime_remove(struct mount *m, bool in_use)
 {
     mutex_lock(&mounts_lock);
     int r = -EINVAL;
@@ -227,6 +258,9 @@ int mount_runtime_remove(struct mount *m)
         /* The entry goes; the object stays allocated: inodes may point at it. */
         memmove(&mounts[i], &mounts[i + 1], (nmounts - i - 1) * sizeof(mounts[0]));
         nmounts--;
+        /* Nothing counts the users of a mount, so one detached while in
+         * use keeps its number for good rather than share it later. */
+        if (!in_use) anon_dev_put(m->dev);
         r = 0;
         break;
     }

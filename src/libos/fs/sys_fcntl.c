@@ -2,9 +2,10 @@
  * sys_fcntl: fcntl and ioctl.
  *
  * The VFS handles the descriptor-level commands itself (dup, close-on-exec,
- * status flags, FIONBIO, FIOCLEX); anything else goes to the file's own
- * fcntl/ioctl operation. Record locks are not supported yet: they give
- * EINVAL and one warning line, so the gap is visible.
+ * status flags, FIONBIO, FIOCLEX); record locks, POSIX and OFD, go to
+ * fs/locks.c; anything else goes to the file's own fcntl/ioctl operation.
+ * What none of them knows (owners and signals, leases, notify, seals, and
+ * O_ASYNC) gives EINVAL and one warning line, so the gap is visible.
  */
 #include "fs/fs_syscalls.h"
 #include "fs/locks.h"
@@ -34,8 +35,8 @@ static void warn_once(int cmd)
 {
     static unsigned char warned[64];
     if (cmd >= 0 && cmd < 64 && __atomic_exchange_n(&warned[cmd], 1, __ATOMIC_RELAXED)) return;
-    log_warn("fcntl command %d is not supported yet (record locks, owners, leases): returning "
-             "EINVAL",
+    log_warn("fcntl command %d is not supported yet (owners, leases, notify, seals, O_ASYNC): "
+             "returning EINVAL",
              cmd);
 }
 

@@ -45,20 +45,30 @@
 static int union_mount_at(const char *canon_target, const char *lower, const char *upper,
                           const uint8_t *key, size_t keylen, const char *mac_hex, int flags)
 {
-    char lo[LIBOS_PATH_MAX], up[LIBOS_PATH_MAX], img[LIBOS_PATH_MAX + 16],
-        err[LIBOS_PATH_MAX + 256];
     if (mount_find(canon_target)) return -EBUSY;
-    if (mount_host_path(lower, lo, sizeof(lo)) < 0 || mount_host_path(upper, up, sizeof(up)) < 0)
-        return -ENAMETOOLONG;
+    /* 16 KiB of host paths: on the heap, the LibOS's stack is small */
+    struct {
+        char lo[LIBOS_PATH_MAX], up[LIBOS_PATH_MAX], img[LIBOS_PATH_MAX + 16],
+            err[LIBOS_PATH_MAX + 256];
+    } *h = malloc(sizeof(*h));
     uint8_t upper_key[32];
     static const char label[] = "occlum unionfs upper layer";
+    struct mount *m = NULL, *lm = NULL, *um = NULL;
+    struct inode *lo_root = NULL, *up_root = NULL;
+    int r = -ENOMEM;
+    if (!h) return -ENOMEM;
+    char *lo = h->lo, *up = h->up, *img = h->img, *err = h->err;
+    if (mount_host_path(lower, lo, sizeof(h->lo)) < 0 ||
+        mount_host_path(upper, up, sizeof(h->up)) < 0) {
+        free(h);
+        return -ENAMETOOLONG;
+    }
     if (sefs_hkdf_sha256((const uint8_t *)label, sizeof(label) - 1, key, keylen, NULL, 0, upper_key,
                          sizeof(upper_key)) < 0)
-        return -ENOMEM;
-    struct mount *m = calloc(1, sizeof(*m)), *lm = calloc(1, sizeof(*lm)),
-                 *um = calloc(1, sizeof(*um));
-    int r = -ENOMEM;
-    struct inode *lo_root = NULL, *up_root = NULL;
+        goto fail;
+    m = calloc(1, sizeof(*m));
+    lm = calloc(1, sizeof(*lm));
+    um = calloc(1, sizeof(*um));
     if (!m || !lm || !um) goto fail;
     snprintf(m->target, sizeof(m->target), "%s", canon_target);
     m->type = "unionfs";
@@ -72,9 +82,9 @@ static int union_mount_at(const char *canon_target, const char *lower, const cha
     um->flags = 0;
     err[0] = 0;
     struct stat st;
-    snprintf(img, sizeof(img), "%s/%s", lo, SEFS_IMAGE_FILE);
+    snprintf(img, sizeof(h->img), "%s/%s", lo, SEFS_IMAGE_FILE);
     if (pal_host_stat(img, &st) == 0)
-        lo_root = sefs_mount_key(lm, lo, mac_hex, key, keylen, err, sizeof(err));
+        lo_root = sefs_mount_key(lm, lo, mac_hex, key, keylen, err, sizeof(h->err));
     else
         lo_root = ramfs_mount(lm); /* no image there: nothing below the upper layer */
     if (!lo_root) {
@@ -82,7 +92,7 @@ static int union_mount_at(const char *canon_target, const char *lower, const cha
         r = -EINVAL;
         goto fail;
     }
-    up_root = sefs_rw_mount_key(um, up, upper_key, err, sizeof(err));
+    up_root = sefs_rw_mount_key(um, up, upper_key, err, sizeof(h->err));
     if (!up_root) {
         log_warn("%s", err);
         r = -EINVAL;
@@ -92,6 +102,7 @@ static int union_mount_at(const char *canon_target, const char *lower, const cha
     lo_root = up_root = NULL; /* the union holds them (or released them) */
     if (!m->root) goto fail;
     OPENSSL_cleanse(upper_key, sizeof(upper_key));
+    free(h);
     /* on failure the layers stay allocated, as replaced mounts do */
     return mount_runtime_insert(m);
 fail:
@@ -102,6 +113,7 @@ fail:
     free(m);
     free(lm);
     free(um);
+    free(h);
     return r;
 }
 
@@ -126,33 +138,42 @@ static bool option(const char *opts, const char *name, char *out, size_t outlen)
 
 static long mount_union(const char *target, unsigned long flags, const void *udata)
 {
-    char opts[2 * LIBOS_PATH_MAX + 256], lower[LIBOS_PATH_MAX], upper[LIBOS_PATH_MAX];
-    char keytext[128], mac[80];
+    /* 16 KiB of text: on the heap, the LibOS's stack is small */
+    struct {
+        char opts[2 * LIBOS_PATH_MAX + 256], lower[LIBOS_PATH_MAX], upper[LIBOS_PATH_MAX];
+        char keytext[128], mac[80];
+        uint8_t key[32];
+    } * b;
     if (!udata) return -EINVAL;
-    long r = strncpy_from_user(opts, udata, sizeof(opts));
-    if (r < 0) return r == -ENAMETOOLONG ? -EINVAL : r;
-    if (!option(opts, "lowerdir", lower, sizeof(lower)) ||
-        !option(opts, "upperdir", upper, sizeof(upper)) ||
-        !option(opts, "key", keytext, sizeof(keytext))) {
-        log_warn("mount(%s, unionfs): the data must give lowerdir=, upperdir= and key=", target);
-        return -EINVAL;
+    if (!(b = malloc(sizeof(*b)))) return -ENOMEM;
+    long r = strncpy_from_user(b->opts, udata, sizeof(b->opts));
+    if (r < 0) {
+        if (r == -ENAMETOOLONG) r = -EINVAL;
+        goto out;
     }
-    uint8_t key[32];
-    int keylen = sefs_key_parse(keytext, key);
-    memset(keytext, 0, sizeof(keytext));
+    r = -EINVAL;
+    if (!option(b->opts, "lowerdir", b->lower, sizeof(b->lower)) ||
+        !option(b->opts, "upperdir", b->upper, sizeof(b->upper)) ||
+        !option(b->opts, "key", b->keytext, sizeof(b->keytext))) {
+        log_warn("mount(%s, unionfs): the data must give lowerdir=, upperdir= and key=", target);
+        goto out;
+    }
+    int keylen = sefs_key_parse(b->keytext, b->key);
     if (keylen < 0) {
         log_warn("mount(%s, unionfs): key= is not 16 or 32 hex bytes", target);
-        return -EINVAL;
+        goto out;
     }
-    bool pinned = option(opts, "mac", mac, sizeof(mac));
+    bool pinned = option(b->opts, "mac", b->mac, sizeof(b->mac));
     struct nameidata nd;
     r = namei_at(current_process(), AT_FDCWD, target, WALK_FOLLOW | WALK_DIRECTORY, &nd);
     if (r == 0) {
-        r = union_mount_at(nd.path, lower, upper, key, (size_t)keylen, pinned ? mac : NULL,
-                           (flags & MS_RDONLY) ? MNT_RDONLY : 0);
+        r = union_mount_at(nd.path, b->lower, b->upper, b->key, (size_t)keylen,
+                           pinned ? b->mac : NULL, (flags & MS_RDONLY) ? MNT_RDONLY : 0);
         nd_release(&nd);
     }
-    memset(key, 0, sizeof(key));
+out:
+    OPENSSL_cleanse(b, sizeof(*b)); /* the key, as text and bytes */
+    free(b);
     return r;
 }
 
@@ -195,6 +216,7 @@ long sys_mount(const char *usource, const char *utarget, const char *ufstype, un
 struct busy_scan {
     struct mount *m;
     bool busy;
+    int *fds; /* FD_MAX of them: 16 KiB, too much for the LibOS's stack */
 };
 
 static int busy_in(struct process *p, void *arg)
@@ -202,21 +224,31 @@ static int busy_in(struct process *p, void *arg)
     struct busy_scan *b = arg;
     if (!p->fs || !p->files) return 0;
     if (p->fs->cwd_inode && p->fs->cwd_inode->mnt == b->m) b->busy = true;
-    int fds[FD_MAX];
-    size_t n = fdtable_list(p->files, fds, FD_MAX);
+    size_t n = fdtable_list(p->files, b->fds, FD_MAX);
     for (size_t i = 0; i < n && !b->busy; i++) {
-        struct file *f = fdtable_get(p->files, fds[i]);
+        struct file *f = fdtable_get(p->files, b->fds[i]);
         if (f && f->inode && f->inode->mnt == b->m) b->busy = true;
         file_put(f);
     }
     return b->busy;
 }
 
-static int remove_mount(struct mount *m)
+/* A cwd in m or a file open on it. */
+static long mount_in_use(struct mount *m, bool *busy)
+{
+    struct busy_scan b = {m, false, malloc(FD_MAX * sizeof(int))};
+    if (!b.fds) return -ENOMEM;
+    process_for_each(busy_in, &b);
+    free(b.fds);
+    *busy = b.busy;
+    return 0;
+}
+
+static int remove_mount(struct mount *m, bool in_use)
 {
     /* a unionfs's writable layer: what was written is durable once unmounted */
     if (strcmp(m->type, "unionfs") == 0 && sefs_rw_sync_all() < 0) return -EIO;
-    return mount_runtime_remove(m);
+    return mount_runtime_remove(m, in_use);
 }
 
 long sys_umount2(const char *utarget, int flags)
@@ -231,25 +263,22 @@ long sys_umount2(const char *utarget, int flags)
                  &nd);
     if (r < 0) return r;
     struct mount *m = mount_find(nd.path);
-    if (!m || m->root != nd.inode) {
-        r = -EINVAL; /* not a mount point */
-    } else if (strcmp(m->target, "/") == 0) {
-        r = -EBUSY;
-    } else {
-        struct busy_scan b = {m, false};
-        if (!(flags & MNT_DETACH)) {
-            /* a mount below it, a cwd in it or a file open on it */
-            size_t len = strlen(m->target);
-            struct mount *q;
-            for (size_t i = 0; (q = mount_at(i)); i++)
-                if (q != m && strncmp(q->target, m->target, len) == 0 && q->target[len] == '/')
-                    b.busy = true;
-            nd_release(&nd); /* our own walk holds the root */
-            if (!b.busy) process_for_each(busy_in, &b);
-            return b.busy ? -EBUSY : remove_mount(m);
-        }
-        r = remove_mount(m);
+    bool is_root = m && m->root == nd.inode && strcmp(m->target, "/") == 0;
+    bool is_mount = m && m->root == nd.inode;
+    nd_release(&nd);               /* our own walk holds the root */
+    if (!is_mount) return -EINVAL; /* not a mount point */
+    if (is_root) return -EBUSY;
+    if (!(flags & MNT_DETACH)) {
+        /* a mount below it */
+        size_t len = strlen(m->target);
+        struct mount *q;
+        for (size_t i = 0; (q = mount_at(i)); i++)
+            if (q != m && strncmp(q->target, m->target, len) == 0 && q->target[len] == '/')
+                return -EBUSY;
     }
-    nd_release(&nd);
-    return r;
+    bool busy;
+    r = mount_in_use(m, &busy);
+    if (r < 0) return r;
+    if (busy && !(flags & MNT_DETACH)) return -EBUSY;
+    return remove_mount(m, busy);
 }

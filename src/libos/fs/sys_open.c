@@ -211,7 +211,8 @@ long sys_close_range(unsigned first, unsigned last, unsigned flags)
     /* The fd table belongs to the process; with one thread nobody shares
      * it, so CLOSE_RANGE_UNSHARE has nothing to do. */
     if ((flags & CLOSE_RANGE_UNSHARE) && p->nthreads > 1) return -EINVAL;
-    int fds[FD_MAX];
+    int *fds = malloc(FD_MAX * sizeof(int)); /* 16 KiB: too much for the LibOS's stack */
+    if (!fds) return -ENOMEM;
     size_t n = fdtable_list(p->files, fds, FD_MAX);
     for (size_t i = 0; i < n; i++) {
         if ((unsigned)fds[i] < first || (unsigned)fds[i] > last) continue;
@@ -220,6 +221,7 @@ long sys_close_range(unsigned first, unsigned last, unsigned flags)
         else
             fdtable_close(p->files, fds[i]);
     }
+    free(fds);
     return 0;
 }
 

@@ -3,10 +3,12 @@
  * under a writable upper layer, with the semantics of Occlum's unionfs and
  * Linux's overlayfs.
  *
- * Both layers are ordinary VFS file systems given by their root inodes;
- * today the upper one is a ramfs instance, so writes to "/" live in memory
- * for the instance's run and do NOT persist across runs yet (the
- * encrypted, persistent writable SEFS layer will take its place).
+ * Both layers are ordinary VFS file systems given by their root inodes.
+ * For "/" (fs/mount.c) and for unionfs mounts made with mount(2)
+ * (fs/sys_mount.c) the upper one is the encrypted writable SEFS layer
+ * (fs/sefs_rw.c) in a host directory, so writes outlive the run; the code
+ * here relies on nothing of it but the VFS operations (the unit tests put
+ * a ramfs there).
  *
  * - Lookup: the upper entry if there is one, else the lower one. An upper
  *   directory over a lower directory is "merged" (both are listed) unless

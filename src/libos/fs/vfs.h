@@ -239,9 +239,10 @@ extern const struct file_ops buf_file_fops;
 struct mount *mount_find(const char *canon);
 struct inode *vfs_root(void);
 /* mount(2) / umount2(2): add a mount at a canonical target (-EBUSY when
- * one is there already), remove one (the object stays allocated). */
+ * one is there already), remove one (the object stays allocated; its
+ * device number is free again unless files or a cwd still use it). */
 int mount_runtime_add(const char *canon_target, const char *type, const char *hostdir, int flags);
-int mount_runtime_remove(struct mount *m);
+int mount_runtime_remove(struct mount *m, bool in_use);
 /* A mount built by the caller (its target canonical): -EBUSY when one is
  * there already, -ENOMEM when the table is full. */
 int mount_runtime_insert(struct mount *m);

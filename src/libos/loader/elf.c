@@ -227,7 +227,7 @@ static int load_interp(struct process *p, const char *path, uint64_t *base, uint
 int loader_load(struct process *p, const char *path, char *const argv[], char *const envp[],
                 struct load_result *out)
 {
-    char *script_argv[MAX_SCRIPT_DEPTH * 2 + 256];
+    char **script_argv = NULL; /* on the heap: Linux lets argv hold ~800,000 entries */
     char interps[MAX_SCRIPT_DEPTH][SHEBANG_MAX], args[MAX_SCRIPT_DEPTH][SHEBANG_MAX];
     const char *execfn = path;
     struct file *f = NULL;
@@ -254,19 +254,19 @@ int loader_load(struct process *p, const char *path, char *const argv[], char *c
         size_t k = 0, argc = 0;
         while (argv[argc])
             argc++;
-        if (argc + 4 > sizeof(script_argv) / sizeof(script_argv[0]) - MAX_SCRIPT_DEPTH * 2) {
-            r = -E2BIG;
+        char **nv = malloc((argc + 4) * sizeof(char *));
+        if (!nv) {
+            r = -ENOMEM;
             goto out;
         }
-        char *nv[sizeof(script_argv) / sizeof(script_argv[0])];
         nv[k++] = interps[depth];
         if (args[depth][0]) nv[k++] = args[depth];
         nv[k++] = (char *)path;
         for (size_t i = 1; i < argc; i++)
             nv[k++] = argv[i];
         nv[k] = NULL;
-        memcpy(script_argv, nv, (k + 1) * sizeof(char *));
-        argv = script_argv;
+        free(script_argv);
+        argv = script_argv = nv;
         path = interps[depth];
         file_put(f);
         f = NULL;
@@ -299,6 +299,7 @@ int loader_load(struct process *p, const char *path, char *const argv[], char *c
 out:
     if (f) file_put(f);
 out_nofile:
+    free(script_argv);
     free(o);
     return r;
 }

@@ -7,6 +7,7 @@
 #ifndef LIBOS_LOADER_H
 #define LIBOS_LOADER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct process;
@@ -30,6 +31,23 @@ struct image_info {
     const char *execfn;
 };
 
+/* Linux's bounds on execve's argv and envp (execve(2), "Limits on size
+ * of arguments and environment"): one string at most 32 pages with its
+ * NUL, at most 0x7FFFFFFF of them. */
+#define MAX_ARG_STRLEN (32 * 4096UL)
+#define MAX_ARG_STRINGS 0x7FFFFFFFUL
+
+/* The bytes argv and envp (strings, pointers and the file name) may take
+ * under a stack limit of rlim_stack: a quarter of it, at most 6 MiB, at
+ * least 128 KiB. */
+size_t loader_args_limit(uint64_t rlim_stack);
+
+/* What is left of limit for the strings once argc + envc pointers are
+ * counted: 0 with *room set, or -E2BIG. */
+int loader_args_room(size_t limit, size_t argc, size_t envc, size_t *room);
+
+/* Lays out the stack of the new image, whose size grows with the
+ * arguments; -E2BIG when they are past the limit of p's RLIMIT_STACK. */
 int loader_build_stack(struct process *p, char *const argv[], char *const envp[],
                        const struct image_info *img, uint64_t *rsp);
 

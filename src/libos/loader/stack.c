@@ -3,6 +3,8 @@
  * does (System V AMD64 ABI, section 3.4.1): argc, argv[], NULL, envp[],
  * NULL, auxv pairs ending in AT_NULL, then the strings and AT_RANDOM's
  * bytes near the top. Both glibc's and musl's loaders read most of auxv.
+ * It also owns Linux's bound on the size of argv and envp (fs/exec.c),
+ * which execve applies while copying them and every new image here.
  */
 #include "loader/loader.h"
 
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51
@@ -25,6 +28,28 @@
 extern struct occlum_config libos_config;
 
 #define MAX_AUXV 32
+#define STK_LIM (8UL << 20) /* Linux's _STK_LIM */
+#define ARG_MAX_MIN (32 * PAGE_SIZE)
+
+size_t loader_args_limit(uint64_t rlim_stack)
+{
+    /* A quarter of the stack limit leaves the program most of its stack;
+     * 3/4 of _STK_LIM caps what an unlimited stack allows; and 32 pages
+     * were always allowed, whatever the limit. */
+    uint64_t limit = STK_LIM / 4 * 3;
+    if (rlim_stack / 4 < limit) limit = rlim_stack / 4;
+    return limit < ARG_MAX_MIN ? ARG_MAX_MIN : (size_t)limit;
+}
+
+int loader_args_room(size_t limit, size_t argc, size_t envc, size_t *room)
+{
+    /* The pointers count too (an empty argv gets "" as argv[0]). */
+    if (argc > MAX_ARG_STRINGS || envc > MAX_ARG_STRINGS) return -E2BIG;
+    size_t ptrs = ((argc ? argc : 1) + envc) * sizeof(char *);
+    if (limit <= ptrs) return -E2BIG;
+    *room = limit - ptrs;
+    return 0;
+}
 
 static size_t count(char *const v[])
 {
@@ -34,18 +59,49 @@ static size_t count(char *const v[])
     return n;
 }
 
+/* Adds the strings of v to *used; -E2BIG past MAX_ARG_STRLEN or room. */
+static int add_strings(char *const v[], size_t n, size_t room, size_t *used)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(v[i]) + 1;
+        if (len > MAX_ARG_STRLEN || len > room - *used) return -E2BIG;
+        *used += len;
+    }
+    return 0;
+}
+
+/* The stack is Occlum.json's default_stack_size; arguments larger than a
+ * quarter of it come on top, so a program keeps at least three quarters
+ * of that size whatever Linux's bound (from RLIMIT_STACK) let through. */
+static uint64_t stack_size(uint64_t need)
+{
+    uint64_t base = PAGE_UP(libos_config.default_stack_size);
+    return need <= base / 4 ? base : PAGE_UP(need + base - base / 4);
+}
+
+/* Copies v's strings upwards from *cursor and their addresses into w. */
+static void place_strings(char *const v[], size_t n, char **cursor, uint64_t *w)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(v[i]) + 1;
+        memcpy(*cursor, v[i], len);
+        w[i] = (uint64_t)*cursor;
+        *cursor += len;
+    }
+}
+
 int loader_build_stack(struct process *p, char *const argv[], char *const envp[],
                        const struct image_info *img, uint64_t *rsp)
 {
-    uint64_t size = PAGE_UP(libos_config.default_stack_size);
-    size_t argc = count(argv), envc = count(envp);
-    size_t strings = strlen(img->execfn) + 1 + sizeof("x86_64") + 16;
-    for (size_t i = 0; i < argc; i++)
-        strings += strlen(argv[i]) + 1;
-    for (size_t i = 0; i < envc; i++)
-        strings += strlen(envp[i]) + 1;
+    size_t argc = count(argv), envc = count(envp), room, used = strlen(img->execfn) + 1;
+    int r = loader_args_room(loader_args_limit(p->rlimits[RLIMIT_STACK].cur), argc, envc, &room);
+    if (r == 0 && used > room) r = -E2BIG;
+    if (r == 0) r = add_strings(envp, envc, room, &used);
+    if (r == 0) r = add_strings(argv, argc, room, &used);
+    if (r < 0) return r;
+    size_t args = used - (strlen(img->execfn) + 1); /* the argv and envp strings */
     size_t words = 1 + argc + 1 + envc + 1 + 2 * MAX_AUXV;
-    if (strings + words * 8 + 64 > size / 4) return -E2BIG;
+    uint64_t size = stack_size(used + sizeof("x86_64") + 16 + words * 8 + 64);
 
     int64_t base = vm_map(p, 0, size, PROT_READ | PROT_WRITE, false, false);
     if (base < 0) return (int)base;
@@ -54,16 +110,12 @@ int loader_build_stack(struct process *p, char *const argv[], char *const envp[]
 #define PUSH_BYTES(src, n) (sp -= (n), memcpy(sp, (src), (n)), sp)
     char *execfn = PUSH_BYTES(img->execfn, strlen(img->execfn) + 1);
     char *platform = PUSH_BYTES("x86_64", sizeof("x86_64"));
+#undef PUSH_BYTES
     sp -= 16;
     sp = (char *)((uint64_t)sp & ~15UL);
     char *random = sp;
     pal_random(random, 16);
-    char *env_str[envc ? envc : 1], *arg_str[argc ? argc : 1];
-    for (size_t i = envc; i-- > 0;)
-        env_str[i] = PUSH_BYTES(envp[i], strlen(envp[i]) + 1);
-    for (size_t i = argc; i-- > 0;)
-        arg_str[i] = PUSH_BYTES(argv[i], strlen(argv[i]) + 1);
-#undef PUSH_BYTES
+    char *strings = sp - args; /* argv's strings, then envp's, upwards */
 
     uint64_t auxv[MAX_AUXV * 2];
     size_t na = 0;
@@ -95,14 +147,14 @@ int loader_build_stack(struct process *p, char *const argv[], char *const envp[]
 #undef AUX
 
     size_t nwords = 1 + argc + 1 + envc + 1 + na;
-    uint64_t *w = (uint64_t *)(((uint64_t)sp - nwords * 8) & ~15UL);
+    uint64_t *w = (uint64_t *)(((uint64_t)strings - nwords * 8) & ~15UL);
     *rsp = (uint64_t)w;
     *w++ = argc;
-    for (size_t i = 0; i < argc; i++)
-        *w++ = (uint64_t)arg_str[i];
+    place_strings(argv, argc, &strings, w);
+    w += argc;
     *w++ = 0;
-    for (size_t i = 0; i < envc; i++)
-        *w++ = (uint64_t)env_str[i];
+    place_strings(envp, envc, &strings, w);
+    w += envc;
     *w++ = 0;
     memcpy(w, auxv, na * 8);
     return 0;

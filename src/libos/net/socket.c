@@ -1,5 +1,5 @@
 /*
- * socket: sockets as host sockets behind LibOS fds (DESIGN.md section 6):
+ * socket: sockets as host sockets behind LibOS fds (docs/architecture.md):
  * AF_INET, AF_INET6, AF_NETLINK and AF_UNIX (unnamed, socketpair, and the
  * abstract namespace; a path name would be a host path, which the LibOS
  * does not hand out: binding to one is EOPNOTSUPP).

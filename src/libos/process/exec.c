@@ -24,58 +24,51 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <ucontext.h>
-
-#define ARG_MAX_TOTAL (2 * 1024 * 1024)
-#define MAX_ARGS 65536
 
 long vfork_resume_parent(long child_pid);
 
-/* A NULL-terminated vector of user strings, copied into LibOS memory. */
-static long copy_strings(char *const *uv, char ***out, size_t *budget)
+/* Counts a user vector as Linux does before copying any string: a bad
+ * pointer anywhere in it is EFAULT, more than MAX_ARG_STRINGS E2BIG. */
+static long count_user(char *const *uv, size_t *n)
 {
-    size_t n = 0;
-    char **v = NULL;
-    for (;; n++) {
+    size_t i = 0;
+    for (; uv; i++) { /* Linux accepts NULL as an empty vector */
         char *up;
-        if (n >= MAX_ARGS) goto too_big;
-        if (uv == NULL) break; /* Linux accepts NULL as an empty vector */
-        if (copy_from_user(&up, &uv[n], sizeof(up))) goto fault;
-        char **nv = realloc(v, (n + 2) * sizeof(char *));
-        if (!nv) goto nomem;
-        v = nv;
-        v[n] = NULL;
+        if (copy_from_user(&up, &uv[i], sizeof(up))) return -EFAULT;
         if (!up) break;
-        char buf[PATH_MAX * 8];
-        long len = strncpy_from_user(buf, up, sizeof(buf));
-        if (len == -EFAULT) goto fault;
-        if (len < 0 || (size_t)len + 1 > *budget) goto too_big;
-        *budget -= (size_t)len + 1;
-        if (!(v[n] = strdup(buf))) goto nomem;
+        if (i >= MAX_ARG_STRINGS) return -E2BIG;
     }
-    if (!v && !(v = calloc(1, sizeof(char *)))) return -ENOMEM;
-    v[n] = NULL;
-    *out = v;
+    *n = i;
     return 0;
-    long r;
-fault:
-    r = -EFAULT;
-    goto fail;
-too_big:
-    r = -E2BIG;
-    goto fail;
-nomem:
-    r = -ENOMEM;
-fail:
-    for (size_t i = 0; v && i < n; i++)
-        free(v[i]);
-    free(v);
-    return r;
 }
 
-static void free_strings(char **v)
+/* Copies the n strings of uv into LibOS memory, last first as Linux does
+ * (which error comes first depends on it), counting them into *used. */
+static long copy_user_strings(char *const *uv, size_t n, size_t room, size_t *used, char ***out)
 {
-    for (size_t i = 0; v && v[i]; i++)
+    char **v = calloc(n + 1, sizeof(char *));
+    if (!v) return -ENOMEM;
+    *out = v;
+    for (size_t i = n; i-- > 0;) {
+        char *up;
+        if (copy_from_user(&up, &uv[i], sizeof(up)) || !up) return -EFAULT;
+        long len = strnlen_user(up, MAX_ARG_STRLEN);
+        if (len == -ENAMETOOLONG) return -E2BIG;
+        if (len < 0) return len;
+        if ((size_t)len + 1 > room - *used) return -E2BIG;
+        *used += (size_t)len + 1;
+        if (!(v[i] = malloc((size_t)len + 1))) return -ENOMEM;
+        if (strncpy_from_user(v[i], up, (size_t)len + 1) != len) return -EFAULT;
+    }
+    return 0;
+}
+
+/* A vector that copy_user_strings filled from the end, maybe partly. */
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
         free(v[i]);
     free(v);
 }
@@ -201,28 +194,45 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     return 0; /* becomes RAX, which a new image starts with as 0 */
 }
 
+/* argv and envp as Linux bounds them (fs/exec.c): by the caller's
+ * RLIMIT_STACK, counting the file name, the strings and their pointers. */
+static long copy_args(const char *path, char *const *uargv, char *const *uenvp, char ***argv,
+                      size_t *argc, char ***envp, size_t *envc)
+{
+    size_t room, used = strlen(path) + 1;
+    long r = count_user(uargv, argc);
+    if (r == 0) r = count_user(uenvp, envc);
+    if (r < 0) return r;
+    r = loader_args_room(loader_args_limit(current_process()->rlimits[RLIMIT_STACK].cur), *argc,
+                         *envc, &room);
+    if (r == 0 && used > room) r = -E2BIG;
+    if (r == 0) r = copy_user_strings(uenvp, *envc, room, &used, envp);
+    if (r == 0) r = copy_user_strings(uargv, *argc, room, &used, argv);
+    if (r < 0 || *argc > 0) return r;
+    /* Linux passes an empty argv[0] in that case */
+    if (used + 1 > room) return -E2BIG;
+    if (!((*argv)[0] = strdup(""))) return -ENOMEM;
+    *argc = 1;
+    char **v = realloc(*argv, 2 * sizeof(char *));
+    if (!v) return -ENOMEM;
+    v[1] = NULL;
+    *argv = v;
+    return 0;
+}
+
 long sys_execve(const char *upath, char *const *uargv, char *const *uenvp)
 {
     char path[PATH_MAX];
     long r = strncpy_from_user(path, upath, sizeof(path));
     if (r < 0) return r;
     if (path[0] == '\0') return -ENOENT;
-    size_t budget = ARG_MAX_TOTAL;
     char **argv = NULL, **envp = NULL;
-    r = copy_strings(uargv, &argv, &budget);
-    if (r == 0) r = copy_strings(uenvp, &envp, &budget);
-    if (r == 0) {
-        if (argv[0] == NULL) { /* Linux passes an empty argv[0] in that case */
-            free(argv);
-            argv = calloc(2, sizeof(char *));
-            if (argv) argv[0] = strdup("");
-            if (!argv || !argv[0]) r = -ENOMEM;
-        }
-    }
+    size_t argc = 0, envc = 0;
+    r = copy_args(path, uargv, uenvp, &argv, &argc, &envp, &envc);
     if (r == 0)
         r = current_thread()->vfork ? exec_vfork_child(path, argv, envp)
                                     : exec_in_place(path, argv, envp);
-    free_strings(argv);
-    free_strings(envp);
+    free_strings(argv, argc);
+    free_strings(envp, envc);
     return r;
 }

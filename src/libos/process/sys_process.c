@@ -413,7 +413,7 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
 
 long sys_fork(void)
 {
-    /* All processes share one address space (DESIGN.md section 4): a
+    /* All processes share one address space (docs/architecture.md): a
      * copy-on-write child cannot exist. Say so once, with the way out. */
     static int warned;
     if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))

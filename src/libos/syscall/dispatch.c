@@ -27,12 +27,11 @@
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
 struct syscall_entry {
-    const char *name;
     syscall_fn fn;
     int nargs;
 };
 
-#define SYSCALL_ENTRY(name, n) [__NR_##name] = {#name, (syscall_fn)(void (*)(void))sys_##name, n},
+#define SYSCALL_ENTRY(name, n) [__NR_##name] = {(syscall_fn)(void (*)(void))sys_##name, n},
 
 #define MAX_SYSCALL 512
 // clang-format off
@@ -50,10 +49,10 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
 };
 // clang-format on
 
-/* Names of calls we do not implement, for the warning (a small subset of
- * the x86-64 table: the ones programs commonly try). */
-static const char *const unimplemented_names[MAX_SYSCALL] = {
-    [__NR_fork] = "fork",
+/* The name of every x86-64 call, implemented or not, generated at build
+ * time from the kernel headers' __NR_* list (Makefile: SYSCALL_NAMES). */
+static const char *const names[MAX_SYSCALL] = {
+#include "syscall_names.h"
 };
 
 static uint8_t warned[MAX_SYSCALL];
@@ -86,8 +85,7 @@ static size_t format_args(const struct syscall_entry *e, long nr, const long a[6
 
 const char *syscall_name(long nr)
 {
-    if (nr < 0 || nr >= MAX_SYSCALL) return NULL;
-    return table[nr].name ? table[nr].name : unimplemented_names[nr];
+    return nr >= 0 && nr < MAX_SYSCALL ? names[nr] : NULL;
 }
 
 static long unsupported(long nr)
@@ -96,8 +94,12 @@ static long unsupported(long nr)
         if (__atomic_exchange_n(&warned[nr], 1, __ATOMIC_RELAXED)) return -ENOSYS;
     }
     const char *name = syscall_name(nr);
-    log_warn("unsupported system call %s (%ld) from %s: returning ENOSYS", name ? name : "?", nr,
-             current_process()->exe_path);
+    if (name)
+        log_warn("unsupported system call %s (%ld) from %s: returning ENOSYS", name, nr,
+                 current_process()->exe_path);
+    else /* a gap in the table or past its end, as Linux says ENOSYS */
+        log_warn("system call number %ld from %s is not an x86-64 system call: returning ENOSYS",
+                 nr, current_process()->exe_path);
     return -ENOSYS;
 }
 
@@ -116,10 +118,11 @@ long syscall_dispatch(const struct syscall_regs *r)
         char args[256];
         format_args(e, nr, a, args, sizeof(args));
         if (ret < 0 && ret > -4096)
-            log_printf(LOG_TRACE, "[%d] %s(%s) = -1 %s", current_thread()->tid, e->name, args,
+            log_printf(LOG_TRACE, "[%d] %s(%s) = -1 %s", current_thread()->tid, names[nr], args,
                        strerrorname_np((int)-ret) ? strerrorname_np((int)-ret) : "?");
         else
-            log_printf(LOG_TRACE, "[%d] %s(%s) = %#lx", current_thread()->tid, e->name, args, ret);
+            log_printf(LOG_TRACE, "[%d] %s(%s) = %#lx", current_thread()->tid, names[nr], args,
+                       ret);
     }
     return ret;
 }

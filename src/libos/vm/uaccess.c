@@ -46,6 +46,24 @@ long strncpy_from_user(char *dst, const char *usrc, size_t max)
     return -ENAMETOOLONG;
 }
 
+long strnlen_user(const char *usrc, size_t max)
+{
+    struct process *p = current_process();
+    uint64_t addr = (uint64_t)usrc;
+    size_t n = 0;
+    while (n < max) { /* one readable area at a time */
+        uint64_t end;
+        int prot = vm_prot_at(p, addr + n, &end);
+        if (prot < 0 || !(prot & PROT_READ)) return -EFAULT;
+        size_t chunk = end - (addr + n) < max - n ? end - (addr + n) : max - n;
+        long r = uaccess_strnlen(usrc + n, chunk);
+        if (r == -1) return -EFAULT;
+        if (r >= 0) return (long)(n + (size_t)r);
+        n += chunk;
+    }
+    return -ENAMETOOLONG;
+}
+
 unsigned long uaccess_fixup(unsigned long rip)
 {
     for (unsigned long i = 0; i < uaccess_nfixups; i++)

@@ -36,4 +36,8 @@ int copy_to_user(void *udst, const void *src, size_t len);
  * -EFAULT, or -ENAMETOOLONG when it does not fit. */
 long strncpy_from_user(char *dst, const char *usrc, size_t max);
 
+/* The length of a NUL-terminated string, NUL excluded: -EFAULT, or
+ * -ENAMETOOLONG when the first max bytes hold no NUL. */
+long strnlen_user(const char *usrc, size_t max);
+
 #endif
