@@ -62,10 +62,7 @@ static void *writer(void *arg)
 static void *poller(void *arg)
 {
     (void)arg;
-    struct pollfd *p = (struct pollfd *)page;
-    p->fd = fds[0];
-    p->events = POLLIN;
-    result = poll(p, 1, 5000);
+    result = poll((struct pollfd *)page, 1, 5000); /* filled by main */
     result_errno = errno;
     return NULL;
 }
@@ -75,7 +72,8 @@ static void run_and_unmap(void *(*fn)(void *), void (*wake)(void))
     pthread_t t;
     result = 12345;
     CHECK(pthread_create(&t, NULL, fn, NULL) == 0);
-    pause_ms(200); /* it is asleep in the call by now */
+    pause_ms(500); /* it is asleep in the call by now (or, on a slow machine, not
+                    * in it yet: then it finds the page gone, EFAULT all the same) */
     CHECK(munmap(page, 4096) == 0);
     wake();
     CHECK(pthread_join(t, NULL) == 0);
@@ -108,6 +106,9 @@ int main(void)
     /* poll */
     CHECK(pipe(fds) == 0);
     page = fresh_page();
+    struct pollfd *pf = (struct pollfd *)page;
+    pf->fd = fds[0];
+    pf->events = POLLIN;
     run_and_unmap(poller, write_one);
     CHECK(result == -1 && result_errno == EFAULT);
     close(fds[0]);

@@ -346,9 +346,12 @@ static int pipe_fstat(struct file *f, struct stat *st)
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
+    /* Once p->lock is dropped the other end's release may free p: read
+     * what is needed afterwards first (ASan found this). */
+    bool named = p->named;
     /* A named pipe leaves the table with its last opener, under the
      * table's lock so that no open finds it meanwhile. */
-    if (p->named) mutex_lock(&fifo_lock);
+    if (named) mutex_lock(&fifo_lock);
     mutex_lock(&p->lock);
     if (reads(f)) p->readers--;
     if (writes(f)) p->writers--;
@@ -356,7 +359,7 @@ static void pipe_release(struct file *f)
     waitq_wake_all(&p->rwait);
     waitq_wake_all(&p->wwait);
     mutex_unlock(&p->lock);
-    if (p->named) {
+    if (named) {
         if (gone) {
             struct pipe **pp = &fifos;
             while (*pp != p)
