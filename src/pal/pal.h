@@ -215,6 +215,11 @@ int pal_xcomp_supported(uint64_t *mask);
 void pal_xstate_sanitize(void *area, uint64_t features);
 int pal_xcomp_request(unsigned long idx, bool guest);
 
+/* Where PAL code that a fault on application memory may stop (its
+ * writes to the application's stack on the way into application code)
+ * resumes, for a fault at rip; 0 when rip is not such an instruction. */
+uint64_t pal_fault_fixup(uint64_t rip);
+
 /* Jump to application code with these registers (%fs base included),
  * interception on, a clean FPU state. Never returns. */
 _Noreturn void pal_enter_user(struct pal_tcb *tcb, const struct pal_user_regs *regs);

@@ -114,8 +114,10 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         t->frame = outer;
         return;
     }
-    unsigned long resume = (sig == SIGSEGV || sig == SIGBUS) ? uaccess_fixup(rip) : 0;
-    if (resume) { /* application memory gone under a copy: EFAULT, not a crash */
+    unsigned long resume = 0;
+    if (sig == SIGSEGV || sig == SIGBUS) resume = uaccess_fixup(rip);
+    if ((sig == SIGSEGV || sig == SIGBUS) && !resume) resume = pal_fault_fixup(rip);
+    if (resume) { /* application memory gone under a copy or the way in: not a crash */
         uc->uc_mcontext.gregs[REG_RIP] = (greg_t)resume;
         return;
     }

@@ -88,10 +88,16 @@ pal_fast_syscall_entry:
     popfq
     movq G_RSP(%rsp), %r11
     movq G_RIP(%rsp), %rcx
+    /* checked writable, but another thread may unmap it meanwhile: a
+     * fault here goes to the exit without a stack (trap_entry.S's table) */
+    .globl pal_fast_exit_store1, pal_fast_exit_store2, pal_fast_exit_store3
+pal_fast_exit_store1:
     movq %rcx, -136(%r11)
     movq G_RCX(%rsp), %rcx
+pal_fast_exit_store2:
     movq %rcx, -144(%r11)
     movq G_R11(%rsp), %rcx
+pal_fast_exit_store3:
     movq %rcx, -152(%r11)
     movq 0(%rsp), %rcx
     wrfsbase %rcx                   /* no C runs after this */
@@ -114,6 +120,8 @@ pal_fast_syscall_entry:
     movb $1, %gs:8                  /* selector = intercept */
     ret $128
 
+    .globl pal_fast_exit_nostack
+pal_fast_exit_nostack:
 2:  /* No stack to leave the target on: jump through tcb->resume_rip.
      * (A signal handler could reuse resume_rip only by running on that
      * same missing stack, so this path cannot be overwritten.) */

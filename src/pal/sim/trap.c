@@ -82,6 +82,19 @@ void pal_thread_trap_fini(void)
     __asm__ volatile("wrgsbase %0" ::"r"(0UL) : "memory");
 }
 
+struct fault_fixup {
+    uint64_t insn, resume;
+};
+extern const struct fault_fixup pal_fault_fixups[];
+extern const uint64_t pal_nfault_fixups;
+
+uint64_t pal_fault_fixup(uint64_t rip)
+{
+    for (uint64_t i = 0; i < pal_nfault_fixups; i++)
+        if (pal_fault_fixups[i].insn == rip) return pal_fault_fixups[i].resume;
+    return 0;
+}
+
 int pal_thread_interrupt(const struct pal_tcb *tcb)
 {
     return syscall(SYS_tgkill, getpid(), tcb->host_tid, PAL_INTERRUPT_SIGNAL) < 0 ? -errno : 0;

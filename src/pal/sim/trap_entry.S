@@ -59,11 +59,11 @@ pal_trap_entry:
 pal_enter_user:
     movq 120(%rsi), %r11        /* the application's rsp */
     movq 128(%rsi), %rax
-    movq %rax, -136(%r11)       /* rip, for ret $128 */
+1:  movq %rax, -136(%r11)       /* rip, for ret $128 */
     movq 112(%rsi), %rax
-    movq %rax, -144(%r11)       /* rcx, popped last */
+2:  movq %rax, -144(%r11)       /* rcx, popped last */
     movq 24(%rsi), %rax
-    movq %rax, -152(%r11)       /* r11 */
+3:  movq %rax, -152(%r11)       /* r11 */
     movq 136(%rsi), %rax
     wrfsbase %rax               /* no C runs after this */
     fninit
@@ -86,7 +86,53 @@ pal_enter_user:
     popq %rcx
     movb $1, %gs:8              /* selector = intercept: no syscall after this */
     ret $128
+
+4:  /* The application's stack is not writable (clone with a bad stack
+     * pointer, or unmapped by another thread): enter through
+     * tcb->resume_rip instead, and let the application fault on its
+     * stack as it would on Linux. */
+    movq 128(%rsi), %rax
+    movq %rax, %gs:24
+    movq 136(%rsi), %rax
+    wrfsbase %rax               /* no C runs after this */
+    fninit
+    ldmxcsr mxcsr_default(%rip)
+    movq 0(%rsi), %r8
+    movq 8(%rsi), %r9
+    movq 16(%rsi), %r10
+    movq 24(%rsi), %r11
+    movq 32(%rsi), %r12
+    movq 40(%rsi), %r13
+    movq 48(%rsi), %r14
+    movq 56(%rsi), %r15
+    movq 80(%rsi), %rbp
+    movq 88(%rsi), %rbx
+    movq 96(%rsi), %rdx
+    movq 104(%rsi), %rax
+    movq 112(%rsi), %rcx
+    movq 64(%rsi), %rdi
+    movq 120(%rsi), %rsp
+    movq 72(%rsi), %rsi
+    movb $1, %gs:8              /* selector = intercept */
+    jmpq *%gs:24
     .size pal_enter_user, .-pal_enter_user
+
+/* The PAL's exception table (pal_fault_fixup): writes to the
+ * application's stack that a fault may stop, and where to go then. */
+    .section .data.rel.ro, "aw"
+    .balign 8
+    .globl pal_fault_fixups
+    .globl pal_nfault_fixups
+pal_fault_fixups:
+    .quad 1b, 4b
+    .quad 2b, 4b
+    .quad 3b, 4b
+    .quad pal_fast_exit_store1, pal_fast_exit_nostack
+    .quad pal_fast_exit_store2, pal_fast_exit_nostack
+    .quad pal_fast_exit_store3, pal_fast_exit_nostack
+pal_nfault_fixups:
+    .quad (pal_nfault_fixups - pal_fault_fixups) / 16
+    .text
 
     .section .rodata
 mxcsr_default:
