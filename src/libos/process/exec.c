@@ -10,6 +10,7 @@
  * to the caller, as on Linux; a failure after that kills the process.
  */
 #include "process/process.h"
+#include "process/robust.h"
 #include "syscall/list_core.h"
 
 #include "fs/fs_core.h"
@@ -131,6 +132,9 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
         thread_slot_release();
         return r;
     }
+    c->vm = old; /* the robust list is in the old image (the parent's memory) */
+    robust_list_release(t);
+    c->vm = m;
     vm_proc_put(old);
     c->did_exec = true;
     fdtable_close_on_exec(c->files);
@@ -148,6 +152,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
         c->exit_status = SIGKILL;
         process_finish(c);
     }
+    if (t->orphan) thread_exit_current(); /* the parent died meanwhile */
     return pid;
 }
 
@@ -158,6 +163,7 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     long r = loader_check(p, path);
     if (r < 0) return r;
     process_kill_other_threads(p);
+    robust_list_release(t); /* Linux's exec_mm_release */
     vm_release_all(p);
     uint64_t peak = p->vm->peak; /* ru_maxrss covers the whole process life */
     memset(p->vm, 0, sizeof(*p->vm));
@@ -177,7 +183,6 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     t->tid = p->pid; /* the exec'ing thread becomes the thread-group leader */
     p->did_exec = true;
     t->clear_child_tid = 0;
-    t->robust_list = 0;
     t->user_altstack.sp = t->user_altstack.size = 0;
 
     ucontext_t *uc = t->uc;

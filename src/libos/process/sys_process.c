@@ -125,7 +125,8 @@ long sys_exit(int status)
     if (t->vfork) return vfork_child_exit((status & 0xff) << 8);
     struct process *p = t->proc;
     mutex_lock(&proc_lock);
-    if (p->nthreads == 1 && !p->exiting) { /* the last thread: its status is the process's */
+    if (p->nthreads == 1 && !p->lent &&
+        !p->exiting) { /* the last thread: its status is the process's */
         p->exiting = true;
         p->exit_status = (status & 0xff) << 8;
     }
