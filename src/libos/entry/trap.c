@@ -83,7 +83,9 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         sig == SIGQUIT) {
         /* Another thread wants this one to end: at once when it runs
          * application code; otherwise the interrupted host call returns
-         * EINTR and the end of the system call checks. */
+         * EINTR (or, about to start, does not: pal_interrupt_fixup) and
+         * the end of the system call checks. */
+        if (!from_app && sig == PAL_INTERRUPT_SIGNAL) pal_interrupt_fixup(uc);
         if (from_app) {
             struct thread *t = current_thread();
             void *outer_uc = t->uc;

@@ -742,6 +742,7 @@ void process_kill_other_threads(struct process *p)
             if (t == self) continue;
             others = true;
             t->must_exit = true;
+            thread_wake(t); /* what its interruptible host waits check */
             if (t->tcb.host_tid) pal_thread_interrupt(&t->tcb);
         }
         mutex_unlock(&proc_lock);

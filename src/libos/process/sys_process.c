@@ -13,6 +13,7 @@
 #include "vm/vm.h"
 
 #include <asm/prctl.h>
+#include <linux/futex.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -343,6 +344,9 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
                uint32_t *uaddr2, uint32_t val3)
 {
     if (!user_ok(uaddr, 4, false)) return -EFAULT;
+    int cmd = op & FUTEX_CMD_MASK;
+    if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
+        return thread_futex_wait(uaddr, op, val, timeout, uaddr2, val3);
     return pal_futex(uaddr, op, val, timeout, uaddr2, val3);
 }
 
