@@ -7,7 +7,7 @@
  * number of times; a list through a bad address ends the walk there (the
  * pending entry included), neither hanging nor crashing the thread's end.
  * All of it happens before the thread's clear_child_tid word is cleared.
- * get_robust_list tells the head.
+ * get_robust_list tells the head, the thread's own or another's by tid.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -30,6 +30,7 @@ static struct robust_list_head head;
 static volatile int tid_of_thread;
 static volatile int scenario;
 static uint32_t alive; /* the thread's clear_child_tid word */
+static uint32_t go;    /* the main thread looked at our list */
 
 static long futex(uint32_t *w, int op, uint32_t val, const struct timespec *ts)
 {
@@ -80,6 +81,8 @@ static void *thread_main(void *arg)
     CHECK_EQ(syscall(SYS_set_tid_address, &alive), tid);
     __atomic_store_n(&tid_of_thread, tid, __ATOMIC_RELEASE);
     syscall(SYS_futex, &tid_of_thread, FUTEX_WAKE, 1, NULL, NULL, 0);
+    while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+        syscall(SYS_futex, &go, FUTEX_WAIT, 0, NULL, NULL, 0);
     struct timespec ts = {0, 100 * 1000000L};
     nanosleep(&ts, NULL); /* let the main thread start waiting */
     syscall(SYS_exit, 0);
@@ -89,12 +92,22 @@ static void *thread_main(void *arg)
 static int start(int which)
 {
     scenario = which;
+    __atomic_store_n(&go, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&tid_of_thread, 0, __ATOMIC_RELEASE);
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, thread_main, NULL), 0);
     while (__atomic_load_n(&tid_of_thread, __ATOMIC_ACQUIRE) == 0)
         futex((uint32_t *)&tid_of_thread, FUTEX_WAIT, 0, NULL);
-    return tid_of_thread;
+    int tid = tid_of_thread;
+    /* another thread's list, by its tid */
+    struct robust_list_head *h = NULL;
+    size_t len = 0;
+    CHECK_EQ(syscall(SYS_get_robust_list, tid, &h, &len), 0);
+    CHECK(h == &head);
+    CHECK_EQ(len, sizeof(head));
+    __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+    futex(&go, FUTEX_WAKE, 1, NULL);
+    return tid;
 }
 
 /* Wait (shared futex, as the kernel's wakes are) while *w == val: a lost
@@ -114,6 +127,8 @@ int main(void)
     size_t len = 0;
     CHECK_EQ(syscall(SYS_get_robust_list, 0, &h, &len), 0);
     CHECK_EQ(len, sizeof(head));
+    CHECK_EQ(syscall(SYS_get_robust_list, 999999, &h, &len), -1);
+    CHECK_EQ(errno, ESRCH);
 
     int tid = start(0);
     wait_change(&locks[L_WAITED].word, (uint32_t)tid | FUTEX_WAITERS); /* woken: it had waiters */

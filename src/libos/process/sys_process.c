@@ -156,10 +156,14 @@ long sys_set_robust_list(void *head, size_t len)
 
 long sys_get_robust_list(int pid, void **head, size_t *len)
 {
-    if (pid != 0 && pid != current_thread()->tid) return -ESRCH;
-    void *h = (void *)current_thread()->robust_list;
+    uint64_t h = current_thread()->robust_list;
+    if (pid != 0) {
+        long r = thread_get_robust_list(pid, &h);
+        if (r < 0) return r;
+    }
     size_t l = 24;
-    if (copy_to_user(head, &h, sizeof(h)) || copy_to_user(len, &l, sizeof(l))) return -EFAULT;
+    void *hp = (void *)h;
+    if (copy_to_user(head, &hp, sizeof(hp)) || copy_to_user(len, &l, sizeof(l))) return -EFAULT;
     return 0;
 }
 
