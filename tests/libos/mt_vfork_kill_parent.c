@@ -2,7 +2,8 @@
  * mt_vfork_kill_parent: a process whose thread is suspended in vfork dies
  * at once of exit_group from another thread or of a fatal signal, while
  * its vfork child (a process of its own) runs on to its end; and a vfork
- * child killed by a signal lets its parent resume.
+ * child killed by a signal lets its parent resume, also one suspended in
+ * a vfork of its own (the parent's vfork returns that child's pid).
  *
  * Roles: the test's main process spawns a "parent" that vforks a child
  * sleeping CHILD_MS. Each child reports on a pipe: its pid when it starts,
@@ -12,6 +13,7 @@
 #include "mt_util.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 
@@ -66,6 +68,41 @@ static int role_killed_child(void)
     return 0;
 }
 
+/* "nested": clone(CLONE_VM | CLONE_VFORK) twice, each child on a stack of
+ * its own (as posix_spawn does), so that the outer parent may resume while
+ * the innermost child runs; the test kills the middle one, whose pid the
+ * innermost reports. */
+static char mid_stack[64 * 1024] __attribute__((aligned(16)));
+static char inner_stack[64 * 1024] __attribute__((aligned(16)));
+
+static int inner_main(void *arg)
+{
+    (void)arg;
+    pid_t parent = getppid();
+    mt_writen(report_fd, &parent, sizeof(parent));
+    mt_sleep_ms(300);
+    return 0;
+}
+
+static int mid_main(void *arg)
+{
+    (void)arg;
+    clone(inner_main, inner_stack + sizeof(inner_stack), CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+    return 4; /* not reached: killed while suspended */
+}
+
+static int role_nested(void)
+{
+    pid_t mid =
+        clone(mid_main, mid_stack + sizeof(mid_stack), CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+    CHECK(mid > 0);
+    mt_writen(report_fd, &mid, sizeof(mid));
+    int st = mt_wait_status(mid);
+    CHECK(WIFSIGNALED(st));
+    CHECK_EQ(WTERMSIG(st), SIGTERM);
+    return 0;
+}
+
 /* Spawn `role` with the write end of a pipe; returns its pid, *rfd the read end. */
 static pid_t start(const char *role, int *rfd)
 {
@@ -104,6 +141,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], "exit_group") == 0) return role_exit_group();
         if (strcmp(argv[1], "suspended") == 0) return role_suspended();
         if (strcmp(argv[1], "killed_child") == 0) return role_killed_child();
+        if (strcmp(argv[1], "nested") == 0) return role_nested();
         return 2;
     }
 
@@ -142,6 +180,15 @@ int main(int argc, char **argv)
     CHECK(took < QUICK_MS);
     char buf[4];
     CHECK_EQ(mt_readn(rfd, buf, sizeof(buf)), 0); /* it never said "done" */
+    CHECK(close(rfd) == 0);
+
+    /* the middle one of two nested vforks killed */
+    pid = start("nested", &rfd);
+    pid_t mid = read_child_pid(rfd);
+    CHECK(kill(mid, SIGTERM) == 0);
+    CHECK_EQ(read_child_pid(rfd), mid); /* what the outer parent's clone returned */
+    MT_WAIT_EXIT(pid, 0);
+    CHECK_EQ(mt_readn(rfd, buf, sizeof(buf)), 0);
     CHECK(close(rfd) == 0);
     return 0;
 }

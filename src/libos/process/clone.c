@@ -207,6 +207,10 @@ nomem:
     return -ENOMEM;
 }
 
+/* The child c running on this thread execs or ends: give the thread back
+ * to the nearest living parent of the vfork chain, whose vfork returns
+ * the pid of its own child (c's pid unless c's parent died in between).
+ * With none alive, t->orphan is set and the caller ends the thread. */
 long vfork_resume_parent(long child_pid)
 {
     struct thread *t = current_thread();
@@ -220,7 +224,6 @@ long vfork_resume_parent(long child_pid)
      * if alive, resumes as from the vfork of the child that died. */
     while (f && f->orphaned) {
         struct vfork_frame *outer = f->outer;
-        child_pid = f->child_pid;
         sigpending_clear(&f->pending); /* no one else sees a frame's */
         free(f);
         f = outer;
@@ -260,6 +263,7 @@ long vfork_resume_parent(long child_pid)
     t->clear_child_tid = f->clear_child_tid;
     t->robust_list = f->robust_list;
     t->vfork = f->outer;
+    child_pid = f->child_pid; /* with a nested vfork, not necessarily c's */
     free(f);
     return child_pid;
 }
