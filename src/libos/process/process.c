@@ -142,24 +142,6 @@ long thread_signal_tid(int tgid, int tid, int sig, const siginfo_t *info)
     return r;
 }
 
-long thread_get_robust_list(int tid, uint64_t *head)
-{
-    mutex_lock(&proc_lock);
-    long r = -ESRCH;
-    for (struct process *p = procs; p && r < 0; p = p->next) {
-        if (p->pid < 0) continue;
-        for (struct thread *t = p->threads; t; t = t->next_in_proc) {
-            if (t->tid == tid) {
-                *head = t->robust_list;
-                r = 0;
-                break;
-            }
-        }
-    }
-    mutex_unlock(&proc_lock);
-    return r;
-}
-
 /* Strings joined with their NULs (for /proc); NULL when out of memory. */
 static char *join(char *const v[], size_t *len_out)
 {

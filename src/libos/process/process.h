@@ -221,9 +221,6 @@ uint64_t process_cpu_ns_locked(struct process *p); /* proc_lock held */
 /* tgkill/tkill (tgid -1): send sig to the thread tid. */
 long thread_signal_tid(int tgid, int tid, int sig, const siginfo_t *info);
 
-/* get_robust_list of another thread: its list head, or -ESRCH. */
-long thread_get_robust_list(int tid, uint64_t *head);
-
 /* Iterate over all processes (under the table lock): fn returns non-zero to stop. */
 int process_for_each(int (*fn)(struct process *p, void *arg), void *arg);
 

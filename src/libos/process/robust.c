@@ -1,9 +1,9 @@
 /*
- * robust: a thread's robust futex list (set_robust_list(2)), walked when
- * the thread ends or execs as Linux's exit_robust_list does. Every futex
- * word the list names that the thread still owns gets FUTEX_OWNER_DIED and
- * one waiter is woken, so that a robust mutex held by a dead thread goes
- * to the next locker with EOWNERDEAD instead of blocking it forever.
+ * robust: a thread's robust futex list: set_robust_list(2),
+ * get_robust_list(2), and the walk when the thread ends or execs as Linux's exit_robust_list does.
+ * Every futex word the list names that the thread still owns gets FUTEX_OWNER_DIED and one waiter
+ * is woken, so that a robust mutex held by a dead thread goes to the next locker with EOWNERDEAD
+ * instead of blocking it forever.
  *
  * The list lives in application memory and may be anything: every read
  * goes through the checked user access, and the walk is bounded, so a
@@ -13,6 +13,7 @@
 
 #include "pal/pal.h"
 #include "process/process.h"
+#include "syscall/list_core.h"
 #include "vm/uaccess.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #define ROBUST_LIST_LIMIT 2048 /* Linux's bound on entries walked */
+#define ROBUST_HEAD_SIZE 24    /* sizeof(struct robust_list_head) */
 
 /* struct robust_list_head: the list's first link, then these. */
 #define HEAD_FUTEX_OFFSET 8
@@ -91,4 +93,42 @@ void robust_list_release(struct thread *t)
         pi = next_pi;
     }
     if (pending) futex_death(pending + (uint64_t)offset, tid, pending_pi, true);
+}
+
+long sys_set_robust_list(void *head, size_t len)
+{
+    if (len != ROBUST_HEAD_SIZE) return -EINVAL;
+    current_thread()->robust_list = (uint64_t)head;
+    return 0;
+}
+
+struct robust_query {
+    int tid;
+    bool found;
+    uint64_t head;
+};
+
+static int find_thread(struct process *p, void *arg)
+{
+    struct robust_query *q = arg;
+    if (p->pid < 0) return 0;
+    for (struct thread *t = p->threads; t; t = t->next_in_proc) {
+        if (t->tid == q->tid) {
+            q->found = true;
+            q->head = t->robust_list;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+long sys_get_robust_list(int pid, void **head, size_t *len)
+{
+    struct robust_query q = {.tid = pid, .found = pid == 0, .head = current_thread()->robust_list};
+    if (pid != 0) process_for_each(find_thread, &q); /* under the table lock */
+    if (!q.found) return -ESRCH;
+    void *h = (void *)q.head;
+    size_t l = ROBUST_HEAD_SIZE;
+    if (copy_to_user(head, &h, sizeof(h)) || copy_to_user(len, &l, sizeof(l))) return -EFAULT;
+    return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * sys_process: identity, exit, per-thread registrations (tid address,
- * robust list, rseq, TLS), resource limits and scheduling calls.
+ * rseq, TLS), resource limits and scheduling calls.
  *
  * Inside the enclave every process runs as root (uid 0), as in Occlum.
  */
@@ -145,26 +145,6 @@ long sys_set_tid_address(int *tidptr)
     struct thread *t = current_thread();
     t->clear_child_tid = (uint64_t)tidptr;
     return t->tid;
-}
-
-long sys_set_robust_list(void *head, size_t len)
-{
-    if (len != 24) return -EINVAL; /* sizeof(struct robust_list_head) */
-    current_thread()->robust_list = (uint64_t)head;
-    return 0;
-}
-
-long sys_get_robust_list(int pid, void **head, size_t *len)
-{
-    uint64_t h = current_thread()->robust_list;
-    if (pid != 0) {
-        long r = thread_get_robust_list(pid, &h);
-        if (r < 0) return r;
-    }
-    size_t l = 24;
-    void *hp = (void *)h;
-    if (copy_to_user(head, &hp, sizeof(hp)) || copy_to_user(len, &l, sizeof(l))) return -EFAULT;
-    return 0;
 }
 
 long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig)
