@@ -49,10 +49,20 @@ static int role_exit_group(void)
     return 3; /* not reached: exit_group ended the process during vfork */
 }
 
-/* "suspended": single-threaded, killed by the test while in vfork. */
+/* "suspended": single-threaded, killed by the test while in vfork. The
+ * child then says "done" from a new image (execve after its parent died). */
 static int role_suspended(void)
 {
-    if (vfork() == 0) vfork_child_body();
+    if (vfork() == 0) {
+        pid_t me = getpid();
+        mt_writen(report_fd, &me, sizeof(me));
+        mt_sleep_ms(CHILD_MS);
+        char fdarg[16];
+        snprintf(fdarg, sizeof(fdarg), "%d", report_fd);
+        char *args[] = {(char *)"mt", (char *)"report_done", fdarg, NULL};
+        execve("/proc/self/exe", args, environ);
+        _exit(5);
+    }
     return 3; /* not reached: SIGTERM ended the process during vfork */
 }
 
@@ -142,6 +152,10 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], "suspended") == 0) return role_suspended();
         if (strcmp(argv[1], "killed_child") == 0) return role_killed_child();
         if (strcmp(argv[1], "nested") == 0) return role_nested();
+        if (strcmp(argv[1], "report_done") == 0) {
+            mt_writen(report_fd, "done", 4);
+            return 0;
+        }
         return 2;
     }
 

@@ -229,8 +229,9 @@ long vfork_resume_parent(long child_pid)
         f = outer;
     }
     t->vfork = f;
-    t->must_exit = false; /* it was the child's */
-    if (!f) {             /* no parent to resume: the host thread ends */
+    t->must_exit = false;         /* it was the child's, */
+    t->has_saved_sigmask = false; /* as was a killed rt_sigsuspend's mask */
+    if (!f) {                     /* no parent to resume: the host thread ends */
         sigpending_clear(&t->pending);
         t->orphan = true;
         t->clear_child_tid = 0;

@@ -152,8 +152,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
         c->exit_status = SIGKILL;
         process_finish(c);
     }
-    if (t->orphan) thread_exit_current(); /* the parent died meanwhile */
-    return pid;
+    return pid; /* unless t->orphan: the parent died meanwhile (sys_execve) */
 }
 
 static long exec_in_place(const char *path, char **argv, char **envp)
@@ -228,5 +227,6 @@ long sys_execve(const char *upath, char *const *uargv, char *const *uenvp)
                                     : exec_in_place(path, argv, envp);
     free_strings(argv);
     free_strings(envp);
+    if (current_thread()->orphan) thread_exit_current(); /* a vfork child's, parent gone */
     return r;
 }
