@@ -229,5 +229,15 @@ _Noreturn void pal_enter_user(struct pal_tcb *tcb, const struct pal_user_regs *r
  * blocking host call in that thread return -EINTR. */
 #define PAL_INTERRUPT_SIGNAL 64
 int pal_thread_interrupt(const struct pal_tcb *tcb);
+/* Host waits that an interrupt cannot slip past: -EINTR without waiting
+ * when *cancel is non-zero, and -EINTR when an interrupt comes at any
+ * point after that check (a plain host call misses one that arrives
+ * just before it starts). The interrupted thread's handler must call
+ * pal_interrupt_fixup(uc) for PAL_INTERRUPT_SIGNAL. */
+long pal_futex_interruptible(const uint32_t *cancel, uint32_t *uaddr, int op, uint32_t val,
+                             const struct timespec *timeout, uint32_t *uaddr2, uint32_t val3);
+int pal_nanosleep_interruptible(const uint32_t *cancel, clockid_t clk, int flags,
+                                const struct timespec *req, struct timespec *rem);
+void pal_interrupt_fixup(void *uc);
 
 #endif

@@ -37,8 +37,12 @@ void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
                              g[REG_R10], g[REG_R8],  g[REG_R9]};
     long ret = syscall_dispatch(&r);
     g[REG_RAX] = ret;
+    struct process *p = t->proc;
     thread_check_exit();
-    signal_deliver(uc, r.nr == SYS_rt_sigreturn ? -1 : r.nr, ret);
+    /* After a vfork switch (a killed child gave the thread back to its
+     * parent) the registers are the parent's: nothing to restart there. */
+    bool same = t->proc == p;
+    signal_deliver(uc, r.nr == SYS_rt_sigreturn || !same ? -1 : r.nr, ret);
     t->frame = outer;
     t->uc = outer_uc;
 }
@@ -79,7 +83,9 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         sig == SIGQUIT) {
         /* Another thread wants this one to end: at once when it runs
          * application code; otherwise the interrupted host call returns
-         * EINTR and the end of the system call checks. */
+         * EINTR (or, about to start, does not: pal_interrupt_fixup) and
+         * the end of the system call checks. */
+        if (!from_app && sig == PAL_INTERRUPT_SIGNAL) pal_interrupt_fixup(uc);
         if (from_app) {
             struct thread *t = current_thread();
             void *outer_uc = t->uc;

@@ -11,8 +11,17 @@
  * vfork_frame; when the child calls execve (its new image then starts on
  * a new host thread) or _exit, they are put back into the trap's context
  * and the parent returns from clone with the child's pid.
+ *
+ * Meanwhile the thread is the child's: it is in the child's threads list
+ * (signals to the child reach it, a kill of the child ends the child and
+ * the parent resumes) with the child's pending signals (none at first),
+ * and the parent keeps the frame in its `lent` list. When the parent dies
+ * or execs first, it orphans the frame instead of waiting for it (Linux's
+ * vfork wait is killable): the host thread goes on with the child and,
+ * when the child execs or ends, ends too instead of resuming the parent.
  */
 #include "process/process.h"
+#include "process/robust.h"
 #include "syscall/list_core.h"
 
 #include "fs/fs_core.h"
@@ -28,14 +37,51 @@
 #include <ucontext.h>
 
 struct vfork_frame {
-    struct process *parent;
-    int parent_tid;
+    struct process *parent; /* valid while the frame is in its lent list */
+    int parent_tid, child_pid;
     gregset_t gregs;
     struct _libc_fpstate fpregs;
     bool has_fpregs;
-    uint64_t fsbase, sigmask, clear_child_tid;
+    uint64_t fsbase, sigmask, clear_child_tid, robust_list;
+    struct sigpending pending; /* the parent thread's, kept from the child */
+    bool orphaned;             /* the parent died or exec'd: never resume it */
+    struct vfork_frame *next_lent;
     struct vfork_frame *outer;
 };
+
+bool vfork_orphan_lent_locked(struct process *p)
+{
+    bool any = p->lent != NULL;
+    for (struct vfork_frame *f = p->lent; f; f = f->next_lent)
+        f->orphaned = true;
+    p->lent = NULL;
+    return any;
+}
+
+bool vfork_lent_unblocked_locked(const struct process *p, uint64_t bit)
+{
+    for (const struct vfork_frame *f = p->lent; f; f = f->next_lent)
+        if (!(f->sigmask & bit)) return true;
+    return false;
+}
+
+static void unlink_thread(struct process *p, struct thread *t)
+{
+    for (struct thread **pp = &p->threads; *pp; pp = &(*pp)->next_in_proc) {
+        if (*pp == t) {
+            *pp = t->next_in_proc;
+            p->nthreads--;
+            return;
+        }
+    }
+}
+
+static void link_thread(struct process *p, struct thread *t)
+{
+    t->next_in_proc = p->threads;
+    p->threads = t;
+    p->nthreads++;
+}
 
 static void regs_from_ucontext(struct pal_user_regs *r, const ucontext_t *uc)
 {
@@ -115,6 +161,7 @@ static long clone_vfork(unsigned long flags, int exit_signal, unsigned long news
 
     f->parent = parent;
     f->parent_tid = t->tid;
+    f->child_pid = c->pid;
     memcpy(f->gregs, uc->uc_mcontext.gregs, sizeof(f->gregs));
     if (uc->uc_mcontext.fpregs) {
         memcpy(&f->fpregs, uc->uc_mcontext.fpregs, sizeof(f->fpregs));
@@ -123,12 +170,28 @@ static long clone_vfork(unsigned long flags, int exit_signal, unsigned long news
     f->fsbase = t->frame->fsbase;
     f->sigmask = t->sigmask;
     f->clear_child_tid = t->clear_child_tid;
+    f->robust_list = t->robust_list;
     f->outer = t->vfork;
 
+    /* The thread becomes the child's, with no pending signals (fork(2)). */
+    mutex_lock(&proc_lock);
+    mutex_lock(&parent->sig_lock);
+    f->pending = t->pending;
+    memset(&t->pending, 0, sizeof(t->pending));
+    unlink_thread(parent, t);
+    mutex_unlock(&parent->sig_lock);
+    f->next_lent = parent->lent;
+    parent->lent = f;
+    mutex_lock(&c->sig_lock);
+    link_thread(c, t);
+    mutex_unlock(&c->sig_lock);
     t->vfork = f;
     t->proc = c;
     t->tid = c->pid;
+    if (c->exiting) t->must_exit = true; /* killed since process_table_add */
+    mutex_unlock(&proc_lock);
     t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? (uint64_t)ctid : 0;
+    t->robust_list = 0;
     if (newsp) uc->uc_mcontext.gregs[REG_RSP] = (greg_t)newsp;
     if (flags & CLONE_SETTLS) t->frame->fsbase = tls;
     return 0; /* the child's return value */
@@ -144,20 +207,64 @@ nomem:
     return -ENOMEM;
 }
 
+/* The child c running on this thread execs or ends: give the thread back
+ * to the nearest living parent of the vfork chain, whose vfork returns
+ * the pid of its own child (c's pid unless c's parent died in between).
+ * With none alive, t->orphan is set and the caller ends the thread. */
 long vfork_resume_parent(long child_pid)
 {
     struct thread *t = current_thread();
+    struct process *c = t->proc;
     struct vfork_frame *f = t->vfork;
+    mutex_lock(&proc_lock);
+    mutex_lock(&c->sig_lock);
+    unlink_thread(c, t);
+    mutex_unlock(&c->sig_lock);
+    /* Frames of dead parents are dropped; a nested vfork's outer parent,
+     * if alive, resumes as from the vfork of the child that died. */
+    while (f && f->orphaned) {
+        struct vfork_frame *outer = f->outer;
+        sigpending_clear(&f->pending); /* no one else sees a frame's */
+        free(f);
+        f = outer;
+    }
+    t->vfork = f;
+    t->must_exit = false;         /* it was the child's, */
+    t->has_saved_sigmask = false; /* as was a killed rt_sigsuspend's mask */
+    if (!f) {                     /* no parent to resume: the host thread ends */
+        sigpending_clear(&t->pending);
+        t->orphan = true;
+        t->clear_child_tid = 0;
+        t->robust_list = 0;
+        mutex_unlock(&proc_lock);
+        return child_pid;
+    }
+    struct process *parent = f->parent;
+    for (struct vfork_frame **pp = &parent->lent; *pp; pp = &(*pp)->next_lent) {
+        if (*pp == f) {
+            *pp = f->next_lent;
+            break;
+        }
+    }
+    mutex_lock(&parent->sig_lock);
+    sigpending_clear(&t->pending);
+    t->pending = f->pending;
+    link_thread(parent, t);
+    mutex_unlock(&parent->sig_lock);
+    t->proc = parent;
+    t->tid = f->parent_tid;
+    mutex_unlock(&proc_lock);
+
     ucontext_t *uc = t->uc;
     memcpy(uc->uc_mcontext.gregs, f->gregs, sizeof(f->gregs));
     if (f->has_fpregs && uc->uc_mcontext.fpregs)
         memcpy(uc->uc_mcontext.fpregs, &f->fpregs, sizeof(f->fpregs));
     t->frame->fsbase = f->fsbase;
-    t->proc = f->parent;
-    t->tid = f->parent_tid;
     t->sigmask = f->sigmask;
     t->clear_child_tid = f->clear_child_tid;
+    t->robust_list = f->robust_list;
     t->vfork = f->outer;
+    child_pid = f->child_pid; /* with a nested vfork, not necessarily c's */
     free(f);
     return child_pid;
 }
@@ -166,12 +273,18 @@ long vfork_child_exit(int status)
 {
     struct thread *t = current_thread();
     struct process *c = t->proc;
-    c->exiting = true;
-    c->exit_status = status;
+    mutex_lock(&proc_lock);
+    if (!c->exiting) { /* a kill's status stays */
+        c->exiting = true;
+        c->exit_status = status;
+    }
+    mutex_unlock(&proc_lock);
+    robust_list_release(t);
     if (t->clear_child_tid && user_ok((void *)t->clear_child_tid, 4, true))
         uaccess_store32((uint32_t *)t->clear_child_tid, 0);
     long pid = vfork_resume_parent(c->pid);
     process_finish(c);
+    if (t->orphan) thread_exit_current();
     return pid;
 }
 

@@ -10,6 +10,7 @@
  * to the caller, as on Linux; a failure after that kills the process.
  */
 #include "process/process.h"
+#include "process/robust.h"
 #include "syscall/list_core.h"
 
 #include "fs/fs_core.h"
@@ -124,6 +125,9 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
         thread_slot_release();
         return r;
     }
+    c->vm = old; /* the robust list is in the old image (the parent's memory) */
+    robust_list_release(t);
+    c->vm = m;
     vm_proc_put(old);
     c->did_exec = true;
     fdtable_close_on_exec(c->files);
@@ -141,7 +145,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
         c->exit_status = SIGKILL;
         process_finish(c);
     }
-    return pid;
+    return pid; /* unless t->orphan: the parent died meanwhile (sys_execve) */
 }
 
 static long exec_in_place(const char *path, char **argv, char **envp)
@@ -151,6 +155,7 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     long r = loader_check(p, path);
     if (r < 0) return r;
     process_kill_other_threads(p);
+    robust_list_release(t); /* Linux's exec_mm_release */
     vm_release_all(p);
     uint64_t peak = p->vm->peak; /* ru_maxrss covers the whole process life */
     memset(p->vm, 0, sizeof(*p->vm));
@@ -170,7 +175,6 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     t->tid = p->pid; /* the exec'ing thread becomes the thread-group leader */
     p->did_exec = true;
     t->clear_child_tid = 0;
-    t->robust_list = 0;
     t->user_altstack.sp = t->user_altstack.size = 0;
     p->xcomp_perm = p->xcomp_guest_perm = 0;
 
@@ -234,5 +238,6 @@ long sys_execve(const char *upath, char *const *uargv, char *const *uenvp)
                                     : exec_in_place(path, argv, envp);
     free_strings(argv, argc);
     free_strings(envp, envc);
+    if (current_thread()->orphan) thread_exit_current(); /* a vfork child's, parent gone */
     return r;
 }

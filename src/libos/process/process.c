@@ -17,6 +17,7 @@
 #include "fs/locks.h"
 #include "loader/loader.h"
 #include "pal/pal.h"
+#include "process/robust.h"
 #include "process/waitq.h"
 #include "signal/signal.h"
 #include "util/log.h"
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 
 #define ALTSTACK_SIZE (256 * 1024) /* LibOS code runs here, inside the trap handler */
 #define HOST_STACK_SIZE (256 * 1024)
@@ -409,19 +411,43 @@ static uint64_t thread_cpu_ns(void)
 static void thread_finish(struct thread *t, uint64_t cpu_base)
 {
     struct process *p = t->proc;
-    __atomic_add_fetch(&p->cpu_ns_exited, thread_cpu_ns() - cpu_base, __ATOMIC_RELAXED);
     pal_thread_trap_fini();
     sigpending_clear(&t->pending);
     mutex_lock(&proc_lock);
+    live_threads--;
+    if (t->orphan) { /* its process was finished without it (process/clone.c) */
+        mutex_unlock(&proc_lock);
+        free(t);
+        return;
+    }
+    __atomic_add_fetch(&p->cpu_ns_exited, thread_cpu_ns() - cpu_base, __ATOMIC_RELAXED);
+    mutex_lock(&p->sig_lock); /* sigaction walks the list under it */
     struct thread **pp = &p->threads;
     while (*pp && *pp != t)
         pp = &(*pp)->next_in_proc;
     if (*pp) *pp = t->next_in_proc;
-    bool last = --p->nthreads == 0;
-    live_threads--;
+    mutex_unlock(&p->sig_lock);
+    /* Threads lent to vfork children come back, unless p is dying (it
+     * orphaned them then). */
+    bool last = --p->nthreads == 0 && !p->lent;
     mutex_unlock(&proc_lock);
     free(t);
     if (last) process_finish(p);
+}
+
+static void *finish_main(void *arg)
+{
+    process_finish(arg);
+    return NULL;
+}
+
+void process_finish_async(struct process *p)
+{
+    int r = pal_thread_create(finish_main, p, HOST_STACK_SIZE);
+    if (r < 0)
+        log_error("cannot create a host thread to end process %d (%s): it stays until its vfork "
+                  "children are done",
+                  p->pid, strerror(-r));
 }
 
 static void run_thread(struct worker *w, struct thread *t)
@@ -436,7 +462,7 @@ static void run_thread(struct worker *w, struct thread *t)
     if (r < 0) {
         log_error("cannot start thread %d: %s", t->tid, strerror(-r));
         if (!t->proc->exiting) t->proc->exit_status = SIGKILL;
-    } else if (sigsetjmp(t->exit_jmp, 0) == 0) {
+    } else if (!t->must_exit && sigsetjmp(t->exit_jmp, 0) == 0) {
         pal_enter_user(&t->tcb, &t->start);
     }
     w->wake_efd = t->wake_efd; /* created during the thread's life, kept */
@@ -505,9 +531,12 @@ int thread_slot_reserve(const char *who)
 int thread_start_reserved(struct thread *t)
 {
     mutex_lock(&proc_lock);
+    mutex_lock(&t->proc->sig_lock);
     t->next_in_proc = t->proc->threads;
     t->proc->threads = t;
     t->proc->nthreads++;
+    mutex_unlock(&t->proc->sig_lock);
+    if (t->proc->exiting) t->must_exit = true; /* killed while it had no thread */
     mutex_unlock(&proc_lock);
     mutex_lock(&pool_lock);
     struct worker *w = idle_workers;
@@ -535,8 +564,13 @@ int thread_start_reserved(struct thread *t)
     }
     if (r < 0) {
         mutex_lock(&proc_lock);
-        t->proc->threads = t->next_in_proc;
+        mutex_lock(&t->proc->sig_lock);
+        struct thread **pp = &t->proc->threads;
+        while (*pp && *pp != t)
+            pp = &(*pp)->next_in_proc;
+        if (*pp) *pp = t->next_in_proc;
         t->proc->nthreads--;
+        mutex_unlock(&t->proc->sig_lock);
         live_threads--;
         mutex_unlock(&proc_lock);
         log_warn("cannot create a host thread: %s", strerror(-r));
@@ -671,6 +705,7 @@ void process_kill_all(void)
 _Noreturn void thread_exit_current(void)
 {
     struct thread *t = current_thread();
+    robust_list_release(t); /* first, as Linux's mm_release */
     if (t->clear_child_tid) {
         uint32_t *addr = (uint32_t *)t->clear_child_tid;
         if (user_ok(addr, sizeof(*addr), true) && uaccess_store32(addr, 0) == 0)
@@ -679,9 +714,18 @@ _Noreturn void thread_exit_current(void)
     siglongjmp(t->exit_jmp, 1);
 }
 
+long vfork_child_exit(int status);
+
 void thread_check_exit(void)
 {
-    if (current_thread()->must_exit) thread_exit_current();
+    struct thread *t = current_thread();
+    if (!t->must_exit) return;
+    if (t->vfork) { /* a vfork child was killed: its parent resumes */
+        ucontext_t *uc = t->uc;
+        uc->uc_mcontext.gregs[REG_RAX] = vfork_child_exit(t->proc->exit_status);
+        return;
+    }
+    thread_exit_current();
 }
 
 void process_kill_other_threads(struct process *p)
@@ -691,10 +735,12 @@ void process_kill_other_threads(struct process *p)
         if (self->must_exit) thread_exit_current(); /* another thread is ending us too */
         bool others = false;
         mutex_lock(&proc_lock);
+        vfork_orphan_lent_locked(p); /* they end with their children */
         for (struct thread *t = p->threads; t; t = t->next_in_proc) {
             if (t == self) continue;
             others = true;
             t->must_exit = true;
+            thread_wake(t); /* what its interruptible host waits check */
             if (t->tcb.host_tid) pal_thread_interrupt(&t->tcb);
         }
         mutex_unlock(&proc_lock);
@@ -705,8 +751,6 @@ void process_kill_other_threads(struct process *p)
         pal_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
     }
 }
-
-long vfork_child_exit(int status);
 
 long process_exit_current(int status)
 {

@@ -24,6 +24,7 @@
 struct fdtable;
 struct fs_struct;
 struct vm_proc;
+struct vfork_frame;
 
 struct process {
     int pid;
@@ -40,6 +41,10 @@ struct process {
     /* threads and exit */
     struct thread *threads; /* live threads, linked by next_in_proc */
     int nthreads;
+    /* Threads suspended in vfork: each runs its child meanwhile (and is
+     * in the child's threads list), and comes back unless this process
+     * dies or execs first (process/clone.c). */
+    struct vfork_frame *lent;
     bool exiting;               /* exit_group or a fatal signal: threads are ending */
     bool did_exec;              /* setpgid by the parent gives EACCES afterwards */
     bool zombie;                /* every thread is gone; waiting to be reaped */
@@ -94,6 +99,7 @@ struct thread {
     struct thread *next_in_proc;
     struct vfork_frame *vfork; /* set while this thread runs a vfork child */
     bool must_exit;            /* another thread ended the process or exec'd */
+    bool orphan;               /* its process died while it ran a vfork child: in no process */
     uint32_t wake;             /* futex word of thread_sleep (process/waitq.h) */
     bool in_futex;             /* thread_sleep is in (or entering) its futex wait */
     bool in_host_wait;         /* sleeping in a host poll: thread_wake writes wake_efd */
@@ -172,6 +178,16 @@ void process_reap(struct process *p);
 extern struct mutex proc_lock; /* protects the table, threads lists and parent links */
 /* Ask every other thread of p to end and wait until they have. */
 void process_kill_other_threads(struct process *p);
+/* p is dying (exiting set) but its only threads were lent to vfork
+ * children: finish it from a host thread of its own, since the caller
+ * holds proc_lock and the lent threads are busy with the children. */
+void process_finish_async(struct process *p);
+
+/* vfork (process/clone.c), proc_lock held: p dies or execs, so the
+ * threads it lent will not come back (returns whether there were any);
+ * and whether a thread p lent would take signal `bit` (not blocked). */
+bool vfork_orphan_lent_locked(struct process *p);
+bool vfork_lent_unblocked_locked(const struct process *p, uint64_t bit);
 
 enum child_select { SEL_PID, SEL_PGID, SEL_ANY };
 

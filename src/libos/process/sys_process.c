@@ -1,6 +1,6 @@
 /*
  * sys_process: identity, exit, per-thread registrations (tid address,
- * robust list, rseq, TLS), resource limits and scheduling calls.
+ * rseq, TLS), resource limits and scheduling calls.
  *
  * Inside the enclave every process runs as root (uid 0), as in Occlum.
  */
@@ -14,6 +14,7 @@
 #include "vm/vm.h"
 
 #include <asm/prctl.h>
+#include <linux/futex.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -126,7 +127,8 @@ long sys_exit(int status)
     if (t->vfork) return vfork_child_exit((status & 0xff) << 8);
     struct process *p = t->proc;
     mutex_lock(&proc_lock);
-    if (p->nthreads == 1 && !p->exiting) { /* the last thread: its status is the process's */
+    if (p->nthreads == 1 && !p->lent &&
+        !p->exiting) { /* the last thread: its status is the process's */
         p->exiting = true;
         p->exit_status = (status & 0xff) << 8;
     }
@@ -144,22 +146,6 @@ long sys_set_tid_address(int *tidptr)
     struct thread *t = current_thread();
     t->clear_child_tid = (uint64_t)tidptr;
     return t->tid;
-}
-
-long sys_set_robust_list(void *head, size_t len)
-{
-    if (len != 24) return -EINVAL; /* sizeof(struct robust_list_head) */
-    current_thread()->robust_list = (uint64_t)head;
-    return 0;
-}
-
-long sys_get_robust_list(int pid, void **head, size_t *len)
-{
-    if (pid != 0 && pid != current_thread()->tid) return -ESRCH;
-    void *h = (void *)current_thread()->robust_list;
-    size_t l = 24;
-    if (copy_to_user(head, &h, sizeof(h)) || copy_to_user(len, &l, sizeof(l))) return -EFAULT;
-    return 0;
 }
 
 long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig)
@@ -408,6 +394,9 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
                uint32_t *uaddr2, uint32_t val3)
 {
     if (!user_ok(uaddr, 4, false)) return -EFAULT;
+    int cmd = op & FUTEX_CMD_MASK;
+    if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
+        return thread_futex_wait(uaddr, op, val, timeout, uaddr2, val3);
     return pal_futex(uaddr, op, val, timeout, uaddr2, val3);
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <time.h>
 
 void thread_prepare_sleep(void)
 {
@@ -141,5 +142,31 @@ int thread_wait_host_fd_ms(int fd, short events, int timeout_ms)
         if (r > 0 && pfd[0].revents) return 0; /* ready, hung up or in error: the call says */
         if (r < 0 && r != -EINTR) return 0;
         if (end >= 0 && mono_ms() >= end) return -ETIMEDOUT;
+    }
+}
+
+long thread_futex_wait(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+                       uint32_t *uaddr2, uint32_t val3)
+{
+    struct thread *t = current_thread();
+    thread_prepare_sleep(); /* every signal and exit request sets it, then interrupts */
+    if (thread_interrupted()) return -EINTR;
+    long r = pal_futex_interruptible(&t->wake, uaddr, op, val, timeout, uaddr2, val3);
+    /* A wake-up meant for another sleep of ours: futex(2) lets a wait return 0 early. */
+    if (r == -EINTR && !thread_interrupted()) return 0;
+    return r;
+}
+
+int thread_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem)
+{
+    struct thread *t = current_thread();
+    struct timespec left = *req;
+    for (;;) {
+        *rem = left; /* nothing slept yet, when cancelled before the host call */
+        thread_prepare_sleep();
+        if (thread_interrupted()) return -EINTR;
+        int r = pal_nanosleep_interruptible(&t->wake, clk, flags, &left, rem);
+        if (r != -EINTR || thread_interrupted()) return r;
+        if (!(flags & TIMER_ABSTIME)) left = *rem; /* a stray wake-up: sleep on */
     }
 }

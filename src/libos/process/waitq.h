@@ -21,6 +21,7 @@
 #define LIBOS_WAITQ_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 struct thread;
@@ -66,5 +67,13 @@ int thread_wait_host_fd(int fd, short events);
 /* The same for at most timeout_ms (< 0: no limit): -ETIMEDOUT then. */
 int thread_wait_host_fd_ms(int fd, short events, int timeout_ms);
 void thread_drain_wake_fd(struct thread *t);
+
+/* The application's own host waits (futex FUTEX_WAIT*, clock_nanosleep)
+ * made so that a signal or an exit request for the current thread ends
+ * them whenever it comes: -EINTR. A futex wait may also return 0 early
+ * (futex(2) allows it); a sleep goes on after a stray wake-up. */
+long thread_futex_wait(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+                       uint32_t *uaddr2, uint32_t val3);
+int thread_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem);
 
 #endif

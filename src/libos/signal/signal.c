@@ -78,18 +78,22 @@ static void fill_default_info(siginfo_t *si, int sig)
     si->si_uid = 0;
 }
 
-/* End every thread of p with wait status `status` (proc_lock held). */
+/* End every thread of p with wait status `status` (proc_lock held).
+ * Threads p lent to vfork children go on with the children; when they
+ * were all it had, nobody else is left to finish p. */
 static void kill_process_locked(struct process *p, int status)
 {
     if (!p->exiting) {
         p->exiting = true;
         p->exit_status = status;
     }
+    bool lent = vfork_orphan_lent_locked(p);
     for (struct thread *t = p->threads; t; t = t->next_in_proc) {
         t->must_exit = true;
         thread_wake(t);
         if (t != current_thread() && t->tcb.host_tid) pal_thread_interrupt(&t->tcb);
     }
+    if (lent && p->nthreads == 0) process_finish_async(p);
 }
 
 /* Poke t so that it notices a pending signal soon. */
@@ -153,6 +157,8 @@ static int send_locked(struct process *p, struct thread *target, int sig, const 
             blocked_everywhere = false;
         if (t->in_sigwait && !(t->sigmask & bit)) waited_for = true;
     }
+    if (vfork_lent_unblocked_locked(p, bit))
+        blocked_everywhere = false; /* Linux's vfork wait is killable */
     if (target) blocked_everywhere = ((target->sigmask | target->real_blocked) & bit) != 0;
     if (sig != SIGKILL && ignored(p, sig) && !blocked_everywhere && !waited_for) {
         mutex_unlock(&p->sig_lock);
@@ -436,7 +442,10 @@ void signal_deliver(void *uc_, long nr, long ret)
         if (h == (uint64_t)SIG_IGN) continue;
         if (h == (uint64_t)SIG_DFL) {
             if (default_action(sig) == SIGDFL_STOP && !t->vfork) group_stop(t, sig);
-            if (t->must_exit) thread_exit_current();
+            if (t->must_exit) {
+                thread_check_exit(); /* a killed vfork child returns, in its parent */
+                return;
+            }
             if (!is_fatal_default(sig)) continue;
             die_of(sig, uc, NULL);
             return;

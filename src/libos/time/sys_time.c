@@ -6,6 +6,7 @@
 #include "syscall/list_core.h"
 
 #include "pal/pal.h"
+#include "process/waitq.h"
 #include "vm/uaccess.h"
 
 #include <errno.h>
@@ -75,7 +76,7 @@ static long do_sleep(clockid_t clk, int flags, const struct timespec *ureq, stru
     struct timespec req, rem;
     if (copy_from_user(&req, ureq, sizeof(req))) return -EFAULT;
     if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= 1000000000L) return -EINVAL;
-    int r = pal_nanosleep(clk, flags, &req, &rem);
+    int r = thread_nanosleep(clk, flags, &req, &rem);
     if (r == -EINTR && urem && !(flags & TIMER_ABSTIME) && copy_to_user(urem, &rem, sizeof(rem)))
         return -EFAULT;
     return r;

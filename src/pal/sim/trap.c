@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #ifndef SA_RESTORER
@@ -98,4 +99,34 @@ uint64_t pal_fault_fixup(uint64_t rip)
 int pal_thread_interrupt(const struct pal_tcb *tcb)
 {
     return syscall(SYS_tgkill, getpid(), tcb->host_tid, PAL_INTERRUPT_SIGNAL) < 0 ? -errno : 0;
+}
+
+/* interruptible.S */
+long pal_syscall_interruptible(const uint32_t *cancel, long nr, long a1, long a2, long a3, long a4,
+                               long a5, long a6);
+extern char pal_interruptible_check[], pal_interruptible_done[], pal_interruptible_cancel[];
+
+void pal_interrupt_fixup(void *uc_)
+{
+    ucontext_t *uc = uc_;
+    uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+    /* Past the check, not yet in the host: the interrupt would be lost
+     * (with the handlers' flags, a `syscall` already entered returns
+     * EINTR instead, with rip at pal_interruptible_done). */
+    if (rip >= (uint64_t)pal_interruptible_check && rip < (uint64_t)pal_interruptible_done)
+        uc->uc_mcontext.gregs[REG_RIP] = (greg_t)pal_interruptible_cancel;
+}
+
+long pal_futex_interruptible(const uint32_t *cancel, uint32_t *uaddr, int op, uint32_t val,
+                             const struct timespec *timeout, uint32_t *uaddr2, uint32_t val3)
+{
+    return pal_syscall_interruptible(cancel, SYS_futex, (long)uaddr, op, val, (long)timeout,
+                                     (long)uaddr2, val3);
+}
+
+int pal_nanosleep_interruptible(const uint32_t *cancel, clockid_t clk, int flags,
+                                const struct timespec *req, struct timespec *rem)
+{
+    return (int)pal_syscall_interruptible(cancel, SYS_clock_nanosleep, clk, flags, (long)req,
+                                          (long)rem, 0, 0);
 }
