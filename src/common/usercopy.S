@@ -93,6 +93,37 @@ uaccess_store32:
     ret
     .size uaccess_store32, .-uaccess_store32
 
+/* int uaccess_load32(const uint32_t *src, uint32_t *out): one atomic
+ * load of a futex word; 0, or 1 at a fault. */
+    .globl uaccess_load32
+    .type uaccess_load32, @function
+uaccess_load32:
+17: movl (%rdi), %eax
+    movl %eax, (%rsi)
+    xorl %eax, %eax
+    ret
+18: movl $1, %eax
+    ret
+    .size uaccess_load32, .-uaccess_load32
+
+/* int uaccess_cmpxchg32(uint32_t *p, uint32_t *expected, uint32_t v):
+ * lock cmpxchg; 0 when *p held *expected (it holds v now), 1 when it
+ * held something else (*expected gets it), -1 at a fault. */
+    .globl uaccess_cmpxchg32
+    .type uaccess_cmpxchg32, @function
+uaccess_cmpxchg32:
+    movl (%rsi), %eax
+19: lock cmpxchgl %edx, (%rdi)
+    jne 20f
+    xorl %eax, %eax
+    ret
+20: movl %eax, (%rsi)
+    movl $1, %eax
+    ret
+21: movl $-1, %eax
+    ret
+    .size uaccess_cmpxchg32, .-uaccess_cmpxchg32
+
     .section .data.rel.ro, "aw"
     .balign 8
     .globl uaccess_fixups
@@ -104,6 +135,8 @@ uaccess_fixups:
     .quad 6b, 9b
     .quad 10b, 11b
     .quad 13b, 16b
+    .quad 17b, 18b
+    .quad 19b, 21b
 uaccess_nfixups:
     .quad (uaccess_nfixups - uaccess_fixups) / 16
 

@@ -16,6 +16,10 @@ size_t uaccess_copy(void *dst, const void *src, size_t len);
 size_t uaccess_zero(void *dst, size_t len);
 /* An atomic store of a futex word: 0, or 1 when dst faulted. */
 int uaccess_store32(uint32_t *dst, uint32_t v);
+/* A futex word's atomic load (0, or 1 at a fault) and compare-exchange
+ * (0 done, 1 *p differed and *expected has it now, -1 at a fault). */
+int uaccess_load32(const uint32_t *src, uint32_t *out);
+int uaccess_cmpxchg32(uint32_t *p, uint32_t *expected, uint32_t v);
 /* The length of the string copied with its NUL, -2 when max bytes hold
  * no NUL, -1 at a fault. */
 long uaccess_strncpy(char *dst, const char *src, size_t max);

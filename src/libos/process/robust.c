@@ -50,8 +50,9 @@ static void wake_one(uint32_t *w)
 static void futex_death(uint64_t uaddr, uint32_t tid, bool pi, bool pending)
 {
     uint32_t *w = (uint32_t *)uaddr;
-    if (uaddr % sizeof(*w) || !user_ok(w, sizeof(*w), false)) return;
-    uint32_t uval = __atomic_load_n(w, __ATOMIC_SEQ_CST);
+    uint32_t uval;
+    /* fault-safe: another thread may unmap the word meanwhile */
+    if (uaddr % sizeof(*w) || !user_ok(w, sizeof(*w), false) || uaccess_load32(w, &uval)) return;
     /* An unlock raced with our end: the lock is free, but a waiter may
      * have missed its wake-up, which the unlocker was about to give. */
     if (pending && !pi && uval == 0) {
@@ -62,8 +63,9 @@ static void futex_death(uint64_t uaddr, uint32_t tid, bool pi, bool pending)
     for (;;) {
         if ((uval & FUTEX_TID_MASK) != tid) return;
         uint32_t mval = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-        if (__atomic_compare_exchange_n(w, &uval, mval, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-            break;
+        int r = uaccess_cmpxchg32(w, &uval, mval);
+        if (r < 0) return;
+        if (r == 0) break;
     }
     /* PI futexes are handed over by the kernel's PI state, which the
      * LibOS does not keep: only plain robust futexes are woken. */
