@@ -114,7 +114,16 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         t->frame = outer;
         return;
     }
-    log_error("LibOS internal error: %s at rip %#lx (address %p); please report this",
-              strsignal(sig), rip, info->si_addr);
+    /* The offset in the LibOS binary, for `addr2line -e occlum-libos`:
+     * the binary is position-independent, so the rip alone changes from
+     * run to run. */
+    extern char __executable_start[], etext[];
+    if (rip >= (uint64_t)__executable_start && rip < (uint64_t)etext)
+        log_error("LibOS internal error: %s at rip %#lx (occlum-libos+%#lx, address %p); "
+                  "please report this",
+                  strsignal(sig), rip, rip - (uint64_t)__executable_start, info->si_addr);
+    else
+        log_error("LibOS internal error: %s at rip %#lx (address %p); please report this",
+                  strsignal(sig), rip, info->si_addr);
     pal_exit(128 + sig);
 }

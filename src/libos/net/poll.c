@@ -210,14 +210,22 @@ static long poll_user(struct pollfd *ufds, unsigned long nfds, const struct time
 {
     if (nfds > POLL_MAX_FDS) return -EINVAL;
     if (nfds && !user_ok(ufds, nfds * sizeof(*ufds), true)) return -EFAULT;
+    /* The array is copied in and the results out with the uaccess calls,
+     * never dereferenced: another thread may unmap it meanwhile (found by
+     * tests/fuzz/syscall_fuzz). */
+    struct pollfd *in = nfds ? malloc(nfds * sizeof(*in)) : NULL;
     struct poll_req *req = nfds ? malloc(nfds * sizeof(*req)) : NULL;
-    if (nfds && !req) return -ENOMEM;
+    long r = -ENOMEM;
+    if (nfds && (!in || !req)) goto out;
+    r = -EFAULT;
+    if (nfds && copy_from_user(in, ufds, nfds * sizeof(*ufds))) goto out;
     for (unsigned long i = 0; i < nfds; i++)
-        req[i] = (struct poll_req){ufds[i].fd, ufds[i].events, 0, NULL};
-    long r = poll_requests(req, nfds, deadline);
-    if (r >= 0)
-        for (unsigned long i = 0; i < nfds; i++)
-            ufds[i].revents = req[i].revents;
+        req[i] = (struct poll_req){in[i].fd, in[i].events, 0, NULL};
+    r = poll_requests(req, nfds, deadline);
+    for (unsigned long i = 0; r >= 0 && i < nfds; i++)
+        if (copy_to_user(&ufds[i].revents, &req[i].revents, sizeof(short))) r = -EFAULT;
+out:
+    free(in);
     free(req);
     return r;
 }
