@@ -117,10 +117,20 @@ static uint32_t rd32(const uint8_t *p)
 static int load_meta(struct sefs_image *img)
 {
     uint64_t n = img->hdr.meta_nblocks;
-    if (n == 0 || n > img->hdr.total_blocks) return -EIO;
+    if (n == 0 || n > img->hdr.total_blocks || n > UINT64_MAX / SEFS_BLOCK) return -EIO;
     struct ftree t;
     ftree_init(&t, SEFS_META_ID, n * SEFS_BLOCK, img->hdr.meta_data, img->hdr.meta_tree,
                img->hdr.root);
+    /* The header's geometry is not covered by the root MAC: before
+     * allocating meta_nblocks blocks, check that the first (verified)
+     * block's length agrees with it (tests/fuzz/fuzz_sefs_image found a
+     * header asking for 16 TiB). */
+    const uint8_t *first = get_block(img, &t, 0, 0);
+    if (!first) return -EIO;
+    uint64_t len = rd64(first + 8);
+    if (memcmp(first, SEFS_META_MAGIC, 8) != 0 || len > n * SEFS_BLOCK ||
+        (len + SEFS_BLOCK - 1) / SEFS_BLOCK != n)
+        return -EIO;
     img->meta = malloc(n * SEFS_BLOCK);
     if (!img->meta) return -ENOMEM;
     for (uint64_t i = 0; i < n; i++) {

@@ -143,8 +143,12 @@ long sys_socketpair(int domain, int type, int protocol, int *usv)
         fdtable_close(current_process()->files, (int)a);
         return b;
     }
-    usv[0] = (int)a;
-    usv[1] = (int)b;
+    int pair[2] = {(int)a, (int)b};
+    if (copy_to_user(usv, pair, sizeof(pair))) { /* unmapped meanwhile: as Linux, no fds */
+        fdtable_close(current_process()->files, (int)a);
+        fdtable_close(current_process()->files, (int)b);
+        return -EFAULT;
+    }
     return 0;
 }
 
@@ -186,14 +190,29 @@ static int wait_sock(struct file *f, int h, short events)
     return r == -ETIMEDOUT ? -EAGAIN : r;
 }
 
+/*
+ * Application memory is only ever copied, never dereferenced: another
+ * thread may unmap it or change it between a check and a use
+ * (tests/fuzz/syscall_fuzz crashed the LibOS through *ulen).
+ */
+
 /* The user's (addr, *len) pair: both checked; *klen gets the length. */
 static long addr_out_check(void *uaddr, unsigned *ulen, unsigned *klen)
 {
     if (!uaddr) return 0;
-    if (!user_ok(ulen, sizeof(*ulen), true)) return -EFAULT;
-    *klen = *ulen;
+    if (copy_from_user(klen, ulen, sizeof(*klen))) return -EFAULT;
     if ((int)*klen < 0) return -EINVAL;
     if (!user_ok(uaddr, *klen, true)) return -EFAULT;
+    return 0;
+}
+
+/* The address a call got back: its first klen bytes, and its length. */
+static long addr_out_put(void *uaddr, unsigned *ulen, const struct sockaddr_storage *a,
+                         unsigned alen, unsigned klen)
+{
+    if (copy_to_user(uaddr, a, alen < klen ? alen : klen) ||
+        copy_to_user(ulen, &alen, sizeof(alen)))
+        return -EFAULT;
     return 0;
 }
 
@@ -228,9 +247,9 @@ long sys_accept4(int fd, void *uaddr, unsigned *ulen, int flags)
         if (fl >= 0) pal_host_fcntl(nh, F_SETFL, fl & ~O_NONBLOCK);
     }
     long nfd = install(nh, flags);
-    if (nfd >= 0 && uaddr) {
-        memcpy(uaddr, &a, alen < klen ? alen : klen);
-        *ulen = alen;
+    if (nfd >= 0 && uaddr && addr_out_put(uaddr, ulen, &a, alen, klen) < 0) {
+        fdtable_close(current_process()->files, (int)nfd); /* as Linux: no fd */
+        return -EFAULT;
     }
     return nfd;
 }
@@ -282,9 +301,7 @@ static long name_of(int fd, void *uaddr, unsigned *ulen, bool peer)
              : pal_host_getsockname(h, (struct sockaddr *)&a, &alen);
     file_put(f);
     if (r < 0) return r;
-    memcpy(uaddr, &a, alen < klen ? alen : klen);
-    *ulen = alen;
-    return 0;
+    return addr_out_put(uaddr, ulen, &a, alen, klen);
 }
 
 long sys_getsockname(int fd, void *uaddr, unsigned *ulen)
@@ -311,8 +328,8 @@ long sys_setsockopt(int fd, int level, int name, const void *uval, unsigned len)
 
 long sys_getsockopt(int fd, int level, int name, void *uval, unsigned *ulen)
 {
-    if (!user_ok(ulen, sizeof(*ulen), true)) return -EFAULT;
-    unsigned len = *ulen;
+    unsigned len;
+    if (copy_from_user(&len, ulen, sizeof(len))) return -EFAULT;
     if ((int)len < 0) return -EINVAL;
     if (len && !user_ok(uval, len, true)) return -EFAULT;
     struct file *f;
@@ -320,7 +337,7 @@ long sys_getsockopt(int fd, int level, int name, void *uval, unsigned *ulen)
     if (h < 0) return h;
     long r = pal_host_getsockopt(h, level, name, uval, &len);
     file_put(f);
-    if (r == 0) *ulen = len;
+    if (r == 0 && copy_to_user(ulen, &len, sizeof(len))) return -EFAULT;
     return r;
 }
 
@@ -415,72 +432,139 @@ long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, unsign
     struct xfer x = {ubuf, len, flags, uaddr ? &a : NULL, uaddr ? &alen : NULL, NULL};
     r = transfer(f, h, flags, false, do_recvfrom, &x);
     file_put(f);
-    if (r >= 0 && uaddr) {
-        memcpy(uaddr, &a, alen < klen ? alen : klen);
-        *ulen = alen;
-    }
+    if (r >= 0 && uaddr && addr_out_put(uaddr, ulen, &a, alen, klen) < 0) return -EFAULT;
     return r;
 }
 
-/* Check a user msghdr and everything it points at (out: the LibOS reads
- * it, else writes it). */
-static long msg_check(const struct msghdr *m, bool out)
+/* Control data a call may pass: Linux bounds it by net.core.optmem_max
+ * (ENOBUFS past it); received control data beyond it is truncated. */
+#define MSG_CONTROL_MAX 65536
+
+/* A user msghdr, copied: the header, its iovec array and (out: sending)
+ * its name and control data, into k with the LibOS's own buffers. The
+ * host then reads only these copies and the checked data buffers, so
+ * another thread changing the user's msghdr meanwhile changes nothing.
+ * iov and ctl are allocated (freed by the caller, also on failure). */
+struct kmsg {
+    struct msghdr m;
+    struct iovec *iov;
+    struct sockaddr_storage name;
+    void *ctl;
+};
+
+static long msg_copy_in(const struct msghdr *umsg, bool out, struct kmsg *k)
 {
-    if (!user_ok(m, sizeof(*m), !out)) return -EFAULT;
+    memset(k, 0, sizeof(*k));
+    if (copy_from_user(&k->m, umsg, sizeof(k->m))) return -EFAULT;
+    struct msghdr *m = &k->m;
     if (m->msg_iovlen > 1024) return -EMSGSIZE;
-    if (m->msg_iovlen && !user_ok(m->msg_iov, m->msg_iovlen * sizeof(struct iovec), false))
-        return -EFAULT;
-    for (size_t i = 0; i < m->msg_iovlen; i++)
-        if (m->msg_iov[i].iov_len && !user_ok(m->msg_iov[i].iov_base, m->msg_iov[i].iov_len, !out))
+    if (m->msg_iovlen) {
+        k->iov = malloc(m->msg_iovlen * sizeof(struct iovec));
+        if (!k->iov) return -ENOMEM;
+        if (copy_from_user(k->iov, m->msg_iov, m->msg_iovlen * sizeof(struct iovec)))
             return -EFAULT;
-    if (m->msg_namelen && !user_ok(m->msg_name, m->msg_namelen, !out)) return -EFAULT;
-    if (m->msg_controllen && !user_ok(m->msg_control, m->msg_controllen, !out)) return -EFAULT;
+        for (size_t i = 0; i < m->msg_iovlen; i++)
+            if (k->iov[i].iov_len && !user_ok(k->iov[i].iov_base, k->iov[i].iov_len, !out))
+                return -EFAULT;
+    }
+    m->msg_iov = k->iov;
+    if (!m->msg_name) m->msg_namelen = 0;
+    if (out && m->msg_namelen) {
+        long r = addr_in(m->msg_name, m->msg_namelen, &k->name, false);
+        if (r < 0) return r;
+    } else if (m->msg_namelen) {
+        if ((int)m->msg_namelen < 0) return -EINVAL;
+        if (!user_ok(m->msg_name, m->msg_namelen, true)) return -EFAULT;
+        if (m->msg_namelen > sizeof(k->name)) m->msg_namelen = sizeof(k->name);
+    }
+    m->msg_name = m->msg_namelen ? &k->name : NULL;
+    if (!m->msg_control) m->msg_controllen = 0;
+    if (m->msg_controllen) {
+        if (out && m->msg_controllen > MSG_CONTROL_MAX) return -ENOBUFS;
+        if (!user_ok(m->msg_control, m->msg_controllen, !out)) return -EFAULT;
+        size_t n = m->msg_controllen < MSG_CONTROL_MAX ? m->msg_controllen : MSG_CONTROL_MAX;
+        k->ctl = calloc(1, n);
+        if (!k->ctl) return -ENOMEM;
+        if (out && copy_from_user(k->ctl, m->msg_control, n)) return -EFAULT;
+        m->msg_controllen = n;
+    }
+    m->msg_control = k->ctl;
     return 0;
+}
+
+static void msg_free(struct kmsg *k)
+{
+    free(k->iov);
+    free(k->ctl);
 }
 
 long sys_sendmsg(int fd, const struct msghdr *umsg, int flags)
 {
-    long r = msg_check(umsg, true);
-    if (r < 0) return r;
-    struct msghdr m = *umsg;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) return -EOPNOTSUPP;
-    struct sockaddr_storage a;
-    if (m.msg_name && m.msg_namelen) {
-        if ((r = addr_in(m.msg_name, m.msg_namelen, &a, false)) < 0) return r;
-        m.msg_name = &a;
-    }
+    struct kmsg k;
+    long r = msg_copy_in(umsg, true, &k);
+    for (struct cmsghdr *c = r < 0 ? NULL : CMSG_FIRSTHDR(&k.m); c; c = CMSG_NXTHDR(&k.m, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) r = -EOPNOTSUPP;
     struct file *f;
-    int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    struct xfer x = {NULL, 0, flags, NULL, NULL, &m};
+    int h = r < 0 ? (int)r : sock_get(fd, &f);
+    if (h < 0) {
+        msg_free(&k);
+        return h;
+    }
+    struct xfer x = {NULL, 0, flags, NULL, NULL, &k.m};
     r = transfer(f, h, flags, true, do_sendmsg, &x);
     file_put(f);
+    msg_free(&k);
     return r;
 }
 
 long sys_recvmsg(int fd, struct msghdr *umsg, int flags)
 {
-    long r = msg_check(umsg, false);
-    if (r < 0) return r;
+    struct kmsg k;
+    long r = msg_copy_in(umsg, false, &k);
     struct file *f;
-    int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    struct xfer x = {NULL, 0, flags & ~MSG_CMSG_CLOEXEC, NULL, NULL, umsg};
+    int h = r < 0 ? (int)r : sock_get(fd, &f);
+    if (h < 0) {
+        msg_free(&k);
+        return h;
+    }
+    void *uname = NULL, *uctl = NULL;
+    unsigned namelen = 0;
+    size_t ctllen = 0;
+    struct msghdr um;
+    if (copy_from_user(&um, umsg, sizeof(um)) == 0) {
+        uname = um.msg_name;
+        namelen = um.msg_namelen;
+        uctl = um.msg_control;
+        ctllen = um.msg_controllen;
+    }
+    struct xfer x = {NULL, 0, flags & ~MSG_CMSG_CLOEXEC, NULL, NULL, &k.m};
     r = transfer(f, h, flags, false, do_recvmsg, &x);
     file_put(f);
-    if (r < 0) return r;
-    /* host fds received are not the application's: close them, say so */
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(umsg); c; c = CMSG_NXTHDR(umsg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < n; i++) {
-            int hfd;
-            memcpy(&hfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            pal_host_close(hfd);
+    if (r >= 0) {
+        /* host fds received are not the application's: close them, say so */
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&k.m); c; c = CMSG_NXTHDR(&k.m, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+            size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < n; i++) {
+                int hfd;
+                memcpy(&hfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                pal_host_close(hfd);
+            }
+            c->cmsg_len = CMSG_LEN(0);
+            k.m.msg_flags |= MSG_CTRUNC;
         }
-        c->cmsg_len = CMSG_LEN(0);
-        umsg->msg_flags |= MSG_CTRUNC;
+        /* what the host wrote into the copies goes back to the user's */
+        struct msghdr back = um;
+        back.msg_namelen = k.m.msg_namelen;
+        back.msg_controllen = k.m.msg_controllen;
+        back.msg_flags = k.m.msg_flags;
+        if ((uname &&
+             copy_to_user(uname, &k.name, k.m.msg_namelen < namelen ? k.m.msg_namelen : namelen)) ||
+            (uctl && copy_to_user(uctl, k.ctl,
+                                  k.m.msg_controllen < ctllen ? k.m.msg_controllen : ctllen)) ||
+            copy_to_user(umsg, &back, sizeof(back)))
+            r = -EFAULT;
     }
+    msg_free(&k);
     return r;
 }
