@@ -27,20 +27,29 @@
 #define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
 #define POLL_MAX_FDS 65536
 
+/* Entries are allocated one by one and never moved: their waiters are
+ * linked into the files' wait queues, so growing the table by realloc'ing
+ * an array of entries left the queues pointing into freed memory (more
+ * than 16 LibOS files in one poll; found by tests/fuzz/syscall_fuzz). */
 void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock)
 {
     if (!pt || pt->error) return;
     if (pt->n == pt->cap) {
         size_t cap = pt->cap ? pt->cap * 2 : 16;
-        struct poll_entry *e = realloc(pt->e, cap * sizeof(*e));
+        struct poll_entry **e = realloc(pt->e, cap * sizeof(*e));
         if (!e) {
             pt->error = -ENOMEM;
             return;
         }
+        memset(e + pt->cap, 0, (cap - pt->cap) * sizeof(*e));
         pt->e = e;
         pt->cap = cap;
     }
-    struct poll_entry *pe = &pt->e[pt->n++];
+    if (!pt->e[pt->n] && !(pt->e[pt->n] = malloc(sizeof(struct poll_entry)))) {
+        pt->error = -ENOMEM;
+        return;
+    }
+    struct poll_entry *pe = pt->e[pt->n++];
     pe->q = q;
     pe->lock = lock;
     waitq_add(q, &pe->w);
@@ -49,11 +58,19 @@ void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock)
 static void poll_table_clear(struct poll_table *pt)
 {
     for (size_t i = 0; i < pt->n; i++) {
-        mutex_lock(pt->e[i].lock);
-        waitq_remove(pt->e[i].q, &pt->e[i].w);
-        mutex_unlock(pt->e[i].lock);
+        mutex_lock(pt->e[i]->lock);
+        waitq_remove(pt->e[i]->q, &pt->e[i]->w);
+        mutex_unlock(pt->e[i]->lock);
     }
     pt->n = 0;
+}
+
+static void poll_table_free(struct poll_table *pt)
+{
+    poll_table_clear(pt);
+    for (size_t i = 0; i < pt->cap; i++)
+        free(pt->e[i]);
+    free(pt->e);
 }
 
 /* One file's bits; host fds go to *host (index into the host pollfd set). */
@@ -186,8 +203,7 @@ long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadli
         poll_table_clear(&pt);
     }
 out:
-    poll_table_clear(&pt);
-    free(pt.e);
+    poll_table_free(&pt);
     free(host);
     free(host_idx);
     return ret;
