@@ -14,7 +14,8 @@
  * that after a LibOS crash the log shows what every thread was doing.
  *
  * Usage: syscall_fuzz [--seed N] [--seconds S] [--threads T] [--calls N]
- *                     [--log FILE] [--dir DIR]... [--devices]
+ *                     [--log FILE] [--dir DIR]... [--no-race]
+ * --no-race: no racer thread (the racer's pages stay mapped as they are).
  * Replay one child: syscall_fuzz --child --seed <child seed> (same options).
  */
 #include "syscall_fuzz.h"
@@ -50,7 +51,8 @@ static struct {
     const char *dirs[MAX_DIRS];
     int ndirs;
     int child;
-} opt = {1, 10, 4, 2000, NULL, {NULL}, 0, 0};
+    int race;
+} opt = {1, 10, 4, 2000, NULL, {NULL}, 0, 0, 1};
 
 static int64_t now_ns(void)
 {
@@ -163,7 +165,7 @@ static int child_main(void)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 * 1024);
-    if (pthread_create(&racer, &attr, racer_main, &racer_seed)) return 2;
+    if (opt.race && pthread_create(&racer, &attr, racer_main, &racer_seed)) return 2;
     for (int i = 0; i < opt.threads; i++) {
         workers[i].idx = i;
         workers[i].seed = opt.seed * 1000003ULL + (uint64_t)i;
@@ -216,8 +218,8 @@ static void print_log(void)
 
 static int parent_main(const char *self)
 {
-    printf("syscall_fuzz: seed %" PRIu64 ", %d threads, %ld calls per thread, %ld s\n", opt.seed,
-           opt.threads, opt.calls, opt.seconds);
+    printf("syscall_fuzz: seed %" PRIu64 ", %d threads, %ld calls per thread, %ld s%s\n", opt.seed,
+           opt.threads, opt.calls, opt.seconds, opt.race ? "" : ", no racer");
     fflush(stdout);
     int64_t end = now_ns() + opt.seconds * 1000000000LL;
     long iters = 0, deaths[65] = {0}, failures = 0;
@@ -242,13 +244,14 @@ static int parent_main(const char *self)
         snprintf(seedbuf, sizeof(seedbuf), "%" PRIu64, seed);
         snprintf(thr, sizeof(thr), "%d", opt.threads);
         snprintf(calls, sizeof(calls), "%ld", opt.calls);
-        char *argv[8 + 2 * MAX_DIRS + 2] = {(char *)self, "--child", "--seed",  seedbuf,
+        char *argv[8 + 2 * MAX_DIRS + 3] = {(char *)self, "--child", "--seed",  seedbuf,
                                             "--threads",  thr,       "--calls", calls};
         int ac = 8;
         if (opt.log) {
             argv[ac++] = "--log";
             argv[ac++] = (char *)opt.log;
         }
+        if (!opt.race) argv[ac++] = "--no-race";
         for (int d = 0; d < opt.ndirs; d++) {
             argv[ac++] = "--dir";
             argv[ac++] = (char *)opt.dirs[d];
@@ -309,14 +312,13 @@ static int parent_main(const char *self)
 
 int main(int argc, char **argv)
 {
-    int devices = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--child")) {
             opt.child = 1;
-        } else if (!strcmp(a, "--devices")) {
-            devices = 1;
+        } else if (!strcmp(a, "--no-race")) {
+            opt.race = 0;
         } else if (v && !strcmp(a, "--seed")) {
             opt.seed = strtoull(v, NULL, 0), i++;
         } else if (v && !strcmp(a, "--seconds")) {
@@ -336,7 +338,6 @@ int main(int argc, char **argv)
     }
     if (opt.threads < 1 || opt.threads > MAX_THREADS) opt.threads = 4;
     if (opt.ndirs == 0) opt.dirs[opt.ndirs++] = "/tmp/syscall_fuzz";
-    (void)devices;
     /* Natively as root, random chmod/rename/mount calls reach the real
      * host: run natively only as an unprivileged user. Inside the LibOS
      * (OCCLUM=yes) they reach the instance's own file systems. */

@@ -514,8 +514,14 @@ long sys_pipe2(int *ufds, int flags)
         file_put(wf);
         return wfd;
     }
-    ufds[0] = rfd;
-    ufds[1] = wfd;
+    /* copied, not stored: another thread may have unmapped the array since
+     * the check (as Linux, no descriptors then) */
+    int pair[2] = {rfd, wfd};
+    if (copy_to_user(ufds, pair, sizeof(pair))) {
+        fdtable_close(proc->files, rfd);
+        fdtable_close(proc->files, wfd);
+        return -EFAULT;
+    }
     return 0;
 }
 

@@ -324,7 +324,7 @@ static long wait_common(int epfd, struct epoll_event *uev, int max, const struct
     if (ep) {
         struct epoll_event *out = malloc((size_t)max * sizeof(*out));
         r = out ? ep_wait(ep, out, max, dl) : -ENOMEM;
-        if (r > 0) memcpy(uev, out, (size_t)r * sizeof(*out));
+        if (r > 0 && copy_to_user(uev, out, (size_t)r * sizeof(*out))) r = -EFAULT;
         free(out);
     }
     file_put(ef);
