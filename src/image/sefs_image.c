@@ -145,10 +145,13 @@ static int load_meta(struct sefs_image *img)
     img->str_off = rd64(m + 24);
     img->str_len = rd64(m + 32);
     img->dent_off = SEFS_META_HDR + (uint64_t)img->ninodes * SEFS_INODE_REC;
+    /* The tables lie inside meta_len, without wrap-around: a string table
+     * "ending" at meta_len from past it let records be read beyond the
+     * buffer (found by tests/fuzz/fuzz_sefs_image). */
     if (memcmp(m, SEFS_META_MAGIC, 8) != 0 || img->meta_len > n * SEFS_BLOCK ||
         (img->meta_len + SEFS_BLOCK - 1) / SEFS_BLOCK != n || img->ninodes == 0 ||
         img->str_off != img->dent_off + (uint64_t)img->ndirents * SEFS_DIRENT_REC ||
-        img->str_off + img->str_len != img->meta_len)
+        img->str_off > img->meta_len || img->str_len != img->meta_len - img->str_off)
         return -EIO;
     return 0;
 }
