@@ -169,10 +169,11 @@ int pools_init(const char *const *dirs, int ndirs)
         char *dd = dup_path(dirs[d], "d0");
         char *s = dup_path(dirs[d], "s0");
         if (!f || !dd || !s) return -1;
-        pool_add_fd(open(f, O_RDWR | O_CREAT, 0644));
+        /* O_NONBLOCK: a FIFO made there by mknod would block the open */
+        pool_add_fd(open(f, O_RDWR | O_CREAT | O_NONBLOCK, 0644));
         mkdir(dd, 0755);
         pool_add_fd(open(dd, O_RDONLY | O_DIRECTORY));
-        if (symlink(f, s) != 0) pool_add_fd(open(s, O_RDONLY));
+        if (symlink(f, s) != 0) pool_add_fd(open(s, O_RDONLY | O_NONBLOCK));
     }
     int p[2];
     if (pipe2(p, O_NONBLOCK) == 0) {
