@@ -37,6 +37,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
 WORK=${FUZZ_WORK:-tests/work/fuzz}
+case $WORK in /*) ;; *) WORK=$ROOT/$WORK ;; esac
 SECONDS_EACH=3
 SYSCALL_SECONDS=""
 THREADS=3
@@ -127,7 +128,7 @@ run_libfuzzer() {
     [ -d "tests/fuzz/corpus/$t" ] && cp tests/fuzz/corpus/"$t"/* "$dir/corpus/" 2>/dev/null
     (cd "$dir" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
         UBSAN_OPTIONS=print_stacktrace=1 \
-        timeout -k 10 $((SECONDS_EACH + 60)) "$ROOT/$exe" -seed="$SEED" \
+        timeout -k 10 $((SECONDS_EACH + 60)) "$exe" -seed="$SEED" \
         -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
         corpus) >"$log" 2>&1
     local rc=$?
@@ -185,7 +186,7 @@ EOF
     (cd "$inst" && exec timeout -k 10 $((SYSCALL_SECONDS + 120)) "$occlum" run \
         /bin/syscall_fuzz --seed "$SEED" --seconds "$SYSCALL_SECONDS" --threads "$THREADS" \
         --calls 1000 $RACE --log /host/syscall_fuzz.log --dir /root/fz --dir /host/fz \
-        </dev/null >"$ROOT/$log.out" 2>&1)
+        </dev/null >"$log.out" 2>&1)
     local rc=$?
     cat "$log.out" >>"$log"
     local summary
