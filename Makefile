@@ -5,13 +5,15 @@
 #   make test-asan  the LibOS suite with the runtime under AddressSanitizer
 #   make demo     deps + build + the hello-world walkthrough
 #   make bench    benchmarks, LibOS and native side by side
+#   make fuzz     the fuzzers, FUZZ_SECONDS each (default 600; docs/fuzzing.md)
 #   make install  copy out/ to $(PREFIX) (default /usr/local)
 
 PREFIX ?= /usr/local
 OUT := out
 CC := gcc
 DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libjansson-dev \
-	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3
+	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3 \
+	clang libclang-rt-14-dev llvm
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD -MP
@@ -56,7 +58,7 @@ CLI_BIN := $(OUT)/bin/occlum
 TOOLS := $(patsubst tools/%,$(OUT)/bin/%,$(wildcard tools/occlum-*))
 SHARE := $(OUT)/share/occlum/Occlum.json
 
-.PHONY: all deps test test-asan demo bench install clean unit-tests libos-tests cli-tests format
+.PHONY: all deps test test-asan demo bench fuzz install clean unit-tests libos-tests cli-tests format
 all: $(LIBOS_BIN) $(FUSE_BIN) $(CLI_BIN) $(TOOLS) $(SHARE)
 
 # The names of every x86-64 system call, from the kernel's own list (one
@@ -152,6 +154,18 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	@bash bench/run.sh
+
+# Each libFuzzer target and the system-call fuzzer (inside the LibOS) for
+# FUZZ_SECONDS each; FUZZ_SEED and FUZZ_THREADS as tests/run-fuzz.sh's
+# --seed and --threads, with the munmap/mprotect racer. `make test` runs a
+# short pass of the same, without the racer.
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?= 1
+FUZZ_THREADS ?= 3
+fuzz: deps
+	$(MAKE) all
+	@bash tests/run-fuzz.sh --seconds $(FUZZ_SECONDS) --syscall-seconds $(FUZZ_SECONDS) \
+		--seed $(FUZZ_SEED) --threads $(FUZZ_THREADS) --race
 
 install: all
 	install -d $(PREFIX)/bin $(PREFIX)/lib/occlum $(PREFIX)/share/occlum

@@ -118,10 +118,20 @@ static uint32_t rd32(const uint8_t *p)
 static int load_meta(struct sefs_image *img)
 {
     uint64_t n = img->hdr.meta_nblocks;
-    if (n == 0 || n > img->hdr.total_blocks) return -EIO;
+    if (n == 0 || n > img->hdr.total_blocks || n > UINT64_MAX / SEFS_BLOCK) return -EIO;
     struct ftree t;
     ftree_init(&t, SEFS_META_ID, n * SEFS_BLOCK, img->hdr.meta_data, img->hdr.meta_tree,
                img->hdr.root);
+    /* The header's geometry is not covered by the root MAC: before
+     * allocating meta_nblocks blocks, check that the first (verified)
+     * block's length agrees with it (tests/fuzz/fuzz_sefs_image found a
+     * header asking for 16 TiB). */
+    const uint8_t *first = get_block(img, &t, 0, 0);
+    if (!first) return -EIO;
+    uint64_t len = rd64(first + 8);
+    if (memcmp(first, SEFS_META_MAGIC, 8) != 0 || len > n * SEFS_BLOCK ||
+        (len + SEFS_BLOCK - 1) / SEFS_BLOCK != n)
+        return -EIO;
     img->meta = malloc(n * SEFS_BLOCK);
     if (!img->meta) return -ENOMEM;
     for (uint64_t i = 0; i < n; i++) {
@@ -136,10 +146,13 @@ static int load_meta(struct sefs_image *img)
     img->str_off = rd64(m + 24);
     img->str_len = rd64(m + 32);
     img->dent_off = SEFS_META_HDR + (uint64_t)img->ninodes * SEFS_INODE_REC;
+    /* The tables lie inside meta_len, without wrap-around: a string table
+     * "ending" at meta_len from past it let records be read beyond the
+     * buffer (found by tests/fuzz/fuzz_sefs_image). */
     if (memcmp(m, SEFS_META_MAGIC, 8) != 0 || img->meta_len > n * SEFS_BLOCK ||
         (img->meta_len + SEFS_BLOCK - 1) / SEFS_BLOCK != n || img->ninodes == 0 ||
         img->str_off != img->dent_off + (uint64_t)img->ndirents * SEFS_DIRENT_REC ||
-        img->str_off + img->str_len != img->meta_len)
+        img->str_off > img->meta_len || img->str_len != img->meta_len - img->str_off)
         return -EIO;
     return 0;
 }

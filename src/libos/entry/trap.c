@@ -57,6 +57,16 @@ bool libos_user_writable(uint64_t addr, size_t len)
     return user_ok((const void *)addr, len, true);
 }
 
+/* One line of an internal error's backtrace. */
+static void log_frame(int i, uint64_t pc)
+{
+    extern char __executable_start[], etext[];
+    if (pc >= (uint64_t)__executable_start && pc < (uint64_t)etext)
+        log_error("  #%d occlum-libos+%#lx", i, pc - (uint64_t)__executable_start);
+    else
+        log_error("  #%d %#lx (outside occlum-libos: the host's libc?)", i, pc);
+}
+
 void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *frame)
 {
     siginfo_t *info = info_;
@@ -127,7 +137,21 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         uc->uc_mcontext.gregs[REG_RIP] = (greg_t)resume;
         return;
     }
-    log_error("LibOS internal error: %s at rip %#lx (address %p); please report this",
+    /* Offsets in the LibOS binary, for `addr2line -e occlum-libos`: the
+     * binary is position-independent, so a rip alone changes from run to
+     * run. The callers come from the frame-pointer chain (the LibOS is
+     * built with frame pointers; a libc routine that faulted keeps its
+     * caller's %rbp), followed only while it climbs the same stack. */
+    log_error("LibOS internal error: %s at rip %#lx (address %p); please report this with "
+              "the lines below",
               strsignal(sig), rip, info->si_addr);
+    log_frame(0, rip);
+    uint64_t bp = (uint64_t)uc->uc_mcontext.gregs[REG_RBP];
+    for (int i = 1; i < 12 && bp && !(bp & 7); i++) {
+        const uint64_t *f = (const uint64_t *)bp;
+        log_frame(i, f[1]);
+        if (f[0] <= bp || f[0] - bp > (1u << 20)) break;
+        bp = f[0];
+    }
     pal_exit(128 + sig);
 }

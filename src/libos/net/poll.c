@@ -27,20 +27,29 @@
 #define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
 #define POLL_MAX_FDS 65536
 
+/* Entries are allocated one by one and never moved: their waiters are
+ * linked into the files' wait queues, so growing the table by realloc'ing
+ * an array of entries left the queues pointing into freed memory (more
+ * than 16 LibOS files in one poll; found by tests/fuzz/syscall_fuzz). */
 void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock)
 {
     if (!pt || pt->error) return;
     if (pt->n == pt->cap) {
         size_t cap = pt->cap ? pt->cap * 2 : 16;
-        struct poll_entry *e = realloc(pt->e, cap * sizeof(*e));
+        struct poll_entry **e = realloc(pt->e, cap * sizeof(*e));
         if (!e) {
             pt->error = -ENOMEM;
             return;
         }
+        memset(e + pt->cap, 0, (cap - pt->cap) * sizeof(*e));
         pt->e = e;
         pt->cap = cap;
     }
-    struct poll_entry *pe = &pt->e[pt->n++];
+    if (!pt->e[pt->n] && !(pt->e[pt->n] = malloc(sizeof(struct poll_entry)))) {
+        pt->error = -ENOMEM;
+        return;
+    }
+    struct poll_entry *pe = pt->e[pt->n++];
     pe->q = q;
     pe->lock = lock;
     waitq_add(q, &pe->w);
@@ -49,11 +58,19 @@ void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock)
 static void poll_table_clear(struct poll_table *pt)
 {
     for (size_t i = 0; i < pt->n; i++) {
-        mutex_lock(pt->e[i].lock);
-        waitq_remove(pt->e[i].q, &pt->e[i].w);
-        mutex_unlock(pt->e[i].lock);
+        mutex_lock(pt->e[i]->lock);
+        waitq_remove(pt->e[i]->q, &pt->e[i]->w);
+        mutex_unlock(pt->e[i]->lock);
     }
     pt->n = 0;
+}
+
+static void poll_table_free(struct poll_table *pt)
+{
+    poll_table_clear(pt);
+    for (size_t i = 0; i < pt->cap; i++)
+        free(pt->e[i]);
+    free(pt->e);
 }
 
 /* One file's bits; host fds go to *host (index into the host pollfd set). */
@@ -186,8 +203,7 @@ long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadli
         poll_table_clear(&pt);
     }
 out:
-    poll_table_clear(&pt);
-    free(pt.e);
+    poll_table_free(&pt);
     free(host);
     free(host_idx);
     return ret;
@@ -210,19 +226,22 @@ static long poll_user(struct pollfd *ufds, unsigned long nfds, const struct time
 {
     if (nfds > POLL_MAX_FDS) return -EINVAL;
     if (nfds && !user_ok(ufds, nfds * sizeof(*ufds), true)) return -EFAULT;
+    /* The array is copied in and the results out with the uaccess calls,
+     * never dereferenced: another thread may unmap it meanwhile (found by
+     * tests/fuzz/syscall_fuzz). */
+    struct pollfd *in = nfds ? malloc(nfds * sizeof(*in)) : NULL;
     struct poll_req *req = nfds ? malloc(nfds * sizeof(*req)) : NULL;
-    struct pollfd *fds = nfds ? malloc(nfds * sizeof(*fds)) : NULL;
-    long r = nfds && (!req || !fds) ? -ENOMEM : 0;
-    if (!r && nfds && uaccess_copy(fds, ufds, nfds * sizeof(*fds))) r = -EFAULT;
-    for (unsigned long i = 0; !r && i < nfds; i++)
-        req[i] = (struct poll_req){fds[i].fd, fds[i].events, 0, NULL};
-    if (!r) r = poll_requests(req, nfds, deadline);
-    if (r >= 0) { /* the array may be gone after the wait: EFAULT then, as Linux */
-        for (unsigned long i = 0; i < nfds; i++)
-            fds[i].revents = req[i].revents;
-        if (nfds && uaccess_copy(ufds, fds, nfds * sizeof(*fds))) r = -EFAULT;
-    }
-    free(fds);
+    long r = -ENOMEM;
+    if (nfds && (!in || !req)) goto out;
+    r = -EFAULT;
+    if (nfds && copy_from_user(in, ufds, nfds * sizeof(*ufds))) goto out;
+    for (unsigned long i = 0; i < nfds; i++)
+        req[i] = (struct poll_req){in[i].fd, in[i].events, 0, NULL};
+    r = poll_requests(req, nfds, deadline);
+    for (unsigned long i = 0; r >= 0 && i < nfds; i++)
+        if (copy_to_user(&ufds[i].revents, &req[i].revents, sizeof(short))) r = -EFAULT;
+out:
+    free(in);
     free(req);
     return r;
 }

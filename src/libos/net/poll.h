@@ -21,7 +21,7 @@ struct poll_entry {
 };
 
 struct poll_table {
-    struct poll_entry *e;
+    struct poll_entry **e; /* each allocated once: its waiter is queued */
     size_t n, cap;
     int error; /* -ENOMEM when an entry could not be added */
 };

@@ -1,5 +1,5 @@
 /*
- * socket: sockets as host sockets behind LibOS fds (docs/architecture.md):
+ * socket: sockets as host sockets behind LibOS fds (DESIGN.md section 6):
  * AF_INET, AF_INET6, AF_NETLINK and AF_UNIX (unnamed, socketpair, and the
  * abstract namespace; a path name would be a host path, which the LibOS
  * does not hand out: binding to one is EOPNOTSUPP).
@@ -16,7 +16,6 @@
  */
 #include "net/socket.h"
 
-#include "fs/fs_syscalls.h"
 #include "fs/sys_common.h"
 #include "fs/vfs.h"
 #include "pal/pal.h"
@@ -144,8 +143,12 @@ long sys_socketpair(int domain, int type, int protocol, int *usv)
         fdtable_close(current_process()->files, (int)a);
         return b;
     }
-    usv[0] = (int)a;
-    usv[1] = (int)b;
+    int pair[2] = {(int)a, (int)b};
+    if (copy_to_user(usv, pair, sizeof(pair))) { /* unmapped meanwhile: as Linux, no fds */
+        fdtable_close(current_process()->files, (int)a);
+        fdtable_close(current_process()->files, (int)b);
+        return -EFAULT;
+    }
     return 0;
 }
 
@@ -187,24 +190,30 @@ static int wait_sock(struct file *f, int h, short events)
     return r == -ETIMEDOUT ? -EAGAIN : r;
 }
 
+/*
+ * Application memory is only ever copied, never dereferenced: another
+ * thread may unmap it or change it between a check and a use
+ * (tests/fuzz/syscall_fuzz crashed the LibOS through *ulen).
+ */
+
 /* The user's (addr, *len) pair: both checked; *klen gets the length. */
 static long addr_out_check(void *uaddr, unsigned *ulen, unsigned *klen)
 {
     if (!uaddr) return 0;
-    if (!user_ok(ulen, sizeof(*ulen), true) || copy_from_user(klen, ulen, sizeof(*klen)))
-        return -EFAULT;
+    if (copy_from_user(klen, ulen, sizeof(*klen))) return -EFAULT;
     if ((int)*klen < 0) return -EINVAL;
     if (!user_ok(uaddr, *klen, true)) return -EFAULT;
     return 0;
 }
 
-/* Out: the address (truncated to the caller's klen) and its real length;
- * fault-safe, the memory may be gone after a wait. 0 or -EFAULT. */
-static int put_addr(void *uaddr, unsigned *ulen, const struct sockaddr_storage *a, unsigned alen,
-                    unsigned klen)
+/* The address a call got back: its first klen bytes, and its length. */
+static long addr_out_put(void *uaddr, unsigned *ulen, const struct sockaddr_storage *a,
+                         unsigned alen, unsigned klen)
 {
-    if (copy_to_user(uaddr, a, alen < klen ? alen : klen)) return -EFAULT;
-    return copy_to_user(ulen, &alen, sizeof(alen));
+    if (copy_to_user(uaddr, a, alen < klen ? alen : klen) ||
+        copy_to_user(ulen, &alen, sizeof(alen)))
+        return -EFAULT;
+    return 0;
 }
 
 long sys_accept4(int fd, void *uaddr, unsigned *ulen, int flags)
@@ -238,9 +247,9 @@ long sys_accept4(int fd, void *uaddr, unsigned *ulen, int flags)
         if (fl >= 0) pal_host_fcntl(nh, F_SETFL, fl & ~O_NONBLOCK);
     }
     long nfd = install(nh, flags);
-    if (nfd >= 0 && uaddr && put_addr(uaddr, ulen, &a, alen, klen)) {
-        sys_close((int)nfd); /* as Linux: the connection is dropped */
-        nfd = -EFAULT;
+    if (nfd >= 0 && uaddr && addr_out_put(uaddr, ulen, &a, alen, klen) < 0) {
+        fdtable_close(current_process()->files, (int)nfd); /* as Linux: no fd */
+        return -EFAULT;
     }
     return nfd;
 }
@@ -292,7 +301,7 @@ static long name_of(int fd, void *uaddr, unsigned *ulen, bool peer)
              : pal_host_getsockname(h, (struct sockaddr *)&a, &alen);
     file_put(f);
     if (r < 0) return r;
-    return put_addr(uaddr, ulen, &a, alen, klen) ? -EFAULT : 0;
+    return addr_out_put(uaddr, ulen, &a, alen, klen);
 }
 
 long sys_getsockname(int fd, void *uaddr, unsigned *ulen)
@@ -319,8 +328,8 @@ long sys_setsockopt(int fd, int level, int name, const void *uval, unsigned len)
 
 long sys_getsockopt(int fd, int level, int name, void *uval, unsigned *ulen)
 {
-    if (!user_ok(ulen, sizeof(*ulen), true)) return -EFAULT;
-    unsigned len = *ulen;
+    unsigned len;
+    if (copy_from_user(&len, ulen, sizeof(len))) return -EFAULT;
     if ((int)len < 0) return -EINVAL;
     if (len && !user_ok(uval, len, true)) return -EFAULT;
     struct file *f;
@@ -328,7 +337,7 @@ long sys_getsockopt(int fd, int level, int name, void *uval, unsigned *ulen)
     if (h < 0) return h;
     long r = pal_host_getsockopt(h, level, name, uval, &len);
     file_put(f);
-    if (r == 0) *ulen = len;
+    if (r == 0 && copy_to_user(ulen, &len, sizeof(len))) return -EFAULT;
     return r;
 }
 
@@ -423,37 +432,32 @@ long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, unsign
     struct xfer x = {ubuf, len, flags, uaddr ? &a : NULL, uaddr ? &alen : NULL, NULL};
     r = transfer(f, h, flags, false, do_recvfrom, &x);
     file_put(f);
-    if (r >= 0 && uaddr && put_addr(uaddr, ulen, &a, alen, klen)) r = -EFAULT;
+    if (r >= 0 && uaddr && addr_out_put(uaddr, ulen, &a, alen, klen) < 0) return -EFAULT;
     return r;
 }
 
-/*
- * A msghdr of the application, brought into the LibOS: the header, the
- * iovec array and the control data are copied (read once: another thread
- * may change or unmap them), the segments checked and left where they
- * are (the host moves their bytes itself, answering EFAULT for a page gone
- * meanwhile), the name kept in a LibOS buffer.
- */
+/* Control data a call may pass: Linux bounds it by net.core.optmem_max
+ * (ENOBUFS past it); received control data beyond it is truncated. */
+#define MSG_CONTROL_MAX 65536
+
+/* A user msghdr, copied: the header, its iovec array and (out: sending)
+ * its name and control data, into k with the LibOS's own buffers. The
+ * host then reads only these copies and the checked data buffers, so
+ * another thread changing the user's msghdr meanwhile changes nothing.
+ * iov and ctl are allocated (freed by the caller, also on failure). */
 struct kmsg {
     struct msghdr m;
     struct iovec *iov;
-    void *control;
     struct sockaddr_storage name;
+    void *ctl;
 };
 
-static void kmsg_free(struct kmsg *k)
-{
-    free(k->iov);
-    free(k->control);
-}
-
-/* out: the message goes out (the LibOS reads what it points at). */
-static long kmsg_get(struct kmsg *k, const struct msghdr *umsg, bool out)
+static long msg_copy_in(const struct msghdr *umsg, bool out, struct kmsg *k)
 {
     memset(k, 0, sizeof(*k));
     if (copy_from_user(&k->m, umsg, sizeof(k->m))) return -EFAULT;
     struct msghdr *m = &k->m;
-    if (m->msg_iovlen > UIO_MAXIOV) return -EMSGSIZE;
+    if (m->msg_iovlen > 1024) return -EMSGSIZE;
     if (m->msg_iovlen) {
         k->iov = malloc(m->msg_iovlen * sizeof(struct iovec));
         if (!k->iov) return -ENOMEM;
@@ -464,68 +468,81 @@ static long kmsg_get(struct kmsg *k, const struct msghdr *umsg, bool out)
                 return -EFAULT;
     }
     m->msg_iov = k->iov;
-    if (m->msg_controllen > 64 * 1024) return -ENOBUFS; /* as Linux's optmem bound */
-    if (m->msg_controllen) {
-        k->control = calloc(1, m->msg_controllen);
-        if (!k->control) return -ENOMEM;
-        if (out && copy_from_user(k->control, m->msg_control, m->msg_controllen)) return -EFAULT;
-        if (!out && !user_ok(m->msg_control, m->msg_controllen, true)) return -EFAULT;
+    if (!m->msg_name) m->msg_namelen = 0;
+    if (out && m->msg_namelen) {
+        long r = addr_in(m->msg_name, m->msg_namelen, &k->name, false);
+        if (r < 0) return r;
+    } else if (m->msg_namelen) {
+        if ((int)m->msg_namelen < 0) return -EINVAL;
+        if (!user_ok(m->msg_name, m->msg_namelen, true)) return -EFAULT;
+        if (m->msg_namelen > sizeof(k->name)) m->msg_namelen = sizeof(k->name);
     }
-    m->msg_control = m->msg_controllen ? k->control : NULL;
+    m->msg_name = m->msg_namelen ? &k->name : NULL;
+    if (!m->msg_control) m->msg_controllen = 0;
+    if (m->msg_controllen) {
+        if (out && m->msg_controllen > MSG_CONTROL_MAX) return -ENOBUFS;
+        if (!user_ok(m->msg_control, m->msg_controllen, !out)) return -EFAULT;
+        size_t n = m->msg_controllen < MSG_CONTROL_MAX ? m->msg_controllen : MSG_CONTROL_MAX;
+        k->ctl = calloc(1, n);
+        if (!k->ctl) return -ENOMEM;
+        if (out && copy_from_user(k->ctl, m->msg_control, n)) return -EFAULT;
+        m->msg_controllen = n;
+    }
+    m->msg_control = k->ctl;
     return 0;
+}
+
+static void msg_free(struct kmsg *k)
+{
+    free(k->iov);
+    free(k->ctl);
 }
 
 long sys_sendmsg(int fd, const struct msghdr *umsg, int flags)
 {
     struct kmsg k;
-    long r = kmsg_get(&k, umsg, true);
-    struct msghdr *m = &k.m;
-    for (struct cmsghdr *c = r ? NULL : CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
+    long r = msg_copy_in(umsg, true, &k);
+    for (struct cmsghdr *c = r < 0 ? NULL : CMSG_FIRSTHDR(&k.m); c; c = CMSG_NXTHDR(&k.m, c))
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) r = -EOPNOTSUPP;
-    if (!r && m->msg_name && m->msg_namelen) {
-        if ((r = addr_in(m->msg_name, m->msg_namelen, &k.name, false)) == 0) m->msg_name = &k.name;
-    } else if (!r) {
-        m->msg_name = NULL;
-        m->msg_namelen = 0;
+    struct file *f;
+    int h = r < 0 ? (int)r : sock_get(fd, &f);
+    if (h < 0) {
+        msg_free(&k);
+        return h;
     }
-    struct file *f = NULL;
-    int h = r ? (int)r : sock_get(fd, &f);
-    if (h >= 0) {
-        struct xfer x = {NULL, 0, flags, NULL, NULL, m};
-        r = transfer(f, h, flags, true, do_sendmsg, &x);
-        file_put(f);
-    } else {
-        r = h;
-    }
-    kmsg_free(&k);
+    struct xfer x = {NULL, 0, flags, NULL, NULL, &k.m};
+    r = transfer(f, h, flags, true, do_sendmsg, &x);
+    file_put(f);
+    msg_free(&k);
     return r;
 }
 
 long sys_recvmsg(int fd, struct msghdr *umsg, int flags)
 {
     struct kmsg k;
-    long r = kmsg_get(&k, umsg, false);
-    struct msghdr *m = &k.m;
-    void *uname = m->msg_name, *ucontrol = NULL;
-    unsigned uname_len = m->msg_namelen;
-    if (!r && uname && !user_ok(uname, uname_len, true)) r = -EFAULT;
-    if (!r) {
-        if (copy_from_user(&ucontrol, &umsg->msg_control, sizeof(ucontrol))) r = -EFAULT;
-        m->msg_name = uname ? &k.name : NULL;
-        m->msg_namelen = uname ? sizeof(k.name) : 0;
-    }
-    struct file *f = NULL;
-    int h = r ? (int)r : sock_get(fd, &f);
+    long r = msg_copy_in(umsg, false, &k);
+    struct file *f;
+    int h = r < 0 ? (int)r : sock_get(fd, &f);
     if (h < 0) {
-        kmsg_free(&k);
+        msg_free(&k);
         return h;
     }
-    struct xfer x = {NULL, 0, flags & ~MSG_CMSG_CLOEXEC, NULL, NULL, m};
+    void *uname = NULL, *uctl = NULL;
+    unsigned namelen = 0;
+    size_t ctllen = 0;
+    struct msghdr um;
+    if (copy_from_user(&um, umsg, sizeof(um)) == 0) {
+        uname = um.msg_name;
+        namelen = um.msg_namelen;
+        uctl = um.msg_control;
+        ctllen = um.msg_controllen;
+    }
+    struct xfer x = {NULL, 0, flags & ~MSG_CMSG_CLOEXEC, NULL, NULL, &k.m};
     r = transfer(f, h, flags, false, do_recvmsg, &x);
     file_put(f);
     if (r >= 0) {
         /* host fds received are not the application's: close them, say so */
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&k.m); c; c = CMSG_NXTHDR(&k.m, c)) {
             if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
             size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
             for (size_t i = 0; i < n; i++) {
@@ -534,17 +551,20 @@ long sys_recvmsg(int fd, struct msghdr *umsg, int flags)
                 pal_host_close(hfd);
             }
             c->cmsg_len = CMSG_LEN(0);
-            m->msg_flags |= MSG_CTRUNC;
+            k.m.msg_flags |= MSG_CTRUNC;
         }
-        /* what the application's msghdr gets back */
-        unsigned nlen = uname ? m->msg_namelen : 0;
-        if ((uname && nlen && copy_to_user(uname, &k.name, nlen < uname_len ? nlen : uname_len)) ||
-            (m->msg_controllen && copy_to_user(ucontrol, k.control, m->msg_controllen)) ||
-            copy_to_user(&umsg->msg_namelen, &nlen, sizeof(nlen)) ||
-            copy_to_user(&umsg->msg_controllen, &m->msg_controllen, sizeof(m->msg_controllen)) ||
-            copy_to_user(&umsg->msg_flags, &m->msg_flags, sizeof(m->msg_flags)))
+        /* what the host wrote into the copies goes back to the user's */
+        struct msghdr back = um;
+        back.msg_namelen = k.m.msg_namelen;
+        back.msg_controllen = k.m.msg_controllen;
+        back.msg_flags = k.m.msg_flags;
+        if ((uname &&
+             copy_to_user(uname, &k.name, k.m.msg_namelen < namelen ? k.m.msg_namelen : namelen)) ||
+            (uctl && copy_to_user(uctl, k.ctl,
+                                  k.m.msg_controllen < ctllen ? k.m.msg_controllen : ctllen)) ||
+            copy_to_user(umsg, &back, sizeof(back)))
             r = -EFAULT;
     }
-    kmsg_free(&k);
+    msg_free(&k);
     return r;
 }

@@ -16,6 +16,8 @@
 #include <asm/prctl.h>
 #include <linux/futex.h>
 #include <errno.h>
+#include <linux/futex.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -390,12 +392,54 @@ long sys_sched_yield(void)
     return pal_sched_yield();
 }
 
+/*
+ * The host kernel does the futex work on the application's words, so
+ * every pointer it will touch must be the application's: the host would
+ * read and write the LibOS's own memory as readily (FUTEX_WAKE_OP writes
+ * *uaddr2, the waits read the timeout). The fourth argument is a timeout pointer only for the
+ * waits; for the others it is a number (val2).
+ *
+ * The priority-inheritance operations are refused as a kernel without
+ * them refuses them (ENOSYS; libcs then report PTHREAD_PRIO_INHERIT as
+ * unsupported): their words hold thread ids, which the host would read as
+ * its own, and FUTEX_LOCK_PI sleeps where no signal can end it, so a
+ * process exiting would wait for it forever (found by
+ * tests/fuzz/syscall_fuzz).
+ */
 long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
                uint32_t *uaddr2, uint32_t val3)
 {
-    if (!user_ok(uaddr, 4, false)) return -EFAULT;
     int cmd = op & FUTEX_CMD_MASK;
-    if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
+    bool reads = false, writes2 = false, timed = false;
+    switch (cmd) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET:
+        reads = timed = true;
+        break;
+    case FUTEX_CMP_REQUEUE:
+        reads = true;
+        break;
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET:
+    case FUTEX_REQUEUE:
+        break; /* the addresses are only keys: Linux reads no word */
+    case FUTEX_WAKE_OP:
+        writes2 = true;
+        break;
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+    case FUTEX_UNLOCK_PI:
+    case FUTEX_TRYLOCK_PI:
+    case FUTEX_WAIT_REQUEUE_PI:
+    case FUTEX_CMP_REQUEUE_PI:
+        return -ENOSYS;
+    default:
+        return -ENOSYS; /* as Linux for an unknown command (FUTEX_FD is gone) */
+    }
+    if (reads && !user_ok(uaddr, 4, false)) return -EFAULT;
+    if (writes2 && !user_ok(uaddr2, 4, true)) return -EFAULT;
+    if (timed && timeout && !user_ok(timeout, sizeof(*timeout), false)) return -EFAULT;
+    if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) /* a kill must end the wait */
         return thread_futex_wait(uaddr, op, val, timeout, uaddr2, val3);
     return pal_futex(uaddr, op, val, timeout, uaddr2, val3);
 }

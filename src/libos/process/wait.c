@@ -71,12 +71,13 @@ long sys_wait4(int pid, int *ustatus, int options, void *rusage)
         sel = SEL_PGID;
         id = -pid;
     }
-    if (ustatus && !user_ok(ustatus, sizeof(int), true)) return -EFAULT;
     int reports = WANT_EXITED | ((options & WUNTRACED) ? WANT_STOPPED : 0) |
                   ((options & WCONTINUED) ? WANT_CONTINUED : 0);
     struct child_state st;
     long r = do_wait(sel, id, options & ~WNOWAIT, reports, &st);
     if (r > 0) {
+        /* as Linux: the child is reaped first, a status that cannot be
+         * stored is EFAULT afterwards */
         if (ustatus && copy_to_user(ustatus, &st.status, sizeof(int))) return -EFAULT;
         if (rusage) {
             struct rusage ru;

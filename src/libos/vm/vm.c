@@ -127,6 +127,14 @@ static void account(struct vm_proc *m, int64_t delta)
     if (m->mapped > m->peak) m->peak = m->mapped;
 }
 
+/* True when every area meeting [addr, addr+len) is p's own. */
+static bool range_only_ours(struct process *p, uint64_t addr, uint64_t len)
+{
+    for (struct vma *v = areas; v && v->start < addr + len; v = v->next)
+        if (v->end > addr && v->owner != p->vm) return false;
+    return true;
+}
+
 /* Drop p's areas in [addr, addr+len) from the list (not from the host). */
 static int remove_range(struct process *p, uint64_t addr, uint64_t len)
 {
@@ -172,12 +180,17 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
                 ret = -EEXIST;
                 goto out;
             }
-            ret = remove_range(p, addr, len);
-            if (ret < 0) goto out;
-            if (!vm_range_free(addr, len)) { /* another process's memory */
+            /* Another process's memory refuses the call before any of p's
+             * areas are dropped: dropping them first left their pages in
+             * use by p but free in the list, for the next mmap of any
+             * process to be given (found by tests/fuzz/syscall_fuzz, whose
+             * parent then died of SIGSEGV). */
+            if (!range_only_ours(p, addr, len)) {
                 ret = -ENOMEM;
                 goto out;
             }
+            ret = remove_range(p, addr, len);
+            if (ret < 0) goto out;
         }
     } else if (!(addr && PAGE_DOWN(addr) == addr && vm_range_free(addr, len))) {
         addr = find_free(len);

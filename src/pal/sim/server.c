@@ -51,13 +51,21 @@ static bool recv_header(int fd, struct exec_msg *m, int fds[3])
     do
         n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
+    /* The first three are the program's stdio; any more (the buffer holds
+     * a fourth) were received all the same and are closed, or each such
+     * request leaked one (found by tests/fuzz/fuzz_exec_proto). */
+    size_t got = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        int got[3];
-        memcpy(got, CMSG_DATA(c), (k > 3 ? 3 : k) * sizeof(int));
-        for (size_t i = 0; i < k && i < 3; i++)
-            fds[i] = got[i];
+        for (size_t i = 0; i < k; i++) {
+            int rfd;
+            memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (got < 3)
+                fds[got++] = rfd;
+            else
+                close(rfd);
+        }
     }
     if (n == (ssize_t)sizeof(*m) && !(mh.msg_flags & MSG_CTRUNC)) return true;
     for (int i = 0; i < 3; i++)
