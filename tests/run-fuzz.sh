@@ -90,7 +90,7 @@ fuzz_sources() {
 }
 
 FUZZ_CFLAGS=(-std=gnu11 -D_GNU_SOURCE -Isrc -Isrc/libos -g -O1 -fno-omit-frame-pointer
-    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Wall -Wextra
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror
     -Wno-unused-parameter)
 
 # True when exe is older than a file it was built from (clang's -MMD lists).

@@ -56,16 +56,21 @@ static off_t file_size(struct file *f)
 static void write_back(struct shared_map *m, uint64_t addr, uint64_t len)
 {
     if (!m->f->fops->pwrite || !(m->f->fmode & FMODE_WRITE)) return; /* never writable */
-    off_t off = m->off + (off_t)(addr - m->addr);
+    /* Unsigned: an offset past 2^63 (mmap takes any page-aligned one) is
+     * negative as an off_t, and clamping len with it overflowed into a
+     * length of 2^63, whose pal_vm_protect below made every page above
+     * the mapping, other processes' code included, read-write and not
+     * executable (found by tests/fuzz/syscall_fuzz). */
+    uint64_t off = (uint64_t)m->off + (addr - m->addr);
     off_t size = file_size(m->f);
-    if (off >= size) return; /* beyond EOF: Linux would SIGBUS, nothing to keep */
-    if ((off_t)len > size - off) len = (uint64_t)(size - off);
+    if (size <= 0 || off >= (uint64_t)size) return; /* beyond EOF: Linux would SIGBUS */
+    if (len > (uint64_t)size - off) len = (uint64_t)size - off;
     /* The pages may be read-protected by the application meanwhile. */
     pal_vm_protect((void *)PAGE_DOWN(addr), PAGE_UP(addr + len) - PAGE_DOWN(addr),
                    PROT_READ | PROT_WRITE);
     struct uio u;
     uio_init(&u, (void *)addr, len);
-    m->f->fops->pwrite(m->f, &u, off);
+    m->f->fops->pwrite(m->f, &u, (off_t)off);
     vm_reapply_prot(m->owner, PAGE_DOWN(addr), PAGE_UP(addr + len));
 }
 
@@ -75,7 +80,8 @@ static void reload(struct shared_map *m)
     if (!m->f->fops->pread) return;
     pal_vm_protect((void *)m->addr, PAGE_UP(m->len), PROT_READ | PROT_WRITE);
     off_t size = file_size(m->f);
-    uint64_t n = m->off >= size ? 0 : (uint64_t)(size - m->off);
+    uint64_t off = (uint64_t)m->off; /* unsigned, as in write_back */
+    uint64_t n = size <= 0 || off >= (uint64_t)size ? 0 : (uint64_t)size - off;
     if (n > m->len) n = m->len;
     struct uio u;
     uio_init(&u, (void *)m->addr, n);

@@ -11,6 +11,7 @@
 
 #include "fs/fs_core.h"
 #include "fs/vfs.h"
+#include "pal/pal.h"
 #include "process/process.h"
 #include "util/log.h"
 
@@ -153,6 +154,29 @@ long sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len,
     return a;
 }
 
+/* MADV_DONTNEED: private anonymous pages read back as zero, as on Linux,
+ * whatever their protection. The range may span areas of different
+ * protections: each is cleared on its own, made writable for the time of
+ * it (clearing the whole range through the first area's protection
+ * faulted in the LibOS on a read-only second area, and left read-only
+ * pages as they were; found reading the memory calls while reducing a
+ * system-call fuzzer finding). */
+struct zero_range {
+    uint64_t lo, hi;
+};
+
+static int zero_area(uint64_t start, uint64_t end, int prot, void *arg)
+{
+    const struct zero_range *z = arg;
+    uint64_t lo = start > z->lo ? start : z->lo, hi = end < z->hi ? end : z->hi;
+    if (lo >= hi) return 0;
+    bool ro = (prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE);
+    if (ro && pal_vm_protect((void *)lo, hi - lo, PROT_READ | PROT_WRITE) < 0) return 0;
+    memset((void *)lo, 0, hi - lo);
+    if (ro) pal_vm_protect((void *)lo, hi - lo, prot);
+    return 0;
+}
+
 long sys_madvise(unsigned long addr, unsigned long len, int advice)
 {
     if (addr & (PAGE_SIZE - 1)) return -EINVAL;
@@ -160,9 +184,8 @@ long sys_madvise(unsigned long addr, unsigned long len, int advice)
     len = PAGE_UP(len);
     if (len && !vm_check(p, addr, len, 0)) return -ENOMEM;
     if (advice == MADV_DONTNEED && len) {
-        /* Linux semantics: private anonymous pages read back as zero */
-        int prot = vm_prot_at(p, addr, NULL);
-        if (prot & PROT_WRITE) memset((void *)addr, 0, len);
+        struct zero_range z = {addr, addr + len};
+        vm_for_each_area(p->vm, zero_area, &z);
     }
     return 0;
 }
