@@ -144,7 +144,7 @@ test: deps
 # pal_exit while threads still hold their memory.
 test-asan: deps
 	$(MAKE) OUT=out-asan LIBOS_SANITIZE=-fsanitize=address all
-	ASAN_OPTIONS=detect_leaks=0 OCCLUM=out-asan/bin/occlum MUSL_CC=out-asan/bin/occlum-gcc \
+	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 OCCLUM=out-asan/bin/occlum MUSL_CC=out-asan/bin/occlum-gcc \
 	  MUSL_CXX=out-asan/bin/occlum-g++ bash tests/run-libos.sh --libos-only
 
 demo: deps

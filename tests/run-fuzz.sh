@@ -32,6 +32,8 @@
 # proves nothing. `make fuzz` runs 3 threads and the racer.
 #
 # FUZZ_WORK (default tests/work/fuzz) is where builds, corpora and logs go.
+# OCCLUM (default out/bin/occlum) runs the system-call fuzzer: e.g.
+# out-asan/bin/occlum after `make test-asan` built the runtime under ASan.
 #
 # Defaults make the short pass of `make test` (a few seconds each, fixed
 # seed); `make fuzz FUZZ_SECONDS=600` runs longer.
@@ -157,7 +159,7 @@ done
 
 run_syscall() {
     local inst=$WORK/instance log=$WORK/syscall.log
-    local occlum=$ROOT/out/bin/occlum
+    local occlum=${OCCLUM:-$ROOT/out/bin/occlum}
     rm -rf "$inst"
     if ! out/bin/occlum-gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
         tests/fuzz/syscall_fuzz.c tests/fuzz/syscall_args.c tests/fuzz/syscall_table.c \

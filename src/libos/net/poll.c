@@ -18,7 +18,10 @@
 #include "vm/uaccess.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
@@ -88,20 +91,33 @@ static unsigned file_poll(struct file *f, struct poll_table *pt, int *host_fd)
     return DEFAULT_POLLMASK;
 }
 
+/* t += d, both normalized and d >= 0; a deadline past what time_t holds
+ * (an application's timeout of ~2^63 s) saturates: it never comes. */
 static void ts_add(struct timespec *t, const struct timespec *d)
 {
-    t->tv_sec += d->tv_sec;
+    if (__builtin_add_overflow(t->tv_sec, d->tv_sec, &t->tv_sec)) {
+        t->tv_sec = INT64_MAX;
+        t->tv_nsec = 999999999L;
+        return;
+    }
     t->tv_nsec += d->tv_nsec;
     if (t->tv_nsec >= 1000000000L) {
+        if (t->tv_sec == INT64_MAX) {
+            t->tv_nsec = 999999999L;
+            return;
+        }
         t->tv_sec++;
         t->tv_nsec -= 1000000000L;
     }
 }
 
+/* Milliseconds to the deadline, rounded up, at most INT_MAX (a host
+ * poll's timeout; a longer wait simply waits again). */
 static long ms_until(const struct timespec *deadline)
 {
     struct timespec now;
     pal_clock_gettime(CLOCK_MONOTONIC, &now);
+    if (deadline->tv_sec - now.tv_sec > INT_MAX / 1000) return INT_MAX;
     long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
     return ms < 0 ? 0 : ms + 1;
 }
@@ -239,7 +255,10 @@ static long poll_user(struct pollfd *ufds, unsigned long nfds, const struct time
         req[i] = (struct poll_req){in[i].fd, in[i].events, 0, NULL};
     r = poll_requests(req, nfds, deadline);
     for (unsigned long i = 0; r >= 0 && i < nfds; i++)
-        if (copy_to_user(&ufds[i].revents, &req[i].revents, sizeof(short))) r = -EFAULT;
+        if (copy_to_user((char *)ufds + i * sizeof(struct pollfd) +
+                             offsetof(struct pollfd, revents),
+                         &req[i].revents, sizeof(short))) /* the array may be misaligned */
+            r = -EFAULT;
 out:
     free(in);
     free(req);
@@ -299,8 +318,14 @@ static void write_remaining(struct timespec *utmo, const struct timespec *dl, bo
     struct timespec now, rem = {0, 0};
     if (dl->tv_sec || dl->tv_nsec) {
         pal_clock_gettime(CLOCK_MONOTONIC, &now);
-        long long ns = (dl->tv_sec - now.tv_sec) * 1000000000LL + (dl->tv_nsec - now.tv_nsec);
-        if (ns > 0) rem = (struct timespec){(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+        /* field by field: a far deadline's nanoseconds overflow 64 bits */
+        rem.tv_sec = dl->tv_sec - now.tv_sec;
+        rem.tv_nsec = dl->tv_nsec - now.tv_nsec;
+        if (rem.tv_nsec < 0) {
+            rem.tv_sec--;
+            rem.tv_nsec += 1000000000L;
+        }
+        if (rem.tv_sec < 0) rem = (struct timespec){0, 0};
     }
     if (is_timeval) {
         struct timeval tv = {rem.tv_sec, rem.tv_nsec / 1000};
