@@ -164,7 +164,7 @@ static long mount_union(const char *target, unsigned long flags, const void *uda
         goto out;
     }
     bool pinned = option(b->opts, "mac", b->mac, sizeof(b->mac));
-    struct nameidata nd;
+    struct nameidata nd = {0};
     r = namei_at(current_process(), AT_FDCWD, target, WALK_FOLLOW | WALK_DIRECTORY, &nd);
     if (r == 0) {
         r = union_mount_at(nd.path, b->lower, b->upper, b->key, (size_t)keylen,
@@ -203,7 +203,7 @@ long sys_mount(const char *usource, const char *utarget, const char *ufstype, un
         return -ENODEV;
     if (strcmp(type, "hostfs") == 0 && source[0] != '/') return -EINVAL; /* a host path */
 
-    struct nameidata nd;
+    struct nameidata nd = {0};
     r = namei_at(current_process(), AT_FDCWD, target, WALK_FOLLOW | WALK_DIRECTORY, &nd);
     if (r < 0) return r;
     int mflags = (flags & MS_RDONLY) ? MNT_RDONLY : 0;
@@ -258,7 +258,7 @@ long sys_umount2(const char *utarget, int flags)
     char target[LIBOS_PATH_MAX];
     long r = strncpy_from_user(target, utarget, sizeof(target));
     if (r < 0) return r;
-    struct nameidata nd;
+    struct nameidata nd = {0};
     r = namei_at(current_process(), AT_FDCWD, target, (flags & UMOUNT_NOFOLLOW) ? 0 : WALK_FOLLOW,
                  &nd);
     if (r < 0) return r;

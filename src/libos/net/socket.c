@@ -111,7 +111,7 @@ static long addr_in(const void *uaddr, unsigned len, struct sockaddr_storage *a,
     size_t n = len - off < sizeof(path) - 1 ? len - off : sizeof(path) - 1;
     memcpy(path, ((struct sockaddr_un *)a)->sun_path, n);
     path[n] = 0;
-    struct nameidata nd;
+    struct nameidata nd = {0};
     long r = namei_at(current_process(), AT_FDCWD, path, WALK_FOLLOW, &nd);
     if (r < 0) return r;
     nd_release(&nd);
