@@ -92,6 +92,9 @@ static long unsupported(long nr)
 {
     if (nr >= 0 && nr < MAX_SYSCALL) {
         if (__atomic_exchange_n(&warned[nr], 1, __ATOMIC_RELAXED)) return -ENOSYS;
+    } else { /* numbers past the table: said once, not once each */
+        static char warned_beyond;
+        if (__atomic_exchange_n(&warned_beyond, 1, __ATOMIC_RELAXED)) return -ENOSYS;
     }
     const char *name = syscall_name(nr);
     if (name)
