@@ -26,10 +26,10 @@
 # which unmaps and mprotects the pages the other threads pass.
 #
 # The short pass of `make test` (the defaults) runs one worker thread and
-# no racer: while the LibOS's user copies are not fault-safe, a page that
-# another thread unmaps between a check and a copy crashes it within
-# minutes (docs/fuzzing.md, "Findings"), and a test that fails at random
-# proves nothing. `make fuzz` runs 3 threads and the racer.
+# no racer, so that its fixed seed gives the same calls in the same order
+# every time: a test that fails at random proves nothing. The races
+# between threads (unmapping under a call, since the user copies are
+# fault-safe) are `make fuzz`'s: 3 threads and the racer.
 #
 # FUZZ_WORK (default tests/work/fuzz) is where builds, corpora and logs go.
 # OCCLUM (default out/bin/occlum) runs the system-call fuzzer: e.g.
