@@ -33,6 +33,8 @@
  */
 #include "entry/rewrite.h"
 
+#include "common/usercopy.h"
+
 #include "pal/pal.h"
 #include "process/process.h"
 #include "util/lock.h"
@@ -174,9 +176,11 @@ static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
      * unmaps its stack first); the trampoline needs one: leave them be. */
     if (nr == SYS_exit || nr == SYS_exit_group) return;
     uint64_t insn = after_syscall - 7;
-    /* the 7 bytes must be mapped executable code of this process */
-    if (!vm_check(p, insn, 7, PROT_READ | PROT_EXEC)) return;
-    const uint8_t *b = (const uint8_t *)insn;
+    /* the 7 bytes must be mapped executable code of this process, read
+     * fault-safely: another thread may unmap or protect them meanwhile */
+    uint8_t b[7];
+    if (!vm_check(p, insn, 7, PROT_READ | PROT_EXEC) || uaccess_copy(b, (const void *)insn, 7))
+        return;
     if (b[5] != 0x0f || b[6] != 0x05 || !known_pre_syscall_insn(b, nr)) return;
     uint64_t tramp = tramp_alloc(p, insn);
     if (!tramp) return;
