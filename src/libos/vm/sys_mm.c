@@ -5,6 +5,7 @@
  * is no page cache shared with the host); MAP_SHARED ones are kept
  * coherent with the file by vm/shared_map.c.
  */
+#include "common/usercopy.h"
 #include "vm/shared_map.h"
 #include "vm/vm.h"
 #include "syscall/list_core.h"
@@ -148,7 +149,9 @@ long sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len,
     int64_t a = vm_map(p, new_addr, new_len, PROT_READ | PROT_WRITE, flags & MREMAP_FIXED, false);
     if (a < 0) return a;
     if (!(prot & PROT_READ)) vm_protect(p, old, old_len, prot | PROT_READ);
-    memcpy((void *)a, (void *)old, old_len < new_len ? old_len : new_len);
+    /* fault-safe: another thread may unmap or protect either range meanwhile
+     * (what did not move is then lost, as the race deserves) */
+    uaccess_copy((void *)a, (void *)old, old_len < new_len ? old_len : new_len);
     if (prot != (PROT_READ | PROT_WRITE)) vm_protect(p, (uint64_t)a, new_len, prot);
     vm_unmap(p, old, old_len);
     return a;
@@ -172,7 +175,7 @@ static int zero_area(uint64_t start, uint64_t end, int prot, void *arg)
     if (lo >= hi) return 0;
     bool ro = (prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE);
     if (ro && pal_vm_protect((void *)lo, hi - lo, PROT_READ | PROT_WRITE) < 0) return 0;
-    memset((void *)lo, 0, hi - lo);
+    uaccess_zero((void *)lo, hi - lo); /* another thread may change the range meanwhile */
     if (ro) pal_vm_protect((void *)lo, hi - lo, prot);
     return 0;
 }
