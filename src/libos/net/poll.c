@@ -76,6 +76,14 @@ static void poll_table_free(struct poll_table *pt)
     free(pt->e);
 }
 
+static void release_held(struct file **held, size_t n)
+{
+    for (size_t i = 0; held && i < n; i++) {
+        if (held[i]) file_put(held[i]);
+        held[i] = NULL;
+    }
+}
+
 /* One file's bits; host fds go to *host (index into the host pollfd set). */
 static unsigned file_poll(struct file *f, struct poll_table *pt, int *host_fd)
 {
@@ -130,11 +138,16 @@ long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadli
     struct poll_table pt = {0};
     struct pollfd *host = NULL;
     size_t *host_idx = NULL;
+    /* A file whose wait queues hold our waiters stays referenced until they
+     * are removed: another thread's close could free it (and the lock
+     * poll_table_clear takes) meanwhile; found by the fuzzer under ASan. */
+    struct file **held = NULL;
     long ret;
     if (n) {
         host = malloc(sizeof(*host) * (n + 1));
         host_idx = malloc(sizeof(*host_idx) * (n + 1));
-        if (!host || !host_idx) {
+        held = calloc(n, sizeof(*held));
+        if (!host || !host_idx || !held) {
             ret = -ENOMEM;
             goto out;
         }
@@ -158,10 +171,14 @@ long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadli
                 continue;
             }
             int hfd;
+            size_t registered = pt.n;
             unsigned m = file_poll(
                 f, (deadline && deadline->tv_sec == 0 && deadline->tv_nsec == 0) ? NULL : &pt,
                 &hfd);
-            file_put(f);
+            if (pt.n > registered && !held[i])
+                held[i] = f; /* put after poll_table_clear */
+            else
+                file_put(f);
             if (hfd >= 0) {
                 host[nhost] = (struct pollfd){hfd, req[i].events, 0};
                 host_idx[nhost++] = i;
@@ -217,9 +234,12 @@ long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadli
             }
         }
         poll_table_clear(&pt);
+        release_held(held, n);
     }
 out:
     poll_table_free(&pt);
+    release_held(held, n);
+    free(held);
     free(host);
     free(host_idx);
     return ret;
