@@ -28,17 +28,19 @@ int copy_to_user(void *udst, const void *src, size_t len)
     return uaccess_copy(udst, src, len) ? -EFAULT : 0;
 }
 
-long strncpy_from_user(char *dst, const char *usrc, size_t max)
+/* The string at usrc, one readable area at a time: copied into dst, or
+ * only measured when dst is NULL. */
+static long user_string(char *dst, const char *usrc, size_t max)
 {
     struct process *p = current_process();
     uint64_t addr = (uint64_t)usrc;
     size_t n = 0;
-    while (n < max) { /* one readable area at a time */
+    while (n < max) {
         uint64_t end;
         int prot = vm_prot_at(p, addr + n, &end);
         if (prot < 0 || !(prot & PROT_READ)) return -EFAULT;
         size_t chunk = end - (addr + n) < max - n ? end - (addr + n) : max - n;
-        long r = uaccess_strncpy(dst + n, usrc + n, chunk);
+        long r = dst ? uaccess_strncpy(dst + n, usrc + n, chunk) : uaccess_strnlen(usrc + n, chunk);
         if (r == -1) return -EFAULT;
         if (r >= 0) return (long)(n + (size_t)r);
         n += chunk;
@@ -46,22 +48,14 @@ long strncpy_from_user(char *dst, const char *usrc, size_t max)
     return -ENAMETOOLONG;
 }
 
+long strncpy_from_user(char *dst, const char *usrc, size_t max)
+{
+    return user_string(dst, usrc, max);
+}
+
 long strnlen_user(const char *usrc, size_t max)
 {
-    struct process *p = current_process();
-    uint64_t addr = (uint64_t)usrc;
-    size_t n = 0;
-    while (n < max) { /* one readable area at a time */
-        uint64_t end;
-        int prot = vm_prot_at(p, addr + n, &end);
-        if (prot < 0 || !(prot & PROT_READ)) return -EFAULT;
-        size_t chunk = end - (addr + n) < max - n ? end - (addr + n) : max - n;
-        long r = uaccess_strnlen(usrc + n, chunk);
-        if (r == -1) return -EFAULT;
-        if (r >= 0) return (long)(n + (size_t)r);
-        n += chunk;
-    }
-    return -ENAMETOOLONG;
+    return user_string(NULL, usrc, max);
 }
 
 unsigned long uaccess_fixup(unsigned long rip)
