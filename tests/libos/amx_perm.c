@@ -14,19 +14,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define ARCH_GET_XCOMP_SUPP 0x1021
 #define ARCH_GET_XCOMP_PERM 0x1022
 #define ARCH_REQ_XCOMP_PERM 0x1023
 #define XFEATURE_XTILEDATA 18
 #define XFEATURE_MASK_XTILE ((1ULL << 17) | (1ULL << 18))
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: %s failed (errno %d)\n", __FILE__, __LINE__, #c, errno);       \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static long arch_prctl(int code, unsigned long arg)
 {

@@ -16,17 +16,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51
 #endif
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: %s failed (errno %d)\n", __FILE__, __LINE__, #c, errno);       \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static volatile uintptr_t handler_sp;
 static volatile int handled;
