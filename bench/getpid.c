@@ -15,9 +15,11 @@ static double now_ns(void)
 int main(void)
 {
     const int n = 200000;
-    for (int i = 0; i < 1000; i++) getpid();
+    for (int i = 0; i < 1000; i++)
+        getpid();
     double t0 = now_ns();
-    for (int i = 0; i < n; i++) getpid();
+    for (int i = 0; i < n; i++)
+        getpid();
     double t1 = now_ns();
     printf("%.1f\n", (t1 - t0) / n);
     return 0;

@@ -18,7 +18,8 @@ int main(int argc, char **argv)
         char *buf = malloc(bs);
         unsigned long long total = 0;
         ssize_t n;
-        while ((n = read(0, buf, bs)) > 0) total += (unsigned long long)n;
+        while ((n = read(0, buf, bs)) > 0)
+            total += (unsigned long long)n;
         return total ? 0 : 1;
     }
     if (argc != 4) {

@@ -26,7 +26,7 @@ struct config_mount {
      * layer last (./run/mount/__ROOT); all but the last are readonly. */
     struct config_mount *layers;
     size_t nlayers;
-    char *mac; /* options.MAC, may be NULL */
+    char *mac;           /* options.MAC, may be NULL */
     uint64_t cache_size; /* options.cache_size (sefs block cache), 0 = default */
 };
 

@@ -41,6 +41,9 @@ int pal_num_cpus(void);
 /* ---- memory: the user region ---- */
 /* Reserve `size` bytes of address space, inaccessible. Returns the base or NULL. */
 void *pal_vm_reserve(size_t size);
+/* Reserve exactly [addr, addr+size), inaccessible; -EEXIST when the host
+ * uses any of it (never replaces a host mapping). */
+int pal_vm_reserve_at(void *addr, size_t size);
 /* Make [addr, addr+len) fresh zero-filled memory with protection `prot`. */
 int pal_vm_commit(void *addr, size_t len, int prot);
 /* Return [addr, addr+len) to the reserved, inaccessible state (content dropped). */

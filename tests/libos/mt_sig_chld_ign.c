@@ -10,8 +10,7 @@ static volatile int hits;
 static int gone(pid_t pid)
 {
     for (int k = 0; k < 1000; k++) {
-        if (kill(pid, 0) < 0 && errno == ESRCH)
-            return 1;
+        if (kill(pid, 0) < 0 && errno == ESRCH) return 1;
         mt_sleep_ms(1);
     }
     return 0;

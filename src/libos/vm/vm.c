@@ -2,7 +2,7 @@
  * vm: areas of the user region, kept in one address-sorted list shared by
  * all processes (they share the address space), under one lock.
  *
- * An area is either mapped (accessible with its prot) or reserved (taken,
+ * An area is either mapped (with its prot) or reserved (taken,
  * but inaccessible: the unused part of a brk heap). Free space is simply
  * what no area covers; it is found first-fit from the top of the region,
  * as Linux's mmap does top-down.
@@ -31,6 +31,17 @@ struct vma {
 };
 
 static uint64_t region_base, region_end;
+/* Windows: host ranges outside the region reserved on demand for the fixed
+ * addresses of non-PIE executables (0x400000 for most) and the system-call
+ * trampolines next to them. Kept sorted, disjoint and merged; they stay
+ * reserved (inaccessible when no area covers them) until the instance
+ * ends, for the next non-PIE program to reuse. */
+#define MAX_WINDOWS 32
+struct window {
+    uint64_t start, end;
+};
+static struct window windows[MAX_WINDOWS];
+static int nwindows;
 /* resource_limits.user_space_size bounds the memory mapped at once
  * (committed), not the address space: reservations that are not yet
  * memory (the unused part of every brk heap) do not count, as on Linux.
@@ -96,9 +107,74 @@ static int split_at(uint64_t addr)
     return 0;
 }
 
+/* True when all of [addr, addr+len) is user space: the region or windows. */
+static bool in_space(uint64_t addr, uint64_t len)
+{
+    if (addr + len < addr) return false;
+    if (addr >= region_base && addr + len <= region_end) return true;
+    uint64_t cur = addr;
+    for (int i = 0; i < nwindows && cur < addr + len; i++)
+        if (windows[i].start <= cur && cur < windows[i].end) cur = windows[i].end;
+    return cur >= addr + len;
+}
+
+static void window_add(uint64_t start, uint64_t end)
+{
+    int i = 0;
+    while (i < nwindows && windows[i].start < start)
+        i++;
+    memmove(&windows[i + 1], &windows[i], (size_t)(nwindows - i) * sizeof(windows[0]));
+    windows[i] = (struct window){start, end};
+    nwindows++;
+    for (int j = 0; j + 1 < nwindows;) { /* merge touching neighbours */
+        if (windows[j].end == windows[j + 1].start) {
+            windows[j].end = windows[j + 1].end;
+            memmove(&windows[j + 1], &windows[j + 2],
+                    (size_t)(nwindows - j - 2) * sizeof(windows[0]));
+            nwindows--;
+        } else {
+            j++;
+        }
+    }
+}
+
+/* Make [addr, addr+len) user space, reserving from the host what no
+ * window covers yet. Fails when the host has something there (the
+ * runtime's own code, libraries, stacks) or past the windows' limit. */
+static int claim_space(uint64_t addr, uint64_t len)
+{
+    if (addr + len < addr || addr < PAGE_SIZE * 16) return -ENOMEM;
+    uint64_t cur = addr;
+    while (cur < addr + len) {
+        uint64_t gap_end = addr + len;
+        bool covered = false;
+        if (cur >= region_base && cur < region_end) {
+            covered = true;
+            gap_end = region_end;
+        }
+        for (int i = 0; !covered && i < nwindows; i++) {
+            if (windows[i].start <= cur && cur < windows[i].end) {
+                covered = true;
+                gap_end = windows[i].end;
+            } else if (windows[i].start > cur && windows[i].start < gap_end) {
+                gap_end = windows[i].start;
+            }
+        }
+        if (!covered) {
+            if (cur < region_base && gap_end > region_base) gap_end = region_base;
+            if (nwindows + 2 > MAX_WINDOWS) return -ENOMEM; /* room for a merge-free add */
+            int r = pal_vm_reserve_at((void *)cur, gap_end - cur);
+            if (r < 0) return r;
+            window_add(cur, gap_end);
+        }
+        cur = gap_end;
+    }
+    return 0;
+}
+
 bool vm_range_free(uint64_t addr, uint64_t len)
 {
-    if (addr < region_base || addr + len > region_end || addr + len < addr) return false;
+    if (!in_space(addr, len)) return false;
     for (struct vma *v = areas; v; v = v->next) {
         if (v->start < addr + len && addr < v->end) return false;
         if (v->start >= addr + len) break;
@@ -118,6 +194,15 @@ static uint64_t find_free(uint64_t len)
         prev_end = v->end;
     }
     return best;
+}
+
+/* Whether an area's pages count against user_space_size: mapped ones
+ * that can be accessed. Like Linux's overcommit accounting, an mmap of
+ * PROT_NONE (a runtime reserving address space: V8's code range, Go's
+ * heap arenas) is not memory until mprotect makes it so. */
+static bool counted(const struct vma *v)
+{
+    return !v->reserved && v->prot != PROT_NONE;
 }
 
 static void account(struct vm_proc *m, int64_t delta)
@@ -145,7 +230,7 @@ static int remove_range(struct process *p, uint64_t addr, uint64_t len)
     while (*pp) {
         struct vma *v = *pp;
         if (v->start >= addr && v->end <= addr + len && v->owner == p->vm) {
-            if (!v->reserved) account(v->owner, -(int64_t)(v->end - v->start));
+            if (counted(v)) account(v->owner, -(int64_t)(v->end - v->start));
             *pp = v->next;
             free(v);
         } else {
@@ -171,7 +256,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
     mutex_lock(&vm_lock);
     int64_t ret;
     if (fixed) {
-        if (addr < region_base || addr + len > region_end || addr + len < addr) {
+        if (!in_space(addr, len)) {
             ret = -ENOMEM;
             goto out;
         }
@@ -200,7 +285,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
             goto out;
         }
     }
-    if (committed + len > commit_limit) {
+    if (prot != PROT_NONE && committed + len > commit_limit) {
         log_exhausted(len);
         ret = -ENOMEM;
         goto out;
@@ -216,37 +301,68 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
         goto out;
     }
     vma_insert(v);
-    account(p->vm, (int64_t)len);
+    if (counted(v)) account(p->vm, (int64_t)len);
     ret = (int64_t)addr;
 out:
     mutex_unlock(&vm_lock);
     return ret;
 }
 
-int64_t vm_map_near(struct process *p, uint64_t target, uint64_t len, int prot, uint64_t max_dist)
+/* The address in a free gap of [lo, hi) nearest to target for len bytes,
+ * if nearer than *best_d. */
+static void nearest_gap(uint64_t lo, uint64_t hi, uint64_t target, uint64_t len, uint64_t *best,
+                        uint64_t *best_d)
 {
-    len = PAGE_UP(len);
-    mutex_lock(&vm_lock);
-    uint64_t best = 0, best_d = UINT64_MAX, prev_end = region_base;
+    uint64_t prev_end = lo;
     for (struct vma *v = areas;; v = v->next) {
-        uint64_t gap_end = v ? v->start : region_end;
+        if (v && v->end <= lo) continue;
+        uint64_t gap_end = v && v->start < hi ? v->start : hi;
         if (gap_end > prev_end && gap_end - prev_end >= len) {
-            /* the candidate in this gap nearest to target */
             uint64_t c = target < prev_end        ? prev_end
                          : target + len > gap_end ? gap_end - len
                                                   : PAGE_DOWN(target);
             uint64_t d = c > target ? c + len - target : target - c;
-            if (d < best_d) {
-                best_d = d;
-                best = c;
+            if (d < *best_d) {
+                *best_d = d;
+                *best = c;
             }
         }
-        if (!v) break;
+        if (!v || v->start >= hi) break;
         prev_end = v->end;
+    }
+}
+
+int64_t vm_map_near(struct process *p, uint64_t target, uint64_t len, int prot, uint64_t max_dist)
+{
+    len = PAGE_UP(len);
+    mutex_lock(&vm_lock);
+    uint64_t best = 0, best_d = UINT64_MAX;
+    nearest_gap(region_base, region_end, target, len, &best, &best_d);
+    for (int i = 0; i < nwindows; i++)
+        nearest_gap(windows[i].start, windows[i].end, target, len, &best, &best_d);
+    /* Code in a window (a non-PIE image) is far from the region: grow the
+     * window next to it instead. */
+    for (int i = 0; best_d > max_dist && i < nwindows; i++) {
+        uint64_t c = windows[i].end;
+        if (target >= windows[i].start && target < c && c + len - target <= max_dist &&
+            claim_space(c, len) == 0) {
+            best = c;
+            best_d = c + len - target;
+        }
     }
     mutex_unlock(&vm_lock);
     if (!best || best_d > max_dist) return -ENOMEM;
     return vm_map(p, best, len, prot, true, true);
+}
+
+int64_t vm_map_image_fixed(struct process *p, uint64_t addr, uint64_t len, int prot)
+{
+    len = PAGE_UP(len);
+    mutex_lock(&vm_lock);
+    int r = claim_space(addr, len);
+    mutex_unlock(&vm_lock);
+    if (r < 0) return r == -EEXIST ? -ENOMEM : r;
+    return vm_map(p, addr, len, prot, true, true);
 }
 
 int64_t vm_reserve(struct process *p, uint64_t len)
@@ -271,8 +387,9 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
     len = PAGE_UP(len);
     mutex_lock(&vm_lock);
     int r = 0;
-    uint64_t lo = addr < region_base ? region_base : addr;
-    uint64_t hi = addr + len > region_end ? region_end : addr + len;
+    /* Only areas are dropped, so a range reaching outside user space
+     * simply drops what lies inside it. */
+    uint64_t lo = addr, hi = addr + len < addr ? UINT64_MAX : addr + len;
     if (lo < hi) {
         r = split_at(lo);
         if (r == 0) r = split_at(hi);
@@ -281,7 +398,7 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
             struct vma *v = *pp;
             if (v->start >= lo && v->end <= hi && v->owner == p->vm && !v->reserved) {
                 pal_vm_decommit((void *)v->start, v->end - v->start);
-                account(v->owner, -(int64_t)(v->end - v->start));
+                if (counted(v)) account(v->owner, -(int64_t)(v->end - v->start));
                 *pp = v->next;
                 free(v);
             } else {
@@ -306,13 +423,28 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
         cur = v->end;
     }
     if (cur >= addr + len) {
+        /* Pages that become accessible start counting as memory. */
+        int64_t delta = 0;
+        for (struct vma *v = areas; v && v->start < addr + len; v = v->next) {
+            if (v->end <= addr) continue;
+            uint64_t s = v->start > addr ? v->start : addr;
+            uint64_t e = v->end < addr + len ? v->end : addr + len;
+            delta += (int64_t)(e - s) * ((prot != PROT_NONE) - counted(v));
+        }
+        if (delta > 0 && committed + (uint64_t)delta > commit_limit) {
+            log_exhausted((uint64_t)delta);
+            r = -ENOMEM;
+            goto out;
+        }
         r = split_at(addr);
         if (r == 0) r = split_at(addr + len);
+        if (r == 0) r = pal_vm_protect((void *)addr, len, prot);
         for (struct vma *v = areas; r == 0 && v; v = v->next) {
             if (v->start >= addr && v->end <= addr + len) v->prot = prot;
         }
-        if (r == 0) r = pal_vm_protect((void *)addr, len, prot);
+        if (r == 0) account(p->vm, delta);
     }
+out:
     mutex_unlock(&vm_lock);
     return r;
 }
@@ -330,7 +462,7 @@ static void release_areas(struct vm_proc *m)
                 run_start = v->start;
             }
             run_end = v->end;
-            if (!v->reserved) account(v->owner, -(int64_t)(v->end - v->start));
+            if (counted(v)) account(v->owner, -(int64_t)(v->end - v->start));
             *pp = v->next;
             free(v);
         } else {
@@ -372,8 +504,11 @@ void vm_proc_put(struct vm_proc *m)
 bool vm_check(struct process *p, uint64_t addr, uint64_t len, int prot)
 {
     if (len == 0) return true;
-    if (addr + len < addr || addr < region_base || addr + len > region_end) return false;
     mutex_lock(&vm_lock);
+    if (!in_space(addr, len)) {
+        mutex_unlock(&vm_lock);
+        return false;
+    }
     uint64_t cur = addr;
     for (struct vma *v = areas; v && cur < addr + len; v = v->next) {
         if (v->end <= cur) continue;
@@ -424,11 +559,12 @@ static int set_reserved(struct process *p, uint64_t start, uint64_t end, bool re
     r = reserved ? pal_vm_decommit((void *)start, end - start)
                  : pal_vm_commit((void *)start, end - start, prot);
     if (r < 0) return r;
-    account(p->vm, reserved ? -(int64_t)(end - start) : (int64_t)(end - start));
     for (struct vma *v = areas; v; v = v->next) {
         if (v->start >= start && v->end <= end && v->owner == p->vm) {
+            if (counted(v)) account(p->vm, -(int64_t)(v->end - v->start));
             v->reserved = reserved;
             v->prot = reserved ? PROT_NONE : prot;
+            if (counted(v)) account(p->vm, (int64_t)(v->end - v->start));
         }
     }
     return 0;

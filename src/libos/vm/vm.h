@@ -46,6 +46,10 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
 /* Map len bytes as close as possible to target, within max_dist of every
  * byte of it. Returns the address or -ENOMEM. */
 int64_t vm_map_near(struct process *p, uint64_t target, uint64_t len, int prot, uint64_t max_dist);
+/* A non-PIE image's fixed range: like vm_map(fixed, noreplace), claiming
+ * the range from the host when it lies outside the region. -EEXIST when
+ * another area holds part of it, -ENOMEM when the host does. */
+int64_t vm_map_image_fixed(struct process *p, uint64_t addr, uint64_t len, int prot);
 /* Mark a range as taken but inaccessible (heap reserve, guard gaps). */
 int64_t vm_reserve(struct process *p, uint64_t len);
 int vm_unmap(struct process *p, uint64_t addr, uint64_t len);

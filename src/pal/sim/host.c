@@ -91,6 +91,18 @@ void *pal_vm_reserve(size_t size)
     return p == MAP_FAILED ? NULL : p;
 }
 
+int pal_vm_reserve_at(void *addr, size_t size)
+{
+    void *p = mmap(addr, size, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED) return -errno;
+    if (p != addr) { /* a kernel before 4.17 takes the flag as a hint */
+        munmap(p, size);
+        return -EEXIST;
+    }
+    return 0;
+}
+
 int pal_vm_commit(void *addr, size_t len, int prot)
 {
     void *p = mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);

@@ -1,0 +1,78 @@
+/* nopie: a non-position-independent executable (ET_EXEC, linked at the
+ * fixed address 0x400000) runs at its link address, with its data, heap
+ * (brk and mmap), threads and signals, spawns a PIE program, and execve's
+ * a fresh copy of itself over its own fixed range. Built -no-pie dynamic
+ * (nopie.flags); nopie_static is the -static -no-pie twin. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "check.h"
+
+extern char **environ;
+
+static int counter = 7;           /* .data at a link-time address */
+static char zeroes[1 << 16];      /* .bss */
+static volatile sig_atomic_t got; /* set by the handler */
+
+static void on_usr1(int sig)
+{
+    got = sig;
+}
+
+static void *worker(void *arg)
+{
+    *(int *)arg += counter;
+    return arg;
+}
+
+int main(int argc, char **argv)
+{
+    /* Linked below 2 GiB (0x400000 by default); a PIE would be loaded high. */
+    CHECK((uintptr_t)&main < 0x80000000UL);
+    CHECK((uintptr_t)&counter < 0x80000000UL);
+    CHECK(counter == 7);
+    for (size_t i = 0; i < sizeof(zeroes); i++)
+        CHECK(zeroes[i] == 0);
+    if (argc == 2 && strcmp(argv[1], "again") == 0) return 0;
+
+    /* the brk heap (musl's sbrk takes no increment: the system call) */
+    char *heap = (char *)syscall(SYS_brk, 0);
+    CHECK((char *)syscall(SYS_brk, heap + (1 << 20)) == heap + (1 << 20));
+    memset(heap, 0x5a, 1 << 20);
+    char *m = malloc(3 << 20);
+    CHECK(m != NULL);
+    memset(m, 1, 3 << 20);
+    free(m);
+    void *a = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(a != MAP_FAILED);
+    CHECK(munmap(a, 1 << 20) == 0);
+
+    int v = 1;
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, worker, &v) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(v == 8);
+
+    CHECK(signal(SIGUSR1, on_usr1) != SIG_ERR);
+    CHECK(raise(SIGUSR1) == 0);
+    CHECK(got == SIGUSR1);
+
+    /* a PIE child (the shell) next to this fixed-address image */
+    pid_t pid;
+    char *sh_argv[] = {"sh", "-c", "exit 3", NULL};
+    CHECK(posix_spawn(&pid, "/bin/sh", NULL, NULL, sh_argv, environ) == 0);
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+
+    /* a new copy of this image over the old one, at the same address */
+    char *again[] = {argv[0], "again", NULL};
+    execv(argv[0], again);
+    CHECK(!"execv returned");
+    return 1;
+}
