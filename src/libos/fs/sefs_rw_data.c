@@ -387,7 +387,9 @@ ssize_t rw_data_write(void *ctx, struct inode *ino, struct uio *from, size_t len
     mutex_lock(&l->dlock);
     uint64_t end = (uint64_t)off + len;
     int r = 0;
-    if ((end + BLK - 1) / BLK > f->nblocks) r = rw_map_resize(f, (end + BLK - 1) / BLK);
+    if ((end + BLK - 1) / BLK > f->nblocks)
+        r = (end + BLK - 1) / BLK > MAX_FILE_BLOCKS ? -EFBIG
+                                                    : rw_map_resize(f, (end + BLK - 1) / BLK);
     size_t done = 0;
     while (r == 0 && done < len) {
         uint64_t pos = (uint64_t)off + done, idx = pos / BLK;
@@ -437,11 +439,11 @@ int rw_data_resize(void *ctx, struct inode *ino, off_t size)
             if (r == 0) f->nblocks = nb;
         }
     } else {
-        r = rw_map_resize(f, nb);
+        r = nb > MAX_FILE_BLOCKS ? -EFBIG : rw_map_resize(f, nb);
     }
     if (r == 0) ino->size = size;
     mutex_unlock(&l->dlock);
-    return r < 0 ? -ENOSPC : 0;
+    return r == -EFBIG ? r : r < 0 ? -ENOSPC : 0;
 }
 
 /* ---- the commit's side ---- */

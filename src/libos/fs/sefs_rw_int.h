@@ -40,6 +40,13 @@
 #define HOLE UINT64_MAX          /* never written: reads as zeros */
 #define UNALLOC (UINT64_MAX - 1) /* changed; so far only in the cache */
 #define MAX_SLOT (1ull << 40)
+/* The largest file of the writable layer (its s_maxbytes: EFBIG past it).
+ * The block map is dense, 25 bytes a block in the LibOS heap and in every
+ * full commit, so a sparse file of 512 GiB would cost 3 GiB of memory
+ * and seconds of CPU for a single ftruncate (found by the system-call
+ * fuzzer: a call the watchdog could not interrupt). 16 GiB bounds the map
+ * to 100 MiB; a sparse map would lift it. */
+#define MAX_FILE_BLOCKS ((16ull << 30) / BLK)
 
 /* Journal operations (one commit record is a sequence of them). */
 enum { OP_NEXT = 1, OP_INODE, OP_BLOCKS, OP_LINK, OP_UNLINK, OP_FREE };
