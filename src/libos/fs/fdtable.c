@@ -89,6 +89,22 @@ struct fdtable *fdtable_clone(struct fdtable *src)
     return t;
 }
 
+struct fdtable *fdtable_share(struct fdtable *t)
+{
+    __atomic_add_fetch(&t->refcount, 1, __ATOMIC_RELAXED);
+    return t;
+}
+
+int fdtable_unshare(struct fdtable **tp)
+{
+    if (__atomic_load_n(&(*tp)->refcount, __ATOMIC_ACQUIRE) == 1) return 0;
+    struct fdtable *own = fdtable_clone(*tp);
+    if (!own) return -ENOMEM;
+    fdtable_put(*tp);
+    *tp = own;
+    return 0;
+}
+
 void fdtable_put(struct fdtable *t)
 {
     if (!t || __atomic_sub_fetch(&t->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;

@@ -25,12 +25,19 @@ int vfs_init(const struct occlum_config *cfg, const char *instance_dir, char *er
 struct fs_struct *fs_struct_new(void); /* cwd "/", umask 022 */
 struct fs_struct *fs_struct_clone(const struct fs_struct *fs);
 void fs_struct_put(struct fs_struct *fs);
+/* One more user of the same context (clone with CLONE_FS). */
+struct fs_struct *fs_struct_share(struct fs_struct *fs);
 
 /* fd tables */
 /* fds 0,1,2 = the host's stdin/stdout/stderr, or the host fds given (owned). */
 struct fdtable *fdtable_new_stdio(const int host_fds[3]);
 struct fdtable *fdtable_clone(struct fdtable *t);
 void fdtable_put(struct fdtable *t);
+/* One more user of the same table (clone with CLONE_FILES). */
+struct fdtable *fdtable_share(struct fdtable *t);
+/* execve: a table shared with another process becomes the caller's own
+ * copy (Linux's unshare_files), so that close-on-exec closes only its fds. */
+int fdtable_unshare(struct fdtable **tp);
 void fdtable_close_on_exec(struct fdtable *t);
 
 /*

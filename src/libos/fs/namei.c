@@ -414,6 +414,12 @@ struct fs_struct *fs_struct_clone(const struct fs_struct *src)
     return fs;
 }
 
+struct fs_struct *fs_struct_share(struct fs_struct *fs)
+{
+    __atomic_add_fetch(&fs->refcount, 1, __ATOMIC_RELAXED);
+    return fs;
+}
+
 void fs_struct_put(struct fs_struct *fs)
 {
     if (!fs || __atomic_sub_fetch(&fs->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;

@@ -4,6 +4,12 @@
  * A thread is a new host thread entering the application with a copy of
  * the caller's registers (RAX = 0, the new stack and TLS).
  *
+ * A process sharing its parent's memory (clone with CLONE_VM, without
+ * CLONE_VFORK or CLONE_THREAD) is the SIP model's natural case: a new
+ * process whose vm_proc is its parent's (one more user), started on a new
+ * host thread like a thread, with a copy of the fd table and fs context,
+ * or the same ones with CLONE_FILES / CLONE_FS.
+ *
  * A vfork child (clone with CLONE_VM|CLONE_VFORK: vfork(), posix_spawn in
  * musl and glibc) runs on its parent's host thread, in the parent's memory,
  * with its own pid, fd table and fs context, exactly while the parent
@@ -133,6 +139,63 @@ static long clone_thread(unsigned long flags, unsigned long newsp, int *ptid, in
         return r;
     }
     return tid;
+}
+
+/* What a CLONE_VM process may ask for; the rest is refused with EINVAL
+ * (namespaces, CLONE_PARENT, CLONE_PIDFD, and handlers shared between
+ * processes: the LibOS keeps sigactions in the process). */
+#define CLONE_VM_PROCESS_FLAGS                                                                     \
+    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | \
+     CLONE_CHILD_CLEARTID | CLONE_SYSVSEM | CLONE_IO | CLONE_PTRACE | CLONE_UNTRACED)
+
+static long clone_vm_process(unsigned long flags, int exit_signal, unsigned long newsp, int *ptid,
+                             int *ctid, unsigned long tls)
+{
+    if (flags & ~CLONE_VM_PROCESS_FLAGS) {
+        log_warn("%s: clone(CLONE_VM) of a new process with flags %#lx is not supported (shared "
+                 "signal handlers, namespaces, CLONE_PARENT, CLONE_PIDFD): returning EINVAL",
+                 current_process()->exe_path, flags & ~CLONE_VM_PROCESS_FLAGS);
+        return -EINVAL;
+    }
+    struct thread *self = current_thread();
+    struct process *parent = self->proc;
+    struct thread *t = calloc(1, sizeof(*t));
+    struct process *c = t ? process_new(parent) : NULL;
+    if (!c) {
+        free(t);
+        return -ENOMEM;
+    }
+    c->files = (flags & CLONE_FILES) ? fdtable_share(parent->files) : fdtable_clone(parent->files);
+    c->fs = (flags & CLONE_FS) ? fs_struct_share(parent->fs) : fs_struct_clone(parent->fs);
+    long r = c->files && c->fs ? 0 : -ENOMEM;
+    c->vm = parent->vm;
+    vm_proc_get(c->vm);
+    c->exit_signal = exit_signal;
+    regs_from_ucontext(&t->start, self->uc);
+    t->start.rax = 0;
+    if (newsp) t->start.rsp = newsp;
+    t->start.fsbase = (flags & CLONE_SETTLS) ? tls : self->frame->fsbase;
+    t->proc = c;
+    t->tid = c->pid;
+    t->sigmask = self->sigmask;
+    if (flags & CLONE_CHILD_CLEARTID) t->clear_child_tid = (uint64_t)ctid;
+    if (r == 0 && (((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &c->pid, sizeof(int))) ||
+                   ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &c->pid, sizeof(int)))))
+        r = -EFAULT;
+    if (r == 0) r = thread_slot_reserve(parent->exe_path);
+    if (r < 0) {
+        process_free_unstarted(c);
+        free(t);
+        return r;
+    }
+    process_table_add(c);
+    int pid = c->pid;
+    if (thread_start_reserved(t) < 0) { /* no host thread: it dies at once */
+        free(t);
+        c->exit_status = SIGKILL;
+        process_finish(c);
+    }
+    return pid;
 }
 
 static long clone_vfork(unsigned long flags, int exit_signal, unsigned long newsp, int *ptid,
@@ -297,10 +360,7 @@ static long do_clone(unsigned long flags, int exit_signal, unsigned long newsp, 
     if (flags & CLONE_THREAD) return clone_thread(flags, newsp, ptid, ctid, tls);
     if (!(flags & CLONE_VM)) return sys_fork();
     if (flags & CLONE_VFORK) return clone_vfork(flags, exit_signal, newsp, ptid, ctid, tls);
-    log_warn("%s: clone(CLONE_VM) of a new process without CLONE_VFORK is not supported; "
-             "use posix_spawn or threads",
-             current_process()->exe_path);
-    return -ENOSYS;
+    return clone_vm_process(flags, exit_signal, newsp, ptid, ctid, tls);
 }
 
 long sys_clone(unsigned long flags, unsigned long newsp, int *ptid, int *ctid, unsigned long tls)

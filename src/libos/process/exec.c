@@ -154,12 +154,27 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     struct process *p = t->proc;
     long r = loader_check(p, path);
     if (r < 0) return r;
+    /* Memory shared with another process (clone(CLONE_VM) without
+     * CLONE_VFORK) stays with it: the new image gets fresh areas. */
+    struct vm_proc *fresh = NULL;
+    if (__atomic_load_n(&p->vm->users, __ATOMIC_ACQUIRE) > 1 && !(fresh = vm_proc_new()))
+        return -ENOMEM;
+    r = fdtable_unshare(&p->files);
+    if (r < 0) {
+        vm_proc_put(fresh);
+        return r;
+    }
     process_kill_other_threads(p);
-    robust_list_release(t); /* Linux's exec_mm_release */
-    vm_release_all(p);
+    robust_list_release(t);      /* Linux's exec_mm_release */
     uint64_t peak = p->vm->peak; /* ru_maxrss covers the whole process life */
-    memset(p->vm, 0, sizeof(*p->vm));
-    p->vm->users = 1;
+    if (fresh) {
+        vm_proc_put(p->vm);
+        p->vm = fresh;
+    } else {
+        vm_release_all(p);
+        memset(p->vm, 0, sizeof(*p->vm));
+        p->vm->users = 1;
+    }
     p->vm->peak = peak;
     struct load_result lr;
     r = loader_load(p, path, argv, envp, &lr);

@@ -294,7 +294,7 @@ void process_reap(struct process *p)
     mutex_unlock(&proc_lock);
 }
 
-static void free_unstarted(struct process *p)
+void process_free_unstarted(struct process *p)
 {
     if (p->files) fdtable_put(p->files);
     if (p->fs) fs_struct_put(p->fs);
@@ -628,7 +628,7 @@ int process_spawn(const char *path, char *const argv[], char *const envp[], cons
     }
     return p->pid;
 fail:
-    if (p) free_unstarted(p);
+    if (p) process_free_unstarted(p);
     free(t);
     return r;
 }

@@ -160,6 +160,9 @@ int pid_alloc(void);
 /* A new process object with one reference in the pid table. */
 struct process *process_new(struct process *parent);
 void process_table_add(struct process *p);
+/* Drop a process that never ran (not in the table): its fd table, fs
+ * context and memory references, then its pid. */
+void process_free_unstarted(struct process *p);
 /* Start a host thread for t (t->start filled in): -EAGAIN at
  * resource_limits.max_num_of_threads. */
 int thread_start(struct thread *t);
