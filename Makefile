@@ -45,7 +45,7 @@ CLI_SRCS := $(wildcard src/cli/*.c)
 FUSE_FS_SRCS := $(wildcard $(addprefix src/libos/fs/,vfs.c uio.c namei.c mount.c path.c ramfs.c \
 	unionfs.c unionfs_dir.c sefs.c)) $(wildcard src/libos/fs/sefs_rw*.c)
 FUSE_SRCS := $(wildcard src/fuse/*.c) $(FUSE_FS_SRCS) src/libos/util/lock.c \
-	src/libos/util/log.c src/pal/sim/host.c src/pal/sim/sealing.c src/pal/sim/image_key.c
+	src/libos/util/log.c src/pal/sim/host.c src/pal/sim/handles.c src/pal/sim/sealing.c src/pal/sim/image_key.c
 FUSE_CFLAGS := $(LIBOS_CFLAGS) $(shell pkg-config --cflags fuse3 2>/dev/null || echo -I/usr/include/fuse3)
 
 LIBOS_OBJS := $(patsubst %,$(OUT)/obj/libos/%.o,$(LIBOS_SRCS) $(COMMON_SRCS))

@@ -1,9 +1,11 @@
 /*
  * host: the sim PAL's host calls. The LibOS is an ordinary Linux process
  * here, so each PAL function is one raw system call; errors come back as
- * -errno, the convention of the whole LibOS.
+ * -errno, the convention of the whole LibOS. The fds the LibOS holds are
+ * handles (handles.c), turned into this host process's fds here.
  */
 #include "pal/pal.h"
+#include "pal/sim/handles.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -118,13 +120,21 @@ int pal_vm_decommit(void *addr, size_t len)
 
 int pal_vm_map_file(void *addr, size_t len, int prot, int fd, off_t off)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     void *p = mmap(addr, len, prot, MAP_PRIVATE | MAP_FIXED, fd, off);
     return p == MAP_FAILED ? -errno : 0;
 }
 
+/* A new host fd as a handle. */
+static int wrap(int fd)
+{
+    return handle_new(fd < 0 ? -errno : fd);
+}
+
 int pal_memfd_create(const char *name)
 {
-    RET(memfd_create(name, MFD_CLOEXEC));
+    return wrap(memfd_create(name, MFD_CLOEXEC));
 }
 
 int pal_vm_protect(void *addr, size_t len, int prot)
@@ -134,41 +144,53 @@ int pal_vm_protect(void *addr, size_t len, int prot)
 
 int pal_host_open(const char *path, int flags, mode_t mode)
 {
-    RET(open(path, flags, mode));
+    return wrap(open(path, flags, mode));
 }
 
 int pal_host_close(int fd)
 {
-    RET(close(fd));
+    return handle_close(fd);
 }
 
 ssize_t pal_host_read(int fd, void *buf, size_t len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(read(fd, buf, len));
 }
 
 ssize_t pal_host_write(int fd, const void *buf, size_t len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(write(fd, buf, len));
 }
 
 ssize_t pal_host_pread(int fd, void *buf, size_t len, off_t off)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(pread(fd, buf, len, off));
 }
 
 ssize_t pal_host_pwrite(int fd, const void *buf, size_t len, off_t off)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(pwrite(fd, buf, len, off));
 }
 
 off_t pal_host_lseek(int fd, off_t off, int whence)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(lseek(fd, off, whence));
 }
 
 int pal_host_fstat(int fd, struct stat *st)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(fstat(fd, st));
 }
 
@@ -184,6 +206,8 @@ int pal_host_stat(const char *path, struct stat *st)
 
 ssize_t pal_host_getdents64(int fd, void *buf, size_t len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(syscall(SYS_getdents64, fd, buf, len));
 }
 
@@ -209,6 +233,8 @@ int pal_host_rename(const char *from, const char *to)
 
 bool pal_host_pollable(int fd)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return false;
     /* The host's own answer: its epoll refuses (EPERM) what cannot be polled. */
     static int probe = -1;
     int ep = __atomic_load_n(&probe, __ATOMIC_ACQUIRE);
@@ -260,11 +286,15 @@ int pal_host_chmod(const char *path, mode_t mode)
 
 int pal_host_ftruncate(int fd, off_t len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(ftruncate(fd, len));
 }
 
 int pal_host_fsync(int fd, int datasync)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(datasync ? fdatasync(fd) : fsync(fd));
 }
 
@@ -280,27 +310,59 @@ int pal_host_utimensat(const char *path, const struct timespec times[2], int fla
 
 int pal_host_fcntl(int fd, int cmd, long arg)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(fcntl(fd, cmd, arg));
 }
 
 int pal_host_ioctl(int fd, unsigned long req, void *arg)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(ioctl(fd, req, arg));
 }
 
 int pal_host_isatty(int fd)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return 0;
     return isatty(fd);
 }
 
 int pal_host_eventfd(void)
 {
-    RET(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    return wrap(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 }
 
 int pal_host_poll(void *fds, unsigned long nfds, int timeout_ms)
 {
-    RET(poll(fds, nfds, timeout_ms));
+    /* The handles become this process's fds for the call and come back
+     * after; one that names nothing is POLLNVAL, as a bad fd on Linux. */
+    struct pollfd *p = fds;
+    int on_stack[64];
+    int *handles = nfds <= 64 ? on_stack : malloc(nfds * sizeof(int));
+    if (!handles) return -ENOMEM;
+    int bad = 0;
+    for (unsigned long i = 0; i < nfds; i++) {
+        handles[i] = p[i].fd;
+        if (p[i].fd < 0) continue;
+        p[i].fd = handle_fd(p[i].fd);
+        if (p[i].fd < 0) {
+            p[i].fd = -1; /* poll skips it */
+            bad++;
+        }
+    }
+    int r = poll(fds, nfds, bad ? 0 : timeout_ms);
+    int e = errno;
+    for (unsigned long i = 0; i < nfds; i++) {
+        if (r >= 0 && p[i].fd < 0 && handles[i] >= 0) {
+            p[i].revents = POLLNVAL;
+            r++;
+        }
+        p[i].fd = handles[i];
+    }
+    if (handles != on_stack) free(handles);
+    return r < 0 ? -e : r;
 }
 
 int pal_clock_gettime(clockid_t clk, struct timespec *ts)
@@ -354,77 +416,110 @@ int pal_sched_setaffinity(size_t len, const void *mask)
 
 int pal_host_socket(int domain, int type, int protocol)
 {
-    RET(socket(domain, type, protocol));
+    return wrap(socket(domain, type, protocol));
 }
 
 int pal_host_socketpair(int domain, int type, int protocol, int fds[2])
 {
-    RET(socketpair(domain, type, protocol, fds));
+    int host[2];
+    if (socketpair(domain, type, protocol, host) < 0) return -errno;
+    fds[0] = handle_new(host[0]);
+    fds[1] = handle_new(host[1]);
+    if (fds[0] >= 0 && fds[1] >= 0) return 0;
+    if (fds[0] >= 0) handle_close(fds[0]);
+    if (fds[1] >= 0) handle_close(fds[1]);
+    return -EMFILE;
 }
 
 int pal_host_bind(int fd, const struct sockaddr *addr, unsigned len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(bind(fd, addr, len));
 }
 
 int pal_host_listen(int fd, int backlog)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(listen(fd, backlog));
 }
 
 int pal_host_accept4(int fd, struct sockaddr *addr, unsigned *len, int flags)
 {
-    RET(accept4(fd, addr, len, flags));
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
+    return wrap(accept4(fd, addr, len, flags));
 }
 
 int pal_host_connect(int fd, const struct sockaddr *addr, unsigned len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(connect(fd, addr, len));
 }
 
 int pal_host_getsockname(int fd, struct sockaddr *addr, unsigned *len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(getsockname(fd, addr, len));
 }
 
 int pal_host_getpeername(int fd, struct sockaddr *addr, unsigned *len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(getpeername(fd, addr, len));
 }
 
 int pal_host_setsockopt(int fd, int level, int name, const void *val, unsigned len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(setsockopt(fd, level, name, val, len));
 }
 
 int pal_host_getsockopt(int fd, int level, int name, void *val, unsigned *len)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(getsockopt(fd, level, name, val, len));
 }
 
 int pal_host_shutdown(int fd, int how)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(shutdown(fd, how));
 }
 
 ssize_t pal_host_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr,
                         unsigned alen)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(sendto(fd, buf, len, flags | MSG_NOSIGNAL, addr, alen));
 }
 
 ssize_t pal_host_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
                           unsigned *alen)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(recvfrom(fd, buf, len, flags, addr, alen));
 }
 
 ssize_t pal_host_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(sendmsg(fd, msg, flags | MSG_NOSIGNAL));
 }
 
 ssize_t pal_host_recvmsg(int fd, struct msghdr *msg, int flags)
 {
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
     RET(recvmsg(fd, msg, flags));
 }

@@ -12,6 +12,7 @@
  * "stop", not "forward to the first program" as in a run.
  */
 #include "pal/sim/server.h"
+#include "pal/sim/handles.h"
 
 #include "common/exec_proto.h"
 #include "libos.h"
@@ -137,7 +138,10 @@ static void serve_exec(int conn, uint32_t len, int fds[3])
     struct relay r = {.conn = conn, .lock = PTHREAD_MUTEX_INITIALIZER};
     char err[4352];
     int errfd = fds[2] >= 0 ? fcntl(fds[2], F_DUPFD_CLOEXEC, 3) : -1; /* the LibOS takes fds */
-    int code = libos_start_program(argv[0], argv, envp, fds, &r.pid, err, sizeof(err));
+    int handles[3]; /* what the LibOS holds host fds by (handles.c) */
+    for (int i = 0; i < 3; i++)
+        handles[i] = fds[i] >= 0 ? handle_new(fds[i]) : -1;
+    int code = libos_start_program(argv[0], argv, envp, handles, &r.pid, err, sizeof(err));
     if (code == 0) {
         pthread_t t;
         bool relaying = pthread_create(&t, NULL, relay_signals, &r) == 0;

@@ -1,0 +1,272 @@
+/*
+ * handles: the host file descriptors the LibOS holds, named by handles.
+ *
+ * The ints that pal_host_open, pal_host_socket, ... give the LibOS are
+ * handles, not host fds, because the LibOS's objects are shared by every
+ * host process of the instance (fork makes more: see DESIGN.md, "Address
+ * spaces") while host fds are per host process. A handle names one open
+ * file description: a slot of a table in memory shared by all host
+ * processes holds its owner (the host process that opened it) and the
+ * owner's fd. Each host process keeps, privately, its own fd for the
+ * handles it has used:
+ *   - the owner's is the one it opened;
+ *   - a host fork copies the parent's fds and this private table with
+ *     them, so a child starts with every handle its parent had;
+ *   - any other host process takes a copy from the owner on first use
+ *     (pidfd_getfd(2)) and keeps it.
+ * A slot's generation, bumped at every close, tells a private entry that
+ * its handle was closed (and the slot perhaps reused): the stale copy is
+ * closed then. Whoever closes a handle closes its own copy; the owner's
+ * fd is closed by the owner itself, from a queue it drains on its next
+ * host call, because the number could otherwise be reused under a
+ * pidfd_getfd of another process.
+ *
+ * Handles 0, 1 and 2 are the runtime's standard streams.
+ */
+#include "pal/sim/handles.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MAX_HANDLES 65536
+#define MAX_HOSTS 1024
+#define CLOSEQ 128
+
+struct slot {
+    uint32_t gen; /* bumped at every close */
+    int32_t live;
+    int32_t owner; /* index in hosts[] */
+    int32_t fd;    /* the owner's */
+};
+
+struct closing {
+    int32_t handle;
+    uint32_t gen; /* of the handle when it was open */
+    int32_t fd;
+};
+
+struct host {
+    int32_t pid; /* 0: gone (or never there) */
+    uint32_t nclose;
+    struct closing closeq[CLOSEQ]; /* the owner's fds others closed the handles of */
+};
+
+struct shared {
+    uint32_t lock; /* 0 free, 1 locked, 2 contended; a shared futex */
+    uint32_t hint; /* where to look for a free slot */
+    int32_t nhosts;
+    struct host hosts[MAX_HOSTS];
+    struct slot slots[MAX_HANDLES];
+};
+
+static struct shared *sh;
+static struct {
+    uint32_t gen;
+    int32_t fd; /* -1: none */
+} local[MAX_HANDLES];
+static int self;              /* this host process's index in hosts[] */
+static int pidfds[MAX_HOSTS]; /* pidfd of each host + 1, 0 when not open */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void lock(void)
+{
+    uint32_t c = 0;
+    if (__atomic_compare_exchange_n(&sh->lock, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+    if (c != 2) c = __atomic_exchange_n(&sh->lock, 2, __ATOMIC_ACQUIRE);
+    while (c != 0) {
+        syscall(SYS_futex, &sh->lock, FUTEX_WAIT, 2, NULL, NULL, 0);
+        c = __atomic_exchange_n(&sh->lock, 2, __ATOMIC_ACQUIRE);
+    }
+}
+
+static void unlock(void)
+{
+    if (__atomic_exchange_n(&sh->lock, 0, __ATOMIC_RELEASE) == 2)
+        syscall(SYS_futex, &sh->lock, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static void init(void)
+{
+    void *p = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        static const char msg[] = "[occlum error] cannot map the host handle table\n";
+        (void)!write(2, msg, sizeof(msg) - 1);
+        _exit(1);
+    }
+    sh = p;
+    sh->nhosts = 1;
+    sh->hosts[0].pid = getpid();
+    for (int h = 0; h < MAX_HANDLES; h++)
+        local[h].fd = -1;
+    for (int h = 0; h < 3; h++) {
+        sh->slots[h] = (struct slot){.gen = 1, .live = 1, .owner = 0, .fd = h};
+        local[h].gen = 1;
+        local[h].fd = h;
+    }
+    sh->hint = 3;
+}
+
+static void ensure_init(void)
+{
+    if (!__atomic_load_n(&sh, __ATOMIC_ACQUIRE)) pthread_once(&once, init);
+}
+
+/* Close the fds of this host's handles that others closed (under the lock). */
+static void drain_closes_locked(void)
+{
+    struct host *me = &sh->hosts[self];
+    for (uint32_t i = 0; i < me->nclose; i++) {
+        struct closing *c = &me->closeq[i];
+        if (local[c->handle].fd == c->fd && local[c->handle].gen == c->gen)
+            local[c->handle].fd = -1;
+        close(c->fd);
+    }
+    me->nclose = 0;
+}
+
+static int pidfd_of(int host)
+{
+    if (pidfds[host]) return pidfds[host] - 1;
+    int pid = sh->hosts[host].pid;
+    if (pid <= 0) return -ESRCH;
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) return -errno;
+    if (sh->hosts[host].pid != pid) { /* it ended meanwhile: pid may be another's */
+        close(fd);
+        return -ESRCH;
+    }
+    pidfds[host] = fd + 1;
+    return fd;
+}
+
+int handle_new(int fd)
+{
+    if (fd < 0) return fd;
+    ensure_init();
+    lock();
+    if (sh->hosts[self].nclose) drain_closes_locked();
+    uint32_t h = sh->hint;
+    for (int n = 0; n < MAX_HANDLES - 3; n++, h = h + 1 < MAX_HANDLES ? h + 1 : 3) {
+        struct slot *s = &sh->slots[h];
+        if (s->live) continue;
+        s->live = 1;
+        s->owner = self;
+        s->fd = fd;
+        sh->hint = h + 1 < MAX_HANDLES ? h + 1 : 3;
+        if (local[h].fd >= 0 && local[h].gen != s->gen) close(local[h].fd); /* a stale copy */
+        local[h].gen = s->gen;
+        local[h].fd = fd;
+        unlock();
+        return (int)h;
+    }
+    unlock();
+    close(fd);
+    return -EMFILE;
+}
+
+int handle_fd(int h)
+{
+    if (h < 0 || h >= MAX_HANDLES) return -EBADF;
+    ensure_init();
+    struct slot *s = &sh->slots[h];
+    if (local[h].fd >= 0 && local[h].gen == __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) &&
+        __atomic_load_n(&s->live, __ATOMIC_ACQUIRE) && !sh->hosts[self].nclose)
+        return local[h].fd;
+    lock();
+    if (sh->hosts[self].nclose) drain_closes_locked();
+    int r = -EBADF;
+    if (s->live) {
+        if (local[h].fd >= 0 && local[h].gen == s->gen) {
+            r = local[h].fd;
+        } else {
+            if (local[h].fd >= 0) close(local[h].fd); /* the closed handle's copy */
+            local[h].fd = -1;
+            int pfd = s->owner == self ? -EBADF : pidfd_of(s->owner);
+            int fd = pfd < 0 ? pfd : (int)syscall(SYS_pidfd_getfd, pfd, s->fd, 0);
+            if (fd >= 0) {
+                local[h].gen = s->gen;
+                local[h].fd = fd;
+                r = fd;
+            } else {
+                r = -EBADF;
+            }
+        }
+    }
+    unlock();
+    return r;
+}
+
+int handle_close(int h)
+{
+    if (h < 0 || h >= MAX_HANDLES) return -EBADF;
+    ensure_init();
+    lock();
+    if (sh->hosts[self].nclose) drain_closes_locked();
+    struct slot *s = &sh->slots[h];
+    if (!s->live) {
+        unlock();
+        return -EBADF;
+    }
+    int mine = local[h].gen == s->gen ? local[h].fd : -1;
+    if (s->owner != self && sh->hosts[s->owner].pid > 0) {
+        struct host *o = &sh->hosts[s->owner];
+        if (o->nclose < CLOSEQ) o->closeq[o->nclose++] = (struct closing){h, s->gen, s->fd};
+        /* else: the owner keeps that fd until it ends (not worth blocking for) */
+    }
+    s->live = 0;
+    __atomic_add_fetch(&s->gen, 1, __ATOMIC_RELEASE);
+    local[h].fd = -1;
+    unlock();
+    return mine >= 0 ? (close(mine) < 0 ? -errno : 0) : 0;
+}
+
+int handle_host_reserve(void)
+{
+    ensure_init();
+    lock();
+    int idx = -EAGAIN;
+    for (int i = 1; i < MAX_HOSTS; i++) {
+        if (sh->hosts[i].pid == 0) {
+            idx = i;
+            sh->hosts[i].pid = -1; /* taken, not yet running */
+            sh->hosts[i].nclose = 0;
+            if (i >= sh->nhosts) sh->nhosts = i + 1;
+            break;
+        }
+    }
+    unlock();
+    return idx;
+}
+
+void handle_host_unreserve(int idx)
+{
+    lock();
+    sh->hosts[idx].pid = 0;
+    unlock();
+}
+
+void handle_host_become(int idx)
+{
+    lock();
+    sh->hosts[idx].pid = getpid();
+    self = idx;
+    unlock();
+    /* The parent's pidfds were copied with its memory and fds: still
+     * right, as a pidfd names a process, not a pid. */
+}
+
+void handle_host_exiting(void)
+{
+    if (!__atomic_load_n(&sh, __ATOMIC_ACQUIRE)) return;
+    lock();
+    sh->hosts[self].pid = 0;
+    unlock();
+}

@@ -1,0 +1,26 @@
+/*
+ * handles: host fds by handle, valid in every host process of the
+ * instance (see handles.c). Internal to the sim PAL: the LibOS only ever
+ * sees the handles, as the ints of pal.h's host calls.
+ */
+#ifndef PAL_SIM_HANDLES_H
+#define PAL_SIM_HANDLES_H
+
+/* A handle for a host fd this process just opened (the handle owns it), or
+ * fd itself when negative (an error to pass on); -EMFILE (fd closed) when
+ * the table is full. */
+int handle_new(int fd);
+/* This host process's fd for handle h, or -EBADF. */
+int handle_fd(int h);
+/* Close handle h, in this process and, through its queue, in its owner. */
+int handle_close(int h);
+
+/* Host processes of the instance: the parent takes an index before a host
+ * fork (-EAGAIN when all are taken), the child becomes it; unreserve when
+ * the fork failed. A host process ending says so. */
+int handle_host_reserve(void);
+void handle_host_unreserve(int idx);
+void handle_host_become(int idx);
+void handle_host_exiting(void);
+
+#endif

@@ -1,0 +1,224 @@
+/* unit-sources: src/pal/sim/handles.c */
+/*
+ * test_handles: host fds by handle across host processes (the sim PAL's
+ * handles.c): a handle opened before a host fork works in the child as
+ * its inherited copy; one opened after the fork by the parent is fetched
+ * by the child from its owner (pidfd_getfd) and names the same open file
+ * description (a shared offset); a handle the child closes is closed in
+ * the parent too (through its queue), and a slot reused after a close
+ * never gives a stale file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pal/sim/handles.h"
+
+/* A pipe whose read end is wrapped as a handle; the write end stays raw. */
+static int pipe_handle(int *wfd)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    *wfd = p[1];
+    int h = handle_new(p[0]);
+    assert_true(h >= 3);
+    return h;
+}
+
+static void test_local_use_and_close(void **state)
+{
+    (void)state;
+    int w;
+    int h = pipe_handle(&w);
+    int fd = handle_fd(h);
+    assert_true(fd >= 0);
+    assert_int_equal(write(w, "x", 1), 1);
+    char c;
+    assert_int_equal(read(fd, &c, 1), 1);
+    assert_int_equal(handle_close(h), 0);
+    assert_int_equal(handle_fd(h), -EBADF);
+    assert_int_equal(handle_close(h), -EBADF);
+    assert_int_equal(fcntl(fd, F_GETFD), -1); /* the host fd is gone */
+    assert_int_equal(handle_fd(-1), -EBADF);
+    assert_int_equal(handle_fd(1 << 30), -EBADF);
+    assert_int_equal(handle_new(-ENOENT), -ENOENT);
+    close(w);
+}
+
+/* Run fn in a host-forked child that becomes a host of the instance;
+ * returns the child's exit status. */
+static int in_child(int (*fn)(void *), void *arg)
+{
+    int idx = handle_host_reserve();
+    assert_true(idx > 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        handle_host_become(idx);
+        int r = fn(arg);
+        handle_host_exiting();
+        _exit(r);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+struct across {
+    int before, after;  /* handles */
+    int go[2], done[2]; /* raw pipes to step parent and child */
+};
+
+static int child_reads_both(void *arg)
+{
+    struct across *a = arg;
+    /* the parent opened `after` after the fork: it sends its number */
+    if (read(a->go[0], &a->after, sizeof(a->after)) != sizeof(a->after)) return 10;
+    int f1 = handle_fd(a->before), f2 = handle_fd(a->after);
+    if (f1 < 0 || f2 < 0) return 11;
+    char buf[4] = {0};
+    if (pread(f1, buf, 3, 0) != 3 || memcmp(buf, "one", 3) != 0) return 12;
+    /* the same open file description as the parent's: the offset moves */
+    if (read(f2, buf, 3) != 3 || memcmp(buf, "two", 3) != 0) return 13;
+    if (handle_close(a->after) != 0) return 14;
+    if (handle_fd(a->after) != -EBADF) return 15;
+    return write(a->done[1], "d", 1) == 1 ? 0 : 16;
+}
+
+static int tmpfile_with(const char *text)
+{
+    char path[] = "/tmp/test_handles_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+static void test_across_host_fork(void **state)
+{
+    (void)state;
+    struct across a;
+    assert_int_equal(pipe(a.go), 0);
+    assert_int_equal(pipe(a.done), 0);
+    a.before = handle_new(tmpfile_with("one"));
+    assert_true(a.before >= 0);
+    int idx = handle_host_reserve();
+    assert_true(idx > 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        handle_host_become(idx);
+        close(a.done[0]);
+        _exit(child_reads_both(&a));
+    }
+    close(a.done[1]); /* a child that fails early ends our read */
+    /* opened after the fork: the child must fetch it from us */
+    a.after = handle_new(tmpfile_with("twothree"));
+    assert_true(a.after >= 0);
+    int parent_fd = handle_fd(a.after);
+    assert_int_equal(write(a.go[1], &a.after, sizeof(a.after)), sizeof(a.after));
+    char c = 0;
+    ssize_t n = read(a.done[0], &c, 1);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(lseek(parent_fd, 0, SEEK_CUR), 3); /* the child's read moved it */
+    /* the child closed the handle: our next host call closes our fd */
+    assert_int_equal(handle_fd(a.after), -EBADF);
+    assert_int_equal(fcntl(parent_fd, F_GETFD), -1);
+    assert_int_equal(handle_close(a.before), 0);
+    close(a.go[0]);
+    close(a.go[1]);
+    close(a.done[0]);
+}
+
+static int child_checks_reused(void *arg)
+{
+    int *h = arg;
+    int fd = handle_fd(*h);
+    if (fd < 0) return 20;
+    char buf[8] = {0};
+    if (pread(fd, buf, 5, 0) != 5) return 21;
+    return memcmp(buf, "fresh", 5) == 0 ? 0 : 22;
+}
+
+static void test_reused_slot_is_never_stale(void **state)
+{
+    (void)state;
+    /* The child inherits a copy of h; we close h and reuse slots until one
+     * comes back with h's number: the child must see the new file. */
+    int h = handle_new(tmpfile_with("stale"));
+    assert_true(h >= 0);
+    int idx = handle_host_reserve();
+    assert_true(idx > 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        handle_host_become(idx);
+        int r = 0;
+        for (int i = 0; i < 5000; i++) { /* until the parent reused the slot */
+            r = child_checks_reused(&h);
+            if (r == 0) break;
+            usleep(1000);
+        }
+        handle_host_exiting();
+        _exit(r);
+    }
+    assert_int_equal(handle_close(h), 0);
+    int fresh = tmpfile_with("fresh"), got = -1;
+    /* handle_new goes on from where it stopped: walk until h comes back */
+    for (int i = 0; i < 70000 && got != h; i++) {
+        int x = handle_new(dup(fresh));
+        assert_true(x >= 0);
+        if (x == h)
+            got = x;
+        else
+            assert_int_equal(handle_close(x), 0);
+    }
+    close(fresh);
+    assert_int_equal(got, h);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_int_equal(handle_close(h), 0);
+}
+
+static int child_sees_stdio(void *arg)
+{
+    (void)arg;
+    return handle_fd(0) == 0 && handle_fd(1) == 1 && handle_fd(2) == 2 ? 0 : 40;
+}
+
+static void test_stdio_handles(void **state)
+{
+    (void)state;
+    assert_int_equal(handle_fd(1), 1);
+    assert_int_equal(in_child(child_sees_stdio, NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_local_use_and_close),
+        cmocka_unit_test(test_across_host_fork),
+        cmocka_unit_test(test_reused_slot_is_never_stale),
+        cmocka_unit_test(test_stdio_handles),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
