@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* One subcommand: `occlum <name> ...`. run() gets argv starting at <name>. */
 struct cli_cmd {
@@ -104,6 +105,8 @@ int dir_is_empty(const char *path);
 int remove_tree(const char *path, char *failed, size_t flen);
 /* Copies a regular file, mode `mode`, replacing dst. Returns 0 or -1. */
 int copy_file(const char *src, const char *dst, mode_t mode);
+/* The same, keeping the access and modification times `times` (if not NULL). */
+int copy_file_times(const char *src, const char *dst, mode_t mode, const struct timespec *times);
 /*
  * cp -a for directories, regular files and symlinks (modes and mtimes kept).
  * Sockets, devices and FIFOs are skipped with a warning under `cmd`. On
