@@ -56,8 +56,6 @@ void path_normalize(const char *in, char *out, size_t len)
             while (o > 1 && out[o - 1] != '/')
                 o--;
             if (o > 1) o--;
-            while (o > 1 && out[o - 1] != '/')
-                o--;
         } else if (o + n + 1 < len) {
             if (out[o - 1] != '/') out[o++] = '/';
             memcpy(out + o, in, n);

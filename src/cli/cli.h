@@ -32,6 +32,8 @@ extern const struct cli_cmd cmd_print;
 extern const struct cli_cmd cmd_gen_image_key;
 /* mount.c: the union tree on the host through FUSE (src/fuse/). */
 extern const struct cli_cmd cmd_mount;
+/* add.c: host programs and their libraries into image/ (src/bom/). */
+extern const struct cli_cmd cmd_add;
 
 /* Prints "occlum <cmd>: <message>\n" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
