@@ -185,9 +185,10 @@ static int ensure_parent(struct copier *c, const char *dest)
     return copier_mkdir(c, parent);
 }
 
-int copier_link(struct copier *c, const char *target, const char *dest)
+int copier_link(struct copier *c, const char *target, const char *path)
 {
-    char host[PATH_MAX];
+    char host[PATH_MAX], dest[PATH_MAX];
+    path_normalize(path, dest, sizeof(dest));
     if (ensure_parent(c, dest) < 0 || host_of(c, dest, host, sizeof(host)) < 0) return -1;
     char cur[PATH_MAX];
     ssize_t n = readlink(host, cur, sizeof(cur) - 1);

@@ -41,13 +41,15 @@ static const char *str_at(const unsigned char *buf, uint64_t off, uint64_t end)
     return nul ? (const char *)buf + off : NULL;
 }
 
-/* The file offset of virtual address `va`, from the PT_LOAD segments. */
-static int va_to_off(const Elf64_Phdr *ph, size_t n, uint64_t va, uint64_t *off)
+/* The file offset of virtual address `va` and how many of the segment's
+ * file bytes follow it, from the PT_LOAD segments. */
+static int va_to_off(const Elf64_Phdr *ph, size_t n, uint64_t va, uint64_t *off, uint64_t *avail)
 {
     for (size_t i = 0; i < n; i++) {
         if (ph[i].p_type != PT_LOAD) continue;
         if (va >= ph[i].p_vaddr && va - ph[i].p_vaddr < ph[i].p_filesz) {
             *off = ph[i].p_offset + (va - ph[i].p_vaddr);
+            *avail = ph[i].p_filesz - (va - ph[i].p_vaddr);
             return 0;
         }
     }
@@ -84,8 +86,9 @@ static int parse_dynamic(const unsigned char *buf, size_t len, const Elf64_Phdr 
         }
     }
     if (!have_strtab) return 0; /* nothing can be named without a string table */
-    uint64_t stroff;
-    if (va_to_off(ph, nph, strtab_va, &stroff) < 0 || !in_bounds(stroff, strsz, len))
+    uint64_t stroff, avail;
+    if (va_to_off(ph, nph, strtab_va, &stroff, &avail) < 0 || strsz > avail ||
+        !in_bounds(stroff, strsz, len))
         return fail(err, errlen, "its dynamic string table lies outside the file");
     uint64_t strend = stroff + strsz;
     for (size_t i = 0; i < ndt && dt[i].d_tag != DT_NULL; i++) {
