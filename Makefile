@@ -2,6 +2,7 @@
 #   make          build everything into out/
 #   make deps     install missing Debian packages (apt-get; sudo when not root)
 #   make test     deps + build + every test; closing line "N passed, N failed"
+#                 (tests/apps/ runs the Debian programs of the last DEPS_PKGS line)
 #   make test-asan  the LibOS suite with the runtime under AddressSanitizer
 #   make demo     deps + build + the hello-world walkthrough
 #   make bench    benchmarks, LibOS and native side by side
@@ -13,7 +14,8 @@ OUT := out
 CC := gcc
 DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libjansson-dev \
 	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3 \
-	clang libclang-rt-14-dev llvm libyaml-dev
+	clang libclang-rt-14-dev llvm libyaml-dev zlib1g-dev \
+	sqlite3 lua5.4 python3 nodejs busybox
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD -MP
