@@ -2,6 +2,7 @@
 #   make          build everything into out/
 #   make deps     install missing Debian packages (apt-get; sudo when not root)
 #   make test     deps + build + every test; closing line "N passed, N failed"
+#                 (tests/apps/ runs the Debian programs of the last DEPS_PKGS line)
 #   make test-asan  the LibOS suite with the runtime under AddressSanitizer
 #   make demo     deps + build + the hello-world walkthrough
 #   make bench    benchmarks, LibOS and native side by side
@@ -13,7 +14,8 @@ OUT := out
 CC := gcc
 DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libjansson-dev \
 	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3 \
-	clang libclang-rt-14-dev llvm
+	clang libclang-rt-14-dev llvm libyaml-dev zlib1g-dev \
+	sqlite3 lua5.4 python3 nodejs busybox
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD -MP
@@ -36,7 +38,11 @@ CLI_CFLAGS := $(CFLAGS_COMMON)
 
 COMMON_SRCS := $(wildcard src/common/*.c src/common/*.S) $(wildcard src/image/*.c)
 LIBOS_SRCS := $(shell find src/libos src/pal/sim -name '*.c' -o -name '*.S' | sort)
-CLI_SRCS := $(wildcard src/cli/*.c)
+# src/bom/: copy_bom's BOM reader, ELF dependency reader and image copier,
+# shared with `occlum add` (src/cli/add.c).
+BOM_SRCS := $(filter-out src/bom/copy_bom_main.c,$(wildcard src/bom/*.c))
+CLI_SRCS := $(wildcard src/cli/*.c) $(BOM_SRCS)
+COPY_BOM_SRCS := src/bom/copy_bom_main.c $(BOM_SRCS) src/cli/fsutil.c
 
 # The FUSE server of `occlum mount` (src/fuse/): the LibOS's own file-system
 # code on the host. FUSE_FS_SRCS is the one list of LibOS fs sources it
@@ -51,15 +57,17 @@ FUSE_CFLAGS := $(LIBOS_CFLAGS) $(shell pkg-config --cflags fuse3 2>/dev/null || 
 LIBOS_OBJS := $(patsubst %,$(OUT)/obj/libos/%.o,$(LIBOS_SRCS) $(COMMON_SRCS))
 CLI_OBJS := $(patsubst %,$(OUT)/obj/cli/%.o,$(CLI_SRCS) $(COMMON_SRCS))
 FUSE_OBJS := $(patsubst %,$(OUT)/obj/fuse/%.o,$(FUSE_SRCS) $(COMMON_SRCS))
+COPY_BOM_OBJS := $(patsubst %,$(OUT)/obj/cli/%.o,$(COPY_BOM_SRCS))
 
 LIBOS_BIN := $(OUT)/lib/occlum/occlum-libos
 FUSE_BIN := $(OUT)/lib/occlum/occlum-fuse
 CLI_BIN := $(OUT)/bin/occlum
+COPY_BOM_BIN := $(OUT)/bin/copy_bom
 TOOLS := $(patsubst tools/%,$(OUT)/bin/%,$(wildcard tools/occlum-*))
 SHARE := $(OUT)/share/occlum/Occlum.json
 
 .PHONY: all deps test test-asan demo bench fuzz install clean unit-tests libos-tests cli-tests format
-all: $(LIBOS_BIN) $(FUSE_BIN) $(CLI_BIN) $(TOOLS) $(SHARE)
+all: $(LIBOS_BIN) $(FUSE_BIN) $(CLI_BIN) $(COPY_BOM_BIN) $(TOOLS) $(SHARE)
 
 # The names of every x86-64 system call, from the kernel's own list (one
 # "[nr] = \"name\"," line per __NR_name), so that the LibOS can name any
@@ -99,7 +107,10 @@ $(FUSE_BIN): $(FUSE_OBJS)
 	$(CC) $(LIBOS_SANITIZE) -o $@ $^ -lfuse3 -ljansson -lcrypto -lpthread
 $(CLI_BIN): $(CLI_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ -ljansson -lcrypto
+	$(CC) -o $@ $^ -ljansson -lcrypto -lyaml
+$(COPY_BOM_BIN): $(COPY_BOM_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcrypto -lyaml
 $(OUT)/bin/%: tools/%
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
@@ -169,7 +180,7 @@ fuzz: deps
 
 install: all
 	install -d $(PREFIX)/bin $(PREFIX)/lib/occlum $(PREFIX)/share/occlum
-	install -m 0755 $(CLI_BIN) $(TOOLS) $(PREFIX)/bin/
+	install -m 0755 $(CLI_BIN) $(COPY_BOM_BIN) $(TOOLS) $(PREFIX)/bin/
 	install -m 0755 $(LIBOS_BIN) $(FUSE_BIN) $(PREFIX)/lib/occlum/
 	install -m 0644 $(SHARE) $(PREFIX)/share/occlum/
 

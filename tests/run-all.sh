@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# run-all.sh: run every test suite (unit, libos, cli, fuzz), keep their output
+# run-all.sh: run every test suite (unit, libos, cli, apps, fuzz), keep their output
 # visible, count their PASS/FAIL/SKIP lines and print the overall closing line
 # "N passed, N failed" (", N skipped" when any) last. Exits non-zero when
 # anything failed. A missing suite script counts as a failure.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
-SUITES=(tests/run-unit.sh tests/run-libos.sh tests/run-cli.sh tests/run-fuzz.sh)
+SUITES=(tests/run-unit.sh tests/run-libos.sh tests/run-cli.sh tests/run-apps.sh tests/run-fuzz.sh)
 log=$(mktemp "${TMPDIR:-/tmp}/run-all.XXXXXX")
 trap 'rm -f "$log"' EXIT
 

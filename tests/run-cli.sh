@@ -6,19 +6,22 @@
 # (", N skipped" when any). A failing test's log is shown indented below
 # its line. A test skips by exiting with status 77 after printing
 # "SKIP: <reason>" (tests/cli/_lib.sh: skip). Exits non-zero if any failed.
-# Needs out/bin (run 'make' first).
+# Needs out/bin (run 'make' first). SUITE=apps runs tests/apps/ the same
+# way (tests/run-apps.sh).
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-LOGS="$ROOT/tests/work/cli"
+SUITE=${SUITE:-cli}
+export WORK_SUITE=$SUITE
+LOGS="$ROOT/tests/work/$SUITE"
 mkdir -p "$LOGS"
 passed=0
 failed=0
 skipped=0
 tests=()
 if [ $# -gt 0 ]; then
-    for n in "$@"; do tests+=("$ROOT/tests/cli/${n%.sh}.sh"); done
+    for n in "$@"; do tests+=("$ROOT/tests/$SUITE/${n%.sh}.sh"); done
 else
-    tests=("$ROOT"/tests/cli/*.sh)
+    tests=("$ROOT"/tests/"$SUITE"/*.sh)
 fi
 for t in "${tests[@]}"; do
     name=$(basename "$t" .sh)
@@ -27,19 +30,19 @@ for t in "${tests[@]}"; do
     timeout 300 bash "$t" >"$log" 2>&1
     rc=$?
     if [ "$rc" -eq 0 ]; then
-        echo "PASS cli/$name"
+        echo "PASS $SUITE/$name"
         passed=$((passed + 1))
     elif [ "$rc" -eq 77 ]; then
         reason=$(sed -n 's/^SKIP: //p' "$log" | tail -n 1)
-        echo "SKIP cli/$name (${reason:-no reason given})"
+        echo "SKIP $SUITE/$name (${reason:-no reason given})"
         skipped=$((skipped + 1))
     else
-        echo "FAIL cli/$name"
+        echo "FAIL $SUITE/$name"
         tail -n 25 "$log" | sed 's/^/    /'
         failed=$((failed + 1))
     fi
 done
-line="cli: $passed passed, $failed failed"
+line="$SUITE: $passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
 echo "$line"
 [ "$failed" -eq 0 ]

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* One subcommand: `occlum <name> ...`. run() gets argv starting at <name>. */
 struct cli_cmd {
@@ -31,6 +32,8 @@ extern const struct cli_cmd cmd_print;
 extern const struct cli_cmd cmd_gen_image_key;
 /* mount.c: the union tree on the host through FUSE (src/fuse/). */
 extern const struct cli_cmd cmd_mount;
+/* add.c: host programs and their libraries into image/ (src/bom/). */
+extern const struct cli_cmd cmd_add;
 
 /* Prints "occlum <cmd>: <message>\n" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,6 +107,8 @@ int dir_is_empty(const char *path);
 int remove_tree(const char *path, char *failed, size_t flen);
 /* Copies a regular file, mode `mode`, replacing dst. Returns 0 or -1. */
 int copy_file(const char *src, const char *dst, mode_t mode);
+/* The same, keeping the access and modification times `times` (if not NULL). */
+int copy_file_times(const char *src, const char *dst, mode_t mode, const struct timespec *times);
 /*
  * cp -a for directories, regular files and symlinks (modes and mtimes kept).
  * Sockets, devices and FIFOs are skipped with a warning under `cmd`. On

@@ -123,9 +123,7 @@ static int copy_fd(int in, int out)
     }
 }
 
-/* Copies src to dst with `mode`; keeps the mtime when `times` is given. */
-static int copy_file_times(const char *src, const char *dst, mode_t mode,
-                           const struct timespec *times)
+int copy_file_times(const char *src, const char *dst, mode_t mode, const struct timespec *times)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0) return -1;

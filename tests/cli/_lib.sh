@@ -7,7 +7,8 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TEST_NAME=$(basename "$0" .sh)
-WORK="$ROOT/tests/work/cli/$TEST_NAME"
+# tests/run-apps.sh runs tests/apps/ with this same library (WORK_SUITE=apps).
+WORK="$ROOT/tests/work/${WORK_SUITE:-cli}/$TEST_NAME"
 export PATH="$ROOT/out/bin:$PATH"
 rm -rf "$WORK"
 mkdir -p "$WORK"

@@ -1,0 +1,228 @@
+/*
+ * add.c: `occlum add <host-path>... [--to <dir>]`: the one-command way to
+ * bring a host program into the image: the program (found on PATH when it
+ * names no directory), its loader and libraries (copy_bom's autodep,
+ * src/bom/), the interpreter of a '#!' script, and what a known runtime
+ * loads at run time through a small built-in BOM recipe (Python's standard
+ * library with lib-dynload). The target directory joins entry_points in
+ * Occlum.json when no entry point covers it.
+ */
+#include "bom/bom.h"
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CMD "add"
+
+/* The program named `name`: a path as given, else the first match on PATH. */
+static int resolve(const char *name, char *out, size_t len)
+{
+    if (strchr(name, '/')) {
+        if (access(name, F_OK) < 0) {
+            cli_error(CMD, "%s: %s; give the path of an existing file", name, strerror(errno));
+            return -1;
+        }
+        snprintf(out, len, "%s", name);
+        return 0;
+    }
+    const char *path = getenv("PATH");
+    char *copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+    char *save = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        struct stat st;
+        if (pathf(out, len, "%s/%s", d, name) == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode) &&
+            access(out, X_OK) == 0) {
+            free(copy);
+            return 0;
+        }
+    }
+    free(copy);
+    cli_error(CMD, "%s is not a program on PATH; install it or give its path", name);
+    return -1;
+}
+
+/* The interpreter of a '#!' script into interp (""), so that it comes along. */
+static void script_interpreter(const char *path, char *interp, size_t len)
+{
+    interp[0] = '\0';
+    FILE *f = fopen(path, "re");
+    if (!f) return;
+    char line[512];
+    if (fgets(line, sizeof(line), f) && line[0] == '#' && line[1] == '!') {
+        char *p = line + 2 + strspn(line + 2, " \t");
+        p[strcspn(p, " \t\n")] = '\0';
+        if (p[0] == '/') snprintf(interp, len, "%s", p);
+    }
+    fclose(f);
+}
+
+/*
+ * The built-in recipe for a runtime, by the name of the program's real
+ * file: Python N.M needs /usr/lib/pythonN.M (lib-dynload's modules are
+ * ELF files, followed by autodep) without its tests and caches.
+ */
+static int recipe_for(const char *real, char *bom, size_t len)
+{
+    const char *base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
+    unsigned major, minor;
+    char tail;
+    if (sscanf(base, "python%u.%u%c", &major, &minor, &tail) == 2) {
+        char lib[64];
+        snprintf(lib, sizeof(lib), "/usr/lib/python%u.%u", major, minor);
+        struct stat st;
+        if (stat(lib, &st) < 0 || !S_ISDIR(st.st_mode)) return 0;
+        snprintf(bom, len,
+                 "excludes: [test, __pycache__]\n"
+                 "targets:\n"
+                 "  - target: /usr/lib\n"
+                 "    copy:\n"
+                 "      - dirs: [%s]\n",
+                 lib);
+        return 1;
+    }
+    return 0;
+}
+
+static int add_one(struct bom_run *r, const char *name, const char *to, int depth)
+{
+    char path[PATH_MAX], dest[PATH_MAX], real[PATH_MAX];
+    if (resolve(name, path, sizeof(path)) < 0) return -1;
+    const char *base = strrchr(path, '/') + 1;
+    if (!*base || pathf(dest, sizeof(dest), "%s/%s", strcmp(to, "/") ? to : "", base) < 0) {
+        cli_error(CMD, "%s: cannot name it in the image; give a file or directory", path);
+        return -1;
+    }
+    if (copier_path(r->c, path, dest, COPY_AUTODEP | COPY_STRICT) < 0) {
+        cli_error(CMD, "%s", r->c->err);
+        return -1;
+    }
+    if (!realpath(path, real)) snprintf(real, sizeof(real), "%s", path);
+    char bom[1024];
+    if (recipe_for(real, bom, sizeof(bom)) && bom_apply_text(r, "recipe", bom) < 0) {
+        cli_error(CMD, "%s", r->c->err);
+        return -1;
+    }
+    char interp[PATH_MAX];
+    script_interpreter(real, interp, sizeof(interp));
+    /* The interpreter goes to its own host path (#! names it so), with its recipe. */
+    if (interp[0] && depth < 4) {
+        char idir[PATH_MAX];
+        snprintf(idir, sizeof(idir), "%s", interp);
+        *strrchr(idir, '/') = '\0';
+        return add_one(r, interp, idir[0] ? idir : "/", depth + 1);
+    }
+    return 0;
+}
+
+/* Adds `to` to entry_points unless one covers it. 1 when added, 0 not needed, -1 error. */
+static int add_entry_point(const char *to)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file("Occlum.json", JSON_PRESERVE_ORDER, &jerr);
+    if (!root) {
+        cli_error(CMD, "Occlum.json:%d:%d: %s; fix the file", jerr.line, jerr.column, jerr.text);
+        return -1;
+    }
+    json_t *eps = json_object_get(root, "entry_points");
+    if (!json_is_array(eps)) {
+        cli_error(CMD, "Occlum.json: entry_points is not a list; fix the file");
+        json_decref(root);
+        return -1;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(eps, i, v)
+    {
+        const char *e = json_string_value(v);
+        if (!e) continue;
+        size_t n = strlen(e);
+        while (n > 1 && e[n - 1] == '/')
+            n--;
+        if (!strncmp(to, e, n) && (to[n] == '\0' || to[n] == '/' || n == 1)) {
+            json_decref(root);
+            return 0;
+        }
+    }
+    int rc = json_array_append_new(eps, json_string(to)) == 0 &&
+                     json_dump_file(root, "Occlum.json", JSON_INDENT(4) | JSON_PRESERVE_ORDER) == 0
+                 ? 1
+                 : -1;
+    if (rc < 0) cli_error(CMD, "cannot write Occlum.json: %s", strerror(errno));
+    json_decref(root);
+    return rc;
+}
+
+static int add_main(int argc, char **argv)
+{
+    char dir[PATH_MAX], image[PATH_MAX];
+    if (cli_instance(CMD, dir, sizeof(dir)) < 0) return 1;
+    const char *to = "/bin";
+    char **names = calloc((size_t)argc, sizeof(char *));
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--to")) {
+            if (i + 1 >= argc || argv[i + 1][0] != '/') {
+                cli_error(CMD, "--to needs an absolute directory inside the image, e.g. --to /bin");
+                free(names);
+                return 1;
+            }
+            to = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error(CMD, "unknown option '%s'; see occlum add --help", argv[i]);
+            free(names);
+            return 1;
+        } else {
+            names[n++] = argv[i];
+        }
+    }
+    if (n == 0) {
+        cli_error(CMD, "no program given; e.g. occlum add python3");
+        free(names);
+        return 1;
+    }
+    struct copier c;
+    struct bom_run r;
+    int rc = pathf(image, sizeof(image), "%s/image", dir);
+    if (rc == 0 && copier_init(&c, "occlum add", image, false) < 0) {
+        cli_error(CMD, "%s", c.err);
+        free(names);
+        return 1;
+    }
+    bom_run_init(&r, &c);
+    char tonorm[PATH_MAX];
+    path_normalize(to, tonorm, sizeof(tonorm));
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = add_one(&r, names[i], tonorm, 0);
+    if (rc == 0) {
+        int ep = add_entry_point(tonorm);
+        if (ep < 0) rc = -1;
+        printf("occlum add: %lu files copied (%.1f MB), %lu unchanged, %lu links%s\n", c.copied,
+               (double)c.bytes / (1024.0 * 1024.0), c.unchanged, c.links,
+               ep == 1 ? "; added it to entry_points in Occlum.json" : "");
+    }
+    bom_run_free(&r);
+    copier_free(&c);
+    free(names);
+    return rc < 0 ? 1 : 0;
+}
+
+const struct cli_cmd cmd_add = {
+    "add",
+    "add <host-path>... [--to <dir>]",
+    "Copy host programs into image/ with their libraries.",
+    "Copies each program (a path, or a name looked up on PATH) into <dir> of the image\n"
+    "(default /bin), with its loader and shared libraries, found by reading the ELF\n"
+    "files (PT_INTERP, DT_NEEDED, RUNPATH/RPATH, /etc/ld.so.conf) as copy_bom does.\n"
+    "A symlink is kept as a link and its target copied at its own path; a '#!' script\n"
+    "brings its interpreter. Known runtimes bring what they load at run time: Python\n"
+    "its standard library and lib-dynload modules (without test/ and __pycache__).\n"
+    "Unchanged files are not copied again. <dir> is added to entry_points in\n"
+    "Occlum.json when no entry point covers it. Run 'occlum build' afterwards.\n",
+    add_main,
+};

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# python3: Debian's own /usr/bin/python3 (a non-PIE executable) added with
+# `occlum add`, which brings its standard library and lib-dynload modules,
+# runs json, hashlib, threading, the sqlite3 module and an http.server
+# answered over loopback from the same process.
+. "$(dirname "$0")/../cli/_lib.sh"
+need_runtime
+[ -x /usr/bin/python3 ] || fail "/usr/bin/python3 is not installed (make deps)"
+new_instance inst
+occlum add /usr/bin/python3 >/dev/null || fail "occlum add /usr/bin/python3 failed"
+mkdir -p image/app
+cat >image/app/main.py <<'PY'
+import hashlib, http.server, json, sqlite3, threading, urllib.request
+
+doc = json.loads(json.dumps({"n": [1, 2, 3], "s": "caf\u00e9"}))
+print("json", doc["n"][2], doc["s"])
+print("sha256", hashlib.sha256(b"occlum").hexdigest())
+
+total = 0
+lock = threading.Lock()
+def work():
+    global total
+    for _ in range(10000):
+        with lock:
+            total += 1
+threads = [threading.Thread(target=work) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print("threads", total)
+
+db = sqlite3.connect(":memory:")
+db.execute("create table t(x)")
+db.executemany("insert into t values (?)", [(i,) for i in range(100)])
+print("sqlite3", db.execute("select sum(x) from t").fetchone()[0])
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("hello " + self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+with urllib.request.urlopen("http://127.0.0.1:%d/x" % srv.server_address[1], timeout=30) as r:
+    print("http", r.status, r.read().decode())
+srv.shutdown()
+PY
+occlum build >/dev/null || fail "occlum build failed"
+run occlum run /bin/python3 /app/main.py
+expect_status 0
+want="json 3 café
+sha256 $(printf occlum | sha256sum | cut -d' ' -f1)
+threads 40000
+sqlite3 4950
+http 200 hello /x"
+[ "$OUT" = "$want" ] || fail "python printed: $OUT"
