@@ -28,6 +28,7 @@
 #include "util/log.h"
 #include "vm/uaccess.h"
 #include "vm/vm.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <linux/sched.h>
@@ -111,7 +112,7 @@ static long clone_thread(unsigned long flags, unsigned long newsp, int *ptid, in
                          unsigned long tls)
 {
     struct thread *self = current_thread();
-    struct thread *t = calloc(1, sizeof(*t));
+    struct thread *t = kcalloc(1, sizeof(*t));
     if (!t) return -ENOMEM;
     regs_from_ucontext(&t->start, self->uc);
     t->start.rax = 0;
@@ -123,13 +124,13 @@ static long clone_thread(unsigned long flags, unsigned long newsp, int *ptid, in
     if (flags & CLONE_CHILD_CLEARTID) t->clear_child_tid = (uint64_t)ctid;
     if (((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &t->tid, sizeof(int))) ||
         ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &t->tid, sizeof(int)))) {
-        free(t);
+        kfree(t);
         return -EFAULT;
     }
     int tid = t->tid;
     int r = thread_start(t);
     if (r < 0) {
-        free(t);
+        kfree(t);
         return r;
     }
     return tid;
@@ -141,7 +142,7 @@ static long clone_vfork(unsigned long flags, int exit_signal, unsigned long news
     struct thread *t = current_thread();
     struct process *parent = t->proc;
     ucontext_t *uc = t->uc;
-    struct vfork_frame *f = calloc(1, sizeof(*f));
+    struct vfork_frame *f = kcalloc(1, sizeof(*f));
     struct process *c = process_new(parent);
     if (!f || !c) goto nomem;
     c->files = fdtable_clone(parent->files);
@@ -154,7 +155,7 @@ static long clone_vfork(unsigned long flags, int exit_signal, unsigned long news
         ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &c->pid, sizeof(int)))) {
         process_finish(c);
         process_reap(c);
-        free(f);
+        kfree(f);
         return -EFAULT;
     }
     process_table_add(c);
@@ -203,7 +204,7 @@ nomem:
         c->fs = NULL;
         process_reap(c);
     }
-    free(f);
+    kfree(f);
     return -ENOMEM;
 }
 
@@ -225,7 +226,7 @@ long vfork_resume_parent(long child_pid)
     while (f && f->orphaned) {
         struct vfork_frame *outer = f->outer;
         sigpending_clear(&f->pending); /* no one else sees a frame's */
-        free(f);
+        kfree(f);
         f = outer;
     }
     t->vfork = f;
@@ -265,7 +266,7 @@ long vfork_resume_parent(long child_pid)
     t->robust_list = f->robust_list;
     t->vfork = f->outer;
     child_pid = f->child_pid; /* with a nested vfork, not necessarily c's */
-    free(f);
+    kfree(f);
     return child_pid;
 }
 

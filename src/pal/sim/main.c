@@ -38,6 +38,9 @@ int main(int argc, char **argv)
                         "(this is the LibOS runtime; use 'occlum run' or 'occlum start')\n");
         return 2;
     }
+    /* Before anything allocates through OpenSSL (the measurement below). */
+    int hr = libos_heap_init();
+    if (hr != 0) return hr;
     const char *instance = server ? argv[2] : argv[1];
     const char *who = server ? "occlum start" : "occlum run";
     /* The application's umask is the LibOS's (fs_struct): host files are
