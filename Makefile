@@ -48,6 +48,9 @@ FUSE_SRCS := $(wildcard src/fuse/*.c) $(FUSE_FS_SRCS) src/libos/util/lock.c src/
 	src/libos/util/log.c src/pal/sim/host.c src/pal/sim/sealing.c src/pal/sim/image_key.c
 FUSE_CFLAGS := $(LIBOS_CFLAGS) $(shell pkg-config --cflags fuse3 2>/dev/null || echo -I/usr/include/fuse3)
 
+LIBOS_SHARED_LD := src/pal/sim/libos_shared.ld
+LIBOS_SHARED_RENAME := --rename-section .data=.libos_data --rename-section .bss=.libos_bss \
+	--rename-section .data.rel=.libos_data --rename-section .data.rel.local=.libos_data
 LIBOS_OBJS := $(patsubst %,$(OUT)/obj/libos/%.o,$(LIBOS_SRCS) $(COMMON_SRCS))
 CLI_OBJS := $(patsubst %,$(OUT)/obj/cli/%.o,$(CLI_SRCS) $(COMMON_SRCS))
 FUSE_OBJS := $(patsubst %,$(OUT)/obj/fuse/%.o,$(FUSE_SRCS) $(COMMON_SRCS))
@@ -75,6 +78,13 @@ $(OUT)/obj/libos/src/libos/syscall/dispatch.c.o: $(SYSCALL_NAMES)
 $(OUT)/obj/libos/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
+# The LibOS core's globals go to the section the PAL shares between the
+# host processes of an instance (src/pal/sim/libos_shared.ld); LIBOS_PRIVATE
+# ones are in .libos_private already.
+$(OUT)/obj/libos/src/libos/%.c.o: src/libos/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
+	objcopy $(LIBOS_SHARED_RENAME) $@
 $(OUT)/obj/libos/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
@@ -104,9 +114,9 @@ $(OUT)/obj/libos/heap-check.stamp: $(HEAP_CHECKED_OBJS)
 	  for (i in s) want[s[i]] = 1 } want[$$2] { print o ": " $$2 }'; done); \
 	if [ -n "$$bad" ]; then echo "$$bad"; echo "the LibOS core must allocate with util/kheap.h (kmalloc, kfree...)"; exit 1; fi
 	@touch $@
-$(LIBOS_BIN): $(LIBOS_OBJS) $(OUT)/obj/libos/heap-check.stamp
+$(LIBOS_BIN): $(LIBOS_OBJS) $(OUT)/obj/libos/heap-check.stamp $(LIBOS_SHARED_LD)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -ljansson -lcrypto -lpthread
+	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -Wl,-T,$(LIBOS_SHARED_LD) -ljansson -lcrypto -lpthread
 $(FUSE_BIN): $(FUSE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_SANITIZE) -o $@ $^ -lfuse3 -ljansson -lcrypto -lpthread

@@ -63,6 +63,13 @@ void *pal_kheap_create(size_t size);
 /* Give the pages of [addr, addr+len) of that region back to the host; they
  * read as zeros afterwards. */
 int pal_kheap_discard(void *addr, size_t len);
+/* Before any LibOS code runs: the LibOS core's globals (all but those
+ * marked LIBOS_PRIVATE) become memory shared with the host processes
+ * forked from this one. 0 or -errno. */
+int pal_share_globals(void);
+/* A LibOS global that holds state of this host process (a host fd, a
+ * pointer into private memory) and so must not be shared. */
+#define LIBOS_PRIVATE __attribute__((section(".libos_private")))
 /* Private memory of this host process (a LibOS stack), with an
  * inaccessible guard page below it; NULL on failure. */
 void *pal_private_stack_alloc(size_t size);
