@@ -33,7 +33,7 @@ CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD 
 LIBOS_SANITIZE ?=
 STACK_USAGE := $(if $(LIBOS_SANITIZE),,-Wstack-usage=16384)
 LIBOS_CFLAGS := $(CFLAGS_COMMON) -fno-omit-frame-pointer -mfsgsbase -fno-strict-aliasing \
-	-Wvla $(STACK_USAGE) -I$(OUT)/gen $(LIBOS_SANITIZE)
+	-Wvla $(STACK_USAGE) -I$(OUT)/gen $(LIBOS_SANITIZE) -DOCCLUM_LIBOS_HEAP
 CLI_CFLAGS := $(CFLAGS_COMMON)
 
 COMMON_SRCS := $(wildcard src/common/*.c src/common/*.S) $(wildcard src/image/*.c)
@@ -50,10 +50,13 @@ COPY_BOM_SRCS := src/bom/copy_bom_main.c $(BOM_SRCS) src/cli/fsutil.c
 # come along. The PAL calls are the sim PAL's (plain host system calls).
 FUSE_FS_SRCS := $(wildcard $(addprefix src/libos/fs/,vfs.c uio.c namei.c mount.c path.c ramfs.c \
 	unionfs.c unionfs_dir.c sefs.c)) $(wildcard src/libos/fs/sefs_rw*.c)
-FUSE_SRCS := $(wildcard src/fuse/*.c) $(FUSE_FS_SRCS) src/libos/util/lock.c \
+FUSE_SRCS := $(wildcard src/fuse/*.c) $(FUSE_FS_SRCS) src/libos/util/lock.c src/libos/util/kheap.c \
 	src/libos/util/log.c src/pal/sim/host.c src/pal/sim/handles.c src/pal/sim/sealing.c src/pal/sim/image_key.c
 FUSE_CFLAGS := $(LIBOS_CFLAGS) $(shell pkg-config --cflags fuse3 2>/dev/null || echo -I/usr/include/fuse3)
 
+LIBOS_SHARED_LD := src/pal/sim/libos_shared.ld
+LIBOS_SHARED_RENAME := --rename-section .data=.libos_data --rename-section .bss=.libos_bss \
+	--rename-section .data.rel=.libos_data --rename-section .data.rel.local=.libos_data
 LIBOS_OBJS := $(patsubst %,$(OUT)/obj/libos/%.o,$(LIBOS_SRCS) $(COMMON_SRCS))
 CLI_OBJS := $(patsubst %,$(OUT)/obj/cli/%.o,$(CLI_SRCS) $(COMMON_SRCS))
 FUSE_OBJS := $(patsubst %,$(OUT)/obj/fuse/%.o,$(FUSE_SRCS) $(COMMON_SRCS))
@@ -83,6 +86,13 @@ $(OUT)/obj/libos/src/libos/syscall/dispatch.c.o: $(SYSCALL_NAMES)
 $(OUT)/obj/libos/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
+# The LibOS core's globals go to the section the PAL shares between the
+# host processes of an instance (src/pal/sim/libos_shared.ld); LIBOS_PRIVATE
+# ones are in .libos_private already.
+$(OUT)/obj/libos/src/libos/%.c.o: src/libos/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
+	objcopy $(LIBOS_SHARED_RENAME) $@
 $(OUT)/obj/libos/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
@@ -99,9 +109,22 @@ $(OUT)/obj/fuse/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(FUSE_CFLAGS) -c $< -o $@
 
-$(LIBOS_BIN): $(LIBOS_OBJS)
+# Everything the LibOS core keeps comes from the kernel heap (util/kheap.h),
+# shared by the host processes of an instance: no object of src/libos, nor
+# a src/common or src/image file built with common/alloc.h, may call libc's
+# allocator (or a libc function that returns its memory).
+HEAP_CHECKED_OBJS := $(filter $(OUT)/obj/libos/src/libos/%,$(LIBOS_OBJS)) \
+	$(patsubst %,$(OUT)/obj/libos/%.o,$(shell grep -l '"common/alloc.h"' src/common/*.c src/image/*.c))
+LIBC_ALLOC_SYMS := malloc calloc realloc reallocarray free strdup strndup posix_memalign \
+	aligned_alloc memalign valloc asprintf vasprintf getline getdelim realpath open_memstream
+$(OUT)/obj/libos/heap-check.stamp: $(HEAP_CHECKED_OBJS)
+	@bad=$$(for o in $^; do nm -u $$o | awk -v o=$$o 'BEGIN { split("$(LIBC_ALLOC_SYMS)", s, " "); \
+	  for (i in s) want[s[i]] = 1 } want[$$2] { print o ": " $$2 }'; done); \
+	if [ -n "$$bad" ]; then echo "$$bad"; echo "the LibOS core must allocate with util/kheap.h (kmalloc, kfree...)"; exit 1; fi
+	@touch $@
+$(LIBOS_BIN): $(LIBOS_OBJS) $(OUT)/obj/libos/heap-check.stamp $(LIBOS_SHARED_LD)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBOS_SANITIZE) -o $@ $^ -ljansson -lcrypto -lpthread
+	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -Wl,-T,$(LIBOS_SHARED_LD) -ljansson -lcrypto -lpthread
 $(FUSE_BIN): $(FUSE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_SANITIZE) -o $@ $^ -lfuse3 -ljansson -lcrypto -lpthread

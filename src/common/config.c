@@ -12,6 +12,7 @@
  * lowest layer and layers[nlayers - 1] is the upper, writable one. Every
  * layer but the last is marked readonly.
  */
+#include "common/alloc.h"
 #include "common/config.h"
 
 #include <errno.h>
@@ -23,7 +24,7 @@
 #include <string.h>
 
 /* Defaults for the optional fields (Occlum's template values). */
-#define DEFAULT_KERNEL_HEAP (32ULL << 20)
+#define DEFAULT_KERNEL_HEAP (1ULL << 30)
 #define DEFAULT_KERNEL_STACK (1ULL << 20)
 #define DEFAULT_MAX_THREADS 32
 #define MAX_CONFIG_BYTES (16 << 20)
@@ -201,7 +202,7 @@ static int get_string(struct ctx *c, json_t *obj, const char *path, const char *
     if (!v) return 0;
     if (!json_is_string(v))
         return fail(c, "%s.%s: expected a string, got %s", path, key, type_name(v));
-    *out = strdup(json_string_value(v));
+    *out = kstrdup(json_string_value(v));
     if (!*out) return fail(c, "out of memory");
     return 0;
 }
@@ -226,7 +227,7 @@ static int get_str_list(struct ctx *c, json_t *arr, const char *path, char **out
         const char *s = json_string_value(v);
         const char *why = check ? check(s) : NULL;
         if (why) return fail(c, "%s[%zu]: \"%s\" %s", path, i, s, why);
-        out[i] = strdup(s);
+        out[i] = kstrdup(s);
         if (!out[i]) return fail(c, "out of memory");
         *n = i + 1;
     }
@@ -371,7 +372,7 @@ static int parse_layers(struct ctx *c, json_t *layers, const char *path, struct 
     if (n == 0 || n > MAX_LAYERS)
         return fail(c, "%s.options.layers: has %zu layers; give 1 to %d (Occlum uses 2)", path, n,
                     MAX_LAYERS);
-    out->layers = calloc(n, sizeof(*out->layers));
+    out->layers = kcalloc(n, sizeof(*out->layers));
     if (!out->layers) return fail(c, "out of memory");
     out->nlayers = n; /* counted up front so config_free frees partial layers */
     for (size_t i = 0; i < n; i++) {
@@ -513,7 +514,7 @@ static char *read_file(const char *path, size_t *len, char *why, size_t whylen)
         snprintf(why, whylen, "%s", strerror(errno));
         return NULL;
     }
-    char *buf = malloc(MAX_CONFIG_BYTES + 1);
+    char *buf = kmalloc(MAX_CONFIG_BYTES + 1);
     size_t n = buf ? fread(buf, 1, MAX_CONFIG_BYTES + 1, f) : 0;
     int rerr = ferror(f) ? errno : 0;
     fclose(f);
@@ -522,7 +523,7 @@ static char *read_file(const char *path, size_t *len, char *why, size_t whylen)
                  !buf   ? "out of memory"
                  : rerr ? strerror(rerr)
                         : "larger than 16 MiB");
-        free(buf);
+        kfree(buf);
         return NULL;
     }
     buf[n] = '\0';
@@ -541,7 +542,7 @@ int config_load(const char *path, struct occlum_config *cfg, char *err, size_t e
         return fail(&c, "cannot read the config: %s", why);
     }
     int rc = load_buffer(text, len, path, cfg, err, errlen);
-    free(text);
+    kfree(text);
     return rc;
 }
 
@@ -549,22 +550,22 @@ static void free_mount(struct config_mount *m)
 {
     for (size_t i = 0; i < m->nlayers; i++)
         free_mount(&m->layers[i]);
-    free(m->layers);
-    free(m->target);
-    free(m->type);
-    free(m->source);
-    free(m->mac);
+    kfree(m->layers);
+    kfree(m->target);
+    kfree(m->type);
+    kfree(m->source);
+    kfree(m->mac);
     memset(m, 0, sizeof(*m));
 }
 
 void config_free(struct occlum_config *cfg)
 {
     for (size_t i = 0; i < cfg->n_entry_points; i++)
-        free(cfg->entry_points[i]);
+        kfree(cfg->entry_points[i]);
     for (size_t i = 0; i < cfg->n_env_default; i++)
-        free(cfg->env_default[i]);
+        kfree(cfg->env_default[i]);
     for (size_t i = 0; i < cfg->n_env_untrusted; i++)
-        free(cfg->env_untrusted[i]);
+        kfree(cfg->env_untrusted[i]);
     for (size_t i = 0; i < cfg->n_mounts; i++)
         free_mount(&cfg->mounts[i]);
     memset(cfg, 0, sizeof(*cfg));

@@ -15,6 +15,7 @@
  * unmounted or SIGINT/SIGTERM/SIGHUP arrives. Then it commits the writable layer, unmounts and
  * exits; the kernel drops the lock with the process.
  */
+#include "util/kheap.h"
 #include "fuse/fuse_fs.h"
 
 #include "common/config.h"
@@ -123,6 +124,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *instance = argv[1], *mnt = argv[2];
+    /* The LibOS file-system code allocates from a kernel heap; here one
+     * process uses it, but it is the same allocator as inside. */
+    if (kheap_create(KHEAP_RESERVE) < 0) return 1;
     const char *lvl = getenv("OCCLUM_LOG_LEVEL");
     if (lvl && log_set_level_name(lvl) < 0) {
         fprintf(stderr,

@@ -5,6 +5,7 @@
  * lookup and the clock algorithm for eviction. Not thread-safe: the owner
  * serialises access. Only blocks that verified are ever visible here.
  */
+#include "common/alloc.h"
 #include "image/sefs_format.h"
 
 #include <stdlib.h>
@@ -41,15 +42,15 @@ static bool same(const struct sefs_pos *a, const struct sefs_pos *b)
 
 struct sefs_cache *sefs_cache_new(size_t bytes)
 {
-    struct sefs_cache *c = calloc(1, sizeof(*c));
+    struct sefs_cache *c = kcalloc(1, sizeof(*c));
     if (!c) return NULL;
     c->n = bytes / SEFS_BLOCK < MIN_SLOTS ? MIN_SLOTS : bytes / SEFS_BLOCK;
     for (c->nbuckets = 1; c->nbuckets < c->n; c->nbuckets <<= 1)
         ;
     c->pending = -1;
-    c->s = calloc(c->n, sizeof(*c->s));
-    c->bucket = malloc(c->nbuckets * sizeof(*c->bucket));
-    c->pages = malloc(c->n * SEFS_BLOCK);
+    c->s = kcalloc(c->n, sizeof(*c->s));
+    c->bucket = kmalloc(c->nbuckets * sizeof(*c->bucket));
+    c->pages = kmalloc(c->n * SEFS_BLOCK);
     if (!c->s || !c->bucket || !c->pages) {
         sefs_cache_free(c);
         return NULL;
@@ -61,10 +62,10 @@ struct sefs_cache *sefs_cache_new(size_t bytes)
 void sefs_cache_free(struct sefs_cache *c)
 {
     if (!c) return;
-    free(c->s);
-    free(c->bucket);
-    free(c->pages);
-    free(c);
+    kfree(c->s);
+    kfree(c->bucket);
+    kfree(c->pages);
+    kfree(c);
 }
 
 const uint8_t *sefs_cache_get(struct sefs_cache *c, const struct sefs_pos *p)

@@ -9,6 +9,7 @@
  * deterministic and a nonce repeats only for the same block at the same
  * place, i.e. for the same ciphertext.
  */
+#include "common/alloc.h"
 #include "image/sefs_format.h"
 
 #include <errno.h>
@@ -144,7 +145,7 @@ void sefs_crypto_free(struct sefs_crypto *c)
     EVP_MAC_CTX_free(c->hmac);
     EVP_MAC_free(c->mac);
     OPENSSL_cleanse(&c->k, sizeof(c->k));
-    free(c);
+    kfree(c);
 }
 
 static int crypto_init_enc(struct sefs_crypto *c)
@@ -166,7 +167,7 @@ static int crypto_init_enc(struct sefs_crypto *c)
 
 struct sefs_crypto *sefs_crypto_new(const struct sefs_keys *k)
 {
-    struct sefs_crypto *c = calloc(1, sizeof(*c));
+    struct sefs_crypto *c = kcalloc(1, sizeof(*c));
     if (!c) return NULL;
     c->k = *k;
     c->md = EVP_MD_CTX_new();

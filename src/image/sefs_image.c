@@ -5,6 +5,7 @@
  * path (each node checked against its parent's entry, up to the inode's
  * root) before any byte is copied out. Verified blocks are cached.
  */
+#include "common/alloc.h"
 #include "common/usercopy.h"
 #include "image/sefs_format.h"
 
@@ -132,7 +133,7 @@ static int load_meta(struct sefs_image *img)
     if (memcmp(first, SEFS_META_MAGIC, 8) != 0 || len > n * SEFS_BLOCK ||
         (len + SEFS_BLOCK - 1) / SEFS_BLOCK != n)
         return -EIO;
-    img->meta = malloc(n * SEFS_BLOCK);
+    img->meta = kmalloc(n * SEFS_BLOCK);
     if (!img->meta) return -ENOMEM;
     for (uint64_t i = 0; i < n; i++) {
         const uint8_t *b = get_block(img, &t, 0, i);
@@ -201,11 +202,11 @@ int sefs_image_open(const struct sefs_io *io, const struct sefs_keys *keys,
                     const uint8_t root_mac[SEFS_ENTRY], size_t cache_bytes, struct sefs_image **out,
                     char *err, size_t errlen)
 {
-    struct sefs_image *img = calloc(1, sizeof(*img));
+    struct sefs_image *img = kcalloc(1, sizeof(*img));
     if (!img) return -ENOMEM;
     img->io = *io;
-    img->disk = malloc(SEFS_BLOCK);
-    img->ra = malloc(RA_BLOCKS * SEFS_BLOCK);
+    img->disk = kmalloc(SEFS_BLOCK);
+    img->ra = kmalloc(RA_BLOCKS * SEFS_BLOCK);
     img->ra_file = UINT64_MAX;
     img->cache = sefs_cache_new(cache_bytes);
     int r = -ENOMEM;
@@ -226,10 +227,10 @@ void sefs_image_close(struct sefs_image *img)
     if (!img) return;
     sefs_crypto_free(img->cr);
     sefs_cache_free(img->cache);
-    free(img->disk);
-    free(img->ra);
-    free(img->meta);
-    free(img);
+    kfree(img->disk);
+    kfree(img->ra);
+    kfree(img->meta);
+    kfree(img);
 }
 
 uint32_t sefs_image_ninodes(const struct sefs_image *img)

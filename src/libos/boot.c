@@ -16,6 +16,8 @@
 #include "process/process.h"
 #include "util/log.h"
 #include "vm/vm.h"
+#include "util/crypto_heap.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -38,7 +40,7 @@ static const char *host_getenv(char *const envp[], const char *name)
 static char **build_app_env(const struct occlum_config *cfg, char *const host_envp[])
 {
     size_t max = cfg->n_env_default + cfg->n_env_untrusted + 1;
-    char **env = calloc(max, sizeof(char *));
+    char **env = kcalloc(max, sizeof(char *));
     size_t n = 0;
     if (!env) return NULL;
     for (size_t i = 0; i < cfg->n_env_default; i++)
@@ -48,7 +50,7 @@ static char **build_app_env(const struct occlum_config *cfg, char *const host_en
         const char *val = host_getenv(host_envp, name);
         if (!val) continue;
         size_t len = strlen(name);
-        char *kv = malloc(len + strlen(val) + 2);
+        char *kv = kmalloc(len + strlen(val) + 2);
         if (!kv) continue;
         sprintf(kv, "%s=%s", name, val);
         size_t j;
@@ -68,9 +70,9 @@ static void free_app_env(const struct occlum_config *cfg, char **env)
         bool from_config = false;
         for (size_t i = 0; i < cfg->n_env_default && !from_config; i++)
             from_config = *e == cfg->env_default[i];
-        if (!from_config) free(*e);
+        if (!from_config) kfree(*e);
     }
-    free(env);
+    kfree(env);
 }
 
 static bool in_entry_points(const struct occlum_config *cfg, const char *path)
@@ -90,6 +92,17 @@ static int exit_code_of(int wstatus)
     if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
     if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
     return 1;
+}
+
+int libos_heap_init(void)
+{
+    if (kheap_create(KHEAP_RESERVE) < 0) return 1;
+    if (crypto_heap_init() < 0) {
+        log_error("OpenSSL allocated before the kernel heap was set up: libos_heap_init must "
+                  "come first");
+        return 1;
+    }
+    return 0;
 }
 
 int libos_init(const char *config_json, const char *instance_dir, char *const host_envp[])
@@ -116,6 +129,7 @@ int libos_init(const char *config_json, const char *instance_dir, char *const ho
         log_error("%s; fix Occlum.json and run 'occlum build'", err);
         return 1;
     }
+    kheap_set_limit(libos_config.kernel_space_heap_size);
     if (vm_init(libos_config.user_space_size) < 0) {
         log_error("cannot reserve resource_limits.user_space_size (%llu bytes) of address space; "
                   "lower it in Occlum.json",

@@ -7,6 +7,14 @@
 #include <stddef.h>
 
 /*
+ * The first call of the host process, before any other library call that
+ * allocates (OpenSSL's included): the kernel heap, shared by every host
+ * process of the instance, from which the LibOS and OpenSSL allocate.
+ * 0, or non-zero (an exit code) after a log line.
+ */
+int libos_heap_init(void);
+
+/*
  * Boot the LibOS with the internal config (JSON text written by `occlum
  * build`), run `path` with argv as the first process, and return the exit
  * code `occlum run` should give: the program's exit status, 128+signal when

@@ -55,6 +55,26 @@ int pal_vm_map_file(void *addr, size_t len, int prot, int fd, off_t off);
 /* An anonymous in-memory host file (for the loader's image cache). */
 int pal_memfd_create(const char *name);
 
+/* ---- memory: the LibOS's own ---- */
+/* The kernel heap's region: `size` bytes of a memfd mapped MAP_SHARED and
+ * sparse (memory only where touched), so that host processes forked from
+ * this one share it at the same address. NULL on failure. */
+void *pal_kheap_create(size_t size);
+/* Give the pages of [addr, addr+len) of that region back to the host; they
+ * read as zeros afterwards. */
+int pal_kheap_discard(void *addr, size_t len);
+/* Before any LibOS code runs: the LibOS core's globals (all but those
+ * marked LIBOS_PRIVATE) become memory shared with the host processes
+ * forked from this one. 0 or -errno. */
+int pal_share_globals(void);
+/* A LibOS global that holds state of this host process (a host fd, a
+ * pointer into private memory) and so must not be shared. */
+#define LIBOS_PRIVATE __attribute__((section(".libos_private")))
+/* Private memory of this host process (a LibOS stack), with an
+ * inaccessible guard page below it; NULL on failure. */
+void *pal_private_stack_alloc(size_t size);
+void pal_private_stack_free(void *stack, size_t size);
+
 /* ---- host files (hostfs, the plain image layer, the standard streams) ---- */
 int pal_host_open(const char *path, int flags, mode_t mode);
 int pal_host_close(int fd);

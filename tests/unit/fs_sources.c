@@ -76,3 +76,36 @@ struct file *stdio_open_owned(int fd)
 int shared_map_count;
 void shared_map_before_io(struct file *f) {}
 void shared_map_after_write(struct file *f) {}
+
+/* The file-system code allocates from the LibOS kernel heap: here over a
+ * private anonymous region (the allocator itself is tested, over the
+ * PAL's shared one, in test_kheap.c), set up before any test runs. */
+#include "util/kheap.c"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+void *pal_kheap_create(size_t size)
+{
+    void *base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return base == MAP_FAILED ? NULL : base;
+}
+
+int pal_kheap_discard(void *addr, size_t len)
+{
+    return madvise(addr, len, MADV_DONTNEED);
+}
+
+/* kheap.c logs when exhausted; tests that count log lines define their own. */
+__attribute__((weak)) enum log_level log_level = LOG_WARN;
+__attribute__((weak)) void log_printf(enum log_level lvl, const char *fmt, ...) {}
+
+__attribute__((constructor)) static void unit_kheap_init(void)
+{
+    if (kheap_create(4ULL << 30) < 0) {
+        fprintf(stderr, "fs_sources: cannot set up the kernel heap\n");
+        abort();
+    }
+}

@@ -7,6 +7,7 @@
 #include "common/usercopy.h"
 #include "fs/vfs.h"
 #include "pal/pal.h"
+#include "util/kheap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -155,7 +156,7 @@ static int devfs_lookup(struct inode *dir, const char *name, struct inode **out)
 
 static int devfs_open_dir(struct inode *ino, struct file *f)
 {
-    struct dir_snapshot *s = calloc(1, sizeof(*s));
+    struct dir_snapshot *s = kcalloc(1, sizeof(*s));
     if (!s) return -ENOMEM;
     f->priv = s;
     f->fops = &dir_snapshot_fops;

@@ -8,6 +8,7 @@
  */
 #include "fs/vfs.h"
 #include "process/process.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,14 +26,14 @@ struct fdtable {
 
 static struct fdtable *fdtable_alloc(int cap)
 {
-    struct fdtable *t = calloc(1, sizeof(*t));
+    struct fdtable *t = kcalloc(1, sizeof(*t));
     if (!t) return NULL;
-    t->files = calloc((size_t)cap, sizeof(*t->files));
-    t->cloexec = calloc((size_t)cap, 1);
+    t->files = kcalloc((size_t)cap, sizeof(*t->files));
+    t->cloexec = kcalloc((size_t)cap, 1);
     if (!t->files || !t->cloexec) {
-        free(t->files);
-        free(t->cloexec);
-        free(t);
+        kfree(t->files);
+        kfree(t->cloexec);
+        kfree(t);
         return NULL;
     }
     t->cap = cap;
@@ -48,10 +49,10 @@ static int fdtable_grow(struct fdtable *t, int fd)
     while (cap <= fd)
         cap *= 2;
     if (cap > FD_MAX) cap = FD_MAX;
-    struct file **f = realloc(t->files, (size_t)cap * sizeof(*f));
+    struct file **f = krealloc(t->files, (size_t)cap * sizeof(*f));
     if (!f) return -ENOMEM;
     t->files = f;
-    unsigned char *c = realloc(t->cloexec, (size_t)cap);
+    unsigned char *c = krealloc(t->cloexec, (size_t)cap);
     if (!c) return -ENOMEM;
     t->cloexec = c;
     memset(f + t->cap, 0, (size_t)(cap - t->cap) * sizeof(*f));
@@ -110,9 +111,9 @@ void fdtable_put(struct fdtable *t)
     if (!t || __atomic_sub_fetch(&t->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
     for (int fd = 0; fd < t->cap; fd++)
         file_put(t->files[fd]);
-    free(t->files);
-    free(t->cloexec);
-    free(t);
+    kfree(t->files);
+    kfree(t->cloexec);
+    kfree(t);
 }
 
 void fdtable_close_on_exec(struct fdtable *t)

@@ -7,6 +7,7 @@
  */
 #include "fs/vfs.h"
 #include "pal/pal.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +32,7 @@ static const char *hpath(struct inode *ino)
 static char *child_path(struct inode *dir, const char *name)
 {
     size_t n = strlen(hpath(dir)) + strlen(name) + 2;
-    char *s = malloc(n);
+    char *s = kmalloc(n);
     if (s) snprintf(s, n, "%s/%s", hpath(dir), name);
     return s;
 }
@@ -56,13 +57,13 @@ static int make_inode(struct mount *m, char *hp, bool follow, struct inode **out
     struct stat st;
     int r = follow ? pal_host_stat(hp, &st) : pal_host_lstat(hp, &st);
     size_t n = strlen(hp) + 1;
-    struct hnode *h = r < 0 ? NULL : malloc(sizeof(*h) + n);
+    struct hnode *h = r < 0 ? NULL : kmalloc(sizeof(*h) + n);
     struct inode *ino = h ? inode_new(m, &hostfs_iops, st.st_mode) : NULL;
     if (h) memcpy(h->path, hp, n);
-    free(hp);
+    kfree(hp);
     if (r < 0) return r;
     if (!ino) {
-        free(h);
+        kfree(h);
         return -ENOMEM;
     }
     h->created_fd = -1;
@@ -85,7 +86,7 @@ static int hostfs_create(struct inode *dir, const char *name, mode_t mode, struc
     if (!hp) return -ENOMEM;
     int fd = pal_host_open(hp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) {
-        free(hp);
+        kfree(hp);
         return fd;
     }
     int r = make_inode(dir->mnt, hp, false, out);
@@ -103,7 +104,7 @@ static int with_child(struct inode *dir, const char *name, int (*op)(const char 
     char *hp = child_path(dir, name);
     if (!hp) return -ENOMEM;
     int r = op(hp, mode);
-    free(hp);
+    kfree(hp);
     return r;
 }
 
@@ -141,8 +142,8 @@ static int hostfs_rename(struct inode *odir, const char *oname, struct inode *nd
     char *from = child_path(odir, oname), *to = child_path(ndir, nname);
     int r = -ENOMEM;
     if (from && to) r = pal_host_rename2(from, to, flags);
-    free(from);
-    free(to);
+    kfree(from);
+    kfree(to);
     return r;
 }
 
@@ -151,7 +152,7 @@ static int hostfs_mknod(struct inode *dir, const char *name, mode_t mode)
     char *hp = child_path(dir, name);
     if (!hp) return -ENOMEM;
     int r = pal_host_mknod(hp, mode);
-    free(hp);
+    kfree(hp);
     return r;
 }
 
@@ -160,7 +161,7 @@ static int hostfs_link(struct inode *old, struct inode *dir, const char *name)
     char *to = child_path(dir, name);
     if (!to) return -ENOMEM;
     int r = pal_host_link(hpath(old), to);
-    free(to);
+    kfree(to);
     return r;
 }
 
@@ -169,7 +170,7 @@ static int hostfs_symlink(struct inode *dir, const char *name, const char *targe
     char *hp = child_path(dir, name);
     if (!hp) return -ENOMEM;
     int r = pal_host_symlink(target, hp);
-    free(hp);
+    kfree(hp);
     return r;
 }
 
@@ -234,7 +235,7 @@ static void hostfs_evict(struct inode *ino)
 {
     struct hnode *h = ino->priv;
     if (h && h->created_fd >= 0) pal_host_close(h->created_fd);
-    free(h);
+    kfree(h);
 }
 
 static const struct inode_ops hostfs_iops = {
@@ -256,7 +257,7 @@ static const struct inode_ops hostfs_iops = {
 
 struct inode *hostfs_mount(struct mount *m, const char *hostdir, char *err, size_t errlen)
 {
-    char *hp = strdup(hostdir);
+    char *hp = kstrdup(hostdir);
     struct inode *root = NULL;
     int r = hp ? make_inode(m, hp, true, &root) : -ENOMEM;
     if (r == 0 && !S_ISDIR(root->mode)) {

@@ -18,6 +18,7 @@
 #include "process/waitq.h"
 #include "util/lock.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,7 +76,7 @@ static void remove_rec(struct flock_rec **pp)
 {
     struct flock_rec *l = *pp;
     *pp = l->next;
-    free(l);
+    kfree(l);
     locks_count--;
 }
 
@@ -91,7 +92,7 @@ static int carve(const struct flock_rec *owner, long long start, long long end)
             continue;
         }
         if (l->start < start && l->end > end) { /* split in two */
-            struct flock_rec *tail = malloc(sizeof(*tail));
+            struct flock_rec *tail = kmalloc(sizeof(*tail));
             if (!tail) return -ENOLCK;
             *tail = *l;
             tail->start = end + 1;
@@ -119,7 +120,7 @@ static int add_lock(const struct flock_rec *want)
     int r = carve(want, want->start, want->end);
     if (r < 0) return r;
     if (want->type == F_UNLCK) return 0;
-    struct flock_rec *l = malloc(sizeof(*l));
+    struct flock_rec *l = kmalloc(sizeof(*l));
     if (!l) return -ENOLCK;
     *l = *want;
     l->next = locks;

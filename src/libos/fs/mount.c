@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "pal/pal.h"
 #include "util/log.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -140,7 +141,7 @@ static char instance_root[LIBOS_PATH_MAX] = ".";
  * inodes their own flags: the image is read-only. */
 static struct inode *union_root(struct mount *m, const char *hostdir, char *err, size_t errlen)
 {
-    struct mount *lm = calloc(1, sizeof(*lm)), *um = calloc(1, sizeof(*um));
+    struct mount *lm = kcalloc(1, sizeof(*lm)), *um = kcalloc(1, sizeof(*um));
     struct inode *lower = NULL, *upper = NULL, *root = NULL;
     if (lm && um) {
         *lm = *um = *m;
@@ -154,8 +155,8 @@ static struct inode *union_root(struct mount *m, const char *hostdir, char *err,
         root = upper ? unionfs_mount(m, lower, upper) : NULL;
     }
     if (!root) { /* the layers' inodes are gone (or never made) */
-        free(lm);
-        free(um);
+        kfree(lm);
+        kfree(um);
     }
     return root;
 }
@@ -164,26 +165,26 @@ static struct inode *union_root(struct mount *m, const char *hostdir, char *err,
 static int mount_add(const char *target, const char *type, const char *hostdir, int flags,
                      char *err, size_t errlen)
 {
-    struct mount *m = calloc(1, sizeof(*m));
+    struct mount *m = kcalloc(1, sizeof(*m));
     if (!m) {
         snprintf(err, errlen, "mount %s: out of memory", target);
         return -1;
     }
     if (target[0] != '/' || path_normalize(NULL, target, m->target, sizeof(m->target)) < 0) {
         snprintf(err, errlen, "mount %s: the target must be an absolute path", target);
-        free(m);
+        kfree(m);
         return -1;
     }
     m->type = type;
     m->flags = flags;
     if (strcmp(type, "unionfs") == 0) {
         m->magic = SEFS_STATFS_MAGIC;
-        m->source = strdup(hostdir);
+        m->source = kstrdup(hostdir);
         m->root = m->source ? union_root(m, hostdir, err, errlen) : NULL;
         if (!m->root && !m->source) snprintf(err, errlen, "mount %s: out of memory", target);
     } else if (strcmp(type, "hostfs") == 0) {
         m->magic = HOSTFS_MAGIC;
-        m->source = strdup(hostdir);
+        m->source = kstrdup(hostdir);
         m->root = m->source ? hostfs_mount(m, hostdir, err, errlen) : NULL;
         if (!m->root && !m->source) snprintf(err, errlen, "mount %s: out of memory", target);
     } else if (strcmp(type, "ramfs") == 0) {
@@ -198,8 +199,8 @@ static int mount_add(const char *target, const char *type, const char *hostdir, 
     }
     if (!m->root) {
         if (!err[0]) snprintf(err, errlen, "mount %s (%s): out of memory", target, type);
-        free(m->source);
-        free(m);
+        kfree(m->source);
+        kfree(m);
         return -1;
     }
     mutex_lock(&mounts_lock);

@@ -12,6 +12,7 @@
  */
 #include "fs/vfs.h"
 #include "process/process.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,7 +65,7 @@ static int walk_descend(struct walk *w, struct inode *child)
 {
     if (w->nanc == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 16;
-        struct inode **a = realloc(w->anc, cap * sizeof(*a));
+        struct inode **a = krealloc(w->anc, cap * sizeof(*a));
         if (!a) {
             inode_put(child);
             return -ENOMEM;
@@ -138,7 +139,7 @@ static int walk_follow(struct walk *w, struct inode *link, const char *rest, cha
         inode_put(link);
         if (r < 0) return r;
         r = walk_jump(w, t, tp);
-        free(tp);
+        kfree(tp);
         *p = rest;
         return r;
     }
@@ -161,7 +162,7 @@ static int walk_run(struct walk *w, const char *path, int flags, struct nameidat
 {
     size_t plen = strlen(path);
     if (plen >= LIBOS_PATH_MAX) return -ENAMETOOLONG;
-    char *pend = malloc(PEND_MAX), *tmp = malloc(PEND_MAX);
+    char *pend = kmalloc(PEND_MAX), *tmp = kmalloc(PEND_MAX);
     int r = -ENOMEM;
     if (!pend || !tmp) goto out;
     memcpy(pend, path, plen + 1);
@@ -220,15 +221,15 @@ static int walk_run(struct walk *w, const char *path, int flags, struct nameidat
         nd->trailing = want_dir;
     }
 out:
-    free(pend);
-    free(tmp);
+    kfree(pend);
+    kfree(tmp);
     return r;
 }
 
 static int walk_init(struct walk *w, struct inode *start, const char *path)
 {
     memset(w, 0, sizeof(*w));
-    w->canon = malloc(LIBOS_PATH_MAX);
+    w->canon = kmalloc(LIBOS_PATH_MAX);
     if (!w->canon) {
         inode_put(start);
         return -ENOMEM;
@@ -240,9 +241,9 @@ static int walk_init(struct walk *w, struct inode *start, const char *path)
 static void walk_free(struct walk *w)
 {
     walk_drop_ancestors(w);
-    free(w->anc);
+    kfree(w->anc);
     inode_put(w->cur);
-    free(w->canon);
+    kfree(w->canon);
 }
 
 static int resolve_canonical(const char *path, struct inode **out)
@@ -270,12 +271,12 @@ static int walk_start(struct process *p, int dirfd, struct inode **ino, char **p
         if (!fs) {
             *ino = vfs_root();
             inode_get(*ino);
-            *path = strdup("/");
+            *path = kstrdup("/");
         } else {
             mutex_lock(&fs->lock);
             *ino = fs->cwd_inode;
             inode_get(*ino);
-            *path = strdup(fs->cwd);
+            *path = kstrdup(fs->cwd);
             mutex_unlock(&fs->lock);
         }
     } else {
@@ -287,7 +288,7 @@ static int walk_start(struct process *p, int dirfd, struct inode **ino, char **p
         }
         *ino = f->inode;
         inode_get(*ino);
-        *path = strdup(f->path);
+        *path = kstrdup(f->path);
         file_put(f);
     }
     if (!*path) {
@@ -308,7 +309,7 @@ int namei_at(struct process *p, int dirfd, const char *path, int flags, struct n
     if (path[0] == '/') {
         start = vfs_root();
         inode_get(start);
-        spath = strdup("/");
+        spath = kstrdup("/");
         if (!spath) {
             inode_put(start);
             return -ENOMEM;
@@ -318,13 +319,13 @@ int namei_at(struct process *p, int dirfd, const char *path, int flags, struct n
         if ((r = walk_start(p, dirfd, &start, &spath)) < 0) return r;
         if (path[0] && !S_ISDIR(start->mode)) {
             inode_put(start);
-            free(spath);
+            kfree(spath);
             return -ENOTDIR;
         }
     }
     struct walk w;
     r = walk_init(&w, start, spath);
-    free(spath);
+    kfree(spath);
     if (r < 0) return r;
     w.nlinks = nd->nlinks;
     r = walk_run(&w, path, flags, nd);
@@ -342,16 +343,16 @@ int namei_at(struct process *p, int dirfd, const char *path, int flags, struct n
 void nd_release(struct nameidata *nd)
 {
     inode_put(nd->inode);
-    free(nd->path);
+    kfree(nd->path);
     nd->inode = NULL;
     nd->path = NULL;
 }
 
 char *nd_last_path(const struct nameidata *nd)
 {
-    char *s = malloc(LIBOS_PATH_MAX);
+    char *s = kmalloc(LIBOS_PATH_MAX);
     if (s && path_join(nd->path, nd->last, s, LIBOS_PATH_MAX) < 0) {
-        free(s);
+        kfree(s);
         return NULL;
     }
     return s;
@@ -362,7 +363,7 @@ int nd_lookup_last(struct nameidata *nd, struct inode **child)
     char *full = nd_last_path(nd);
     if (!full) return -ENAMETOOLONG;
     struct mount *m = mount_find(full);
-    free(full);
+    kfree(full);
     if (m) {
         inode_get(m->root);
         *child = m->root;
@@ -376,15 +377,15 @@ int nd_lookup_last(struct nameidata *nd, struct inode **child)
 
 struct fs_struct *fs_struct_new(void)
 {
-    struct fs_struct *fs = calloc(1, sizeof(*fs));
+    struct fs_struct *fs = kcalloc(1, sizeof(*fs));
     struct inode *root = vfs_root();
     if (!fs || !root) {
-        free(fs);
+        kfree(fs);
         return NULL;
     }
-    fs->cwd = strdup("/");
+    fs->cwd = kstrdup("/");
     if (!fs->cwd) {
-        free(fs);
+        kfree(fs);
         return NULL;
     }
     fs->refcount = 1;
@@ -397,17 +398,17 @@ struct fs_struct *fs_struct_new(void)
 struct fs_struct *fs_struct_clone(const struct fs_struct *src)
 {
     struct fs_struct *s = (struct fs_struct *)src;
-    struct fs_struct *fs = calloc(1, sizeof(*fs));
+    struct fs_struct *fs = kcalloc(1, sizeof(*fs));
     if (!fs) return NULL;
     mutex_lock(&s->lock);
-    fs->cwd = strdup(s->cwd);
+    fs->cwd = kstrdup(s->cwd);
     fs->cwd_inode = s->cwd_inode;
     inode_get(fs->cwd_inode);
     fs->umask = s->umask;
     mutex_unlock(&s->lock);
     if (!fs->cwd) {
         inode_put(fs->cwd_inode);
-        free(fs);
+        kfree(fs);
         return NULL;
     }
     fs->refcount = 1;
@@ -424,13 +425,13 @@ void fs_struct_put(struct fs_struct *fs)
 {
     if (!fs || __atomic_sub_fetch(&fs->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
     inode_put(fs->cwd_inode);
-    free(fs->cwd);
-    free(fs);
+    kfree(fs->cwd);
+    kfree(fs);
 }
 
 int fs_struct_set_cwd(struct fs_struct *fs, struct inode *ino, const char *path)
 {
-    char *copy = strdup(path);
+    char *copy = kstrdup(path);
     if (!copy) return -ENOMEM;
     inode_get(ino);
     mutex_lock(&fs->lock);
@@ -440,6 +441,6 @@ int fs_struct_set_cwd(struct fs_struct *fs, struct inode *ino, const char *path)
     fs->cwd = copy;
     mutex_unlock(&fs->lock);
     inode_put(old);
-    free(oldp);
+    kfree(oldp);
     return 0;
 }

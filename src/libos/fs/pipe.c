@@ -34,6 +34,7 @@
 #include "process/waitq.h"
 #include "signal/signal.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,11 +97,11 @@ static bool writes(const struct file *f)
 static struct pipe *pipe_alloc(void)
 {
     static ino_t next_ino = 1000;
-    struct pipe *p = calloc(1, sizeof(*p));
-    char *buf = malloc(PIPE_DEFAULT_SIZE);
+    struct pipe *p = kcalloc(1, sizeof(*p));
+    char *buf = kmalloc(PIPE_DEFAULT_SIZE);
     if (!p || !buf) {
-        free(p);
-        free(buf);
+        kfree(p);
+        kfree(buf);
         return NULL;
     }
     p->buf = buf;
@@ -172,7 +173,7 @@ static size_t buffers_used(const struct pipe *p)
 static bool packets_init(struct pipe *p)
 {
     unsigned n = (unsigned)(p->cap / 4096);
-    p->pkts = calloc(n ? n : 1, sizeof(*p->pkts));
+    p->pkts = kcalloc(n ? n : 1, sizeof(*p->pkts));
     p->npkt_cap = n ? n : 1;
     p->pkt_head = p->npkt = 0;
     return p->pkts != NULL;
@@ -369,9 +370,9 @@ static void pipe_release(struct file *f)
         mutex_unlock(&fifo_lock);
     }
     if (gone) {
-        free(p->pkts);
-        free(p->buf);
-        free(p);
+        kfree(p->pkts);
+        kfree(p->buf);
+        kfree(p);
     }
 }
 
@@ -457,17 +458,17 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
     } else if (want < p->len || (p->pkts && p->npkt > want / 4096)) {
         r = -EBUSY;
     } else {
-        char *nb = malloc(want);
-        struct packet *np = p->pkts ? calloc(want / 4096, sizeof(*np)) : NULL;
+        char *nb = kmalloc(want);
+        struct packet *np = p->pkts ? kcalloc(want / 4096, sizeof(*np)) : NULL;
         if (!nb || (p->pkts && !np)) {
-            free(nb);
-            free(np);
+            kfree(nb);
+            kfree(np);
             r = -ENOMEM;
         } else {
             if (np) { /* the packets, oldest first, in a ring of the new size */
                 for (unsigned i = 0; i < p->npkt; i++)
                     np[i] = p->pkts[(p->pkt_head + i) % p->npkt_cap];
-                free(p->pkts);
+                kfree(p->pkts);
                 p->pkts = np;
                 p->pkt_head = 0;
                 p->npkt_cap = (unsigned)(want / 4096);
@@ -476,7 +477,7 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
             struct uio u; /* LibOS memory: cannot fault */
             uio_init(&u, nb, n);
             ring_copy_out(p, p->head, &u, n);
-            free(p->buf);
+            kfree(p->buf);
             p->buf = nb;
             p->cap = want;
             p->head = 0;
@@ -513,8 +514,8 @@ long sys_pipe2(int *ufds, int flags)
             bool gone = --p->writers == 0 && p->readers == 0;
             mutex_unlock(&p->lock);
             if (gone) {
-                free(p->buf);
-                free(p);
+                kfree(p->buf);
+                kfree(p);
             }
         }
         return -ENOMEM;

@@ -16,6 +16,7 @@
 #include "pal/pal.h"
 #include "process/process.h"
 #include "vm/vm.h"
+#include "util/kheap.h"
 
 #include <cpuid.h>
 #include <dirent.h>
@@ -89,10 +90,10 @@ static uint64_t pino(enum pkind k, int pid, int fd)
 static struct inode *pnode_new(struct mount *m, enum pkind k, mode_t mode, int pid, int fd)
 {
     struct inode *ino = inode_new(m, k == P_FD ? &fdlink_iops : &procfs_iops, mode);
-    struct pnode *n = malloc(sizeof(*n));
+    struct pnode *n = kmalloc(sizeof(*n));
     if (!ino || !n) {
-        free(ino);
-        free(n);
+        kfree(ino);
+        kfree(n);
         return NULL;
     }
     n->kind = k;
@@ -254,7 +255,7 @@ static int link_cb(struct process *p, void *arg)
 static ssize_t procfs_readlink(struct inode *ino, char *buf, size_t len)
 {
     struct pnode *n = PN(ino);
-    char *tmp = malloc(LIBOS_PATH_MAX);
+    char *tmp = kmalloc(LIBOS_PATH_MAX);
     if (!tmp) return -ENOMEM;
     struct text t = {tmp, 0, LIBOS_PATH_MAX};
     int r;
@@ -278,7 +279,7 @@ static ssize_t procfs_readlink(struct inode *ino, char *buf, size_t len)
         r = (int)(t.len < len ? t.len : len);
         memcpy(buf, tmp, (size_t)r);
     }
-    free(tmp);
+    kfree(tmp);
     return r;
 }
 
@@ -372,7 +373,7 @@ static int procfs_get_link(struct inode *ino, struct inode **target, char **path
     int r = with_process(PN(ino)->pid, getlink_cb, &g);
     if (r < 0) return r;
     struct file *f = g.f;
-    *path = strdup(f->path);
+    *path = kstrdup(f->path);
     if (f->inode) {
         inode_get(f->inode);
         *target = f->inode;
@@ -387,7 +388,7 @@ static int procfs_get_link(struct inode *ino, struct inode **target, char **path
     }
     file_put(f);
     if (!*path || !*target) {
-        free(*path);
+        kfree(*path);
         if (*target) inode_put(*target);
         return -ENOMEM;
     }
@@ -410,7 +411,7 @@ static int tprintf(struct text *t, const char *fmt, ...)
             return 0;
         }
         size_t cap = (t->cap + (size_t)n) * 2;
-        char *b = realloc(t->buf, cap);
+        char *b = krealloc(t->buf, cap);
         if (!b) return -ENOMEM;
         t->buf = b;
         t->cap = cap;
@@ -421,7 +422,7 @@ static int cmdline_cb(struct process *p, void *arg)
 {
     struct text *t = arg;
     if (!p->cmdline || !p->cmdline_len) return 0;
-    char *b = realloc(t->buf, p->cmdline_len + 1);
+    char *b = krealloc(t->buf, p->cmdline_len + 1);
     if (!b) return -ENOMEM;
     memcpy(b, p->cmdline, p->cmdline_len);
     t->buf = b;
@@ -459,7 +460,7 @@ static int environ_cb(struct process *p, void *arg)
 {
     struct text *t = arg;
     if (!p->environ || !p->environ_len) return 0;
-    char *b = realloc(t->buf, p->environ_len + 1);
+    char *b = krealloc(t->buf, p->environ_len + 1);
     if (!b) return -ENOMEM;
     memcpy(b, p->environ, p->environ_len);
     t->buf = b;
@@ -730,7 +731,7 @@ static int fill_dir(struct inode *ino, struct dir_snapshot *s)
         return process_for_each(list_pid_cb, s);
     }
     if (n->kind == P_PIDDIR) return add_ents(s, pid_ents, NELEM(pid_ents), n->pid);
-    struct fdlist *l = malloc(sizeof(*l));
+    struct fdlist *l = kmalloc(sizeof(*l));
     if (!l) return -ENOMEM;
     l->n = 0;
     r = with_process(n->pid, list_fd_cb, l);
@@ -739,25 +740,25 @@ static int fill_dir(struct inode *ino, struct dir_snapshot *s)
         snprintf(name, sizeof(name), "%d", l->fds[i]);
         r = dir_snapshot_add(s, pino(P_FD, n->pid, l->fds[i]), DT_LNK, name);
     }
-    free(l);
+    kfree(l);
     return r;
 }
 
 static int procfs_open(struct inode *ino, struct file *f)
 {
     if (S_ISDIR(ino->mode)) {
-        struct dir_snapshot *s = calloc(1, sizeof(*s));
+        struct dir_snapshot *s = kcalloc(1, sizeof(*s));
         if (!s) return -ENOMEM;
         f->priv = s;
         f->fops = &dir_snapshot_fops;
         return fill_dir(ino, s);
     }
-    struct text t = {malloc(256), 0, 256};
+    struct text t = {kmalloc(256), 0, 256};
     if (!t.buf) return -ENOMEM;
     t.buf[0] = 0;
     int r = gen_file(ino, &t);
     if (r < 0) {
-        free(t.buf);
+        kfree(t.buf);
         return r;
     }
     return buf_file_open(f, t.buf, t.len);
@@ -765,7 +766,7 @@ static int procfs_open(struct inode *ino, struct file *f)
 
 static void procfs_evict(struct inode *ino)
 {
-    free(ino->priv);
+    kfree(ino->priv);
 }
 
 static const struct inode_ops procfs_iops = {

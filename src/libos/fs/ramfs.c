@@ -21,6 +21,7 @@
 #include "common/usercopy.h"
 #include "fs/vfs.h"
 #include "fs/ramfs_int.h"
+#include "util/kheap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,10 +42,10 @@ static struct rnode *RN(struct inode *ino)
 struct inode *ramfs_node_new(struct mount *m, struct ramfs_sb *sb, mode_t mode)
 {
     struct inode *ino = inode_new(m, &ramfs_iops, mode);
-    struct rnode *n = calloc(1, sizeof(*n));
+    struct rnode *n = kcalloc(1, sizeof(*n));
     if (!ino || !n) {
-        free(ino);
-        free(n);
+        kfree(ino);
+        kfree(n);
         return NULL;
     }
     n->sb = sb;
@@ -92,13 +93,13 @@ static uint32_t name_hash(const char *s)
  * none: lookups then scan the list, as for small directories). */
 static void index_build(struct rnode *n, size_t nb)
 {
-    struct rdirent **b = calloc(nb, sizeof(*b));
+    struct rdirent **b = kcalloc(nb, sizeof(*b));
     if (!b) return;
     for (struct rdirent *d = n->head; d; d = d->next) {
         d->hnext = b[d->hash & (nb - 1)];
         b[d->hash & (nb - 1)] = d;
     }
-    free(n->buckets);
+    kfree(n->buckets);
     n->buckets = b;
     n->nbuckets = nb;
 }
@@ -130,7 +131,7 @@ int ramfs_dir_add(struct inode *dir, const char *name, struct inode *ino)
 {
     struct rnode *n = RN(dir);
     size_t len = strlen(name);
-    struct rdirent *d = malloc(sizeof(*d) + len + 1);
+    struct rdirent *d = kmalloc(sizeof(*d) + len + 1);
     if (!d) return -ENOSPC;
     memcpy(d->name, name, len + 1);
     d->hash = name_hash(name);
@@ -177,7 +178,7 @@ static struct inode *dir_remove(struct inode *dir, struct rdirent *d)
     n->count--;
     struct inode *ino = d->inode;
     note_dirent(dir, d->name, ino, false);
-    free(d);
+    kfree(d);
     dir->size -= 20;
     touch(dir, true);
     return ino;
@@ -230,7 +231,7 @@ static int make_child(struct inode *dir, const char *name, mode_t mode, const ch
     r = -ENOSPC;
     if (!ino) goto out;
     if (target) {
-        RN(ino)->target = strdup(target);
+        RN(ino)->target = kstrdup(target);
         if (!RN(ino)->target) {
             inode_put(ino);
             goto out;
@@ -507,7 +508,7 @@ static int resize(struct inode *ino, size_t size)
     if (size > n->cap || (size < n->cap / 4 && n->cap > 65536)) {
         size_t cap = size < 64 ? 64 : size;
         if (size > n->cap && cap < n->cap * 2) cap = n->cap * 2;
-        char *d = realloc(n->data, cap);
+        char *d = krealloc(n->data, cap);
         if (!d) return -ENOSPC;
         n->data = d;
         n->cap = cap;
@@ -568,10 +569,10 @@ static void ramfs_evict(struct inode *ino)
     while (n->head)
         inode_put(dir_remove(ino, n->head));
     if (n->sb->persist) n->sb->persist->forget(n->sb->pctx, ino);
-    free(n->buckets);
-    free(n->data);
-    free(n->target);
-    free(n);
+    kfree(n->buckets);
+    kfree(n->data);
+    kfree(n->target);
+    kfree(n);
 }
 
 static const struct inode_ops ramfs_iops = {
@@ -743,12 +744,12 @@ struct inode *ramfs_mount(struct mount *m)
 
 struct inode *ramfs_mount_persist(struct mount *m, const struct ramfs_persist *persist, void *pctx)
 {
-    struct ramfs_sb *sb = calloc(1, sizeof(*sb));
+    struct ramfs_sb *sb = kcalloc(1, sizeof(*sb));
     if (!sb) return NULL;
     sb->next_ino = 1;
     sb->persist = persist;
     sb->pctx = pctx;
     struct inode *root = ramfs_node_new(m, sb, S_IFDIR | 01777);
-    if (!root) free(sb);
+    if (!root) kfree(sb);
     return root;
 }

@@ -13,6 +13,7 @@
 #include "image/sefs_format.h"
 #include "pal/pal.h"
 #include "util/log.h"
+#include "util/kheap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -59,10 +60,10 @@ static int make_inode(struct mount *m, struct sefs_sb *sb, uint32_t n, struct in
     int r = sefs_image_stat(sb->img, n, &rec);
     mutex_unlock(&sb->lock);
     if (r < 0) return r;
-    struct snode *s = malloc(sizeof(*s));
+    struct snode *s = kmalloc(sizeof(*s));
     struct inode *ino = s ? inode_new(m, &sefs_iops, rec.mode) : NULL;
     if (!ino) {
-        free(s);
+        kfree(s);
         return -ENOMEM;
     }
     s->sb = sb;
@@ -102,7 +103,7 @@ static ssize_t sefs_readlink(struct inode *ino, char *buf, size_t len)
 static int open_dir(struct inode *ino, struct file *f)
 {
     struct sefs_sb *sb = SN(ino)->sb;
-    struct dir_snapshot *s = calloc(1, sizeof(*s));
+    struct dir_snapshot *s = kcalloc(1, sizeof(*s));
     if (!s) return -ENOMEM;
     f->priv = s;
     f->fops = &dir_snapshot_fops;
@@ -134,7 +135,7 @@ static int sefs_vfs_open(struct inode *ino, struct file *f)
 
 static void sefs_evict(struct inode *ino)
 {
-    free(ino->priv);
+    kfree(ino->priv);
 }
 
 static ssize_t sefs_pread(struct file *f, struct uio *to, off_t off)
@@ -268,7 +269,7 @@ static struct inode *mount_with(struct mount *m, const char *hostdir, const char
                  m->target, hostdir, SEFS_ENTRY);
         return NULL;
     }
-    struct sefs_sb *sb = calloc(1, sizeof(*sb));
+    struct sefs_sb *sb = kcalloc(1, sizeof(*sb));
     struct inode *root = NULL;
     int r = sb ? open_image(sb, hostdir, mac_hex ? mac : NULL, keys, runtime, cache_bytes, why,
                             sizeof(why))
@@ -281,7 +282,7 @@ static struct inode *mount_with(struct mount *m, const char *hostdir, const char
         if (root) inode_put(root);
         if (sb && sb->img) sefs_image_close(sb->img);
         if (sb && sb->fd > 0) pal_host_close(sb->fd);
-        free(sb);
+        kfree(sb);
         return NULL;
     }
     return root;

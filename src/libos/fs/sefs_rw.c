@@ -24,6 +24,7 @@
 #include "fs/sefs_rw_int.h"
 #include "pal/pal.h"
 #include "util/log.h"
+#include "util/kheap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -60,7 +61,7 @@ void rw_put(struct buf *b, const void *d, size_t n)
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n)
             cap *= 2;
-        uint8_t *p = realloc(b->p, cap);
+        uint8_t *p = krealloc(b->p, cap);
         if (!p) {
             b->oom = true;
             return;
@@ -247,7 +248,7 @@ void rw_delete_names(struct layer *l, struct names *dead)
         rw_host_path(l, hex, path, sizeof(path));
         pal_host_unlink(path);
     }
-    free(dead->v);
+    kfree(dead->v);
     memset(dead, 0, sizeof(*dead));
 }
 
@@ -259,7 +260,7 @@ static void queue(struct layer *l, struct inode *ino)
     if (n->queued) return;
     if (l->nq == l->qcap) {
         size_t cap = l->qcap ? 2 * l->qcap : 64;
-        struct inode **q = realloc(l->q, cap * sizeof(*q));
+        struct inode **q = krealloc(l->q, cap * sizeof(*q));
         if (!q) {
             l->need_snapshot = true; /* the next commit records everything */
             return;
@@ -360,13 +361,13 @@ static void layer_free(struct layer *l)
     EVP_CIPHER_CTX_free(l->genc);
     EVP_CIPHER_CTX_free(l->gdec);
     if (l->jfd >= 0) pal_host_close(l->jfd);
-    free(l->q);
-    free(l->ops.p);
-    free(l->dead.v); /* (a refused or fully committed layer: nothing to delete) */
-    free(l->rbuf);
-    free(l->wbuf);
-    free(l->sb);
-    free(l);
+    kfree(l->q);
+    kfree(l->ops.p);
+    kfree(l->dead.v); /* (a refused or fully committed layer: nothing to delete) */
+    kfree(l->rbuf);
+    kfree(l->wbuf);
+    kfree(l->sb);
+    kfree(l);
 }
 
 /* Drop the references of queued inodes (the tree is going). */
@@ -387,9 +388,9 @@ struct inode *sefs_rw_mount(struct mount *m, const char *hostdir, char *err, siz
 struct inode *sefs_rw_mount_key(struct mount *m, const char *hostdir, const uint8_t key[32],
                                 char *err, size_t errlen)
 {
-    struct layer *l = calloc(1, sizeof(*l));
+    struct layer *l = kcalloc(1, sizeof(*l));
     if (!l || strlen(hostdir) >= sizeof(l->dir)) {
-        free(l);
+        kfree(l);
         snprintf(err, errlen, "writable layer %s: out of memory or path too long", hostdir);
         return NULL;
     }
@@ -415,19 +416,19 @@ struct inode *sefs_rw_mount_key(struct mount *m, const char *hostdir, const uint
     if (r == 0) r = mkdir_one(hostdir);
     if (r < 0) {
         snprintf(err, errlen, "writable layer %s: cannot create it: %s", hostdir, strerror(-r));
-        free(l);
+        kfree(l);
         return NULL;
     }
     l->cache = rw_cache_new(cache_bytes ? cache_bytes : DEFAULT_CACHE, rw_data_writeback, l);
-    l->rbuf = malloc(RUN * REC);
-    l->wbuf = malloc(RUN * REC);
+    l->rbuf = kmalloc(RUN * REC);
+    l->wbuf = kmalloc(RUN * REC);
     l->root = l->cache && l->rbuf && l->wbuf ? ramfs_mount_persist(m, &rw_persist, l) : NULL;
     if (!l->root) {
         snprintf(err, errlen, "writable layer %s: out of memory", hostdir);
         rw_cache_free(l->cache);
-        free(l->rbuf);
-        free(l->wbuf);
-        free(l);
+        kfree(l->rbuf);
+        kfree(l->wbuf);
+        kfree(l);
         return NULL;
     }
     l->sb = ((struct rnode *)l->root->priv)->sb;

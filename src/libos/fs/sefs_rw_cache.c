@@ -9,6 +9,7 @@
  * (sefs_rw_data.c, under l->dlock) serialises all access.
  */
 #include "fs/sefs_rw_int.h"
+#include "util/kheap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static size_t hash(const struct rw_cache *c, const struct rw_file *f, uint64_t i
 
 struct rw_cache *rw_cache_new(size_t bytes, rw_writeback_fn wb, void *ctx)
 {
-    struct rw_cache *c = calloc(1, sizeof(*c));
+    struct rw_cache *c = kcalloc(1, sizeof(*c));
     if (!c) return NULL;
     c->n = bytes / BLK < MIN_SLOTS ? MIN_SLOTS : bytes / BLK;
     for (c->nbuckets = 1; c->nbuckets < c->n; c->nbuckets <<= 1)
@@ -50,9 +51,9 @@ struct rw_cache *rw_cache_new(size_t bytes, rw_writeback_fn wb, void *ctx)
     c->pending = -1;
     c->wb = wb;
     c->ctx = ctx;
-    c->s = calloc(c->n, sizeof(*c->s));
-    c->bucket = malloc(c->nbuckets * sizeof(*c->bucket));
-    c->pages = malloc(c->n * BLK);
+    c->s = kcalloc(c->n, sizeof(*c->s));
+    c->bucket = kmalloc(c->nbuckets * sizeof(*c->bucket));
+    c->pages = kmalloc(c->n * BLK);
     if (!c->s || !c->bucket || !c->pages) {
         rw_cache_free(c);
         return NULL;
@@ -64,10 +65,10 @@ struct rw_cache *rw_cache_new(size_t bytes, rw_writeback_fn wb, void *ctx)
 void rw_cache_free(struct rw_cache *c)
 {
     if (!c) return;
-    free(c->s);
-    free(c->bucket);
-    free(c->pages);
-    free(c);
+    kfree(c->s);
+    kfree(c->bucket);
+    kfree(c->pages);
+    kfree(c);
 }
 
 size_t rw_cache_slots(const struct rw_cache *c)

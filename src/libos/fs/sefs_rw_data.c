@@ -23,6 +23,7 @@
 
 #include "pal/pal.h"
 #include "util/log.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +49,7 @@ static int push64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
     if (*n == *cap) {
         size_t c = *cap ? 2 * *cap : 16;
-        uint64_t *p = realloc(*v, c * sizeof(*p));
+        uint64_t *p = krealloc(*v, c * sizeof(*p));
         if (!p) return -ENOMEM;
         *v = p;
         *cap = c;
@@ -64,7 +65,7 @@ static bool real(uint64_t slot)
 
 struct rw_file *rw_file_new(uint64_t ino)
 {
-    struct rw_file *f = calloc(1, sizeof(*f));
+    struct rw_file *f = kcalloc(1, sizeof(*f));
     if (f) {
         f->ino = ino;
         f->fd = -1;
@@ -133,11 +134,11 @@ void rw_file_free(struct layer *l, struct rw_file *f)
         if (l->cache) rw_cache_drop(l->cache, f, 0, f->nblocks);
         data_fd_close(l, f);
     }
-    free(f->map);
-    free(f->chg);
-    free(f->freev);
-    free(f->pfree);
-    free(f);
+    kfree(f->map);
+    kfree(f->chg);
+    kfree(f->freev);
+    kfree(f->pfree);
+    kfree(f);
 }
 
 /* ---- the block map ---- */
@@ -149,7 +150,7 @@ int rw_map_resize(struct rw_file *f, uint64_t nblocks)
         while (cap < nblocks)
             cap *= 2;
         if (cap > SIZE_MAX / sizeof(struct bent)) return -EFBIG;
-        struct bent *m = realloc(f->map, cap * sizeof(*m));
+        struct bent *m = krealloc(f->map, cap * sizeof(*m));
         if (!m) return -ENOSPC;
         f->map = m;
         f->mapcap = cap;
@@ -170,7 +171,7 @@ static int mark_changed(struct rw_file *f, uint64_t idx)
     if (e->changed) return 0;
     if (f->nchg == f->chgcap) {
         size_t c = f->chgcap ? 2 * f->chgcap : 16;
-        void *p = realloc(f->chg, c * sizeof(*f->chg));
+        void *p = krealloc(f->chg, c * sizeof(*f->chg));
         if (!p) return -ENOSPC;
         f->chg = p;
         f->chgcap = c;
@@ -526,7 +527,7 @@ bool rw_data_init_slots(struct rw_file *f)
         if (s >= MAX_SLOT || !f->named) return false;
         if (s + 1 > n) n = s + 1;
     }
-    uint8_t *used = n ? calloc((n + 7) / 8, 1) : NULL;
+    uint8_t *used = n ? kcalloc((n + 7) / 8, 1) : NULL;
     if (n && !used) return false;
     bool ok = true;
     for (uint64_t i = 0; i < f->nblocks && ok; i++) {
@@ -538,7 +539,7 @@ bool rw_data_init_slots(struct rw_file *f)
     for (uint64_t s = n; ok && s-- > 0;)
         if (!(used[s / 8] & (1u << (s % 8))) && push64(&f->freev, &f->nfree, &f->freecap, s) < 0)
             ok = false;
-    free(used);
+    kfree(used);
     f->nslots = n;
     return ok;
 }

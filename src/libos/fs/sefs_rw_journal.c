@@ -18,6 +18,7 @@
 
 #include "pal/pal.h"
 #include "util/log.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,11 +50,11 @@ int rw_itab_put(struct itab *t, uint64_t ino, struct inode *i)
 {
     if (2 * (t->n + 1) > t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 256;
-        uint64_t *k = calloc(cap, sizeof(*k));
-        struct inode **v = calloc(cap, sizeof(*v));
+        uint64_t *k = kcalloc(cap, sizeof(*k));
+        struct inode **v = kcalloc(cap, sizeof(*v));
         if (!k || !v) {
-            free(k);
-            free(v);
+            kfree(k);
+            kfree(v);
             return -ENOMEM;
         }
         for (size_t a = 0; a < t->cap; a++) {
@@ -64,8 +65,8 @@ int rw_itab_put(struct itab *t, uint64_t ino, struct inode *i)
             k[j] = t->k[a];
             v[j] = t->v[a];
         }
-        free(t->k);
-        free(t->v);
+        kfree(t->k);
+        kfree(t->v);
         t->k = k;
         t->v = v;
         t->cap = cap;
@@ -125,7 +126,7 @@ static int append(struct layer *l, const struct buf *b)
 {
     if (l->jfd < 0 || b->len > UINT32_MAX) return -EIO;
     size_t total = 4 + NONCE + b->len + TAG;
-    uint8_t *out = malloc(total), aad[52];
+    uint8_t *out = kmalloc(total), aad[52];
     if (!out) return -ENOMEM;
     uint32_t len = (uint32_t)b->len;
     for (int i = 0; i < 4; i++)
@@ -144,7 +145,7 @@ static int append(struct layer *l, const struct buf *b)
     } else {
         (void)pal_host_ftruncate(l->jfd, (off_t)l->jend); /* no garbage between records */
     }
-    free(out);
+    kfree(out);
     return r;
 }
 
@@ -209,7 +210,7 @@ void rw_keep_dead(struct layer *l, struct names *dead)
     for (size_t i = 0; i < dead->n; i++)
         (void)rw_names_add(&l->dead, dead->v[i]);
     mutex_unlock(&l->jlock);
-    free(dead->v);
+    kfree(dead->v);
     memset(dead, 0, sizeof(*dead));
 }
 
@@ -247,8 +248,8 @@ static int journal_commit(struct layer *l)
     if (r == 0 && dd) r = rw_fsync_dir(l); /* new data files' names are durable */
     if (r == 0) r = append(l, &b);
     rw_commit_settle(l, q, nq, &dead, dd, r == 0);
-    free(ops.p);
-    free(b.p);
+    kfree(ops.p);
+    kfree(b.p);
     /* The references go after the commit has let go of the tree. */
     l->q_done = q;
     l->nq_done = nq;
@@ -296,8 +297,8 @@ int rw_commit(void *ctx)
         inode_put(q[i]);
     for (size_t i = 0; i < nq2; i++)
         inode_put(q2[i]);
-    free(q);
-    free(q2);
+    kfree(q);
+    kfree(q2);
     return r < 0 ? -EIO : 0;
 }
 
@@ -360,8 +361,8 @@ static int op_inode(struct layer *l, struct itab *t, struct cur *c, uint64_t nex
         uint32_t tl = rw_get32(c);
         const uint8_t *p = tl == size ? rw_take(c, tl) : NULL;
         if (!p || memchr(p, 0, tl)) return -EINVAL;
-        free(n->target);
-        n->target = strndup((const char *)p, tl);
+        kfree(n->target);
+        n->target = kstrndup((const char *)p, tl);
         if (!n->target) return -ENOMEM;
     }
     return 0;
@@ -470,12 +471,12 @@ int rw_journal_load(struct layer *l, struct itab *t, const char **why)
     struct stat st;
     int r = pal_host_fstat(l->jfd, &st);
     size_t size = r == 0 ? (size_t)st.st_size : 0;
-    uint8_t *raw = r == 0 && size >= JHDR ? malloc(size) : NULL;
+    uint8_t *raw = r == 0 && size >= JHDR ? kmalloc(size) : NULL;
     if (r == 0 && raw) r = rw_read_all(l->jfd, raw, size, 0);
     /* Another snapshot's journal (a checkpoint stopped before it started
      * the new one) holds nothing the snapshot lacks. */
     if (r == 0 && (!raw || memcmp(raw, JMAGIC, 8) != 0 || memcmp(raw + 16, l->jid, 16) != 0)) {
-        free(raw);
+        kfree(raw);
         return size < JHDR || raw ? rw_journal_reset(l) : -ENOMEM;
     }
     size_t off = JHDR;
@@ -485,8 +486,8 @@ int rw_journal_load(struct layer *l, struct itab *t, const char **why)
         if (len == 0 || len > size - off - 4 - NONCE - TAG) break; /* a torn append */
         size_t total = 4 + NONCE + len + TAG;
         uint8_t aad[52];
-        free(plain);
-        plain = malloc(len);
+        kfree(plain);
+        plain = kmalloc(len);
         if (!plain) {
             r = -ENOMEM;
             break;
@@ -508,8 +509,8 @@ int rw_journal_load(struct layer *l, struct itab *t, const char **why)
             off += total;
         }
     }
-    free(plain);
-    free(raw);
+    kfree(plain);
+    kfree(raw);
     if (r == 0 && off != size) { /* drop the torn tail before appending */
         r = pal_host_ftruncate(l->jfd, (off_t)off);
         if (r == 0) r = pal_host_fsync(l->jfd, 0);

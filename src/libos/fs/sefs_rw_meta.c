@@ -10,6 +10,7 @@
 
 #include "pal/pal.h"
 #include "util/log.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,7 @@ int rw_names_add(struct names *s, const uint8_t name[NAME])
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
-        void *v = realloc(s->v, cap * NAME);
+        void *v = krealloc(s->v, cap * NAME);
         if (!v) return -ENOMEM;
         s->v = v;
         s->cap = cap;
@@ -90,7 +91,7 @@ static void collect_garbage(struct layer *l, struct names *live)
         rw_host_path(l, hex, path, sizeof(path));
         pal_host_unlink(path);
     }
-    free(dead.v);
+    kfree(dead.v);
 }
 
 /* ---- checkpoint ---- */
@@ -105,7 +106,7 @@ static bool seen_add(struct seen *s, uint64_t ino, bool *oom)
 {
     if (2 * (s->n + 1) > s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 256;
-        uint64_t *v = calloc(cap, sizeof(*v));
+        uint64_t *v = kcalloc(cap, sizeof(*v));
         if (!v) {
             *oom = true;
             return false;
@@ -117,7 +118,7 @@ static bool seen_add(struct seen *s, uint64_t ino, bool *oom)
                 j = (j + 1) & (cap - 1);
             v[j] = s->v[i];
         }
-        free(s->v);
+        kfree(s->v);
         s->v = v;
         s->cap = cap;
     }
@@ -165,7 +166,7 @@ static int emit(struct layer *l, struct inode *ino, struct buf *b, struct inode 
         if (!seen_add(seen, d->inode->ino, &oom)) continue;
         if (*qn == *qcap) {
             size_t cap = *qcap ? 2 * *qcap : 256;
-            struct inode **v = realloc(*q, cap * sizeof(*v));
+            struct inode **v = krealloc(*q, cap * sizeof(*v));
             if (!v) return -ENOMEM;
             *q = v;
             *qcap = cap;
@@ -178,7 +179,7 @@ static int emit(struct layer *l, struct inode *ino, struct buf *b, struct inode 
 /* Seal the snapshot and put it in place atomically; tag gets its tag. */
 static int write_meta(struct layer *l, const struct buf *b, uint8_t tag[TAG])
 {
-    uint8_t *out = malloc(HDR + b->len + TAG);
+    uint8_t *out = kmalloc(HDR + b->len + TAG);
     if (!out) return -ENOMEM;
     memset(out, 0, HDR);
     memcpy(out, MAGIC, 8);
@@ -200,7 +201,7 @@ static int write_meta(struct layer *l, const struct buf *b, uint8_t tag[TAG])
     if (fd >= 0) pal_host_close(fd);
     if (r >= 0) r = pal_host_rename(tmp, meta); /* the commit point */
     if (r >= 0) r = rw_fsync_dir(l);
-    free(out);
+    kfree(out);
     return r;
 }
 
@@ -213,7 +214,7 @@ int rw_checkpoint(struct layer *l)
     struct names dead;
     /* The snapshot holds everything the noted changes would have said. */
     rw_take_noted(l, &noted, &nnoted, &ops, &dead);
-    free(ops.p);
+    kfree(ops.p);
     rw_set_need_snapshot(l, false); /* (what is noted from now on is after it) */
     struct seen seen = {0};
     struct inode **q = NULL;
@@ -251,9 +252,9 @@ int rw_checkpoint(struct layer *l)
         log_error("sefs writable layer %s: checkpoint failed: %s", l->dir, strerror(-r));
     }
     rw_commit_settle(l, q, qn, &dead, dd, r == 0);
-    free(b.p);
-    free(seen.v);
-    free(q);
+    kfree(b.p);
+    kfree(seen.v);
+    kfree(q);
     l->q_done = noted;
     l->nq_done = nnoted;
     return r < 0 ? -EIO : 0;
@@ -333,7 +334,7 @@ static int parse_snapshot(struct layer *l, const uint8_t *p, size_t len, struct 
     uint64_t counter = rw_get64(&c), next_ino = rw_get64(&c), nrec = rw_get64(&c);
     const uint8_t *jid = rw_take(&c, 16);
     if (c.bad || nrec == 0 || nrec > len / 64) return -EINVAL;
-    struct lrec *recs = calloc(nrec, sizeof(*recs));
+    struct lrec *recs = kcalloc(nrec, sizeof(*recs));
     if (!recs) return -ENOMEM;
     int r = 0;
     for (size_t made = 0; made < nrec && r == 0; made++) {
@@ -380,7 +381,7 @@ static int parse_snapshot(struct layer *l, const uint8_t *p, size_t len, struct 
         } else if (S_ISLNK(mode)) {
             uint32_t tl = rw_get32(&c);
             const uint8_t *tg = tl == size ? rw_take(&c, tl) : NULL;
-            n->target = tg ? strndup((const char *)tg, tl) : NULL;
+            n->target = tg ? kstrndup((const char *)tg, tl) : NULL;
             if (!tg || memchr(tg, 0, tl)) r = -EINVAL;
             if (r == 0 && !n->target) r = -ENOMEM;
         } else {
@@ -399,7 +400,7 @@ static int parse_snapshot(struct layer *l, const uint8_t *p, size_t len, struct 
         l->counter = counter;
         memcpy(l->jid, jid, 16);
     }
-    free(recs);
+    kfree(recs);
     return r;
 }
 
@@ -409,7 +410,7 @@ static int parse_snapshot(struct layer *l, const uint8_t *p, size_t len, struct 
  * with the table. */
 static int check_tree(struct layer *l, struct itab *t, struct names *live)
 {
-    struct inode **q = malloc(sizeof(*q));
+    struct inode **q = kmalloc(sizeof(*q));
     size_t qn = 1, qcap = 1;
     int r = q ? 0 : -ENOMEM;
     if (q) q[0] = l->root;
@@ -436,7 +437,7 @@ static int check_tree(struct layer *l, struct itab *t, struct names *live)
             cn->queued = true;
             if (S_ISDIR(d->inode->mode)) cn->parent = i;
             if (qn == qcap) {
-                struct inode **v = realloc(q, 2 * qcap * sizeof(*v));
+                struct inode **v = krealloc(q, 2 * qcap * sizeof(*v));
                 if (!v) {
                     r = -ENOMEM;
                     break;
@@ -449,7 +450,7 @@ static int check_tree(struct layer *l, struct itab *t, struct names *live)
     }
     for (size_t k = 0; k < qn; k++)
         ((struct rnode *)q[k]->priv)->queued = false;
-    free(q);
+    kfree(q);
     return r;
 }
 
@@ -457,8 +458,8 @@ static void itab_release(struct itab *t)
 {
     for (size_t j = 0; j < t->cap; j++)
         inode_put(t->v[j]);
-    free(t->k);
-    free(t->v);
+    kfree(t->k);
+    kfree(t->v);
 }
 
 /* Read, check and load `meta`; a missing one is a fresh layer. */
@@ -488,8 +489,8 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
     size_t size = r == 0 ? (size_t)st.st_size : 0;
     const char *why = "its metadata is truncated";
     if (r == 0 && size >= HDR + TAG) {
-        raw = malloc(size);
-        plain = malloc(size - HDR - TAG + 1);
+        raw = kmalloc(size);
+        plain = kmalloc(size - HDR - TAG + 1);
         r = raw && plain ? rw_read_all(fd, raw, size, 0) : -ENOMEM;
     } else if (r == 0) {
         r = -EINVAL;
@@ -524,8 +525,8 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
         l->sb->dirty = false;
     }
     itab_release(&t);
-    free(raw);
-    free(plain);
+    kfree(raw);
+    kfree(plain);
     if (r == -EKEYREJECTED) {
         snprintf(err, errlen,
                  "writable layer %s was sealed with another key (the instance's root: another "
@@ -533,17 +534,17 @@ int rw_meta_load(struct layer *l, char *err, size_t errlen)
                  "another key=); use the host, signing key or key= that wrote it, or delete %s "
                  "to start afresh (its files are lost)",
                  l->dir, l->dir);
-        free(live.v);
+        kfree(live.v);
         return -1;
     }
     if (r < 0) {
         snprintf(err, errlen,
                  "writable layer %s: %s; delete %s to start afresh (its files are lost)", l->dir,
                  r == -ENOMEM ? "out of memory" : why, l->dir);
-        free(live.v);
+        kfree(live.v);
         return -1;
     }
     collect_garbage(l, &live);
-    free(live.v);
+    kfree(live.v);
     return 0;
 }

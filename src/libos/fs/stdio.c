@@ -14,6 +14,7 @@
 #include "process/waitq.h"
 #include "signal/signal.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +62,7 @@ static ssize_t host_read(struct file *f, struct uio *to, off_t pos)
     char *bounce = NULL;
     if (!one) {
         n = uio_resid(to) < HOST_BOUNCE_MAX ? uio_resid(to) : HOST_BOUNCE_MAX;
-        p = bounce = malloc(n);
+        p = bounce = kmalloc(n);
         if (!p) return -ENOMEM;
     }
     ssize_t r = pos < 0 ? pal_host_read(hfd(f), p, n) : pal_host_pread(hfd(f), p, n, pos);
@@ -69,7 +70,7 @@ static ssize_t host_read(struct file *f, struct uio *to, off_t pos)
         uio_copy_to(to, bounce, (size_t)r);
     else if (r > 0)
         uio_advance(to, (size_t)r);
-    free(bounce);
+    kfree(bounce);
     return r < 0 ? r : uio_result(to, 0);
 }
 
@@ -83,7 +84,7 @@ static ssize_t host_write(struct file *f, struct uio *from, off_t pos)
         return r < 0 ? r : uio_result(from, 0);
     }
     size_t cap = uio_resid(from) < HOST_BOUNCE_MAX ? uio_resid(from) : HOST_BOUNCE_MAX;
-    char *bounce = malloc(cap);
+    char *bounce = kmalloc(cap);
     if (!bounce) return -ENOMEM;
     ssize_t r = 0;
     while (uio_resid(from)) { /* gathered, consumed by what the host took */
@@ -99,7 +100,7 @@ static ssize_t host_write(struct file *f, struct uio *from, off_t pos)
         if (r > 0) uio_advance(from, (size_t)r);
         if (r < (ssize_t)n) break; /* the host took less (or failed): a short write */
     }
-    free(bounce);
+    kfree(bounce);
     return r < 0 ? uio_result(from, r) : uio_result(from, 0);
 }
 
@@ -204,7 +205,7 @@ static void hf_release(struct file *f)
     struct hostfd *h = f->priv;
     if (!h) return;
     if (h->owned) pal_host_close(h->fd);
-    free(h);
+    kfree(h);
 }
 
 static const struct file_ops hostfd_fops = {
@@ -225,7 +226,7 @@ static const struct file_ops hostfd_fops = {
 
 static int hostfd_attach(struct file *f, int fd, bool owned)
 {
-    struct hostfd *h = malloc(sizeof(*h));
+    struct hostfd *h = kmalloc(sizeof(*h));
     if (!h) {
         if (owned) pal_host_close(fd);
         return -ENOMEM;

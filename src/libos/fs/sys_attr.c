@@ -6,6 +6,7 @@
 #include "fs/fs_syscalls.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -243,7 +244,7 @@ static long xattr_name(const char *name)
 {
     char *kname = NULL;
     long n = fs_getname(name, &kname);
-    free(kname);
+    kfree(kname);
     if (n < 0) return n == -ENAMETOOLONG ? -ERANGE : n;
     return (n == 0 || n > 255) ? -ERANGE : 0;
 }

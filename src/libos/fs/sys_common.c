@@ -4,6 +4,7 @@
  */
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,11 +13,11 @@ long fs_getname(const char *upath, char **out)
 {
     *out = NULL;
     if (!upath) return -EFAULT;
-    char *k = malloc(LIBOS_PATH_MAX);
+    char *k = kmalloc(LIBOS_PATH_MAX);
     if (!k) return -ENOMEM;
     long n = strncpy_from_user(k, upath, LIBOS_PATH_MAX);
     if (n < 0) {
-        free(k);
+        kfree(k);
         return n;
     }
     *out = k;
@@ -32,6 +33,6 @@ long fs_walk_user(int dirfd, const char *upath, int flags, struct nameidata *nd)
         r = -ENOENT;
     else
         r = namei_at(fs_caller(), dirfd, path, flags, nd);
-    free(path);
+    kfree(path);
     return r;
 }

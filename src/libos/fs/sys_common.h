@@ -8,9 +8,10 @@
 
 #include "fs/vfs.h"
 #include "process/process.h"
+#include "util/kheap.h"
 
 /*
- * Copy the application's path into a new LibOS buffer (*out, free()).
+ * Copy the application's path into a new LibOS buffer (*out, kfree()).
  * Returns its length, -EFAULT (also for NULL), -ENAMETOOLONG, -ENOMEM.
  * An empty path is returned as such: callers decide (ENOENT or
  * AT_EMPTY_PATH).

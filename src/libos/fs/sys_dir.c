@@ -10,6 +10,7 @@
 #include "fs/fs_syscalls.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@ long sys_getcwd(char *ubuf, size_t size)
 {
     struct fs_struct *fs = fs_caller()->fs;
     mutex_lock(&fs->lock);
-    char *cwd = strdup(fs->cwd);
+    char *cwd = kstrdup(fs->cwd);
     struct inode *ino = fs->cwd_inode;
     inode_get(ino);
     mutex_unlock(&fs->lock);
@@ -39,7 +40,7 @@ long sys_getcwd(char *ubuf, size_t size)
         r = -ERANGE;
     else if (copy_to_user(ubuf, cwd, (size_t)n) < 0)
         r = -EFAULT;
-    free(cwd);
+    kfree(cwd);
     return r;
 }
 
@@ -145,7 +146,7 @@ long sys_symlinkat(const char *utarget, int newdirfd, const char *linkpath)
     long r = fs_getname(utarget, &target);
     if (r < 0) return r;
     if (r == 0) {
-        free(target);
+        kfree(target);
         return -ENOENT;
     }
     struct nameidata nd = {0};
@@ -157,7 +158,7 @@ long sys_symlinkat(const char *utarget, int newdirfd, const char *linkpath)
             r = nd.inode->iops->symlink(nd.inode, nd.last, target);
         nd_release(&nd);
     }
-    free(target);
+    kfree(target);
     return r;
 }
 
@@ -222,7 +223,7 @@ static long walk_remove(int dirfd, const char *upath, bool dir, struct nameidata
             r = -EBUSY;
         if (r < 0) inode_put(*child);
     }
-    free(full);
+    kfree(full);
     if (r < 0) nd_release(nd);
     return r;
 }
@@ -293,8 +294,8 @@ static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned fla
         r = -ENAMETOOLONG;
     else if (fs_is_mountpoint(of) || fs_is_mountpoint(nf))
         r = -EBUSY;
-    free(of);
-    free(nf);
+    kfree(of);
+    kfree(nf);
     if (r == 0 && !o->inode->iops->rename) r = -EPERM;
     return r;
 }
@@ -350,10 +351,10 @@ long sys_getdents64(int fd, void *dirp, unsigned int count)
          * (the application may unmap dirp meanwhile); a call returns at
          * most GETDENTS_MAX bytes of entries, which getdents allows. */
         size_t n = count < GETDENTS_MAX ? count : GETDENTS_MAX;
-        void *kbuf = malloc(n);
+        void *kbuf = kmalloc(n);
         r = kbuf ? f->fops->getdents64(f, kbuf, n) : -ENOMEM;
         if (r > 0 && copy_to_user(dirp, kbuf, (size_t)r)) r = -EFAULT;
-        free(kbuf);
+        kfree(kbuf);
     }
     file_put(f);
     return r;

@@ -21,6 +21,7 @@
 #include "process/process.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -50,7 +51,7 @@ static int union_mount_at(const char *canon_target, const char *lower, const cha
     struct {
         char lo[LIBOS_PATH_MAX], up[LIBOS_PATH_MAX], img[LIBOS_PATH_MAX + 16],
             err[LIBOS_PATH_MAX + 256];
-    } *h = malloc(sizeof(*h));
+    } *h = kmalloc(sizeof(*h));
     uint8_t upper_key[32];
     static const char label[] = "occlum unionfs upper layer";
     struct mount *m = NULL, *lm = NULL, *um = NULL;
@@ -60,21 +61,21 @@ static int union_mount_at(const char *canon_target, const char *lower, const cha
     char *lo = h->lo, *up = h->up, *img = h->img, *err = h->err;
     if (mount_host_path(lower, lo, sizeof(h->lo)) < 0 ||
         mount_host_path(upper, up, sizeof(h->up)) < 0) {
-        free(h);
+        kfree(h);
         return -ENAMETOOLONG;
     }
     if (sefs_hkdf_sha256((const uint8_t *)label, sizeof(label) - 1, key, keylen, NULL, 0, upper_key,
                          sizeof(upper_key)) < 0)
         goto fail;
-    m = calloc(1, sizeof(*m));
-    lm = calloc(1, sizeof(*lm));
-    um = calloc(1, sizeof(*um));
+    m = kcalloc(1, sizeof(*m));
+    lm = kcalloc(1, sizeof(*lm));
+    um = kcalloc(1, sizeof(*um));
     if (!m || !lm || !um) goto fail;
     snprintf(m->target, sizeof(m->target), "%s", canon_target);
     m->type = "unionfs";
     m->flags = flags;
     m->magic = SEFS_STATFS_MAGIC;
-    m->source = strdup(up);
+    m->source = kstrdup(up);
     if (!m->source) goto fail;
     *lm = *um = *m;
     lm->type = um->type = "sefs";
@@ -102,18 +103,18 @@ static int union_mount_at(const char *canon_target, const char *lower, const cha
     lo_root = up_root = NULL; /* the union holds them (or released them) */
     if (!m->root) goto fail;
     OPENSSL_cleanse(upper_key, sizeof(upper_key));
-    free(h);
+    kfree(h);
     /* on failure the layers stay allocated, as replaced mounts do */
     return mount_runtime_insert(m);
 fail:
     OPENSSL_cleanse(upper_key, sizeof(upper_key));
     if (up_root) sefs_rw_unmount(up_root);
     if (lo_root) inode_put(lo_root);
-    if (m) free(m->source);
-    free(m);
-    free(lm);
-    free(um);
-    free(h);
+    if (m) kfree(m->source);
+    kfree(m);
+    kfree(lm);
+    kfree(um);
+    kfree(h);
     return r;
 }
 
@@ -145,7 +146,7 @@ static long mount_union(const char *target, unsigned long flags, const void *uda
         uint8_t key[32];
     } * b;
     if (!udata) return -EINVAL;
-    if (!(b = malloc(sizeof(*b)))) return -ENOMEM;
+    if (!(b = kmalloc(sizeof(*b)))) return -ENOMEM;
     long r = strncpy_from_user(b->opts, udata, sizeof(b->opts));
     if (r < 0) {
         if (r == -ENAMETOOLONG) r = -EINVAL;
@@ -173,7 +174,7 @@ static long mount_union(const char *target, unsigned long flags, const void *uda
     }
 out:
     OPENSSL_cleanse(b, sizeof(*b)); /* the key, as text and bytes */
-    free(b);
+    kfree(b);
     return r;
 }
 
@@ -236,10 +237,10 @@ static int busy_in(struct process *p, void *arg)
 /* A cwd in m or a file open on it. */
 static long mount_in_use(struct mount *m, bool *busy)
 {
-    struct busy_scan b = {m, false, malloc(FD_MAX * sizeof(int))};
+    struct busy_scan b = {m, false, kmalloc(FD_MAX * sizeof(int))};
     if (!b.fds) return -ENOMEM;
     process_for_each(busy_in, &b);
-    free(b.fds);
+    kfree(b.fds);
     *busy = b.busy;
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "fs/locks.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,10 +58,10 @@ static int create_last(struct process *p, struct nameidata *nd, int flags, mode_
             if ((r = child->iops->get_link(child, &t, &tp)) == 0) {
                 r = vfs_open_inode(t, tp, flags, out);
                 inode_put(t);
-                free(tp);
+                kfree(tp);
             }
         } else if (S_ISLNK(child->mode)) {
-            char *link = malloc(LIBOS_PATH_MAX), *np = malloc(LIBOS_PATH_MAX);
+            char *link = kmalloc(LIBOS_PATH_MAX), *np = kmalloc(LIBOS_PATH_MAX);
             ssize_t n =
                 link && np ? child->iops->readlink(child, link, LIBOS_PATH_MAX - 1) : -ENOMEM;
             if (n == 0) n = -ENOENT;
@@ -69,9 +70,9 @@ static int create_last(struct process *p, struct nameidata *nd, int flags, mode_
                 n = link[0] == '/' ? path_join("/", link, np, LIBOS_PATH_MAX)
                                    : path_join(nd->path, link, np, LIBOS_PATH_MAX);
             }
-            free(link);
+            kfree(link);
             if (n < 0) {
-                free(np);
+                kfree(np);
                 r = (int)n;
             } else {
                 *next = np;
@@ -81,7 +82,7 @@ static int create_last(struct process *p, struct nameidata *nd, int flags, mode_
         }
         inode_put(child);
     }
-    free(full);
+    kfree(full);
     return r;
 }
 
@@ -100,11 +101,11 @@ static int open_creat(struct process *p, int dirfd, const char *path, int flags,
         else
             r = create_last(p, &nd, flags, mode, out, &next);
         nd_release(&nd);
-        free(cur);
+        kfree(cur);
         cur = next;
         if (r < 0 || !next) break;
     }
-    free(cur);
+    kfree(cur);
     return r;
 }
 
@@ -168,7 +169,7 @@ long sys_openat(int dirfd, const char *upath, int flags, mode_t mode)
         r = -ENOENT;
     else
         r = do_open(fs_caller(), dirfd, path, flags, mode, &f);
-    free(path);
+    kfree(path);
     if (r < 0) return r;
     r = fd_install(fs_caller(), f, flags);
     if (r < 0) file_put(f);
@@ -211,7 +212,7 @@ long sys_close_range(unsigned first, unsigned last, unsigned flags)
     /* The fd table belongs to the process; with one thread nobody shares
      * it, so CLOSE_RANGE_UNSHARE has nothing to do. */
     if ((flags & CLOSE_RANGE_UNSHARE) && p->nthreads > 1) return -EINVAL;
-    int *fds = malloc(FD_MAX * sizeof(int)); /* 16 KiB: too much for the LibOS's stack */
+    int *fds = kmalloc(FD_MAX * sizeof(int)); /* 16 KiB: too much for the LibOS's stack */
     if (!fds) return -ENOMEM;
     size_t n = fdtable_list(p->files, fds, FD_MAX);
     for (size_t i = 0; i < n; i++) {
@@ -221,7 +222,7 @@ long sys_close_range(unsigned first, unsigned last, unsigned flags)
         else
             fdtable_close(p->files, fds[i]);
     }
-    free(fds);
+    kfree(fds);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "fs/sys_common.h"
 #include "process/waitq.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,7 +106,7 @@ static long get_iov(const struct iovec *uiov, int cnt, bool to_user, struct iove
     *total = 0;
     if (cnt < 0 || cnt > UIO_MAXIOV) return -EINVAL;
     if (cnt == 0) return 0;
-    struct iovec *iov = malloc((size_t)cnt * sizeof(*iov));
+    struct iovec *iov = kmalloc((size_t)cnt * sizeof(*iov));
     if (!iov) return -ENOMEM;
     long r = copy_from_user(iov, uiov, (size_t)cnt * sizeof(*iov));
     for (int i = 0; r == 0 && i < cnt; i++) {
@@ -117,7 +118,7 @@ static long get_iov(const struct iovec *uiov, int cnt, bool to_user, struct iove
             *total += iov[i].iov_len;
     }
     if (r < 0) {
-        free(iov);
+        kfree(iov);
         return r;
     }
     *out = iov;
@@ -156,7 +157,7 @@ static long do_rwv(int fd, const struct iovec *uiov, int cnt, off_t pos, int fla
     /* RWF_DSYNC/RWF_SYNC: make this write durable like O_DSYNC would. */
     if (r > 0 && write && (flags & (RWF_DSYNC | RWF_SYNC)) && f->fops->fsync)
         f->fops->fsync(f, !(flags & RWF_SYNC));
-    free(iov);
+    kfree(iov);
     file_put(f);
     return r;
 }
@@ -218,7 +219,7 @@ static ssize_t write_all(struct file *f, const char *buf, size_t len, off_t *off
 static long copy_range(struct file *in, off_t *pin, struct file *out, off_t *pout, size_t count)
 {
     if (count > (size_t)(INT_MAX & ~4095)) count = (size_t)(INT_MAX & ~4095);
-    char *buf = malloc(count < SENDFILE_CHUNK ? (count ? count : 1) : SENDFILE_CHUNK);
+    char *buf = kmalloc(count < SENDFILE_CHUNK ? (count ? count : 1) : SENDFILE_CHUNK);
     if (!buf) return -ENOMEM;
     size_t total = 0;
     long r = 0;
@@ -247,7 +248,7 @@ static long copy_range(struct file *in, off_t *pin, struct file *out, off_t *pou
             break;
         }
     }
-    free(buf);
+    kfree(buf);
     return r < 0 ? r : (long)total;
 }
 

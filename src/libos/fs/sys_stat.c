@@ -9,6 +9,7 @@
 #include "fs/fs_syscalls.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,7 @@ static long stat_at(int dirfd, const char *upath, int flags, struct stat *st)
     }
     if (r == 0 && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD) {
         /* The fd itself: works for files without an inode too (pipes). */
-        free(path);
+        kfree(path);
         struct file *f = fs_fd(dirfd);
         if (!f) return -EBADF;
         r = file_fstat(f, st);
@@ -41,12 +42,12 @@ static long stat_at(int dirfd, const char *upath, int flags, struct stat *st)
         return r;
     }
     if (r == 0 && !(flags & AT_EMPTY_PATH)) {
-        free(path);
+        kfree(path);
         return -ENOENT;
     }
     struct nameidata nd = {0};
     r = namei_at(fs_caller(), dirfd, path ? path : "", wf, &nd);
-    free(path);
+    kfree(path);
     if (r < 0) return r;
     r = inode_stat(nd.inode, st);
     nd_release(&nd);
@@ -156,9 +157,9 @@ long sys_readlinkat(int dirfd, const char *upath, char *ubuf, int bufsiz)
     struct nameidata nd = {0};
     /* An empty path names dirfd itself (a symlink opened O_PATH|O_NOFOLLOW). */
     r = namei_at(fs_caller(), dirfd, path, WALK_EMPTY, &nd);
-    free(path);
+    kfree(path);
     if (r < 0) return r;
-    char *buf = malloc(LIBOS_PATH_MAX);
+    char *buf = kmalloc(LIBOS_PATH_MAX);
     if (!buf)
         r = -ENOMEM;
     else if (!S_ISLNK(nd.inode->mode) || !nd.inode->iops->readlink)
@@ -168,7 +169,7 @@ long sys_readlinkat(int dirfd, const char *upath, char *ubuf, int bufsiz)
     nd_release(&nd);
     if (r > bufsiz) r = bufsiz;
     if (r > 0 && copy_to_user(ubuf, buf, (size_t)r) < 0) r = -EFAULT;
-    free(buf);
+    kfree(buf);
     return r;
 }
 

@@ -46,6 +46,7 @@
  * back into the union).
  */
 #include "fs/unionfs.h"
+#include "util/kheap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -69,7 +70,7 @@ static struct inode *real_of(struct inode *ino)
 
 static void origin_add(struct union_sb *sb, uint64_t upper_ino, uint64_t ino)
 {
-    struct origin *o = malloc(sizeof(*o));
+    struct origin *o = kmalloc(sizeof(*o));
     if (!o) return; /* only the inode number changes then */
     o->upper_ino = upper_ino;
     o->ino = ino;
@@ -163,13 +164,13 @@ static int node_new(struct inode *parent, const char *name, struct inode *upper,
                     struct inode *lower, struct inode **out)
 {
     struct union_sb *sb = UN(parent)->sb;
-    struct unode *n = calloc(1, sizeof(*n));
+    struct unode *n = kcalloc(1, sizeof(*n));
     struct inode *ino = n ? inode_new(parent->mnt, &union_iops, 0) : NULL;
-    char *nm = strdup(name);
+    char *nm = kstrdup(name);
     if (!n || !ino || !nm) {
-        free(n);
-        free(ino);
-        free(nm);
+        kfree(n);
+        kfree(ino);
+        kfree(nm);
         inode_put(upper);
         inode_put(lower);
         return -ENOMEM;
@@ -258,7 +259,7 @@ static int copy_data(struct inode *from, struct inode *to, const char *name)
         file_put(in);
         return r;
     }
-    char *buf = malloc(COPY_CHUNK);
+    char *buf = kmalloc(COPY_CHUNK);
     off_t off = 0;
     if (!buf) r = -ENOMEM;
     while (r == 0) {
@@ -278,7 +279,7 @@ static int copy_data(struct inode *from, struct inode *to, const char *name)
         }
         off += n;
     }
-    free(buf);
+    kfree(buf);
     file_put(in);
     file_put(out);
     return r;
@@ -294,10 +295,10 @@ static int copy_object(struct inode *pu, const char *name, struct inode *lower,
     if (S_ISDIR(st->st_mode)) {
         if ((r = pu->iops->mkdir(pu, name, perm)) == 0) r = unionfs_layer_lookup(pu, name, out);
     } else if (S_ISLNK(st->st_mode)) {
-        char *t = calloc(1, LIBOS_PATH_MAX + 1);
+        char *t = kcalloc(1, LIBOS_PATH_MAX + 1);
         ssize_t n = t ? lower->iops->readlink(lower, t, LIBOS_PATH_MAX) : -ENOMEM;
         r = n < 0 ? (int)n : pu->iops->symlink(pu, name, t);
-        free(t);
+        kfree(t);
         if (r == 0) r = unionfs_layer_lookup(pu, name, out);
     } else if (S_ISREG(st->st_mode)) {
         r = pu->iops->create(pu, name, perm, out);
@@ -673,8 +674,8 @@ static void union_evict(struct inode *ino)
     inode_put(n->upper);
     inode_put(n->lower);
     inode_put(n->parent);
-    free(n->name);
-    free(n);
+    kfree(n->name);
+    kfree(n);
 }
 
 static const struct inode_ops union_iops = {
@@ -742,12 +743,12 @@ static const struct file_ops union_file_fops = {
 
 struct inode *unionfs_mount(struct mount *m, struct inode *lower, struct inode *upper)
 {
-    struct union_sb *sb = calloc(1, sizeof(*sb));
-    struct unode *n = calloc(1, sizeof(*n));
+    struct union_sb *sb = kcalloc(1, sizeof(*sb));
+    struct unode *n = kcalloc(1, sizeof(*n));
     struct inode *root = sb && n ? inode_new(m, &union_iops, S_IFDIR | 0755) : NULL;
     if (!root) {
-        free(sb);
-        free(n);
+        kfree(sb);
+        kfree(n);
         inode_put(lower);
         inode_put(upper);
         return NULL;

@@ -4,6 +4,7 @@
  * namespace operations need (emptiness, removing markers).
  */
 #include "fs/unionfs.h"
+#include "util/kheap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,7 +27,7 @@ static int for_each_entry(struct inode *dir, int (*fn)(void *ctx, const char *na
     struct file *f;
     int r = vfs_open_inode(dir, "", O_RDONLY | O_DIRECTORY, &f);
     if (r < 0) return r;
-    char *buf = malloc(4096);
+    char *buf = kmalloc(4096);
     if (!buf) r = -ENOMEM;
     while (r == 0) {
         ssize_t n = f->fops->getdents64 ? f->fops->getdents64(f, buf, 4096) : -ENOTDIR;
@@ -40,7 +41,7 @@ static int for_each_entry(struct inode *dir, int (*fn)(void *ctx, const char *na
             if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0) r = fn(ctx, d->d_name);
         }
     }
-    free(buf);
+    kfree(buf);
     file_put(f);
     return r;
 }
@@ -128,7 +129,7 @@ static bool show_entry(struct inode *dir, bool lower_phase, const char *name, ui
 static int walk_layer(struct dir_walk *w, struct inode *dir, struct file *lf, bool lower_phase,
                       off_t base)
 {
-    char *tmp = malloc(4096);
+    char *tmp = kmalloc(4096);
     if (!tmp) return -ENOMEM;
     int r = 0;
     while (!w->full) {
@@ -150,7 +151,7 @@ static int walk_layer(struct dir_walk *w, struct inode *dir, struct file *lf, bo
             if (!walk_emit(w, ino, base + d->d_off, type, d->d_name)) break;
         }
     }
-    free(tmp);
+    kfree(tmp);
     return r;
 }
 
@@ -204,7 +205,7 @@ static void union_dir_release(struct file *f)
     if (!ud) return;
     if (ud->lower) file_put(ud->lower);
     if (ud->upper) file_put(ud->upper);
-    free(ud);
+    kfree(ud);
 }
 
 /* The writable layer's part makes the layer durable (sefs_rw commits);
@@ -226,7 +227,7 @@ static const struct file_ops union_dir_fops = {
 int unionfs_dir_open(struct inode *ino, struct file *f)
 {
     struct unode *n = UN(ino);
-    struct union_dir *ud = calloc(1, sizeof(*ud));
+    struct union_dir *ud = kcalloc(1, sizeof(*ud));
     if (!ud) return -ENOMEM;
     int r = 0;
     struct inode *u = upper_of(ino);

@@ -9,6 +9,7 @@
 #include "fs/vfs.h"
 #include "vm/shared_map.h"
 #include "pal/pal.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,7 @@
 
 struct inode *inode_new(struct mount *mnt, const struct inode_ops *iops, mode_t mode)
 {
-    struct inode *ino = calloc(1, sizeof(*ino));
+    struct inode *ino = kcalloc(1, sizeof(*ino));
     if (!ino) return NULL;
     ino->refcount = 1;
     ino->mode = mode;
@@ -44,7 +45,7 @@ void inode_put(struct inode *ino)
 {
     if (!ino || __atomic_sub_fetch(&ino->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
     if (ino->iops && ino->iops->evict) ino->iops->evict(ino);
-    free(ino);
+    kfree(ino);
 }
 
 /* Fallback stat from the cached attributes. */
@@ -105,11 +106,11 @@ static int fmode_of(int flags)
 
 static struct file *file_alloc(const char *path, int flags)
 {
-    struct file *f = calloc(1, sizeof(*f));
+    struct file *f = kcalloc(1, sizeof(*f));
     if (!f) return NULL;
-    f->path = strdup(path ? path : "");
+    f->path = kstrdup(path ? path : "");
     if (!f->path) {
-        free(f);
+        kfree(f);
         return NULL;
     }
     f->refcount = 1;
@@ -148,8 +149,8 @@ void file_put(struct file *f)
     epoll_on_file_release(f);
     if (f->fops && f->fops->release) f->fops->release(f);
     inode_put(f->inode);
-    free(f->path);
-    free(f);
+    kfree(f->path);
+    kfree(f);
 }
 
 int file_access_mode(struct file *f)
@@ -422,7 +423,7 @@ int dir_snapshot_add(struct dir_snapshot *s, uint64_t ino, unsigned char type, c
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
-        void *e = realloc(s->ents, cap * sizeof(*s->ents));
+        void *e = krealloc(s->ents, cap * sizeof(*s->ents));
         if (!e) return -ENOMEM;
         s->ents = e;
         s->cap = cap;
@@ -468,8 +469,8 @@ static void snap_release(struct file *f)
 {
     struct dir_snapshot *s = f->priv;
     if (!s) return;
-    free(s->ents);
-    free(s);
+    kfree(s->ents);
+    kfree(s);
 }
 
 const struct file_ops dir_snapshot_fops = {
@@ -482,9 +483,9 @@ const struct file_ops dir_snapshot_fops = {
 
 int buf_file_open(struct file *f, char *data, size_t len)
 {
-    struct buf_file *b = malloc(sizeof(*b));
+    struct buf_file *b = kmalloc(sizeof(*b));
     if (!b) {
-        free(data);
+        kfree(data);
         return -ENOMEM;
     }
     b->data = data;
@@ -507,8 +508,8 @@ static void buf_release(struct file *f)
 {
     struct buf_file *b = f->priv;
     if (!b) return;
-    free(b->data);
-    free(b);
+    kfree(b->data);
+    kfree(b);
 }
 
 const struct file_ops buf_file_fops = {

@@ -17,6 +17,7 @@
 #include "process/process.h"
 #include "util/log.h"
 #include "vm/vm.h"
+#include "util/kheap.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -216,7 +217,7 @@ static int load_interp(struct process *p, const char *path, uint64_t *base, uint
                  strerror(-r));
         return r == -ENOENT ? -ENOENT : -ENOEXEC;
     }
-    struct elf_object *o = malloc(sizeof(*o));
+    struct elf_object *o = kmalloc(sizeof(*o));
     r = o ? elf_read_headers(f, o, path) : -ENOMEM;
     uint64_t bias = 0;
     if (r == 0) r = o->eh.e_type == ET_DYN ? elf_map(p, f, o, path, &bias) : -ENOEXEC;
@@ -224,7 +225,7 @@ static int load_interp(struct process *p, const char *path, uint64_t *base, uint
         *base = bias + 0; /* interpreters are linked at 0 */
         *entry = bias + o->eh.e_entry;
     }
-    free(o);
+    kfree(o);
     file_put(f);
     return r;
 }
@@ -236,7 +237,7 @@ int loader_load(struct process *p, const char *path, char *const argv[], char *c
     char interps[MAX_SCRIPT_DEPTH][SHEBANG_MAX], args[MAX_SCRIPT_DEPTH][SHEBANG_MAX];
     const char *execfn = path;
     struct file *f = NULL;
-    struct elf_object *o = malloc(sizeof(*o));
+    struct elf_object *o = kmalloc(sizeof(*o));
     if (!o) return -ENOMEM;
     int r;
     for (int depth = 0;; depth++) {
@@ -259,7 +260,7 @@ int loader_load(struct process *p, const char *path, char *const argv[], char *c
         size_t k = 0, argc = 0;
         while (argv[argc])
             argc++;
-        char **nv = malloc((argc + 4) * sizeof(char *));
+        char **nv = kmalloc((argc + 4) * sizeof(char *));
         if (!nv) {
             r = -ENOMEM;
             goto out;
@@ -270,7 +271,7 @@ int loader_load(struct process *p, const char *path, char *const argv[], char *c
         for (size_t i = 1; i < argc; i++)
             nv[k++] = argv[i];
         nv[k] = NULL;
-        free(script_argv);
+        kfree(script_argv);
         argv = script_argv = nv;
         path = interps[depth];
         file_put(f);
@@ -304,8 +305,8 @@ int loader_load(struct process *p, const char *path, char *const argv[], char *c
 out:
     if (f) file_put(f);
 out_nofile:
-    free(script_argv);
-    free(o);
+    kfree(script_argv);
+    kfree(o);
     return r;
 }
 

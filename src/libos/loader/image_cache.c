@@ -12,6 +12,7 @@
 #include "fs/fs_core.h"
 #include "pal/pal.h"
 #include "util/lock.h"
+#include "util/kheap.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ static int fill(struct file *f, off_t size)
 {
     int fd = pal_memfd_create("occlum-image-cache");
     if (fd < 0) return -1;
-    char *buf = malloc(FILL_CHUNK);
+    char *buf = kmalloc(FILL_CHUNK);
     off_t off = 0;
     while (buf && off < size) {
         size_t want = (size_t)(size - off) < FILL_CHUNK ? (size_t)(size - off) : FILL_CHUNK;
@@ -53,7 +54,7 @@ static int fill(struct file *f, off_t size)
         if (n <= 0 || pal_host_pwrite(fd, buf, (size_t)n, off) != n) break;
         off += n;
     }
-    free(buf);
+    kfree(buf);
     if (off != size) {
         pal_host_close(fd);
         return -1;

@@ -21,6 +21,7 @@
 #include "pal/pal.h"
 #include "process/process.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,12 +96,12 @@ static int snapshot(struct epoll *ep, struct poll_req **req, struct epitem **cop
 {
     mutex_lock(&ep->lock);
     *n = 0;
-    *req = malloc(sizeof(**req) * (ep->n ? ep->n : 1));
-    *copy = malloc(sizeof(**copy) * (ep->n ? ep->n : 1));
+    *req = kmalloc(sizeof(**req) * (ep->n ? ep->n : 1));
+    *copy = kmalloc(sizeof(**copy) * (ep->n ? ep->n : 1));
     if (!*req || !*copy) {
         mutex_unlock(&ep->lock);
-        free(*req);
-        free(*copy);
+        kfree(*req);
+        kfree(*copy);
         return -ENOMEM;
     }
     for (size_t i = 0; i < ep->n; i++) {
@@ -147,8 +148,8 @@ static long ep_wait(struct epoll *ep, struct epoll_event *out, int max,
         }
         for (size_t k = 0; k < n; k++)
             file_put(copy[k].file);
-        free(req);
-        free(copy);
+        kfree(req);
+        kfree(copy);
         if (r < 0) return r;
         if (got || r == 0) return got; /* events, or the deadline */
         /* ready entries were changed or disabled meanwhile: wait again */
@@ -178,8 +179,8 @@ static unsigned epoll_poll(struct file *f, struct poll_table *pt)
     }
     for (size_t k = 0; k < n; k++)
         file_put(copy[k].file);
-    free(req);
-    free(copy);
+    kfree(req);
+    kfree(copy);
     return ready ? POLLIN | POLLRDNORM : 0;
 }
 
@@ -197,8 +198,8 @@ static void epoll_release(struct file *f)
         pp = &(*pp)->next;
     if (*pp) *pp = ep->next;
     mutex_unlock(&epolls_lock);
-    free(ep->items);
-    free(ep);
+    kfree(ep->items);
+    kfree(ep);
 }
 
 static int epoll_fstat(struct file *f, struct stat *st)
@@ -221,11 +222,11 @@ static const struct file_ops epoll_fops = {
 long sys_epoll_create1(int flags)
 {
     if (flags & ~EPOLL_CLOEXEC) return -EINVAL;
-    struct epoll *ep = calloc(1, sizeof(*ep));
+    struct epoll *ep = kcalloc(1, sizeof(*ep));
     if (!ep) return -ENOMEM;
     struct file *f = file_alloc_anon(&epoll_fops, ep, O_RDWR, "anon_inode:[eventpoll]");
     if (!f) {
-        free(ep);
+        kfree(ep);
         return -ENOMEM;
     }
     mutex_lock(&epolls_lock);
@@ -283,7 +284,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
             r = -EEXIST;
         } else if (ep->n == ep->cap) {
             size_t cap = ep->cap ? 2 * ep->cap : 8;
-            struct epitem *ni = realloc(ep->items, cap * sizeof(*ni));
+            struct epitem *ni = krealloc(ep->items, cap * sizeof(*ni));
             if (!ni) r = -ENOMEM;
             if (ni) {
                 ep->items = ni;
@@ -322,10 +323,10 @@ static long wait_common(int epfd, struct epoll_event *uev, int max, const struct
     struct epoll *ep = epoll_of(ef);
     long r = -EINVAL;
     if (ep) {
-        struct epoll_event *out = malloc((size_t)max * sizeof(*out));
+        struct epoll_event *out = kmalloc((size_t)max * sizeof(*out));
         r = out ? ep_wait(ep, out, max, dl) : -ENOMEM;
         if (r > 0 && uaccess_copy(uev, out, (size_t)r * sizeof(*out))) r = -EFAULT;
-        free(out);
+        kfree(out);
     }
     file_put(ef);
     return r;

@@ -12,6 +12,7 @@
 #include "process/process.h"
 #include "process/waitq.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,7 +122,7 @@ static int efd_fstat(struct file *f, struct stat *st)
 
 static void efd_release(struct file *f)
 {
-    free(f->priv);
+    kfree(f->priv);
 }
 
 static const struct file_ops eventfd_fops = {
@@ -137,7 +138,7 @@ long sys_eventfd2(unsigned int initval, int flags)
 {
     if (flags & ~(EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE)) return -EINVAL;
     static ino_t next_ino = 5000;
-    struct eventfd *e = calloc(1, sizeof(*e));
+    struct eventfd *e = kcalloc(1, sizeof(*e));
     if (!e) return -ENOMEM;
     e->count = initval;
     e->semaphore = flags & EFD_SEMAPHORE;
@@ -145,7 +146,7 @@ long sys_eventfd2(unsigned int initval, int flags)
     struct file *f =
         file_alloc_anon(&eventfd_fops, e, O_RDWR | (flags & EFD_NONBLOCK), "anon_inode:[eventfd]");
     if (!f) {
-        free(e);
+        kfree(e);
         return -ENOMEM;
     }
     int fd = fd_install(current_process(), f, flags & EFD_CLOEXEC ? O_CLOEXEC : 0);

@@ -16,6 +16,7 @@
 #include "process/process.h"
 #include "signal/signal.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -39,7 +40,7 @@ void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock)
     if (!pt || pt->error) return;
     if (pt->n == pt->cap) {
         size_t cap = pt->cap ? pt->cap * 2 : 16;
-        struct poll_entry **e = realloc(pt->e, cap * sizeof(*e));
+        struct poll_entry **e = krealloc(pt->e, cap * sizeof(*e));
         if (!e) {
             pt->error = -ENOMEM;
             return;
@@ -48,7 +49,7 @@ void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock)
         pt->e = e;
         pt->cap = cap;
     }
-    if (!pt->e[pt->n] && !(pt->e[pt->n] = malloc(sizeof(struct poll_entry)))) {
+    if (!pt->e[pt->n] && !(pt->e[pt->n] = kmalloc(sizeof(struct poll_entry)))) {
         pt->error = -ENOMEM;
         return;
     }
@@ -72,8 +73,8 @@ static void poll_table_free(struct poll_table *pt)
 {
     poll_table_clear(pt);
     for (size_t i = 0; i < pt->cap; i++)
-        free(pt->e[i]);
-    free(pt->e);
+        kfree(pt->e[i]);
+    kfree(pt->e);
 }
 
 static void release_held(struct file **held, size_t n)
@@ -144,9 +145,9 @@ long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadli
     struct file **held = NULL;
     long ret;
     if (n) {
-        host = malloc(sizeof(*host) * (n + 1));
-        host_idx = malloc(sizeof(*host_idx) * (n + 1));
-        held = calloc(n, sizeof(*held));
+        host = kmalloc(sizeof(*host) * (n + 1));
+        host_idx = kmalloc(sizeof(*host_idx) * (n + 1));
+        held = kcalloc(n, sizeof(*held));
         if (!host || !host_idx || !held) {
             ret = -ENOMEM;
             goto out;
@@ -239,9 +240,9 @@ long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadli
 out:
     poll_table_free(&pt);
     release_held(held, n);
-    free(held);
-    free(host);
-    free(host_idx);
+    kfree(held);
+    kfree(host);
+    kfree(host_idx);
     return ret;
 }
 
@@ -265,8 +266,8 @@ static long poll_user(struct pollfd *ufds, unsigned long nfds, const struct time
     /* The array is copied in and the results out with the uaccess calls,
      * never dereferenced: another thread may unmap it meanwhile (found by
      * tests/fuzz/syscall_fuzz). */
-    struct pollfd *in = nfds ? malloc(nfds * sizeof(*in)) : NULL;
-    struct poll_req *req = nfds ? malloc(nfds * sizeof(*req)) : NULL;
+    struct pollfd *in = nfds ? kmalloc(nfds * sizeof(*in)) : NULL;
+    struct poll_req *req = nfds ? kmalloc(nfds * sizeof(*req)) : NULL;
     long r = -ENOMEM;
     if (nfds && (!in || !req)) goto out;
     r = -EFAULT;
@@ -280,8 +281,8 @@ static long poll_user(struct pollfd *ufds, unsigned long nfds, const struct time
                          &req[i].revents, sizeof(short))) /* the array may be misaligned */
             r = -EFAULT;
 out:
-    free(in);
-    free(req);
+    kfree(in);
+    kfree(req);
     return r;
 }
 
@@ -381,7 +382,7 @@ static long do_select(int nfds, fd_set *ur, fd_set *uw, fd_set *ue, const struct
     long r = 0;
     for (int k = 0; k < 3; k++) {
         if (!sets[k]) continue;
-        if (!(in[k] = calloc(1, bytes ? bytes : 8))) {
+        if (!(in[k] = kcalloc(1, bytes ? bytes : 8))) {
             r = -ENOMEM;
             goto out;
         }
@@ -390,7 +391,7 @@ static long do_select(int nfds, fd_set *ur, fd_set *uw, fd_set *ue, const struct
             goto out;
         }
     }
-    struct poll_req *req = malloc(sizeof(*req) * (nfds ? (size_t)nfds : 1));
+    struct poll_req *req = kmalloc(sizeof(*req) * (nfds ? (size_t)nfds : 1));
     if (!req) {
         r = -ENOMEM;
         goto out;
@@ -414,7 +415,7 @@ static long do_select(int nfds, fd_set *ur, fd_set *uw, fd_set *ue, const struct
         long count = 0;
         for (int k = 0; k < 3; k++)
             if (in[k]) {
-                out[k] = calloc(1, bytes ? bytes : 8);
+                out[k] = kcalloc(1, bytes ? bytes : 8);
                 if (!out[k]) r = -ENOMEM;
             }
         for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -438,13 +439,13 @@ static long do_select(int nfds, fd_set *ur, fd_set *uw, fd_set *ue, const struct
         for (int k = 0; k < 3 && r >= 0; k++)
             if (sets[k] && bytes && copy_to_user(sets[k], out[k], bytes)) r = -EFAULT;
         for (int k = 0; k < 3; k++)
-            free(out[k]);
+            kfree(out[k]);
         if (r >= 0) r = count;
     }
-    free(req);
+    kfree(req);
 out:
     for (int k = 0; k < 3; k++)
-        free(in[k]);
+        kfree(in[k]);
     return r;
 }
 

@@ -24,6 +24,7 @@
 #include "signal/signal.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -459,7 +460,7 @@ static long msg_copy_in(const struct msghdr *umsg, bool out, struct kmsg *k)
     struct msghdr *m = &k->m;
     if (m->msg_iovlen > 1024) return -EMSGSIZE;
     if (m->msg_iovlen) {
-        k->iov = malloc(m->msg_iovlen * sizeof(struct iovec));
+        k->iov = kmalloc(m->msg_iovlen * sizeof(struct iovec));
         if (!k->iov) return -ENOMEM;
         if (copy_from_user(k->iov, m->msg_iov, m->msg_iovlen * sizeof(struct iovec)))
             return -EFAULT;
@@ -483,7 +484,7 @@ static long msg_copy_in(const struct msghdr *umsg, bool out, struct kmsg *k)
         if (out && m->msg_controllen > MSG_CONTROL_MAX) return -ENOBUFS;
         if (!user_ok(m->msg_control, m->msg_controllen, !out)) return -EFAULT;
         size_t n = m->msg_controllen < MSG_CONTROL_MAX ? m->msg_controllen : MSG_CONTROL_MAX;
-        k->ctl = calloc(1, n);
+        k->ctl = kcalloc(1, n);
         if (!k->ctl) return -ENOMEM;
         if (out && copy_from_user(k->ctl, m->msg_control, n)) return -EFAULT;
         m->msg_controllen = n;
@@ -494,8 +495,8 @@ static long msg_copy_in(const struct msghdr *umsg, bool out, struct kmsg *k)
 
 static void msg_free(struct kmsg *k)
 {
-    free(k->iov);
-    free(k->ctl);
+    kfree(k->iov);
+    kfree(k->ctl);
 }
 
 long sys_sendmsg(int fd, const struct msghdr *umsg, int flags)

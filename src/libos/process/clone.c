@@ -34,6 +34,7 @@
 #include "util/log.h"
 #include "vm/uaccess.h"
 #include "vm/vm.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <linux/sched.h>
@@ -117,7 +118,7 @@ static long clone_thread(unsigned long flags, unsigned long newsp, int *ptid, in
                          unsigned long tls)
 {
     struct thread *self = current_thread();
-    struct thread *t = calloc(1, sizeof(*t));
+    struct thread *t = kcalloc(1, sizeof(*t));
     if (!t) return -ENOMEM;
     regs_from_ucontext(&t->start, self->uc);
     t->start.rax = 0;
@@ -129,13 +130,13 @@ static long clone_thread(unsigned long flags, unsigned long newsp, int *ptid, in
     if (flags & CLONE_CHILD_CLEARTID) t->clear_child_tid = (uint64_t)ctid;
     if (((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &t->tid, sizeof(int))) ||
         ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &t->tid, sizeof(int)))) {
-        free(t);
+        kfree(t);
         return -EFAULT;
     }
     int tid = t->tid;
     int r = thread_start(t);
     if (r < 0) {
-        free(t);
+        kfree(t);
         return r;
     }
     return tid;
@@ -159,10 +160,10 @@ static long clone_vm_process(unsigned long flags, int exit_signal, unsigned long
     }
     struct thread *self = current_thread();
     struct process *parent = self->proc;
-    struct thread *t = calloc(1, sizeof(*t));
+    struct thread *t = kcalloc(1, sizeof(*t));
     struct process *c = t ? process_new(parent) : NULL;
     if (!c) {
-        free(t);
+        kfree(t);
         return -ENOMEM;
     }
     c->files = (flags & CLONE_FILES) ? fdtable_share(parent->files) : fdtable_clone(parent->files);
@@ -185,13 +186,13 @@ static long clone_vm_process(unsigned long flags, int exit_signal, unsigned long
     if (r == 0) r = thread_slot_reserve(parent->exe_path);
     if (r < 0) {
         process_free_unstarted(c);
-        free(t);
+        kfree(t);
         return r;
     }
     process_table_add(c);
     int pid = c->pid;
     if (thread_start_reserved(t) < 0) { /* no host thread: it dies at once */
-        free(t);
+        kfree(t);
         c->exit_status = SIGKILL;
         process_finish(c);
     }
@@ -204,7 +205,7 @@ static long clone_vfork(unsigned long flags, int exit_signal, unsigned long news
     struct thread *t = current_thread();
     struct process *parent = t->proc;
     ucontext_t *uc = t->uc;
-    struct vfork_frame *f = calloc(1, sizeof(*f));
+    struct vfork_frame *f = kcalloc(1, sizeof(*f));
     struct process *c = process_new(parent);
     if (!f || !c) goto nomem;
     c->files = fdtable_clone(parent->files);
@@ -217,7 +218,7 @@ static long clone_vfork(unsigned long flags, int exit_signal, unsigned long news
         ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &c->pid, sizeof(int)))) {
         process_finish(c);
         process_reap(c);
-        free(f);
+        kfree(f);
         return -EFAULT;
     }
     process_table_add(c);
@@ -266,7 +267,7 @@ nomem:
         c->fs = NULL;
         process_reap(c);
     }
-    free(f);
+    kfree(f);
     return -ENOMEM;
 }
 
@@ -288,7 +289,7 @@ long vfork_resume_parent(long child_pid)
     while (f && f->orphaned) {
         struct vfork_frame *outer = f->outer;
         sigpending_clear(&f->pending); /* no one else sees a frame's */
-        free(f);
+        kfree(f);
         f = outer;
     }
     t->vfork = f;
@@ -328,7 +329,7 @@ long vfork_resume_parent(long child_pid)
     t->robust_list = f->robust_list;
     t->vfork = f->outer;
     child_pid = f->child_pid; /* with a nested vfork, not necessarily c's */
-    free(f);
+    kfree(f);
     return child_pid;
 }
 

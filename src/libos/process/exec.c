@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "vm/uaccess.h"
 #include "vm/vm.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -49,7 +50,7 @@ static long count_user(char *const *uv, size_t *n)
  * (which error comes first depends on it), counting them into *used. */
 static long copy_user_strings(char *const *uv, size_t n, size_t room, size_t *used, char ***out)
 {
-    char **v = calloc(n + 1, sizeof(char *));
+    char **v = kcalloc(n + 1, sizeof(char *));
     if (!v) return -ENOMEM;
     *out = v;
     for (size_t i = n; i-- > 0;) {
@@ -60,7 +61,7 @@ static long copy_user_strings(char *const *uv, size_t n, size_t room, size_t *us
         if (len < 0) return len;
         if ((size_t)len + 1 > room - *used) return -E2BIG;
         *used += (size_t)len + 1;
-        if (!(v[i] = malloc((size_t)len + 1))) return -ENOMEM;
+        if (!(v[i] = kmalloc((size_t)len + 1))) return -ENOMEM;
         if (strncpy_from_user(v[i], up, (size_t)len + 1) != len) return -EFAULT;
     }
     return 0;
@@ -70,8 +71,8 @@ static long copy_user_strings(char *const *uv, size_t n, size_t room, size_t *us
 static void free_strings(char **v, size_t n)
 {
     for (size_t i = 0; v && i < n; i++)
-        free(v[i]);
-    free(v);
+        kfree(v[i]);
+    kfree(v);
 }
 
 /* What survives exec: ignored signals stay ignored, handlers reset. */
@@ -97,10 +98,10 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
 {
     struct thread *t = current_thread();
     struct process *c = t->proc;
-    struct thread *nt = calloc(1, sizeof(*nt));
+    struct thread *nt = kcalloc(1, sizeof(*nt));
     struct vm_proc *old = c->vm, *m = vm_proc_new();
     if (!nt || !m) {
-        free(nt);
+        kfree(nt);
         vm_proc_put(m);
         return -ENOMEM;
     }
@@ -109,7 +110,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
     long r = thread_slot_reserve(path);
     if (r < 0) {
         vm_proc_put(m);
-        free(nt);
+        kfree(nt);
         return r;
     }
     char saved_exe[sizeof(c->exe_path)];
@@ -121,7 +122,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
         c->vm = old;
         memcpy(c->exe_path, saved_exe, sizeof(saved_exe));
         vm_proc_put(m);
-        free(nt);
+        kfree(nt);
         thread_slot_release();
         return r;
     }
@@ -141,7 +142,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
     nt->start.rsp = lr.rsp;
     long pid = vfork_resume_parent(c->pid);
     if (thread_start_reserved(nt) < 0) {
-        free(nt);
+        kfree(nt);
         c->exit_status = SIGKILL;
         process_finish(c);
     }
@@ -230,9 +231,9 @@ static long copy_args(const char *path, char *const *uargv, char *const *uenvp, 
     if (r < 0 || *argc > 0) return r;
     /* Linux passes an empty argv[0] in that case */
     if (used + 1 > room) return -E2BIG;
-    if (!((*argv)[0] = strdup(""))) return -ENOMEM;
+    if (!((*argv)[0] = kstrdup(""))) return -ENOMEM;
     *argc = 1;
-    char **v = realloc(*argv, 2 * sizeof(char *));
+    char **v = krealloc(*argv, 2 * sizeof(char *));
     if (!v) return -ENOMEM;
     v[1] = NULL;
     *argv = v;

@@ -23,6 +23,7 @@
 #include "util/log.h"
 #include "vm/uaccess.h"
 #include "vm/vm.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -148,7 +149,7 @@ static char *join(char *const v[], size_t *len_out)
     size_t len = 0;
     for (size_t i = 0; v && v[i]; i++)
         len += strlen(v[i]) + 1;
-    char *c = malloc(len ? len : 1);
+    char *c = kmalloc(len ? len : 1);
     if (!c) return NULL;
     size_t off = 0;
     for (size_t i = 0; v && v[i]; i++) {
@@ -165,12 +166,12 @@ void process_set_cmdline(struct process *p, char *const argv[], char *const envp
     size_t len = 0, elen = 0;
     char *c = join(argv, &len), *e = join(envp, &elen);
     if (c) {
-        free(p->cmdline);
+        kfree(p->cmdline);
         p->cmdline = c;
         p->cmdline_len = len;
     }
     if (e) {
-        free(p->environ);
+        kfree(p->environ);
         p->environ = e;
         p->environ_len = elen;
     }
@@ -201,7 +202,7 @@ struct process *process_new(struct process *parent)
     struct process *p = free_procs;
     if (p) free_procs = p->next;
     mutex_unlock(&proc_lock);
-    if (!p) p = malloc(sizeof(*p));
+    if (!p) p = kmalloc(sizeof(*p));
     if (!p) return NULL;
     memset(p, 0, sizeof(*p));
     p->pid = pid_alloc();
@@ -215,12 +216,12 @@ struct process *process_new(struct process *parent)
         memcpy(p->comm, parent->comm, sizeof(p->comm));
         memcpy(p->exe_path, parent->exe_path, sizeof(p->exe_path));
         if (parent->cmdline) {
-            p->cmdline = malloc(parent->cmdline_len + 1);
+            p->cmdline = kmalloc(parent->cmdline_len + 1);
             if (p->cmdline) memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
             p->cmdline_len = p->cmdline ? parent->cmdline_len : 0;
         }
         if (parent->environ) {
-            p->environ = malloc(parent->environ_len + 1);
+            p->environ = kmalloc(parent->environ_len + 1);
             if (p->environ) memcpy(p->environ, parent->environ, parent->environ_len);
             p->environ_len = p->environ ? parent->environ_len : 0;
         }
@@ -277,9 +278,9 @@ static void reap_locked(struct process *p)
     while (*pp && *pp != p)
         pp = &(*pp)->next;
     if (*pp) *pp = p->next;
-    free(p->cmdline);
+    kfree(p->cmdline);
     p->cmdline = NULL;
-    free(p->environ);
+    kfree(p->environ);
     p->environ = NULL;
     sigpending_clear(&p->shared);
     p->pid = -1;
@@ -376,7 +377,7 @@ reap_orphans: /* reaping changes the list: start over after each */
     if (!autoreap) pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
     /* host threads in process_wait_exit (the boot thread, a server's) */
     __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE);
-    pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+    pal_futex(&host_event_seq, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }
 
 /*
@@ -417,7 +418,7 @@ static void thread_finish(struct thread *t, uint64_t cpu_base)
     live_threads--;
     if (t->orphan) { /* its process was finished without it (process/clone.c) */
         mutex_unlock(&proc_lock);
-        free(t);
+        kfree(t);
         return;
     }
     __atomic_add_fetch(&p->cpu_ns_exited, thread_cpu_ns() - cpu_base, __ATOMIC_RELAXED);
@@ -431,7 +432,7 @@ static void thread_finish(struct thread *t, uint64_t cpu_base)
      * orphaned them then). */
     bool last = --p->nthreads == 0 && !p->lent;
     mutex_unlock(&proc_lock);
-    free(t);
+    kfree(t);
     if (last) process_finish(p);
 }
 
@@ -485,7 +486,7 @@ static struct thread *park(struct worker *w)
     mutex_unlock(&pool_lock);
     struct timespec idle = {WORKER_IDLE_SECONDS, 0};
     while (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == 0) {
-        long r = pal_futex(&w->state, FUTEX_WAIT_PRIVATE, 0, &idle, NULL, 0);
+        long r = pal_futex(&w->state, FUTEX_WAIT, 0, &idle, NULL, 0);
         if (r != -ETIMEDOUT) continue;
         mutex_lock(&pool_lock);
         if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == 0) { /* still idle: leave */
@@ -507,9 +508,9 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     for (struct thread *t = w->job; t; t = park(w))
         run_thread(w, t);
-    free(w->altstack);
+    pal_private_stack_free(w->altstack, ALTSTACK_SIZE);
     if (w->wake_efd) pal_host_close(w->wake_efd - 1);
-    free(w);
+    kfree(w);
     return NULL;
 }
 
@@ -548,19 +549,21 @@ int thread_start_reserved(struct thread *t)
     if (w) { /* a parked host thread takes it */
         w->job = t;
         __atomic_store_n(&w->state, 1, __ATOMIC_RELEASE);
-        pal_futex(&w->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        pal_futex(&w->state, FUTEX_WAKE, 1, NULL, NULL, 0);
         return 0;
     }
     int r = -ENOMEM;
-    w = calloc(1, sizeof(*w));
-    if (w) w->altstack = malloc(ALTSTACK_SIZE);
+    w = kcalloc(1, sizeof(*w));
+    /* A stack is private memory of the host process, never the shared
+     * kernel heap: after a host fork both processes would run on it. */
+    if (w) w->altstack = pal_private_stack_alloc(ALTSTACK_SIZE);
     if (w && w->altstack) {
         w->job = t;
         r = pal_thread_create(worker_main, w, HOST_STACK_SIZE);
     }
     if (r < 0 && w) {
-        free(w->altstack);
-        free(w);
+        pal_private_stack_free(w->altstack, ALTSTACK_SIZE);
+        kfree(w);
     }
     if (r < 0) {
         mutex_lock(&proc_lock);
@@ -595,7 +598,7 @@ int thread_start(struct thread *t)
 int process_spawn(const char *path, char *const argv[], char *const envp[], const int stdio_fds[3])
 {
     struct process *p = process_new(NULL);
-    struct thread *t = calloc(1, sizeof(*t));
+    struct thread *t = kcalloc(1, sizeof(*t));
     int r = -ENOMEM;
     if (!p || !t) {
         for (int i = 0; stdio_fds && i < 3; i++)
@@ -621,7 +624,7 @@ int process_spawn(const char *path, char *const argv[], char *const envp[], cons
     process_table_add(p);
     r = thread_start(t);
     if (r < 0) {
-        free(t);
+        kfree(t);
         p->exit_status = SIGKILL;
         process_finish(p);
         return r;
@@ -629,7 +632,7 @@ int process_spawn(const char *path, char *const argv[], char *const envp[], cons
     return p->pid;
 fail:
     if (p) process_free_unstarted(p);
-    free(t);
+    kfree(t);
     return r;
 }
 
@@ -641,7 +644,7 @@ int process_wait_exit(int pid)
         uint32_t seq = __atomic_load_n(&host_event_seq, __ATOMIC_ACQUIRE);
         signal_forward_host_pending();
         if (__atomic_load_n(&p->exit_futex, __ATOMIC_ACQUIRE)) break;
-        pal_futex(&host_event_seq, FUTEX_WAIT_PRIVATE, seq, NULL, NULL, 0);
+        pal_futex(&host_event_seq, FUTEX_WAIT, seq, NULL, NULL, 0);
     }
     return p->exit_status;
 }

@@ -38,7 +38,7 @@ void thread_wake(struct thread *t)
     /* Only a thread that is (about to be) in the futex needs the host
      * call; one still spinning sees the word. Pairs with thread_sleep. */
     if (__atomic_load_n(&t->in_futex, __ATOMIC_SEQ_CST))
-        pal_futex(&t->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        pal_futex(&t->wake, FUTEX_WAKE, 1, NULL, NULL, 0);
     if (__atomic_load_n(&t->in_host_wait, __ATOMIC_SEQ_CST)) {
         uint64_t one = 1;
         pal_host_write(t->wake_efd - 1, &one, sizeof(one));
@@ -93,8 +93,7 @@ static int sleep_on_word(const struct timespec *deadline, bool signals)
             __atomic_store_n(&t->in_futex, false, __ATOMIC_RELAXED);
             return 0;
         }
-        long r = pal_futex(&t->wake, FUTEX_WAIT_BITSET_PRIVATE, 0, deadline, NULL,
-                           FUTEX_BITSET_MATCH_ANY);
+        long r = pal_futex(&t->wake, FUTEX_WAIT_BITSET, 0, deadline, NULL, FUTEX_BITSET_MATCH_ANY);
         __atomic_store_n(&t->in_futex, false, __ATOMIC_RELAXED);
         if (__atomic_load_n(&t->wake, __ATOMIC_ACQUIRE)) return 0;
         if (r == -ETIMEDOUT) return -ETIMEDOUT;

@@ -546,7 +546,7 @@ void signal_note_host(int sig)
 {
     __atomic_or_fetch(&host_pending, SIGBIT(sig), __ATOMIC_RELEASE);
     __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE);
-    pal_futex(&host_event_seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+    pal_futex(&host_event_seq, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }
 
 /* Ctrl-C and friends at `occlum run`'s terminal: to the first process's

@@ -1,5 +1,6 @@
 /* sigpending: see sigpending.h. Callers hold the process's sig_lock. */
 #include "signal/sigpending.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -21,7 +22,7 @@ int sigpending_add(struct sigpending *sp, int sig, const siginfo_t *si)
         return 0;
     }
     if (sp->rt_count >= RT_QUEUE_MAX) return -EAGAIN;
-    struct sigq *e = malloc(sizeof(*e));
+    struct sigq *e = kmalloc(sizeof(*e));
     if (!e) return -EAGAIN;
     e->info = *si;
     e->next = NULL;
@@ -47,7 +48,7 @@ void sigpending_take(struct sigpending *sp, int sig, siginfo_t *out)
         if (e->info.si_signo == sig && !found) {
             *out = e->info;
             *pp = e->next;
-            free(e);
+            kfree(e);
             sp->rt_count--;
             found = true;
             continue;
@@ -70,7 +71,7 @@ void sigpending_clear(struct sigpending *sp)
     while (sp->rt) {
         struct sigq *e = sp->rt;
         sp->rt = e->next;
-        free(e);
+        kfree(e);
     }
     sp->rt_count = 0;
     sp->set = 0;

@@ -12,6 +12,7 @@
 #include "process/waitq.h"
 #include "signal/signal.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -145,7 +146,7 @@ long sys_kill(int pid, int sig)
     if (sig < 0 || sig > 64) return -EINVAL;
     if (pid == INT32_MIN) return -ESRCH;
     struct process *self = current_process();
-    struct kill_scan *k = malloc(sizeof(*k));
+    struct kill_scan *k = kmalloc(sizeof(*k));
     if (!k) return -ENOMEM;
     k->pid = pid;
     k->self_pid = self->pid;
@@ -162,7 +163,7 @@ long sys_kill(int pid, int sig)
         struct process *p = process_find(k->pids[i]);
         if (p && !p->zombie) signal_send_process(p, sig, &si);
     }
-    free(k);
+    kfree(k);
     return r;
 }
 

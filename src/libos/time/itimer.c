@@ -20,6 +20,7 @@
 #include "util/lock.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -91,7 +92,7 @@ static void *timer_main(void *arg)
         uint32_t seq = timer_seq;
         mutex_unlock(&timer_lock);
         struct timespec abs = {(time_t)(next / 1000000000ULL), (long)(next % 1000000000ULL)};
-        pal_futex(&timer_seq, FUTEX_WAIT_BITSET_PRIVATE, seq, next ? &abs : NULL, NULL,
+        pal_futex(&timer_seq, FUTEX_WAIT_BITSET, seq, next ? &abs : NULL, NULL,
                   FUTEX_BITSET_MATCH_ANY);
     }
     return arg;
@@ -100,14 +101,14 @@ static void *timer_main(void *arg)
 static void kick_timer_thread(void)
 {
     __atomic_add_fetch(&timer_seq, 1, __ATOMIC_RELEASE);
-    pal_futex(&timer_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    pal_futex(&timer_seq, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 static struct itimer_state *timer_of(struct process *p)
 {
     struct itimer_state *it = p->itimer;
     if (it && it->proc == p && it->pid == p->pid) return it;
-    it = calloc(1, sizeof(*it));
+    it = kcalloc(1, sizeof(*it));
     if (!it) return NULL;
     it->proc = p;
     it->pid = p->pid;

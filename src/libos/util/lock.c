@@ -1,4 +1,6 @@
-/* lock: the classic three-state futex mutex (Drepper, "Futexes Are Tricky"). */
+/* lock: the classic three-state futex mutex (Drepper, "Futexes Are Tricky").
+ * Shared futex operations (no FUTEX_PRIVATE_FLAG): the LibOS state lives in
+ * memory shared by the host processes of an instance (util/kheap.h). */
 #include "util/lock.h"
 #include "pal/pal.h"
 
@@ -11,7 +13,7 @@ void mutex_lock(struct mutex *m)
         return;
     if (c != 2) c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
     while (c != 0) {
-        pal_futex(&m->state, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+        pal_futex(&m->state, FUTEX_WAIT, 2, NULL, NULL, 0);
         c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
     }
 }
@@ -19,5 +21,5 @@ void mutex_lock(struct mutex *m)
 void mutex_unlock(struct mutex *m)
 {
     if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2)
-        pal_futex(&m->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        pal_futex(&m->state, FUTEX_WAKE, 1, NULL, NULL, 0);
 }

@@ -6,6 +6,7 @@
 #include "process/process.h"
 #include "util/lock.h"
 #include "vm/vm.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ static bool same_file(const struct file *a, const struct file *b)
 
 int shared_map_add(struct process *p, struct file *f, uint64_t addr, uint64_t len, off_t off)
 {
-    struct shared_map *m = malloc(sizeof(*m));
+    struct shared_map *m = kmalloc(sizeof(*m));
     if (!m) return -ENOMEM;
     file_get(f);
     *m = (struct shared_map){p->vm, f, addr, len, off, NULL};
@@ -105,7 +106,7 @@ void shared_map_sync_range(struct process *p, uint64_t addr, uint64_t len, bool 
         if (drop && lo == m->addr && hi == m->addr + m->len) {
             *pp = m->next;
             file_put(m->f);
-            free(m);
+            kfree(m);
             __atomic_sub_fetch(&shared_map_count, 1, __ATOMIC_RELAXED);
             continue;
         }
@@ -116,7 +117,7 @@ void shared_map_sync_range(struct process *p, uint64_t addr, uint64_t len, bool 
         } else if (drop && hi == m->addr + m->len) { /* the tail */
             m->len = lo - m->addr;
         } else if (drop) { /* a hole in the middle: two registrations */
-            struct shared_map *tail = malloc(sizeof(*tail));
+            struct shared_map *tail = kmalloc(sizeof(*tail));
             if (tail) {
                 file_get(m->f);
                 *tail = (struct shared_map){
@@ -145,7 +146,7 @@ void shared_map_release_all(struct vm_proc *owner)
         write_back(m, m->addr, m->len);
         *pp = m->next;
         file_put(m->f);
-        free(m);
+        kfree(m);
         __atomic_sub_fetch(&shared_map_count, 1, __ATOMIC_RELAXED);
     }
     mutex_unlock(&maps_lock);

@@ -16,6 +16,7 @@
 #include "process/process.h"
 #include "util/lock.h"
 #include "util/log.h"
+#include "util/kheap.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ uint64_t vm_region_size(void)
 static struct vma *vma_new(uint64_t start, uint64_t end, int prot, bool reserved,
                            struct vm_proc *owner)
 {
-    struct vma *v = malloc(sizeof(*v));
+    struct vma *v = kmalloc(sizeof(*v));
     if (!v) return NULL;
     *v = (struct vma){start, end, prot, reserved, owner, NULL};
     return v;
@@ -232,7 +233,7 @@ static int remove_range(struct process *p, uint64_t addr, uint64_t len)
         if (v->start >= addr && v->end <= addr + len && v->owner == p->vm) {
             if (counted(v)) account(v->owner, -(int64_t)(v->end - v->start));
             *pp = v->next;
-            free(v);
+            kfree(v);
         } else {
             pp = &v->next;
         }
@@ -297,7 +298,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
     }
     ret = pal_vm_commit((void *)addr, len, prot);
     if (ret < 0) {
-        free(v);
+        kfree(v);
         goto out;
     }
     vma_insert(v);
@@ -400,7 +401,7 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
                 pal_vm_decommit((void *)v->start, v->end - v->start);
                 if (counted(v)) account(v->owner, -(int64_t)(v->end - v->start));
                 *pp = v->next;
-                free(v);
+                kfree(v);
             } else {
                 pp = &v->next;
             }
@@ -464,7 +465,7 @@ static void release_areas(struct vm_proc *m)
             run_end = v->end;
             if (counted(v)) account(v->owner, -(int64_t)(v->end - v->start));
             *pp = v->next;
-            free(v);
+            kfree(v);
         } else {
             pp = &v->next;
         }
@@ -481,7 +482,7 @@ void vm_release_all(struct process *p)
 
 struct vm_proc *vm_proc_new(void)
 {
-    struct vm_proc *m = calloc(1, sizeof(*m));
+    struct vm_proc *m = kcalloc(1, sizeof(*m));
     if (m) m->users = 1;
     return m;
 }
@@ -497,7 +498,7 @@ void vm_proc_put(struct vm_proc *m)
         rewrite_forget_vm(m);
         shared_map_release_all(m);
         release_areas(m);
-        free(m);
+        kfree(m);
     }
 }
 

@@ -137,6 +137,42 @@ int pal_memfd_create(const char *name)
     return wrap(memfd_create(name, MFD_CLOEXEC));
 }
 
+/* The fd is not kept: the mapping holds the file, and a host fork inherits
+ * the mapping itself. */
+void *pal_kheap_create(size_t size)
+{
+    int fd = memfd_create("occlum-kheap", MFD_CLOEXEC);
+    if (fd < 0) return NULL;
+    void *p = MAP_FAILED;
+    if (ftruncate(fd, (off_t)size) == 0)
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    close(fd);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int pal_kheap_discard(void *addr, size_t len)
+{
+    RET(madvise(addr, len, MADV_REMOVE));
+}
+
+void *pal_private_stack_alloc(size_t size)
+{
+    size_t guard = 4096;
+    char *p = mmap(NULL, size + guard, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    if (mprotect(p, guard, PROT_NONE) < 0) {
+        munmap(p, size + guard);
+        return NULL;
+    }
+    return p + guard;
+}
+
+void pal_private_stack_free(void *stack, size_t size)
+{
+    if (stack) munmap((char *)stack - 4096, size + 4096);
+}
+
 int pal_vm_protect(void *addr, size_t len, int prot)
 {
     RET(mprotect(addr, len, prot));

@@ -38,6 +38,15 @@ int main(int argc, char **argv)
                         "(this is the LibOS runtime; use 'occlum run' or 'occlum start')\n");
         return 2;
     }
+    /* The LibOS's globals, then its heap, before anything allocates
+     * through OpenSSL (the measurement below). */
+    int sr = pal_share_globals();
+    if (sr < 0) {
+        fprintf(stderr, "occlum-libos: cannot share the LibOS's globals: %s\n", strerror(-sr));
+        return 1;
+    }
+    int hr = libos_heap_init();
+    if (hr != 0) return hr;
     const char *instance = server ? argv[2] : argv[1];
     const char *who = server ? "occlum start" : "occlum run";
     /* The application's umask is the LibOS's (fs_struct): host files are
