@@ -150,6 +150,7 @@ struct pal_tcb {
     uint64_t stack_top;  /* offset 16: 64-aligned top of the LibOS stack (fast path) */
     uint64_t resume_rip; /* offset 24: the fast path's exit when the app stack is gone */
     int host_tid;        /* for pal_thread_interrupt */
+    int host_pid;        /* the host process it runs in (one of several after a fork) */
 };
 
 /* The general registers of an application context (what a new thread,
