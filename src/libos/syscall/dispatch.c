@@ -15,7 +15,9 @@
 #include "net/poll.h"
 #include "net/socket.h"
 #include "process/process.h"
+#include "signal/signalfd.h"
 #include "syscall/list_core.h"
+#include "time/timerfd.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
 
@@ -46,6 +48,8 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     LOCK_SYSCALLS(SYSCALL_ENTRY)
     SYNC_SYSCALLS(SYSCALL_ENTRY)
     MOUNT_SYSCALLS(SYSCALL_ENTRY)
+    TIMERFD_SYSCALLS(SYSCALL_ENTRY)
+    SIGNALFD_SYSCALLS(SYSCALL_ENTRY)
 };
 // clang-format on
 
