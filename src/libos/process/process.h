@@ -70,7 +70,8 @@ struct process {
     struct {
         uint64_t handler, flags, restorer, mask;
     } sigactions[65];
-    struct sigpending shared; /* sent to the process */
+    struct sigpending shared;   /* sent to the process */
+    struct waitq signalfd_wait; /* signalfd readers and pollers (signal/signalfd.c) */
     /* arch_prctl(ARCH_REQ_XCOMP_PERM): dynamic XSAVE features (AMX tile
      * data) granted to this process, for the host and for guests; cleared
      * by execve as Linux does */
