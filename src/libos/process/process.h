@@ -77,6 +77,8 @@ struct process {
      * by execve as Linux does */
     uint64_t xcomp_perm, xcomp_guest_perm;
     struct itimer_state *itimer; /* ITIMER_REAL / alarm, or NULL */
+    int nice;                    /* setpriority, sched_setattr (process/sched.c) */
+    unsigned personality;        /* personality(2) */
     struct process *next;        /* pid table list */
 };
 
