@@ -69,7 +69,7 @@ COPY_BOM_BIN := $(OUT)/bin/copy_bom
 TOOLS := $(patsubst tools/%,$(OUT)/bin/%,$(wildcard tools/occlum-*))
 SHARE := $(OUT)/share/occlum/Occlum.json
 
-.PHONY: all deps test test-asan demo bench fuzz install clean unit-tests libos-tests cli-tests format
+.PHONY: syscalls-doc all deps test test-asan demo bench fuzz install clean unit-tests libos-tests cli-tests format
 all: $(LIBOS_BIN) $(FUSE_BIN) $(CLI_BIN) $(COPY_BOM_BIN) $(TOOLS) $(SHARE)
 
 # The names of every x86-64 system call, from the kernel's own list (one
@@ -214,3 +214,8 @@ clean:
 	rm -rf $(OUT) tests/work
 
 -include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
+
+# docs/syscalls.md: the LibOS's answer to every x86-64 call, generated from
+# the dispatch table (tools/gen-syscalls-doc).
+syscalls-doc: $(SYSCALL_NAMES)
+	tools/gen-syscalls-doc $(OUT)/gen >docs/syscalls.md.tmp && mv docs/syscalls.md.tmp docs/syscalls.md

@@ -32,6 +32,8 @@ _Noreturn void pal_exit(int status);
 void pal_log_write(const char *buf, size_t len);
 /* Fill buf with len cryptographically random bytes. */
 int pal_random(void *buf, size_t len);
+/* The host kernel's release string (uname -r), NUL-terminated in buf. */
+int pal_kernel_release(char *buf, size_t len);
 /* A value of the host's auxiliary vector (AT_SYSINFO_EHDR, AT_HWCAP,
  * AT_HWCAP2, AT_MINSIGSTKSZ...), or 0. */
 uint64_t pal_host_auxval(unsigned long type);
@@ -170,6 +172,7 @@ struct pal_tcb {
     uint64_t stack_top;  /* offset 16: 64-aligned top of the LibOS stack (fast path) */
     uint64_t resume_rip; /* offset 24: the fast path's exit when the app stack is gone */
     int host_tid;        /* for pal_thread_interrupt */
+    int host_pid;        /* the host process it runs in (one of several after a fork) */
 };
 
 /* The general registers of an application context (what a new thread,

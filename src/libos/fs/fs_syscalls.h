@@ -27,7 +27,7 @@ struct statx;
     X(fchdir, 1) X(mkdir, 2) X(mkdirat, 3) X(mknod, 3) X(mknodat, 4) X(rmdir, 1) X(unlink, 1) X(unlinkat, 3) X(rename, 2)    \
     X(renameat, 4) X(renameat2, 5) X(link, 2) X(linkat, 5) X(symlink, 2) X(symlinkat, 3)           \
     X(getdents64, 3) X(fcntl, 3) X(ioctl, 3) X(chmod, 2) X(fchmod, 2) X(fchmodat, 3)               \
-    X(truncate, 2) X(ftruncate, 2) X(utimensat, 4) X(umask, 1) X(fsync, 1) X(fdatasync, 1)         \
+    X(truncate, 2) X(ftruncate, 2) X(utimensat, 4) X(futimesat, 3) X(utimes, 2) X(utime, 2) X(umask, 1) X(fsync, 1) X(fdatasync, 1)         \
     X(statfs, 2) X(fstatfs, 2) X(chown, 3) X(fchown, 3) X(lchown, 3) X(fchownat, 5)               \
     X(getxattr, 4) X(lgetxattr, 4) X(fgetxattr, 4) X(listxattr, 3) X(llistxattr, 3)                \
     X(flistxattr, 3) X(setxattr, 5) X(lsetxattr, 5) X(fsetxattr, 5) X(removexattr, 2)              \
@@ -107,6 +107,11 @@ long sys_fchmodat(int dirfd, const char *path, mode_t mode);
 long sys_truncate(const char *path, off_t length);
 long sys_ftruncate(int fd, off_t length);
 long sys_utimensat(int dirfd, const char *path, const struct timespec *times, int flags);
+struct timeval;
+struct utimbuf;
+long sys_futimesat(int dirfd, const char *path, const struct timeval *tv);
+long sys_utimes(const char *path, const struct timeval *tv);
+long sys_utime(const char *path, const struct utimbuf *buf);
 long sys_umask(mode_t mask);
 long sys_fsync(int fd);
 long sys_fdatasync(int fd);

@@ -9,6 +9,8 @@
 #include "util/kheap.h"
 
 #include <errno.h>
+#include <sys/time.h>
+#include <utime.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/statfs.h>
@@ -100,18 +102,15 @@ static void times_to_iattr(const struct timespec *t, struct iattr *a)
     }
 }
 
-long sys_utimensat(int dirfd, const char *path, const struct timespec *utimes, int flags)
+/* utimensat on LibOS timespecs (NULL: now), validated. */
+static long do_utimes(int dirfd, const char *path, const struct timespec *t, int flags)
 {
-    struct timespec t[2];
-    if (utimes) {
-        if (copy_from_user(t, utimes, sizeof(t)) < 0) return -EFAULT;
-        /* Nothing to do: Linux does not even look at the path. */
-        if (t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT) return 0;
-        if (!nsec_valid(t[0].tv_nsec) || !nsec_valid(t[1].tv_nsec)) return -EINVAL;
-    }
+    if (t && t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT)
+        return 0; /* Linux does not even look at the path */
+    if (t && (!nsec_valid(t[0].tv_nsec) || !nsec_valid(t[1].tv_nsec))) return -EINVAL;
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
     struct iattr a;
-    times_to_iattr(utimes ? t : NULL, &a);
+    times_to_iattr(t, &a);
     long r;
     if (!path && dirfd != AT_FDCWD) { /* futimens(): the fd itself */
         if (flags) return -EINVAL;
@@ -129,6 +128,46 @@ long sys_utimensat(int dirfd, const char *path, const struct timespec *utimes, i
     r = setattr(nd.inode, &a);
     nd_release(&nd);
     return r;
+}
+
+long sys_utimensat(int dirfd, const char *path, const struct timespec *utimes, int flags)
+{
+    struct timespec t[2];
+    if (utimes && copy_from_user(t, utimes, sizeof(t)) < 0) return -EFAULT;
+    return do_utimes(dirfd, path, utimes ? t : NULL, flags);
+}
+
+/* futimesat(2), utimes(2): microseconds, checked as Linux's do_futimesat. */
+long sys_futimesat(int dirfd, const char *path, const struct timeval *utv)
+{
+    struct timeval tv[2];
+    struct timespec t[2];
+    if (utv) {
+        if (copy_from_user(tv, utv, sizeof(tv)) < 0) return -EFAULT;
+        for (int i = 0; i < 2; i++) {
+            if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000) return -EINVAL;
+            t[i].tv_sec = tv[i].tv_sec;
+            t[i].tv_nsec = tv[i].tv_usec * 1000;
+        }
+    }
+    return do_utimes(dirfd, path, utv ? t : NULL, 0);
+}
+
+long sys_utimes(const char *path, const struct timeval *utv)
+{
+    return sys_futimesat(AT_FDCWD, path, utv);
+}
+
+long sys_utime(const char *path, const struct utimbuf *ubuf)
+{
+    struct utimbuf b;
+    struct timespec t[2];
+    if (ubuf) {
+        if (copy_from_user(&b, ubuf, sizeof(b)) < 0) return -EFAULT;
+        t[0] = (struct timespec){b.actime, 0};
+        t[1] = (struct timespec){b.modtime, 0};
+    }
+    return do_utimes(AT_FDCWD, path, ubuf ? t : NULL, 0);
 }
 
 long sys_umask(mode_t mask)

@@ -70,12 +70,15 @@ struct process {
     struct {
         uint64_t handler, flags, restorer, mask;
     } sigactions[65];
-    struct sigpending shared; /* sent to the process */
+    struct sigpending shared;   /* sent to the process */
+    struct waitq signalfd_wait; /* signalfd readers and pollers (signal/signalfd.c) */
     /* arch_prctl(ARCH_REQ_XCOMP_PERM): dynamic XSAVE features (AMX tile
      * data) granted to this process, for the host and for guests; cleared
      * by execve as Linux does */
     uint64_t xcomp_perm, xcomp_guest_perm;
     struct itimer_state *itimer; /* ITIMER_REAL / alarm, or NULL */
+    int nice;                    /* setpriority, sched_setattr (process/sched.c) */
+    unsigned personality;        /* personality(2) */
     struct process *next;        /* pid table list */
 };
 

@@ -178,6 +178,7 @@ static int send_locked(struct process *p, struct thread *target, int sig, const 
         mutex_unlock(&p->sig_lock);
         return r;
     }
+    if (!waitq_empty(&p->signalfd_wait)) waitq_wake_all(&p->signalfd_wait);
     if (!target) {
         for (struct thread *t = p->threads; t; t = t->next_in_proc) {
             if (!(t->sigmask & bit)) {

@@ -15,7 +15,12 @@
 #include "net/poll.h"
 #include "net/socket.h"
 #include "process/process.h"
+#include "process/sched.h"
+#include "signal/signalfd.h"
 #include "syscall/list_core.h"
+#include "syscall/list_enosys.h"
+#include "syscall/refuse.h"
+#include "time/timerfd.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
 
@@ -33,6 +38,8 @@ struct syscall_entry {
 
 #define SYSCALL_ENTRY(name, n) [__NR_##name] = {(syscall_fn)(void (*)(void))sys_##name, n},
 
+#define REFUSE_ENTRY(name, n, why) SYSCALL_ENTRY(name, n)
+
 #define MAX_SYSCALL 512
 // clang-format off
 static const struct syscall_entry table[MAX_SYSCALL] = {
@@ -46,6 +53,10 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     LOCK_SYSCALLS(SYSCALL_ENTRY)
     SYNC_SYSCALLS(SYSCALL_ENTRY)
     MOUNT_SYSCALLS(SYSCALL_ENTRY)
+    TIMERFD_SYSCALLS(SYSCALL_ENTRY)
+    SIGNALFD_SYSCALLS(SYSCALL_ENTRY)
+    REFUSE_SYSCALLS(REFUSE_ENTRY)
+    SCHED_SYSCALLS(SYSCALL_ENTRY)
 };
 // clang-format on
 
@@ -54,6 +65,10 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
 static const char *const names[MAX_SYSCALL] = {
 #include "syscall_names.h"
 };
+
+/* Why a call is ENOSYS (syscall/list_enosys.h), for the warning. */
+#define WHY_ENTRY(name, why) [__NR_##name] = why,
+static const char *const enosys_why[MAX_SYSCALL] = {ENOSYS_SYSCALLS(WHY_ENTRY)};
 
 static uint8_t warned[MAX_SYSCALL];
 
@@ -97,9 +112,10 @@ static long unsupported(long nr)
         if (__atomic_exchange_n(&warned_beyond, 1, __ATOMIC_RELAXED)) return -ENOSYS;
     }
     const char *name = syscall_name(nr);
+    const char *why = nr >= 0 && nr < MAX_SYSCALL ? enosys_why[nr] : NULL;
     if (name)
-        log_warn("unsupported system call %s (%ld) from %s: returning ENOSYS", name, nr,
-                 current_process()->exe_path);
+        log_warn("unsupported system call %s (%ld) from %s: returning ENOSYS (%s)", name, nr,
+                 current_process()->exe_path, why ? why : "not implemented");
     else /* a gap in the table or past its end, as Linux says ENOSYS */
         log_warn("system call number %ld from %s is not an x86-64 system call: returning ENOSYS",
                  nr, current_process()->exe_path);

@@ -15,7 +15,8 @@
 // clang-format off
 #define CORE_SYSCALLS(X)                                                                           \
     X(mmap, 6) X(munmap, 2) X(mprotect, 3) X(brk, 1) X(mremap, 5) X(madvise, 3) X(msync, 3)       \
-    X(mlock, 2) X(munlock, 2)                                                                      \
+    X(mlock, 2) X(munlock, 2) X(mlock2, 3) X(mlockall, 1) X(munlockall, 0) X(mincore, 3)          \
+    X(remap_file_pages, 5)                                                                         \
     X(getpid, 0) X(getppid, 0) X(gettid, 0) X(getuid, 0) X(geteuid, 0) X(getgid, 0)               \
     X(getegid, 0) X(getresuid, 3) X(getresgid, 3) X(getgroups, 2) X(getpgrp, 0) X(getpgid, 1)     \
     X(getsid, 1) X(setpgid, 2) X(setsid, 0)                                                        \
@@ -44,6 +45,12 @@ long sys_madvise(unsigned long addr, unsigned long len, int advice);
 long sys_msync(unsigned long addr, unsigned long len, int flags);
 long sys_mlock(unsigned long addr, unsigned long len);
 long sys_munlock(unsigned long addr, unsigned long len);
+long sys_mlock2(unsigned long addr, unsigned long len, int flags);
+long sys_mlockall(int flags);
+long sys_munlockall(void);
+long sys_mincore(unsigned long addr, unsigned long len, unsigned char *vec);
+long sys_remap_file_pages(unsigned long start, unsigned long size, unsigned long prot,
+                          unsigned long pgoff, unsigned long flags);
 
 long sys_getpid(void);
 long sys_getppid(void);

@@ -24,8 +24,10 @@ long sys_uname(void *buf)
     memset(&u, 0, sizeof(u));
     strcpy(u.sysname, "Linux");
     strcpy(u.nodename, "occlum-node");
-    /* glibc and musl compare the release with their minimum kernel */
-    strcpy(u.release, "5.15.0-occlum");
+    /* the host's release: the LibOS answers as that kernel would for what
+     * it implements, and programs that check the version for a feature
+     * (glibc, musl, runtimes) must not turn it off */
+    if (pal_kernel_release(u.release, sizeof(u.release)) < 0) strcpy(u.release, "5.15.0");
     strcpy(u.version, "#1 SMP Occlum LibOS");
     strcpy(u.machine, "x86_64");
     strcpy(u.domainname, "(none)");

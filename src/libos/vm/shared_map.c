@@ -1,6 +1,7 @@
 /* shared_map: see shared_map.h. */
 #include "vm/shared_map.h"
 
+#include "fs/fs_core.h"
 #include "fs/vfs.h"
 #include "pal/pal.h"
 #include "process/process.h"
@@ -9,6 +10,7 @@
 #include "util/kheap.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -166,4 +168,32 @@ void shared_map_after_write(struct file *f)
     for (struct shared_map *m = maps; m; m = m->next)
         if (same_file(m->f, f)) reload(m);
     mutex_unlock(&maps_lock);
+}
+
+struct file *shared_map_file_at(struct process *p, uint64_t addr, uint64_t len, off_t *off)
+{
+    struct file *f = NULL;
+    mutex_lock(&maps_lock);
+    for (struct shared_map *m = maps; m; m = m->next) {
+        if (m->owner == p->vm && m->addr <= addr && addr + len <= m->addr + m->len) {
+            f = m->f;
+            file_get(f);
+            *off = m->off + (off_t)(addr - m->addr);
+            break;
+        }
+    }
+    mutex_unlock(&maps_lock);
+    return f;
+}
+
+bool shared_map_readonly_in(struct process *p, uint64_t addr, uint64_t len)
+{
+    if (!__atomic_load_n(&shared_map_count, __ATOMIC_RELAXED)) return false;
+    bool ro = false;
+    mutex_lock(&maps_lock);
+    for (struct shared_map *m = maps; m && !ro; m = m->next)
+        ro = m->owner == p->vm && m->addr < addr + len && addr < m->addr + m->len &&
+             file_access_mode(m->f) != O_RDWR;
+    mutex_unlock(&maps_lock);
+    return ro;
 }

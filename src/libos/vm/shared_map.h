@@ -26,6 +26,13 @@ void shared_map_sync_range(struct process *p, uint64_t addr, uint64_t len, bool 
 /* Every mapping of an address space (exit, execve). */
 void shared_map_release_all(struct vm_proc *m);
 
+/* The file of the shared mapping of p holding all of [addr, addr+len)
+ * (referenced) and the file offset at addr, or NULL. */
+struct file *shared_map_file_at(struct process *p, uint64_t addr, uint64_t len, off_t *off);
+/* Some shared mapping in [addr, addr+len) is of a file not opened for
+ * writing: Linux's VM_MAYWRITE is clear there (mprotect gives EACCES). */
+bool shared_map_readonly_in(struct process *p, uint64_t addr, uint64_t len);
+
 /* The VFS hooks, around reads and writes of a file's data. */
 extern int shared_map_count;
 void shared_map_before_io(struct file *f);

@@ -7,6 +7,7 @@
  */
 #include "common/usercopy.h"
 #include "vm/shared_map.h"
+#include "vm/uaccess.h"
 #include "vm/vm.h"
 #include "syscall/list_core.h"
 
@@ -20,6 +21,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
@@ -29,11 +31,9 @@
      MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |  \
      MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE)
 
-static int map_file(struct process *p, uint64_t addr, uint64_t len, int prot, int flags, int fd,
-                    off_t off)
+static int map_file_at(struct process *p, uint64_t addr, uint64_t len, int prot, int flags,
+                       struct file *f, off_t off)
 {
-    struct file *f = fd_get(p, fd);
-    if (!f) return -EBADF;
     int r = 0;
     int acc = file_access_mode(f);
     struct stat st;
@@ -54,6 +54,15 @@ static int map_file(struct process *p, uint64_t addr, uint64_t len, int prot, in
     if (prot != (PROT_READ | PROT_WRITE)) r = vm_protect(p, addr, len, prot);
     if (r == 0 && (flags & MAP_TYPE) != MAP_PRIVATE) r = shared_map_add(p, f, addr, len, off);
 out:
+    return r;
+}
+
+static int map_file(struct process *p, uint64_t addr, uint64_t len, int prot, int flags, int fd,
+                    off_t off)
+{
+    struct file *f = fd_get(p, fd);
+    if (!f) return -EBADF;
+    int r = map_file_at(p, addr, len, prot, flags, f, off);
     file_put(f);
     return r;
 }
@@ -105,6 +114,9 @@ long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot)
         return -EINVAL;
     if (len == 0) return 0;
     if (PAGE_UP(len) < len || addr + len < addr) return -ENOMEM;
+    /* a shared mapping of a file opened read-only never becomes writable */
+    if ((prot & PROT_WRITE) && shared_map_readonly_in(current_process(), addr, PAGE_UP(len)))
+        return -EACCES;
     return vm_protect(current_process(), addr, len, (int)(prot & PROT_ALL));
 }
 
@@ -213,4 +225,81 @@ long sys_mlock(unsigned long addr, unsigned long len)
 long sys_munlock(unsigned long addr, unsigned long len)
 {
     return sys_mlock(addr, len);
+}
+
+/* mlock2(2): MLOCK_ONFAULT is the one flag. Pages are never swapped
+ * here, so locking is accounting only: like an unprivileged process, a
+ * lock larger than RLIMIT_MEMLOCK gives ENOMEM (each call is checked on
+ * its own: the LibOS does not add up what is locked) and a zero limit
+ * EPERM. */
+long sys_mlock2(unsigned long addr, unsigned long len, int flags)
+{
+    if (flags & ~1 /* MLOCK_ONFAULT */) return -EINVAL;
+    struct process *p = current_process();
+    uint64_t lim = p->rlimits[RLIMIT_MEMLOCK].cur;
+    if (lim == 0) return -EPERM;
+    uint64_t lo = PAGE_DOWN(addr), hi = PAGE_UP(addr + len);
+    if (hi < lo) return -EINVAL;
+    if (lim != RLIM_INFINITY && hi - lo > lim) return -ENOMEM;
+    return vm_check(p, lo, hi - lo, 0) ? 0 : -ENOMEM;
+}
+
+long sys_mlockall(int flags)
+{
+    if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+        return -EINVAL;
+    struct process *p = current_process();
+    uint64_t lim = p->rlimits[RLIMIT_MEMLOCK].cur;
+    if (lim == 0) return -EPERM;
+    return 0;
+}
+
+long sys_munlockall(void)
+{
+    return 0;
+}
+
+/* mincore(2): LibOS memory is host memory the LibOS never pages out, so
+ * every page of a mapped range is reported resident. */
+long sys_mincore(unsigned long addr, unsigned long len, unsigned char *vec)
+{
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    if (len > TASK_SIZE || addr > TASK_SIZE - len) return -ENOMEM;
+    uint64_t n = PAGE_UP(len) / PAGE_SIZE;
+    if (n && !vm_check(current_process(), addr, n * PAGE_SIZE, 0)) return -ENOMEM;
+    unsigned char ones[256];
+    memset(ones, 1, sizeof(ones));
+    for (uint64_t i = 0; i < n; i += sizeof(ones)) {
+        uint64_t k = n - i < sizeof(ones) ? n - i : sizeof(ones);
+        if (copy_to_user(vec + i, ones, k)) return -EFAULT;
+    }
+    return 0;
+}
+
+/* remap_file_pages(2), deprecated: Linux 4.0+ emulates it with a new
+ * mmap of the range at the requested offset of the same file, only in
+ * shared mappings and with prot 0 (EINVAL otherwise); so does this. */
+long sys_remap_file_pages(unsigned long start, unsigned long size, unsigned long prot,
+                          unsigned long pgoff, unsigned long flags)
+{
+    if (prot || (flags & ~(unsigned long)MAP_NONBLOCK)) return -EINVAL;
+    start = PAGE_DOWN(start);
+    size = PAGE_DOWN(size);
+    if (start + size <= start) return -EINVAL;
+    if (pgoff + (size >> 12) < pgoff || pgoff > (unsigned long)INT64_MAX >> 12) return -EINVAL;
+    struct process *p = current_process();
+    uint64_t end;
+    int vprot = vm_prot_at(p, start, &end);
+    if (vprot < 0 || end < start + size) return -EINVAL;
+    off_t off;
+    struct file *f = shared_map_file_at(p, start, size, &off);
+    if (!f) return -EINVAL;
+    long r = 0;
+    if (off != (off_t)(pgoff << 12)) {
+        shared_map_sync_range(p, start, size, true);
+        int64_t a = vm_map(p, start, size, PROT_READ | PROT_WRITE, true, false);
+        r = a < 0 ? a : map_file_at(p, start, size, vprot, MAP_SHARED, f, (off_t)(pgoff << 12));
+    }
+    file_put(f);
+    return r;
 }

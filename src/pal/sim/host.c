@@ -8,6 +8,7 @@
 #include "pal/sim/handles.h"
 
 #include <errno.h>
+#include <sys/utsname.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
@@ -44,6 +45,14 @@ void pal_log_write(const char *buf, size_t len)
         buf += n;
         len -= (size_t)n;
     }
+}
+
+int pal_kernel_release(char *buf, size_t len)
+{
+    struct utsname u;
+    if (uname(&u) < 0) return -errno;
+    snprintf(buf, len, "%s", u.release);
+    return 0;
 }
 
 int pal_random(void *buf, size_t len)

@@ -63,6 +63,7 @@ int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_si
     tcb->libos_fsbase = fs;
     tcb->selector = 0;
     tcb->host_tid = (int)syscall(SYS_gettid);
+    tcb->host_pid = getpid();
     __asm__ volatile("wrgsbase %0" ::"r"(tcb) : "memory");
 
     stack_t ss = {.ss_sp = altstack, .ss_size = altstack_size, .ss_flags = 0};
@@ -98,7 +99,7 @@ uint64_t pal_fault_fixup(uint64_t rip)
 
 int pal_thread_interrupt(const struct pal_tcb *tcb)
 {
-    return syscall(SYS_tgkill, getpid(), tcb->host_tid, PAL_INTERRUPT_SIGNAL) < 0 ? -errno : 0;
+    return syscall(SYS_tgkill, tcb->host_pid, tcb->host_tid, PAL_INTERRUPT_SIGNAL) < 0 ? -errno : 0;
 }
 
 /* interruptible.S */

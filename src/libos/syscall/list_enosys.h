@@ -1,0 +1,74 @@
+/*
+ * list_enosys: the x86-64 system calls the LibOS answers with ENOSYS, each
+ * with the reason, as X(name, "reason"). The dispatcher's once-per-call
+ * warning says the reason, and tools/gen-syscalls-doc puts it in
+ * docs/syscalls.md. A call that is in no list is an unexplained ENOSYS.
+ */
+#ifndef LIBOS_LIST_ENOSYS_H
+#define LIBOS_LIST_ENOSYS_H
+
+#define WHY_CRED "credential model (set*id, capabilities) not implemented yet: issue 9 item 1"
+#define WHY_SYSV "SysV IPC not implemented yet: issue 9 item 2"
+#define WHY_GONE "not in Linux 6.x either (removed or never implemented): Linux answers ENOSYS too"
+#define WHY_AIO "Linux AIO not implemented, as a kernel without CONFIG_AIO (libaio users fall back)"
+#define WHY_URING                                                                                  \
+    "io_uring not implemented, as a kernel without CONFIG_IO_URING (callers fall back)"
+#define WHY_PTIMER "POSIX per-process timers not implemented yet (setitimer, alarm and timerfd are)"
+#define WHY_MQ "POSIX message queues not implemented, as a kernel without CONFIG_POSIX_MQUEUE"
+#define WHY_KEYS "no kernel keyring, as a kernel without CONFIG_KEYS"
+#define WHY_NOTIFY                                                                                 \
+    "file change notification not implemented, as a kernel without CONFIG_INOTIFY_USER"
+#define WHY_NS "namespaces: the LibOS has one of each, and no way to make more"
+#define WHY_PIDFD "pidfds not implemented yet"
+#define WHY_SPLICE "zero-copy pipe moves not implemented yet (callers fall back to read/write)"
+
+// clang-format off
+#define ENOSYS_SYSCALLS(X)                                                                         \
+    X(setuid, WHY_CRED) X(setgid, WHY_CRED) X(setreuid, WHY_CRED) X(setregid, WHY_CRED)         \
+    X(setgroups, WHY_CRED) X(setresuid, WHY_CRED) X(setresgid, WHY_CRED) X(setfsuid, WHY_CRED)  \
+    X(setfsgid, WHY_CRED) X(capget, WHY_CRED) X(capset, WHY_CRED)                                \
+    X(shmget, WHY_SYSV) X(shmat, WHY_SYSV) X(shmctl, WHY_SYSV) X(shmdt, WHY_SYSV)               \
+    X(semget, WHY_SYSV) X(semop, WHY_SYSV) X(semctl, WHY_SYSV) X(semtimedop, WHY_SYSV)          \
+    X(msgget, WHY_SYSV) X(msgsnd, WHY_SYSV) X(msgrcv, WHY_SYSV) X(msgctl, WHY_SYSV)             \
+    X(create_module, WHY_GONE) X(get_kernel_syms, WHY_GONE) X(query_module, WHY_GONE)           \
+    X(nfsservctl, WHY_GONE) X(getpmsg, WHY_GONE) X(putpmsg, WHY_GONE) X(afs_syscall, WHY_GONE)  \
+    X(tuxcall, WHY_GONE) X(security, WHY_GONE) X(vserver, WHY_GONE) X(epoll_ctl_old, WHY_GONE)  \
+    X(epoll_wait_old, WHY_GONE) X(_sysctl, WHY_GONE) X(lookup_dcookie, WHY_GONE)                \
+    X(uselib, "a.out libraries: Linux without CONFIG_USELIB (every distribution) answers ENOSYS") \
+    X(sysfs, "obsolete: Linux without CONFIG_SYSFS_SYSCALL answers ENOSYS")                     \
+    X(ustat, "obsolete (glibc no longer wraps it); statfs is implemented")                       \
+    X(modify_ldt, "no LDT for LibOS code: as Linux without CONFIG_MODIFY_LDT_SYSCALL")          \
+    X(set_thread_area, "32-bit TLS descriptors: no 32-bit code runs in the LibOS")              \
+    X(get_thread_area, "32-bit TLS descriptors: no 32-bit code runs in the LibOS")              \
+    X(io_setup, WHY_AIO) X(io_destroy, WHY_AIO) X(io_getevents, WHY_AIO) X(io_submit, WHY_AIO)  \
+    X(io_cancel, WHY_AIO) X(io_pgetevents, WHY_AIO)                                              \
+    X(io_uring_setup, WHY_URING) X(io_uring_enter, WHY_URING) X(io_uring_register, WHY_URING)   \
+    X(timer_create, WHY_PTIMER) X(timer_settime, WHY_PTIMER) X(timer_gettime, WHY_PTIMER)       \
+    X(timer_getoverrun, WHY_PTIMER) X(timer_delete, WHY_PTIMER)                                  \
+    X(mq_open, WHY_MQ) X(mq_unlink, WHY_MQ) X(mq_timedsend, WHY_MQ) X(mq_timedreceive, WHY_MQ)  \
+    X(mq_notify, WHY_MQ) X(mq_getsetattr, WHY_MQ)                                                \
+    X(add_key, WHY_KEYS) X(request_key, WHY_KEYS) X(keyctl, WHY_KEYS)                           \
+    X(inotify_init, WHY_NOTIFY) X(inotify_init1, WHY_NOTIFY) X(inotify_add_watch, WHY_NOTIFY)   \
+    X(inotify_rm_watch, WHY_NOTIFY)                                                              \
+    X(unshare, WHY_NS) X(setns, WHY_NS)                                                          \
+    X(pidfd_open, WHY_PIDFD) X(pidfd_send_signal, WHY_PIDFD) X(pidfd_getfd, WHY_PIDFD)          \
+    X(splice, WHY_SPLICE) X(tee, WHY_SPLICE) X(vmsplice, WHY_SPLICE)                             \
+    X(perf_event_open, "no performance counters, as a kernel without CONFIG_PERF_EVENTS")       \
+    X(quotactl, "no disk quotas, as a kernel without CONFIG_QUOTACTL")                          \
+    X(quotactl_fd, "no disk quotas, as a kernel without CONFIG_QUOTACTL")                       \
+    X(kcmp, "comparing kernel objects of processes: not implemented, as without CONFIG_KCMP")   \
+    X(seccomp, "filters cannot be enforced on LibOS system calls yet: as without CONFIG_SECCOMP") \
+    X(memfd_create, "not implemented yet (planned with the SysV shared-memory backing)")        \
+    X(memfd_secret, "Linux's default (secretmem disabled) answers ENOSYS too")                  \
+    X(openat2, "RESOLVE_* path resolution not implemented yet (callers fall back to openat)")   \
+    X(futex_waitv, "not implemented yet (futex is)")                                             \
+    X(recvmmsg, "not implemented yet (recvmsg is)") X(sendmmsg, "not implemented yet (sendmsg is)") \
+    X(iopl, "no port I/O from a LibOS process: as Linux without CONFIG_X86_IOPL_IOPERM")        \
+    X(ioperm, "no port I/O from a LibOS process: as Linux without CONFIG_X86_IOPL_IOPERM")      \
+    X(getdents, "the old 32-bit-offset form: not implemented yet (getdents64 is)")             \
+    X(readahead, "not implemented yet (a hint: callers go on without it)")                    \
+    X(sync_file_range, "not implemented yet (fsync and fdatasync are)")                         \
+    X(execveat, "not implemented yet (execve is)")
+// clang-format on
+
+#endif
