@@ -8,6 +8,7 @@
  * signal queued to the process or one of its threads wakes
  * (signal.c, as Linux's signalfd_notify).
  */
+#include "util/kheap.h"
 #include "signal/signalfd.h"
 
 #include "fs/sys_common.h"
@@ -168,7 +169,7 @@ static int sfd_fstat(struct file *f, struct stat *st)
 
 static void sfd_release(struct file *f)
 {
-    free(f->priv);
+    kfree(f->priv);
 }
 
 static const struct file_ops signalfd_fops = {
@@ -204,14 +205,14 @@ long sys_signalfd4(int fd, const void *umask, size_t sizemask, int flags)
         return fd;
     }
     static ino_t next_ino = 9000;
-    struct signalfd *s = calloc(1, sizeof(*s));
+    struct signalfd *s = kcalloc(1, sizeof(*s));
     if (!s) return -ENOMEM;
     s->mask = mask;
     s->ino = __atomic_add_fetch(&next_ino, 1, __ATOMIC_RELAXED);
     struct file *f =
         file_alloc_anon(&signalfd_fops, s, O_RDWR | (flags & O_NONBLOCK), "anon_inode:[signalfd]");
     if (!f) {
-        free(s);
+        kfree(s);
         return -ENOMEM;
     }
     int nfd = fd_install(current_process(), f, flags & O_CLOEXEC ? O_CLOEXEC : 0);

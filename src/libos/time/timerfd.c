@@ -14,6 +14,7 @@
  * settimeofday give EPERM, as to an unprivileged process), and a change
  * of the host's clock by the host's administrator is not observed.
  */
+#include "util/kheap.h"
 #include "time/timerfd.h"
 
 #include "fs/sys_common.h"
@@ -178,7 +179,7 @@ static void tfd_release(struct file *f)
 {
     struct timerfd *t = f->priv;
     ktimer_cancel_sync(&t->kt);
-    free(t);
+    kfree(t);
 }
 
 static const struct file_ops timerfd_fops = {
@@ -206,14 +207,14 @@ long sys_timerfd_create(clockid_t clockid, int flags)
         return -EINVAL;
     }
     static ino_t next_ino = 7000;
-    struct timerfd *t = calloc(1, sizeof(*t));
+    struct timerfd *t = kcalloc(1, sizeof(*t));
     if (!t) return -ENOMEM;
     t->clock = clockid;
     t->ino = __atomic_add_fetch(&next_ino, 1, __ATOMIC_RELAXED);
     struct file *f =
         file_alloc_anon(&timerfd_fops, t, O_RDWR | (flags & TFD_NONBLOCK), "anon_inode:[timerfd]");
     if (!f) {
-        free(t);
+        kfree(t);
         return -ENOMEM;
     }
     int fd = fd_install(current_process(), f, flags & TFD_CLOEXEC ? O_CLOEXEC : 0);
