@@ -176,12 +176,12 @@ static long set_lock(struct flock_rec *want, bool wait)
             break;
         }
         int slot = want->kind == KIND_POSIX ? note_waiting(want->proc, c->proc) : -1;
-        struct waiter w;
-        waitq_add(&lock_waiters, &w);
+        struct waiter *w = &current_thread()->sleep_waiter;
+        waitq_add(&lock_waiters, w);
         mutex_unlock(&locks_lock);
         int s = thread_sleep(NULL);
         mutex_lock(&locks_lock);
-        waitq_remove(&lock_waiters, &w);
+        waitq_remove(&lock_waiters, w);
         if (slot >= 0) waiting_proc[slot] = waiting_for[slot] = NULL;
         if (s == -EINTR) {
             r = -EINTR;

@@ -133,13 +133,13 @@ static bool ring_copy_in(struct pipe *p, size_t pos, struct uio *from, size_t n)
 /* Sleep on q with the pipe lock held; returns with it held. */
 static int pipe_wait(struct pipe *p, struct waitq *q)
 {
-    struct waiter w;
+    struct waiter *w = &current_thread()->sleep_waiter;
     thread_prepare_sleep(); /* the condition was checked under this same lock */
-    waitq_add(q, &w);
+    waitq_add(q, w);
     mutex_unlock(&p->lock);
     int r = thread_sleep(NULL);
     mutex_lock(&p->lock);
-    waitq_remove(q, &w);
+    waitq_remove(q, w);
     return r;
 }
 

@@ -35,13 +35,13 @@ struct eventfd {
 /* Sleep on q with the lock held; returns with it held. */
 static int efd_wait(struct eventfd *e, struct waitq *q)
 {
-    struct waiter w;
+    struct waiter *w = &current_thread()->sleep_waiter;
     thread_prepare_sleep();
-    waitq_add(q, &w);
+    waitq_add(q, w);
     mutex_unlock(&e->lock);
     int r = thread_sleep(NULL);
     mutex_lock(&e->lock);
-    waitq_remove(q, &w);
+    waitq_remove(q, w);
     return r;
 }
 

@@ -90,8 +90,9 @@ static void link_thread(struct process *p, struct thread *t)
     p->nthreads++;
 }
 
-static void regs_from_ucontext(struct pal_user_regs *r, const ucontext_t *uc)
+void thread_regs_from_uc(struct pal_user_regs *r, const void *ucp)
 {
+    const ucontext_t *uc = ucp;
     const greg_t *g = uc->uc_mcontext.gregs;
     *r = (struct pal_user_regs){
         .r8 = g[REG_R8],
@@ -120,7 +121,7 @@ static long clone_thread(unsigned long flags, unsigned long newsp, int *ptid, in
     struct thread *self = current_thread();
     struct thread *t = kcalloc(1, sizeof(*t));
     if (!t) return -ENOMEM;
-    regs_from_ucontext(&t->start, self->uc);
+    thread_regs_from_uc(&t->start, self->uc);
     t->start.rax = 0;
     if (newsp) t->start.rsp = newsp;
     t->start.fsbase = (flags & CLONE_SETTLS) ? tls : self->frame->fsbase;
@@ -172,7 +173,7 @@ static long clone_vm_process(unsigned long flags, int exit_signal, unsigned long
     c->vm = parent->vm;
     vm_proc_get(c->vm);
     c->exit_signal = exit_signal;
-    regs_from_ucontext(&t->start, self->uc);
+    thread_regs_from_uc(&t->start, self->uc);
     t->start.rax = 0;
     if (newsp) t->start.rsp = newsp;
     t->start.fsbase = (flags & CLONE_SETTLS) ? tls : self->frame->fsbase;
@@ -359,7 +360,7 @@ static long do_clone(unsigned long flags, int exit_signal, unsigned long newsp, 
     if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) return -EINVAL;
     if ((flags & CLONE_FS) && (flags & CLONE_NEWNS)) return -EINVAL;
     if (flags & CLONE_THREAD) return clone_thread(flags, newsp, ptid, ctid, tls);
-    if (!(flags & CLONE_VM)) return sys_fork();
+    if (!(flags & CLONE_VM)) return process_fork(flags, exit_signal, newsp, ptid, ctid, tls);
     if (flags & CLONE_VFORK) return clone_vfork(flags, exit_signal, newsp, ptid, ctid, tls);
     return clone_vm_process(flags, exit_signal, newsp, ptid, ctid, tls);
 }

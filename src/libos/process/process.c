@@ -397,9 +397,20 @@ struct worker {
     struct worker *next;
 };
 
-static struct mutex pool_lock = MUTEX_INIT;
-static struct worker *idle_workers;
-static int n_idle_workers;
+/* Each host process has its own pool: a worker runs threads of its own
+ * host process's address space only. */
+static struct mutex pool_lock LIBOS_PRIVATE = MUTEX_INIT;
+static struct worker *idle_workers LIBOS_PRIVATE;
+static int n_idle_workers LIBOS_PRIVATE;
+
+void process_host_forked(void)
+{
+    /* The parent's parked workers are not in this host process, and its
+     * pool lock may have been held by one of them at the fork. */
+    pool_lock = (struct mutex)MUTEX_INIT;
+    idle_workers = NULL;
+    n_idle_workers = 0;
+}
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -464,6 +475,11 @@ static void run_thread(struct worker *w, struct thread *t)
         log_error("cannot start thread %d: %s", t->tid, strerror(-r));
         if (!t->proc->exiting) t->proc->exit_status = SIGKILL;
     } else if (!t->must_exit && sigsetjmp(t->exit_jmp, 0) == 0) {
+        /* fork's CLONE_CHILD_SETTID: a write to the child's memory, which
+         * only its own host process can make */
+        uint32_t *settid = (uint32_t *)t->set_child_tid;
+        if (settid && user_ok(settid, sizeof(*settid), true))
+            uaccess_store32(settid, (uint32_t)t->tid);
         pal_enter_user(&t->tcb, &t->start);
     }
     w->wake_efd = t->wake_efd; /* created during the thread's life, kept */
@@ -506,8 +522,10 @@ static struct thread *park(struct worker *w)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    for (struct thread *t = w->job; t; t = park(w))
+    for (struct thread *t = w->job; t; t = park(w)) {
         run_thread(w, t);
+        if (vm_host_unused()) pal_as_exit(); /* its last process is done */
+    }
     pal_private_stack_free(w->altstack, ALTSTACK_SIZE);
     if (w->wake_efd) pal_host_close(w->wake_efd - 1);
     kfree(w);

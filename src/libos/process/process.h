@@ -87,6 +87,7 @@ struct thread {
     int tid;
     struct process *proc;
     uint64_t clear_child_tid;
+    uint64_t set_child_tid; /* fork's CLONE_CHILD_SETTID, written as it starts */
     uint64_t robust_list;
     uint64_t sigmask;
     struct {
@@ -104,6 +105,10 @@ struct thread {
     bool must_exit;            /* another thread ended the process or exec'd */
     bool orphan;               /* its process died while it ran a vfork child: in no process */
     uint32_t wake;             /* futex word of thread_sleep (process/waitq.h) */
+    /* What a blocking call queues the thread with on one object's wait
+     * queue: here, in shared memory, not on its stack, because a thread of
+     * another host process (after a fork) walks the queue to wake it. */
+    struct waiter sleep_waiter;
     bool in_futex;             /* thread_sleep is in (or entering) its futex wait */
     bool in_host_wait;         /* sleeping in a host poll: thread_wake writes wake_efd */
     int wake_efd;              /* host eventfd + 1, or 0 before first use */
@@ -166,6 +171,14 @@ void process_table_add(struct process *p);
 /* Drop a process that never ran (not in the table): its fd table, fs
  * context and memory references, then its pid. */
 void process_free_unstarted(struct process *p);
+/* In a fork's child host process, before it starts a thread: forget the
+ * parent host process's private state (its parked host threads). */
+void process_host_forked(void);
+/* fork(2) and clone(2) without CLONE_VM (process/fork.c). */
+long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int *ptid, int *ctid,
+                  unsigned long tls);
+/* A thread's start registers from an application context (ucontext_t). */
+void thread_regs_from_uc(struct pal_user_regs *r, const void *uc);
 /* Start a host thread for t (t->start filled in): -EAGAIN at
  * resource_limits.max_num_of_threads. */
 int thread_start(struct thread *t);

@@ -444,18 +444,6 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
     return pal_futex(uaddr, op, val, timeout, uaddr2, val3);
 }
 
-long sys_fork(void)
-{
-    /* All processes share one address space (docs/architecture.md): a
-     * copy-on-write child cannot exist. Say so once, with the way out. */
-    static int warned;
-    if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-        log_warn("%s called fork(), which the LibOS does not support (one address space for "
-                 "all processes); use posix_spawn() or vfork()+exec instead",
-                 current_process()->exe_path);
-    return -ENOSYS;
-}
-
 long sys_membarrier(int cmd, unsigned flags, int cpu_id)
 {
     /* Every application thread is a host thread of this one process, so

@@ -40,16 +40,16 @@ static long do_wait(int sel, int id, int options, int reports, struct child_stat
         }
         if (!have_child) return -ECHILD;
         if (options & WNOHANG) return 0;
-        struct waiter w;
+        struct waiter *w = &current_thread()->sleep_waiter;
         mutex_lock(&proc_lock);
         thread_prepare_sleep();
         bool changed = __atomic_load_n(&self->child_event, __ATOMIC_ACQUIRE) != seen;
-        if (!changed) waitq_add(&self->child_waiters, &w);
+        if (!changed) waitq_add(&self->child_waiters, w);
         mutex_unlock(&proc_lock);
         if (changed) continue;
         int r = thread_sleep(NULL);
         mutex_lock(&proc_lock);
-        waitq_remove(&self->child_waiters, &w);
+        waitq_remove(&self->child_waiters, w);
         mutex_unlock(&proc_lock);
         if (r == -EINTR) return -EINTR;
     }

@@ -8,7 +8,8 @@
  * sleeper never misses either, whatever the order of events.
  *
  * Usage, with the object's lock held around the check and waitq_add:
- *     struct waiter w;
+ *     struct waiter *w = &current_thread()->sleep_waiter;  (never on the stack:
+ *                                        waiters are walked by other host processes)
  *     for (;;) {
  *         lock; thread_prepare_sleep(); if (ready) {...; unlock; break;}
  *         waitq_add(&q, &w); unlock;

@@ -111,13 +111,13 @@ static ssize_t sfd_read(struct file *f, struct uio *to)
                 mutex_unlock(&p->sig_lock);
                 break;
             }
-            struct waiter w;
+            struct waiter *w = &current_thread()->sleep_waiter;
             thread_prepare_sleep();
-            waitq_add(&p->signalfd_wait, &w);
+            waitq_add(&p->signalfd_wait, w);
             mutex_unlock(&p->sig_lock);
             int r = thread_sleep(NULL);
             mutex_lock(&p->sig_lock);
-            waitq_remove(&p->signalfd_wait, &w);
+            waitq_remove(&p->signalfd_wait, w);
             mutex_unlock(&p->sig_lock);
             /* a signal of the mask also interrupts the sleep when it is
              * unblocked: read it; any other deliverable one ends the read */

@@ -109,18 +109,18 @@ static ssize_t tfd_read(struct file *f, struct uio *to)
             r = -EAGAIN;
             break;
         }
-        struct waiter w;
+        struct waiter *w = &current_thread()->sleep_waiter;
         struct timespec dl, *dlp = NULL;
         if (t->next) {
             ns_to_ts((int64_t)mono_deadline(t, now), &dl);
             dlp = &dl;
         }
         thread_prepare_sleep();
-        waitq_add(&t->rwait, &w);
+        waitq_add(&t->rwait, w);
         mutex_unlock(&t->lock);
         int s = thread_sleep(dlp);
         mutex_lock(&t->lock);
-        waitq_remove(&t->rwait, &w);
+        waitq_remove(&t->rwait, w);
         if (s == -EINTR) {
             r = -EINTR;
             break;

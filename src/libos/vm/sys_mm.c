@@ -147,7 +147,7 @@ long sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len,
             return (long)old;
         }
         /* grow in place when the pages after it are free */
-        if (vm_range_free(old + old_len, new_len - old_len)) {
+        if (vm_range_free(p, old + old_len, new_len - old_len)) {
             int64_t a = vm_map(p, old + old_len, new_len - old_len, prot, true, true);
             if (a >= 0) return (long)old;
         }

@@ -41,15 +41,32 @@ static uint64_t region_base, region_end;
 struct window {
     uint64_t start, end;
 };
-static struct window windows[MAX_WINDOWS];
-static int nwindows;
 /* resource_limits.user_space_size bounds the memory mapped at once
  * (committed), not the address space: reservations that are not yet
  * memory (the unused part of every brk heap) do not count, as on Linux.
  * The address space reserved is a few times larger, and costs nothing. */
 static uint64_t commit_limit, committed;
-static struct vma *areas; /* sorted by start, non-overlapping */
-static struct mutex vm_lock = MUTEX_INIT;
+
+struct drop {
+    uint64_t start, end;
+};
+
+/* An address space (Linux's mm): the areas of the processes in one host
+ * process. The SIP model keeps every process in the root one; a fork
+ * makes another, backed by a new host process (process/fork.c). */
+struct addr_space {
+    struct mutex lock;
+    int users;         /* vm_procs in it */
+    struct vma *areas; /* sorted by start, non-overlapping */
+    struct window windows[MAX_WINDOWS];
+    int nwindows;
+    struct drop *drop; /* a fork's child: others' areas to drop from its copy */
+    size_t ndrop;
+};
+
+static struct addr_space root_as = {.lock = MUTEX_INIT, .users = 1};
+/* The address space of this host process. */
+static struct addr_space *host_as LIBOS_PRIVATE = &root_as;
 
 int vm_init(uint64_t size)
 {
@@ -82,9 +99,9 @@ static struct vma *vma_new(uint64_t start, uint64_t end, int prot, bool reserved
     return v;
 }
 
-static void vma_insert(struct vma *v)
+static void vma_insert(struct addr_space *as, struct vma *v)
 {
-    struct vma **pp = &areas;
+    struct vma **pp = &as->areas;
     while (*pp && (*pp)->start < v->start)
         pp = &(*pp)->next;
     v->next = *pp;
@@ -92,9 +109,9 @@ static void vma_insert(struct vma *v)
 }
 
 /* Split so that no area straddles addr. Returns -ENOMEM on allocation failure. */
-static int split_at(uint64_t addr)
+static int split_at(struct addr_space *as, uint64_t addr)
 {
-    for (struct vma *v = areas; v; v = v->next) {
+    for (struct vma *v = as->areas; v; v = v->next) {
         if (v->start < addr && addr < v->end) {
             struct vma *tail = vma_new(addr, v->end, v->prot, v->reserved, v->owner);
             if (!tail) return -ENOMEM;
@@ -109,30 +126,31 @@ static int split_at(uint64_t addr)
 }
 
 /* True when all of [addr, addr+len) is user space: the region or windows. */
-static bool in_space(uint64_t addr, uint64_t len)
+static bool in_space(const struct addr_space *as, uint64_t addr, uint64_t len)
 {
     if (addr + len < addr) return false;
     if (addr >= region_base && addr + len <= region_end) return true;
     uint64_t cur = addr;
-    for (int i = 0; i < nwindows && cur < addr + len; i++)
-        if (windows[i].start <= cur && cur < windows[i].end) cur = windows[i].end;
+    for (int i = 0; i < as->nwindows && cur < addr + len; i++)
+        if (as->windows[i].start <= cur && cur < as->windows[i].end) cur = as->windows[i].end;
     return cur >= addr + len;
 }
 
-static void window_add(uint64_t start, uint64_t end)
+static void window_add(struct addr_space *as, uint64_t start, uint64_t end)
 {
     int i = 0;
-    while (i < nwindows && windows[i].start < start)
+    while (i < as->nwindows && as->windows[i].start < start)
         i++;
-    memmove(&windows[i + 1], &windows[i], (size_t)(nwindows - i) * sizeof(windows[0]));
-    windows[i] = (struct window){start, end};
-    nwindows++;
-    for (int j = 0; j + 1 < nwindows;) { /* merge touching neighbours */
-        if (windows[j].end == windows[j + 1].start) {
-            windows[j].end = windows[j + 1].end;
-            memmove(&windows[j + 1], &windows[j + 2],
-                    (size_t)(nwindows - j - 2) * sizeof(windows[0]));
-            nwindows--;
+    memmove(&as->windows[i + 1], &as->windows[i],
+            (size_t)(as->nwindows - i) * sizeof(as->windows[0]));
+    as->windows[i] = (struct window){start, end};
+    as->nwindows++;
+    for (int j = 0; j + 1 < as->nwindows;) { /* merge touching neighbours */
+        if (as->windows[j].end == as->windows[j + 1].start) {
+            as->windows[j].end = as->windows[j + 1].end;
+            memmove(&as->windows[j + 1], &as->windows[j + 2],
+                    (size_t)(as->nwindows - j - 2) * sizeof(as->windows[0]));
+            as->nwindows--;
         } else {
             j++;
         }
@@ -142,7 +160,7 @@ static void window_add(uint64_t start, uint64_t end)
 /* Make [addr, addr+len) user space, reserving from the host what no
  * window covers yet. Fails when the host has something there (the
  * runtime's own code, libraries, stacks) or past the windows' limit. */
-static int claim_space(uint64_t addr, uint64_t len)
+static int claim_space(struct addr_space *as, uint64_t addr, uint64_t len)
 {
     if (addr + len < addr || addr < PAGE_SIZE * 16) return -ENOMEM;
     uint64_t cur = addr;
@@ -153,30 +171,30 @@ static int claim_space(uint64_t addr, uint64_t len)
             covered = true;
             gap_end = region_end;
         }
-        for (int i = 0; !covered && i < nwindows; i++) {
-            if (windows[i].start <= cur && cur < windows[i].end) {
+        for (int i = 0; !covered && i < as->nwindows; i++) {
+            if (as->windows[i].start <= cur && cur < as->windows[i].end) {
                 covered = true;
-                gap_end = windows[i].end;
-            } else if (windows[i].start > cur && windows[i].start < gap_end) {
-                gap_end = windows[i].start;
+                gap_end = as->windows[i].end;
+            } else if (as->windows[i].start > cur && as->windows[i].start < gap_end) {
+                gap_end = as->windows[i].start;
             }
         }
         if (!covered) {
             if (cur < region_base && gap_end > region_base) gap_end = region_base;
-            if (nwindows + 2 > MAX_WINDOWS) return -ENOMEM; /* room for a merge-free add */
+            if (as->nwindows + 2 > MAX_WINDOWS) return -ENOMEM; /* room for a merge-free add */
             int r = pal_vm_reserve_at((void *)cur, gap_end - cur);
             if (r < 0) return r;
-            window_add(cur, gap_end);
+            window_add(as, cur, gap_end);
         }
         cur = gap_end;
     }
     return 0;
 }
 
-bool vm_range_free(uint64_t addr, uint64_t len)
+static bool range_free(const struct addr_space *as, uint64_t addr, uint64_t len)
 {
-    if (!in_space(addr, len)) return false;
-    for (struct vma *v = areas; v; v = v->next) {
+    if (!in_space(as, addr, len)) return false;
+    for (struct vma *v = as->areas; v; v = v->next) {
         if (v->start < addr + len && addr < v->end) return false;
         if (v->start >= addr + len) break;
     }
@@ -184,11 +202,11 @@ bool vm_range_free(uint64_t addr, uint64_t len)
 }
 
 /* Highest free gap of len bytes. */
-static uint64_t find_free(uint64_t len)
+static uint64_t find_free(const struct addr_space *as, uint64_t len)
 {
     uint64_t best = 0;
     uint64_t prev_end = region_base;
-    for (struct vma *v = areas;; v = v->next) {
+    for (struct vma *v = as->areas;; v = v->next) {
         uint64_t gap_end = v ? v->start : region_end;
         if (gap_end - prev_end >= len) best = gap_end - len;
         if (!v) break;
@@ -206,9 +224,12 @@ static bool counted(const struct vma *v)
     return !v->reserved && v->prot != PROT_NONE;
 }
 
+/* committed is the instance's, over every address space (each with its
+ * own lock): updated atomically; two address spaces mapping at once may
+ * pass the limit check together and overshoot it by one mapping. */
 static void account(struct vm_proc *m, int64_t delta)
 {
-    committed += (uint64_t)delta;
+    __atomic_add_fetch(&committed, (uint64_t)delta, __ATOMIC_RELAXED);
     m->mapped += (uint64_t)delta;
     if (m->mapped > m->peak) m->peak = m->mapped;
 }
@@ -216,18 +237,20 @@ static void account(struct vm_proc *m, int64_t delta)
 /* True when every area meeting [addr, addr+len) is p's own. */
 static bool range_only_ours(struct process *p, uint64_t addr, uint64_t len)
 {
-    for (struct vma *v = areas; v && v->start < addr + len; v = v->next)
+    struct addr_space *as = p->vm->as;
+    for (struct vma *v = as->areas; v && v->start < addr + len; v = v->next)
         if (v->end > addr && v->owner != p->vm) return false;
     return true;
 }
 
-/* Drop p's areas in [addr, addr+len) from the list (not from the host). */
+/* Drop p's as->areas in [addr, addr+len) from the list (not from the host). */
 static int remove_range(struct process *p, uint64_t addr, uint64_t len)
 {
-    int r = split_at(addr);
-    if (r == 0) r = split_at(addr + len);
+    struct addr_space *as = p->vm->as;
+    int r = split_at(as, addr);
+    if (r == 0) r = split_at(as, addr + len);
     if (r < 0) return r;
-    struct vma **pp = &areas;
+    struct vma **pp = &as->areas;
     while (*pp) {
         struct vma *v = *pp;
         if (v->start >= addr && v->end <= addr + len && v->owner == p->vm) {
@@ -252,22 +275,23 @@ static void log_exhausted(uint64_t len)
 
 int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed, bool noreplace)
 {
+    struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
     if (len == 0) return -EINVAL;
-    mutex_lock(&vm_lock);
+    mutex_lock(&as->lock);
     int64_t ret;
     if (fixed) {
-        if (!in_space(addr, len)) {
+        if (!in_space(as, addr, len)) {
             ret = -ENOMEM;
             goto out;
         }
-        if (!vm_range_free(addr, len)) {
+        if (!range_free(as, addr, len)) {
             if (noreplace) {
                 ret = -EEXIST;
                 goto out;
             }
             /* Another process's memory refuses the call before any of p's
-             * areas are dropped: dropping them first left their pages in
+             * as->areas are dropped: dropping them first left their pages in
              * use by p but free in the list, for the next mmap of any
              * process to be given (found by tests/fuzz/syscall_fuzz, whose
              * parent then died of SIGSEGV). */
@@ -278,8 +302,8 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
             ret = remove_range(p, addr, len);
             if (ret < 0) goto out;
         }
-    } else if (!(addr && PAGE_DOWN(addr) == addr && vm_range_free(addr, len))) {
-        addr = find_free(len);
+    } else if (!(addr && PAGE_DOWN(addr) == addr && range_free(as, addr, len))) {
+        addr = find_free(as, len);
         if (!addr) {
             log_exhausted(len);
             ret = -ENOMEM;
@@ -301,21 +325,21 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
         kfree(v);
         goto out;
     }
-    vma_insert(v);
+    vma_insert(as, v);
     if (counted(v)) account(p->vm, (int64_t)len);
     ret = (int64_t)addr;
 out:
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
     return ret;
 }
 
 /* The address in a free gap of [lo, hi) nearest to target for len bytes,
  * if nearer than *best_d. */
-static void nearest_gap(uint64_t lo, uint64_t hi, uint64_t target, uint64_t len, uint64_t *best,
-                        uint64_t *best_d)
+static void nearest_gap(const struct addr_space *as, uint64_t lo, uint64_t hi, uint64_t target,
+                        uint64_t len, uint64_t *best, uint64_t *best_d)
 {
     uint64_t prev_end = lo;
-    for (struct vma *v = areas;; v = v->next) {
+    for (struct vma *v = as->areas;; v = v->next) {
         if (v && v->end <= lo) continue;
         uint64_t gap_end = v && v->start < hi ? v->start : hi;
         if (gap_end > prev_end && gap_end - prev_end >= len) {
@@ -335,66 +359,70 @@ static void nearest_gap(uint64_t lo, uint64_t hi, uint64_t target, uint64_t len,
 
 int64_t vm_map_near(struct process *p, uint64_t target, uint64_t len, int prot, uint64_t max_dist)
 {
+    struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&vm_lock);
+    mutex_lock(&as->lock);
     uint64_t best = 0, best_d = UINT64_MAX;
-    nearest_gap(region_base, region_end, target, len, &best, &best_d);
-    for (int i = 0; i < nwindows; i++)
-        nearest_gap(windows[i].start, windows[i].end, target, len, &best, &best_d);
+    nearest_gap(as, region_base, region_end, target, len, &best, &best_d);
+    for (int i = 0; i < as->nwindows; i++)
+        nearest_gap(as, as->windows[i].start, as->windows[i].end, target, len, &best, &best_d);
     /* Code in a window (a non-PIE image) is far from the region: grow the
      * window next to it instead. */
-    for (int i = 0; best_d > max_dist && i < nwindows; i++) {
-        uint64_t c = windows[i].end;
-        if (target >= windows[i].start && target < c && c + len - target <= max_dist &&
-            claim_space(c, len) == 0) {
+    for (int i = 0; best_d > max_dist && i < as->nwindows; i++) {
+        uint64_t c = as->windows[i].end;
+        if (target >= as->windows[i].start && target < c && c + len - target <= max_dist &&
+            claim_space(as, c, len) == 0) {
             best = c;
             best_d = c + len - target;
         }
     }
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
     if (!best || best_d > max_dist) return -ENOMEM;
     return vm_map(p, best, len, prot, true, true);
 }
 
 int64_t vm_map_image_fixed(struct process *p, uint64_t addr, uint64_t len, int prot)
 {
+    struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&vm_lock);
-    int r = claim_space(addr, len);
-    mutex_unlock(&vm_lock);
+    mutex_lock(&as->lock);
+    int r = claim_space(as, addr, len);
+    mutex_unlock(&as->lock);
     if (r < 0) return r == -EEXIST ? -ENOMEM : r;
     return vm_map(p, addr, len, prot, true, true);
 }
 
 int64_t vm_reserve(struct process *p, uint64_t len)
 {
+    struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&vm_lock);
+    mutex_lock(&as->lock);
     int64_t ret = -ENOMEM;
-    uint64_t addr = find_free(len);
+    uint64_t addr = find_free(as, len);
     struct vma *v = addr ? vma_new(addr, addr + len, PROT_NONE, true, p->vm) : NULL;
     if (v) {
-        vma_insert(v);
+        vma_insert(as, v);
         ret = (int64_t)addr;
     } else if (!addr) {
         log_exhausted(len);
     }
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
     return ret;
 }
 
 int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
 {
+    struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&vm_lock);
+    mutex_lock(&as->lock);
     int r = 0;
-    /* Only areas are dropped, so a range reaching outside user space
+    /* Only as->areas are dropped, so a range reaching outside user space
      * simply drops what lies inside it. */
     uint64_t lo = addr, hi = addr + len < addr ? UINT64_MAX : addr + len;
     if (lo < hi) {
-        r = split_at(lo);
-        if (r == 0) r = split_at(hi);
-        struct vma **pp = &areas;
+        r = split_at(as, lo);
+        if (r == 0) r = split_at(as, hi);
+        struct vma **pp = &as->areas;
         while (r == 0 && *pp) {
             struct vma *v = *pp;
             if (v->start >= lo && v->end <= hi && v->owner == p->vm && !v->reserved) {
@@ -407,18 +435,19 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
             }
         }
     }
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
     return r;
 }
 
 int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
 {
+    struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&vm_lock);
+    mutex_lock(&as->lock);
     int r = -ENOMEM;
     /* The whole range must be mapped by p, without holes. */
     uint64_t cur = addr;
-    for (struct vma *v = areas; v && cur < addr + len; v = v->next) {
+    for (struct vma *v = as->areas; v && cur < addr + len; v = v->next) {
         if (v->end <= cur) continue;
         if (v->start > cur || v->owner != p->vm || v->reserved) break;
         cur = v->end;
@@ -426,7 +455,7 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
     if (cur >= addr + len) {
         /* Pages that become accessible start counting as memory. */
         int64_t delta = 0;
-        for (struct vma *v = areas; v && v->start < addr + len; v = v->next) {
+        for (struct vma *v = as->areas; v && v->start < addr + len; v = v->next) {
             if (v->end <= addr) continue;
             uint64_t s = v->start > addr ? v->start : addr;
             uint64_t e = v->end < addr + len ? v->end : addr + len;
@@ -437,29 +466,35 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
             r = -ENOMEM;
             goto out;
         }
-        r = split_at(addr);
-        if (r == 0) r = split_at(addr + len);
+        r = split_at(as, addr);
+        if (r == 0) r = split_at(as, addr + len);
         if (r == 0) r = pal_vm_protect((void *)addr, len, prot);
-        for (struct vma *v = areas; r == 0 && v; v = v->next) {
+        for (struct vma *v = as->areas; r == 0 && v; v = v->next) {
             if (v->start >= addr && v->end <= addr + len) v->prot = prot;
         }
         if (r == 0) account(p->vm, delta);
     }
 out:
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
     return r;
 }
 
 static void release_areas(struct vm_proc *m)
 {
-    mutex_lock(&vm_lock);
-    struct vma **pp = &areas;
+    struct addr_space *as = m->as;
+    /* Pages are only given back by the host process that has them: a
+     * process of another address space finished from here leaves its
+     * pages to its own host process, which is ending. */
+    bool here = as == host_as;
+    mutex_lock(&as->lock);
+    struct vma **pp = &as->areas;
     uint64_t run_start = 0, run_end = 0; /* adjacent areas go back in one host call */
     while (*pp) {
         struct vma *v = *pp;
         if (v->owner == m) {
             if (v->start != run_end) {
-                if (run_end > run_start) pal_vm_decommit((void *)run_start, run_end - run_start);
+                if (here && run_end > run_start)
+                    pal_vm_decommit((void *)run_start, run_end - run_start);
                 run_start = v->start;
             }
             run_end = v->end;
@@ -470,8 +505,8 @@ static void release_areas(struct vm_proc *m)
             pp = &v->next;
         }
     }
-    if (run_end > run_start) pal_vm_decommit((void *)run_start, run_end - run_start);
-    mutex_unlock(&vm_lock);
+    if (here && run_end > run_start) pal_vm_decommit((void *)run_start, run_end - run_start);
+    mutex_unlock(&as->lock);
 }
 
 void vm_release_all(struct process *p)
@@ -483,7 +518,10 @@ void vm_release_all(struct process *p)
 struct vm_proc *vm_proc_new(void)
 {
     struct vm_proc *m = kcalloc(1, sizeof(*m));
-    if (m) m->users = 1;
+    if (!m) return NULL;
+    m->users = 1;
+    m->as = host_as;
+    __atomic_add_fetch(&host_as->users, 1, __ATOMIC_RELAXED);
     return m;
 }
 
@@ -495,36 +533,148 @@ void vm_proc_get(struct vm_proc *m)
 void vm_proc_put(struct vm_proc *m)
 {
     if (m && __atomic_sub_fetch(&m->users, 1, __ATOMIC_ACQ_REL) == 0) {
+        struct addr_space *as = m->as;
         rewrite_forget_vm(m);
         shared_map_release_all(m);
         release_areas(m);
         kfree(m);
+        /* The last one of a forked address space: its host process ends
+         * (vm_host_unused), and the structure with it. */
+        __atomic_sub_fetch(&as->users, 1, __ATOMIC_ACQ_REL);
     }
+}
+
+bool vm_host_unused(void)
+{
+    return host_as != &root_as && __atomic_load_n(&host_as->users, __ATOMIC_ACQUIRE) == 0;
+}
+
+const int *vm_users_word(const struct vm_proc *m)
+{
+    return &m->as->users;
+}
+
+/* ---- fork: a copy of one process's areas in a new address space ---- */
+
+/* Free a fork's copy that no host process holds: bookkeeping only. */
+static void release_copy(struct addr_space *nas, struct vm_proc *c)
+{
+    while (nas->areas) {
+        struct vma *v = nas->areas;
+        nas->areas = v->next;
+        if (counted(v)) account(c, -(int64_t)(v->end - v->start));
+        kfree(v);
+    }
+    kfree(nas->drop);
+    kfree(nas);
+    kfree(c);
+}
+
+int vm_fork_prepare(struct vm_proc *m, struct vm_proc **child)
+{
+    struct addr_space *as = m->as, *nas = kcalloc(1, sizeof(*nas));
+    struct vm_proc *c = kmalloc(sizeof(*c));
+    if (!nas || !c) goto nomem;
+    mutex_lock(&as->lock);
+    if (m->mapped > commit_limit - __atomic_load_n(&committed, __ATOMIC_RELAXED)) {
+        mutex_unlock(&as->lock);
+        log_exhausted(m->mapped);
+        goto nomem;
+    }
+    *c = *m;
+    c->users = 1;
+    c->as = nas;
+    c->peak = c->mapped = 0;
+    nas->users = 1;
+    nas->lock = (struct mutex)MUTEX_INIT;
+    memcpy(nas->windows, as->windows, sizeof(as->windows));
+    nas->nwindows = as->nwindows;
+    /* Our areas are copied; the others' (the processes that share this
+     * host process) are listed for the child to drop from its copy. */
+    size_t ndrop = 0, cap = 0;
+    struct vma **tail = &nas->areas;
+    for (struct vma *v = as->areas; v; v = v->next) {
+        if (v->owner == m) {
+            struct vma *n = vma_new(v->start, v->end, v->prot, v->reserved, c);
+            if (!n) goto nomem_locked;
+            *tail = n;
+            tail = &n->next;
+            if (counted(n)) account(c, (int64_t)(n->end - n->start));
+            continue;
+        }
+        if (ndrop && nas->drop[ndrop - 1].end == v->start) {
+            nas->drop[ndrop - 1].end = v->end;
+            continue;
+        }
+        if (ndrop == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct drop *d = krealloc(nas->drop, cap * sizeof(*d));
+            if (!d) goto nomem_locked;
+            nas->drop = d;
+        }
+        nas->drop[ndrop++] = (struct drop){v->start, v->end};
+    }
+    nas->ndrop = ndrop;
+    c->peak = m->peak;
+    *child = c;
+    return 0; /* as->lock stays held until the host fork is done */
+nomem_locked:
+    mutex_unlock(&as->lock);
+    release_copy(nas, c);
+    return -ENOMEM;
+nomem:
+    kfree(nas);
+    kfree(c);
+    return -ENOMEM;
+}
+
+void vm_fork_parent_done(struct vm_proc *m)
+{
+    mutex_unlock(&m->as->lock);
+}
+
+void vm_fork_abort(struct vm_proc *m, struct vm_proc *child)
+{
+    mutex_unlock(&m->as->lock);
+    release_copy(child->as, child);
+}
+
+void vm_fork_child_enter(struct vm_proc *child)
+{
+    struct addr_space *as = child->as;
+    host_as = as;
+    for (size_t i = 0; i < as->ndrop; i++)
+        pal_vm_decommit((void *)as->drop[i].start, as->drop[i].end - as->drop[i].start);
+    kfree(as->drop);
+    as->drop = NULL;
+    as->ndrop = 0;
 }
 
 bool vm_check(struct process *p, uint64_t addr, uint64_t len, int prot)
 {
+    struct addr_space *as = p->vm->as;
     if (len == 0) return true;
-    mutex_lock(&vm_lock);
-    if (!in_space(addr, len)) {
-        mutex_unlock(&vm_lock);
+    mutex_lock(&as->lock);
+    if (!in_space(as, addr, len)) {
+        mutex_unlock(&as->lock);
         return false;
     }
     uint64_t cur = addr;
-    for (struct vma *v = areas; v && cur < addr + len; v = v->next) {
+    for (struct vma *v = as->areas; v && cur < addr + len; v = v->next) {
         if (v->end <= cur) continue;
         if (v->start > cur || v->owner != p->vm || v->reserved || (v->prot & prot) != prot) break;
         cur = v->end;
     }
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
     return cur >= addr + len;
 }
 
 int vm_prot_at(struct process *p, uint64_t addr, uint64_t *area_end)
 {
+    struct addr_space *as = p->vm->as;
     int prot = -1;
-    mutex_lock(&vm_lock);
-    for (struct vma *v = areas; v; v = v->next) {
+    mutex_lock(&as->lock);
+    for (struct vma *v = as->areas; v; v = v->next) {
         if (v->start <= addr && addr < v->end) {
             if (v->owner == p->vm && !v->reserved) {
                 prot = v->prot;
@@ -533,7 +683,7 @@ int vm_prot_at(struct process *p, uint64_t addr, uint64_t *area_end)
             break;
         }
     }
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
     return prot;
 }
 
@@ -550,17 +700,18 @@ int vm_heap_init(struct process *p, uint64_t size)
  * into reserved space. Used by brk, whose heap is reserved up front. */
 static int set_reserved(struct process *p, uint64_t start, uint64_t end, bool reserved, int prot)
 {
+    struct addr_space *as = p->vm->as;
     if (!reserved && committed + (end - start) > commit_limit) {
         log_exhausted(end - start);
         return -ENOMEM;
     }
-    int r = split_at(start);
-    if (r == 0) r = split_at(end);
+    int r = split_at(as, start);
+    if (r == 0) r = split_at(as, end);
     if (r < 0) return r;
     r = reserved ? pal_vm_decommit((void *)start, end - start)
                  : pal_vm_commit((void *)start, end - start, prot);
     if (r < 0) return r;
-    for (struct vma *v = areas; v; v = v->next) {
+    for (struct vma *v = as->areas; v; v = v->next) {
         if (v->start >= start && v->end <= end && v->owner == p->vm) {
             if (counted(v)) account(p->vm, -(int64_t)(v->end - v->start));
             v->reserved = reserved;
@@ -573,9 +724,10 @@ static int set_reserved(struct process *p, uint64_t start, uint64_t end, bool re
 
 uint64_t vm_brk(struct process *p, uint64_t want)
 {
+    struct addr_space *as = p->vm->as;
     struct vm_proc *m = p->vm;
     if (want < m->heap_start || want > m->heap_end) return m->brk;
-    mutex_lock(&vm_lock);
+    mutex_lock(&as->lock);
     uint64_t old_top = PAGE_UP(m->brk), new_top = PAGE_UP(want);
     int r = 0;
     if (new_top > old_top)
@@ -583,38 +735,44 @@ uint64_t vm_brk(struct process *p, uint64_t want)
     else if (new_top < old_top)
         r = set_reserved(p, new_top, old_top, true, PROT_NONE);
     if (r == 0) m->brk = want;
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
     return m->brk;
 }
 
 uint64_t vm_used_bytes(void)
 {
-    uint64_t used = 0;
-    mutex_lock(&vm_lock);
-    for (struct vma *v = areas; v; v = v->next)
-        used += v->end - v->start;
-    mutex_unlock(&vm_lock);
-    return used;
+    return __atomic_load_n(&committed, __ATOMIC_RELAXED);
+}
+
+bool vm_range_free(struct process *p, uint64_t addr, uint64_t len)
+{
+    struct addr_space *as = p->vm->as;
+    mutex_lock(&as->lock);
+    bool r = range_free(as, addr, len);
+    mutex_unlock(&as->lock);
+    return r;
 }
 
 void vm_reapply_prot(struct vm_proc *owner, uint64_t lo, uint64_t hi)
 {
-    mutex_lock(&vm_lock);
-    for (struct vma *v = areas; v; v = v->next) {
+    struct addr_space *as = owner->as;
+    mutex_lock(&as->lock);
+    for (struct vma *v = as->areas; v; v = v->next) {
         if (v->owner != owner || v->end <= lo || v->start >= hi) continue;
         uint64_t s = v->start > lo ? v->start : lo, e = v->end < hi ? v->end : hi;
         pal_vm_protect((void *)s, e - s, v->prot);
     }
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
 }
 
 int vm_for_each_area(const struct vm_proc *owner,
                      int (*fn)(uint64_t start, uint64_t end, int prot, void *arg), void *arg)
 {
+    struct addr_space *as = owner->as;
     int r = 0;
-    mutex_lock(&vm_lock);
-    for (struct vma *v = areas; v && r == 0; v = v->next)
+    mutex_lock(&as->lock);
+    for (struct vma *v = as->areas; v && r == 0; v = v->next)
         if (v->owner == owner) r = fn(v->start, v->end, v->reserved ? 0 : v->prot, arg);
-    mutex_unlock(&vm_lock);
+    mutex_unlock(&as->lock);
     return r;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct process;
+struct addr_space;
 
 #define PAGE_SIZE 4096UL
 #define PAGE_DOWN(x) ((uint64_t)(x) & ~(PAGE_SIZE - 1))
@@ -27,8 +28,10 @@ struct vm_proc {
     uint64_t tramp_page, tramp_used; /* system call trampolines (entry/rewrite.c) */
     uint64_t trapped_sites[32];      /* sites that trapped once (entry/rewrite.c) */
     uint64_t mapped, peak;           /* bytes mapped now and at most (ru_maxrss) */
+    struct addr_space *as;           /* the address space its areas are in */
 };
 
+/* A new, empty memory of a process in this host process's address space. */
 struct vm_proc *vm_proc_new(void);
 void vm_proc_get(struct vm_proc *m);
 /* Drop one user; the last one frees every area. */
@@ -61,8 +64,8 @@ void vm_release_all(struct process *p);
 bool vm_check(struct process *p, uint64_t addr, uint64_t len, int prot);
 /* Protection of the area containing addr, or -1 when unmapped. */
 int vm_prot_at(struct process *p, uint64_t addr, uint64_t *area_end);
-/* True when [addr, addr+len) holds no area at all (of any process). */
-bool vm_range_free(uint64_t addr, uint64_t len);
+/* True when [addr, addr+len) of p's address space holds no area at all. */
+bool vm_range_free(struct process *p, uint64_t addr, uint64_t len);
 
 /* brk(2): move the break within the heap; returns the (possibly unchanged) break. */
 uint64_t vm_brk(struct process *p, uint64_t want);
@@ -79,7 +82,27 @@ void vm_reapply_prot(struct vm_proc *owner, uint64_t lo, uint64_t hi);
 int vm_for_each_area(const struct vm_proc *owner,
                      int (*fn)(uint64_t start, uint64_t end, int prot, void *arg), void *arg);
 
-/* Bytes of the region taken by areas (mapped or reserved). */
+/* Bytes mapped by every process of the instance (what counts against
+ * user_space_size). */
 uint64_t vm_used_bytes(void);
+
+/*
+ * fork (process/fork.c): a new address space, for a new host process,
+ * holding a copy of m's areas owned by *child. Returns with m's address
+ * space locked, so that its areas stay as copied until the host fork:
+ * the parent then calls vm_fork_parent_done (or vm_fork_abort when the
+ * host fork failed); the child, in the new host process, calls
+ * vm_fork_child_enter, which makes the new address space this host's and
+ * drops from the host's copy the memory of the processes that stayed.
+ */
+int vm_fork_prepare(struct vm_proc *m, struct vm_proc **child);
+void vm_fork_parent_done(struct vm_proc *m);
+void vm_fork_abort(struct vm_proc *m, struct vm_proc *child);
+void vm_fork_child_enter(struct vm_proc *child);
+/* A forked host process whose address space no process uses any more
+ * (it then ends); and the word that counts the users of m's address
+ * space, for the PAL. */
+bool vm_host_unused(void);
+const int *vm_users_word(const struct vm_proc *m);
 
 #endif

@@ -1,0 +1,119 @@
+/*
+ * fork: a process in an address space of its own (fork(2), and clone(2)
+ * without CLONE_VM, which glibc's and musl's fork use).
+ *
+ * A fork is a host fork made by the LibOS (pal_as_fork): the host copies
+ * the memory copy-on-write, which is fork's own semantics, and the child
+ * host process is a new address space. The LibOS's objects are shared by
+ * every host process (kernel heap and globals), so the child process is
+ * built here, in the parent, like any other: its fd table and fs context
+ * (copies, or the same with CLONE_FILES / CLONE_FS), its signal
+ * dispositions and mask, its thread with the caller's registers (RAX = 0).
+ * Only what lives in the child's memory is done over there: the host
+ * process drops the memory of the other processes that shared the
+ * parent's host process (vm_fork_child_enter), starts the child's thread
+ * on a host thread of its own, and the copy of the forking host thread
+ * ends. The parent's address space stays locked over the host fork, so
+ * that the child's areas are exactly what its copy holds.
+ */
+#include "process/process.h"
+#include "syscall/list_core.h"
+
+#include "fs/fs_core.h"
+#include "util/kheap.h"
+#include "util/log.h"
+#include "vm/uaccess.h"
+#include "vm/vm.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <string.h>
+
+/* What a fork may ask for; namespaces, CLONE_PARENT, CLONE_PIDFD and a
+ * vfork wait without shared memory are refused with EINVAL. */
+#define FORK_FLAGS                                                                                 \
+    (CLONE_FS | CLONE_FILES | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |            \
+     CLONE_CHILD_CLEARTID | CLONE_SYSVSEM | CLONE_IO | CLONE_PTRACE | CLONE_UNTRACED)
+
+long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int *ptid, int *ctid,
+                  unsigned long tls)
+{
+    struct thread *self = current_thread();
+    struct process *parent = self->proc;
+    if (flags & ~FORK_FLAGS) {
+        log_warn("%s: clone without CLONE_VM, with flags %#lx, is not supported (namespaces, "
+                 "CLONE_PARENT, CLONE_PIDFD, CLONE_VFORK): returning EINVAL",
+                 parent->exe_path, flags & ~FORK_FLAGS);
+        return -EINVAL;
+    }
+    struct thread *t = kcalloc(1, sizeof(*t));
+    struct process *c = t ? process_new(parent) : NULL;
+    if (!c) {
+        kfree(t);
+        return -ENOMEM;
+    }
+    c->files = (flags & CLONE_FILES) ? fdtable_share(parent->files) : fdtable_clone(parent->files);
+    c->fs = (flags & CLONE_FS) ? fs_struct_share(parent->fs) : fs_struct_clone(parent->fs);
+    c->exit_signal = exit_signal;
+    c->xcomp_perm = parent->xcomp_perm;
+    c->xcomp_guest_perm = parent->xcomp_guest_perm;
+    thread_regs_from_uc(&t->start, self->uc);
+    t->start.rax = 0;
+    if (newsp) t->start.rsp = newsp;
+    t->start.fsbase = (flags & CLONE_SETTLS) ? tls : self->frame->fsbase;
+    t->proc = c;
+    t->tid = c->pid;
+    t->sigmask = self->sigmask;
+    t->user_altstack = self->user_altstack;
+    if (flags & CLONE_CHILD_CLEARTID) t->clear_child_tid = (uint64_t)ctid;
+    if (flags & CLONE_CHILD_SETTID) t->set_child_tid = (uint64_t)ctid;
+    long r = c->files && c->fs ? 0 : -ENOMEM;
+    if (r == 0 && (flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &c->pid, sizeof(int)))
+        r = -EFAULT;
+    if (r == 0) r = thread_slot_reserve(parent->exe_path);
+    struct vm_proc *cvm = NULL;
+    if (r == 0) {
+        r = vm_fork_prepare(parent->vm, &cvm);
+        if (r < 0) thread_slot_release();
+    }
+    if (r < 0) {
+        process_free_unstarted(c);
+        kfree(t);
+        return r;
+    }
+    c->vm = cvm;
+    process_table_add(c); /* a kill from now on finds it (and ends it as it starts) */
+    int pid = c->pid;
+    long host = pal_as_fork(vm_users_word(cvm));
+    if (host < 0) {
+        vm_fork_abort(parent->vm, cvm);
+        c->vm = NULL;
+        thread_slot_release();
+        log_warn("%s: fork failed: the host could not fork (%s)", parent->exe_path,
+                 strerror((int)-host));
+        process_free_unstarted(c);
+        kfree(t);
+        return host == -ENOMEM || host == -EAGAIN ? host : -EAGAIN;
+    }
+    if (host > 0) {
+        vm_fork_parent_done(parent->vm);
+        return pid;
+    }
+    /* The child host process, on a copy of the forking host thread: none
+     * of the LibOS state this thread was using (the parent's thread) may
+     * be touched from here on. */
+    process_host_forked();
+    vm_fork_child_enter(cvm);
+    if (thread_start_reserved(t) < 0) { /* no host thread: the child dies at once */
+        c->exit_status = SIGKILL;
+        process_finish(c);
+        pal_as_exit();
+    }
+    pal_thread_exit_raw();
+}
+
+long sys_fork(void)
+{
+    return process_fork(0, SIGCHLD, 0, NULL, NULL, 0);
+}
