@@ -397,9 +397,11 @@ struct worker {
     struct worker *next;
 };
 
-static struct mutex pool_lock = MUTEX_INIT;
-static struct worker *idle_workers;
-static int n_idle_workers;
+/* The pool is this host process's own host threads: a job given to one of
+ * them runs in this address space, so the pool is never shared. */
+LIBOS_PRIVATE static struct mutex pool_lock = MUTEX_INIT;
+LIBOS_PRIVATE static struct worker *idle_workers;
+LIBOS_PRIVATE static int n_idle_workers;
 
 static uint64_t thread_cpu_ns(void)
 {

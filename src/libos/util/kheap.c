@@ -447,6 +447,9 @@ void *krealloc(void *p, size_t size)
         have = (size_t)n * KPAGE;
         if (size > SMALL_MAX && size <= (size_t)heap->npages * KPAGE) {
             uint32_t want = (uint32_t)((size + KPAGE - 1) / KPAGE);
+            /* a shrunk tail is still ours: back to the host before it is free */
+            if (want < n && n - want >= KHEAP_PUNCH_PAGES)
+                pal_kheap_discard(page_addr(i + want), (size_t)(n - want) * KPAGE);
             if (want == n || run_resize(i, n, want)) {
                 UNPOISON(p, size);
                 return p;
