@@ -125,7 +125,8 @@ int kheap_init(void *base, size_t size)
     hd->prev = hd->next = NONE;
     h->free_runs = first;
     heap = h;
-    POISON(page_addr(first), (size_t)n * KPAGE);
+    /* Not poisoned here: that would write the shadow of the whole region.
+     * Pages are poisoned as they are freed. */
     return 0;
 }
 
@@ -219,6 +220,10 @@ static uint32_t run_alloc(uint32_t n, uint32_t align, uint8_t kind)
         uint32_t a = r;
         if (align > 1)
             a = (uint32_t)(((basepg + r + align - 1) & ~((uintptr_t)align - 1)) - basepg);
+        /* slabs from a run's end, so that a big block taken from its start
+         * keeps free pages after it to grow into (ramfs files) */
+        else if (kind == PG_SLAB)
+            a = r + len - n;
         if ((uint64_t)a + n > (uint64_t)r + len) continue;
         list_remove(&heap->free_runs, r);
         if (a > r) {
