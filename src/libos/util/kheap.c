@@ -366,8 +366,11 @@ void *kcalloc(size_t n, size_t size)
     size_t total;
     if (__builtin_mul_overflow(n, size, &total)) return NULL;
     void *p = kmalloc(total);
-    /* fresh run pages are zero (never used, or discarded); slab blocks not */
-    if (p) memset(p, 0, total);
+    if (!p) return NULL;
+    /* A big block is zeroed by the host (its pages given back), not by
+     * touching them: a large calloc'd table costs only what is used. */
+    if (total >= (size_t)KHEAP_PUNCH_PAGES * KPAGE && pal_kheap_discard(p, total) == 0) return p;
+    memset(p, 0, total);
     return p;
 }
 
