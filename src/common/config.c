@@ -24,7 +24,7 @@
 #include <string.h>
 
 /* Defaults for the optional fields (Occlum's template values). */
-#define DEFAULT_KERNEL_HEAP (1ULL << 30)
+#define DEFAULT_KERNEL_HEAP (4ULL << 30)
 #define DEFAULT_KERNEL_STACK (1ULL << 20)
 #define DEFAULT_MAX_THREADS 32
 #define MAX_CONFIG_BYTES (16 << 20)

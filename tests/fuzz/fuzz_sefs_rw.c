@@ -19,6 +19,7 @@
 #include "fs/sefs_rw_int.h"
 #include "fs/vfs.h"
 #include "pal/pal.h"
+#include "util/kheap.h"
 #include "util/log.h"
 
 #include <dirent.h>
@@ -38,7 +39,9 @@
  * running LibOS did when the application truncated it so
  * (docs/fuzzing.md, "Findings"). Here such an allocation fails instead,
  * which exercises the loader's ENOMEM paths rather than the host's
- * memory. */
+ * memory: the LibOS code allocates from the kernel heap (util/kheap.h),
+ * bounded to 256 MB as kernel_space_heap_size bounds it inside, and the
+ * rest through ASan, bounded the same. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
@@ -301,6 +304,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     char cmd[400];
     snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
     if (system(cmd) != 0) abort();
+    kheap_set_limit(256 << 20);
     memcpy(sealer.key, key, 32);
     sefs_rw_set_key(key);
     const char *seed = getenv("FUZZ_SEFS_RW_WRITE_SEED");

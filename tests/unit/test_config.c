@@ -76,7 +76,7 @@ static void test_template_loads(void **state)
     struct occlum_config cfg;
     int rc = config_load("etc/Occlum.json", &cfg, err, sizeof(err));
     if (rc != 0) fail_msg("etc/Occlum.json: %s", err);
-    assert_int_equal(cfg.kernel_space_heap_size, 1024 * MB);
+    assert_int_equal(cfg.kernel_space_heap_size, 4096 * MB);
     assert_int_equal(cfg.kernel_space_stack_size, 1 * MB);
     assert_int_equal(cfg.user_space_size, 300 * MB);
     assert_int_equal(cfg.max_num_of_threads, 32);
@@ -128,7 +128,7 @@ static void test_minimal_gets_defaults(void **state)
 {
     struct occlum_config cfg;
     load_ok(MINIMAL, &cfg);
-    assert_int_equal(cfg.kernel_space_heap_size, 1024 * MB);
+    assert_int_equal(cfg.kernel_space_heap_size, 4096 * MB);
     assert_int_equal(cfg.kernel_space_stack_size, 1 * MB);
     assert_int_equal(cfg.max_num_of_threads, 32);
     assert_int_equal(cfg.default_mmap_size, 0);

@@ -199,6 +199,15 @@ static void test_big_blocks_returned(void **state)
     kfree(p);
     assert_int_equal(resident_pages(p, len), 0);
     assert_true(kheap_used() <= used - len);
+    /* a big block shrunk in place gives its tail back */
+    char *r = kmalloc(len);
+    assert_non_null(r);
+    memset(r, 2, len);
+    char *r2 = krealloc(r, 1 << 20);
+    assert_ptr_equal(r2, r);
+    assert_int_equal(resident_pages(r + (1 << 20), len - (1 << 20)), 0);
+    assert_int_equal(r2[(1 << 20) - 1], 2);
+    kfree(r2);
     /* the pages read as zeros when reused */
     char *q = kmalloc(len);
     assert_non_null(q);

@@ -50,7 +50,8 @@
 #define REACH (1ULL << 31) /* rel32 */
 
 bool rewrite_enabled = true;
-static bool sync_core_ok; /* membarrier SYNC_CORE registered: multi-threaded patching */
+/* membarrier SYNC_CORE registered (per host process): multi-threaded patching */
+LIBOS_PRIVATE static bool sync_core_ok;
 static struct mutex rewrite_lock = MUTEX_INIT;
 
 /* Sites patched recently, for a thread that trapped on their int3. */

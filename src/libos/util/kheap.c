@@ -125,7 +125,8 @@ int kheap_init(void *base, size_t size)
     hd->prev = hd->next = NONE;
     h->free_runs = first;
     heap = h;
-    POISON(page_addr(first), (size_t)n * KPAGE);
+    /* Not poisoned here: that would write the shadow of the whole region.
+     * Pages are poisoned as they are freed. */
     return 0;
 }
 
@@ -219,6 +220,10 @@ static uint32_t run_alloc(uint32_t n, uint32_t align, uint8_t kind)
         uint32_t a = r;
         if (align > 1)
             a = (uint32_t)(((basepg + r + align - 1) & ~((uintptr_t)align - 1)) - basepg);
+        /* slabs from a run's end, so that a big block taken from its start
+         * keeps free pages after it to grow into (ramfs files) */
+        else if (kind == PG_SLAB)
+            a = r + len - n;
         if ((uint64_t)a + n > (uint64_t)r + len) continue;
         list_remove(&heap->free_runs, r);
         if (a > r) {
@@ -361,8 +366,11 @@ void *kcalloc(size_t n, size_t size)
     size_t total;
     if (__builtin_mul_overflow(n, size, &total)) return NULL;
     void *p = kmalloc(total);
-    /* fresh run pages are zero (never used, or discarded); slab blocks not */
-    if (p) memset(p, 0, total);
+    if (!p) return NULL;
+    /* A big block is zeroed by the host (its pages given back), not by
+     * touching them: a large calloc'd table costs only what is used. */
+    if (total >= (size_t)KHEAP_PUNCH_PAGES * KPAGE && pal_kheap_discard(p, total) == 0) return p;
+    memset(p, 0, total);
     return p;
 }
 
@@ -447,6 +455,9 @@ void *krealloc(void *p, size_t size)
         have = (size_t)n * KPAGE;
         if (size > SMALL_MAX && size <= (size_t)heap->npages * KPAGE) {
             uint32_t want = (uint32_t)((size + KPAGE - 1) / KPAGE);
+            /* a shrunk tail is still ours: back to the host before it is free */
+            if (want < n && n - want >= KHEAP_PUNCH_PAGES)
+                pal_kheap_discard(page_addr(i + want), (size_t)(n - want) * KPAGE);
             if (want == n || run_resize(i, n, want)) {
                 UNPOISON(p, size);
                 return p;
