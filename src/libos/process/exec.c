@@ -173,8 +173,10 @@ static long exec_in_place(const char *path, char **argv, char **envp)
         p->vm = fresh;
     } else {
         vm_release_all(p);
+        struct addr_space *as = p->vm->as;
         memset(p->vm, 0, sizeof(*p->vm));
         p->vm->users = 1;
+        p->vm->as = as;
     }
     p->vm->peak = peak;
     struct load_result lr;
