@@ -9,7 +9,7 @@ work="$root/tests/work/bench"
 rm -rf "$work" && mkdir -p "$work"
 cd "$work"
 
-for b in getpid hello spawn pipe_tput thread; do
+for b in getpid hello spawn pipe_tput thread fork; do
     occlum-gcc -O2 "$root/bench/$b.c" -o "$work/$b" -lpthread
 done
 # spawn targets: a small static-pie hello and ~1 MB / ~10 MB binaries
@@ -17,7 +17,7 @@ occlum-gcc -O2 -static-pie "$root/bench/spawn_child.c" -o child_small
 occlum-gcc -O2 -static-pie -DPAD_BYTES=1000000 "$root/bench/spawn_child.c" -o child_1m
 occlum-gcc -O2 -static-pie -DPAD_BYTES=10000000 "$root/bench/spawn_child.c" -o child_10m
 occlum new instance >/dev/null
-cp getpid hello spawn pipe_tput thread child_small child_1m child_10m instance/image/bin/
+cp getpid hello spawn pipe_tput thread fork child_small child_1m child_10m instance/image/bin/
 # 10 MB binaries x a few processes need more than the default user space
 python3 - instance/Occlum.json <<'PY'
 import json, sys
@@ -64,6 +64,16 @@ for c in child_small child_1m child_10m; do
         "$c" "$size" "$libos" "$native" "$(ratio "$libos" "$native")"
 done
 
+# fork + _exit + wait (median, us) of a process with 1 MB and 100 MB touched
+for mb in 1 100; do
+    iters=200
+    [ "$mb" = 100 ] && iters=50
+    native=$(./fork "$mb" "$iters")
+    libos=$(cd instance && occlum run /bin/fork "$mb" "$iters")
+    printf 'fork+exit+wait %4s MB (us):     libos %8s   native %8s   libos/native %sx
+' \
+        "$mb" "$libos" "$native" "$(ratio "$libos" "$native")"
+done
 # pipe throughput between two processes (MB/s)
 for bs in 16 4096 65536 131072; do
     total=$((1 << 30))

@@ -11,6 +11,7 @@
  * Input: byte 0 is the number of descriptors to pass (mod 5); the rest is
  * written to the client's end of a socketpair, which is then shut down.
  */
+#include "pal/sim/handles.c"
 #include "pal/sim/server.c"
 
 #include <stdint.h>
@@ -33,7 +34,8 @@ int libos_start_program(const char *path, char *const argv[], char *const host_e
     check_strings(host_envp);
     if (path != argv[0]) abort();
     for (int i = 0; i < 3; i++)
-        if (stdio_fds[i] >= 0) close(stdio_fds[i]); /* handed over, as to the LibOS */
+        if (stdio_fds[i] >= 0 && handle_close(stdio_fds[i]) < 0)
+            abort(); /* handles, as the LibOS gets */
     if (path[0] != '/') {
         snprintf(err, errlen, "%s: not found", path);
         return 127;

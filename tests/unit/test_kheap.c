@@ -1,4 +1,5 @@
-/* unit-sources: src/libos/util/kheap.c src/libos/util/lock.c src/pal/sim/host.c */
+/* unit-sources: src/libos/util/kheap.c src/libos/util/lock.c src/pal/sim/host.c
+ * src/pal/sim/handles.c */
 /*
  * test_kheap: the LibOS kernel heap (util/kheap.c) over the PAL's shared
  * region: random alloc/free/realloc against a shadow copy, alignment,

@@ -208,7 +208,8 @@ static int open_image(struct sefs_sb *sb, const char *hostdir, const uint8_t mac
     }
     struct sefs_io io = {sb, io_pread, io_pwrite};
     char msg[200];
-    int r = sefs_image_open(&io, keys, mac, cache_bytes ? cache_bytes : SEFS_DEFAULT_CACHE,
+    int r = sefs_image_open(&io, keys, mac,
+                            cache_bytes ? cache_bytes : kheap_cache_size(SEFS_DEFAULT_CACHE),
                             &sb->img, msg, sizeof(msg));
     if (r == -EKEYREJECTED && !runtime)
         snprintf(why, whylen,
@@ -219,6 +220,11 @@ static int open_image(struct sefs_sb *sb, const char *hostdir, const uint8_t mac
         snprintf(why, whylen,
                  "%s; give the key it was built with (key=) and, for an "
                  "integrity-only image, its root MAC (mac=)",
+                 msg);
+    else if (r == -ENOMEM)
+        snprintf(why, whylen,
+                 "%s: out of LibOS memory; raise resource_limits.kernel_space_heap_size in "
+                 "Occlum.json",
                  msg);
     else if (r < 0)
         snprintf(why, whylen, "%s: it was modified after the build; rebuild with 'occlum build -f'",

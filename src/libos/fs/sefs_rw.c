@@ -419,7 +419,8 @@ struct inode *sefs_rw_mount_key(struct mount *m, const char *hostdir, const uint
         kfree(l);
         return NULL;
     }
-    l->cache = rw_cache_new(cache_bytes ? cache_bytes : DEFAULT_CACHE, rw_data_writeback, l);
+    l->cache = rw_cache_new(cache_bytes ? cache_bytes : kheap_cache_size(DEFAULT_CACHE),
+                            rw_data_writeback, l);
     l->rbuf = kmalloc(RUN * REC);
     l->wbuf = kmalloc(RUN * REC);
     l->root = l->cache && l->rbuf && l->wbuf ? ramfs_mount_persist(m, &rw_persist, l) : NULL;

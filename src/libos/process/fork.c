@@ -19,6 +19,7 @@
 #include "process/process.h"
 #include "syscall/list_core.h"
 
+#include "entry/rewrite.h"
 #include "fs/fs_core.h"
 #include "util/kheap.h"
 #include "util/log.h"
@@ -105,7 +106,8 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
      * be touched from here on. */
     process_host_forked();
     vm_fork_child_enter(cvm);
-    if (thread_start_reserved(t) < 0) { /* no host thread: the child dies at once */
+    if (rewrite_enabled) rewrite_init(); /* membarrier registration is per host process */
+    if (thread_start_reserved(t) < 0) {  /* no host thread: the child dies at once */
         c->exit_status = SIGKILL;
         process_finish(c);
         pal_as_exit();

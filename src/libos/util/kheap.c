@@ -148,6 +148,18 @@ void kheap_set_limit(size_t bytes)
     mutex_unlock(&heap->lock);
 }
 
+size_t kheap_limit(void)
+{
+    return (size_t)heap->limit_pages * KPAGE;
+}
+
+size_t kheap_cache_size(size_t want)
+{
+    size_t eighth = kheap_limit() / 8;
+    if (want > eighth) want = eighth;
+    return want < (1u << 20) ? 1u << 20 : want;
+}
+
 size_t kheap_used(void)
 {
     return (size_t)__atomic_load_n(&heap->used_pages, __ATOMIC_RELAXED) * KPAGE;

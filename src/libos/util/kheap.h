@@ -21,6 +21,12 @@ int kheap_init(void *base, size_t size);
 /* Bound the pages in use to `bytes` (resource_limits.kernel_space_heap_size);
  * past it allocations return NULL with one log line. */
 void kheap_set_limit(size_t bytes);
+/* The bound kheap_set_limit set (the region's size before). */
+size_t kheap_limit(void);
+/* A cache's size: want, or an eighth of the heap's bound when that is
+ * less (an Occlum.json made for Occlum gives the LibOS 32 MB), and at
+ * least 1 MiB. */
+size_t kheap_cache_size(size_t want);
 /* Bytes of pages in use (blocks and their size-class pages). */
 size_t kheap_used(void);
 /* True when p points into the heap's region. */
