@@ -57,3 +57,35 @@ threads 40000
 sqlite3 4950
 http 200 hello /x"
 [ "$OUT" = "$want" ] || fail "python printed: $OUT"
+
+# fork: os.fork, multiprocessing's fork start method with a Pipe, and
+# subprocess of python3 itself (non-PIE: it gets an address space of its own)
+cat >image/app/procs.py <<'PY'
+import multiprocessing as mp, os, subprocess, sys
+
+def child(conn):
+    conn.send(os.getpid())
+    conn.close()
+
+if __name__ == "__main__":
+    pid = os.fork()
+    if pid == 0:
+        os._exit(5)
+    print("fork", os.waitpid(pid, 0)[1] >> 8)
+    mp.set_start_method("fork")
+    a, b = mp.Pipe()
+    p = mp.Process(target=child, args=(b,))
+    p.start()
+    other = a.recv()
+    p.join()
+    print("process", other != os.getpid(), p.exitcode)
+    r = subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True)
+    print("subprocess", r.returncode, r.stdout.strip())
+PY
+occlum build >/dev/null || fail "occlum build failed"
+run occlum run /bin/python3 /app/procs.py
+expect_status 0
+want="fork 5
+process True 0
+subprocess 0 42"
+[ "$OUT" = "$want" ] || fail "python (processes) printed: $OUT"

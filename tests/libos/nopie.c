@@ -1,6 +1,7 @@
 /* nopie: a non-position-independent executable (ET_EXEC, linked at the
  * fixed address 0x400000) runs at its link address, with its data, heap
- * (brk and mmap), threads and signals, spawns a PIE program, and execve's
+ * (brk and mmap), threads and signals, spawns a PIE program and a second
+ * copy of itself (which runs while this one does), and execve's
  * a fresh copy of itself over its own fixed range. Built -no-pie dynamic
  * (nopie.flags); nopie_static is the -static -no-pie twin. */
 #define _GNU_SOURCE
@@ -69,6 +70,13 @@ int main(int argc, char **argv)
     int st;
     CHECK(waitpid(pid, &st, 0) == pid);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+
+    /* a second process of this image while this one runs: the LibOS gives
+     * it an address space of its own */
+    char *again_argv[] = {argv[0], "again", NULL};
+    CHECK(posix_spawn(&pid, argv[0], NULL, NULL, again_argv, environ) == 0);
+    CHECK(waitpid(pid, &st, 0) == pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 
     /* a new copy of this image over the old one, at the same address */
     char *again[] = {argv[0], "again", NULL};

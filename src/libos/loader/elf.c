@@ -116,13 +116,9 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
         base = vm_map(p, 0, hi - lo, PROT_READ | PROT_WRITE, false, false);
     } else {
         base = vm_map_image_fixed(p, lo, hi - lo, PROT_READ | PROT_WRITE);
-        if (base == -EEXIST) {
-            log_error("%s is not position-independent and another process of this address space "
-                      "holds its fixed range %#lx-%#lx; rebuild it with -fPIE -pie (occlum-gcc "
-                      "does by default) to run several at once",
-                      path, (unsigned long)lo, (unsigned long)hi);
-            return -ENOMEM;
-        }
+        if (base == -EEXIST) /* another process of this address space has it: the
+                              * caller may move the process to a new one */
+            return -EEXIST;
         if (base < 0) {
             log_error("%s is not position-independent and its fixed range %#lx-%#lx is not "
                       "available; rebuild it with -fPIE -pie (occlum-gcc does by default)",

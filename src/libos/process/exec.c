@@ -13,6 +13,7 @@
 #include "process/robust.h"
 #include "syscall/list_core.h"
 
+#include "entry/rewrite.h"
 #include "fs/fs_core.h"
 #include "loader/loader.h"
 #include "util/log.h"
@@ -21,6 +22,7 @@
 #include "util/kheap.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -94,6 +96,101 @@ static void set_comm(struct process *p, const char *path)
     p->comm[n] = '\0';
 }
 
+/* After the load, in the parent's host process: what an execve changes
+ * in the process besides its memory. */
+static void exec_done(struct process *c, char **argv, char **envp, const char *path)
+{
+    c->did_exec = true;
+    fdtable_close_on_exec(c->files);
+    reset_signals(c);
+    process_set_cmdline(c, argv, envp);
+    set_comm(c, path);
+}
+
+/*
+ * The new image is non-PIE and another process of this address space
+ * holds its fixed range (a shell running Debian's python3 from python3,
+ * busybox-static from itself): the vfork child moves to an address space
+ * of its own. A host fork whose child drops all of its copy loads the
+ * image there while the parent waits, as a vfork parent does anyway; the
+ * word `step` says how far it got: 1 loaded, 2 + errno failed (the new
+ * host process then ends and execve fails here), 3 (set by the parent)
+ * the parent has let go of the child, which may start.
+ */
+static long exec_vfork_child_elsewhere(const char *path, char **argv, char **envp,
+                                       struct thread *nt)
+{
+    struct thread *t = current_thread();
+    struct process *c = t->proc;
+    struct vm_proc *old = c->vm, *m = NULL;
+    uint32_t *step = kcalloc(1, sizeof(*step));
+    long r = step ? vm_fork_prepare_empty(old, &m) : -ENOMEM;
+    long host = r < 0 ? r : pal_as_fork(vm_users_word(m));
+    if (host < 0) {
+        if (r == 0) vm_fork_abort(old, m);
+        log_error("%s is not position-independent, another process of this address space holds "
+                  "its fixed range, and no new address space could be made for it (%s)",
+                  path, strerror((int)-host));
+        kfree(step);
+        kfree(nt);
+        thread_slot_release();
+        return -ENOMEM;
+    }
+    if (host > 0) {
+        vm_fork_parent_done(old);
+        uint32_t v;
+        while ((v = __atomic_load_n(step, __ATOMIC_ACQUIRE)) == 0)
+            pal_futex(step, FUTEX_WAIT, 0, NULL, NULL, 0);
+        if (v != 1) {
+            kfree(step);
+            return -(long)(v - 2);
+        }
+        robust_list_release(t); /* in the old image, this host's memory */
+        c->vm = m;
+        vm_proc_put(old);
+        exec_done(c, argv, envp, path);
+        long pid = vfork_resume_parent(c->pid);
+        __atomic_store_n(step, 3, __ATOMIC_RELEASE);
+        pal_futex(step, FUTEX_WAKE, 1, NULL, NULL, 0);
+        return pid; /* unless t->orphan, as in exec_vfork_child */
+    }
+    /* The new host process, on a copy of the vfork parent's thread. */
+    process_host_forked();
+    vm_fork_child_enter(m);
+    if (rewrite_enabled) rewrite_init();
+    char saved_exe[sizeof(c->exe_path)];
+    memcpy(saved_exe, c->exe_path, sizeof(saved_exe));
+    c->vm = m; /* the vfork parent waits, and the child had no other thread */
+    struct load_result lr;
+    r = loader_load(c, path, argv, envp, &lr);
+    c->vm = old;
+    if (r < 0) {
+        memcpy(c->exe_path, saved_exe, sizeof(saved_exe));
+        kfree(nt);
+        thread_slot_release();
+        vm_proc_put(m);
+        __atomic_store_n(step, (uint32_t)(2 - r), __ATOMIC_RELEASE);
+        pal_futex(step, FUTEX_WAKE, 1, NULL, NULL, 0);
+        pal_as_exit();
+    }
+    nt->proc = c;
+    nt->tid = c->pid;
+    nt->sigmask = t->sigmask;
+    nt->start.rip = lr.entry;
+    nt->start.rsp = lr.rsp;
+    __atomic_store_n(step, 1, __ATOMIC_RELEASE);
+    pal_futex(step, FUTEX_WAKE, 1, NULL, NULL, 0);
+    while (__atomic_load_n(step, __ATOMIC_ACQUIRE) != 3)
+        pal_futex(step, FUTEX_WAIT, 1, NULL, NULL, 0);
+    kfree(step);
+    if (thread_start_reserved(nt) < 0) {
+        kfree(nt);
+        c->exit_status = SIGKILL;
+        process_finish(c);
+    }
+    pal_thread_exit_raw();
+}
+
 static long exec_vfork_child(const char *path, char **argv, char **envp)
 {
     struct thread *t = current_thread();
@@ -122,6 +219,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
         c->vm = old;
         memcpy(c->exe_path, saved_exe, sizeof(saved_exe));
         vm_proc_put(m);
+        if (r == -EEXIST) return exec_vfork_child_elsewhere(path, argv, envp, nt);
         kfree(nt);
         thread_slot_release();
         return r;
@@ -130,11 +228,7 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
     robust_list_release(t);
     c->vm = m;
     vm_proc_put(old);
-    c->did_exec = true;
-    fdtable_close_on_exec(c->files);
-    reset_signals(c);
-    process_set_cmdline(c, argv, envp);
-    set_comm(c, path);
+    exec_done(c, argv, envp, path);
     nt->proc = c;
     nt->tid = c->pid;
     nt->sigmask = t->sigmask;
@@ -181,6 +275,13 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     p->vm->peak = peak;
     struct load_result lr;
     r = loader_load(p, path, argv, envp, &lr);
+    if (r == -EEXIST) {
+        log_error("%s is not position-independent and another process of this address space "
+                  "holds its fixed range (an execve moves to a new address space only from "
+                  "vfork or posix_spawn): killing process %d",
+                  path, p->pid);
+        return process_exit_current(SIGKILL);
+    }
     if (r < 0) {
         log_error("execve of %s failed after the old image was released (%s): killing process %d",
                   path, strerror((int)-r), p->pid);

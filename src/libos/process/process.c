@@ -634,6 +634,13 @@ int process_spawn(const char *path, char *const argv[], char *const envp[], cons
 
     struct load_result lr;
     r = loader_load(p, path, argv, envp, &lr);
+    if (r == -EEXIST) {
+        log_error("%s is not position-independent and another program started in this "
+                  "instance holds its fixed range; run it from a shell or program inside (it "
+                  "then gets an address space of its own), or rebuild it with -fPIE -pie",
+                  path);
+        r = -ENOMEM;
+    }
     if (r < 0) goto fail;
     t->proc = p;
     t->tid = p->pid;

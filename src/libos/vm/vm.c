@@ -570,18 +570,33 @@ static void release_copy(struct addr_space *nas, struct vm_proc *c)
     kfree(c);
 }
 
+static int fork_prepare(struct vm_proc *m, struct vm_proc **child, bool empty);
+
 int vm_fork_prepare(struct vm_proc *m, struct vm_proc **child)
+{
+    return fork_prepare(m, child, false);
+}
+
+int vm_fork_prepare_empty(struct vm_proc *m, struct vm_proc **child)
+{
+    return fork_prepare(m, child, true);
+}
+
+static int fork_prepare(struct vm_proc *m, struct vm_proc **child, bool empty)
 {
     struct addr_space *as = m->as, *nas = kcalloc(1, sizeof(*nas));
     struct vm_proc *c = kmalloc(sizeof(*c));
     if (!nas || !c) goto nomem;
     mutex_lock(&as->lock);
-    if (m->mapped > commit_limit - __atomic_load_n(&committed, __ATOMIC_RELAXED)) {
+    if (!empty && m->mapped > commit_limit - __atomic_load_n(&committed, __ATOMIC_RELAXED)) {
         mutex_unlock(&as->lock);
         log_exhausted(m->mapped);
         goto nomem;
     }
-    *c = *m;
+    if (empty)
+        memset(c, 0, sizeof(*c));
+    else
+        *c = *m;
     c->users = 1;
     c->as = nas;
     c->peak = c->mapped = 0;
@@ -594,7 +609,7 @@ int vm_fork_prepare(struct vm_proc *m, struct vm_proc **child)
     size_t ndrop = 0, cap = 0;
     struct vma **tail = &nas->areas;
     for (struct vma *v = as->areas; v; v = v->next) {
-        if (v->owner == m) {
+        if (v->owner == m && !empty) {
             struct vma *n = vma_new(v->start, v->end, v->prot, v->reserved, c);
             if (!n) goto nomem_locked;
             *tail = n;
@@ -615,7 +630,7 @@ int vm_fork_prepare(struct vm_proc *m, struct vm_proc **child)
         nas->drop[ndrop++] = (struct drop){v->start, v->end};
     }
     nas->ndrop = ndrop;
-    c->peak = m->peak;
+    c->peak = empty ? 0 : m->peak;
     *child = c;
     return 0; /* as->lock stays held until the host fork is done */
 nomem_locked:

@@ -96,6 +96,10 @@ uint64_t vm_used_bytes(void);
  * drops from the host's copy the memory of the processes that stayed.
  */
 int vm_fork_prepare(struct vm_proc *m, struct vm_proc **child);
+/* The same for an execve into a new address space (a non-PIE image whose
+ * fixed range is taken here): *child has no areas, and the child host
+ * process drops all of its copy. */
+int vm_fork_prepare_empty(struct vm_proc *m, struct vm_proc **child);
 void vm_fork_parent_done(struct vm_proc *m);
 void vm_fork_abort(struct vm_proc *m, struct vm_proc *child);
 void vm_fork_child_enter(struct vm_proc *child);
