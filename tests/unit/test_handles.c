@@ -199,6 +199,40 @@ static void test_reused_slot_is_never_stale(void **state)
     assert_int_equal(handle_close(h), 0);
 }
 
+/* A forked host process opens a file and ends: the root takes it over. */
+static int child_opens_and_ends(void *arg)
+{
+    int *out = arg;
+    char path[] = "/tmp/test_handles_adopt_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return 81;
+    unlink(path);
+    if (write(fd, "kept", 4) != 4) return 82;
+    int h = handle_new(fd);
+    if (h < 0) return 83;
+    if (write(out[1], &h, sizeof(h)) != sizeof(h)) return 84;
+    return 0; /* in_child ends it with handle_host_exiting */
+}
+
+static void test_adopted_when_owner_ends(void **state)
+{
+    (void)state;
+    assert_int_equal(handle_adopter_start(), 0);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(in_child(child_opens_and_ends, p), 0);
+    int h = -1;
+    assert_int_equal(read(p[0], &h, sizeof(h)), sizeof(h));
+    int fd = handle_fd(h); /* its owner is gone: the root has it now */
+    assert_true(fd >= 0);
+    char buf[4];
+    assert_int_equal(pread(fd, buf, 4, 0), 4);
+    assert_memory_equal(buf, "kept", 4);
+    assert_int_equal(handle_close(h), 0);
+    close(p[0]);
+    close(p[1]);
+}
+
 static int child_sees_stdio(void *arg)
 {
     (void)arg;
@@ -215,10 +249,9 @@ static void test_stdio_handles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_local_use_and_close),
-        cmocka_unit_test(test_across_host_fork),
-        cmocka_unit_test(test_reused_slot_is_never_stale),
-        cmocka_unit_test(test_stdio_handles),
+        cmocka_unit_test(test_local_use_and_close),        cmocka_unit_test(test_across_host_fork),
+        cmocka_unit_test(test_reused_slot_is_never_stale), cmocka_unit_test(test_stdio_handles),
+        cmocka_unit_test(test_adopted_when_owner_ends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,11 @@ static const int *users_word; /* of this host process's address space */
 static void life_init(void)
 {
     if (pipe2(life_pipe, O_CLOEXEC) < 0) life_pipe[0] = life_pipe[1] = -1;
+    if (handle_adopter_start() < 0) { /* a fork's files would die with it */
+        close(life_pipe[0]);
+        close(life_pipe[1]);
+        life_pipe[0] = life_pipe[1] = -1;
+    }
     struct sigaction sa = {.sa_handler = SIG_IGN};
     sigaction(SIGCHLD, &sa, NULL);
 }
@@ -70,6 +75,7 @@ int pal_as_fork(const int *child_users)
     }
     if (pid > 0) return pid;
     handle_host_become(idx);
+    handle_host_forked_child();
     if (life_pipe[1] >= 0) { /* the root's alone */
         close(life_pipe[1]);
         life_pipe[1] = -1;

@@ -22,16 +22,25 @@
  * pidfd_getfd of another process.
  *
  * Handles 0, 1 and 2 are the runtime's standard streams.
+ *
+ * A forked host process that ends hands the handles it owns to the root
+ * first (a fork's child that wrote a file, which the parent then syncs or
+ * reads: redis's BGSAVE): it sends its fds over a socket whose other end
+ * only the root's adopter thread reads, and waits until the root owns them.
  */
 #include "pal/sim/handles.h"
 
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,8 +68,9 @@ struct host {
 };
 
 struct shared {
-    uint32_t lock; /* 0 free, 1 locked, 2 contended; a shared futex */
-    uint32_t hint; /* where to look for a free slot */
+    uint32_t lock;    /* 0 free, 1 locked, 2 contended; a shared futex */
+    uint32_t adopted; /* bumped (and futex-woken) by the root's adopter */
+    uint32_t hint;    /* where to look for a free slot */
     int32_t nhosts;
     struct host hosts[MAX_HOSTS];
     struct slot slots[MAX_HANDLES];
@@ -74,6 +84,14 @@ static struct {
 static int self;              /* this host process's index in hosts[] */
 static int pidfds[MAX_HOSTS]; /* pidfd of each host + 1, 0 when not open */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int adopt_sock[2] = {-1, -1}; /* [0]: the root's adopter reads it */
+
+#define ADOPT_BATCH 64
+struct adopt_msg {
+    int32_t from, n;
+    int32_t handle[ADOPT_BATCH];
+    uint32_t gen[ADOPT_BATCH];
+};
 
 static void lock(void)
 {
@@ -263,9 +281,155 @@ void handle_host_become(int idx)
      * right, as a pidfd names a process, not a pid. */
 }
 
+static void *adopter(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct adopt_msg m;
+        union {
+            char buf[CMSG_SPACE(ADOPT_BATCH * sizeof(int))];
+            struct cmsghdr align;
+        } ctl;
+        struct iovec iov = {&m, sizeof(m)};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = ctl.buf,
+                            .msg_controllen = sizeof(ctl)};
+        ssize_t n = recvmsg(adopt_sock[0], &mh, MSG_CMSG_CLOEXEC);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return NULL;
+        int fds[ADOPT_BATCH], nfds = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+            int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            for (int i = 0; i < k; i++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(c) + (size_t)i * sizeof(int), sizeof(int));
+                if (nfds < ADOPT_BATCH)
+                    fds[nfds++] = fd;
+                else
+                    close(fd);
+            }
+        }
+        lock();
+        for (int i = 0; i < nfds; i++) {
+            int h = i < m.n && n == (ssize_t)sizeof(m) ? m.handle[i] : -1;
+            struct slot *s = h >= 0 && h < MAX_HANDLES ? &sh->slots[h] : NULL;
+            if (!s || !s->live || s->gen != m.gen[i] || s->owner != m.from) {
+                close(fds[i]); /* closed meanwhile */
+                continue;
+            }
+            if (local[h].fd >= 0 && local[h].gen == s->gen) { /* we had a copy already */
+                close(fds[i]);
+            } else {
+                if (local[h].fd >= 0) close(local[h].fd);
+                local[h].gen = s->gen;
+                local[h].fd = fds[i];
+            }
+            s->owner = self;
+            s->fd = local[h].fd;
+        }
+        unlock();
+        __atomic_add_fetch(&sh->adopted, 1, __ATOMIC_RELEASE);
+        syscall(SYS_futex, &sh->adopted, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    }
+}
+
+int handle_adopter_start(void)
+{
+    ensure_init();
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, adopt_sock) < 0) return -errno;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    int r = pthread_create(&t, &attr, adopter, NULL);
+    pthread_attr_destroy(&attr);
+    return -r;
+}
+
+void handle_host_forked_child(void)
+{
+    if (adopt_sock[0] >= 0) { /* the root's alone */
+        close(adopt_sock[0]);
+        adopt_sock[0] = -1;
+    }
+}
+
+/* Give the root the handles this host process owns; wait (a little) until
+ * it has them. */
+static void hand_over(void)
+{
+    int n = 0, cap = 0;
+    struct adopt_item {
+        int32_t h;
+        uint32_t gen;
+        int fd;
+    } *items = NULL;
+    lock();
+    for (int h = 3; h < MAX_HANDLES; h++) {
+        struct slot *s = &sh->slots[h];
+        if (!s->live || s->owner != self) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            void *p = realloc(items, (size_t)cap * sizeof(*items));
+            if (!p) break;
+            items = p;
+        }
+        items[n++] = (struct adopt_item){h, s->gen, s->fd};
+    }
+    unlock();
+    uint32_t seen = __atomic_load_n(&sh->adopted, __ATOMIC_ACQUIRE);
+    for (int at = 0; at < n; at += ADOPT_BATCH) {
+        struct adopt_msg m = {.from = self, .n = n - at < ADOPT_BATCH ? n - at : ADOPT_BATCH};
+        union {
+            char buf[CMSG_SPACE(ADOPT_BATCH * sizeof(int))];
+            struct cmsghdr align;
+        } ctl;
+        memset(&ctl, 0, sizeof(ctl));
+        for (int i = 0; i < m.n; i++) {
+            m.handle[i] = items[at + i].h;
+            m.gen[i] = items[at + i].gen;
+        }
+        struct iovec iov = {&m, sizeof(m)};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = ctl.buf,
+                            .msg_controllen = CMSG_SPACE((size_t)m.n * sizeof(int))};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN((size_t)m.n * sizeof(int));
+        for (int i = 0; i < m.n; i++)
+            memcpy(CMSG_DATA(c) + (size_t)i * sizeof(int), &items[at + i].fd, sizeof(int));
+        ssize_t r;
+        do
+            r = sendmsg(adopt_sock[1], &mh, MSG_NOSIGNAL);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) break;
+    }
+    /* until none is ours any more, for two seconds at most */
+    for (int tries = 0; n && tries < 20; tries++) {
+        bool ours = false;
+        lock();
+        for (int i = 0; i < n && !ours; i++) {
+            struct slot *s = &sh->slots[items[i].h];
+            ours = s->live && s->gen == items[i].gen && s->owner == self;
+        }
+        unlock();
+        if (!ours) break;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        syscall(SYS_futex, &sh->adopted, FUTEX_WAIT, seen, &ts, NULL, 0);
+        seen = __atomic_load_n(&sh->adopted, __ATOMIC_ACQUIRE);
+    }
+    free(items);
+}
+
 void handle_host_exiting(void)
 {
     if (!__atomic_load_n(&sh, __ATOMIC_ACQUIRE)) return;
+    if (self != 0 && adopt_sock[1] >= 0) hand_over();
     lock();
     sh->hosts[self].pid = 0;
     unlock();

@@ -22,5 +22,10 @@ int handle_host_reserve(void);
 void handle_host_unreserve(int idx);
 void handle_host_become(int idx);
 void handle_host_exiting(void);
+/* In the root, before its first fork: the thread that takes over the
+ * handles of forked host processes as they end (0 or -errno); in a fork's
+ * child: let go of the root's end of that channel. */
+int handle_adopter_start(void);
+void handle_host_forked_child(void);
 
 #endif
