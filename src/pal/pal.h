@@ -147,9 +147,6 @@ int pal_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct t
 /* Start a host thread running fn(arg) with a host stack of stack_size bytes. */
 int pal_thread_create(void *(*fn)(void *), void *arg, size_t stack_size);
 _Noreturn void pal_thread_exit(void);
-/* End the calling host thread at once, with no clean-up of any kind (the
- * copy of the forking thread in a fork's child: its state is the parent's). */
-_Noreturn void pal_thread_exit_raw(void);
 
 /* ---- address spaces (sim: host processes; see docs/architecture.md) ---- */
 /* A host fork of this host process: the child host process's pid in the
@@ -159,6 +156,10 @@ _Noreturn void pal_thread_exit_raw(void);
 int pal_as_fork(const int *child_users);
 /* End this (forked) host process. */
 _Noreturn void pal_as_exit(void);
+/* In a fork's child, the copy of the forking thread, once the LibOS has
+ * started the child's own thread: it touches no LibOS state again (it is
+ * the parent's thread's) and stays as the PAL's watcher of the host process. */
+_Noreturn void pal_as_forked_thread_done(void);
 int pal_gettid(void);
 /* Futex on any memory in this address space (LibOS or user). */
 long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,

@@ -188,7 +188,7 @@ static long exec_vfork_child_elsewhere(const char *path, char **argv, char **env
         c->exit_status = SIGKILL;
         process_finish(c);
     }
-    pal_thread_exit_raw();
+    pal_as_forked_thread_done();
 }
 
 static long exec_vfork_child(const char *path, char **argv, char **envp)

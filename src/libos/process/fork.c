@@ -112,7 +112,7 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
         process_finish(c);
         pal_as_exit();
     }
-    pal_thread_exit_raw();
+    pal_as_forked_thread_done();
 }
 
 long sys_fork(void)

@@ -11,8 +11,9 @@
  * `occlum run` or `occlum start` made) holds the only write end of a pipe
  * that every forked host process watches from a thread of its own; when
  * the root ends, however it ends, the pipe reports end-of-file and they
- * exit. The same thread ends a forked host process whose address space no
- * process uses any more. Host children are reaped by the host kernel
+ * exit; that thread is the copy of the forking thread, once the LibOS is
+ * done with it (pal_as_forked_thread_done). It also ends a forked host
+ * process whose address space no process uses any more. Host children are reaped by the host kernel
  * (SIGCHLD ignored): the LibOS waits for its processes through its own
  * shared state, never with waitpid.
  */
@@ -81,18 +82,6 @@ int pal_as_fork(const int *child_users)
         life_pipe[1] = -1;
     }
     users_word = child_users;
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    int r = pthread_create(&t, &attr, watch, NULL);
-    pthread_attr_destroy(&attr);
-    if (r) { /* without its watcher it could outlive the instance */
-        static const char msg[] = "[occlum error] fork: cannot start the host watcher thread\n";
-        (void)!write(2, msg, sizeof(msg) - 1);
-        pal_as_exit();
-    }
     return 0;
 }
 
@@ -103,8 +92,10 @@ _Noreturn void pal_as_exit(void)
     __builtin_unreachable();
 }
 
-_Noreturn void pal_thread_exit_raw(void)
+_Noreturn void pal_as_forked_thread_done(void)
 {
-    for (;;)
-        syscall(SYS_exit, 0);
+    /* The copy of the forking thread has done its part: it stays as the
+     * host process's watcher (one thread creation less per fork). */
+    watch(NULL);
+    pal_as_exit();
 }

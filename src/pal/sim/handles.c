@@ -62,7 +62,8 @@ struct closing {
 };
 
 struct host {
-    int32_t pid; /* 0: gone (or never there) */
+    int32_t pid;   /* 0: gone (or never there) */
+    int32_t owned; /* live handles it owns: an ending host with none has nothing to hand over */
     uint32_t nclose;
     struct closing closeq[CLOSEQ]; /* the owner's fds others closed the handles of */
 };
@@ -126,6 +127,7 @@ static void init(void)
         local[h].fd = -1;
     for (int h = 0; h < 3; h++) {
         sh->slots[h] = (struct slot){.gen = 1, .live = 1, .owner = 0, .fd = h};
+        sh->hosts[0].owned++;
         local[h].gen = 1;
         local[h].fd = h;
     }
@@ -178,6 +180,7 @@ int handle_new(int fd)
         s->live = 1;
         s->owner = self;
         s->fd = fd;
+        sh->hosts[self].owned++;
         sh->hint = h + 1 < MAX_HANDLES ? h + 1 : 3;
         if (local[h].fd >= 0 && local[h].gen != s->gen) close(local[h].fd); /* a stale copy */
         local[h].gen = s->gen;
@@ -240,6 +243,7 @@ int handle_close(int h)
         /* else: the owner keeps that fd until it ends (not worth blocking for) */
     }
     s->live = 0;
+    sh->hosts[s->owner].owned--;
     __atomic_add_fetch(&s->gen, 1, __ATOMIC_RELEASE);
     local[h].fd = -1;
     unlock();
@@ -256,6 +260,7 @@ int handle_host_reserve(void)
             idx = i;
             sh->hosts[i].pid = -1; /* taken, not yet running */
             sh->hosts[i].nclose = 0;
+            sh->hosts[i].owned = 0;
             if (i >= sh->nhosts) sh->nhosts = i + 1;
             break;
         }
@@ -326,6 +331,8 @@ static void *adopter(void *arg)
                 local[h].gen = s->gen;
                 local[h].fd = fds[i];
             }
+            sh->hosts[s->owner].owned--;
+            sh->hosts[self].owned++;
             s->owner = self;
             s->fd = local[h].fd;
         }
@@ -368,7 +375,7 @@ static void hand_over(void)
         int fd;
     } *items = NULL;
     lock();
-    for (int h = 3; h < MAX_HANDLES; h++) {
+    for (int h = 3; h < MAX_HANDLES && n < sh->hosts[self].owned; h++) {
         struct slot *s = &sh->slots[h];
         if (!s->live || s->owner != self) continue;
         if (n == cap) {
