@@ -143,6 +143,39 @@ static long clone_thread(unsigned long flags, unsigned long newsp, int *ptid, in
     return tid;
 }
 
+struct process *clone_process_new(unsigned long flags, int exit_signal, unsigned long newsp,
+                                  int *ctid, unsigned long tls, struct thread **tp)
+{
+    struct thread *self = current_thread();
+    struct process *parent = self->proc;
+    struct thread *t = kcalloc(1, sizeof(*t));
+    struct process *c = t ? process_new(parent) : NULL;
+    if (c) {
+        c->files =
+            (flags & CLONE_FILES) ? fdtable_share(parent->files) : fdtable_clone(parent->files);
+        c->fs = (flags & CLONE_FS) ? fs_struct_share(parent->fs) : fs_struct_clone(parent->fs);
+        if (!c->files || !c->fs) {
+            process_free_unstarted(c);
+            c = NULL;
+        }
+    }
+    if (!c) {
+        kfree(t);
+        return NULL;
+    }
+    c->exit_signal = exit_signal;
+    thread_regs_from_uc(&t->start, self->uc);
+    t->start.rax = 0;
+    if (newsp) t->start.rsp = newsp;
+    t->start.fsbase = (flags & CLONE_SETTLS) ? tls : self->frame->fsbase;
+    t->proc = c;
+    t->tid = c->pid;
+    t->sigmask = self->sigmask;
+    if (flags & CLONE_CHILD_CLEARTID) t->clear_child_tid = (uint64_t)ctid;
+    *tp = t;
+    return c;
+}
+
 /* What a CLONE_VM process may ask for; the rest is refused with EINVAL
  * (namespaces, CLONE_PARENT, CLONE_PIDFD, and handlers shared between
  * processes: the LibOS keeps sigactions in the process). */
@@ -159,28 +192,13 @@ static long clone_vm_process(unsigned long flags, int exit_signal, unsigned long
                  current_process()->exe_path, flags & ~CLONE_VM_PROCESS_FLAGS);
         return -EINVAL;
     }
-    struct thread *self = current_thread();
-    struct process *parent = self->proc;
-    struct thread *t = kcalloc(1, sizeof(*t));
-    struct process *c = t ? process_new(parent) : NULL;
-    if (!c) {
-        kfree(t);
-        return -ENOMEM;
-    }
-    c->files = (flags & CLONE_FILES) ? fdtable_share(parent->files) : fdtable_clone(parent->files);
-    c->fs = (flags & CLONE_FS) ? fs_struct_share(parent->fs) : fs_struct_clone(parent->fs);
-    long r = c->files && c->fs ? 0 : -ENOMEM;
+    struct process *parent = current_process();
+    struct thread *t;
+    struct process *c = clone_process_new(flags, exit_signal, newsp, ctid, tls, &t);
+    if (!c) return -ENOMEM;
     c->vm = parent->vm;
     vm_proc_get(c->vm);
-    c->exit_signal = exit_signal;
-    thread_regs_from_uc(&t->start, self->uc);
-    t->start.rax = 0;
-    if (newsp) t->start.rsp = newsp;
-    t->start.fsbase = (flags & CLONE_SETTLS) ? tls : self->frame->fsbase;
-    t->proc = c;
-    t->tid = c->pid;
-    t->sigmask = self->sigmask;
-    if (flags & CLONE_CHILD_CLEARTID) t->clear_child_tid = (uint64_t)ctid;
+    long r = 0;
     if (r == 0 && (((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &c->pid, sizeof(int))) ||
                    ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &c->pid, sizeof(int)))))
         r = -EFAULT;

@@ -48,30 +48,15 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
                  parent->exe_path, flags & ~FORK_FLAGS);
         return -EINVAL;
     }
-    struct thread *t = kcalloc(1, sizeof(*t));
-    struct process *c = t ? process_new(parent) : NULL;
-    if (!c) {
-        kfree(t);
-        return -ENOMEM;
-    }
-    c->files = (flags & CLONE_FILES) ? fdtable_share(parent->files) : fdtable_clone(parent->files);
-    c->fs = (flags & CLONE_FS) ? fs_struct_share(parent->fs) : fs_struct_clone(parent->fs);
-    c->exit_signal = exit_signal;
+    struct thread *t;
+    struct process *c = clone_process_new(flags, exit_signal, newsp, ctid, tls, &t);
+    if (!c) return -ENOMEM;
     c->xcomp_perm = parent->xcomp_perm;
     c->xcomp_guest_perm = parent->xcomp_guest_perm;
-    thread_regs_from_uc(&t->start, self->uc);
-    t->start.rax = 0;
-    if (newsp) t->start.rsp = newsp;
-    t->start.fsbase = (flags & CLONE_SETTLS) ? tls : self->frame->fsbase;
-    t->proc = c;
-    t->tid = c->pid;
-    t->sigmask = self->sigmask;
-    t->user_altstack = self->user_altstack;
-    if (flags & CLONE_CHILD_CLEARTID) t->clear_child_tid = (uint64_t)ctid;
+    t->user_altstack = self->user_altstack; /* a fork keeps it; a CLONE_VM child does not */
     if (flags & CLONE_CHILD_SETTID) t->set_child_tid = (uint64_t)ctid;
-    long r = c->files && c->fs ? 0 : -ENOMEM;
-    if (r == 0 && (flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &c->pid, sizeof(int)))
-        r = -EFAULT;
+    long r = 0;
+    if ((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &c->pid, sizeof(int))) r = -EFAULT;
     if (r == 0) r = thread_slot_reserve(parent->exe_path);
     struct vm_proc *cvm = NULL;
     if (r == 0) {

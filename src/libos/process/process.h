@@ -174,6 +174,14 @@ void process_free_unstarted(struct process *p);
 /* In a fork's child host process, before it starts a thread: forget the
  * parent host process's private state (its parked host threads). */
 void process_host_forked(void);
+/* clone of a new process with a thread of its own (CLONE_VM without
+ * CLONE_VFORK, and fork): the process, not yet in the table, with its fd
+ * table and fs context (copies, or shared with CLONE_FILES / CLONE_FS) and
+ * no memory yet, and in *tp its first thread, starting with the caller's
+ * registers (RAX = 0, the new stack and TLS, CLONE_CHILD_CLEARTID). NULL
+ * when out of memory. */
+struct process *clone_process_new(unsigned long flags, int exit_signal, unsigned long newsp,
+                                  int *ctid, unsigned long tls, struct thread **tp);
 /* fork(2) and clone(2) without CLONE_VM (process/fork.c). */
 long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int *ptid, int *ctid,
                   unsigned long tls);
