@@ -51,6 +51,10 @@ int pal_vm_commit(void *addr, size_t len, int prot);
 /* Return [addr, addr+len) to the reserved, inaccessible state (content dropped). */
 int pal_vm_decommit(void *addr, size_t len);
 int pal_vm_protect(void *addr, size_t len, int prot);
+/* Make [addr, addr+len) (already part of the user region) fresh zero-filled
+ * memory that a fork's child shares with its parent (MAP_SHARED anonymous
+ * memory: a host fork keeps it shared). */
+int pal_vm_share(void *addr, size_t len, int prot);
 /* A private, copy-on-write view of host fd's bytes [off, off+len) at addr
  * (which must already be part of the user region). */
 int pal_vm_map_file(void *addr, size_t len, int prot, int fd, off_t off);

@@ -89,6 +89,14 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
     if (fixed && !(flags & MAP_FIXED_NOREPLACE)) shared_map_sync_range(p, addr, PAGE_UP(len), true);
     int64_t a = vm_map(p, addr, len, map_prot, fixed, flags & MAP_FIXED_NOREPLACE);
     if (a < 0) return a;
+    if ((flags & MAP_ANONYMOUS) && type == MAP_SHARED) {
+        /* host-shared memory, so that a fork's child and its parent share it */
+        int r = pal_vm_share((void *)a, PAGE_UP(len), (int)prot);
+        if (r < 0) {
+            vm_unmap(p, (uint64_t)a, len);
+            return r == -EMFILE || r == -ENFILE ? -ENOMEM : r;
+        }
+    }
     if (!(flags & MAP_ANONYMOUS)) {
         int r = map_file(p, (uint64_t)a, PAGE_UP(len), (int)prot, (int)flags, (int)fd, (off_t)off);
         if (r < 0) {

@@ -127,6 +127,16 @@ int pal_vm_decommit(void *addr, size_t len)
     return p == MAP_FAILED ? -errno : 0;
 }
 
+int pal_vm_share(void *addr, size_t len, int prot)
+{
+    int fd = memfd_create("occlum-shared-anon", MFD_CLOEXEC);
+    if (fd < 0) return -errno;
+    int r = ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
+    if (r == 0 && mmap(addr, len, prot, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) r = -errno;
+    close(fd); /* the mapping keeps the memory */
+    return r;
+}
+
 int pal_vm_map_file(void *addr, size_t len, int prot, int fd, off_t off)
 {
     fd = handle_fd(fd);
