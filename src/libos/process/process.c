@@ -63,6 +63,20 @@ struct process *process_find(int pid)
     return p;
 }
 
+struct process *process_of_tid(int tid)
+{
+    mutex_lock(&proc_lock);
+    struct process *found = NULL;
+    for (struct process *p = procs; p && !found; p = p->next) {
+        if (p->pid < 0) continue;
+        if (p->pid == tid) found = p;
+        for (struct thread *t = p->threads; t && !found; t = t->next_in_proc)
+            if (t->tid == tid) found = p;
+    }
+    mutex_unlock(&proc_lock);
+    return found;
+}
+
 int process_for_each(int (*fn)(struct process *p, void *arg), void *arg)
 {
     int r = 0;

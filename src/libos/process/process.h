@@ -133,6 +133,9 @@ static inline struct process *current_process(void)
 }
 
 struct process *process_find(int pid);
+/* The process a thread id (or a process id) belongs to, or NULL: the
+ * calls that take "a thread id or 0" (sched_getaffinity, sched_*). */
+struct process *process_of_tid(int tid);
 
 /*
  * Create a first process (no parent, its own session) running `path` (a

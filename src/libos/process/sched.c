@@ -37,7 +37,7 @@ static struct process *target(int pid)
 {
     if (pid < 0) return NULL;
     if (pid == 0 || pid == current_thread()->tid) return current_process();
-    return process_find(pid);
+    return process_of_tid(pid);
 }
 
 static bool policy_valid(int policy)

@@ -363,7 +363,8 @@ long sys_times(struct tms *ubuf)
 
 long sys_sched_getaffinity(int pid, size_t len, void *mask)
 {
-    if (pid != 0 && !process_find(pid)) return -ESRCH;
+    /* pid is a thread id (Java's pthread_getattr_np asks for its threads') */
+    if (pid < 0 || (pid != 0 && !process_of_tid(pid))) return -ESRCH;
     if (len < 8 || (len & 7)) return -EINVAL;
     char buf[128];
     size_t n = len < sizeof(buf) ? len : sizeof(buf);
