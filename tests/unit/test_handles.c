@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,16 +56,24 @@ static void test_local_use_and_close(void **state)
     close(w);
 }
 
-/* Run fn in a host-forked child that becomes a host of the instance;
- * returns the child's exit status. */
-static int in_child(int (*fn)(void *), void *arg)
+/* A host fork whose child becomes a host of the instance, as pal_as_fork
+ * makes one: the child's 0, or the parent's child pid. */
+static pid_t fork_host(void)
 {
     int idx = handle_host_reserve();
     assert_true(idx > 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
+    if (pid == 0) handle_host_become(idx);
+    return pid;
+}
+
+/* Run fn in a host-forked child that becomes a host of the instance;
+ * returns the child's exit status. */
+static int in_child(int (*fn)(void *), void *arg)
+{
+    pid_t pid = fork_host();
     if (pid == 0) {
-        handle_host_become(idx);
         int r = fn(arg);
         handle_host_exiting();
         _exit(r);
@@ -96,12 +105,11 @@ static int child_reads_both(void *arg)
     return write(a->done[1], "d", 1) == 1 ? 0 : 16;
 }
 
-static int tmpfile_with(const char *text)
+/* An anonymous file holding text, its offset at 0. */
+static int file_with(const char *text)
 {
-    char path[] = "/tmp/test_handles_XXXXXX";
-    int fd = mkstemp(path);
+    int fd = memfd_create("test_handles", 0);
     assert_true(fd >= 0);
-    unlink(path);
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
     return fd;
@@ -113,20 +121,16 @@ static void test_across_host_fork(void **state)
     struct across a;
     assert_int_equal(pipe(a.go), 0);
     assert_int_equal(pipe(a.done), 0);
-    a.before = handle_new(tmpfile_with("one"));
+    a.before = handle_new(file_with("one"));
     assert_true(a.before >= 0);
-    int idx = handle_host_reserve();
-    assert_true(idx > 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
+    pid_t pid = fork_host();
     if (pid == 0) {
-        handle_host_become(idx);
         close(a.done[0]);
         _exit(child_reads_both(&a));
     }
     close(a.done[1]); /* a child that fails early ends our read */
     /* opened after the fork: the child must fetch it from us */
-    a.after = handle_new(tmpfile_with("twothree"));
+    a.after = handle_new(file_with("twothree"));
     assert_true(a.after >= 0);
     int parent_fd = handle_fd(a.after);
     assert_int_equal(write(a.go[1], &a.after, sizeof(a.after)), sizeof(a.after));
@@ -162,14 +166,10 @@ static void test_reused_slot_is_never_stale(void **state)
     (void)state;
     /* The child inherits a copy of h; we close h and reuse slots until one
      * comes back with h's number: the child must see the new file. */
-    int h = handle_new(tmpfile_with("stale"));
+    int h = handle_new(file_with("stale"));
     assert_true(h >= 0);
-    int idx = handle_host_reserve();
-    assert_true(idx > 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
+    pid_t pid = fork_host();
     if (pid == 0) {
-        handle_host_become(idx);
         int r = 0;
         for (int i = 0; i < 5000; i++) { /* until the parent reused the slot */
             r = child_checks_reused(&h);
@@ -180,7 +180,7 @@ static void test_reused_slot_is_never_stale(void **state)
         _exit(r);
     }
     assert_int_equal(handle_close(h), 0);
-    int fresh = tmpfile_with("fresh"), got = -1;
+    int fresh = file_with("fresh"), got = -1;
     /* handle_new goes on from where it stopped: walk until h comes back */
     for (int i = 0; i < 70000 && got != h; i++) {
         int x = handle_new(dup(fresh));
@@ -203,10 +203,8 @@ static void test_reused_slot_is_never_stale(void **state)
 static int child_opens_and_ends(void *arg)
 {
     int *out = arg;
-    char path[] = "/tmp/test_handles_adopt_XXXXXX";
-    int fd = mkstemp(path);
+    int fd = memfd_create("test_handles_adopt", 0);
     if (fd < 0) return 81;
-    unlink(path);
     if (write(fd, "kept", 4) != 4) return 82;
     int h = handle_new(fd);
     if (h < 0) return 83;
