@@ -56,5 +56,6 @@ int fifo_open(struct inode *node, struct file *f)
 /* vm/shared_map.c: no MAP_SHARED mappings exist without processes (a host
  * mmap of a file on the mount is served by the kernel's page cache). */
 int shared_map_count;
-void shared_map_before_io(struct file *f) {}
-void shared_map_after_write(struct file *f) {}
+void shared_map_before_read(struct file *f, off_t off, size_t len) {}
+void shared_map_after_write(struct file *f, off_t off, size_t len) {}
+void shared_map_truncated(struct inode *ino, off_t size) {}

@@ -58,6 +58,10 @@ int pal_vm_share(void *addr, size_t len, int prot);
 /* A private, copy-on-write view of host fd's bytes [off, off+len) at addr
  * (which must already be part of the user region). */
 int pal_vm_map_file(void *addr, size_t len, int prot, int fd, off_t off);
+/* A shared view of host fd's bytes [off, off+len) at addr (part of the
+ * user region): stores reach the fd, and every view of it in any host
+ * process (MAP_SHARED files: vm/shared_map.c). */
+int pal_vm_map_shared(void *addr, size_t len, int prot, int fd, off_t off);
 /* An anonymous in-memory host file (for the loader's image cache). */
 int pal_memfd_create(const char *name);
 

@@ -58,14 +58,22 @@ sqlite3 4950
 http 200 hello /x"
 [ "$OUT" = "$want" ] || fail "python printed: $OUT"
 
-# fork: os.fork, multiprocessing's fork start method with a Pipe, and
-# subprocess of python3 itself (non-PIE: it gets an address space of its own)
+# fork: os.fork, multiprocessing's fork start method with a Pipe, a Pool,
+# a Queue and a shared Value, and subprocess of python3 itself (non-PIE: it gets an address space of its own)
 cat >image/app/procs.py <<'PY'
 import multiprocessing as mp, os, subprocess, sys
 
 def child(conn):
     conn.send(os.getpid())
     conn.close()
+
+def square(x):
+    return x * x
+
+def add(v, q):
+    with v.get_lock():
+        v.value += 10
+    q.put(os.getpid())
 
 if __name__ == "__main__":
     pid = os.fork()
@@ -79,6 +87,15 @@ if __name__ == "__main__":
     other = a.recv()
     p.join()
     print("process", other != os.getpid(), p.exitcode)
+    # Pool, Queue and Value: semaphores and memory in mapped /dev/shm files
+    with mp.Pool(2) as pool:
+        print("pool", sum(pool.map(square, range(100))))
+    q, v = mp.Queue(), mp.Value("i", 0)
+    ps = [mp.Process(target=add, args=(v, q)) for _ in range(3)]
+    for p in ps: p.start()
+    pids = {q.get(timeout=60) for _ in ps}
+    for p in ps: p.join()
+    print("queue", len(pids), "value", v.value)
     r = subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True)
     print("subprocess", r.returncode, r.stdout.strip())
 PY
@@ -87,5 +104,7 @@ run occlum run /bin/python3 /app/procs.py
 expect_status 0
 want="fork 5
 process True 0
+pool 328350
+queue 3 value 30
 subprocess 0 42"
 [ "$OUT" = "$want" ] || fail "python (processes) printed: $OUT"

@@ -74,8 +74,9 @@ struct file *stdio_open_owned(int fd)
 }
 
 int shared_map_count;
-void shared_map_before_io(struct file *f) {}
-void shared_map_after_write(struct file *f) {}
+void shared_map_before_read(struct file *f, off_t off, size_t len) {}
+void shared_map_after_write(struct file *f, off_t off, size_t len) {}
+void shared_map_truncated(struct inode *ino, off_t size) {}
 
 /* The file-system code allocates from the LibOS kernel heap: here over a
  * private anonymous region (the allocator itself is tested, over the

@@ -487,11 +487,11 @@ static int pstat_cb(struct process *p, void *arg)
                    vsize / 4096);
 }
 
-static int map_line(uint64_t start, uint64_t end, int prot, void *arg)
+static int map_line(const struct vm_area *a, void *arg)
 {
-    return tprintf(arg, "%012llx-%012llx %c%c%cp 00000000 00:00 0\n", (unsigned long long)start,
-                   (unsigned long long)end, (prot & 1) ? 'r' : '-', (prot & 2) ? 'w' : '-',
-                   (prot & 4) ? 'x' : '-');
+    return tprintf(arg, "%012llx-%012llx %c%c%c%c 00000000 00:00 0\n", (unsigned long long)a->start,
+                   (unsigned long long)a->end, (a->prot & 1) ? 'r' : '-', (a->prot & 2) ? 'w' : '-',
+                   (a->prot & 4) ? 'x' : '-', a->shared ? 's' : 'p');
 }
 
 /* The areas of p's address space (file names are not kept: none shown). */

@@ -3,6 +3,7 @@
  * chown family, truncate, ftruncate, utimensat, umask, fsync, fdatasync,
  * statfs, fstatfs, and the xattr calls (unsupported: EOPNOTSUPP).
  */
+#include "vm/shared_map.h"
 #include "fs/fs_syscalls.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
@@ -71,9 +72,10 @@ long sys_ftruncate(int fd, off_t length)
         r = -EINVAL;
     else if (inode_readonly(f->inode))
         r = -EROFS;
-    else if (f->fops->ftruncate)
+    else if (f->fops->ftruncate) {
         r = f->fops->ftruncate(f, length);
-    else
+        if (r == 0) shared_map_truncated(f->inode, length);
+    } else
         r = vfs_truncate_inode(f->inode, length);
     file_put(f);
     return r;

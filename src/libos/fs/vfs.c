@@ -175,17 +175,21 @@ static bool is_dir_file(struct file *f)
     return f->inode && S_ISDIR(f->inode->mode);
 }
 
-static ssize_t vfs_write_data(struct file *f, struct uio *from);
+static ssize_t vfs_write_data(struct file *f, struct uio *from, off_t *at);
 
 ssize_t vfs_read_uio(struct file *f, struct uio *to)
 {
     if (!(f->fmode & FMODE_READ)) return -EBADF;
     if (is_dir_file(f)) return -EISDIR;
     uio_truncate(to, MAX_RW_COUNT);
-    if (shared_map_count && f->inode) shared_map_before_io(f);
-    if (f->fops->read) return f->fops->read(f, to);
+    bool mapped = shared_map_count && f->inode;
+    if (f->fops->read) {
+        if (mapped) shared_map_before_read(f, -1, 0);
+        return f->fops->read(f, to);
+    }
     if (!f->fops->pread) return -EINVAL;
     mutex_lock(&f->pos_lock);
+    if (mapped) shared_map_before_read(f, f->pos, uio_resid(to));
     ssize_t r = f->fops->pread(f, to, f->pos);
     if (r > 0) f->pos += r;
     mutex_unlock(&f->pos_lock);
@@ -196,16 +200,15 @@ ssize_t vfs_write_uio(struct file *f, struct uio *from)
 {
     if (!(f->fmode & FMODE_WRITE)) return -EBADF;
     uio_truncate(from, MAX_RW_COUNT);
-    if (shared_map_count && f->inode) { /* MAP_SHARED mappings see the write */
-        shared_map_before_io(f);
-        ssize_t r = vfs_write_data(f, from);
-        shared_map_after_write(f);
-        return r;
-    }
-    return vfs_write_data(f, from);
+    off_t at = -1;
+    ssize_t r = vfs_write_data(f, from, &at);
+    /* MAP_SHARED mappings see the write */
+    if (r > 0 && shared_map_count && f->inode) shared_map_after_write(f, at, (size_t)r);
+    return r;
 }
 
-static ssize_t vfs_write_data(struct file *f, struct uio *from)
+/* *at: where the bytes went, when known. */
+static ssize_t vfs_write_data(struct file *f, struct uio *from, off_t *at)
 {
     if (f->fops->write) return f->fops->write(f, from);
     if (!f->fops->pwrite) return -EINVAL;
@@ -222,6 +225,7 @@ static ssize_t vfs_write_data(struct file *f, struct uio *from)
     }
     ssize_t r = f->fops->pwrite(f, from, off);
     if (r > 0) f->pos = off + r;
+    *at = off;
     mutex_unlock(&f->pos_lock);
     return r;
 }
@@ -233,7 +237,7 @@ ssize_t vfs_pread_uio(struct file *f, struct uio *to, off_t off)
     if (off < 0) return -EINVAL;
     if (!f->fops->pread) return -ESPIPE;
     uio_truncate(to, MAX_RW_COUNT);
-    if (shared_map_count && f->inode) shared_map_before_io(f);
+    if (shared_map_count && f->inode) shared_map_before_read(f, off, uio_resid(to));
     return f->fops->pread(f, to, off);
 }
 
@@ -243,13 +247,9 @@ ssize_t vfs_pwrite_uio(struct file *f, struct uio *from, off_t off)
     if (off < 0) return -EINVAL;
     if (!f->fops->pwrite) return -ESPIPE;
     uio_truncate(from, MAX_RW_COUNT);
-    if (shared_map_count && f->inode) {
-        shared_map_before_io(f);
-        ssize_t r = f->fops->pwrite(f, from, off);
-        shared_map_after_write(f);
-        return r;
-    }
-    return f->fops->pwrite(f, from, off);
+    ssize_t r = f->fops->pwrite(f, from, off);
+    if (r > 0 && shared_map_count && f->inode) shared_map_after_write(f, off, (size_t)r);
+    return r;
 }
 
 ssize_t vfs_read(struct file *f, void *buf, size_t len)
@@ -349,7 +349,9 @@ int vfs_truncate_inode(struct inode *ino, off_t len)
     if (inode_readonly(ino)) return -EROFS;
     if (!ino->iops->setattr) return -EPERM;
     struct iattr a = {.valid = ATTR_SIZE, .size = len};
-    return ino->iops->setattr(ino, &a);
+    int r = ino->iops->setattr(ino, &a);
+    if (r == 0) shared_map_truncated(ino, len);
+    return r;
 }
 
 int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file **out)
@@ -382,6 +384,7 @@ int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file *
             r = -ENXIO;
         else
             r = ino->iops->open(ino, f);
+        if (r == 0 && (f->flags & O_TRUNC)) shared_map_truncated(ino, 0);
         f->flags &= ~O_TRUNC;
         if (r < 0) {
             f->fops = NULL;

@@ -24,6 +24,7 @@
 #include "util/kheap.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
+#include "vm/shared_map.h"
 #include "vm/vm.h"
 
 #include <errno.h>
@@ -61,6 +62,7 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     struct vm_proc *cvm = NULL;
     if (r == 0) {
         r = vm_fork_prepare(parent->vm, &cvm);
+        if (r == 0 && (r = shared_map_fork(parent->vm, cvm)) < 0) vm_fork_abort(parent->vm, cvm);
         if (r < 0) thread_slot_release();
     }
     if (r < 0) {
@@ -73,6 +75,7 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     int pid = c->pid;
     long host = pal_as_fork(vm_users_word(cvm));
     if (host < 0) {
+        shared_map_release_all(cvm);
         vm_fork_abort(parent->vm, cvm);
         c->vm = NULL;
         thread_slot_release();

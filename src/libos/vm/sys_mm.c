@@ -1,9 +1,9 @@
 /*
  * sys_mm: mmap, munmap, mprotect, mremap, brk, madvise and friends.
  *
- * File mappings copy the file's content into fresh anonymous memory (there
- * is no page cache shared with the host); MAP_SHARED ones are kept
- * coherent with the file by vm/shared_map.c.
+ * MAP_PRIVATE file mappings copy the file's content into fresh anonymous
+ * memory (there is no page cache shared with the host); MAP_SHARED ones
+ * map the file's shared backing (vm/shared_map.c).
  */
 #include "common/usercopy.h"
 #include "vm/shared_map.h"
@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define TASK_SIZE 0x7ffffffff000UL /* the x86-64 user address limit */
@@ -31,28 +32,46 @@
      MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |  \
      MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE)
 
+/* [addr, addr+len) (a fresh read-write area) becomes f's shared pages
+ * from off, with protection prot. */
+static long map_shared_at(struct process *p, uint64_t addr, uint64_t len, int prot, struct file *f,
+                          off_t off)
+{
+    long r = shared_map_add(p, f, addr, len, off, PROT_READ | PROT_WRITE);
+    if (r == 0) vm_set_shared(p, addr, len);
+    if (r == 0 && prot != (PROT_READ | PROT_WRITE)) r = vm_protect(p, addr, len, prot);
+    return r;
+}
+
 static int map_file_at(struct process *p, uint64_t addr, uint64_t len, int prot, int flags,
                        struct file *f, off_t off)
 {
     int r = 0;
     int acc = file_access_mode(f);
-    struct stat st;
+    struct stat st = {0};
+    bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
     if (acc == O_WRONLY)
         r = -EACCES;
-    else if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE) && acc != O_RDWR)
+    else if (shared && (prot & PROT_WRITE) && acc != O_RDWR)
         r = -EACCES;
-    else if (file_fstat(f, &st) == 0 && S_ISDIR(st.st_mode))
+    else if (file_fstat(f, &st) < 0 || S_ISDIR(st.st_mode))
         r = -ENODEV;
     if (r < 0) goto out;
-    /* Fill while writable, then apply the requested protection. */
-    if (shared_map_count && f->inode) shared_map_before_io(f); /* other mappings first */
-    ssize_t n = file_pread(f, (void *)addr, len, off);
-    if (n < 0) {
-        r = (int)n;
-        goto out;
+    if (shared && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5)) { /* /dev/zero */
+        r = pal_vm_share((void *)addr, len, PROT_READ | PROT_WRITE);    /* fresh, as Linux */
+        if (r == -EMFILE || r == -ENFILE) r = -ENOMEM;
+        if (r == 0) vm_set_shared(p, addr, len);
+        if (r == 0 && prot != (PROT_READ | PROT_WRITE)) r = vm_protect(p, addr, len, prot);
+        return r;
     }
-    if (prot != (PROT_READ | PROT_WRITE)) r = vm_protect(p, addr, len, prot);
-    if (r == 0 && (flags & MAP_TYPE) != MAP_PRIVATE) r = shared_map_add(p, f, addr, len, off);
+    if (shared && !S_ISREG(st.st_mode)) return -ENODEV; /* no device has pages to share */
+    if (shared) /* the file's shared pages replace the fresh area */
+        return (int)map_shared_at(p, addr, len, prot, f, off);
+    /* a private copy, filled while writable */
+    if (shared_map_count && f->inode) shared_map_before_read(f, off, len);
+    ssize_t n = file_pread(f, (void *)addr, len, off);
+    if (n < 0) r = (int)n;
+    if (r == 0 && prot != (PROT_READ | PROT_WRITE)) r = vm_protect(p, addr, len, prot);
 out:
     return r;
 }
@@ -92,6 +111,7 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
     if ((flags & MAP_ANONYMOUS) && type == MAP_SHARED) {
         /* host-shared memory, so that a fork's child and its parent share it */
         int r = pal_vm_share((void *)a, PAGE_UP(len), (int)prot);
+        if (r == 0) vm_set_shared(p, (uint64_t)a, PAGE_UP(len));
         if (r < 0) {
             vm_unmap(p, (uint64_t)a, len);
             return r == -EMFILE || r == -ENFILE ? -ENOMEM : r;
@@ -133,6 +153,10 @@ long sys_brk(unsigned long want)
     return (long)vm_brk(current_process(), want);
 }
 
+static long mremap_area(struct process *p, uint64_t old, uint64_t old_len, uint64_t new_len,
+                        unsigned long flags, uint64_t new_addr, int prot, struct file *shared,
+                        off_t foff);
+
 long sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len,
                 unsigned long flags, unsigned long new_addr)
 {
@@ -149,25 +173,55 @@ long sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len,
     uint64_t area_end;
     int prot = vm_prot_at(p, old, &area_end);
     if (prot < 0 || !vm_check(p, old, old_len, 0)) return -EFAULT;
+    off_t foff = 0;
+    struct file *shared = shared_map_file_at(p, old, old_len, &foff);
+    long r = mremap_area(p, old, old_len, new_len, flags, new_addr, prot, shared, foff);
+    if (shared) file_put(shared);
+    return r;
+}
+
+/* The rest of mremap, for an area of protection prot that is a shared
+ * mapping of file shared at foff (or private memory when NULL). */
+static long mremap_area(struct process *p, uint64_t old, uint64_t old_len, uint64_t new_len,
+                        unsigned long flags, uint64_t new_addr, int prot, struct file *shared,
+                        off_t foff)
+{
     if (!(flags & MREMAP_FIXED)) {
         if (new_len <= old_len) {
-            if (new_len < old_len) vm_unmap(p, old + new_len, old_len - new_len);
+            if (new_len < old_len) {
+                shared_map_sync_range(p, old + new_len, old_len - new_len, true);
+                vm_unmap(p, old + new_len, old_len - new_len);
+            }
             return (long)old;
         }
         /* grow in place when the pages after it are free */
         if (vm_range_free(p, old + old_len, new_len - old_len)) {
-            int64_t a = vm_map(p, old + old_len, new_len - old_len, prot, true, true);
-            if (a >= 0) return (long)old;
+            uint64_t ext = old + old_len, ext_len = new_len - old_len;
+            int map_prot = shared ? PROT_READ | PROT_WRITE : prot;
+            int64_t a = vm_map(p, ext, ext_len, map_prot, true, true);
+            long r = a < 0 ? a : 0;
+            if (r == 0 && shared)
+                r = map_shared_at(p, ext, ext_len, prot, shared, foff + (off_t)old_len);
+            if (r == 0) return (long)old;
+            if (a >= 0) vm_unmap(p, ext, ext_len);
         }
         if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
     } else if ((new_addr & (PAGE_SIZE - 1)) ||
                (new_addr < old + old_len && old < new_addr + new_len)) {
         return -EINVAL;
     }
-    /* a moved shared file mapping becomes a private copy: write it back first */
-    shared_map_sync_range(p, old, old_len, true);
     int64_t a = vm_map(p, new_addr, new_len, PROT_READ | PROT_WRITE, flags & MREMAP_FIXED, false);
     if (a < 0) return a;
+    if (shared) { /* the file's pages, mapped at the new place: nothing to copy */
+        long r = map_shared_at(p, (uint64_t)a, new_len, prot, shared, foff);
+        if (r < 0) {
+            vm_unmap(p, (uint64_t)a, new_len);
+            return r;
+        }
+        shared_map_sync_range(p, old, old_len, true);
+        vm_unmap(p, old, old_len);
+        return a;
+    }
     if (!(prot & PROT_READ)) vm_protect(p, old, old_len, prot | PROT_READ);
     /* fault-safe: another thread may unmap or protect either range meanwhile
      * (what did not move is then lost, as the race deserves) */
@@ -188,11 +242,14 @@ struct zero_range {
     uint64_t lo, hi;
 };
 
-static int zero_area(uint64_t start, uint64_t end, int prot, void *arg)
+static int zero_area(const struct vm_area *a, void *arg)
 {
     const struct zero_range *z = arg;
-    uint64_t lo = start > z->lo ? start : z->lo, hi = end < z->hi ? end : z->hi;
-    if (lo >= hi) return 0;
+    uint64_t lo = a->start > z->lo ? a->start : z->lo, hi = a->end < z->hi ? a->end : z->hi;
+    int prot = a->prot;
+    /* shared pages are the file's or the other processes' too: Linux
+     * only drops this process's view of them, which reads the same */
+    if (lo >= hi || a->shared) return 0;
     bool ro = (prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE);
     if (ro && pal_vm_protect((void *)lo, hi - lo, PROT_READ | PROT_WRITE) < 0) return 0;
     uaccess_zero((void *)lo, hi - lo); /* another thread may change the range meanwhile */

@@ -27,6 +27,7 @@ struct vma {
     uint64_t start, end;
     int prot;
     bool reserved;
+    bool shared;           /* host-shared memory (MAP_SHARED): kept by MADV_DONTNEED */
     struct vm_proc *owner; /* the address-space user: a process, or a vfork child sharing it */
     struct vma *next;
 };
@@ -95,7 +96,7 @@ static struct vma *vma_new(uint64_t start, uint64_t end, int prot, bool reserved
 {
     struct vma *v = kmalloc(sizeof(*v));
     if (!v) return NULL;
-    *v = (struct vma){start, end, prot, reserved, owner, NULL};
+    *v = (struct vma){start, end, prot, reserved, false, owner, NULL};
     return v;
 }
 
@@ -115,6 +116,7 @@ static int split_at(struct addr_space *as, uint64_t addr)
         if (v->start < addr && addr < v->end) {
             struct vma *tail = vma_new(addr, v->end, v->prot, v->reserved, v->owner);
             if (!tail) return -ENOMEM;
+            tail->shared = v->shared;
             v->end = addr;
             tail->next = v->next;
             v->next = tail;
@@ -616,6 +618,7 @@ static int fork_prepare(struct vm_proc *m, struct vm_proc **child, bool empty)
         if (v->owner == m && !empty) {
             struct vma *n = vma_new(v->start, v->end, v->prot, v->reserved, c);
             if (!n) goto nomem_locked;
+            n->shared = v->shared;
             *tail = n;
             tail = &n->next;
             if (counted(n)) account(c, (int64_t)(n->end - n->start));
@@ -784,14 +787,27 @@ void vm_reapply_prot(struct vm_proc *owner, uint64_t lo, uint64_t hi)
     mutex_unlock(&as->lock);
 }
 
-int vm_for_each_area(const struct vm_proc *owner,
-                     int (*fn)(uint64_t start, uint64_t end, int prot, void *arg), void *arg)
+int vm_for_each_area(const struct vm_proc *owner, int (*fn)(const struct vm_area *a, void *arg),
+                     void *arg)
 {
     struct addr_space *as = owner->as;
     int r = 0;
     mutex_lock(&as->lock);
-    for (struct vma *v = as->areas; v && r == 0; v = v->next)
-        if (v->owner == owner) r = fn(v->start, v->end, v->reserved ? 0 : v->prot, arg);
+    for (struct vma *v = as->areas; v && r == 0; v = v->next) {
+        if (v->owner != owner) continue;
+        struct vm_area a = {v->start, v->end, v->reserved ? 0 : v->prot, v->shared};
+        r = fn(&a, arg);
+    }
     mutex_unlock(&as->lock);
     return r;
+}
+
+void vm_set_shared(struct process *p, uint64_t addr, uint64_t len)
+{
+    struct addr_space *as = p->vm->as;
+    mutex_lock(&as->lock);
+    if (split_at(as, addr) == 0 && split_at(as, addr + PAGE_UP(len)) == 0)
+        for (struct vma *v = as->areas; v && v->start < addr + len; v = v->next)
+            if (v->start >= addr && v->owner == p->vm) v->shared = true;
+    mutex_unlock(&as->lock);
 }

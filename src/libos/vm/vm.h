@@ -77,10 +77,18 @@ int vm_heap_init(struct process *p, uint64_t size);
  * host pages (after the LibOS opened them temporarily). */
 void vm_reapply_prot(struct vm_proc *owner, uint64_t lo, uint64_t hi);
 
-/* fn(start, end, prot) for each area of owner, in address order, until
- * one returns non-zero (that value is returned); fn must not call vm_*. */
-int vm_for_each_area(const struct vm_proc *owner,
-                     int (*fn)(uint64_t start, uint64_t end, int prot, void *arg), void *arg);
+/* What vm_for_each_area shows of an area (prot 0 when reserved). */
+struct vm_area {
+    uint64_t start, end;
+    int prot;
+    bool shared;
+};
+/* fn for each area of owner, in address order, until one returns
+ * non-zero (that value is returned); fn must not call vm_*. */
+int vm_for_each_area(const struct vm_proc *owner, int (*fn)(const struct vm_area *a, void *arg),
+                     void *arg);
+/* The areas in [addr, addr+len) of p are host-shared memory (MAP_SHARED). */
+void vm_set_shared(struct process *p, uint64_t addr, uint64_t len);
 
 /* Bytes mapped by every process of the instance (what counts against
  * user_space_size). */

@@ -145,6 +145,14 @@ int pal_vm_map_file(void *addr, size_t len, int prot, int fd, off_t off)
     return p == MAP_FAILED ? -errno : 0;
 }
 
+int pal_vm_map_shared(void *addr, size_t len, int prot, int fd, off_t off)
+{
+    fd = handle_fd(fd);
+    if (fd < 0) return fd;
+    void *p = mmap(addr, len, prot, MAP_SHARED | MAP_FIXED, fd, off);
+    return p == MAP_FAILED ? -errno : 0;
+}
+
 /* A new host fd as a handle. */
 static int wrap(int fd)
 {
