@@ -79,6 +79,9 @@ int cli_check_build(const char *cmd, const char *dir);
 /* Takes `--image-key <file>` off the front of argv[1..] (setting
  * OCCLUM_IMAGE_KEY_FILE for the runtime); 0, or -1 after an error line. */
 int cli_take_image_key(const char *cmd, int *argc, char ***argv);
+/* The same for one of --strace, --strace=FILE (made absolute) and --stats:
+ * they become OCCLUM_STRACE / OCCLUM_STATS for the runtime. */
+int cli_take_trace_options(const char *cmd, int *argc, char ***argv);
 /* The LibOS runtime binary (<prefix>/lib/occlum/occlum-libos); 0, or -1
  * after an error line. */
 int cli_runtime(const char *cmd, char *out, size_t len);

@@ -23,9 +23,13 @@ static int run_main(int argc, char **argv)
                        "/bin/hello_world");
         return 1;
     }
-    if (cli_take_image_key(CMD, &argc, &argv) < 0) return 1;
+    for (int before = 0; before != argc;) { /* the options, in any order */
+        before = argc;
+        if (cli_take_image_key(CMD, &argc, &argv) < 0) return 1;
+        if (cli_take_trace_options(CMD, &argc, &argv) < 0) return 1;
+    }
     if (argc < 2) {
-        cli_error(CMD, "expected a program after --image-key <file>");
+        cli_error(CMD, "expected a program after the options");
         return 1;
     }
     char dir[PATH_MAX], runtime[PATH_MAX + 32];
@@ -59,7 +63,7 @@ static int run_main(int argc, char **argv)
 
 const struct cli_cmd cmd_run = {
     "run",
-    "run <path> [args...]",
+    "run [--strace[=FILE]] [--stats] <path> [args...]",
     "Run the program <path> of the image in the LibOS.",
     "Must run inside a built instance. <path> is a path inside the image, e.g.\n"
     "/bin/hello_world, and must lie under one of Occlum.json's entry_points.\n"
@@ -69,6 +73,10 @@ const struct cli_cmd cmd_run = {
     "env.untrusted pass from the host environment; env.default are always set.\n"
     "OCCLUM_LOG_LEVEL=off|error|warn|info|debug|trace sets the LibOS's logging.\n"
     "Before <path>, --image-key <file> (or OCCLUM_IMAGE_KEY_FILE=<file>) gives the key of\n"
-    "an encrypted image layer (occlum build --image-key).\n",
+    "an encrypted image layer (occlum build --image-key).\n"
+    "--strace[=FILE] prints every system call of every process like strace -f (to\n"
+    "standard error, or to FILE on the host); --stats prints, when the program exits,\n"
+    "strace -c's table per system call plus how many calls took the slower trap\n"
+    "instead of the fast path.\n",
     run_main,
 };

@@ -62,6 +62,41 @@ int cli_take_image_key(const char *cmd, int *argc, char ***argv)
     return 0;
 }
 
+int cli_take_trace_options(const char *cmd, int *argc, char ***argv)
+{
+    if (*argc < 2) return 0;
+    const char *opt = (*argv)[1];
+    if (strcmp(opt, "--stats") == 0) {
+        setenv("OCCLUM_STATS", "1", 1);
+    } else if (strcmp(opt, "--strace") == 0) {
+        setenv("OCCLUM_STRACE", "-", 1);
+    } else if (strncmp(opt, "--strace=", 9) == 0) {
+        const char *file = opt + 9;
+        char abs[PATH_MAX], cwd[PATH_MAX];
+        if (!file[0]) {
+            cli_error(cmd, "--strace=FILE needs a file name (or --strace for standard error)");
+            return -1;
+        }
+        if (file[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+            cli_error(cmd, "--strace=%s: cannot tell the current directory: %s", file,
+                      strerror(errno));
+            return -1;
+        }
+        if (pathf(abs, sizeof(abs), "%s%s%s", file[0] == '/' ? "" : cwd, file[0] == '/' ? "" : "/",
+                  file) < 0) {
+            cli_error(cmd, "--strace=%s: the path is too long", file);
+            return -1;
+        }
+        setenv("OCCLUM_STRACE", abs, 1);
+    } else {
+        return 0;
+    }
+    (*argv)[1] = (*argv)[0];
+    *argv += 1;
+    *argc -= 1;
+    return 0;
+}
+
 int cli_runtime(const char *cmd, char *out, size_t len)
 {
     char prefix[PATH_MAX];

@@ -5,6 +5,7 @@
  * be reported as configured), then the config, the user region, the mount
  * tree, the trap handlers, and finally the first process.
  */
+#include "syscall/strace.h"
 #include "libos.h"
 
 #include "common/config.h"
@@ -111,6 +112,19 @@ int libos_init(const char *config_json, const char *instance_dir, char *const ho
     if (lvl && log_set_level_name(lvl) < 0) {
         log_error("OCCLUM_LOG_LEVEL=%s is not a level; use off, error, warn, info, debug or trace",
                   lvl);
+        return 1;
+    }
+    const char *trace_to = host_getenv(host_envp, "OCCLUM_STRACE");
+    const char *stats = host_getenv(host_envp, "OCCLUM_STATS");
+    if (trace_to && !trace_to[0]) trace_to = NULL;
+    if (trace_to && strcmp(trace_to, "-") != 0 && trace_to[0] != '/') {
+        log_error("OCCLUM_STRACE=%s: give \"-\" (standard error) or an absolute host path",
+                  trace_to);
+        return 1;
+    }
+    int tr = strace_init(trace_to, stats && strcmp(stats, "1") == 0);
+    if (tr < 0) {
+        log_error("--strace: cannot open %s for writing: %s", trace_to, strerror(-tr));
         return 1;
     }
     const char *rw = host_getenv(host_envp, "OCCLUM_SYSCALL_REWRITE");
@@ -253,6 +267,7 @@ int libos_boot(const char *config_json, const char *instance_dir, const char *pa
         return r;
     }
     r = libos_wait_program(pid);
+    if (stats_on) stats_report();
     /* The run is over: the writable layer commits what is left. */
     if (libos_sync() < 0) log_error("the writable layer could not commit at exit");
     return r;

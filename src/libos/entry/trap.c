@@ -12,6 +12,7 @@
 #include "entry/rewrite.h"
 #include "process/process.h"
 #include "signal/signal.h"
+#include "syscall/strace.h"
 #include "syscall/syscall.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
@@ -25,7 +26,15 @@
 #define SYS_USER_DISPATCH 2 /* si_code of a SIGSYS from Syscall User Dispatch */
 #endif
 
-void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    pal_clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* trapped: it came through SIGSYS, not the fast path (for --stats). */
+static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame, bool trapped)
 {
     greg_t *g = uc->uc_mcontext.gregs;
     struct thread *t = current_thread();
@@ -35,7 +44,15 @@ void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
     t->uc = uc;
     struct syscall_regs r = {g[REG_RAX], g[REG_RDI], g[REG_RSI], g[REG_RDX],
                              g[REG_R10], g[REG_R8],  g[REG_R9]};
-    long ret = syscall_dispatch(&r);
+    long ret;
+    if (__builtin_expect(stats_on, 0)) {
+        stats_count(r.nr, trapped);
+        uint64_t t0 = now_ns();
+        ret = syscall_dispatch(&r);
+        stats_time(r.nr, ret, now_ns() - t0);
+    } else {
+        ret = syscall_dispatch(&r);
+    }
     g[REG_RAX] = ret;
     struct process *p = t->proc;
     thread_check_exit();
@@ -49,7 +66,7 @@ void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame)
 
 void libos_fast_syscall(void *uc, struct pal_trap_frame *frame)
 {
-    handle_syscall(uc, frame);
+    handle_syscall(uc, frame, false);
 }
 
 bool libos_user_writable(uint64_t addr, size_t len)
@@ -76,7 +93,7 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         uint64_t site = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
         long nr = uc->uc_mcontext.gregs[REG_RAX];
         struct vm_proc *vm = current_process()->vm;
-        handle_syscall(uc, frame);
+        handle_syscall(uc, frame, true);
         /* the same image still runs (no execve, no vfork switch): make
          * this site take the fast path from now on */
         if (current_process()->vm == vm && !current_thread()->vfork) rewrite_syscall_site(site, nr);

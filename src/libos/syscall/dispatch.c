@@ -20,6 +20,7 @@
 #include "syscall/list_core.h"
 #include "syscall/list_enosys.h"
 #include "syscall/refuse.h"
+#include "syscall/strace.h"
 #include "time/timerfd.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
@@ -122,8 +123,22 @@ static long unsupported(long nr)
     return -ENOSYS;
 }
 
+/* --strace: the call between its two halves of the line. */
+static __attribute__((noinline)) long dispatch_traced(const struct syscall_regs *r)
+{
+    struct strace_call c;
+    long nr = r->nr;
+    bool known = nr >= 0 && nr < MAX_SYSCALL && table[nr].fn;
+    c.nargs = known ? table[nr].nargs : 6;
+    strace_enter(&c, r);
+    long ret = known ? table[nr].fn(r->a0, r->a1, r->a2, r->a3, r->a4, r->a5) : unsupported(nr);
+    strace_exit(&c, r, ret);
+    return ret;
+}
+
 long syscall_dispatch(const struct syscall_regs *r)
 {
+    if (__builtin_expect(strace_on, 0)) return dispatch_traced(r);
     long nr = r->nr;
     if (nr < 0 || nr >= MAX_SYSCALL || !table[nr].fn) {
         long ret = unsupported(nr);
