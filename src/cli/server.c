@@ -55,9 +55,15 @@ static void last_log_line(const char *dir, char *out, size_t len)
 static int start_main(int argc, char **argv)
 {
     const char *cmd = "start";
-    if (cli_take_image_key(cmd, &argc, &argv) < 0) return 1;
+    for (int before = 0; before != argc;) { /* the options, in any order */
+        before = argc;
+        if (cli_take_image_key(cmd, &argc, &argv) < 0) return 1;
+        if (cli_take_trace_options(cmd, &argc, &argv) < 0) return 1;
+    }
     if (argc > 1) {
-        cli_error(cmd, "unexpected argument %s (usage: occlum start [--image-key <file>])",
+        cli_error(cmd,
+                  "unexpected argument %s (usage: occlum start [--image-key <file>] "
+                  "[--strace[=FILE]] [--stats])",
                   argv[1]);
         return 1;
     }
@@ -119,13 +125,16 @@ static int start_main(int argc, char **argv)
 
 const struct cli_cmd cmd_start = {
     "start",
-    "start [--image-key <file>]",
+    "start [--image-key <file>] [--strace[=FILE]] [--stats]",
     "Start the instance's LibOS in the background, for 'occlum exec'.",
     "Must run inside a built instance. The server performs the checks of\n"
     "'occlum run' (signature, measurement, image, writable layer) and then\n"
     "runs the programs 'occlum exec' sends it, all in this one LibOS, until\n"
     "'occlum stop'. Its log is run/occlum-server.log. While it runs,\n"
-    "'occlum run' refuses to start (the writable layer has one user).\n",
+    "'occlum run' refuses to start (the writable layer has one user).\n"
+    "--strace[=FILE] traces every system call of the programs it runs (to the log,\n"
+    "or to FILE on the host); --stats prints the table of 'occlum run --stats'\n"
+    "there when it stops.\n",
     start_main,
 };
 

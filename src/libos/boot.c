@@ -254,6 +254,11 @@ int libos_sync(void)
     return sefs_rw_sync_all();
 }
 
+void libos_report(void)
+{
+    if (stats_on) stats_report();
+}
+
 int libos_boot(const char *config_json, const char *instance_dir, const char *path,
                char *const argv[], char *const host_envp[])
 {
@@ -267,7 +272,7 @@ int libos_boot(const char *config_json, const char *instance_dir, const char *pa
         return r;
     }
     r = libos_wait_program(pid);
-    if (stats_on) stats_report();
+    libos_report();
     /* The run is over: the writable layer commits what is left. */
     if (libos_sync() < 0) log_error("the writable layer could not commit at exit");
     return r;

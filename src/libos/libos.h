@@ -49,6 +49,8 @@ void libos_release_program(int pid);
 int libos_wait_program(int pid);
 void libos_signal_program(int pid, int sig);
 void libos_kill_all(void);
+/* The --stats table, when asked for (the end of a run, or of a server). */
+void libos_report(void);
 int libos_sync(void);
 
 #endif

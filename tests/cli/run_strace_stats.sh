@@ -64,6 +64,18 @@ expect_status 0
 expect_err_contains 'total ('
 grep -qF 'write(3,' "$WORK/.stderr" && fail "--stats alone traced the calls"
 
+# occlum start --strace=FILE --stats: the programs exec'd are traced, the
+# table comes at stop
+run occlum start --strace="$WORK/server.txt" --stats
+expect_status 0
+run occlum exec /bin/probe
+expect_status 0
+run occlum stop
+expect_status 0
+grep -qF 'write(3, "hello\n", 6) = 6' "$WORK/server.txt" || fail "the server's trace lacks the write"
+grep -qE '^ *[0-9.]+ +[0-9.]+ +[0-9]+ +1 +0 +[0-9]+ fork$' "$WORK/server.txt" ||
+    fail "the server's table has no fork row"
+
 run occlum run --strace= /bin/probe
 expect_status 1
 expect_err_contains "--strace=FILE needs a file name"

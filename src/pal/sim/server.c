@@ -272,6 +272,7 @@ int server_run(const char *instance, int sigfd)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    libos_report(); /* occlum start --stats */
     int code = 0;
     if (libos_sync() < 0) {
         fprintf(stderr, "occlum server: the writable layer could not commit\n");
