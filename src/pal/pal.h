@@ -164,10 +164,13 @@ _Noreturn void pal_thread_exit(void);
 int pal_as_fork(const int *child_users);
 /* End this (forked) host process. */
 _Noreturn void pal_as_exit(void);
-/* In a fork's child, the copy of the forking thread, once the LibOS has
- * started the child's own thread: it touches no LibOS state again (it is
- * the parent's thread's) and stays as the PAL's watcher of the host process. */
-_Noreturn void pal_as_forked_thread_done(void);
+/* In a fork's child, the copy of the forking thread goes on as a host
+ * thread of the new host process: on a fresh private stack of stack_size
+ * bytes it runs fn(arg) (where the LibOS runs the child's thread: no
+ * thread to create, on fork's critical path), then stays as the host
+ * process's watcher. Nothing on the stack it leaves (the parent thread's
+ * frames) is touched again. */
+_Noreturn void pal_as_forked_run(void *(*fn)(void *), void *arg, size_t stack_size);
 int pal_gettid(void);
 /* Futex on any memory in this address space (LibOS or user). */
 long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,

@@ -50,8 +50,11 @@
 #define REACH (1ULL << 31) /* rel32 */
 
 bool rewrite_enabled = true;
-/* membarrier SYNC_CORE registered (per host process): multi-threaded patching */
-LIBOS_PRIVATE static bool sync_core_ok;
+/* membarrier's SYNC_CORE registration is per host process (mm), made at
+ * its first need: 0 not tried, 1 made, -1 refused. A fork's child starts
+ * at 0 (rewrite_init), so that a child that never patches code never pays
+ * for it. */
+LIBOS_PRIVATE static int sync_core_state;
 static struct mutex rewrite_lock = MUTEX_INIT;
 
 /* Sites patched recently, for a thread that trapped on their int3. */
@@ -67,12 +70,23 @@ static unsigned recent_next;
 
 void rewrite_init(void)
 {
-    sync_core_ok = pal_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0) == 0;
+    sync_core_state = 0;
 }
 
-static void sync_cores(void)
+static bool sync_core_ok(void)
 {
-    pal_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0);
+    if (!sync_core_state) {
+        bool ok = pal_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0) == 0;
+        sync_core_state = ok ? 1 : -1;
+    }
+    return sync_core_state > 0;
+}
+
+/* Only p's threads run p's code: alone, it has no other core to sync. */
+static void sync_cores(const struct process *p)
+{
+    if (p->nthreads != 1 && sync_core_ok())
+        pal_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0);
 }
 
 bool rewrite_int3(uint64_t *rip)
@@ -154,7 +168,7 @@ void rewrite_syscall_site(uint64_t after_syscall, long nr)
     struct thread *t = current_thread();
     struct process *p = t->proc;
     if (!rewrite_enabled || t->vfork || p->vm->users != 1) return;
-    if (p->nthreads != 1 && !sync_core_ok) return;
+    if (p->nthreads != 1 && !sync_core_ok()) return;
     mutex_lock(&rewrite_lock);
     rewrite_locked(p, after_syscall, nr);
     mutex_unlock(&rewrite_lock);
@@ -211,11 +225,11 @@ static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
         recent_next++;
         static const uint8_t int3 = 0xcc;
         poke(p, insn, &int3, 1);
-        sync_cores();
+        sync_cores(p);
         poke(p, insn + 1, jmp + 1, 4);
-        sync_cores();
+        sync_cores(p);
         poke(p, insn, jmp, 1);
-        sync_cores();
+        sync_cores(p);
     }
     log_debug("%s: system call site %#lx (nr %ld) now takes the fast path", p->exe_path,
               (unsigned long)after_syscall - 2, nr);

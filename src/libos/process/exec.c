@@ -183,12 +183,7 @@ static long exec_vfork_child_elsewhere(const char *path, char **argv, char **env
     while (__atomic_load_n(step, __ATOMIC_ACQUIRE) != 3)
         pal_futex(step, FUTEX_WAIT, 1, NULL, NULL, 0);
     kfree(step);
-    if (thread_start_reserved(nt) < 0) {
-        kfree(nt);
-        c->exit_status = SIGKILL;
-        process_finish(c);
-    }
-    pal_as_forked_thread_done();
+    thread_run_forked(nt);
 }
 
 static long exec_vfork_child(const char *path, char **argv, char **envp)

@@ -95,12 +95,7 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     process_host_forked();
     vm_fork_child_enter(cvm);
     if (rewrite_enabled) rewrite_init(); /* membarrier registration is per host process */
-    if (thread_start_reserved(t) < 0) {  /* no host thread: the child dies at once */
-        c->exit_status = SIGKILL;
-        process_finish(c);
-        pal_as_exit();
-    }
-    pal_as_forked_thread_done();
+    thread_run_forked(t);
 }
 
 long sys_fork(void)

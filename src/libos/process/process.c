@@ -561,7 +561,23 @@ int thread_slot_reserve(const char *who)
     return 0;
 }
 
-int thread_start_reserved(struct thread *t)
+/* Undo thread_link for a thread that got no host thread (and its slot). */
+static void thread_unlink_failed(struct thread *t)
+{
+    mutex_lock(&proc_lock);
+    mutex_lock(&t->proc->sig_lock);
+    struct thread **pp = &t->proc->threads;
+    while (*pp && *pp != t)
+        pp = &(*pp)->next_in_proc;
+    if (*pp) *pp = t->next_in_proc;
+    t->proc->nthreads--;
+    mutex_unlock(&t->proc->sig_lock);
+    live_threads--;
+    mutex_unlock(&proc_lock);
+}
+
+/* t joins its process's threads (its slot is reserved). */
+static void thread_link(struct thread *t)
 {
     mutex_lock(&proc_lock);
     mutex_lock(&t->proc->sig_lock);
@@ -571,6 +587,29 @@ int thread_start_reserved(struct thread *t)
     mutex_unlock(&t->proc->sig_lock);
     if (t->proc->exiting) t->must_exit = true; /* killed while it had no thread */
     mutex_unlock(&proc_lock);
+}
+
+_Noreturn void thread_run_forked(struct thread *t)
+{
+    thread_link(t);
+    struct worker *w = kcalloc(1, sizeof(*w));
+    if (w) w->altstack = pal_private_stack_alloc(ALTSTACK_SIZE);
+    if (w && w->altstack) {
+        w->job = t;
+        pal_as_forked_run(worker_main, w, HOST_STACK_SIZE);
+    }
+    kfree(w); /* no memory: the child dies as it starts */
+    struct process *p = t->proc;
+    thread_unlink_failed(t);
+    kfree(t);
+    p->exit_status = SIGKILL;
+    process_finish(p);
+    pal_as_exit();
+}
+
+int thread_start_reserved(struct thread *t)
+{
+    thread_link(t);
     mutex_lock(&pool_lock);
     struct worker *w = idle_workers;
     if (w) {
@@ -598,16 +637,7 @@ int thread_start_reserved(struct thread *t)
         kfree(w);
     }
     if (r < 0) {
-        mutex_lock(&proc_lock);
-        mutex_lock(&t->proc->sig_lock);
-        struct thread **pp = &t->proc->threads;
-        while (*pp && *pp != t)
-            pp = &(*pp)->next_in_proc;
-        if (*pp) *pp = t->next_in_proc;
-        t->proc->nthreads--;
-        mutex_unlock(&t->proc->sig_lock);
-        live_threads--;
-        mutex_unlock(&proc_lock);
+        thread_unlink_failed(t);
         log_warn("cannot create a host thread: %s", strerror(-r));
         return -EAGAIN;
     }

@@ -197,6 +197,10 @@ int thread_start(struct thread *t);
  * irreversible step (execve of a vfork child) that the thread can start. */
 int thread_slot_reserve(const char *who);
 int thread_start_reserved(struct thread *t);
+/* In a fork's new host process, on the copy of the forking host thread:
+ * that host thread becomes t's (its slot reserved), and stays in the new
+ * host process's pool afterwards. */
+_Noreturn void thread_run_forked(struct thread *t);
 void thread_slot_release(void);
 /* Check, after a system call, whether the thread must end now. */
 void thread_check_exit(void);

@@ -9,11 +9,12 @@
  *
  * No host process of an instance outlives it: the root (the runtime that
  * `occlum run` or `occlum start` made) holds the only write end of a pipe
- * that every forked host process watches from a thread of its own; when
- * the root ends, however it ends, the pipe reports end-of-file and they
- * exit; that thread is the copy of the forking thread, once the LibOS is
- * done with it (pal_as_forked_thread_done). It also ends a forked host
- * process whose address space no process uses any more. Host children are reaped by the host kernel
+ * whose read end every forked host process has opened O_ASYNC with
+ * F_SETSIG = SIGKILL; when the root ends, however it ends, the host kernel
+ * sends that SIGKILL to all of them (no thread has to watch). The copy of
+ * the forking thread runs the child's first LibOS thread
+ * (pal_as_forked_run) and afterwards ends a forked host process whose
+ * address space no process uses any more. Host children are reaped by the host kernel
  * (SIGCHLD ignored): the LibOS waits for its processes through its own
  * shared state, never with waitpid.
  */
@@ -25,6 +26,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,13 +47,13 @@ static void life_init(void)
     sigaction(SIGCHLD, &sa, NULL);
 }
 
-static void *watch(void *arg)
+/* Until this host process's address space has no user left. */
+static _Noreturn void watch(void)
 {
-    (void)arg;
     int idle = 0;
     for (;;) {
-        struct pollfd p = {life_pipe[0], POLLIN, 0};
-        if (poll(&p, 1, 1000) > 0) _exit(137); /* the root is gone */
+        struct timespec second = {1, 0};
+        nanosleep(&second, NULL);
         /* Unused for two looks in a row: whatever ended the last process
          * has had a second to tell its parent. */
         if (users_word && __atomic_load_n(users_word, __ATOMIC_ACQUIRE) == 0) {
@@ -59,7 +62,29 @@ static void *watch(void *arg)
             idle = 0;
         }
     }
-    return NULL;
+}
+
+/* The root's death kills this host process: a read end of the life pipe of
+ * its own (a new open file description, so that its owner is this process
+ * alone) signals SIGKILL to it when the last write end closes. */
+static int die_with_root(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", life_pipe[0]);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    if (fcntl(fd, F_SETOWN, getpid()) < 0 || fcntl(fd, F_SETSIG, SIGKILL) < 0 ||
+        fcntl(fd, F_SETFL, O_RDONLY | O_NONBLOCK | O_ASYNC) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    close(life_pipe[0]); /* the copy of the parent's, owned by whoever set it last */
+    life_pipe[0] = fd;
+    /* The root may have ended before the signal was armed. */
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLIN))) return -EPIPE;
+    return 0;
 }
 
 int pal_as_fork(const int *child_users)
@@ -82,6 +107,7 @@ int pal_as_fork(const int *child_users)
         life_pipe[1] = -1;
     }
     users_word = child_users;
+    if (die_with_root() < 0) _exit(137); /* the root is gone, or cannot be watched */
     return 0;
 }
 
@@ -92,10 +118,31 @@ _Noreturn void pal_as_exit(void)
     __builtin_unreachable();
 }
 
-_Noreturn void pal_as_forked_thread_done(void)
+static void *(*forked_fn)(void *);
+static void *forked_arg;
+
+static _Noreturn void forked_main(void)
 {
-    /* The copy of the forking thread has done its part: it stays as the
-     * host process's watcher (one thread creation less per fork). */
-    watch(NULL);
-    pal_as_exit();
+    forked_fn(forked_arg);
+    watch();
+}
+
+_Noreturn void pal_as_forked_run(void *(*fn)(void *), void *arg, size_t stack_size)
+{
+    void *stack = pal_private_stack_alloc(stack_size);
+    if (!stack) pal_as_exit(); /* no memory for the child: it dies with its host process */
+    forked_fn = fn;
+    forked_arg = arg;
+    /* Off the parent thread's frames (and its signal stack, which the
+     * LibOS may make this thread's altstack again): a fresh stack, 16-byte
+     * aligned at the call as the ABI wants. */
+    uint64_t top = ((uint64_t)stack + stack_size) & ~15UL;
+    __asm__ volatile("movq %0, %%rsp\n\t"
+                     "xorl %%ebp, %%ebp\n\t"
+                     "call *%1\n\t"
+                     "ud2"
+                     :
+                     : "r"(top), "r"(forked_main)
+                     : "memory");
+    __builtin_unreachable();
 }
