@@ -83,6 +83,15 @@ for bs in 16 4096 65536 131072; do
     printf 'pipe throughput %6s B writes, %5s MiB (MB/s): libos %8s   native %8s   libos/native %sx\n' \
         "$bs" "$((total >> 20))" "$libos" "$native" "$(ratio "$libos" "$native")"
 done
+# the same with a forked reader: inside, another address space (host process)
+for bs in 16 4096 65536 131072; do
+    total=$((1 << 30))
+    [ "$bs" = 16 ] && total=$((16 << 20))
+    native=$(./pipe_tput ./pipe_tput "$bs" "$total" fork)
+    libos=$(cd instance && occlum run /bin/pipe_tput /bin/pipe_tput "$bs" "$total" fork)
+    printf 'pipe throughput, forked reader %6s B (MB/s):    libos %8s   native %8s   libos/native %sx\n' \
+        "$bs" "$libos" "$native" "$(ratio "$libos" "$native")"
+done
 
 # thread create + join (median of 2000, us)
 native=$(./thread)
