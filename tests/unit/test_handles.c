@@ -199,6 +199,67 @@ static void test_reused_slot_is_never_stale(void **state)
     assert_int_equal(handle_close(h), 0);
 }
 
+/* A host child opens a memfd holding text, sends its handle, and waits for
+ * a byte before it ends. */
+struct opener {
+    const char *text;
+    int out[2], go[2];
+};
+
+static int child_opens_and_waits(void *arg)
+{
+    struct opener *o = arg;
+    int fd = memfd_create("test_handles_reuse", 0);
+    if (fd < 0) return 91;
+    if (write(fd, o->text, strlen(o->text)) != (ssize_t)strlen(o->text)) return 92;
+    int h = handle_new(fd);
+    if (h < 0) return 93;
+    if (write(o->out[1], &h, sizeof(h)) != sizeof(h)) return 94;
+    char c;
+    return read(o->go[0], &c, 1) == 1 ? 0 : 95;
+}
+
+/* Fetch from a host child holding text; its handle's content must be it. */
+static void fetch_from_child(const char *text)
+{
+    struct opener o = {.text = text};
+    assert_int_equal(pipe(o.out), 0);
+    assert_int_equal(pipe(o.go), 0);
+    pid_t pid = fork_host();
+    if (pid == 0) {
+        int r = child_opens_and_waits(&o);
+        handle_host_exiting();
+        _exit(r);
+    }
+    int h = -1;
+    assert_int_equal(read(o.out[0], &h, sizeof(h)), sizeof(h));
+    int fd = handle_fd(h); /* from the child, through a pidfd of its index */
+    assert_true(fd >= 0);
+    char buf[16] = {0};
+    assert_int_equal(pread(fd, buf, strlen(text), 0), (ssize_t)strlen(text));
+    assert_string_equal(buf, text);
+    assert_int_equal(handle_close(h), 0);
+    assert_int_equal(write(o.go[1], "g", 1), 1);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    for (int i = 0; i < 2; i++) {
+        close(o.out[i]);
+        close(o.go[i]);
+    }
+}
+
+/* The next forked host process takes the index of one that ended: a
+ * handle of the new one is fetched from it, not through a pidfd of the
+ * old one kept from before (which gave EBADF). */
+static void test_reused_host_index(void **state)
+{
+    (void)state;
+    fetch_from_child("first");
+    fetch_from_child("second");
+}
+
 /* A forked host process opens a file and ends: the root takes it over. */
 static int child_opens_and_ends(void *arg)
 {
@@ -247,8 +308,11 @@ static void test_stdio_handles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_local_use_and_close),        cmocka_unit_test(test_across_host_fork),
-        cmocka_unit_test(test_reused_slot_is_never_stale), cmocka_unit_test(test_stdio_handles),
+        cmocka_unit_test(test_local_use_and_close),
+        cmocka_unit_test(test_across_host_fork),
+        cmocka_unit_test(test_reused_slot_is_never_stale),
+        cmocka_unit_test(test_stdio_handles),
+        cmocka_unit_test(test_reused_host_index),
         cmocka_unit_test(test_adopted_when_owner_ends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

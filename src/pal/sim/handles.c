@@ -82,8 +82,9 @@ static struct {
     uint32_t gen;
     int32_t fd; /* -1: none */
 } local[MAX_HANDLES];
-static int self;              /* this host process's index in hosts[] */
-static int pidfds[MAX_HOSTS]; /* pidfd of each host + 1, 0 when not open */
+static int self;                 /* this host process's index in hosts[] */
+static int pidfds[MAX_HOSTS];    /* pidfd of each host + 1, 0 when not open */
+static int pidfd_pid[MAX_HOSTS]; /* the pid each was opened for */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int adopt_sock[2] = {-1, -1}; /* [0]: the root's adopter reads it */
 
@@ -154,8 +155,12 @@ static void drain_closes_locked(void)
 
 static int pidfd_of(int host)
 {
-    if (pidfds[host]) return pidfds[host] - 1;
     int pid = sh->hosts[host].pid;
+    /* An index is reused by the next forked host process: the cached pidfd
+     * is only that host's while the pid is the one it was opened for. */
+    if (pidfds[host] && pidfd_pid[host] == pid) return pidfds[host] - 1;
+    if (pidfds[host]) close(pidfds[host] - 1);
+    pidfds[host] = 0;
     if (pid <= 0) return -ESRCH;
     int fd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (fd < 0) return -errno;
@@ -164,6 +169,7 @@ static int pidfd_of(int host)
         return -ESRCH;
     }
     pidfds[host] = fd + 1;
+    pidfd_pid[host] = pid;
     return fd;
 }
 
