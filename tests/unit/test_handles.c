@@ -15,6 +15,8 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +262,15 @@ static void test_reused_host_index(void **state)
     fetch_from_child("second");
 }
 
+/* Host processes reported as ended without handle_host_exiting. */
+static int lost_pids[64];
+static int n_lost;
+
+static void record_lost(int pid)
+{
+    if (n_lost < 64) lost_pids[__atomic_fetch_add(&n_lost, 1, __ATOMIC_SEQ_CST)] = pid;
+}
+
 /* A forked host process opens a file and ends: the root takes it over. */
 static int child_opens_and_ends(void *arg)
 {
@@ -276,7 +287,7 @@ static int child_opens_and_ends(void *arg)
 static void test_adopted_when_owner_ends(void **state)
 {
     (void)state;
-    assert_int_equal(handle_adopter_start(), 0);
+    assert_int_equal(handle_adopter_start(record_lost), 0);
     int p[2];
     assert_int_equal(pipe(p), 0);
     assert_int_equal(in_child(child_opens_and_ends, p), 0);
@@ -288,6 +299,35 @@ static void test_adopted_when_owner_ends(void **state)
     assert_int_equal(pread(fd, buf, 4, 0), 4);
     assert_memory_equal(buf, "kept", 4);
     assert_int_equal(handle_close(h), 0);
+    close(p[0]);
+    close(p[1]);
+}
+
+/* A host process that ends without the LibOS (killed) is reported, and the
+ * handles it owned are closed (never its index's next holder's fds). */
+static void test_lost_host_reported(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork_host();
+    if (pid == 0) {
+        int h = handle_new(memfd_create("test_handles_lost", 0));
+        if (write(p[1], &h, sizeof(h)) != sizeof(h)) _exit(1);
+        pause(); /* killed */
+    }
+    int h = -1;
+    assert_int_equal(read(p[0], &h, sizeof(h)), sizeof(h));
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; i++) { /* the watch looks every second at most */
+        for (int k = 0; k < __atomic_load_n(&n_lost, __ATOMIC_SEQ_CST) && !seen; k++)
+            seen = lost_pids[k] == pid;
+        if (!seen) usleep(50000);
+    }
+    assert_true(seen);
+    assert_int_equal(handle_fd(h), -EBADF);
     close(p[0]);
     close(p[1]);
 }
@@ -314,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_stdio_handles),
         cmocka_unit_test(test_reused_host_index),
         cmocka_unit_test(test_adopted_when_owner_ends),
+        cmocka_unit_test(test_lost_host_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,10 +35,25 @@ static int life_pipe[2] = {-1, -1};
 static pthread_once_t life_once = PTHREAD_ONCE_INIT;
 static const int *users_word; /* of this host process's address space */
 
+/* A forked host process ended without the LibOS (killed from the host, out
+ * of memory, a LibOS fault there): its processes are gone without a trace
+ * in the LibOS's state, and it may have held LibOS locks, so nothing can
+ * be trusted to go on; the instance stops, saying why, and the host kernel
+ * ends the other forked host processes with it. */
+static void host_lost(int pid)
+{
+    dprintf(2,
+            "[occlum error] host process %d of this instance (the address space of a forked "
+            "process) ended without the LibOS: killed from the host (see the kernel log for "
+            "the OOM killer) or a LibOS fault there; the instance stops\n",
+            pid);
+    syscall(SYS_exit_group, 1);
+}
+
 static void life_init(void)
 {
     if (pipe2(life_pipe, O_CLOEXEC) < 0) life_pipe[0] = life_pipe[1] = -1;
-    if (handle_adopter_start() < 0) { /* a fork's files would die with it */
+    if (handle_adopter_start(host_lost) < 0) { /* a fork's files would die with it */
         close(life_pipe[0]);
         close(life_pipe[1]);
         life_pipe[0] = life_pipe[1] = -1;

@@ -292,64 +292,142 @@ void handle_host_become(int idx)
      * right, as a pidfd names a process, not a pid. */
 }
 
+/* One message of an ending host process: the fds it hands over. 0, or -1
+ * when the channel is gone. */
+static int adopt_one(void)
+{
+    struct adopt_msg m;
+    union {
+        char buf[CMSG_SPACE(ADOPT_BATCH * sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {&m, sizeof(m)};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl)};
+    ssize_t n = recvmsg(adopt_sock[0], &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
+    if (n <= 0) return -1;
+    int fds[ADOPT_BATCH], nfds = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int i = 0; i < k; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + (size_t)i * sizeof(int), sizeof(int));
+            if (nfds < ADOPT_BATCH)
+                fds[nfds++] = fd;
+            else
+                close(fd);
+        }
+    }
+    lock();
+    for (int i = 0; i < nfds; i++) {
+        int h = i < m.n && n == (ssize_t)sizeof(m) ? m.handle[i] : -1;
+        struct slot *s = h >= 0 && h < MAX_HANDLES ? &sh->slots[h] : NULL;
+        if (!s || !s->live || s->gen != m.gen[i] || s->owner != m.from) {
+            close(fds[i]); /* closed meanwhile */
+            continue;
+        }
+        if (local[h].fd >= 0 && local[h].gen == s->gen) { /* we had a copy already */
+            close(fds[i]);
+        } else {
+            if (local[h].fd >= 0) close(local[h].fd);
+            local[h].gen = s->gen;
+            local[h].fd = fds[i];
+        }
+        sh->hosts[s->owner].owned--;
+        sh->hosts[self].owned++;
+        s->owner = self;
+        s->fd = local[h].fd;
+    }
+    unlock();
+    __atomic_add_fetch(&sh->adopted, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &sh->adopted, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    return 0;
+}
+
+/*
+ * The root's watch over the forked host processes: a pidfd of each. One
+ * that ends while still registered (handle_host_exiting clears its pid
+ * first) ended without the LibOS: killed from the host, or out of memory,
+ * or a LibOS fault there. Its processes cannot go on, and it may have held
+ * LibOS locks: host_lost decides (the runtime stops the instance).
+ */
+static int watch_pid[MAX_HOSTS], watch_fd[MAX_HOSTS]; /* the root's; fd + 1 */
+static void (*host_lost)(int pid);
+
+/* Open pidfds for hosts that appeared; report those that ended unregistered. */
+static void watch_hosts(void)
+{
+    lock();
+    int n = sh->nhosts;
+    for (int i = 1; i < n; i++) {
+        int pid = sh->hosts[i].pid;
+        if (pid == watch_pid[i]) continue;
+        if (watch_fd[i]) close(watch_fd[i] - 1);
+        watch_fd[i] = 0;
+        watch_pid[i] = pid;
+        if (pid <= 0) continue;
+        int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (fd >= 0)
+            watch_fd[i] = fd + 1;
+        else if (errno == ESRCH)
+            watch_fd[i] = -1; /* gone already: looked at below */
+    }
+    unlock();
+}
+
+static void check_ended(int i)
+{
+    lock();
+    bool lost = watch_pid[i] > 0 && sh->hosts[i].pid == watch_pid[i];
+    int pid = watch_pid[i];
+    if (lost) { /* its fds died with it; its index is free again */
+        for (int h = 3; h < MAX_HANDLES && sh->hosts[i].owned > 0; h++) {
+            struct slot *s = &sh->slots[h];
+            if (!s->live || s->owner != i) continue;
+            s->live = 0;
+            sh->hosts[i].owned--;
+            __atomic_add_fetch(&s->gen, 1, __ATOMIC_RELEASE);
+        }
+        sh->hosts[i].pid = 0;
+    }
+    unlock();
+    if (watch_fd[i] > 0) close(watch_fd[i] - 1);
+    watch_fd[i] = 0;
+    watch_pid[i] = 0;
+    if (lost && host_lost) host_lost(pid);
+}
+
 static void *adopter(void *arg)
 {
     (void)arg;
+    static struct pollfd p[MAX_HOSTS + 1];
+    static int idx[MAX_HOSTS + 1];
     for (;;) {
-        struct adopt_msg m;
-        union {
-            char buf[CMSG_SPACE(ADOPT_BATCH * sizeof(int))];
-            struct cmsghdr align;
-        } ctl;
-        struct iovec iov = {&m, sizeof(m)};
-        struct msghdr mh = {.msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = ctl.buf,
-                            .msg_controllen = sizeof(ctl)};
-        ssize_t n = recvmsg(adopt_sock[0], &mh, MSG_CMSG_CLOEXEC);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return NULL;
-        int fds[ADOPT_BATCH], nfds = 0;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-            int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-            for (int i = 0; i < k; i++) {
-                int fd;
-                memcpy(&fd, CMSG_DATA(c) + (size_t)i * sizeof(int), sizeof(int));
-                if (nfds < ADOPT_BATCH)
-                    fds[nfds++] = fd;
-                else
-                    close(fd);
+        watch_hosts();
+        int n = 0;
+        p[n++] = (struct pollfd){adopt_sock[0], POLLIN, 0};
+        for (int i = 1; i < MAX_HOSTS; i++) {
+            if (watch_fd[i] == -1) check_ended(i);
+            if (watch_fd[i] > 0) {
+                idx[n] = i;
+                p[n++] = (struct pollfd){watch_fd[i] - 1, POLLIN, 0};
             }
         }
-        lock();
-        for (int i = 0; i < nfds; i++) {
-            int h = i < m.n && n == (ssize_t)sizeof(m) ? m.handle[i] : -1;
-            struct slot *s = h >= 0 && h < MAX_HANDLES ? &sh->slots[h] : NULL;
-            if (!s || !s->live || s->gen != m.gen[i] || s->owner != m.from) {
-                close(fds[i]); /* closed meanwhile */
-                continue;
-            }
-            if (local[h].fd >= 0 && local[h].gen == s->gen) { /* we had a copy already */
-                close(fds[i]);
-            } else {
-                if (local[h].fd >= 0) close(local[h].fd);
-                local[h].gen = s->gen;
-                local[h].fd = fds[i];
-            }
-            sh->hosts[s->owner].owned--;
-            sh->hosts[self].owned++;
-            s->owner = self;
-            s->fd = local[h].fd;
-        }
-        unlock();
-        __atomic_add_fetch(&sh->adopted, 1, __ATOMIC_RELEASE);
-        syscall(SYS_futex, &sh->adopted, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+        /* a second at most: new host processes are watched from the next round */
+        int r = poll(p, (nfds_t)n, 1000);
+        if (r < 0 && errno != EINTR) return NULL;
+        if (r <= 0) continue;
+        for (int k = 1; k < n; k++)
+            if (p[k].revents) check_ended(idx[k]);
+        if (p[0].revents && adopt_one() < 0) return NULL;
     }
 }
 
-int handle_adopter_start(void)
+int handle_adopter_start(void (*lost)(int pid))
 {
+    host_lost = lost;
     ensure_init();
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, adopt_sock) < 0) return -errno;
     pthread_t t;

@@ -23,9 +23,11 @@ void handle_host_unreserve(int idx);
 void handle_host_become(int idx);
 void handle_host_exiting(void);
 /* In the root, before its first fork: the thread that takes over the
- * handles of forked host processes as they end (0 or -errno); in a fork's
- * child: let go of the root's end of that channel. */
-int handle_adopter_start(void);
+ * handles of forked host processes as they end, and watches them: lost(pid)
+ * is called for one that ended without handle_host_exiting (killed, or
+ * crashed). 0 or -errno. In a fork's child: let go of the root's end of
+ * that channel. */
+int handle_adopter_start(void (*lost)(int pid));
 void handle_host_forked_child(void);
 
 #endif
