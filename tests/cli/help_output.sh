@@ -4,7 +4,7 @@
 . "$(dirname "$0")/_lib.sh"
 run occlum --help
 expect_status 0
-for c in "new <dir>" "init" "build [-f] [--sign-key <pem>]" "run <path> [args...]" "start [--image-key <file>]" "exec <path> [args...]" "stop" "status"; do
+for c in "new <dir>" "init" "build [-f] [--sign-key <pem>]" "run [--strace[=FILE]] [--stats] <path> [args...]" "start [--image-key <file>] [--strace[=FILE]] [--stats]" "exec <path> [args...]" "stop" "status"; do
     expect_out_contains "  $c"
 done
 for c in new init build run start exec stop status; do

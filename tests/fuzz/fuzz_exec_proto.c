@@ -60,6 +60,7 @@ void libos_signal_program(int pid, int sig)
 }
 
 void libos_kill_all(void) {}
+void libos_report(void) {}
 
 int libos_sync(void)
 {

@@ -74,6 +74,16 @@ static int drain(int fd, int ms, char *seen)
     return n;
 }
 
+/* Output that must come (the child runs): read until some arrived (and,
+ * with seen, the 'U' of the handler), for up to 10 s on a busy machine. */
+static int await_output(int fd, char *seen)
+{
+    int n = 0;
+    for (int tries = 0; tries < 100 && !(n > 0 && (!seen || *seen == 'U')); tries++)
+        n += drain(fd, 100, seen);
+    return n;
+}
+
 static pid_t spawn_into(int p[2], const char *mode)
 {
     posix_spawn_file_actions_t fa;
@@ -97,7 +107,7 @@ int main(int argc, char **argv)
     siginfo_t si;
 
     pid_t c = spawn_into(p, "tick");
-    CHECK(drain(p[0], 30, NULL) > 0); /* it runs */
+    CHECK(await_output(p[0], NULL) > 0); /* it runs */
 
     /* SIGSTOP: waitpid(WUNTRACED) reports it, SIGCHLD says CLD_STOPPED, both threads stop */
     CHECK_EQ(kill(c, SIGSTOP), 0);
@@ -123,7 +133,7 @@ int main(int argc, char **argv)
     CHECK_EQ(sigtimedwait(&chld, &si, &second), SIGCHLD);
     CHECK_EQ(si.si_code, CLD_CONTINUED);
     CHECK_EQ(si.si_status, SIGCONT);
-    CHECK(drain(p[0], 60, &seen) > 0);
+    CHECK(await_output(p[0], &seen) > 0);
     CHECK_EQ(seen, 'U');
 
     /* SIGTSTP (default action) through waitid(WSTOPPED), then WNOWAIT keeps the report */
