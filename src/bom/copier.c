@@ -280,7 +280,11 @@ static int follow_lib(struct copier *c, const char *from, const char *name, unsi
                          "%s needs %s, which is in none of the library directories; install "
                          "the package that has it, or give autodep: false",
                          from, name);
-        warnf(c, "%s needs %s, found in none of the library directories; not copied", from, name);
+        /* once per library: a runtime's plugins often all need one it
+         * loads itself by path first: Java's libraries and libjvm.so) */
+        if (strset_add(&c->missing, name) == 1)
+            warnf(c, "%s needs %s, found in none of the library directories; not copied", from,
+                  name);
         return 0;
     }
     int rc = copier_path(c, lib, lib, 0);
@@ -471,4 +475,5 @@ void copier_free(struct copier *c)
     strset_free(&c->dests);
     strset_free(&c->walked);
     strset_free(&c->made);
+    strset_free(&c->missing);
 }

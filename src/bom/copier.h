@@ -21,9 +21,10 @@ struct copier {
     char *const *excludes; /* rsync-style patterns for directory copies */
     size_t n_excludes;
     struct lib_search ls;
-    struct strset dests;  /* image paths written (or checked) this run */
-    struct strset walked; /* host ELFs whose dependencies were followed */
-    struct strset made;   /* image directories made (dry run: announced) */
+    struct strset dests;   /* image paths written (or checked) this run */
+    struct strset walked;  /* host ELFs whose dependencies were followed */
+    struct strset made;    /* image directories made (dry run: announced) */
+    struct strset missing; /* libraries found nowhere, said once each */
     unsigned long copied, unchanged, links, dirs, warnings;
     unsigned long long bytes;
     char err[2 * PATH_MAX + 256]; /* the last failure: "<problem>; <fix>" */

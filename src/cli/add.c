@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,16 +63,51 @@ static void script_interpreter(const char *path, char *interp, size_t len)
     fclose(f);
 }
 
+/* A Java runtime image (a JDK or JRE): real is <home>/bin/<program> and
+ * <home>/lib/modules holds the class library. */
+static bool java_home_of(const char *real, char *home, size_t len)
+{
+    char modules[PATH_MAX + 16];
+    snprintf(home, len, "%s", real);
+    char *slash = strrchr(home, '/');
+    if (!slash || slash == home) return false;
+    *slash = '\0'; /* <home>/bin */
+    slash = strrchr(home, '/');
+    if (!slash || strcmp(slash, "/bin") != 0) return false;
+    *slash = '\0';
+    snprintf(modules, sizeof(modules), "%s/lib/modules", home);
+    struct stat st;
+    return home[0] && stat(modules, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /*
  * The built-in recipe for a runtime, by the name of the program's real
  * file: Python N.M needs /usr/lib/pythonN.M (lib-dynload's modules are
- * ELF files, followed by autodep) without its tests and caches.
+ * ELF files, followed by autodep) without its tests and caches; a Java
+ * runtime its whole home (the launcher finds lib/ and conf/ from its own
+ * path; conf's links to /etc come along), without what only development
+ * or a desktop needs.
  */
 static int recipe_for(const char *real, char *bom, size_t len)
 {
     const char *base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
     unsigned major, minor;
-    char tail;
+    char tail, home[PATH_MAX];
+    if (java_home_of(real, home, sizeof(home))) {
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof(parent), "%s", home);
+        *strrchr(parent, '/') = '\0';
+        snprintf(bom, len,
+                 "excludes: [jmods, docs, man, include, demo, sample, src.zip, ct.sym,\n"
+                 "           libawt_xawt.so, libatk-wrapper.so, libsplashscreen.so, libjawt.so,\n"
+                 "           libjsound.so]\n"
+                 "targets:\n"
+                 "  - target: %s\n"
+                 "    copy:\n"
+                 "      - dirs: [%s]\n",
+                 parent[0] ? parent : "/", home);
+        return 1;
+    }
     if (sscanf(base, "python%u.%u%c", &major, &minor, &tail) == 2) {
         char lib[64];
         snprintf(lib, sizeof(lib), "/usr/lib/python%u.%u", major, minor);
@@ -103,7 +139,20 @@ static int add_one(struct bom_run *r, const char *name, const char *to, int dept
         return -1;
     }
     if (!realpath(path, real)) snprintf(real, sizeof(real), "%s", path);
-    char bom[1024];
+    char bom[3 * PATH_MAX], home[PATH_MAX];
+    /* A Java launcher copied away from its home cannot find it: the copy
+     * becomes a link to the real one, which comes with its home. */
+    char host[PATH_MAX];
+    struct stat st;
+    if (java_home_of(real, home, sizeof(home)) && strcmp(dest, real) != 0 &&
+        pathf(host, sizeof(host), "%s%s", r->c->root, dest) == 0 && lstat(host, &st) == 0 &&
+        !S_ISLNK(st.st_mode)) {
+        if (unlink(host) < 0 || copier_link(r->c, real, dest) < 0) {
+            cli_error(CMD, "cannot link %s to %s in the image: %s", dest, real,
+                      r->c->err[0] ? r->c->err : strerror(errno));
+            return -1;
+        }
+    }
     if (recipe_for(real, bom, sizeof(bom)) && bom_apply_text(r, "recipe", bom) < 0) {
         cli_error(CMD, "%s", r->c->err);
         return -1;
@@ -221,7 +270,9 @@ const struct cli_cmd cmd_add = {
     "files (PT_INTERP, DT_NEEDED, RUNPATH/RPATH, /etc/ld.so.conf) as copy_bom does.\n"
     "A symlink is kept as a link and its target copied at its own path; a '#!' script\n"
     "brings its interpreter. Known runtimes bring what they load at run time: Python\n"
-    "its standard library and lib-dynload modules (without test/ and __pycache__).\n"
+    "its standard library and lib-dynload modules (without test/ and __pycache__),\n"
+    "Java (java, or any program in a JDK's bin/) its whole home without jmods, docs\n"
+    "and desktop libraries, the program becoming a link to its real path there.\n"
     "Unchanged files are not copied again. <dir> is added to entry_points in\n"
     "Occlum.json when no entry point covers it. Run 'occlum build' afterwards.\n",
     add_main,
