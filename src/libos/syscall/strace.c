@@ -361,7 +361,7 @@ static void put_arg(struct sbuf *b, char kind, const long *a, int i, long ret)
         put(b, "%lu", (unsigned long)v);
         break;
     case 'F':
-        v == AT_FDCWD ? put(b, "AT_FDCWD") : put(b, "%d", (int)v);
+        (int)v == AT_FDCWD ? put(b, "AT_FDCWD") : put(b, "%d", (int)v);
         break;
     case 's':
         put_string(b, (const char *)v);
