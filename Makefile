@@ -2,7 +2,7 @@
 #   make          build everything into out/
 #   make deps     install missing Debian packages (apt-get; sudo when not root)
 #   make test     deps + build + every test; closing line "N passed, N failed"
-#                 (tests/apps/ runs the Debian programs of the last DEPS_PKGS line)
+#                 (tests/apps/ runs the Debian programs of the last DEPS_PKGS lines)
 #   make test-asan  the LibOS suite with the runtime under AddressSanitizer
 #   make demo     deps + build + the hello-world walkthrough
 #   make bench    benchmarks, LibOS and native side by side
