@@ -162,8 +162,10 @@ void ipc_perm_out(const struct ipc_obj *o, struct ipc64_perm_abi *out)
 
 int64_t ipc_now(void)
 {
+    /* Linux's ktime_get_real_seconds is the tick's time, which time(2)
+     * reads too: a precise clock could be a second ahead of time() */
     struct timespec ts;
-    pal_clock_gettime(CLOCK_REALTIME, &ts);
+    pal_clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     return ts.tv_sec;
 }
 
