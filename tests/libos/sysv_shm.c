@@ -52,7 +52,8 @@ static void wait_ok(pid_t pid)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-/* The permissions field of addr's line in /proc/self/maps ("" if none). */
+/* The permissions field of addr's line in /proc/self/maps ("" if none),
+ * which must name a SysV segment as Linux does ("/SYSV<key> (deleted)"). */
 static void maps_perms(void *addr, char out[5])
 {
     FILE *f = fopen("/proc/self/maps", "r");
@@ -64,6 +65,7 @@ static void maps_perms(void *addr, char out[5])
         char perms[5];
         if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && lo == (unsigned long)addr) {
             memcpy(out, perms, 5);
+            CHECK(strstr(line, " /SYSV00000000 (deleted)") != NULL);
             break;
         }
     }
