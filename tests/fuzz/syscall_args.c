@@ -19,7 +19,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -87,6 +91,51 @@ void pool_add_fd(int fd)
     } else {
         fds[(unsigned)fd % (FD_POOL_MAX + 1)] = fd;
     }
+}
+
+/* SysV IPC objects: the pool's own (one of each kind, private) and those
+ * the get calls made, to use and to remove at the end. */
+#define IPC_POOL 64
+static struct {
+    int kind, id;
+} ipcs[IPC_POOL];
+static int nipcs;
+
+void pool_add_ipc(enum ipc_kind kind, int id)
+{
+    if (kind == IPC_NONE || id < 0) return;
+    int n = __atomic_fetch_add(&nipcs, 1, __ATOMIC_RELAXED);
+    if (n >= IPC_POOL) {
+        /* full: remove it at once rather than leave it behind */
+        __atomic_fetch_sub(&nipcs, 1, __ATOMIC_RELAXED);
+        if (kind == IPC_SHM) shmctl(id, IPC_RMID, NULL);
+        if (kind == IPC_SEM) semctl(id, 0, IPC_RMID);
+        if (kind == IPC_MSG) msgctl(id, IPC_RMID, NULL);
+        return;
+    }
+    ipcs[n].kind = kind;
+    ipcs[n].id = id;
+}
+
+void pool_ipc_cleanup(void)
+{
+    int n = __atomic_load_n(&nipcs, __ATOMIC_RELAXED);
+    for (int i = 0; i < n && i < IPC_POOL; i++) {
+        if (ipcs[i].kind == IPC_SHM) shmctl(ipcs[i].id, IPC_RMID, NULL);
+        if (ipcs[i].kind == IPC_SEM) semctl(ipcs[i].id, 0, IPC_RMID);
+        if (ipcs[i].kind == IPC_MSG) msgctl(ipcs[i].id, IPC_RMID, NULL);
+    }
+}
+
+static uint64_t ipc_id(struct rng *r)
+{
+    int n = __atomic_load_n(&nipcs, __ATOMIC_RELAXED);
+    if (n > IPC_POOL) n = IPC_POOL;
+    if (n && rng_below(r, 4)) return (uint64_t)(int64_t)ipcs[rng_below(r, (uint64_t)n)].id;
+    /* never a valid id (sequence number 65535 is never used): natively a
+     * guess could name another user's object */
+    static const int64_t bad[] = {-1, -32768, INT_MIN, INT_MAX, 65535L << 15};
+    return (uint64_t)bad[rng_below(r, sizeof(bad) / sizeof(bad[0]))];
 }
 
 int pool_stable(uint64_t p, size_t n)
@@ -198,6 +247,9 @@ int pools_init(const char *const *dirs, int ndirs)
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (l >= 0 && bind(l, (struct sockaddr *)&a, sizeof(a)) == 0) listen(l, 4);
     pool_add_fd(l);
+    pool_add_ipc(IPC_SHM, shmget(IPC_PRIVATE, 2 * PAGE, 0600));
+    pool_add_ipc(IPC_SEM, semget(IPC_PRIVATE, 4, 0600));
+    pool_add_ipc(IPC_MSG, msgget(IPC_PRIVATE, 0600));
     return 0;
 }
 
@@ -369,9 +421,18 @@ static uint64_t timeout(struct rng *r, struct scratch *s)
 static uint64_t sigmask_arg(struct rng *r, struct scratch *s)
 {
     if (rng_below(r, 5) == 0) {
-        /* the read-only page holds bytes that would block the signal */
-        uint64_t p = bad_ptr(r);
-        return p - (uint64_t)ro < PAGE ? (uint64_t)none : p;
+        /* Only pointers nothing can be read through: the read-only page
+         * holds bytes that would block the signal, and the hole or a
+         * random address may have been mapped since (the LibOS's mmap
+         * reuses the hole at once) with bytes that do too. */
+        static const uint64_t bad[] = {0,
+                                       0xffffffff81000000ULL,
+                                       0xffff888000000000ULL,
+                                       0x0000800000000000ULL - 8,
+                                       0x8000000000000000ULL,
+                                       (uint64_t)-8};
+        uint64_t i = rng_below(r, sizeof(bad) / sizeof(bad[0]) + 1);
+        return i < sizeof(bad) / sizeof(bad[0]) ? bad[i] : (uint64_t)none + rng_below(r, PAGE);
     }
     s->sigset[0] = rng_next(r) & ~(1ULL << (WATCHDOG_SIG - 1));
     s->sigset[1] = rng_next(r);
@@ -507,6 +568,8 @@ uint64_t gen_arg(struct rng *r, int w, enum arg_kind k)
         return msghdr(r, s);
     case A_OFF:
         return rng_below(r, 3) ? rng_below(r, 1 << 16) : boundary(r);
+    case A_IPCID:
+        return ipc_id(r);
     }
     return 0;
 }

@@ -105,6 +105,7 @@ static void *worker_main(void *arg)
         long ret = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
         w->since = 0;
         if (ret >= 0 && c->makes_fd) pool_add_fd((int)ret);
+        if (ret >= 0 && c->makes_ipc) pool_add_ipc((enum ipc_kind)c->makes_ipc, (int)ret);
         if (ret == 0 && c->fd_pair) {
             uint64_t p = c->nargs == 4 ? a[3] : a[0];
             if (pool_stable(p, 8)) {
@@ -185,6 +186,7 @@ static int child_main(void)
                 char msg[64];
                 snprintf(msg, sizeof(msg), "HANG w%d (its call is in slot %d)", i, 1 + i);
                 log_slot(1 + opt.threads, msg);
+                pool_ipc_cleanup();
                 syscall(SYS_exit_group, 3);
             }
             if (since && t - since > STUCK_NS && w->tid)
@@ -195,6 +197,7 @@ static int child_main(void)
         nanosleep(&ts, NULL);
     }
     stop_racer = 1;
+    pool_ipc_cleanup();
     syscall(SYS_exit_group, 0);
     return 0;
 }

@@ -43,7 +43,11 @@ enum arg_kind {
     A_OFF,      /* a file offset */
     A_SIGNUM,   /* a signal number for rt_sigaction (never the watchdog's) */
     A_SCRATCH,  /* a path inside the scratch directories only */
+    A_IPCID,    /* a SysV IPC id of the pool (any kind), or a bad one */
 };
+
+/* What a SysV IPC get call makes (struct call's makes_ipc). */
+enum ipc_kind { IPC_NONE, IPC_SHM, IPC_SEM, IPC_MSG };
 
 #define MAX_ARGS 6
 
@@ -53,8 +57,9 @@ struct call {
     int nargs;
     unsigned char kind[MAX_ARGS + 1]; /* plus the table's terminating 0 */
     unsigned weight;
-    unsigned makes_fd : 1; /* a non-negative result is a new descriptor */
-    unsigned fd_pair : 1;  /* arg 0 (pipe) or arg 3 (socketpair) receives two fds */
+    unsigned makes_fd : 1;  /* a non-negative result is a new descriptor */
+    unsigned fd_pair : 1;   /* arg 0 (pipe) or arg 3 (socketpair) receives two fds */
+    unsigned makes_ipc : 2; /* a non-negative result is a new SysV object of this kind */
 };
 
 extern const struct call calls[];
@@ -72,6 +77,10 @@ int pools_init(const char *const *dirs, int ndirs);
 uint64_t gen_arg(struct rng *r, int w, enum arg_kind k);
 /* Remember a descriptor a call returned, so later calls use it. */
 void pool_add_fd(int fd);
+/* Remember a SysV IPC object a call made; remove them all at the end of
+ * the child (natively they would outlive it on the host). */
+void pool_add_ipc(enum ipc_kind kind, int id);
+void pool_ipc_cleanup(void);
 /* True when [p, p+n) lies in the fuzzer's own stable read-write pages. */
 int pool_stable(uint64_t p, size_t n);
 /* True when p lies in the racer's pages. */

@@ -16,6 +16,8 @@
 #include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
 
 /* Argument kinds, one letter each, so that the table reads as signatures. */
 #define N A_NUM
@@ -36,18 +38,24 @@
 #define O A_OFF
 #define U A_SIGNUM
 #define W A_SCRATCH
+#define Y A_IPCID
 
 #define C(name, w, ...)                                                                            \
     {                                                                                              \
-#name, SYS_##name, sizeof((unsigned char[]){__VA_ARGS__}) - 1, {__VA_ARGS__ }, w, 0, 0     \
+#name, SYS_##name, sizeof((unsigned char[]){__VA_ARGS__}) - 1, {__VA_ARGS__ }, w, 0, 0, 0  \
     }
 #define CFD(name, w, ...)                                                                          \
     {                                                                                              \
-#name, SYS_##name, sizeof((unsigned char[]){__VA_ARGS__}) - 1, {__VA_ARGS__ }, w, 1, 0     \
+#name, SYS_##name, sizeof((unsigned char[]){__VA_ARGS__}) - 1, {__VA_ARGS__ }, w, 1, 0, 0  \
     }
 #define CPAIR(name, w, ...)                                                                        \
     {                                                                                              \
-#name, SYS_##name, sizeof((unsigned char[]){__VA_ARGS__}) - 1, {__VA_ARGS__ }, w, 0, 1     \
+#name, SYS_##name, sizeof((unsigned char[]){__VA_ARGS__}) - 1, {__VA_ARGS__ }, w, 0, 1, 0  \
+    }
+#define CIPC(name, kind, w, ...)                                                                   \
+    {                                                                                              \
+#name, SYS_##name, sizeof((unsigned char[]){__VA_ARGS__}) - 1,                             \
+            {__VA_ARGS__ }, w, 0, 0, kind                                                          \
     }
 /* The trailing 0 in every list makes an empty list legal; it is not counted. */
 #define X 0
@@ -256,6 +264,19 @@ const struct call calls[] = {
     C(recvfrom, 4, F, P, L, G, P, P, X),
     C(sendmsg, 4, F, H, G, X),
     C(recvmsg, 4, F, H, G, X),
+    /* System V IPC (private keys only: see the fix-ups) */
+    CIPC(shmget, IPC_SHM, 2, N, L, G, X),
+    C(shmat, 3, Y, D, G, X),
+    C(shmdt, 2, D, X),
+    C(shmctl, 3, Y, N, P, X),
+    CIPC(semget, IPC_SEM, 2, N, N, G, X),
+    C(semop, 3, Y, P, L, X),
+    C(semtimedop, 3, Y, P, L, T, X),
+    C(semctl, 3, Y, N, N, P, X),
+    CIPC(msgget, IPC_MSG, 2, N, G, X),
+    C(msgsnd, 3, Y, P, L, G, X),
+    C(msgrcv, 3, Y, P, L, N, G, X),
+    C(msgctl, 3, Y, N, P, X),
 };
 const size_t ncalls = sizeof(calls) / sizeof(calls[0]);
 
@@ -320,9 +341,6 @@ static int denied(long nr)
                                 SYS_keyctl,
                                 SYS_add_key,
                                 SYS_request_key,
-                                SYS_shmget,
-                                SYS_msgget,
-                                SYS_semget,
                                 SYS_open_by_handle_at,
                                 SYS_vhangup,
                                 SYS_syslog,
@@ -348,7 +366,7 @@ static int denied(long nr)
     return 0;
 }
 
-static const struct call random_call = {"nr", -1, 6, {N, P, L, F, G, P}, 0, 0, 0};
+static const struct call random_call = {"nr", -1, 6, {N, P, L, F, G, P}, 0, 0, 0, 0};
 
 static const struct call *pick_weighted(struct rng *r)
 {
@@ -455,6 +473,38 @@ const struct call *pick_call(struct rng *r, int w, uint64_t a[MAX_ARGS], long *n
         break;
     case SYS_futex:
         if (rng_below(r, 2)) a[1] = rng_below(r, 14) | (rng_below(r, 2) ? 128 : 0);
+        break;
+    case SYS_shmget:
+    case SYS_semget:
+    case SYS_msgget: {
+        /* private objects only (a key could name a host's object natively),
+         * small segments (attached with SHM_REMAP inside the racer's pages) */
+        a[0] = IPC_PRIVATE;
+        int fl = *nr == SYS_msgget ? 1 : 2;
+        a[fl] = (a[fl] & ~(uint64_t)0777) | 0600;
+        if (*nr == SYS_shmget && rng_below(r, 8)) a[1] = 4096 * (1 + rng_below(r, 4));
+        if (*nr == SYS_shmget && a[1] > 4 * 4096) a[1] = ~0ULL - rng_below(r, 4096); /* EINVAL */
+        if (*nr == SYS_semget && rng_below(r, 4)) a[1] = rng_below(r, 8);
+        break;
+    }
+    case SYS_shmat:
+        /* SHM_REMAP replaces what is there: only the racer's pages, with
+         * room for the largest segment the fuzzer makes */
+        if (!pool_in_race(a[1]) || !pool_in_race(a[1] + 4 * 4096 - 1)) a[2] &= ~(uint64_t)SHM_REMAP;
+        break;
+    case SYS_shmctl:
+    case SYS_msgctl:
+        if (rng_below(r, 4)) a[1] = rng_below(r, 16);
+        break;
+    case SYS_semctl:
+        if (rng_below(r, 4)) a[2] = rng_below(r, 21);
+        if (rng_below(r, 2)) a[1] = rng_below(r, 5);
+        break;
+    case SYS_semop:
+    case SYS_semtimedop:
+    case SYS_msgsnd:
+    case SYS_msgrcv:
+        if (rng_below(r, 2)) a[2] = rng_below(r, *nr == SYS_msgsnd || *nr == SYS_msgrcv ? 256 : 4);
         break;
     default:
         break;

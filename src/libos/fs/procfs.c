@@ -1,7 +1,9 @@
 /*
  * procfs: /proc. self, [pid]/{exe,cmdline,cwd,comm,status,stat,maps,
  * environ,fd/N,mounts,mountinfo}, cpuinfo, meminfo, stat, uptime, loadavg,
- * mounts, filesystems.
+ * mounts, filesystems, and System V IPC's sysvipc/{shm,sem,msg} and
+ * sys/kernel/{shmmax,shmall,shmmni,sem,msgmax,msgmnb,msgmni} (their text
+ * comes from ipc/ipc_proc.c).
  *
  * Inodes are made on lookup and name (kind, pid, fd); nothing is cached,
  * so a process that has gone simply stops resolving. Every look at a
@@ -13,6 +15,7 @@
  * pipes and sockets).
  */
 #include "fs/vfs.h"
+#include "ipc/ipc.h"
 #include "pal/pal.h"
 #include "process/process.h"
 #include "vm/vm.h"
@@ -50,6 +53,11 @@ enum pkind {
     P_ENVIRON,
     P_FDDIR, /* /proc/[pid] */
     P_FD,    /* /proc/[pid]/fd/N */
+    P_SYSVIPC,
+    P_SYSVIPC_FILE, /* /proc/sysvipc/<ipc_sysvipc_names[fd]> */
+    P_SYS,
+    P_SYS_KERNEL,
+    P_SYSCTL_FILE, /* /proc/sys/kernel/<ipc_sysctl_names[fd]> */
 };
 
 struct pent {
@@ -63,6 +71,10 @@ static const struct pent root_ents[] = {
     {"meminfo", P_MEMINFO, S_IFREG | 0444}, {"uptime", P_UPTIME, S_IFREG | 0444},
     {"mounts", P_MOUNTS, S_IFREG | 0444},   {"stat", P_STAT, S_IFREG | 0444},
     {"loadavg", P_LOADAVG, S_IFREG | 0444}, {"filesystems", P_FILESYSTEMS, S_IFREG | 0444},
+    {"sysvipc", P_SYSVIPC, S_IFDIR | 0555}, {"sys", P_SYS, S_IFDIR | 0555},
+};
+static const struct pent sys_ents[] = {
+    {"kernel", P_SYS_KERNEL, S_IFDIR | 0555},
 };
 static const struct pent pid_ents[] = {
     {"exe", P_EXE, S_IFLNK | 0777},         {"cmdline", P_CMDLINE, S_IFREG | 0444},
@@ -218,6 +230,19 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
     case P_PIDDIR:
         if ((r = with_process(d->pid, exists_cb, NULL)) < 0) return r;
         return lookup_in(dir, pid_ents, NELEM(pid_ents), name, out);
+    case P_SYSVIPC:
+    case P_SYS_KERNEL: {
+        bool ipc = d->kind == P_SYSVIPC;
+        const char *const *names = ipc ? ipc_sysvipc_names : ipc_sysctl_names;
+        for (int i = 0; names[i]; i++) {
+            if (strcmp(names[i], name) != 0) continue;
+            *out = pnode_new(dir->mnt, ipc ? P_SYSVIPC_FILE : P_SYSCTL_FILE, S_IFREG | 0444, 0, i);
+            return *out ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
+    }
+    case P_SYS:
+        return lookup_in(dir, sys_ents, NELEM(sys_ents), name, out);
     case P_FDDIR:
         if ((num = parse_num(name)) < 0) return -ENOENT;
         if ((r = fd_link_mode(d->pid, num)) < 0) return r;
@@ -489,9 +514,14 @@ static int pstat_cb(struct process *p, void *arg)
 
 static int map_line(const struct vm_area *a, void *arg)
 {
-    return tprintf(arg, "%012llx-%012llx %c%c%c%c 00000000 00:00 0\n", (unsigned long long)a->start,
-                   (unsigned long long)a->end, (a->prot & 1) ? 'r' : '-', (a->prot & 2) ? 'w' : '-',
-                   (a->prot & 4) ? 'x' : '-', a->shared ? 's' : 'p');
+    char perms[5] = {(a->prot & 1) ? 'r' : '-', (a->prot & 2) ? 'w' : '-',
+                     (a->prot & 4) ? 'x' : '-', a->shared ? 's' : 'p', 0};
+    if (a->segment) /* as Linux names a SysV shm attachment: its id as inode, padded */
+        return tprintf(arg, "%012llx-%012llx %s 00000000 00:01 %-26d /SYSV%08x (deleted)\n",
+                       (unsigned long long)a->start, (unsigned long long)a->end, perms, a->seg_id,
+                       (unsigned)a->seg_key);
+    return tprintf(arg, "%012llx-%012llx %s 00000000 00:00 0\n", (unsigned long long)a->start,
+                   (unsigned long long)a->end, perms);
 }
 
 /* The areas of p's address space (file names are not kept: none shown). */
@@ -646,11 +676,27 @@ static int gen_cpuinfo(struct text *t)
     return r;
 }
 
+/* A System V IPC file: its text, made by ipc/ipc_proc.c. */
+static int gen_ipc(struct pnode *n, struct text *t)
+{
+    char *buf;
+    size_t len;
+    int r = n->kind == P_SYSVIPC_FILE ? ipc_proc_sysvipc(ipc_sysvipc_names[n->fd], &buf, &len)
+                                      : ipc_proc_sysctl(ipc_sysctl_names[n->fd], &buf, &len);
+    if (r < 0) return r;
+    r = tprintf(t, "%.*s", (int)len, buf);
+    kfree(buf);
+    return r;
+}
+
 static int gen_file(struct inode *ino, struct text *t)
 {
     struct pnode *n = PN(ino);
     struct timespec now, boot;
     switch (n->kind) {
+    case P_SYSVIPC_FILE:
+    case P_SYSCTL_FILE:
+        return gen_ipc(n, t);
     case P_CPUINFO:
         return gen_cpuinfo(t);
     case P_MEMINFO:
@@ -723,9 +769,20 @@ static int fill_dir(struct inode *ino, struct dir_snapshot *s)
 {
     struct pnode *n = PN(ino);
     int r = dir_snapshot_add(s, ino->ino, DT_DIR, ".");
-    if (r == 0)
-        r = dir_snapshot_add(s, n->kind == P_FDDIR ? pino(P_PIDDIR, n->pid, -1) : 1, DT_DIR, "..");
+    uint64_t parent = n->kind == P_FDDIR        ? pino(P_PIDDIR, n->pid, -1)
+                      : n->kind == P_SYS_KERNEL ? pino(P_SYS, 0, -1)
+                                                : 1;
+    if (r == 0) r = dir_snapshot_add(s, parent, DT_DIR, "..");
     if (r < 0) return r;
+    if (n->kind == P_SYS) return add_ents(s, sys_ents, NELEM(sys_ents), 0);
+    if (n->kind == P_SYSVIPC || n->kind == P_SYS_KERNEL) {
+        bool ipc = n->kind == P_SYSVIPC;
+        const char *const *names = ipc ? ipc_sysvipc_names : ipc_sysctl_names;
+        for (int i = 0; r == 0 && names[i]; i++)
+            r = dir_snapshot_add(s, pino(ipc ? P_SYSVIPC_FILE : P_SYSCTL_FILE, 0, i), DT_REG,
+                                 names[i]);
+        return r;
+    }
     if (n->kind == P_ROOT) {
         if ((r = add_ents(s, root_ents, NELEM(root_ents), 0)) < 0) return r;
         return process_for_each(list_pid_cb, s);

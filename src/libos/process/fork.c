@@ -21,6 +21,7 @@
 
 #include "entry/rewrite.h"
 #include "fs/fs_core.h"
+#include "ipc/ipc.h"
 #include "util/kheap.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
@@ -62,7 +63,10 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     struct vm_proc *cvm = NULL;
     if (r == 0) {
         r = vm_fork_prepare(parent->vm, &cvm);
-        if (r == 0 && (r = shared_map_fork(parent->vm, cvm)) < 0) vm_fork_abort(parent->vm, cvm);
+        if (r == 0 && (r = shared_map_fork(parent->vm, cvm)) == 0 &&
+            (r = shm_fork(parent->vm, cvm)) < 0)
+            shared_map_release_all(cvm);
+        if (r < 0 && cvm) vm_fork_abort(parent->vm, cvm);
         if (r < 0) thread_slot_release();
     }
     if (r < 0) {
@@ -76,6 +80,7 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     long host = pal_as_fork(vm_users_word(cvm));
     if (host < 0) {
         shared_map_release_all(cvm);
+        shm_detach_all(cvm);
         vm_fork_abort(parent->vm, cvm);
         c->vm = NULL;
         thread_slot_release();

@@ -15,6 +15,7 @@
 #include "common/config.h"
 #include "fs/fs_core.h"
 #include "fs/locks.h"
+#include "ipc/ipc.h"
 #include "loader/loader.h"
 #include "pal/pal.h"
 #include "process/robust.h"
@@ -323,6 +324,7 @@ void process_free_unstarted(struct process *p)
 void process_finish(struct process *p)
 {
     locks_on_exit(p); /* before its files go: their release must not see them */
+    sem_exit(p);
     /* Detach under the lock (/proc readers look at these under it), release after. */
     mutex_lock(&proc_lock);
     struct fdtable *files = p->files;
@@ -333,6 +335,8 @@ void process_finish(struct process *p)
     p->fs = NULL;
     p->vm = NULL;
     mutex_unlock(&proc_lock);
+    /* its last user: p detaches the SysV segments (shm_lpid) */
+    if (vm && __atomic_load_n(&vm->users, __ATOMIC_ACQUIRE) == 1) shm_exit(vm, p->pid);
     if (files) fdtable_put(files);
     if (fs) fs_struct_put(fs);
     vm_proc_put(vm);

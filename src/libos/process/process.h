@@ -79,6 +79,7 @@ struct process {
     struct itimer_state *itimer; /* ITIMER_REAL / alarm, or NULL */
     int nice;                    /* setpriority, sched_setattr (process/sched.c) */
     unsigned personality;        /* personality(2) */
+    struct sem_undo *sem_undo;   /* SysV SEM_UNDO records, applied at exit (ipc/sem.c) */
     struct process *next;        /* pid table list */
 };
 

@@ -387,6 +387,10 @@ static bool never_restarted(long nr)
     case SYS_rt_sigsuspend:
     case SYS_pause:
     case SYS_rt_sigtimedwait:
+    case SYS_semop: /* SysV IPC waits: Linux answers EINTR or ERESTARTNOHAND */
+    case SYS_semtimedop:
+    case SYS_msgsnd:
+    case SYS_msgrcv:
         return true;
     default:
         return false;

@@ -10,6 +10,7 @@
 #include "fs/pipe.h"
 #include "fs/sys_mount.h"
 #include "fs/sys_sync.h"
+#include "ipc/ipc.h"
 #include "net/epoll.h"
 #include "net/eventfd.h"
 #include "net/poll.h"
@@ -58,6 +59,7 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     SIGNALFD_SYSCALLS(SYSCALL_ENTRY)
     REFUSE_SYSCALLS(REFUSE_ENTRY)
     SCHED_SYSCALLS(SYSCALL_ENTRY)
+    IPC_SYSCALLS(SYSCALL_ENTRY)
 };
 // clang-format on
 

@@ -13,6 +13,7 @@
 
 #include "fs/fs_core.h"
 #include "fs/vfs.h"
+#include "ipc/ipc.h"
 #include "pal/pal.h"
 #include "process/process.h"
 #include "util/log.h"
@@ -105,7 +106,10 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
         file_put(f);
     }
     int map_prot = (flags & MAP_ANONYMOUS) ? (int)prot : (int)prot | PROT_READ | PROT_WRITE;
-    if (fixed && !(flags & MAP_FIXED_NOREPLACE)) shared_map_sync_range(p, addr, PAGE_UP(len), true);
+    if (fixed && !(flags & MAP_FIXED_NOREPLACE)) {
+        shared_map_sync_range(p, addr, PAGE_UP(len), true);
+        shm_unmap_range(p, addr, PAGE_UP(len));
+    }
     int64_t a = vm_map(p, addr, len, map_prot, fixed, flags & MAP_FIXED_NOREPLACE);
     if (a < 0) return a;
     if ((flags & MAP_ANONYMOUS) && type == MAP_SHARED) {
@@ -132,6 +136,7 @@ long sys_munmap(unsigned long addr, unsigned long len)
     if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr > TASK_SIZE || len > TASK_SIZE - addr)
         return -EINVAL;
     shared_map_sync_range(current_process(), addr, PAGE_UP(len), true);
+    shm_unmap_range(current_process(), addr, PAGE_UP(len)); /* a whole attachment: shmdt */
     return vm_unmap(current_process(), addr, len);
 }
 
@@ -173,9 +178,11 @@ long sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len,
     uint64_t area_end;
     int prot = vm_prot_at(p, old, &area_end);
     if (prot < 0 || !vm_check(p, old, old_len, 0)) return -EFAULT;
+    long r = shm_mremap(p, old, old_len, new_len, flags, new_addr); /* a SysV attachment */
+    if (r != -ENOENT) return r;
     off_t foff = 0;
     struct file *shared = shared_map_file_at(p, old, old_len, &foff);
-    long r = mremap_area(p, old, old_len, new_len, flags, new_addr, prot, shared, foff);
+    r = mremap_area(p, old, old_len, new_len, flags, new_addr, prot, shared, foff);
     if (shared) file_put(shared);
     return r;
 }
@@ -190,6 +197,7 @@ static long mremap_area(struct process *p, uint64_t old, uint64_t old_len, uint6
         if (new_len <= old_len) {
             if (new_len < old_len) {
                 shared_map_sync_range(p, old + new_len, old_len - new_len, true);
+                shm_unmap_range(p, old + new_len, old_len - new_len);
                 vm_unmap(p, old + new_len, old_len - new_len);
             }
             return (long)old;
@@ -209,6 +217,10 @@ static long mremap_area(struct process *p, uint64_t old, uint64_t old_len, uint6
     } else if ((new_addr & (PAGE_SIZE - 1)) ||
                (new_addr < old + old_len && old < new_addr + new_len)) {
         return -EINVAL;
+    }
+    if (flags & MREMAP_FIXED) { /* what was at the new place goes, as munmap would */
+        shared_map_sync_range(p, new_addr, new_len, true);
+        shm_unmap_range(p, new_addr, new_len);
     }
     int64_t a = vm_map(p, new_addr, new_len, PROT_READ | PROT_WRITE, flags & MREMAP_FIXED, false);
     if (a < 0) return a;

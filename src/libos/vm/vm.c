@@ -10,6 +10,7 @@
 #include "vm/vm.h"
 
 #include "entry/rewrite.h"
+#include "ipc/ipc.h"
 #include "vm/shared_map.h"
 
 #include "pal/pal.h"
@@ -28,6 +29,8 @@ struct vma {
     int prot;
     bool reserved;
     bool shared;           /* host-shared memory (MAP_SHARED): kept by MADV_DONTNEED */
+    bool segment;          /* a SysV shm attachment: the segment is counted, not the area */
+    int seg_id, seg_key;   /* its shmid and key, for /proc/[pid]/maps */
     struct vm_proc *owner; /* the address-space user: a process, or a vfork child sharing it */
     struct vma *next;
 };
@@ -96,7 +99,7 @@ static struct vma *vma_new(uint64_t start, uint64_t end, int prot, bool reserved
 {
     struct vma *v = kmalloc(sizeof(*v));
     if (!v) return NULL;
-    *v = (struct vma){start, end, prot, reserved, false, owner, NULL};
+    *v = (struct vma){start, end, prot, reserved, false, false, 0, 0, owner, NULL};
     return v;
 }
 
@@ -117,6 +120,9 @@ static int split_at(struct addr_space *as, uint64_t addr)
             struct vma *tail = vma_new(addr, v->end, v->prot, v->reserved, v->owner);
             if (!tail) return -ENOMEM;
             tail->shared = v->shared;
+            tail->segment = v->segment;
+            tail->seg_id = v->seg_id;
+            tail->seg_key = v->seg_key;
             v->end = addr;
             tail->next = v->next;
             v->next = tail;
@@ -220,10 +226,12 @@ static uint64_t find_free(const struct addr_space *as, uint64_t len)
 /* Whether an area's pages count against user_space_size: mapped ones
  * that can be accessed. Like Linux's overcommit accounting, an mmap of
  * PROT_NONE (a runtime reserving address space: V8's code range, Go's
- * heap arenas) is not memory until mprotect makes it so. */
+ * heap arenas) is not memory until mprotect makes it so. A SysV shm
+ * attachment never counts: its segment was charged once, when it was
+ * made (vm_charge), however many times it is attached. */
 static bool counted(const struct vma *v)
 {
-    return !v->reserved && v->prot != PROT_NONE;
+    return !v->reserved && v->prot != PROT_NONE && !v->segment;
 }
 
 /* committed is the instance's, over every address space (each with its
@@ -461,7 +469,7 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
             if (v->end <= addr) continue;
             uint64_t s = v->start > addr ? v->start : addr;
             uint64_t e = v->end < addr + len ? v->end : addr + len;
-            delta += (int64_t)(e - s) * ((prot != PROT_NONE) - counted(v));
+            if (!v->segment) delta += (int64_t)(e - s) * ((prot != PROT_NONE) - counted(v));
         }
         if (delta > 0 && committed + (uint64_t)delta > commit_limit) {
             log_exhausted((uint64_t)delta);
@@ -518,6 +526,7 @@ static void release_areas(struct vm_proc *m)
 void vm_release_all(struct process *p)
 {
     shared_map_release_all(p->vm);
+    shm_detach_all(p->vm);
     release_areas(p->vm);
 }
 
@@ -542,6 +551,7 @@ void vm_proc_put(struct vm_proc *m)
         struct addr_space *as = m->as;
         rewrite_forget_vm(m);
         shared_map_release_all(m);
+        shm_detach_all(m);
         release_areas(m);
         kfree(m);
         /* The last one of a forked address space: its host process ends
@@ -619,6 +629,9 @@ static int fork_prepare(struct vm_proc *m, struct vm_proc **child, bool empty)
             struct vma *n = vma_new(v->start, v->end, v->prot, v->reserved, c);
             if (!n) goto nomem_locked;
             n->shared = v->shared;
+            n->segment = v->segment;
+            n->seg_id = v->seg_id;
+            n->seg_key = v->seg_key;
             *tail = n;
             tail = &n->next;
             if (counted(n)) account(c, (int64_t)(n->end - n->start));
@@ -761,6 +774,22 @@ uint64_t vm_brk(struct process *p, uint64_t want)
     return m->brk;
 }
 
+int vm_charge(uint64_t len)
+{
+    /* as account(): two charges at once may overshoot by one */
+    if (__atomic_load_n(&committed, __ATOMIC_RELAXED) + len > commit_limit) {
+        log_exhausted(len);
+        return -ENOMEM;
+    }
+    __atomic_add_fetch(&committed, len, __ATOMIC_RELAXED);
+    return 0;
+}
+
+void vm_uncharge(uint64_t len)
+{
+    __atomic_sub_fetch(&committed, len, __ATOMIC_RELAXED);
+}
+
 uint64_t vm_used_bytes(void)
 {
     return __atomic_load_n(&committed, __ATOMIC_RELAXED);
@@ -795,7 +824,8 @@ int vm_for_each_area(const struct vm_proc *owner, int (*fn)(const struct vm_area
     mutex_lock(&as->lock);
     for (struct vma *v = as->areas; v && r == 0; v = v->next) {
         if (v->owner != owner) continue;
-        struct vm_area a = {v->start, v->end, v->reserved ? 0 : v->prot, v->shared};
+        struct vm_area a = {v->start,  v->end,    v->reserved ? 0 : v->prot, v->shared, v->segment,
+                            v->seg_id, v->seg_key};
         r = fn(&a, arg);
     }
     mutex_unlock(&as->lock);
@@ -809,5 +839,21 @@ void vm_set_shared(struct process *p, uint64_t addr, uint64_t len)
     if (split_at(as, addr) == 0 && split_at(as, addr + PAGE_UP(len)) == 0)
         for (struct vma *v = as->areas; v && v->start < addr + len; v = v->next)
             if (v->start >= addr && v->owner == p->vm) v->shared = true;
+    mutex_unlock(&as->lock);
+}
+
+void vm_set_segment(struct process *p, uint64_t addr, uint64_t len, int id, int key)
+{
+    struct addr_space *as = p->vm->as;
+    mutex_lock(&as->lock);
+    if (split_at(as, addr) == 0 && split_at(as, addr + PAGE_UP(len)) == 0) {
+        for (struct vma *v = as->areas; v && v->start < addr + len; v = v->next) {
+            if (v->start < addr || v->owner != p->vm) continue;
+            if (counted(v)) account(p->vm, -(int64_t)(v->end - v->start));
+            v->shared = v->segment = true;
+            v->seg_id = id;
+            v->seg_key = key;
+        }
+    }
     mutex_unlock(&as->lock);
 }

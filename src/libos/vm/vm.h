@@ -82,6 +82,8 @@ struct vm_area {
     uint64_t start, end;
     int prot;
     bool shared;
+    bool segment;        /* a SysV shm attachment (ipc/shm.c) */
+    int seg_id, seg_key; /* its shmid and the key it was made with */
 };
 /* fn for each area of owner, in address order, until one returns
  * non-zero (that value is returned); fn must not call vm_*. */
@@ -89,6 +91,15 @@ int vm_for_each_area(const struct vm_proc *owner, int (*fn)(const struct vm_area
                      void *arg);
 /* The areas in [addr, addr+len) of p are host-shared memory (MAP_SHARED). */
 void vm_set_shared(struct process *p, uint64_t addr, uint64_t len);
+
+/* The areas in [addr, addr+len) of p are an attachment of SysV shm
+ * segment id (made with key): host-shared, and not counted against
+ * user_space_size, since the segment itself is (vm_charge). */
+void vm_set_segment(struct process *p, uint64_t addr, uint64_t len, int id, int key);
+/* Count len bytes that no area maps (a SysV shm segment) against
+ * user_space_size: 0, or -ENOMEM past it; vm_uncharge gives them back. */
+int vm_charge(uint64_t len);
+void vm_uncharge(uint64_t len);
 
 /* Bytes mapped by every process of the instance (what counts against
  * user_space_size). */
