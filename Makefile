@@ -1,8 +1,10 @@
 # Occlum-compatible LibOS (sim PAL). See README.md.
 #   make          build everything into out/
-#   make deps     install missing Debian packages (apt-get; sudo when not root)
+#   make deps     install missing Debian packages (apt-get; sudo when not root),
+#                 fetch those of DEPS_DOWNLOAD into out/deps/ (apt-get download)
 #   make test     deps + build + every test; closing line "N passed, N failed"
-#                 (tests/apps/ runs the Debian programs of the last DEPS_PKGS lines)
+#                 (tests/apps/ runs the Debian programs of the last DEPS_PKGS lines
+#                 and of DEPS_DOWNLOAD)
 #   make test-asan  the LibOS suite with the runtime under AddressSanitizer
 #   make demo     deps + build + the hello-world walkthrough
 #   make bench    benchmarks, LibOS and native side by side
@@ -16,7 +18,13 @@ DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libja
 	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3 \
 	clang libclang-rt-14-dev llvm libyaml-dev zlib1g-dev \
 	sqlite3 lua5.4 python3 nodejs busybox redis-server openjdk-17-jdk-headless \
-	lighttpd nginx-light curl
+	lighttpd nginx-light curl golang-go
+
+# Packages the apps tests run that conflict with installed ones
+# (busybox-static with busybox): `make deps` fetches them with apt-get
+# download and unpacks each into $(DEPS_DIR)/<package>/, once.
+DEPS_DOWNLOAD := busybox-static
+DEPS_DIR := out/deps
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -Isrc/libos -MMD -MP
@@ -168,6 +176,17 @@ deps:
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@for p in $(DEPS_DOWNLOAD); do \
+	  [ -d $(DEPS_DIR)/$$p ] && continue; \
+	  echo "fetching $$p into $(DEPS_DIR)/$$p"; \
+	  rm -rf $(DEPS_DIR)/.get && mkdir -p $(DEPS_DIR)/.get || exit 1; \
+	  if ! (cd $(DEPS_DIR)/.get && apt-get download -qq $$p) 2>/dev/null; then \
+	    SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update -qq && (cd $(DEPS_DIR)/.get && apt-get download -qq $$p) || exit 1; \
+	  fi; \
+	  dpkg-deb -x $(DEPS_DIR)/.get/$${p}_*.deb $(DEPS_DIR)/.get/root && \
+	    mv $(DEPS_DIR)/.get/root $(DEPS_DIR)/$$p && rm -rf $(DEPS_DIR)/.get || exit 1; \
+	done
 
 test: deps
 	$(MAKE) all

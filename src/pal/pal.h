@@ -193,10 +193,11 @@ struct pal_tcb {
     uint64_t libos_fsbase; /* offset 0: %fs base of the host thread */
     char selector;         /* offset 8: 0 = syscalls allowed, 1 = intercepted */
     char pad[7];
-    uint64_t stack_top;  /* offset 16: 64-aligned top of the LibOS stack (fast path) */
-    uint64_t resume_rip; /* offset 24: the fast path's exit when the app stack is gone */
-    int host_tid;        /* for pal_thread_interrupt */
-    int host_pid;        /* the host process it runs in (one of several after a fork) */
+    uint64_t stack_top;      /* offset 16: 64-aligned top of the LibOS stack (fast path) */
+    uint64_t resume_rip;     /* offset 24: the fast path's exit when the app stack is gone */
+    int host_tid;            /* for pal_thread_interrupt */
+    int host_pid;            /* the host process it runs in (one of several after a fork) */
+    uint32_t interrupt_sent; /* offset 40: an interrupt is on its way (pal_thread_interrupt) */
 };
 
 /* The general registers of an application context (what a new thread,
@@ -218,6 +219,14 @@ struct pal_trap_frame {
  * of the application, a fault, a LibOS interrupt). `uc` is the interrupted
  * ucontext_t; frame is NULL on host threads without a pal_tcb. */
 void libos_trap_handler(int sig, void *info, void *uc, struct pal_trap_frame *frame);
+/* Whether the trap interrupted application code (rather than the LibOS):
+ * interception was on, and the interrupted instruction is not one of
+ * the first or last of the trap entry itself, which run with
+ * interception still (or again) on, on the host's alternate stack inside
+ * another trap's host frame. An application signal handler must never
+ * run on such a context: its own system calls would trap onto that live
+ * frame. */
+bool pal_trap_from_app(const void *uc, const struct pal_trap_frame *frame);
 
 /* Process-wide: install the host handlers for SIGSYS, the fault signals,
  * PAL_INTERRUPT_SIGNAL, and the signals a user sends to `occlum run`
@@ -276,9 +285,14 @@ _Noreturn void pal_enter_user(struct pal_tcb *tcb, const struct pal_user_regs *r
 
 /* The LibOS's own interrupt: a host signal to one thread (by tcb) that
  * enters libos_trap_handler with sig == PAL_INTERRUPT_SIGNAL, making a
- * blocking host call in that thread return -EINTR. */
+ * blocking host call in that thread return -EINTR. One at a time: while
+ * one is on its way (sent, its handler not yet entered), another
+ * pal_thread_interrupt sends nothing, since the handler has not yet
+ * looked at what the sender changed. The host would queue every one
+ * (a real-time signal), and a thread flooded with them would do nothing
+ * but take them. */
 #define PAL_INTERRUPT_SIGNAL 64
-int pal_thread_interrupt(const struct pal_tcb *tcb);
+int pal_thread_interrupt(struct pal_tcb *tcb);
 /* Host waits that an interrupt cannot slip past: -EINTR without waiting
  * when *cancel is non-zero, and -EINTR when an interrupt comes at any
  * point after that check (a plain host call misses one that arrives

@@ -88,7 +88,7 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
 {
     siginfo_t *info = info_;
     ucontext_t *uc = uc_;
-    bool from_app = frame && frame->selector == 1;
+    bool from_app = pal_trap_from_app(uc, frame);
     if (sig == SIGSYS && info->si_code == SYS_USER_DISPATCH && from_app) {
         uint64_t site = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
         long nr = uc->uc_mcontext.gregs[REG_RAX];

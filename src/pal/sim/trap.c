@@ -9,6 +9,7 @@
 #include "pal/pal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -27,6 +28,7 @@
 
 extern void pal_trap_entry(int, siginfo_t *, void *);
 extern void pal_sud_restorer(void);
+extern char pal_trap_entry_end[];
 extern char __start_occlum_sud_allowed[], __stop_occlum_sud_allowed[];
 
 /* The kernel's struct sigaction, which the raw syscall takes. */
@@ -51,6 +53,13 @@ int pal_trap_install(void)
         .mask = 0,
     };
     for (size_t i = 0; i < sizeof(trapped_signals) / sizeof(trapped_signals[0]); i++) {
+        /* The interrupt is a real-time signal: the host queues every one
+         * sent, and delivers all that are pending at once, each frame on
+         * top of the last before any handler runs. Blocked in its own
+         * handler, they come one after the other instead, and a burst of
+         * them cannot overflow the alternate stack. */
+        ksa.mask =
+            trapped_signals[i] == PAL_INTERRUPT_SIGNAL ? 1ULL << (PAL_INTERRUPT_SIGNAL - 1) : 0;
         if (syscall(SYS_rt_sigaction, trapped_signals[i], &ksa, NULL, 8) < 0) return -errno;
     }
     return 0;
@@ -62,12 +71,17 @@ int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_si
     __asm__ volatile("rdfsbase %0" : "=r"(fs));
     tcb->libos_fsbase = fs;
     tcb->selector = 0;
+    tcb->interrupt_sent = 0;
     tcb->host_tid = (int)syscall(SYS_gettid);
     tcb->host_pid = getpid();
     __asm__ volatile("wrgsbase %0" ::"r"(tcb) : "memory");
 
     stack_t ss = {.ss_sp = altstack, .ss_size = altstack_size, .ss_flags = 0};
     if (sigaltstack(&ss, NULL) < 0) return -errno;
+    /* A thread that ended inside the interrupt's handler (siglongjmp to
+     * its exit) left the interrupt blocked in this host thread. */
+    uint64_t intr = 1ULL << (PAL_INTERRUPT_SIGNAL - 1);
+    if (syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &intr, NULL, 8) < 0) return -errno;
 
     unsigned long start = (unsigned long)__start_occlum_sud_allowed;
     unsigned long len = (unsigned long)(__stop_occlum_sud_allowed - __start_occlum_sud_allowed);
@@ -84,6 +98,17 @@ void pal_thread_trap_fini(void)
     __asm__ volatile("wrgsbase %0" ::"r"(0UL) : "memory");
 }
 
+bool pal_trap_from_app(const void *uc_, const struct pal_trap_frame *frame)
+{
+    const ucontext_t *uc = uc_;
+    if (!frame || frame->selector != 1) return false;
+    uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+    if ((rip >= (uint64_t)pal_trap_entry && rip < (uint64_t)pal_trap_entry_end) ||
+        (rip >= (uint64_t)__start_occlum_sud_allowed && rip < (uint64_t)__stop_occlum_sud_allowed))
+        return false;
+    return true;
+}
+
 struct fault_fixup {
     uint64_t insn, resume;
 };
@@ -97,9 +122,20 @@ uint64_t pal_fault_fixup(uint64_t rip)
     return 0;
 }
 
-int pal_thread_interrupt(const struct pal_tcb *tcb)
+_Static_assert(offsetof(struct pal_tcb, interrupt_sent) == 40, "trap_entry.S uses offset 40");
+
+int pal_thread_interrupt(struct pal_tcb *tcb)
 {
-    return syscall(SYS_tgkill, tcb->host_pid, tcb->host_tid, PAL_INTERRUPT_SIGNAL) < 0 ? -errno : 0;
+    /* Cleared (a full barrier) by trap_entry.S when the handler starts,
+     * before it looks at the LibOS's state: whatever the caller changed
+     * before this exchange, that handler or the next sees it. */
+    if (__atomic_exchange_n(&tcb->interrupt_sent, 1, __ATOMIC_SEQ_CST)) return 0;
+    if (syscall(SYS_tgkill, tcb->host_pid, tcb->host_tid, PAL_INTERRUPT_SIGNAL) < 0) {
+        int e = errno;
+        __atomic_store_n(&tcb->interrupt_sent, 0, __ATOMIC_SEQ_CST);
+        return -e;
+    }
+    return 0;
 }
 
 /* interruptible.S */

@@ -9,7 +9,8 @@
  * of the interrupted context are saved on this (alternate) signal stack,
  * which makes nested traps safe, and restored on the way out.
  *
- * struct pal_tcb (found through %gs): 0 libos_fsbase, 8 selector.
+ * struct pal_tcb (found through %gs): 0 libos_fsbase, 8 selector,
+ * 40 interrupt_sent.
  */
     .text
     .globl pal_trap_entry
@@ -21,7 +22,11 @@ pal_trap_entry:
     jz 1f
     movzbl 8(%rax), %ecx
     movb $0, 8(%rax)            /* selector = allow */
-    rdfsbase %r8
+    cmpl $64, %edi              /* PAL_INTERRUPT_SIGNAL: the next one may be sent */
+    jne 2f
+    xorl %r8d, %r8d
+    xchgl %r8d, 40(%rax)        /* tcb->interrupt_sent = 0, a full barrier */
+2:  rdfsbase %r8
     pushq %rcx                  /* frame.selector */
     pushq %r8                   /* frame.fsbase */
     movq 0(%rax), %r9
@@ -42,6 +47,8 @@ pal_trap_entry:
     call libos_trap_handler
     addq $8, %rsp
     ret
+    .globl pal_trap_entry_end
+pal_trap_entry_end:
     .size pal_trap_entry, .-pal_trap_entry
 
 /*
