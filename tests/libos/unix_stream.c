@@ -195,7 +195,13 @@ static void shutdown_and_close(int a, int c)
 {
     char buf[16];
     atomic_store(&sigpipes, 0);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = 1};
+    CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, a, &ev), 0);
+    CHECK_EQ(epoll_wait(ep, &ev, 1, 0), 0);
     CHECK_EQ(shutdown(c, SHUT_WR), 0);
+    CHECK_EQ(epoll_wait(ep, &ev, 1, 5000), 1);
+    CHECK_EQ(ev.events, EPOLLIN | EPOLLRDHUP);
     CHECK_EQ(read(a, buf, sizeof(buf)), 0); /* EOF */
     short r = poll1(a, POLLIN | POLLOUT | POLLRDHUP);
     CHECK((r & (POLLIN | POLLRDHUP | POLLOUT)) == (POLLIN | POLLRDHUP | POLLOUT));
@@ -209,6 +215,9 @@ static void shutdown_and_close(int a, int c)
     CHECK_EQ(close(c), 0);
     r = poll1(a, POLLIN | POLLOUT);
     CHECK((r & (POLLIN | POLLHUP)) == (POLLIN | POLLHUP));
+    CHECK_EQ(epoll_wait(ep, &ev, 1, 5000), 1);
+    CHECK_EQ(ev.events, EPOLLIN | EPOLLRDHUP | EPOLLHUP);
+    CHECK_EQ(close(ep), 0);
     CHECK_ERRNO(write(a, "x", 1), EPIPE);
     CHECK_EQ(atomic_load(&sigpipes), 2);
     CHECK_ERRNO(send(a, "x", 1, MSG_NOSIGNAL), EPIPE);
@@ -225,7 +234,9 @@ static void reset(const char *path, int s)
     CHECK_EQ(write(c, "unread", 6), 6);
     CHECK_EQ(close(a), 0);
     char buf[8];
+    CHECK_EQ(poll1(c, POLLIN), POLLIN | POLLERR | POLLHUP);
     CHECK_ERRNO(read(c, buf, sizeof(buf)), ECONNRESET);
+    CHECK_EQ(poll1(c, POLLIN), POLLIN | POLLHUP); /* the error was reported */
     CHECK_EQ(read(c, buf, sizeof(buf)), 0);
     CHECK_EQ(close(c), 0);
 }
