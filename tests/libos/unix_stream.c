@@ -5,7 +5,7 @@
  * getpeername with Linux's lengths, listen/connect/accept4 (SOCK_CLOEXEC,
  * the client's address), data both ways (read/write, readv/writev,
  * send/recv, MSG_PEEK, MSG_WAITALL, FIONREAD, SIOCOUTQ), SO_PEERCRED,
- * shutdown (EOF, POLLRDHUP), close (EPIPE with SIGPIPE, MSG_NOSIGNAL,
+ * shutdown (EOF, POLLRDHUP; SHUT_RD), a full SO_SNDBUF, close (EPIPE with SIGPIPE, MSG_NOSIGNAL,
  * POLLHUP, ECONNRESET when data was left unread), unlink (the socket
  * lives on, the name can be bound again), EADDRINUSE, ECONNREFUSED,
  * ENOENT, EPROTOTYPE, ENOTCONN/EINVAL on unconnected sockets, listen's
@@ -283,8 +283,10 @@ static void backlog(const char *dir)
     /* a non-blocking connect to a listener with room succeeds at once */
     CHECK_EQ(connect(c2, (struct sockaddr *)&a, len), 0);
     CHECK_ERRNO(connect(c2, (struct sockaddr *)&a, len), EAGAIN); /* full again: checked first */
-    int a3 = accept(s, NULL, NULL);
+    int a3 = accept4(s, NULL, NULL, SOCK_NONBLOCK);
     CHECK(a3 >= 0);
+    CHECK(fcntl(a3, F_GETFL) & O_NONBLOCK);
+    CHECK_ERRNO(recv(a3, buf, sizeof(buf), 0), EAGAIN);
     CHECK_ERRNO(connect(c2, (struct sockaddr *)&a, len), EISCONN);
     CHECK_EQ(close(a3), 0);
     CHECK_EQ(close(c1), 0);
@@ -447,6 +449,48 @@ static void unconnected(void)
     CHECK_EQ(close(u), 0);
 }
 
+/* shutdown(SHUT_RD) and a full send buffer, on a socketpair. */
+static void shut_rd_and_full(void)
+{
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    char buf[64];
+    atomic_store(&sigpipes, 0);
+    CHECK_EQ(shutdown(sv[0], SHUT_RD), 0);
+    CHECK_EQ(read(sv[0], buf, sizeof(buf)), 0); /* not EAGAIN: shut down */
+    CHECK_EQ(poll1(sv[0], POLLIN | POLLRDHUP), POLLIN | POLLRDHUP);
+    CHECK_ERRNO(send(sv[1], "x", 1, MSG_NOSIGNAL), EPIPE); /* the peer reads no more */
+    CHECK_EQ(atomic_load(&sigpipes), 0);
+    CHECK_ERRNO(write(sv[1], "x", 1), EPIPE);
+    CHECK_EQ(atomic_load(&sigpipes), 1);
+    CHECK_EQ(write(sv[0], "still", 5), 5); /* the other way still goes */
+    CHECK_EQ(read(sv[1], buf, sizeof(buf)), 5);
+    CHECK_EQ(shutdown(sv[0], SHUT_RDWR), 0);
+    CHECK_EQ(poll1(sv[0], POLLIN) & POLLHUP, POLLHUP);
+    CHECK_EQ(read(sv[1], buf, sizeof(buf)), 0);
+    CHECK_EQ(close(sv[0]), 0);
+    CHECK_EQ(close(sv[1]), 0);
+    /* a non-blocking writer fills its SO_SNDBUF, then may write again
+     * once the reader took the data */
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    int sz = 8192;
+    CHECK_EQ(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)), 0);
+    size_t sent = 0;
+    ssize_t w;
+    while ((w = write(sv[0], buf, sizeof(buf))) > 0)
+        sent += (size_t)w;
+    CHECK_EQ(errno, EAGAIN);
+    CHECK(sent > 0);
+    CHECK_EQ(poll1(sv[0], POLLOUT), 0);
+    size_t got = 0;
+    while ((w = read(sv[1], buf, sizeof(buf))) > 0)
+        got += (size_t)w;
+    CHECK_EQ(got, sent);
+    CHECK_EQ(poll1(sv[0], POLLOUT), POLLOUT);
+    CHECK_EQ(close(sv[0]), 0);
+    CHECK_EQ(close(sv[1]), 0);
+}
+
 static pthread_t main_thread;
 static atomic_int done;
 static int feed_fd = -1;
@@ -520,6 +564,7 @@ int main(int argc, char **argv)
     CHECK_EQ(sigaction(SIGPIPE, &sa, NULL), 0);
     int r = run_in_dirs(argc, argv, body);
     unconnected();
+    shut_rd_and_full();
     signals();
     return r;
 }

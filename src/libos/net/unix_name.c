@@ -172,11 +172,12 @@ static long bind_path(struct unix_sock *u, const struct sockaddr_storage *a, uns
     if (u->addr.len) {
         r = -EINVAL; /* bound meanwhile (or before): the node goes again */
     } else if ((r = nd_lookup_last(&nd, &node)) == 0) {
+        dev_t dev = node->mnt ? node->mnt->dev : 0;
         mutex_lock(&names_lock);
-        struct unix_sock *old = node_find(node->mnt, node->mnt->dev, node->ino);
+        struct unix_sock *old = node_find(node->mnt, dev, node->ino);
         if (old) unhash(old); /* a node the host deleted and numbered again */
         u->bound_mnt = node->mnt;
-        u->bound_dev = node->mnt->dev;
+        u->bound_dev = dev;
         u->bound_ino = node->ino;
         u->bound_inode = node; /* the reference stays with the socket */
         set_addr(u, &addr);
