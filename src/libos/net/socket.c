@@ -621,12 +621,12 @@ long sys_recvmsg(int fd, struct msghdr *umsg, int flags)
     unsigned namelen = 0;
     size_t ctllen = 0;
     struct msghdr um;
-    if (r == 0 && copy_from_user(&um, umsg, sizeof(um)) == 0) {
-        uname = um.msg_name;
-        namelen = um.msg_namelen;
-        uctl = um.msg_control;
-        ctllen = um.msg_controllen;
-    }
+    memset(&um, 0, sizeof(um));
+    if (r == 0 && copy_from_user(&um, umsg, sizeof(um)) < 0) r = -EFAULT; /* unmapped meanwhile */
+    uname = um.msg_name;
+    namelen = um.msg_namelen;
+    uctl = um.msg_control;
+    ctllen = um.msg_controllen;
     if (r == 0 && h == UNIX_SOCK) {
         k.m.msg_flags = flags & MSG_CMSG_CLOEXEC; /* Linux's msg_flags start so, and keep it */
         r = unix_recvmsg(f, &k.m, flags);
