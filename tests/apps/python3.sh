@@ -2,7 +2,10 @@
 # python3: Debian's own /usr/bin/python3 (a non-PIE executable) added with
 # `occlum add`, which brings its standard library and lib-dynload modules,
 # runs json, hashlib, threading, the sqlite3 module and an http.server
-# answered over loopback from the same process.
+# answered over loopback from the same process; then fork and
+# multiprocessing; then AF_UNIX sockets (the LibOS's own): a socketserver
+# on a path, multiprocessing.connection's AF_UNIX Listener, socket.send_fds
+# between processes, and the forkserver start method (which passes fds).
 . "$(dirname "$0")/../cli/_lib.sh"
 need_runtime
 [ -x /usr/bin/python3 ] || fail "/usr/bin/python3 is not installed (make deps)"
@@ -99,6 +102,54 @@ if __name__ == "__main__":
     r = subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True)
     print("subprocess", r.returncode, r.stdout.strip())
 PY
+# AF_UNIX (run after procs.py, built with it): a unix socketserver,
+# multiprocessing.connection.Listener with family AF_UNIX,
+# socket.send_fds/recv_fds from a forked child, and a Pool of the
+# forkserver start method (fds passed over unix sockets to a server in an
+# address space of its own)
+cat >image/app/unix.py <<'PY'
+import multiprocessing as mp, multiprocessing.connection as mpc, os, socket, socketserver, threading
+
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(b"echo " + self.rfile.readline())
+
+def client(addr):
+    with mpc.Client(addr, family="AF_UNIX", authkey=b"k") as conn:
+        conn.send({"pid": os.getpid()})
+
+def fds(sock):
+    r, w = os.pipe()
+    socket.send_fds(sock, [b"fd"], [r])
+    os.write(w, b"through a passed pipe")
+
+if __name__ == "__main__":
+    path = "/tmp/echo.sock"
+    srv = socketserver.ThreadingUnixStreamServer(path, Echo)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.connect(path)
+        c.sendall(b"hi\n")
+        print("unix", c.makefile().readline().strip(), os.path.exists(path))
+    srv.shutdown()
+    srv.server_close()
+    mp.set_start_method("fork")
+    with mpc.Listener(family="AF_UNIX", authkey=b"k") as l:
+        p = mp.Process(target=client, args=(l.address,))
+        p.start()
+        with l.accept() as conn:
+            print("listener", conn.recv()["pid"] == p.pid)
+        p.join()
+    a, b = socket.socketpair()
+    p = mp.Process(target=fds, args=(b,))
+    p.start()
+    msg, got, _, _ = socket.recv_fds(a, 16, 1)
+    p.join()
+    print("send_fds", msg.decode(), os.read(got[0], 64).decode())
+    with mp.get_context("forkserver").Pool(2) as pool:
+        print("forkserver", sum(pool.map(abs, range(-10, 0))))
+PY
+
 occlum build >/dev/null || fail "occlum build failed"
 run occlum run /bin/python3 /app/procs.py
 expect_status 0
@@ -108,3 +159,10 @@ pool 328350
 queue 3 value 30
 subprocess 0 42"
 [ "$OUT" = "$want" ] || fail "python (processes) printed: $OUT"
+run occlum run /bin/python3 /app/unix.py
+expect_status 0
+want="unix echo hi True
+listener True
+send_fds fd through a passed pipe
+forkserver 55"
+[ "$OUT" = "$want" ] || fail "python (AF_UNIX) printed: $OUT"

@@ -69,6 +69,10 @@ struct scratch {
     } sa;
     struct iovec iov[8];
     struct msghdr mh;
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 8) + CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } ctl;
 };
 static struct scratch *scratch;
 
@@ -484,6 +488,35 @@ static uint64_t iov(struct rng *r, struct scratch *s)
     return (uint64_t)s->iov;
 }
 
+/* Well-formed control data: SCM_RIGHTS with fds of the pool (sockets
+ * carrying sockets, the files in flight), maybe SCM_CREDENTIALS, maybe
+ * cut short; into s->ctl, *n its length. */
+static void *control(struct rng *r, struct scratch *s, size_t *n)
+{
+    memset(&s->ctl, 0, sizeof(s->ctl));
+    struct cmsghdr *c = (struct cmsghdr *)s->ctl.buf;
+    size_t k = 1 + rng_below(r, 8);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(k * sizeof(int));
+    for (size_t i = 0; i < k; i++) {
+        int f = (int)fd(r);
+        memcpy(CMSG_DATA(c) + i * sizeof(int), &f, sizeof(int));
+    }
+    *n = CMSG_SPACE(k * sizeof(int));
+    if (rng_below(r, 3) == 0) {
+        c = (struct cmsghdr *)(s->ctl.buf + *n);
+        struct ucred u = {rng_below(r, 2) ? getpid() : (pid_t)rng_below(r, 100), 0, 0};
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_CREDENTIALS;
+        c->cmsg_len = CMSG_LEN(sizeof(u));
+        memcpy(CMSG_DATA(c), &u, sizeof(u));
+        *n += CMSG_SPACE(sizeof(u));
+    }
+    if (rng_below(r, 8) == 0) *n = rng_below(r, (unsigned)*n + 1);
+    return s->ctl.buf;
+}
+
 static uint64_t msghdr(struct rng *r, struct scratch *s)
 {
     if (rng_below(r, 6) == 0) return bad_ptr(r);
@@ -494,9 +527,14 @@ static uint64_t msghdr(struct rng *r, struct scratch *s)
     }
     s->mh.msg_iov = (struct iovec *)iov(r, s);
     s->mh.msg_iovlen = rng_below(r, 4) ? rng_below(r, 9) : len(r);
-    if (rng_below(r, 3) == 0) {
+    unsigned c = rng_below(r, 6);
+    if (c < 2) {
         s->mh.msg_control = (void *)ptr(r);
         s->mh.msg_controllen = len(r);
+    } else if (c < 4) { /* sendmsg passes these; recvmsg gets fds into them */
+        size_t n;
+        s->mh.msg_control = control(r, s, &n);
+        s->mh.msg_controllen = n;
     }
     s->mh.msg_flags = (int)flags(r);
     return (uint64_t)&s->mh;

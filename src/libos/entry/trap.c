@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "vm/uaccess.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -53,13 +54,16 @@ static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame, bool tr
     } else {
         ret = syscall_dispatch(&r);
     }
+    bool norestart = ret == -EINTR_NORESTART;
+    if (norestart) ret = -EINTR;
     g[REG_RAX] = ret;
     struct process *p = t->proc;
     thread_check_exit();
     /* After a vfork switch (a killed child gave the thread back to its
      * parent) the registers are the parent's: nothing to restart there. */
     bool same = t->proc == p;
-    signal_deliver(uc, r.nr == SYS_rt_sigreturn || !same ? -1 : r.nr, ret);
+    /* nr -1: the result stands (no restart), as for an interrupt */
+    signal_deliver(uc, r.nr == SYS_rt_sigreturn || !same || norestart ? -1 : r.nr, ret);
     t->frame = outer;
     t->uc = outer_uc;
 }

@@ -1,20 +1,28 @@
 /*
- * socket: sockets as host sockets behind LibOS fds (DESIGN.md section 6):
- * AF_INET, AF_INET6, AF_NETLINK and AF_UNIX (unnamed, socketpair, and the
- * abstract namespace; a path name would be a host path, which the LibOS
- * does not hand out: binding to one is EOPNOTSUPP).
+ * socket: the socket system calls. AF_UNIX sockets are the LibOS's own
+ * (net/unix*.c: path names in the LibOS file system, abstract names in a
+ * LibOS-wide table, SCM_RIGHTS of any LibOS file, no host call on the data
+ * path; host processes cannot reach them). AF_INET, AF_INET6 and
+ * AF_NETLINK sockets are host sockets behind LibOS fds (DESIGN.md
+ * section 6). This file copies the application's arguments in and out
+ * (addresses, msghdrs, option lengths) and hands a unix socket's calls to
+ * net/unix.h with LibOS copies.
  *
- * A socket file is a host-fd file (fs/stdio.c: read, write, poll, fcntl
- * go to the host fd). Calls that can wait never block in the host: they
- * try with MSG_DONTWAIT (or a non-blocking connect) and, for a blocking
- * socket, wait in an interruptible host poll (thread_wait_host_fd) and try
- * again, so a signal ends the wait as on Linux. EPIPE raises the
- * application's SIGPIPE unless MSG_NOSIGNAL (the host's own is ignored);
- * SO_RCVTIMEO / SO_SNDTIMEO bound those waits (EAGAIN), as on Linux.
- * Descriptors passed with SCM_RIGHTS are not supported (EOPNOTSUPP when
- * sending; received ones are closed and MSG_CTRUNC set).
+ * A host socket file is a host-fd file (fs/stdio.c: read, write, poll,
+ * fcntl go to the host fd). Calls that can wait never block in the host:
+ * they try with MSG_DONTWAIT (or a non-blocking connect) and, for a
+ * blocking socket, wait in an interruptible host poll
+ * (thread_wait_host_fd) and try again, so a signal ends the wait as on
+ * Linux. EPIPE raises the application's SIGPIPE unless MSG_NOSIGNAL (the
+ * host's own is ignored); SO_RCVTIMEO / SO_SNDTIMEO bound those waits
+ * (EAGAIN), as on Linux. Descriptors passed with SCM_RIGHTS on host
+ * sockets are not supported (EOPNOTSUPP when sending; received ones are
+ * closed and MSG_CTRUNC set). A host AF_UNIX socket (one the LibOS was
+ * given, as `occlum exec`'s stdio) cannot be bound to a path (EOPNOTSUPP).
  */
 #include "net/socket.h"
+
+#include "net/unix.h"
 
 #include "fs/sys_common.h"
 #include "fs/vfs.h"
@@ -37,11 +45,19 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
-/* The host fd of socket fd (and the file, referenced), or -ENOTSOCK/-EBADF. */
+/* The LibOS unix socket is not a host fd: sock_get's answer for it. */
+#define UNIX_SOCK (-1000)
+
+/* The host fd of socket fd (and the file, referenced), UNIX_SOCK for a
+ * LibOS AF_UNIX socket, or -ENOTSOCK/-EBADF. */
 static int sock_get(int fd, struct file **out)
 {
     struct file *f = fs_fd(fd);
     if (!f) return -EBADF;
+    if (unix_is(f)) {
+        *out = f;
+        return UNIX_SOCK;
+    }
     int h = f->fops && f->fops->host_fd ? f->fops->host_fd(f) : -1;
     struct stat st;
     /* Sockets the LibOS made say so; other host fds (a socket as stdin)
@@ -86,25 +102,32 @@ static bool supported_domain(int domain)
     return domain == AF_INET || domain == AF_INET6 || domain == AF_UNIX || domain == AF_NETLINK;
 }
 
-/*
- * Copy a user socket address in. AF_UNIX path names: no LibOS socket can
- * be bound to one, so binding is refused (EOPNOTSUPP, one warning) and
- * reaching one fails as on Linux when nobody listens there: ENOENT when
- * the path does not exist, ECONNREFUSED when it does (glibc probes nscd's
- * socket that way).
- */
-static long addr_in(const void *uaddr, unsigned len, struct sockaddr_storage *a, bool binding)
+/* Copy a user socket address in (Linux's move_addr_to_kernel). */
+static long addr_in(const void *uaddr, unsigned len, struct sockaddr_storage *a)
 {
     if (len > sizeof(*a)) return -EINVAL;
+    memset(a, 0, sizeof(*a));
     if (len && copy_from_user(a, uaddr, len)) return -EFAULT;
+    return 0;
+}
+
+/*
+ * An AF_UNIX path name given to a host socket (an AF_UNIX host socket the
+ * LibOS was handed): the host path is not the LibOS's, so binding is
+ * refused (EOPNOTSUPP, one warning) and reaching one fails as on Linux
+ * when nobody listens there: ENOENT when the path does not exist,
+ * ECONNREFUSED when it does.
+ */
+static long host_unix_path(const struct sockaddr_storage *a, unsigned len, bool binding)
+{
     size_t off = offsetof(struct sockaddr_un, sun_path);
     if (len <= off || a->ss_family != AF_UNIX || ((struct sockaddr_un *)a)->sun_path[0] == '\0')
         return 0;
     if (binding) {
         static bool warned;
         if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
-            log_warn("%s: AF_UNIX sockets bound to a path are not supported (abstract and "
-                     "unnamed ones are)",
+            log_warn("%s: a host AF_UNIX socket (one the LibOS was given) cannot be bound to a "
+                     "path; the LibOS's own AF_UNIX sockets can",
                      current_process()->exe_path);
         return -EOPNOTSUPP;
     }
@@ -122,6 +145,7 @@ static long addr_in(const void *uaddr, unsigned len, struct sockaddr_storage *a,
 long sys_socket(int domain, int type, int protocol)
 {
     if (!supported_domain(domain)) return -EAFNOSUPPORT;
+    if (domain == AF_UNIX) return unix_socket(type, protocol);
     int h = pal_host_socket(domain, type | SOCK_CLOEXEC, protocol);
     return h < 0 ? h : install(h, type);
 }
@@ -131,23 +155,12 @@ long sys_socketpair(int domain, int type, int protocol, int *usv)
     if (domain != AF_UNIX)
         return domain == AF_INET || domain == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
     if (!user_ok(usv, 2 * sizeof(int), true)) return -EFAULT;
-    int h[2];
-    int r = pal_host_socketpair(domain, type | SOCK_CLOEXEC, protocol, h);
+    int fds[2];
+    long r = unix_socketpair(type, protocol, fds);
     if (r < 0) return r;
-    long a = install(h[0], type);
-    if (a < 0) {
-        pal_host_close(h[1]);
-        return a;
-    }
-    long b = install(h[1], type);
-    if (b < 0) {
-        fdtable_close(current_process()->files, (int)a);
-        return b;
-    }
-    int pair[2] = {(int)a, (int)b};
-    if (copy_to_user(usv, pair, sizeof(pair))) { /* unmapped meanwhile: as Linux, no fds */
-        fdtable_close(current_process()->files, (int)a);
-        fdtable_close(current_process()->files, (int)b);
+    if (copy_to_user(usv, fds, sizeof(fds))) { /* unmapped meanwhile: as Linux, no fds */
+        fdtable_close(current_process()->files, fds[0]);
+        fdtable_close(current_process()->files, fds[1]);
         return -EFAULT;
     }
     return 0;
@@ -155,13 +168,15 @@ long sys_socketpair(int domain, int type, int protocol, int *usv)
 
 long sys_bind(int fd, const void *uaddr, unsigned len)
 {
-    struct sockaddr_storage a;
-    long r = addr_in(uaddr, len, &a, true);
-    if (r < 0) return r;
     struct file *f;
     int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    r = pal_host_bind(h, (struct sockaddr *)&a, len);
+    if (h < 0 && h != UNIX_SOCK) return h;
+    struct sockaddr_storage a;
+    long r = addr_in(uaddr, len, &a);
+    if (r == 0 && h == UNIX_SOCK)
+        r = unix_bind(f, &a, len);
+    else if (r == 0 && (r = host_unix_path(&a, len, true)) == 0)
+        r = pal_host_bind(h, (struct sockaddr *)&a, len);
     file_put(f);
     return r;
 }
@@ -170,14 +185,14 @@ long sys_listen(int fd, int backlog)
 {
     struct file *f;
     int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    long r = pal_host_listen(h, backlog);
+    if (h < 0 && h != UNIX_SOCK) return h;
+    long r = h == UNIX_SOCK ? unix_listen(f, backlog) : pal_host_listen(h, backlog);
     file_put(f);
     return r;
 }
 
-/* Wait for `events` on a blocking socket (0), or -EINTR; -EAGAIN after
- * the socket's SO_RCVTIMEO / SO_SNDTIMEO, as Linux. */
+/* Wait for `events` on a blocking host socket (0), or -EINTR; -EAGAIN
+ * after the socket's SO_RCVTIMEO / SO_SNDTIMEO, as Linux. */
 static int wait_sock(struct file *f, int h, short events)
 {
     if (f->flags & O_NONBLOCK) return -EAGAIN;
@@ -217,42 +232,53 @@ static long addr_out_put(void *uaddr, unsigned *ulen, const struct sockaddr_stor
     return 0;
 }
 
-long sys_accept4(int fd, void *uaddr, unsigned *ulen, int flags)
+static long host_accept(struct file *f, int h, int flags, struct sockaddr_storage *a,
+                        unsigned *alen)
 {
-    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
-    unsigned klen = 0;
-    long r = addr_out_check(uaddr, ulen, &klen);
-    if (r < 0) return r;
-    struct file *f;
-    int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    struct sockaddr_storage a;
-    unsigned alen = sizeof(a);
+    long r;
     for (;;) {
         /* the host fd may be blocking: poll first, then take one if still there */
         struct pollfd p = {h, POLLIN, 0};
         r = pal_host_poll(&p, 1, 0);
         if (r > 0) {
-            r = pal_host_accept4(h, (struct sockaddr *)&a, &alen, SOCK_CLOEXEC | SOCK_NONBLOCK);
+            r = pal_host_accept4(h, (struct sockaddr *)a, alen, SOCK_CLOEXEC | SOCK_NONBLOCK);
             if (r >= 0 || r != -EAGAIN) break;
         } else if (r < 0) {
             break;
         }
         if ((r = wait_sock(f, h, POLLIN)) < 0) break;
     }
-    file_put(f);
     if (r < 0) return r;
     int nh = (int)r;
     if (!(flags & SOCK_NONBLOCK)) { /* the new socket blocks as its LibOS file says */
         int fl = pal_host_fcntl(nh, F_GETFL, 0);
         if (fl >= 0) pal_host_fcntl(nh, F_SETFL, fl & ~O_NONBLOCK);
     }
-    long nfd = install(nh, flags);
-    if (nfd >= 0 && uaddr && addr_out_put(uaddr, ulen, &a, alen, klen) < 0) {
-        fdtable_close(current_process()->files, (int)nfd); /* as Linux: no fd */
+    return install(nh, flags);
+}
+
+long sys_accept4(int fd, void *uaddr, unsigned *ulen, int flags)
+{
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+    unsigned klen = 0;
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0 && h != UNIX_SOCK) return h;
+    long r = addr_out_check(uaddr, ulen, &klen);
+    struct sockaddr_storage a;
+    unsigned alen = sizeof(a);
+    if (r == 0 && h == UNIX_SOCK) {
+        alen = uaddr != NULL; /* 0: no address wanted */
+        r = unix_accept(f, flags, &a, &alen);
+    } else if (r == 0) {
+        r = host_accept(f, h, flags, &a, &alen);
+    }
+    file_put(f);
+    if (r >= 0 && uaddr && addr_out_put(uaddr, ulen, &a, alen, klen) < 0) {
+        fdtable_close(current_process()->files, (int)r); /* as Linux: no fd */
         return -EFAULT;
     }
-    return nfd;
+    return r;
 }
 
 long sys_accept(int fd, void *uaddr, unsigned *ulen)
@@ -260,19 +286,13 @@ long sys_accept(int fd, void *uaddr, unsigned *ulen)
     return sys_accept4(fd, uaddr, ulen, 0);
 }
 
-long sys_connect(int fd, const void *uaddr, unsigned len)
+static long host_connect(struct file *f, int h, struct sockaddr_storage *a, unsigned len)
 {
-    struct sockaddr_storage a;
-    long r = addr_in(uaddr, len, &a, false);
-    if (r < 0) return r;
-    struct file *f;
-    int h = sock_get(fd, &f);
-    if (h < 0) return h;
     int fl = pal_host_fcntl(h, F_GETFL, 0);
     bool blocking = !(f->flags & O_NONBLOCK);
     /* never wait inside the host: connect without blocking, then poll */
     if (blocking && fl >= 0) pal_host_fcntl(h, F_SETFL, fl | O_NONBLOCK);
-    r = pal_host_connect(h, (struct sockaddr *)&a, len);
+    long r = pal_host_connect(h, (struct sockaddr *)a, len);
     if (blocking && r == -EINPROGRESS) {
         r = thread_wait_host_fd(h, POLLOUT);
         if (r == 0) {
@@ -283,23 +303,39 @@ long sys_connect(int fd, const void *uaddr, unsigned len)
         }
     }
     if (blocking && fl >= 0) pal_host_fcntl(h, F_SETFL, fl);
+    return r;
+}
+
+long sys_connect(int fd, const void *uaddr, unsigned len)
+{
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0 && h != UNIX_SOCK) return h;
+    struct sockaddr_storage a;
+    long r = addr_in(uaddr, len, &a);
+    if (r == 0 && h == UNIX_SOCK)
+        r = unix_connect(f, &a, len);
+    else if (r == 0 && (r = host_unix_path(&a, len, false)) == 0)
+        r = host_connect(f, h, &a, len);
     file_put(f);
     return r;
 }
 
 static long name_of(int fd, void *uaddr, unsigned *ulen, bool peer)
 {
-    unsigned klen = 0;
-    long r = addr_out_check(uaddr, ulen, &klen);
-    if (r < 0) return r;
-    if (!uaddr) return -EFAULT;
     struct file *f;
     int h = sock_get(fd, &f);
-    if (h < 0) return h;
+    if (h < 0 && h != UNIX_SOCK) return h;
+    unsigned klen = 0;
+    long r = addr_out_check(uaddr, ulen, &klen);
+    if (r == 0 && !uaddr) r = -EFAULT;
     struct sockaddr_storage a;
     unsigned alen = sizeof(a);
-    r = peer ? pal_host_getpeername(h, (struct sockaddr *)&a, &alen)
-             : pal_host_getsockname(h, (struct sockaddr *)&a, &alen);
+    if (r == 0 && h == UNIX_SOCK)
+        r = unix_getname(f, peer, &a, &alen);
+    else if (r == 0)
+        r = peer ? pal_host_getpeername(h, (struct sockaddr *)&a, &alen)
+                 : pal_host_getsockname(h, (struct sockaddr *)&a, &alen);
     file_put(f);
     if (r < 0) return r;
     return addr_out_put(uaddr, ulen, &a, alen, klen);
@@ -317,26 +353,39 @@ long sys_getpeername(int fd, void *uaddr, unsigned *ulen)
 
 long sys_setsockopt(int fd, int level, int name, const void *uval, unsigned len)
 {
-    if ((int)len < 0) return -EINVAL;
-    if (len && !user_ok(uval, len, false)) return -EFAULT;
     struct file *f;
     int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    long r = pal_host_setsockopt(h, level, name, uval, len);
+    if (h < 0 && h != UNIX_SOCK) return h;
+    long r = 0;
+    if ((int)len < 0)
+        r = -EINVAL;
+    else if (len && !user_ok(uval, len, false))
+        r = -EFAULT;
+    else if (h == UNIX_SOCK)
+        r = unix_setsockopt(f, level, name, uval, len);
+    else
+        r = pal_host_setsockopt(h, level, name, uval, len);
     file_put(f);
     return r;
 }
 
 long sys_getsockopt(int fd, int level, int name, void *uval, unsigned *ulen)
 {
-    unsigned len;
-    if (copy_from_user(&len, ulen, sizeof(len))) return -EFAULT;
-    if ((int)len < 0) return -EINVAL;
-    if (len && !user_ok(uval, len, true)) return -EFAULT;
     struct file *f;
     int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    long r = pal_host_getsockopt(h, level, name, uval, &len);
+    if (h < 0 && h != UNIX_SOCK) return h;
+    unsigned len = 0;
+    long r = 0;
+    if (copy_from_user(&len, ulen, sizeof(len)))
+        r = -EFAULT;
+    else if ((int)len < 0)
+        r = -EINVAL;
+    else if (len && !user_ok(uval, len, true))
+        r = -EFAULT;
+    else if (h == UNIX_SOCK)
+        r = unix_getsockopt(f, level, name, uval, &len);
+    else
+        r = pal_host_getsockopt(h, level, name, uval, &len);
     file_put(f);
     if (r == 0 && copy_to_user(ulen, &len, sizeof(len))) return -EFAULT;
     return r;
@@ -346,8 +395,8 @@ long sys_shutdown(int fd, int how)
 {
     struct file *f;
     int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    long r = pal_host_shutdown(h, how);
+    if (h < 0 && h != UNIX_SOCK) return h;
+    long r = h == UNIX_SOCK ? unix_shutdown(f, how) : pal_host_shutdown(h, how);
     file_put(f);
     return r;
 }
@@ -406,32 +455,53 @@ static long do_recvmsg(int h, void *c)
 
 long sys_sendto(int fd, const void *ubuf, size_t len, int flags, const void *uaddr, unsigned alen)
 {
-    if (len && !user_ok(ubuf, len, false)) return -EFAULT;
-    struct sockaddr_storage a;
-    long r = uaddr ? addr_in(uaddr, alen, &a, false) : 0;
-    if (r < 0) return r;
     struct file *f;
     int h = sock_get(fd, &f);
-    if (h < 0) return h;
-    struct xfer x = {(void *)ubuf, len, flags, uaddr ? &a : NULL, uaddr ? &alen : NULL, NULL};
-    r = transfer(f, h, flags, true, do_sendto, &x);
+    if (h < 0 && h != UNIX_SOCK) return h;
+    struct sockaddr_storage a;
+    long r = 0;
+    if (len && !user_ok(ubuf, len, false))
+        r = -EFAULT;
+    else if (uaddr)
+        r = addr_in(uaddr, alen, &a);
+    if (r == 0 && h == UNIX_SOCK) {
+        struct iovec iov = {(void *)ubuf, len};
+        struct msghdr m = {.msg_name = uaddr ? &a : NULL,
+                           .msg_namelen = uaddr ? alen : 0,
+                           .msg_iov = &iov,
+                           .msg_iovlen = 1};
+        r = unix_sendmsg(f, &m, flags);
+    } else if (r == 0 && (!uaddr || (r = host_unix_path(&a, alen, false)) == 0)) {
+        struct xfer x = {(void *)ubuf, len, flags, uaddr ? &a : NULL, uaddr ? &alen : NULL, NULL};
+        r = transfer(f, h, flags, true, do_sendto, &x);
+    }
     file_put(f);
     return r;
 }
 
 long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, unsigned *ulen)
 {
-    if (len && !user_ok(ubuf, len, true)) return -EFAULT;
-    unsigned klen = 0;
-    long r = addr_out_check(uaddr, ulen, &klen);
-    if (r < 0) return r;
     struct file *f;
     int h = sock_get(fd, &f);
-    if (h < 0) return h;
+    if (h < 0 && h != UNIX_SOCK) return h;
+    unsigned klen = 0;
+    long r = 0;
+    if (len && !user_ok(ubuf, len, true)) r = -EFAULT;
+    if (r == 0) r = addr_out_check(uaddr, ulen, &klen);
     struct sockaddr_storage a;
     unsigned alen = sizeof(a);
-    struct xfer x = {ubuf, len, flags, uaddr ? &a : NULL, uaddr ? &alen : NULL, NULL};
-    r = transfer(f, h, flags, false, do_recvfrom, &x);
+    if (r == 0 && h == UNIX_SOCK) {
+        struct iovec iov = {ubuf, len};
+        struct msghdr m = {.msg_name = uaddr ? &a : NULL,
+                           .msg_namelen = uaddr ? sizeof(a) : 0,
+                           .msg_iov = &iov,
+                           .msg_iovlen = 1};
+        r = unix_recvmsg(f, &m, flags & ~MSG_CMSG_CLOEXEC);
+        alen = m.msg_namelen;
+    } else if (r == 0) {
+        struct xfer x = {ubuf, len, flags, uaddr ? &a : NULL, uaddr ? &alen : NULL, NULL};
+        r = transfer(f, h, flags, false, do_recvfrom, &x);
+    }
     file_put(f);
     if (r >= 0 && uaddr && addr_out_put(uaddr, ulen, &a, alen, klen) < 0) return -EFAULT;
     return r;
@@ -443,9 +513,10 @@ long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, unsign
 
 /* A user msghdr, copied: the header, its iovec array and (out: sending)
  * its name and control data, into k with the LibOS's own buffers. The
- * host then reads only these copies and the checked data buffers, so
- * another thread changing the user's msghdr meanwhile changes nothing.
- * iov and ctl are allocated (freed by the caller, also on failure). */
+ * host (or net/unix*.c) then reads only these copies and the checked data
+ * buffers, so another thread changing the user's msghdr meanwhile changes
+ * nothing. iov and ctl are allocated (freed by the caller, also on
+ * failure). */
 struct kmsg {
     struct msghdr m;
     struct iovec *iov;
@@ -471,7 +542,7 @@ static long msg_copy_in(const struct msghdr *umsg, bool out, struct kmsg *k)
     m->msg_iov = k->iov;
     if (!m->msg_name) m->msg_namelen = 0;
     if (out && m->msg_namelen) {
-        long r = addr_in(m->msg_name, m->msg_namelen, &k->name, false);
+        long r = addr_in(m->msg_name, m->msg_namelen, &k->name);
         if (r < 0) return r;
     } else if (m->msg_namelen) {
         if ((int)m->msg_namelen < 0) return -EINVAL;
@@ -501,60 +572,72 @@ static void msg_free(struct kmsg *k)
 
 long sys_sendmsg(int fd, const struct msghdr *umsg, int flags)
 {
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0 && h != UNIX_SOCK) return h;
     struct kmsg k;
     long r = msg_copy_in(umsg, true, &k);
-    for (struct cmsghdr *c = r < 0 ? NULL : CMSG_FIRSTHDR(&k.m); c; c = CMSG_NXTHDR(&k.m, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) r = -EOPNOTSUPP;
-    struct file *f;
-    int h = r < 0 ? (int)r : sock_get(fd, &f);
-    if (h < 0) {
-        msg_free(&k);
-        return h;
+    if (r == 0 && h == UNIX_SOCK) {
+        r = unix_sendmsg(f, &k.m, flags);
+    } else if (r == 0) {
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&k.m); c; c = CMSG_NXTHDR(&k.m, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) r = -EOPNOTSUPP;
+        if (r == 0 && k.m.msg_namelen) r = host_unix_path(&k.name, k.m.msg_namelen, false);
+        if (r == 0) {
+            struct xfer x = {NULL, 0, flags, NULL, NULL, &k.m};
+            r = transfer(f, h, flags, true, do_sendmsg, &x);
+        }
     }
-    struct xfer x = {NULL, 0, flags, NULL, NULL, &k.m};
-    r = transfer(f, h, flags, true, do_sendmsg, &x);
     file_put(f);
     msg_free(&k);
     return r;
 }
 
+/* Host fds received on a host socket are not the application's: close
+ * them, and say so. */
+static void drop_host_rights(struct msghdr *m)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int hfd;
+            memcpy(&hfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            pal_host_close(hfd);
+        }
+        c->cmsg_len = CMSG_LEN(0);
+        m->msg_flags |= MSG_CTRUNC;
+    }
+}
+
 long sys_recvmsg(int fd, struct msghdr *umsg, int flags)
 {
+    struct file *f;
+    int h = sock_get(fd, &f);
+    if (h < 0 && h != UNIX_SOCK) return h;
     struct kmsg k;
     long r = msg_copy_in(umsg, false, &k);
-    struct file *f;
-    int h = r < 0 ? (int)r : sock_get(fd, &f);
-    if (h < 0) {
-        msg_free(&k);
-        return h;
-    }
     void *uname = NULL, *uctl = NULL;
     unsigned namelen = 0;
     size_t ctllen = 0;
     struct msghdr um;
-    if (copy_from_user(&um, umsg, sizeof(um)) == 0) {
-        uname = um.msg_name;
-        namelen = um.msg_namelen;
-        uctl = um.msg_control;
-        ctllen = um.msg_controllen;
+    memset(&um, 0, sizeof(um));
+    if (r == 0 && copy_from_user(&um, umsg, sizeof(um)) < 0) r = -EFAULT; /* unmapped meanwhile */
+    uname = um.msg_name;
+    namelen = um.msg_namelen;
+    uctl = um.msg_control;
+    ctllen = um.msg_controllen;
+    if (r == 0 && h == UNIX_SOCK) {
+        k.m.msg_flags = flags & MSG_CMSG_CLOEXEC; /* Linux's msg_flags start so, and keep it */
+        r = unix_recvmsg(f, &k.m, flags);
+    } else if (r == 0) {
+        struct xfer x = {NULL, 0, flags & ~MSG_CMSG_CLOEXEC, NULL, NULL, &k.m};
+        r = transfer(f, h, flags, false, do_recvmsg, &x);
+        if (r >= 0) drop_host_rights(&k.m);
     }
-    struct xfer x = {NULL, 0, flags & ~MSG_CMSG_CLOEXEC, NULL, NULL, &k.m};
-    r = transfer(f, h, flags, false, do_recvmsg, &x);
     file_put(f);
     if (r >= 0) {
-        /* host fds received are not the application's: close them, say so */
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&k.m); c; c = CMSG_NXTHDR(&k.m, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-            size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < n; i++) {
-                int hfd;
-                memcpy(&hfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                pal_host_close(hfd);
-            }
-            c->cmsg_len = CMSG_LEN(0);
-            k.m.msg_flags |= MSG_CTRUNC;
-        }
-        /* what the host wrote into the copies goes back to the user's */
+        /* what was written into the copies goes back to the user's */
         struct msghdr back = um;
         back.msg_namelen = k.m.msg_namelen;
         back.msg_controllen = k.m.msg_controllen;

@@ -22,6 +22,11 @@ struct process;
 struct thread;
 
 #define SIGBIT(sig) (1ULL << ((sig)-1))
+
+/* What a system call returns for an EINTR that SA_RESTART must not
+ * restart (Linux's -EINTR as opposed to -ERESTARTSYS: a socket wait with
+ * SO_RCVTIMEO/SO_SNDTIMEO, signal(7)). The application sees EINTR. */
+#define EINTR_NORESTART 1025
 #define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 /* Send to a process (kill) or one thread (tgkill, faults, SIGPIPE).

@@ -3,6 +3,7 @@
 
 #include "pal/pal.h"
 #include "process/process.h"
+#include "signal/signal.h"
 #include "syscall/syscall.h"
 #include "vm/uaccess.h"
 
@@ -524,6 +525,7 @@ void strace_enter(struct strace_call *c, const struct syscall_regs *r)
 void strace_exit(struct strace_call *c, const struct syscall_regs *r, long ret)
 {
     if (c->done) return;
+    if (ret == -EINTR_NORESTART) ret = -EINTR; /* what the application sees */
     struct sbuf b = {c->line, sizeof(c->line) - 64, (size_t)c->len};
     if (!c->len) put_call(&b, r, ret, c->nargs); /* the calls that fill memory */
     b.cap = sizeof(c->line);
