@@ -45,6 +45,7 @@ struct file *fd_get(struct process *p, int fd)
 int locks_count;
 void locks_on_file_release(struct file *f) {}
 void epoll_on_file_release(struct file *f) {}
+void fasync_on_file_release(struct file *f) {}
 
 /* fs/pipe.c (the process layer's wait queues) opens FIFO nodes inside; on
  * a FUSE mount the kernel opens them itself and never asks the server. */

@@ -73,6 +73,7 @@ struct file *stdio_open_owned(int fd)
     return NULL;
 }
 
+void fasync_on_file_release(struct file *f) {}
 int shared_map_count;
 void shared_map_before_read(struct file *f, off_t off, size_t len) {}
 void shared_map_after_write(struct file *f, off_t off, size_t len) {}

@@ -10,6 +10,7 @@
  */
 #include "pal/pal.h"
 #include "entry/rewrite.h"
+#include "fs/fasync.h"
 #include "process/process.h"
 #include "signal/signal.h"
 #include "syscall/strace.h"
@@ -57,6 +58,7 @@ static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame, bool tr
     bool norestart = ret == -EINTR_NORESTART;
     if (norestart) ret = -EINTR;
     g[REG_RAX] = ret;
+    if (__builtin_expect(fasync_pending, 0)) fasync_flush(); /* SIGIOs the call raised */
     struct process *p = t->proc;
     thread_check_exit();
     /* After a vfork switch (a killed child gave the thread back to its

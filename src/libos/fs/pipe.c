@@ -412,6 +412,7 @@ static const struct file_ops pipe_read_fops = {
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
     .release = pipe_release,
+    .fasync = true,
 };
 
 static const struct file_ops pipe_write_fops = {
@@ -422,6 +423,7 @@ static const struct file_ops pipe_write_fops = {
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
     .release = pipe_release,
+    .fasync = true,
 };
 
 /* A named pipe opened O_RDWR: both ends in one file. */
@@ -434,6 +436,7 @@ static const struct file_ops pipe_rdwr_fops = {
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
     .release = pipe_release,
+    .fasync = true,
 };
 
 long pipe_fcntl(struct file *f, int cmd, unsigned long arg)

@@ -474,11 +474,17 @@ static int status_cb(struct process *p, void *arg)
     comm_of(p, c);
     mode_t um = 022;
     if (p->fs) um = p->fs->umask;
+    struct cred cr = p->cred;
+    char groups[CRED_MAX_GROUPS * 11 + 1] = "";
+    size_t n = 0;
+    for (int i = 0; i < cr.ngroups && n < sizeof(groups); i++)
+        n += (size_t)snprintf(groups + n, sizeof(groups) - n, "%u ", cr.groups[i]);
     return tprintf(arg,
                    "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
-                   "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\n"
-                   "Threads:\t%d\n",
-                   c, (unsigned)um, p->pid, p->pid, p->ppid, FD_MAX, p->nthreads);
+                   "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
+                   "FDSize:\t%d\nGroups:\t%s\nThreads:\t%d\n",
+                   c, (unsigned)um, p->pid, p->pid, p->ppid, cr.ruid, cr.euid, cr.suid, cr.fsuid,
+                   cr.rgid, cr.egid, cr.sgid, cr.fsgid, FD_MAX, groups, p->nthreads);
 }
 
 static int environ_cb(struct process *p, void *arg)

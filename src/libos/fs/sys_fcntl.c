@@ -2,11 +2,13 @@
  * sys_fcntl: fcntl and ioctl.
  *
  * The VFS handles the descriptor-level commands itself (dup, close-on-exec,
- * status flags, FIONBIO, FIOCLEX); record locks, POSIX and OFD, go to
+ * status flags, FIONBIO, FIOCLEX, FIOASYNC); owners and signals of
+ * signal-driven I/O go to fs/fasync.c; record locks, POSIX and OFD, to
  * fs/locks.c; anything else goes to the file's own fcntl/ioctl operation.
- * What none of them knows (owners and signals, leases, notify, seals, and
- * O_ASYNC) gives EINVAL and one warning line, so the gap is visible.
+ * What none of them knows (leases, notify, seals) gives EINVAL and one
+ * warning line, so the gap is visible.
  */
+#include "fs/fasync.h"
 #include "fs/fs_syscalls.h"
 #include "fs/locks.h"
 #include "fs/sys_common.h"
@@ -35,8 +37,7 @@ static void warn_once(int cmd)
 {
     static unsigned char warned[64];
     if (cmd >= 0 && cmd < 64 && __atomic_exchange_n(&warned[cmd], 1, __ATOMIC_RELAXED)) return;
-    log_warn("fcntl command %d is not supported yet (owners, leases, notify, seals, O_ASYNC): "
-             "returning EINVAL",
+    log_warn("fcntl command %d is not supported yet (leases, notify, seals): returning EINVAL",
              cmd);
 }
 
@@ -59,13 +60,43 @@ static long do_fcntl(struct process *p, struct file *f, int fd, int cmd, unsigne
         return fdtable_set_cloexec(p->files, fd, arg & FD_CLOEXEC);
     case F_GETFL:
         return f->flags | KERNEL_O_LARGEFILE;
-    case F_SETFL:
+    case F_SETFL: {
         if (path_only) return -EBADF;
-        if (arg & O_ASYNC) {
-            warn_once(cmd);
-            return -EINVAL; /* signal-driven I/O is not supported */
+        bool async = arg & O_ASYNC;
+        if (async != !!(f->flags & O_ASYNC)) {
+            long r = fasync_set(f, fd, async, false);
+            if (r < 0) return r;
         }
         return set_status_flags(f, (int)arg);
+    }
+    case F_SETOWN:
+        if (path_only) return -EBADF;
+        return fasync_set_owner(f, (int)arg);
+    case F_GETOWN:
+        if (path_only) return -EBADF;
+        return __atomic_load_n(&f->owner, __ATOMIC_RELAXED);
+    case F_SETOWN_EX: {
+        if (path_only) return -EBADF;
+        struct f_owner_ex o;
+        if (copy_from_user(&o, (void *)arg, sizeof(o)) < 0) return -EFAULT;
+        if (o.type == F_OWNER_PGRP) return fasync_set_owner(f, -o.pid);
+        if (o.type == F_OWNER_PID || o.type == F_OWNER_TID) return fasync_set_owner(f, o.pid);
+        return -EINVAL;
+    }
+    case F_GETOWN_EX: {
+        if (path_only) return -EBADF;
+        int owner = __atomic_load_n(&f->owner, __ATOMIC_RELAXED);
+        struct f_owner_ex o = {owner < 0 ? F_OWNER_PGRP : F_OWNER_PID, owner < 0 ? -owner : owner};
+        return copy_to_user((void *)arg, &o, sizeof(o));
+    }
+    case F_SETSIG:
+        if (path_only) return -EBADF;
+        if (arg > 64) return -EINVAL;
+        __atomic_store_n(&f->async_sig, (int)arg, __ATOMIC_RELAXED);
+        return 0;
+    case F_GETSIG:
+        if (path_only) return -EBADF;
+        return __atomic_load_n(&f->async_sig, __ATOMIC_RELAXED);
     default:
         if (path_only) return -EBADF;
         if (locks_is_fcntl_cmd(cmd)) return locks_fcntl(p, f, cmd, arg);
@@ -98,6 +129,9 @@ static long do_ioctl(struct process *p, struct file *f, int fd, unsigned long re
     case FIONBIO:
         if (copy_from_user(&v, (void *)arg, sizeof(v)) < 0) return -EFAULT;
         return set_status_flags(f, v ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK));
+    case FIOASYNC:
+        if (copy_from_user(&v, (void *)arg, sizeof(v)) < 0) return -EFAULT;
+        return fasync_set(f, fd, v != 0, true);
     case FIONREAD:
         if (f->inode && S_ISREG(f->inode->mode) && !f->fops->ioctl) {
             struct stat st;

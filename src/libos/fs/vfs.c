@@ -7,6 +7,7 @@
 #include "fs/locks.h"
 #include "fs/pipe.h"
 #include "fs/vfs.h"
+#include "fs/fasync.h"
 #include "vm/shared_map.h"
 #include "pal/pal.h"
 #include "util/kheap.h"
@@ -147,6 +148,7 @@ void file_put(struct file *f)
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
     locks_on_file_release(f);
     epoll_on_file_release(f);
+    fasync_on_file_release(f);
     if (f->fops && f->fops->release) f->fops->release(f);
     inode_put(f->inode);
     kfree(f->path);

@@ -121,6 +121,9 @@ struct file_ops {
     /* Files backed by a host fd: that fd, so that poll asks the host. */
     int (*host_fd)(struct file *f);
     void (*release)(struct file *f);
+    /* Signal-driven I/O works (O_ASYNC, fs/fasync.c): Linux's pipes and
+     * sockets; FIOASYNC on other files is ENOTTY. */
+    bool fasync;
 };
 
 struct inode {
@@ -169,6 +172,11 @@ struct file {
     struct mutex pos_lock;
     const struct file_ops *fops;
     void *priv;
+    /* Signal-driven I/O (fs/fasync.c): F_SETOWN's owner (pid, or -pgid;
+     * 0 none), F_SETSIG's signal (0: SIGIO), the registration while
+     * O_ASYNC is set. */
+    int owner, async_sig;
+    struct fasync *fasync;
 };
 
 /* ---- inodes and files (vfs.c) ---- */

@@ -56,10 +56,14 @@ void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock)
     struct poll_entry *pe = pt->e[pt->n++];
     pe->q = q;
     pe->lock = lock;
-    waitq_add(q, &pe->w);
+    pe->owner = pt->owner;
+    if (pt->wake)
+        waitq_add_callback(q, &pe->w, pt->wake);
+    else
+        waitq_add(q, &pe->w);
 }
 
-static void poll_table_clear(struct poll_table *pt)
+void poll_table_clear(struct poll_table *pt)
 {
     for (size_t i = 0; i < pt->n; i++) {
         mutex_lock(pt->e[i]->lock);
@@ -69,7 +73,7 @@ static void poll_table_clear(struct poll_table *pt)
     pt->n = 0;
 }
 
-static void poll_table_free(struct poll_table *pt)
+void poll_table_free(struct poll_table *pt)
 {
     poll_table_clear(pt);
     for (size_t i = 0; i < pt->cap; i++)

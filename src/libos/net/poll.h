@@ -18,16 +18,24 @@ struct poll_entry {
     struct waitq *q;
     struct mutex *lock;
     struct waiter w;
+    void *owner; /* the table's, for a callback */
 };
 
 struct poll_table {
     struct poll_entry **e; /* each allocated once: its waiter is queued */
     size_t n, cap;
     int error; /* -ENOMEM when an entry could not be added */
+    /* Register a callback instead of the calling thread (fs/fasync.c),
+     * with owner in each entry. */
+    void (*wake)(struct waiter *w);
+    void *owner;
 };
 
 /* Called by fops->poll with *lock held: wake the polling thread when q is woken. */
 void poll_wait(struct poll_table *pt, struct waitq *q, struct mutex *lock);
+/* Take every registration of pt off its queue (each under its lock). */
+void poll_table_clear(struct poll_table *pt);
+void poll_table_free(struct poll_table *pt);
 
 /* One thing to watch: the file (referenced by the caller) or, when file
  * is NULL, the caller's fd (< 0: skipped). events/revents are POLL* bits. */

@@ -343,6 +343,7 @@ static const struct file_ops unix_fops = {
     .fstat = unix_fstat,
     .lseek = unix_lseek,
     .release = unix_release,
+    .fasync = true,
 };
 
 /* ---- creation ---- */

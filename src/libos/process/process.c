@@ -226,6 +226,7 @@ struct process *process_new(struct process *parent)
         p->ppid = parent->pid;
         p->pgid = parent->pgid;
         p->sid = parent->sid;
+        p->cred = parent->cred;
         memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
         memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
         memcpy(p->comm, parent->comm, sizeof(p->comm));

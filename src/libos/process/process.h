@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "pal/pal.h"
+#include "process/cred.h"
 #include "process/waitq.h"
 #include "signal/sigpending.h"
 #include "util/lock.h"
@@ -30,6 +31,7 @@ struct process {
     int pid;
     int ppid;
     int pgid, sid;
+    struct cred cred; /* process/cred.c; changed under sig_lock */
     struct fdtable *files;
     struct fs_struct *fs;
     struct vm_proc *vm;  /* this process's areas of the shared user region */

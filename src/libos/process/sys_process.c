@@ -39,45 +39,6 @@ long sys_gettid(void)
     return current_thread()->tid;
 }
 
-long sys_getuid(void)
-{
-    return 0;
-}
-
-long sys_geteuid(void)
-{
-    return 0;
-}
-
-long sys_getgid(void)
-{
-    return 0;
-}
-
-long sys_getegid(void)
-{
-    return 0;
-}
-
-long sys_getresuid(unsigned *r, unsigned *e, unsigned *s)
-{
-    unsigned zero = 0;
-    if (copy_to_user(r, &zero, 4) || copy_to_user(e, &zero, 4) || copy_to_user(s, &zero, 4))
-        return -EFAULT;
-    return 0;
-}
-
-long sys_getresgid(unsigned *r, unsigned *e, unsigned *s)
-{
-    return sys_getresuid(r, e, s);
-}
-
-long sys_getgroups(int size, unsigned *list)
-{
-    if (size < 0) return -EINVAL;
-    return 0;
-}
-
 long sys_getpgrp(void)
 {
     return current_process()->pgid;

@@ -18,6 +18,15 @@ void thread_prepare_sleep(void)
 void waitq_add(struct waitq *q, struct waiter *w)
 {
     w->t = current_thread();
+    w->wake = NULL;
+    w->next = q->head;
+    q->head = w;
+}
+
+void waitq_add_callback(struct waitq *q, struct waiter *w, void (*wake)(struct waiter *w))
+{
+    w->t = NULL;
+    w->wake = wake;
     w->next = q->head;
     q->head = w;
 }
@@ -63,8 +72,12 @@ void thread_drain_wake_fd(struct thread *t)
 
 void waitq_wake_all(struct waitq *q)
 {
-    for (struct waiter *w = q->head; w; w = w->next)
-        thread_wake(w->t);
+    for (struct waiter *w = q->head; w; w = w->next) {
+        if (w->wake)
+            w->wake(w);
+        else
+            thread_wake(w->t);
+    }
 }
 
 bool thread_interrupted(void)

@@ -29,6 +29,9 @@ struct thread;
 
 struct waiter {
     struct thread *t;
+    /* Instead of waking t: called by waitq_wake_all, with the object's
+     * lock held (signal-driven I/O, fs/fasync.c); NULL for a thread. */
+    void (*wake)(struct waiter *w);
     struct waiter *next;
 };
 
@@ -42,6 +45,9 @@ void thread_prepare_sleep(void);
 /* Queue the current thread (its wake word is left as it is). */
 void waitq_add(struct waitq *q, struct waiter *w);
 void waitq_remove(struct waitq *q, struct waiter *w);
+/* Queue a waiter whose wake-up is a call of wake (it must not sleep or
+ * take locks other than leaf ones: the object's lock is held). */
+void waitq_add_callback(struct waitq *q, struct waiter *w, void (*wake)(struct waiter *w));
 /* Wake every queued thread (they stay queued until they remove themselves). */
 void waitq_wake_all(struct waitq *q);
 static inline bool waitq_empty(const struct waitq *q)

@@ -15,6 +15,7 @@
 #include "net/eventfd.h"
 #include "net/poll.h"
 #include "net/socket.h"
+#include "process/cred.h"
 #include "process/process.h"
 #include "process/sched.h"
 #include "signal/signalfd.h"
@@ -60,6 +61,7 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     REFUSE_SYSCALLS(REFUSE_ENTRY)
     SCHED_SYSCALLS(SYSCALL_ENTRY)
     IPC_SYSCALLS(SYSCALL_ENTRY)
+    CRED_SYSCALLS(SYSCALL_ENTRY)
 };
 // clang-format on
 

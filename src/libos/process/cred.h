@@ -1,0 +1,44 @@
+/*
+ * cred: a process's credentials, Linux's model: real, effective, saved and
+ * file-system user and group ids and the supplementary groups, changed by
+ * the set*id calls with Linux's rules (a process whose effective uid is 0
+ * may set any; another may only move among the ids it has). Every process
+ * starts as root (uid 0), as in Occlum; a fork or spawn inherits them and
+ * execve keeps them (the LibOS has no set-user-ID programs).
+ *
+ * What the LibOS's file systems do not do yet: check mode bits and owners
+ * against them (a process that dropped root can still open what root can).
+ */
+#ifndef LIBOS_PROCESS_CRED_H
+#define LIBOS_PROCESS_CRED_H
+
+#include <stdint.h>
+
+/* At most this many supplementary groups (Linux: NGROUPS_MAX, 65536):
+ * setgroups with more gives EINVAL. */
+#define CRED_MAX_GROUPS 64
+
+struct cred {
+    uint32_t ruid, euid, suid, fsuid;
+    uint32_t rgid, egid, sgid, fsgid;
+    int ngroups;
+    uint32_t groups[CRED_MAX_GROUPS];
+};
+
+// clang-format off
+#define CRED_SYSCALLS(X)                                                                           \
+    X(setuid, 1) X(setgid, 1) X(setreuid, 2) X(setregid, 2) X(setresuid, 3) X(setresgid, 3)       \
+    X(setfsuid, 1) X(setfsgid, 1) X(setgroups, 2)
+// clang-format on
+
+long sys_setuid(unsigned uid);
+long sys_setgid(unsigned gid);
+long sys_setreuid(unsigned ruid, unsigned euid);
+long sys_setregid(unsigned rgid, unsigned egid);
+long sys_setresuid(unsigned ruid, unsigned euid, unsigned suid);
+long sys_setresgid(unsigned rgid, unsigned egid, unsigned sgid);
+long sys_setfsuid(unsigned fsuid);
+long sys_setfsgid(unsigned fsgid);
+long sys_setgroups(int size, const unsigned *list);
+
+#endif
