@@ -3,12 +3,12 @@
  *
  * A file with O_ASYNC set signals its owner (a process, or a process
  * group) when it becomes readable or writable. The LibOS's own files
- * (pipes, eventfds, its sockets, timerfds, signalfds) say when that may
- * have happened by waking the wait queues their poll operation names, so
- * an O_ASYNC file registers a callback on those queues instead of a
- * thread (Linux has each file type call kill_fasync instead). The callback runs under the object's
- * lock, so it only queues the file; the signal goes out at the next system call's end (any
- * thread's) with no lock held.
+ * (pipes, its sockets) say when that may have happened by waking the wait
+ * queues their poll operation names, so an O_ASYNC file registers a
+ * callback on those queues instead of a thread (Linux has each file type
+ * call kill_fasync instead). The callback runs under the object's lock,
+ * so it only queues the file; the signal goes out at the next system
+ * call's end (any thread's) with no lock held.
  *
  * The signal goes when the file is then readable (or hung up) for a
  * reader, or has room it did not have for a writer. Pipes and the
