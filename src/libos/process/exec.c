@@ -183,7 +183,7 @@ static long exec_vfork_child_elsewhere(const char *path, char **argv, char **env
     while (__atomic_load_n(step, __ATOMIC_ACQUIRE) != 3)
         pal_futex(step, FUTEX_WAIT, 1, NULL, NULL, 0);
     kfree(step);
-    thread_run_forked(nt);
+    thread_run_forked(nt, t->altstack, t->altstack_size); /* t: the vfork parent's, read-only */
 }
 
 static long exec_vfork_child(const char *path, char **argv, char **envp)

@@ -100,7 +100,7 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     process_host_forked();
     vm_fork_child_enter(cvm);
     if (rewrite_enabled) rewrite_init(); /* membarrier registration is per host process */
-    thread_run_forked(t);
+    thread_run_forked(t, self->altstack, self->altstack_size); /* read-only: the parent's */
 }
 
 long sys_fork(void)

@@ -594,11 +594,16 @@ static void thread_link(struct thread *t)
     mutex_unlock(&proc_lock);
 }
 
-_Noreturn void thread_run_forked(struct thread *t)
+_Noreturn void thread_run_forked(struct thread *t, void *altstack, size_t altstack_size)
 {
     thread_link(t);
     struct worker *w = kcalloc(1, sizeof(*w));
-    if (w) w->altstack = pal_private_stack_alloc(ALTSTACK_SIZE);
+    /* the forking thread's trap stack (this host's copy), free once
+     * pal_as_forked_run has moved off it: no new one to map */
+    if (w && altstack && altstack_size == ALTSTACK_SIZE)
+        w->altstack = altstack;
+    else if (w)
+        w->altstack = pal_private_stack_alloc(ALTSTACK_SIZE);
     if (w && w->altstack) {
         w->job = t;
         pal_as_forked_run(worker_main, w, HOST_STACK_SIZE);

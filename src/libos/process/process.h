@@ -202,8 +202,9 @@ int thread_slot_reserve(const char *who);
 int thread_start_reserved(struct thread *t);
 /* In a fork's new host process, on the copy of the forking host thread:
  * that host thread becomes t's (its slot reserved), and stays in the new
- * host process's pool afterwards. */
-_Noreturn void thread_run_forked(struct thread *t);
+ * host process's pool afterwards; altstack is the forking thread's trap
+ * stack (this host's copy of it), which t's worker takes over. */
+_Noreturn void thread_run_forked(struct thread *t, void *altstack, size_t altstack_size);
 void thread_slot_release(void);
 /* Check, after a system call, whether the thread must end now. */
 void thread_check_exit(void);

@@ -142,10 +142,17 @@ static _Noreturn void forked_main(void)
     watch();
 }
 
+/* The stack of the copy of the forking thread: static, so nothing to map
+ * (each forked host process has its own copy, zero pages until used). */
+#define FORKED_STACK_SIZE (256 * 1024)
+static char forked_stack[FORKED_STACK_SIZE] __attribute__((aligned(64)));
+
 _Noreturn void pal_as_forked_run(void *(*fn)(void *), void *arg, size_t stack_size)
 {
-    void *stack = pal_private_stack_alloc(stack_size);
+    void *stack = stack_size <= FORKED_STACK_SIZE ? forked_stack : NULL;
+    if (!stack) stack = pal_private_stack_alloc(stack_size);
     if (!stack) pal_as_exit(); /* no memory for the child: it dies with its host process */
+    if (stack == forked_stack) stack_size = FORKED_STACK_SIZE;
     forked_fn = fn;
     forked_arg = arg;
     /* Off the parent thread's frames (and its signal stack, which the

@@ -40,6 +40,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -404,6 +405,8 @@ static void *adopter(void *arg)
     (void)arg;
     static struct pollfd p[MAX_HOSTS + 1];
     static int idx[MAX_HOSTS + 1];
+    /* bookkeeping, never urgent: the application's threads go first */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
     for (;;) {
         watch_hosts();
         int n = 0;
