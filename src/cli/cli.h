@@ -26,6 +26,8 @@ struct cli_cmd {
 extern const struct cli_cmd cmd_new, cmd_init, cmd_build, cmd_run, cmd_status;
 /* server.c: a long-running instance (occlum start / exec / stop). */
 extern const struct cli_cmd cmd_start, cmd_exec, cmd_stop;
+/* ps.c: the processes of a started instance (occlum ps / kill). */
+extern const struct cli_cmd cmd_ps, cmd_kill;
 /* print.c: the signed measurement and signer (signing and measurement). */
 extern const struct cli_cmd cmd_print;
 /* gen_image_key.c: the encrypted image layer's key (storage). */

@@ -18,6 +18,10 @@
  *         (the program's status, 128+signal, 126/127 when it did not start).
  *   STOP  client -> server: end every program, commit the writable layer
  *         and exit; the server answers BYE! when it has.
+ *   PS\0\0 client -> server (`occlum ps`): the server answers LIST, value =
+ *         the length of the text table that follows.
+ *   KILL  client -> server (`occlum kill`), value = a pid inside, then a
+ *         u32 signal; the server answers DONE, value = 0 or an errno.
  */
 #ifndef OCCLUM_EXEC_PROTO_H
 #define OCCLUM_EXEC_PROTO_H

@@ -49,6 +49,12 @@ void libos_release_program(int pid);
 int libos_wait_program(int pid);
 void libos_signal_program(int pid, int sig);
 void libos_kill_all(void);
+/* `occlum ps`: the process table as text (a header line, then one line per
+ * process: pid, ppid, pgid, state, threads, command), NUL-terminated in
+ * buf, cut at len; returns its length. */
+size_t libos_ps(char *buf, size_t len);
+/* `occlum kill`: signal sig to process pid; 0, -ESRCH, -EINVAL. */
+int libos_kill(int pid, int sig);
 /* The --stats table, when asked for (the end of a run, or of a server). */
 void libos_report(void);
 int libos_sync(void);

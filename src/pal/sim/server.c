@@ -163,6 +163,23 @@ static void serve_exec(int conn, uint32_t len, int fds[3])
     free(buf);
 }
 
+/* PS: the process table; KILL: a signal to one process. */
+static void serve_ps(int conn)
+{
+    size_t cap = 1 << 20;
+    char *buf = malloc(cap);
+    size_t n = buf ? libos_ps(buf, cap) : 0;
+    if (exec_send_msg(conn, "LIST", (uint32_t)n) && n) exec_send_all(conn, buf, n);
+    free(buf);
+}
+
+static void serve_kill(int conn, uint32_t pid)
+{
+    uint32_t sig;
+    int r = exec_read_full(conn, &sig, sizeof(sig)) ? libos_kill((int)pid, (int)sig) : -EINVAL;
+    exec_send_msg(conn, "DONE", (uint32_t)-r);
+}
+
 static void *serve(void *arg)
 {
     int conn = (int)(intptr_t)arg;
@@ -171,6 +188,13 @@ static void *serve(void *arg)
     if (recv_header(conn, &m, fds)) {
         if (memcmp(m.tag, "EXEC", 4) == 0) {
             serve_exec(conn, m.value, fds);
+        } else if (memcmp(m.tag, "PS\0\0", 4) == 0 || memcmp(m.tag, "KILL", 4) == 0) {
+            for (int i = 0; i < 3; i++)
+                if (fds[i] >= 0) close(fds[i]);
+            if (m.tag[0] == 'P')
+                serve_ps(conn);
+            else
+                serve_kill(conn, m.value);
         } else {
             for (int i = 0; i < 3; i++)
                 if (fds[i] >= 0) close(fds[i]);
