@@ -26,6 +26,8 @@ struct cli_cmd {
 extern const struct cli_cmd cmd_new, cmd_init, cmd_build, cmd_run, cmd_status;
 /* server.c: a long-running instance (occlum start / exec / stop). */
 extern const struct cli_cmd cmd_start, cmd_exec, cmd_stop;
+/* package.c: the built instance for another machine. */
+extern const struct cli_cmd cmd_package;
 /* ps.c: the processes of a started instance (occlum ps / kill). */
 extern const struct cli_cmd cmd_ps, cmd_kill;
 /* print.c: the signed measurement and signer (signing and measurement). */
@@ -61,6 +63,9 @@ int cli_instance(const char *cmd, char *dir, size_t len);
 
 #define DIGEST_HEX_LEN 64
 #define BUILD_STAMP "build/.stamp"
+/* In a packaged instance (occlum package): the build stamp it was packed
+ * with; such an instance has no image/ to check the build against. */
+#define PACKAGE_MARK ".occlum-package"
 #define BUILD_ROOT "build/mount/__ROOT"
 #define BUILD_CONFIG "build/Occlum.json.protected"
 #define RUN_ROOT "run/mount/__ROOT"

@@ -7,8 +7,9 @@
 #include <string.h>
 
 static const struct cli_cmd *const commands[] = {
-    &cmd_new, &cmd_init, &cmd_build,  &cmd_run,   &cmd_start,         &cmd_exec,  &cmd_stop,
-    &cmd_ps,  &cmd_kill, &cmd_status, &cmd_print, &cmd_gen_image_key, &cmd_mount, &cmd_add};
+    &cmd_new,   &cmd_init,          &cmd_build, &cmd_run,  &cmd_start,
+    &cmd_exec,  &cmd_stop,          &cmd_ps,    &cmd_kill, &cmd_status,
+    &cmd_print, &cmd_gen_image_key, &cmd_mount, &cmd_add,  &cmd_package};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)

@@ -26,6 +26,20 @@ int cli_check_build(const char *cmd, const char *dir)
         cli_error(cmd, "the instance is not built; run 'occlum build' first");
         return -1;
     }
+    /* a packaged instance: no image/ to compare with; the build must be
+     * the one it was packed with (the runtime verifies the rest) */
+    char mark[PATH_MAX + 32];
+    pathf(mark, sizeof(mark), "%s/%s", dir, PACKAGE_MARK);
+    size_t mlen;
+    char *packed = read_text(mark, &mlen);
+    if (packed) {
+        bool same = mlen >= DIGEST_HEX_LEN && !strncmp(packed, stamp, DIGEST_HEX_LEN);
+        free(packed);
+        if (same) return 0;
+        cli_error(cmd, "this packaged instance's build was changed after packaging; unpack the "
+                       "package again");
+        return -1;
+    }
     if (instance_digest(dir, digest, err, sizeof(err)) < 0) {
         cli_error(cmd, "cannot read the instance: %s", err);
         return -1;
