@@ -110,6 +110,9 @@ int pal_host_symlink(const char *target, const char *path);
 ssize_t pal_host_readlink(const char *path, char *buf, size_t len);
 int pal_host_chmod(const char *path, mode_t mode);
 int pal_host_ftruncate(int fd, off_t len);
+/* statfs(2) of the host file system holding path. */
+struct statfs;
+int pal_host_statfs(const char *path, struct statfs *st);
 int pal_host_fsync(int fd, int datasync);
 /* sync(2) of the host: hostfs data reaches its disk. */
 void pal_host_sync(void);

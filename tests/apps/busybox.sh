@@ -3,7 +3,9 @@
 # the binary with its libraries, applet links made by createlinks, a data
 # directory) runs ls, cat, find and wc on the image, one applet per run,
 # then its shell runs a script with pipelines, a subshell, $(...),
-# find -exec and xargs: every command a fork of the shell.
+# find -exec and xargs: every command a fork of the shell. df shows real
+# sizes for every file system (statfs), ps the shell and itself, time a
+# command's times.
 . "$(dirname "$0")/../cli/_lib.sh"
 need_runtime
 BB=$(command -v busybox) || fail "busybox is not installed (make deps)"
@@ -23,6 +25,9 @@ targets:
       - {src: busybox, linkname: xargs}
       - {src: busybox, linkname: sort}
       - {src: busybox, linkname: echo}
+      - {src: busybox, linkname: df}
+      - {src: busybox, linkname: ps}
+      - {src: busybox, linkname: time}
     copy:
       - files: [$BB]
   - target: /srv
@@ -56,3 +61,22 @@ run occlum run /bin/sh /srv/script.sh
 expect_status 0
 want=$(printf 'entries 3\ngamma\nbeta\nalpha\nin /srv/sub\nsubshell 4\n1 /srv/sub/one.txt\n3 /srv/words.txt\n4')
 [ "$OUT" = "$want" ] || fail "the script printed '$OUT'"
+
+# df: every file system with its real size (statfs): / and /host are the
+# host file system's, /tmp and /dev/shm the kernel heap's
+run occlum run /bin/df
+expect_status 0
+for mnt in / /host /tmp /dev/shm; do
+    line=$(awk -v m="$mnt" '$6 == m' "$WORK/.stdout")
+    [ -n "$line" ] || fail "df has no line for $mnt: $OUT"
+    blocks=$(awk '{print $2}' <<<"$line")
+    [ "$blocks" -gt 0 ] || fail "df gives $mnt $blocks blocks: $line"
+done
+host_blocks=$(df -k --output=size . | tail -n 1 | tr -d ' ')
+inside=$(awk '$6 == "/host" {print $2}' "$WORK/.stdout")
+[ "$inside" = "$host_blocks" ] || fail "/host has $inside 1K-blocks inside, $host_blocks on the host"
+run occlum run /bin/sh -c 'ps; time ls /srv >/dev/null'
+expect_status 0
+grep -qE '^ +1 +root +/bin/sh -c ps; time ls /srv' "$WORK/.stdout" || fail "ps did not show the shell: $OUT"
+grep -qE '^ +[0-9]+ +root +ps$' "$WORK/.stdout" || fail "ps did not show itself: $OUT"
+grep -q '^real' "$WORK/.stderr" || fail "time printed no times: $ERR"

@@ -123,6 +123,29 @@ int vfs_statfs(struct mount *m, struct statfs *st)
     memcpy(&st->f_fsid, &dev, sizeof(dev));
     st->f_flags = SF_VALID | ((m && (m->flags & MNT_RDONLY)) ? SF_RDONLY : 0);
     if (m && (m->flags & MNT_NOEXEC)) st->f_flags |= SF_NOEXEC;
+    if (!m) return 0;
+    /* The sizes df shows: a host directory's (hostfs) or a layer's
+     * (unionfs: what writes can use is the host file system under it) are
+     * that host file system's; ramfs lives in the kernel heap, so its
+     * size is the heap's limit and its free space the heap's, as tmpfs
+     * reports its own; /proc and /dev have none, as on Linux. */
+    char host[LIBOS_PATH_MAX];
+    struct statfs hs;
+    if (m->source && (!strcmp(m->type, "hostfs") || !strcmp(m->type, "unionfs")) &&
+        mount_host_path(m->source, host, sizeof(host)) == 0 && pal_host_statfs(host, &hs) == 0) {
+        uint64_t unit = hs.f_frsize ? (uint64_t)hs.f_frsize : (uint64_t)hs.f_bsize;
+        st->f_blocks = hs.f_blocks * unit / 4096;
+        st->f_bfree = hs.f_bfree * unit / 4096;
+        st->f_bavail = hs.f_bavail * unit / 4096;
+        st->f_files = hs.f_files;
+        st->f_ffree = hs.f_ffree;
+    } else if (!strcmp(m->type, "ramfs")) {
+        uint64_t limit = kheap_limit(), used = kheap_used();
+        st->f_blocks = limit / 4096;
+        st->f_bfree = st->f_bavail = used < limit ? (limit - used) / 4096 : 0;
+        st->f_files = limit / 1024; /* an inode costs about that much */
+        st->f_ffree = st->f_bfree * 4;
+    }
     return 0;
 }
 

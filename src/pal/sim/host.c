@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -345,6 +346,11 @@ ssize_t pal_host_readlink(const char *path, char *buf, size_t len)
 int pal_host_chmod(const char *path, mode_t mode)
 {
     RET(chmod(path, mode));
+}
+
+int pal_host_statfs(const char *path, struct statfs *st)
+{
+    RET(statfs(path, st));
 }
 
 int pal_host_ftruncate(int fd, off_t len)
