@@ -53,6 +53,12 @@ struct inode *sefs_mount(struct mount *m, const char *hostdir, const char *mac_h
     return NULL;
 }
 
+/* statfs of a hostfs or unionfs mount asks the host: none is mounted here. */
+int pal_host_statfs(const char *path, struct statfs *st)
+{
+    return -ENOSYS;
+}
+
 struct inode *devfs_mount(struct mount *m)
 {
     return NULL;
