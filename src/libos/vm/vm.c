@@ -71,6 +71,8 @@ struct addr_space {
 static struct addr_space root_as = {.lock = MUTEX_INIT, .users = 1};
 /* The address space of this host process. */
 static struct addr_space *host_as LIBOS_PRIVATE = &root_as;
+/* The host thread that let this host's address space go (vm_proc_put). */
+static int host_last_user_tid LIBOS_PRIVATE;
 
 int vm_init(uint64_t size)
 {
@@ -555,14 +557,21 @@ void vm_proc_put(struct vm_proc *m)
         release_areas(m);
         kfree(m);
         /* The last one of a forked address space: its host process ends
-         * (vm_host_unused), and the structure with it. */
-        __atomic_sub_fetch(&as->users, 1, __ATOMIC_ACQ_REL);
+         * (vm_host_unused), and the structure with it. The thread that let
+         * it go is the one to end it, once its own work is done: another
+         * worker ending it at once would kill this thread in the middle
+         * of process_finish, holding proc_lock (which then no process of
+         * the instance could take again). */
+        if (__atomic_sub_fetch(&as->users, 1, __ATOMIC_ACQ_REL) == 0 && as == host_as &&
+            as != &root_as)
+            __atomic_store_n(&host_last_user_tid, pal_gettid(), __ATOMIC_RELEASE);
     }
 }
 
 bool vm_host_unused(void)
 {
-    return host_as != &root_as && __atomic_load_n(&host_as->users, __ATOMIC_ACQUIRE) == 0;
+    return host_as != &root_as && __atomic_load_n(&host_as->users, __ATOMIC_ACQUIRE) == 0 &&
+           __atomic_load_n(&host_last_user_tid, __ATOMIC_ACQUIRE) == pal_gettid();
 }
 
 const int *vm_users_word(const struct vm_proc *m)

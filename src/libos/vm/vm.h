@@ -122,9 +122,11 @@ int vm_fork_prepare_empty(struct vm_proc *m, struct vm_proc **child);
 void vm_fork_parent_done(struct vm_proc *m);
 void vm_fork_abort(struct vm_proc *m, struct vm_proc *child);
 void vm_fork_child_enter(struct vm_proc *child);
-/* A forked host process whose address space no process uses any more
- * (it then ends); and the word that counts the users of m's address
- * space, for the PAL. */
+/* A forked host process whose address space no process uses any more,
+ * asked by the host thread that let it go last (it alone ends the host
+ * process, once it holds no lock: another thread of it may still be
+ * finishing a process); and the word that counts the users of m's
+ * address space, for the PAL. */
 bool vm_host_unused(void);
 const int *vm_users_word(const struct vm_proc *m);
 
