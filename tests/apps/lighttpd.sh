@@ -16,7 +16,7 @@ targets:
       - dirs: [/usr/lib/lighttpd]
 YAML
 copy_bom -f "$WORK/modules.yaml" --root image >/dev/null || fail "copy_bom of the modules failed"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p image/srv/www image/etc/lighttpd
 echo "hello from lighttpd inside" >image/srv/www/index.html
 cat >image/etc/lighttpd/test.conf <<EOF
@@ -32,12 +32,7 @@ EOF
 occlum build >/dev/null || fail "occlum build failed"
 occlum run /bin/lighttpd -D -f /etc/lighttpd/test.conf >"$WORK/server.out" 2>&1 &
 server=$!
-body=""
-for _ in $(seq 1 100); do
-    body=$(curl -s --max-time 2 "http://127.0.0.1:$port/index.html") && [ -n "$body" ] && break
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.2
-done
+body=$(await_http "http://127.0.0.1:$port/index.html" "$server")
 [ "$body" = "hello from lighttpd inside" ] ||
     { kill -9 "$server" 2>/dev/null; fail "GET /index.html gave '$body': $(cat "$WORK/server.out")"; }
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/missing.html")

@@ -10,7 +10,7 @@ need_runtime
 command -v curl >/dev/null || fail "curl is not installed (make deps)"
 new_instance inst
 occlum add nginx >/dev/null || fail "occlum add nginx failed"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p image/srv/www image/etc/nginx image/var/lib/nginx
 echo "hello from nginx inside" >image/srv/www/index.html
 cp /etc/nginx/mime.types image/etc/nginx/
@@ -40,12 +40,7 @@ inst_dir=$(pwd)
 hosts() { pgrep -f "occlum-libos $inst_dir " | wc -l; }
 occlum run /bin/nginx -c /etc/nginx/test.conf >"$WORK/server.out" 2>&1 &
 server=$!
-body=""
-for _ in $(seq 1 100); do
-    body=$(curl -s --max-time 2 "http://127.0.0.1:$port/index.html") && [ -n "$body" ] && break
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.2
-done
+body=$(await_http "http://127.0.0.1:$port/index.html" "$server")
 [ "$body" = "hello from nginx inside" ] ||
     { kill -9 "$server" 2>/dev/null; fail "GET /index.html gave '$body': $(cat "$WORK/server.out")"; }
 for i in 1 2 3 4; do # a few requests, whichever worker takes them

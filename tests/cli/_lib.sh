@@ -73,3 +73,20 @@ need_runtime() {
     [ -x "$ROOT/out/lib/occlum/occlum-libos" ] ||
         fail "the LibOS runtime out/lib/occlum/occlum-libos is not built yet ('make')"
 }
+
+# A free TCP port on the loopback (for a server inside the LibOS).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# await_http URL PID: the body of URL once a server (PID, started in the
+# background) answers it, for up to 20 s; empty when PID died first.
+await_http() {
+    local body="" i
+    for i in $(seq 1 100); do
+        body=$(curl -s --max-time 2 "$1") && [ -n "$body" ] && break
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.2
+    done
+    printf '%s' "$body"
+}
