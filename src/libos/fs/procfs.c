@@ -15,6 +15,7 @@
  * pipes and sockets).
  */
 #include "fs/vfs.h"
+#include "util/text.h"
 #include "ipc/ipc.h"
 #include "pal/pal.h"
 #include "process/process.h"
@@ -25,7 +26,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,11 +255,6 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
 
 /* ---- links ---- */
 
-struct text {
-    char *buf;
-    size_t len, cap;
-};
-
 static int link_cb(struct process *p, void *arg)
 {
     struct pnode *n = ((void **)arg)[0];
@@ -422,27 +417,6 @@ static int procfs_get_link(struct inode *ino, struct inode **target, char **path
 
 /* ---- file contents ---- */
 
-static int tprintf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int tprintf(struct text *t, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) return -EINVAL;
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return 0;
-        }
-        size_t cap = (t->cap + (size_t)n) * 2;
-        char *b = krealloc(t->buf, cap);
-        if (!b) return -ENOMEM;
-        t->buf = b;
-        t->cap = cap;
-    }
-}
-
 static int cmdline_cb(struct process *p, void *arg)
 {
     struct text *t = arg;
@@ -465,7 +439,7 @@ static int comm_cb(struct process *p, void *arg)
 {
     char c[16];
     comm_of(p, c);
-    return tprintf(arg, "%s\n", c);
+    return text_printf(arg, "%s\n", c);
 }
 
 static int status_cb(struct process *p, void *arg)
@@ -479,12 +453,13 @@ static int status_cb(struct process *p, void *arg)
     size_t n = 0;
     for (int i = 0; i < cr.ngroups && n < sizeof(groups); i++)
         n += (size_t)snprintf(groups + n, sizeof(groups) - n, "%u ", cr.groups[i]);
-    return tprintf(arg,
-                   "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
-                   "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
-                   "FDSize:\t%d\nGroups:\t%s\nThreads:\t%d\n",
-                   c, (unsigned)um, p->pid, p->pid, p->ppid, cr.ruid, cr.euid, cr.suid, cr.fsuid,
-                   cr.rgid, cr.egid, cr.sgid, cr.fsgid, FD_MAX, groups, p->nthreads);
+    return text_printf(
+        arg,
+        "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+        "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
+        "FDSize:\t%d\nGroups:\t%s\nThreads:\t%d\n",
+        c, (unsigned)um, p->pid, p->pid, p->ppid, cr.ruid, cr.euid, cr.suid, cr.fsuid, cr.rgid,
+        cr.egid, cr.sgid, cr.fsgid, FD_MAX, groups, p->nthreads);
 }
 
 static int environ_cb(struct process *p, void *arg)
@@ -511,11 +486,11 @@ static int pstat_cb(struct process *p, void *arg)
     char state = p->zombie ? 'Z' : p->stopped ? 'T' : 'R';
     unsigned long long ticks = process_cpu_ns_locked(p) / (1000000000ULL / CLK_TCK);
     unsigned long long vsize = p->vm ? p->vm->mapped : 0;
-    return tprintf(arg,
-                   "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu 0 0 0 20 0 %d 0 0 %llu %llu "
-                   "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-                   p->pid, c, state, p->ppid, p->pgid, p->sid, ticks, p->nthreads, vsize,
-                   vsize / 4096);
+    return text_printf(
+        arg,
+        "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu 0 0 0 20 0 %d 0 0 %llu %llu "
+        "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+        p->pid, c, state, p->ppid, p->pgid, p->sid, ticks, p->nthreads, vsize, vsize / 4096);
 }
 
 static int map_line(const struct vm_area *a, void *arg)
@@ -523,11 +498,11 @@ static int map_line(const struct vm_area *a, void *arg)
     char perms[5] = {(a->prot & 1) ? 'r' : '-', (a->prot & 2) ? 'w' : '-',
                      (a->prot & 4) ? 'x' : '-', a->shared ? 's' : 'p', 0};
     if (a->segment) /* as Linux names a SysV shm attachment: its id as inode, padded */
-        return tprintf(arg, "%012llx-%012llx %s 00000000 00:01 %-26d /SYSV%08x (deleted)\n",
-                       (unsigned long long)a->start, (unsigned long long)a->end, perms, a->seg_id,
-                       (unsigned)a->seg_key);
-    return tprintf(arg, "%012llx-%012llx %s 00000000 00:00 0\n", (unsigned long long)a->start,
-                   (unsigned long long)a->end, perms);
+        return text_printf(arg, "%012llx-%012llx %s 00000000 00:01 %-26d /SYSV%08x (deleted)\n",
+                           (unsigned long long)a->start, (unsigned long long)a->end, perms,
+                           a->seg_id, (unsigned)a->seg_key);
+    return text_printf(arg, "%012llx-%012llx %s 00000000 00:00 0\n", (unsigned long long)a->start,
+                       (unsigned long long)a->end, perms);
 }
 
 /* The areas of p's address space (file names are not kept: none shown). */
@@ -563,15 +538,15 @@ static int gen_stat(struct text *t)
     vfs_boot_time(&boot);
     pal_clock_gettime(CLOCK_REALTIME, &wall);
     long long btime = wall.tv_sec - (now.tv_sec - boot.tv_sec);
-    int r = tprintf(t, "cpu  %llu 0 0 0 0 0 0 0 0 0\n", s.ticks);
+    int r = text_printf(t, "cpu  %llu 0 0 0 0 0 0 0 0 0\n", s.ticks);
     int n = pal_num_cpus();
     for (int i = 0; r == 0 && i < (n > 0 ? n : 1); i++)
-        r = tprintf(t, "cpu%d %llu 0 0 0 0 0 0 0 0 0\n", i, i == 0 ? s.ticks : 0ULL);
+        r = text_printf(t, "cpu%d %llu 0 0 0 0 0 0 0 0 0\n", i, i == 0 ? s.ticks : 0ULL);
     if (r == 0)
-        r = tprintf(t,
-                    "intr 0\nctxt 0\nbtime %lld\nprocesses %d\nprocs_running %d\n"
-                    "procs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
-                    btime, s.last, s.running);
+        r = text_printf(t,
+                        "intr 0\nctxt 0\nbtime %lld\nprocesses %d\nprocs_running %d\n"
+                        "procs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
+                        btime, s.last, s.running);
     return r;
 }
 
@@ -579,14 +554,14 @@ static int gen_loadavg(struct text *t)
 {
     struct sys_totals s = {0};
     process_for_each(totals_cb, &s);
-    return tprintf(t, "0.00 0.00 0.00 %d/%d %d\n", s.running, s.procs, s.last);
+    return text_printf(t, "0.00 0.00 0.00 %d/%d %d\n", s.running, s.procs, s.last);
 }
 
 /* The file system types the LibOS mounts (what /proc/mounts names). */
 static int gen_filesystems(struct text *t)
 {
-    return tprintf(t, "nodev\tramfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tprocfs\n"
-                      "nodev\tdevfs\nnodev\thostfs\nnodev\tunionfs\n\tsefs\n");
+    return text_printf(t, "nodev\tramfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tprocfs\n"
+                          "nodev\tdevfs\nnodev\thostfs\nnodev\tunionfs\n\tsefs\n");
 }
 
 static int gen_mounts(struct text *t)
@@ -594,8 +569,8 @@ static int gen_mounts(struct text *t)
     int r = 0;
     for (size_t i = 0; r == 0 && mount_at(i); i++) {
         struct mount *m = mount_at(i);
-        r = tprintf(t, "%s %s %s %s 0 0\n", m->type, m->target, m->type,
-                    (m->flags & MNT_RDONLY) ? "ro" : "rw");
+        r = text_printf(t, "%s %s %s %s 0 0\n", m->type, m->target, m->type,
+                        (m->flags & MNT_RDONLY) ? "ro" : "rw");
     }
     return r;
 }
@@ -617,9 +592,9 @@ static int gen_mountinfo(struct text *t)
             }
         }
         const char *rw = (m->flags & MNT_RDONLY) ? "ro" : "rw";
-        r = tprintf(t, "%zu %zu %u:%u / %s %s%s - %s %s %s\n", i + 1, parent + 1, major(m->dev),
-                    minor(m->dev), m->target, rw, (m->flags & MNT_NOEXEC) ? ",noexec" : "", m->type,
-                    m->source ? m->source : m->type, rw);
+        r = text_printf(t, "%zu %zu %u:%u / %s %s%s - %s %s %s\n", i + 1, parent + 1, major(m->dev),
+                        minor(m->dev), m->target, rw, (m->flags & MNT_NOEXEC) ? ",noexec" : "",
+                        m->type, m->source ? m->source : m->type, rw);
     }
     return r;
 }
@@ -672,13 +647,14 @@ static int gen_cpuinfo(struct text *t)
         bp++;
     int n = pal_num_cpus(), r = 0;
     for (int i = 0; r == 0 && i < (n > 0 ? n : 1); i++)
-        r = tprintf(t,
-                    "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
-                    "model name\t: %s\nstepping\t: %u\nphysical id\t: 0\nsiblings\t: %d\n"
-                    "core id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %d\nfpu\t\t: yes\n"
-                    "cpuid level\t: 7\nflags\t\t: %s\nclflush size\t: 64\n"
-                    "cache_alignment\t: 64\naddress sizes\t: 46 bits physical, 48 bits virtual\n\n",
-                    i, vendor, fam, model, bp, step, n, i, n, i, fl);
+        r = text_printf(
+            t,
+            "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+            "model name\t: %s\nstepping\t: %u\nphysical id\t: 0\nsiblings\t: %d\n"
+            "core id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %d\nfpu\t\t: yes\n"
+            "cpuid level\t: 7\nflags\t\t: %s\nclflush size\t: 64\n"
+            "cache_alignment\t: 64\naddress sizes\t: 46 bits physical, 48 bits virtual\n\n",
+            i, vendor, fam, model, bp, step, n, i, n, i, fl);
     return r;
 }
 
@@ -690,7 +666,7 @@ static int gen_ipc(struct pnode *n, struct text *t)
     int r = n->kind == P_SYSVIPC_FILE ? ipc_proc_sysvipc(ipc_sysvipc_names[n->fd], &buf, &len)
                                       : ipc_proc_sysctl(ipc_sysctl_names[n->fd], &buf, &len);
     if (r < 0) return r;
-    r = tprintf(t, "%.*s", (int)len, buf);
+    r = text_printf(t, "%.*s", (int)len, buf);
     kfree(buf);
     return r;
 }
@@ -707,13 +683,13 @@ static int gen_file(struct inode *ino, struct text *t)
         return gen_cpuinfo(t);
     case P_MEMINFO:
         /* Free memory is not tracked per region yet: only the total. */
-        return tprintf(t, "MemTotal:       %8llu kB\n",
-                       (unsigned long long)(vfs_mem_total() / 1024));
+        return text_printf(t, "MemTotal:       %8llu kB\n",
+                           (unsigned long long)(vfs_mem_total() / 1024));
     case P_UPTIME:
         pal_clock_gettime(CLOCK_MONOTONIC, &now);
         vfs_boot_time(&boot);
         long ms = (now.tv_sec - boot.tv_sec) * 1000 + (now.tv_nsec - boot.tv_nsec) / 1000000;
-        return tprintf(t, "%ld.%02ld 0.00\n", ms / 1000, (ms % 1000) / 10);
+        return text_printf(t, "%ld.%02ld 0.00\n", ms / 1000, (ms % 1000) / 10);
     case P_MOUNTS:
         return gen_mounts(t);
     case P_MOUNTINFO:

@@ -8,15 +8,10 @@
 
 #include <stddef.h>
 
-struct ipc_text {
-    char *buf;
-    size_t len, cap;
-};
+#include "util/text.h"
 
-int ipc_printf(struct ipc_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-int shm_proc_show(struct ipc_text *t);
-int sem_proc_show(struct ipc_text *t);
-int msg_proc_show(struct ipc_text *t);
+int shm_proc_show(struct text *t);
+int sem_proc_show(struct text *t);
+int msg_proc_show(struct text *t);
 
 #endif

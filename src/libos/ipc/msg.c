@@ -372,16 +372,16 @@ long sys_msgctl(int id, int cmd, void *buf)
 
 /* ---- /proc/sysvipc/msg ---- */
 
-int msg_proc_show(struct ipc_text *t)
+int msg_proc_show(struct text *t)
 {
-    int r = ipc_printf(t, "       key      msqid perms      cbytes       qnum lspid lrpid   uid   "
-                          "gid  cuid  cgid      stime      rtime      ctime\n");
+    int r = text_printf(t, "       key      msqid perms      cbytes       qnum lspid lrpid   uid   "
+                           "gid  cuid  cgid      stime      rtime      ctime\n");
     mutex_lock(&msg_lock);
     for (int i = 0; r == 0 && i <= msg_ids.max_idx; i++) {
         struct ipc_obj *o = msg_ids.slots[i];
         if (!o) continue;
         struct msg_queue *q = msq_of(o);
-        r = ipc_printf(
+        r = text_printf(
             t, "%10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10llu %10llu %10llu\n", o->key,
             o->id, o->mode, (unsigned long)q->cbytes, (unsigned long)q->qnum, (unsigned)q->lspid,
             (unsigned)q->lrpid, o->uid, o->gid, o->cuid, o->cgid, (unsigned long long)q->stime,

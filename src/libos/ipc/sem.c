@@ -572,18 +572,18 @@ long sys_semctl(int id, int num, int cmd, unsigned long arg)
 
 /* ---- /proc/sysvipc/sem ---- */
 
-int sem_proc_show(struct ipc_text *t)
+int sem_proc_show(struct text *t)
 {
-    int r = ipc_printf(t, "       key      semid perms      nsems   uid   gid  cuid  cgid      "
-                          "otime      ctime\n");
+    int r = text_printf(t, "       key      semid perms      nsems   uid   gid  cuid  cgid      "
+                           "otime      ctime\n");
     mutex_lock(&sem_lock);
     for (int i = 0; r == 0 && i <= sem_ids.max_idx; i++) {
         struct ipc_obj *o = sem_ids.slots[i];
         if (!o) continue;
         struct sem_array *sma = sma_of(o);
-        r = ipc_printf(t, "%10d %10d  %4o %10u %5u %5u %5u %5u %10llu %10llu\n", o->key, o->id,
-                       o->mode, (unsigned)sma->nsems, o->uid, o->gid, o->cuid, o->cgid,
-                       (unsigned long long)sma->otime, (unsigned long long)sma->ctime);
+        r = text_printf(t, "%10d %10d  %4o %10u %5u %5u %5u %5u %10llu %10llu\n", o->key, o->id,
+                        o->mode, (unsigned)sma->nsems, o->uid, o->gid, o->cuid, o->cgid,
+                        (unsigned long long)sma->otime, (unsigned long long)sma->ctime);
     }
     mutex_unlock(&sem_lock);
     return r;

@@ -581,24 +581,24 @@ long sys_shmctl(int id, int cmd, void *buf)
 
 /* ---- /proc/sysvipc/shm ---- */
 
-int shm_proc_show(struct ipc_text *t)
+int shm_proc_show(struct text *t)
 {
-    int r = ipc_printf(t, "       key      shmid perms                  size  cpid  lpid nattch   "
-                          "uid   gid  cuid  cgid      atime      dtime      ctime                "
-                          "   rss                  swap\n");
+    int r = text_printf(t, "       key      shmid perms                  size  cpid  lpid nattch   "
+                           "uid   gid  cuid  cgid      atime      dtime      ctime                "
+                           "   rss                  swap\n");
     mutex_lock(&shm_lock);
     for (int i = 0; r == 0 && i <= shm_ids.max_idx; i++) {
         struct ipc_obj *o = shm_ids.slots[i];
         if (!o) continue;
         struct shm_seg *s = seg_of(o);
-        r = ipc_printf(t,
-                       "%10d %10d  %4o %21lu %5u %5u  %5lu %5u %5u %5u %5u %10llu %10llu %10llu "
-                       "%21lu %21lu\n",
-                       o->key, o->id, o->mode, (unsigned long)s->segsz, (unsigned)s->cpid,
-                       (unsigned)s->lpid, s->nattch, o->uid, o->gid, o->cuid, o->cgid,
-                       (unsigned long long)s->atime, (unsigned long long)s->dtime,
-                       (unsigned long long)s->ctime, (unsigned long)(rss_pages(s) * PAGE_SIZE),
-                       0UL);
+        r = text_printf(t,
+                        "%10d %10d  %4o %21lu %5u %5u  %5lu %5u %5u %5u %5u %10llu %10llu %10llu "
+                        "%21lu %21lu\n",
+                        o->key, o->id, o->mode, (unsigned long)s->segsz, (unsigned)s->cpid,
+                        (unsigned)s->lpid, s->nattch, o->uid, o->gid, o->cuid, o->cgid,
+                        (unsigned long long)s->atime, (unsigned long long)s->dtime,
+                        (unsigned long long)s->ctime, (unsigned long)(rss_pages(s) * PAGE_SIZE),
+                        0UL);
     }
     mutex_unlock(&shm_lock);
     return r;
