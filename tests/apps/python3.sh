@@ -11,6 +11,8 @@ need_runtime
 [ -x /usr/bin/python3 ] || fail "/usr/bin/python3 is not installed (make deps)"
 new_instance inst
 occlum add /usr/bin/python3 >/dev/null || fail "occlum add /usr/bin/python3 failed"
+occlum add /bin/dash >/dev/null || fail "occlum add /bin/dash failed"
+ln -sf dash image/bin/sh # subprocess's shell=True
 mkdir -p image/app
 cat >image/app/main.py <<'PY'
 import hashlib, http.server, json, sqlite3, threading, urllib.request
@@ -101,6 +103,11 @@ if __name__ == "__main__":
     print("queue", len(pids), "value", v.value)
     r = subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True)
     print("subprocess", r.returncode, r.stdout.strip())
+    # dash, in this address space, execs python3 (a plain execve): the
+    # LibOS moves that process to an address space of its own
+    r = subprocess.run(f"exec {sys.executable} -c 'import os; print(os.getppid() == {os.getpid()})'",
+                       shell=True, capture_output=True, text=True)
+    print("shell exec", r.returncode, r.stdout.strip())
 PY
 # AF_UNIX (run after procs.py, built with it): a unix socketserver,
 # multiprocessing.connection.Listener with family AF_UNIX,
@@ -157,7 +164,8 @@ want="fork 5
 process True 0
 pool 328350
 queue 3 value 30
-subprocess 0 42"
+subprocess 0 42
+shell exec 0 True"
 [ "$OUT" = "$want" ] || fail "python (processes) printed: $OUT"
 run occlum run /bin/python3 /app/unix.py
 expect_status 0
@@ -166,3 +174,23 @@ listener True
 send_fds fd through a passed pipe
 forkserver 55"
 [ "$OUT" = "$want" ] || fail "python (AF_UNIX) printed: $OUT"
+
+# Two copies of python3 (non-PIE, one fixed range) started side by side by
+# `occlum exec`: the second gets an address space of its own. The first
+# waits until the second has written its file.
+trap '(cd "$WORK/inst" && occlum stop >/dev/null 2>&1)' EXIT
+run occlum start
+expect_status 0
+(occlum exec /bin/python3 -c "import os, time
+for _ in range(1200):
+    if os.path.exists('/tmp/second'): break
+    time.sleep(0.05)
+print('first sees', os.path.exists('/tmp/second'))" >"$WORK/first.out" 2>&1) &
+first=$!
+run occlum exec /bin/python3 -c "open('/tmp/second', 'w').close(); print('second')"
+expect_status 0
+[ "$OUT" = "second" ] || fail "the second python3 printed: $OUT"
+wait "$first" || fail "the first python3 failed: $(cat "$WORK/first.out")"
+[ "$(cat "$WORK/first.out")" = "first sees True" ] || fail "the first python3 printed: $(cat "$WORK/first.out")"
+run occlum stop
+expect_status 0

@@ -8,6 +8,8 @@
  * and the calling thread continues in the new image. Errors found before
  * the old image is dropped (ENOENT, EACCES, ENOEXEC, E2BIG, EFAULT) return
  * to the caller, as on Linux; a failure after that kills the process.
+ * A non-PIE image whose fixed range another process of this address space
+ * holds moves the process to a host process of its own (as_move.c).
  */
 #include "process/process.h"
 #include "process/robust.h"
@@ -107,83 +109,34 @@ static void exec_done(struct process *c, char **argv, char **envp, const char *p
     set_comm(c, path);
 }
 
-/*
- * The new image is non-PIE and another process of this address space
- * holds its fixed range (a shell running Debian's python3 from python3,
- * busybox-static from itself): the vfork child moves to an address space
- * of its own. A host fork whose child drops all of its copy loads the
- * image there while the parent waits, as a vfork parent does anyway; the
- * word `step` says how far it got: 1 loaded, 2 + errno failed (the new
- * host process then ends and execve fails here), 3 (set by the parent)
- * the parent has let go of the child, which may start.
- */
+/* The new image is non-PIE and another process of this address space
+ * holds its fixed range: the vfork child moves to an address space of its
+ * own (process/as_move.c), loaded while the parent waits, as a vfork
+ * parent does anyway. */
 static long exec_vfork_child_elsewhere(const char *path, char **argv, char **envp,
                                        struct thread *nt)
 {
     struct thread *t = current_thread();
     struct process *c = t->proc;
-    struct vm_proc *old = c->vm, *m = NULL;
-    uint32_t *step = kcalloc(1, sizeof(*step));
-    long r = step ? vm_fork_prepare_empty(old, &m) : -ENOMEM;
-    long host = r < 0 ? r : pal_as_fork(vm_users_word(m));
-    if (host < 0) {
-        if (r == 0) vm_fork_abort(old, m);
-        log_error("%s is not position-independent, another process of this address space holds "
-                  "its fixed range, and no new address space could be made for it (%s)",
-                  path, strerror((int)-host));
-        kfree(step);
-        kfree(nt);
-        thread_slot_release();
-        return -ENOMEM;
-    }
-    if (host > 0) {
-        vm_fork_parent_done(old);
-        uint32_t v;
-        while ((v = __atomic_load_n(step, __ATOMIC_ACQUIRE)) == 0)
-            pal_futex(step, FUTEX_WAIT, 0, NULL, NULL, 0);
-        if (v != 1) {
-            kfree(step);
-            return -(long)(v - 2);
-        }
-        robust_list_release(t); /* in the old image, this host's memory */
-        c->vm = m;
-        vm_proc_put(old);
-        exec_done(c, argv, envp, path);
-        long pid = vfork_resume_parent(c->pid);
-        __atomic_store_n(step, 3, __ATOMIC_RELEASE);
-        pal_futex(step, FUTEX_WAKE, 1, NULL, NULL, 0);
-        return pid; /* unless t->orphan, as in exec_vfork_child */
-    }
-    /* The new host process, on a copy of the vfork parent's thread. */
-    process_host_forked();
-    vm_fork_child_enter(m);
-    if (rewrite_enabled) rewrite_init();
-    char saved_exe[sizeof(c->exe_path)];
-    memcpy(saved_exe, c->exe_path, sizeof(saved_exe));
-    c->vm = m; /* the vfork parent waits, and the child had no other thread */
-    struct load_result lr;
-    r = loader_load(c, path, argv, envp, &lr);
-    c->vm = old;
-    if (r < 0) {
-        memcpy(c->exe_path, saved_exe, sizeof(saved_exe));
-        kfree(nt);
-        thread_slot_release();
-        vm_proc_put(m);
-        __atomic_store_n(step, (uint32_t)(2 - r), __ATOMIC_RELEASE);
-        pal_futex(step, FUTEX_WAKE, 1, NULL, NULL, 0);
-        pal_as_exit();
-    }
     nt->proc = c;
     nt->tid = c->pid;
     nt->sigmask = t->sigmask;
-    nt->start.rip = lr.entry;
-    nt->start.rsp = lr.rsp;
-    __atomic_store_n(step, 1, __ATOMIC_RELEASE);
-    pal_futex(step, FUTEX_WAKE, 1, NULL, NULL, 0);
-    while (__atomic_load_n(step, __ATOMIC_ACQUIRE) != 3)
-        pal_futex(step, FUTEX_WAIT, 1, NULL, NULL, 0);
-    kfree(step);
-    thread_run_forked(nt, t->altstack, t->altstack_size); /* t: the vfork parent's, read-only */
+    struct as_move_stack stack = {t->altstack, t->altstack_size}; /* read-only: the parent's */
+    struct vm_proc *m;
+    uint32_t *go;
+    long r = as_move_load(c, path, argv, envp, nt, &stack, &m, &go);
+    if (r < 0) {
+        kfree(nt);
+        thread_slot_release();
+        return r;
+    }
+    robust_list_release(t); /* in the old image, this host's memory */
+    vm_proc_put(c->vm);
+    c->vm = m;
+    exec_done(c, argv, envp, path);
+    long pid = vfork_resume_parent(c->pid);
+    as_move_start(go);
+    return pid; /* unless t->orphan, as in exec_vfork_child */
 }
 
 static long exec_vfork_child(const char *path, char **argv, char **envp)
@@ -238,6 +191,46 @@ static long exec_vfork_child(const char *path, char **argv, char **envp)
     return pid; /* unless t->orphan: the parent died meanwhile (sys_execve) */
 }
 
+/*
+ * execve outside vfork of a non-PIE image whose fixed range another
+ * process of this address space holds (dash's `sh -c "exec python3"` run
+ * by python3): the old image is already released, so the process moves to
+ * an address space of its own, its image running on a new thread there
+ * that takes over this one's identity. This thread leaves the process
+ * without ending it (orphan) and ends at sys_execve's return. Returns 1
+ * once moved, or the error, after which the process is killed.
+ */
+static long exec_in_place_elsewhere(const char *path, char **argv, char **envp)
+{
+    struct thread *t = current_thread();
+    struct process *p = t->proc;
+    struct thread *nt = kcalloc(1, sizeof(*nt));
+    long r = nt ? thread_slot_reserve(path) : -ENOMEM;
+    if (r < 0) {
+        kfree(nt);
+        return r;
+    }
+    nt->proc = p;
+    nt->tid = p->pid;
+    nt->sigmask = t->sigmask;
+    struct as_move_stack stack = {NULL, 0}; /* this thread's stays in use here */
+    struct vm_proc *m;
+    uint32_t *go;
+    r = as_move_load(p, path, argv, envp, nt, &stack, &m, &go);
+    if (r < 0) {
+        kfree(nt);
+        thread_slot_release();
+        return r;
+    }
+    vm_proc_put(p->vm);
+    p->vm = m;
+    p->xcomp_perm = p->xcomp_guest_perm = 0;
+    exec_done(p, argv, envp, path);
+    thread_leave_process(t);
+    as_move_start(go);
+    return 1;
+}
+
 static long exec_in_place(const char *path, char **argv, char **envp)
 {
     struct thread *t = current_thread();
@@ -270,13 +263,8 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     p->vm->peak = peak;
     struct load_result lr;
     r = loader_load(p, path, argv, envp, &lr);
-    if (r == -EEXIST) {
-        log_error("%s is not position-independent and another process of this address space "
-                  "holds its fixed range (an execve moves to a new address space only from "
-                  "vfork or posix_spawn): killing process %d",
-                  path, p->pid);
-        return process_exit_current(SIGKILL);
-    }
+    if (r == -EEXIST) r = exec_in_place_elsewhere(path, argv, envp);
+    if (r == 1) return 0; /* moved: this thread ends (sys_execve) */
     if (r < 0) {
         log_error("execve of %s failed after the old image was released (%s): killing process %d",
                   path, strerror((int)-r), p->pid);

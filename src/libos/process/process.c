@@ -438,6 +438,19 @@ static uint64_t thread_cpu_ns(void)
     return (uint64_t)cpu.tv_sec * 1000000000ULL + (uint64_t)cpu.tv_nsec;
 }
 
+/* Under proc_lock: t is no longer one of its process's threads. */
+static void thread_unlink_locked(struct thread *t)
+{
+    struct process *p = t->proc;
+    mutex_lock(&p->sig_lock); /* sigaction walks the list under it */
+    struct thread **pp = &p->threads;
+    while (*pp && *pp != t)
+        pp = &(*pp)->next_in_proc;
+    if (*pp) *pp = t->next_in_proc;
+    p->nthreads--;
+    mutex_unlock(&p->sig_lock);
+}
+
 /* After the app thread ended: runs on the host thread's own stack. */
 static void thread_finish(struct thread *t, uint64_t cpu_base)
 {
@@ -452,15 +465,10 @@ static void thread_finish(struct thread *t, uint64_t cpu_base)
         return;
     }
     __atomic_add_fetch(&p->cpu_ns_exited, thread_cpu_ns() - cpu_base, __ATOMIC_RELAXED);
-    mutex_lock(&p->sig_lock); /* sigaction walks the list under it */
-    struct thread **pp = &p->threads;
-    while (*pp && *pp != t)
-        pp = &(*pp)->next_in_proc;
-    if (*pp) *pp = t->next_in_proc;
-    mutex_unlock(&p->sig_lock);
+    thread_unlink_locked(t);
     /* Threads lent to vfork children come back, unless p is dying (it
      * orphaned them then). */
-    bool last = --p->nthreads == 0 && !p->lent;
+    bool last = p->nthreads == 0 && !p->lent;
     mutex_unlock(&proc_lock);
     kfree(t);
     if (last) process_finish(p);
@@ -570,13 +578,7 @@ int thread_slot_reserve(const char *who)
 static void thread_unlink_failed(struct thread *t)
 {
     mutex_lock(&proc_lock);
-    mutex_lock(&t->proc->sig_lock);
-    struct thread **pp = &t->proc->threads;
-    while (*pp && *pp != t)
-        pp = &(*pp)->next_in_proc;
-    if (*pp) *pp = t->next_in_proc;
-    t->proc->nthreads--;
-    mutex_unlock(&t->proc->sig_lock);
+    thread_unlink_locked(t);
     live_threads--;
     mutex_unlock(&proc_lock);
 }
@@ -591,6 +593,17 @@ static void thread_link(struct thread *t)
     t->proc->nthreads++;
     mutex_unlock(&t->proc->sig_lock);
     if (t->proc->exiting) t->must_exit = true; /* killed while it had no thread */
+    mutex_unlock(&proc_lock);
+}
+
+void thread_leave_process(struct thread *t)
+{
+    struct process *p = t->proc;
+    t->clear_child_tid = 0; /* its memory is not this process's any more */
+    mutex_lock(&proc_lock);
+    __atomic_add_fetch(&p->cpu_ns_exited, thread_cpu_ns() - t->cpu_base, __ATOMIC_RELAXED);
+    thread_unlink_locked(t);
+    t->orphan = true; /* thread_finish then only frees it */
     mutex_unlock(&proc_lock);
 }
 
@@ -667,6 +680,30 @@ int thread_start(struct thread *t)
     return r < 0 ? r : thread_start_reserved(t);
 }
 
+/* A non-PIE program whose fixed range another program started in this
+ * instance holds (two `occlum exec` of Debian's python3): it gets an
+ * address space of its own (as_move.c). */
+static int spawn_elsewhere(struct process *p, struct thread *t, const char *path,
+                           char *const argv[], char *const envp[])
+{
+    struct as_move_stack stack = {NULL, 0};
+    struct vm_proc *m;
+    uint32_t *go;
+    int r = thread_slot_reserve(path);
+    if (r == 0 && (r = (int)as_move_load(p, path, argv, envp, t, &stack, &m, &go)) < 0)
+        thread_slot_release();
+    if (r < 0) {
+        process_free_unstarted(p);
+        kfree(t);
+        return r;
+    }
+    vm_proc_put(p->vm);
+    p->vm = m;
+    process_table_add(p);
+    as_move_start(go);
+    return p->pid;
+}
+
 int process_spawn(const char *path, char *const argv[], char *const envp[], const int stdio_fds[3])
 {
     struct process *p = process_new(NULL);
@@ -687,17 +724,11 @@ int process_spawn(const char *path, char *const argv[], char *const envp[], cons
     strncpy(p->comm, base ? base + 1 : path, sizeof(p->comm) - 1);
 
     struct load_result lr;
-    r = loader_load(p, path, argv, envp, &lr);
-    if (r == -EEXIST) {
-        log_error("%s is not position-independent and another program started in this "
-                  "instance holds its fixed range; run it from a shell or program inside (it "
-                  "then gets an address space of its own), or rebuild it with -fPIE -pie",
-                  path);
-        r = -ENOMEM;
-    }
-    if (r < 0) goto fail;
     t->proc = p;
     t->tid = p->pid;
+    r = loader_load(p, path, argv, envp, &lr);
+    if (r == -EEXIST) return spawn_elsewhere(p, t, path, argv, envp);
+    if (r < 0) goto fail;
     t->start.rip = lr.entry;
     t->start.rsp = lr.rsp;
     process_table_add(p);

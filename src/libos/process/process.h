@@ -206,6 +206,24 @@ int thread_start_reserved(struct thread *t);
  * stack (this host's copy of it), which t's worker takes over. */
 _Noreturn void thread_run_forked(struct thread *t, void *altstack, size_t altstack_size);
 void thread_slot_release(void);
+/* The calling thread t leaves its process without ending it (the process
+ * goes on in another host process: as_move.c); it ends at its next exit
+ * point without touching the process again. */
+void thread_leave_process(struct thread *t);
+/* process/as_move.c: load path for p (whose current image is released or
+ * not in the way) in a new host process, while the caller waits: 0 with
+ * the new address space's *m and the handshake word *go, or the loader's
+ * error. The new host process then waits until as_move_start(go) and runs
+ * nt (its slot reserved, proc/tid/sigmask filled in; start is set there)
+ * on the trap stack given (NULL: a new one), its copy of the caller's. */
+struct as_move_stack {
+    void *altstack;
+    size_t size;
+};
+long as_move_load(struct process *p, const char *path, char *const argv[], char *const envp[],
+                  struct thread *nt, const struct as_move_stack *stack, struct vm_proc **m,
+                  uint32_t **go);
+void as_move_start(uint32_t *go);
 /* Check, after a system call, whether the thread must end now. */
 void thread_check_exit(void);
 /* The last thread of p is gone (or a vfork child ended): make p a zombie. */
