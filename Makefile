@@ -131,9 +131,12 @@ $(OUT)/obj/libos/heap-check.stamp: $(HEAP_CHECKED_OBJS)
 	  for (i in s) want[s[i]] = 1 } want[$$2] { print o ": " $$2 }'; done); \
 	if [ -n "$$bad" ]; then echo "$$bad"; echo "the LibOS core must allocate with util/kheap.h (kmalloc, kfree...)"; exit 1; fi
 	@touch $@
+# -z now: every library call is bound at start-up, so a fork's child host
+# process does not resolve symbols lazily (page faults on ld.so's and the
+# libraries' symbol tables, each fork).
 $(LIBOS_BIN): $(LIBOS_OBJS) $(OUT)/obj/libos/heap-check.stamp $(LIBOS_SHARED_LD)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -Wl,-T,$(LIBOS_SHARED_LD) -ljansson -lcrypto -lpthread
+	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -Wl,-T,$(LIBOS_SHARED_LD) -Wl,-z,now -ljansson -lcrypto -lpthread
 $(FUSE_BIN): $(FUSE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_SANITIZE) -o $@ $^ -lfuse3 -ljansson -lcrypto -lpthread

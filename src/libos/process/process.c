@@ -394,9 +394,13 @@ reap_orphans: /* reaping changes the list: start over after each */
     if (init && init != parent) waitq_wake_all(&init->child_waiters);
     mutex_unlock(&proc_lock);
     if (!autoreap) pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
-    /* host threads in process_wait_exit (the boot thread, a server's) */
-    __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE);
-    pal_futex(&host_event_seq, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    /* host threads in process_wait_exit (the boot thread, a server's)
+     * wait for the processes they started, and only for those: waking them
+     * at every exit (each forked child's) costs a context switch */
+    if (p->host_waits) {
+        __atomic_add_fetch(&host_event_seq, 1, __ATOMIC_RELEASE);
+        pal_futex(&host_event_seq, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    }
 }
 
 /*

@@ -79,10 +79,15 @@ struct shared {
 };
 
 static struct shared *sh;
+/* This host process's copies of the handles' fds. Kept as fd + 1, so that
+ * "none" is 0 and the table stays untouched zero pages until used: every
+ * page written here would be copied by each host fork (512 KiB). */
 static struct {
     uint32_t gen;
-    int32_t fd; /* -1: none */
+    int32_t fd1; /* fd + 1; 0: none */
 } local[MAX_HANDLES];
+#define LOCAL_FD(h) (local[h].fd1 - 1)
+#define LOCAL_SET_FD(h, v) (local[h].fd1 = (v) + 1)
 static int self;                 /* this host process's index in hosts[] */
 static int pidfds[MAX_HOSTS];    /* pidfd of each host + 1, 0 when not open */
 static int pidfd_pid[MAX_HOSTS]; /* the pid each was opened for */
@@ -125,13 +130,11 @@ static void init(void)
     sh = p;
     sh->nhosts = 1;
     sh->hosts[0].pid = getpid();
-    for (int h = 0; h < MAX_HANDLES; h++)
-        local[h].fd = -1;
     for (int h = 0; h < 3; h++) {
         sh->slots[h] = (struct slot){.gen = 1, .live = 1, .owner = 0, .fd = h};
         sh->hosts[0].owned++;
         local[h].gen = 1;
-        local[h].fd = h;
+        LOCAL_SET_FD(h, h);
     }
     sh->hint = 3;
 }
@@ -147,8 +150,8 @@ static void drain_closes_locked(void)
     struct host *me = &sh->hosts[self];
     for (uint32_t i = 0; i < me->nclose; i++) {
         struct closing *c = &me->closeq[i];
-        if (local[c->handle].fd == c->fd && local[c->handle].gen == c->gen)
-            local[c->handle].fd = -1;
+        if (LOCAL_FD(c->handle) == c->fd && local[c->handle].gen == c->gen)
+            LOCAL_SET_FD(c->handle, -1);
         close(c->fd);
     }
     me->nclose = 0;
@@ -189,9 +192,9 @@ int handle_new(int fd)
         s->fd = fd;
         sh->hosts[self].owned++;
         sh->hint = h + 1 < MAX_HANDLES ? h + 1 : 3;
-        if (local[h].fd >= 0 && local[h].gen != s->gen) close(local[h].fd); /* a stale copy */
+        if (LOCAL_FD(h) >= 0 && local[h].gen != s->gen) close(LOCAL_FD(h)); /* a stale copy */
         local[h].gen = s->gen;
-        local[h].fd = fd;
+        LOCAL_SET_FD(h, fd);
         unlock();
         return (int)h;
     }
@@ -205,23 +208,23 @@ int handle_fd(int h)
     if (h < 0 || h >= MAX_HANDLES) return -EBADF;
     ensure_init();
     struct slot *s = &sh->slots[h];
-    if (local[h].fd >= 0 && local[h].gen == __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) &&
+    if (LOCAL_FD(h) >= 0 && local[h].gen == __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) &&
         __atomic_load_n(&s->live, __ATOMIC_ACQUIRE) && !sh->hosts[self].nclose)
-        return local[h].fd;
+        return LOCAL_FD(h);
     lock();
     if (sh->hosts[self].nclose) drain_closes_locked();
     int r = -EBADF;
     if (s->live) {
-        if (local[h].fd >= 0 && local[h].gen == s->gen) {
-            r = local[h].fd;
+        if (LOCAL_FD(h) >= 0 && local[h].gen == s->gen) {
+            r = LOCAL_FD(h);
         } else {
-            if (local[h].fd >= 0) close(local[h].fd); /* the closed handle's copy */
-            local[h].fd = -1;
+            if (LOCAL_FD(h) >= 0) close(LOCAL_FD(h)); /* the closed handle's copy */
+            LOCAL_SET_FD(h, -1);
             int pfd = s->owner == self ? -EBADF : pidfd_of(s->owner);
             int fd = pfd < 0 ? pfd : (int)syscall(SYS_pidfd_getfd, pfd, s->fd, 0);
             if (fd >= 0) {
                 local[h].gen = s->gen;
-                local[h].fd = fd;
+                LOCAL_SET_FD(h, fd);
                 r = fd;
             } else {
                 r = -EBADF;
@@ -243,7 +246,7 @@ int handle_close(int h)
         unlock();
         return -EBADF;
     }
-    int mine = local[h].gen == s->gen ? local[h].fd : -1;
+    int mine = local[h].gen == s->gen ? LOCAL_FD(h) : -1;
     if (s->owner != self && sh->hosts[s->owner].pid > 0) {
         struct host *o = &sh->hosts[s->owner];
         if (o->nclose < CLOSEQ) o->closeq[o->nclose++] = (struct closing){h, s->gen, s->fd};
@@ -252,7 +255,7 @@ int handle_close(int h)
     s->live = 0;
     sh->hosts[s->owner].owned--;
     __atomic_add_fetch(&s->gen, 1, __ATOMIC_RELEASE);
-    local[h].fd = -1;
+    LOCAL_SET_FD(h, -1);
     unlock();
     return mine >= 0 ? (close(mine) < 0 ? -errno : 0) : 0;
 }
@@ -329,17 +332,17 @@ static int adopt_one(void)
             close(fds[i]); /* closed meanwhile */
             continue;
         }
-        if (local[h].fd >= 0 && local[h].gen == s->gen) { /* we had a copy already */
+        if (LOCAL_FD(h) >= 0 && local[h].gen == s->gen) { /* we had a copy already */
             close(fds[i]);
         } else {
-            if (local[h].fd >= 0) close(local[h].fd);
+            if (LOCAL_FD(h) >= 0) close(LOCAL_FD(h));
             local[h].gen = s->gen;
-            local[h].fd = fds[i];
+            LOCAL_SET_FD(h, fds[i]);
         }
         sh->hosts[s->owner].owned--;
         sh->hosts[self].owned++;
         s->owner = self;
-        s->fd = local[h].fd;
+        s->fd = LOCAL_FD(h);
     }
     unlock();
     __atomic_add_fetch(&sh->adopted, 1, __ATOMIC_RELEASE);
