@@ -112,6 +112,16 @@ struct thread {
      * queue: here, in shared memory, not on its stack, because a thread of
      * another host process (after a fork) walks the queue to wake it. */
     struct waiter sleep_waiter;
+    /* The last areas vm_check found whole for this thread (vm/vm.c): valid
+     * while its address space's generation has not moved. Two: a system
+     * call checks its buffer and, on the way out, the user stack. */
+    struct vm_cache_entry {
+        const void *vm, *as;
+        uint32_t gen;
+        int prot;
+        uint64_t start, end;
+    } vm_cache[2];
+    unsigned vm_cache_next;    /* the entry a miss refills */
     bool in_futex;             /* thread_sleep is in (or entering) its futex wait */
     bool in_host_wait;         /* sleeping in a host poll: thread_wake writes wake_efd */
     int wake_efd;              /* host eventfd + 1, or 0 before first use */

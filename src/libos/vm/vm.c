@@ -60,6 +60,9 @@ struct drop {
  * makes another, backed by a new host process (process/fork.c). */
 struct addr_space {
     struct mutex lock;
+    /* Moves at every lock taken to change the areas (as_lock): a thread's
+     * cached answer of vm_check stands while it has not moved. */
+    uint32_t gen;
     int users;         /* vm_procs in it */
     struct vma *areas; /* sorted by start, non-overlapping */
     struct window windows[MAX_WINDOWS];
@@ -73,6 +76,13 @@ static struct addr_space root_as = {.lock = MUTEX_INIT, .users = 1};
 static struct addr_space *host_as LIBOS_PRIVATE = &root_as;
 /* The host thread that let this host's address space go (vm_proc_put). */
 static int host_last_user_tid LIBOS_PRIVATE;
+
+/* The address space's lock, for a change of its areas. */
+static void as_lock(struct addr_space *as)
+{
+    mutex_lock(&as->lock);
+    __atomic_add_fetch(&as->gen, 1, __ATOMIC_RELEASE);
+}
 
 int vm_init(uint64_t size)
 {
@@ -290,7 +300,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
     if (len == 0) return -EINVAL;
-    mutex_lock(&as->lock);
+    as_lock(as);
     int64_t ret;
     if (fixed) {
         if (!in_space(as, addr, len)) {
@@ -373,7 +383,7 @@ int64_t vm_map_near(struct process *p, uint64_t target, uint64_t len, int prot, 
 {
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&as->lock);
+    as_lock(as);
     uint64_t best = 0, best_d = UINT64_MAX;
     nearest_gap(as, region_base, region_end, target, len, &best, &best_d);
     for (int i = 0; i < as->nwindows; i++)
@@ -397,7 +407,7 @@ int64_t vm_map_image_fixed(struct process *p, uint64_t addr, uint64_t len, int p
 {
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&as->lock);
+    as_lock(as);
     int r = claim_space(as, addr, len);
     mutex_unlock(&as->lock);
     if (r < 0) return r == -EEXIST ? -ENOMEM : r;
@@ -408,7 +418,7 @@ int64_t vm_reserve(struct process *p, uint64_t len)
 {
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&as->lock);
+    as_lock(as);
     int64_t ret = -ENOMEM;
     uint64_t addr = find_free(as, len);
     struct vma *v = addr ? vma_new(addr, addr + len, PROT_NONE, true, p->vm) : NULL;
@@ -426,7 +436,7 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
 {
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&as->lock);
+    as_lock(as);
     int r = 0;
     /* Only as->areas are dropped, so a range reaching outside user space
      * simply drops what lies inside it. */
@@ -455,7 +465,7 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
 {
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
-    mutex_lock(&as->lock);
+    as_lock(as);
     int r = -ENOMEM;
     /* The whole range must be mapped by p, without holes. */
     uint64_t cur = addr;
@@ -502,7 +512,7 @@ static void release_areas(struct vm_proc *m)
      * next, and the host kernel drops all of it faster in one go. */
     if (as != &root_as && m->users == 0 && __atomic_load_n(&as->users, __ATOMIC_ACQUIRE) == 1)
         here = false;
-    mutex_lock(&as->lock);
+    as_lock(as);
     struct vma **pp = &as->areas;
     uint64_t run_start = 0, run_end = 0; /* adjacent areas go back in one host call */
     while (*pp) {
@@ -612,7 +622,7 @@ static int fork_prepare(struct vm_proc *m, struct vm_proc **child, bool empty)
     struct addr_space *as = m->as, *nas = kcalloc(1, sizeof(*nas));
     struct vm_proc *c = kmalloc(sizeof(*c));
     if (!nas || !c) goto nomem;
-    mutex_lock(&as->lock);
+    as_lock(as);
     if (!empty && m->mapped > commit_limit - __atomic_load_n(&committed, __ATOMIC_RELAXED)) {
         mutex_unlock(&as->lock);
         log_exhausted(m->mapped);
@@ -694,10 +704,34 @@ void vm_fork_child_enter(struct vm_proc *child)
     as->ndrop = 0;
 }
 
+/* Every system call with a user buffer checks it here: the calling
+ * thread's last answers (one area each, whole) spare the address space's
+ * lock, which all processes of the address space would otherwise take at
+ * each call, and the walk of its areas. Taking an answer when the areas
+ * have not changed since is the same as having checked just before the
+ * change; what changes afterwards the fault-safe copies catch, as they do
+ * after a locked check. */
+static bool cached_ok(const struct thread *t, const struct vm_proc *m, uint32_t gen, uint64_t addr,
+                      uint64_t len, int prot)
+{
+    for (int i = 0; i < 2; i++) {
+        const struct vm_cache_entry *c = &t->vm_cache[i];
+        if (c->vm == m && c->as == m->as && c->gen == gen && addr >= c->start && addr < c->end &&
+            len <= c->end - addr && (c->prot & prot) == prot)
+            return true;
+    }
+    return false;
+}
+
 bool vm_check(struct process *p, uint64_t addr, uint64_t len, int prot)
 {
-    struct addr_space *as = p->vm->as;
+    struct vm_proc *m = p->vm;
+    struct addr_space *as = m->as;
     if (len == 0) return true;
+    struct thread *t = current_thread();
+    if (t && t->proc != p) t = NULL;
+    if (t && cached_ok(t, m, __atomic_load_n(&as->gen, __ATOMIC_ACQUIRE), addr, len, prot))
+        return true;
     mutex_lock(&as->lock);
     if (!in_space(as, addr, len)) {
         mutex_unlock(&as->lock);
@@ -706,7 +740,11 @@ bool vm_check(struct process *p, uint64_t addr, uint64_t len, int prot)
     uint64_t cur = addr;
     for (struct vma *v = as->areas; v && cur < addr + len; v = v->next) {
         if (v->end <= cur) continue;
-        if (v->start > cur || v->owner != p->vm || v->reserved || (v->prot & prot) != prot) break;
+        if (v->start > cur || v->owner != m || v->reserved || (v->prot & prot) != prot) break;
+        if (t && v->start <= addr && addr + len <= v->end) {
+            struct vm_cache_entry *c = &t->vm_cache[t->vm_cache_next++ & 1];
+            *c = (struct vm_cache_entry){m, as, as->gen, v->prot, v->start, v->end};
+        }
         cur = v->end;
     }
     mutex_unlock(&as->lock);
@@ -771,7 +809,7 @@ uint64_t vm_brk(struct process *p, uint64_t want)
     struct addr_space *as = p->vm->as;
     struct vm_proc *m = p->vm;
     if (want < m->heap_start || want > m->heap_end) return m->brk;
-    mutex_lock(&as->lock);
+    as_lock(as);
     uint64_t old_top = PAGE_UP(m->brk), new_top = PAGE_UP(want);
     int r = 0;
     if (new_top > old_top)
@@ -807,7 +845,7 @@ uint64_t vm_used_bytes(void)
 bool vm_range_free(struct process *p, uint64_t addr, uint64_t len)
 {
     struct addr_space *as = p->vm->as;
-    mutex_lock(&as->lock);
+    as_lock(as);
     bool r = range_free(as, addr, len);
     mutex_unlock(&as->lock);
     return r;
@@ -816,7 +854,7 @@ bool vm_range_free(struct process *p, uint64_t addr, uint64_t len)
 void vm_reapply_prot(struct vm_proc *owner, uint64_t lo, uint64_t hi)
 {
     struct addr_space *as = owner->as;
-    mutex_lock(&as->lock);
+    as_lock(as);
     for (struct vma *v = as->areas; v; v = v->next) {
         if (v->owner != owner || v->end <= lo || v->start >= hi) continue;
         uint64_t s = v->start > lo ? v->start : lo, e = v->end < hi ? v->end : hi;
@@ -830,7 +868,7 @@ int vm_for_each_area(const struct vm_proc *owner, int (*fn)(const struct vm_area
 {
     struct addr_space *as = owner->as;
     int r = 0;
-    mutex_lock(&as->lock);
+    as_lock(as);
     for (struct vma *v = as->areas; v && r == 0; v = v->next) {
         if (v->owner != owner) continue;
         struct vm_area a = {v->start,  v->end,    v->reserved ? 0 : v->prot, v->shared, v->segment,
@@ -844,7 +882,7 @@ int vm_for_each_area(const struct vm_proc *owner, int (*fn)(const struct vm_area
 void vm_set_shared(struct process *p, uint64_t addr, uint64_t len)
 {
     struct addr_space *as = p->vm->as;
-    mutex_lock(&as->lock);
+    as_lock(as);
     if (split_at(as, addr) == 0 && split_at(as, addr + PAGE_UP(len)) == 0)
         for (struct vma *v = as->areas; v && v->start < addr + len; v = v->next)
             if (v->start >= addr && v->owner == p->vm) v->shared = true;
@@ -854,7 +892,7 @@ void vm_set_shared(struct process *p, uint64_t addr, uint64_t len)
 void vm_set_segment(struct process *p, uint64_t addr, uint64_t len, int id, int key)
 {
     struct addr_space *as = p->vm->as;
-    mutex_lock(&as->lock);
+    as_lock(as);
     if (split_at(as, addr) == 0 && split_at(as, addr + PAGE_UP(len)) == 0) {
         for (struct vma *v = as->areas; v && v->start < addr + len; v = v->next) {
             if (v->start < addr || v->owner != p->vm) continue;
