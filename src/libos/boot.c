@@ -14,6 +14,7 @@
 #include "fs/path.h"
 #include "fs/sefs_rw.h"
 #include "pal/pal.h"
+#include "time/ktimer.h"
 #include "process/process.h"
 #include "util/log.h"
 #include "vm/vm.h"
@@ -157,6 +158,10 @@ int libos_init(const char *config_json, const char *instance_dir, char *const ho
     int r = pal_trap_install();
     if (r < 0) {
         log_error("cannot install the trap handlers: %s", strerror(-r));
+        return 1;
+    }
+    if ((r = ktimer_start()) < 0 || (r = itimer_start()) < 0) {
+        log_error("cannot start the LibOS timer threads: %s", strerror(-r));
         return 1;
     }
     return 0;

@@ -18,6 +18,7 @@
 #include "entry/rewrite.h"
 #include "fs/fs_core.h"
 #include "loader/loader.h"
+#include "time/posix_timer.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
 #include "vm/vm.h"
@@ -102,6 +103,7 @@ static void set_comm(struct process *p, const char *path)
  * in the process besides its memory. */
 static void exec_done(struct process *c, char **argv, char **envp, const char *path)
 {
+    posix_timers_release(c);
     c->did_exec = true;
     fdtable_close_on_exec(c->files);
     reset_signals(c);
@@ -270,6 +272,7 @@ static long exec_in_place(const char *path, char **argv, char **envp)
                   path, strerror((int)-r), p->pid);
         return process_exit_current(SIGKILL);
     }
+    posix_timers_release(p);
     fdtable_close_on_exec(p->files);
     reset_signals(p);
     process_set_cmdline(p, argv, envp);

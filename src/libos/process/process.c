@@ -11,6 +11,7 @@
  * /proc reader racing with a reaper) can never touch freed memory.
  */
 #include "process/process.h"
+#include "time/posix_timer.h"
 
 #include "common/config.h"
 #include "fs/fs_core.h"
@@ -324,6 +325,7 @@ void process_free_unstarted(struct process *p)
 
 void process_finish(struct process *p)
 {
+    posix_timers_release(p);
     locks_on_exit(p); /* before its files go: their release must not see them */
     sem_exit(p);
     /* Detach under the lock (/proc readers look at these under it), release after. */

@@ -76,3 +76,16 @@ void sigpending_clear(struct sigpending *sp)
     sp->rt_count = 0;
     sp->set = 0;
 }
+
+siginfo_t *sigpending_find_timer(struct sigpending *sp, int sig, int timerid)
+{
+    if (!(sp->set & BIT(sig))) return NULL;
+    if (sig < 32) {
+        siginfo_t *si = &sp->info[sig - 1];
+        return si->si_code == SI_TIMER && si->si_timerid == timerid ? si : NULL;
+    }
+    for (struct sigq *e = sp->rt; e; e = e->next)
+        if (e->info.si_signo == sig && e->info.si_code == SI_TIMER && e->info.si_timerid == timerid)
+            return &e->info;
+    return NULL;
+}

@@ -25,5 +25,7 @@ void sigpending_take(struct sigpending *sp, int sig, siginfo_t *out);
 /* Drop every instance of sig (SIG_IGN). */
 void sigpending_discard(struct sigpending *sp, int sig);
 void sigpending_clear(struct sigpending *sp);
+/* The pending instance of sig that POSIX timer `timerid` sent, or NULL. */
+siginfo_t *sigpending_find_timer(struct sigpending *sp, int sig, int timerid);
 
 #endif

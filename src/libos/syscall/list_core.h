@@ -31,7 +31,9 @@
     X(fork, 0) X(vfork, 0) X(clone, 5) X(clone3, 2) X(execve, 3) X(wait4, 4) X(waitid, 5)      \
     X(membarrier, 3) X(rt_sigreturn, 0) X(kill, 2) X(tkill, 2) X(tgkill, 3)                       \
     X(rt_sigqueueinfo, 3) X(rt_tgsigqueueinfo, 4) X(rt_sigpending, 2) X(rt_sigsuspend, 2)         \
-    X(pause, 0) X(rt_sigtimedwait, 4) X(setitimer, 3) X(getitimer, 2) X(alarm, 1) X(times, 1)
+    X(pause, 0) X(rt_sigtimedwait, 4) X(setitimer, 3) X(getitimer, 2) X(alarm, 1) X(times, 1)    \
+    X(timer_create, 3) X(timer_settime, 4) X(timer_gettime, 2) X(timer_getoverrun, 1)             \
+    X(timer_delete, 1)
 // clang-format on
 
 long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
@@ -112,6 +114,12 @@ long sys_pause(void);
 struct itimerval;
 long sys_setitimer(int which, const struct itimerval *nv, struct itimerval *ov);
 long sys_getitimer(int which, struct itimerval *v);
+struct itimerspec;
+long sys_timer_create(clockid_t clock, const void *sev, int *id);
+long sys_timer_settime(long id, int flags, const struct itimerspec *nv, struct itimerspec *ov);
+long sys_timer_gettime(long id, struct itimerspec *cur);
+long sys_timer_getoverrun(long id);
+long sys_timer_delete(long id);
 long sys_alarm(unsigned seconds);
 struct tms;
 long sys_times(struct tms *buf);

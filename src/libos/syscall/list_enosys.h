@@ -12,7 +12,6 @@
 #define WHY_AIO "Linux AIO not implemented, as a kernel without CONFIG_AIO (libaio users fall back)"
 #define WHY_URING                                                                                  \
     "io_uring not implemented, as a kernel without CONFIG_IO_URING (callers fall back)"
-#define WHY_PTIMER "POSIX per-process timers not implemented yet (setitimer, alarm and timerfd are)"
 #define WHY_MQ "POSIX message queues not implemented, as a kernel without CONFIG_POSIX_MQUEUE"
 #define WHY_KEYS "no kernel keyring, as a kernel without CONFIG_KEYS"
 #define WHY_NOTIFY                                                                                 \
@@ -37,8 +36,6 @@
     X(io_setup, WHY_AIO) X(io_destroy, WHY_AIO) X(io_getevents, WHY_AIO) X(io_submit, WHY_AIO)  \
     X(io_cancel, WHY_AIO) X(io_pgetevents, WHY_AIO)                                              \
     X(io_uring_setup, WHY_URING) X(io_uring_enter, WHY_URING) X(io_uring_register, WHY_URING)   \
-    X(timer_create, WHY_PTIMER) X(timer_settime, WHY_PTIMER) X(timer_gettime, WHY_PTIMER)       \
-    X(timer_getoverrun, WHY_PTIMER) X(timer_delete, WHY_PTIMER)                                  \
     X(mq_open, WHY_MQ) X(mq_unlink, WHY_MQ) X(mq_timedsend, WHY_MQ) X(mq_timedreceive, WHY_MQ)  \
     X(mq_notify, WHY_MQ) X(mq_getsetattr, WHY_MQ)                                                \
     X(add_key, WHY_KEYS) X(request_key, WHY_KEYS) X(keyctl, WHY_KEYS)                           \

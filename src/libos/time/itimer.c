@@ -2,8 +2,9 @@
  * itimer: alarm(2), setitimer/getitimer (ITIMER_REAL, ITIMER_VIRTUAL,
  * ITIMER_PROF).
  *
- * One LibOS timer thread (a host thread that never runs application code)
- * sleeps until the earliest deadline of all processes' real-time timers
+ * One LibOS timer thread (a host thread of the root host process, started
+ * at boot, that never runs application code; see ktimer.c for why the
+ * root's) sleeps until the earliest deadline of all processes' real-time timers
  * and sends SIGALRM when one expires, re-arming periodic ones. While a
  * CPU-time timer is armed it also wakes every tick (4 ms, as a 250 Hz
  * kernel counts) to read the process's CPU time and send SIGVTALRM or
@@ -13,6 +14,7 @@
  * process that computes, neither for one that sleeps.
  */
 #include "syscall/list_core.h"
+#include "time/ktimer.h"
 
 #include "pal/pal.h"
 #include "process/process.h"
@@ -44,7 +46,6 @@ struct itimer_state {
 static struct mutex timer_lock = MUTEX_INIT;
 static struct itimer_state *timers;
 static uint32_t timer_seq; /* futex word: bumped when the earliest deadline may have changed */
-static bool timer_thread_started;
 
 static const int timer_signal[NTIMERS] = {SIGALRM, SIGVTALRM, SIGPROF};
 
@@ -157,15 +158,14 @@ static long set_timer(struct process *p, int which, const struct itimerval *nv,
     uint64_t value = tv_to_ns(&nv->it_value);
     it->t[which].at = value ? clock_of(p, which) + value : 0;
     it->t[which].interval_ns = tv_to_ns(&nv->it_interval);
-    bool start = !timer_thread_started && value;
-    if (start) timer_thread_started = true;
     mutex_unlock(&timer_lock);
-    if (start && pal_thread_create(timer_main, NULL, 64 * 1024) < 0) {
-        log_error("cannot start the LibOS timer thread: alarms will not fire");
-        return -EAGAIN;
-    }
     kick_timer_thread();
     return 0;
+}
+
+int itimer_start(void)
+{
+    return pal_thread_create(timer_main, NULL, 64 * 1024);
 }
 
 static bool valid_tv(const struct timeval *tv)

@@ -1,7 +1,12 @@
 /*
  * ktimer: the one-shot LibOS timers of ktimer.h and the host thread that
- * fires them. The list is short (one entry per timerfd being polled), so
- * it is unsorted and scanned at each wake-up.
+ * fires them. The list is short (one entry per timerfd being polled or
+ * POSIX timer armed), so it is unsorted and scanned at each wake-up.
+ *
+ * The thread runs in the root host process, started at boot: a forked
+ * host process ends when its last process does, and a timer thread there
+ * would end with it. Its wake-ups are shared futexes, so that a process in
+ * any host process can move the earliest deadline.
  */
 #include "time/ktimer.h"
 
@@ -18,7 +23,6 @@ static struct mutex lock = MUTEX_INIT;
 static struct ktimer *armed_list;
 static struct ktimer *running; /* whose function runs now, outside the lock */
 static uint32_t seq;           /* futex word: bumped when the earliest deadline may move */
-static bool started;
 
 uint64_t ktimer_now(void)
 {
@@ -65,8 +69,7 @@ static void *ktimer_main(void *arg)
         uint32_t s = seq;
         mutex_unlock(&lock);
         struct timespec abs = {(time_t)(next / 1000000000ULL), (long)(next % 1000000000ULL)};
-        pal_futex(&seq, FUTEX_WAIT_BITSET_PRIVATE, s, next ? &abs : NULL, NULL,
-                  FUTEX_BITSET_MATCH_ANY);
+        pal_futex(&seq, FUTEX_WAIT_BITSET, s, next ? &abs : NULL, NULL, FUTEX_BITSET_MATCH_ANY);
     }
     return arg;
 }
@@ -81,20 +84,15 @@ int ktimer_arm(struct ktimer *t, uint64_t at, void (*fn)(void *), void *arg)
     t->armed = true;
     t->next = armed_list;
     armed_list = t;
-    bool start = !started;
-    started = true;
     __atomic_add_fetch(&seq, 1, __ATOMIC_RELEASE);
     mutex_unlock(&lock);
-    if (start && pal_thread_create(ktimer_main, NULL, 64 * 1024) < 0) {
-        log_error("cannot start the LibOS ktimer thread: timerfd readiness will not be signalled");
-        mutex_lock(&lock);
-        started = false;
-        unlink_locked(t);
-        mutex_unlock(&lock);
-        return -EAGAIN;
-    }
-    pal_futex(&seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    pal_futex(&seq, FUTEX_WAKE, 1, NULL, NULL, 0);
     return 0;
+}
+
+int ktimer_start(void)
+{
+    return pal_thread_create(ktimer_main, NULL, 64 * 1024);
 }
 
 void ktimer_cancel_sync(struct ktimer *t)
