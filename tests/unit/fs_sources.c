@@ -8,6 +8,7 @@
 #include "fs/vfs.c"
 #include "fs/uio.c"
 #include "fs/namei.c"
+#include "fs/permission.c"
 #include "fs/mount.c"
 #include "fs/ramfs.c"
 #include "fs/fdtable.c"

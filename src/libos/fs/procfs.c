@@ -124,6 +124,25 @@ static struct pnode *PN(struct inode *ino)
     return ino->priv;
 }
 
+static int owner_cb(struct process *p, void *arg)
+{
+    struct inode *ino = arg;
+    ino->uid = p->cred.euid;
+    ino->gid = p->cred.egid;
+    return 0;
+}
+
+static int with_process(int pid, int (*fn)(struct process *p, void *arg), void *arg);
+
+/* A node of /proc/[pid] belongs to the process's effective ids, as Linux's
+ * (so that a process that dropped root still reads its own fd/ and
+ * environ); the rest of /proc is root's. */
+static struct inode *pnode_owned(struct inode *ino)
+{
+    if (ino && PN(ino)->pid > 0) with_process(PN(ino)->pid, owner_cb, ino);
+    return ino;
+}
+
 /* The calling process, when running on an application thread. */
 static struct process *caller(void)
 {
@@ -210,7 +229,7 @@ static int lookup_in(struct inode *dir, const struct pent *ents, size_t n, const
             if (!p) return -ENOENT;
             pid = p->pid;
         }
-        *out = pnode_new(dir->mnt, ents[i].kind, ents[i].mode, pid, -1);
+        *out = pnode_owned(pnode_new(dir->mnt, ents[i].kind, ents[i].mode, pid, -1));
         return *out ? 0 : -ENOMEM;
     }
     return -ENOENT;
@@ -225,7 +244,7 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
         if ((num = parse_num(name)) < 0)
             return lookup_in(dir, root_ents, NELEM(root_ents), name, out);
         if ((r = with_process(num, exists_cb, NULL)) < 0) return r;
-        *out = pnode_new(dir->mnt, P_PIDDIR, S_IFDIR | 0555, num, -1);
+        *out = pnode_owned(pnode_new(dir->mnt, P_PIDDIR, S_IFDIR | 0555, num, -1));
         return *out ? 0 : -ENOMEM;
     case P_PIDDIR:
         if ((r = with_process(d->pid, exists_cb, NULL)) < 0) return r;
@@ -246,7 +265,7 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
     case P_FDDIR:
         if ((num = parse_num(name)) < 0) return -ENOENT;
         if ((r = fd_link_mode(d->pid, num)) < 0) return r;
-        *out = pnode_new(dir->mnt, P_FD, (mode_t)r, d->pid, num);
+        *out = pnode_owned(pnode_new(dir->mnt, P_FD, (mode_t)r, d->pid, num));
         return *out ? 0 : -ENOMEM;
     default:
         return -ENOTDIR;
