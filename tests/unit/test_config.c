@@ -306,7 +306,7 @@ static void test_threads_negative(void **state)
 /* ---- process.default_uid / default_gid ---- */
 
 #define PROC_IDS(ids)                                                                              \
-    "{" REQ_RL ", \"process\": {\"default_stack_size\": \"4MB\", \"default_heap_size\": "     \
+    "{" REQ_RL ", \"process\": {\"default_stack_size\": \"4MB\", \"default_heap_size\": "          \
     "\"32MB\"" ids "}, " REQ_EP "}"
 
 static void test_default_ids(void **state)

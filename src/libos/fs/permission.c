@@ -91,8 +91,7 @@ int may_delete(const struct inode *dir, const struct inode *victim)
     if (r < 0) return r;
     struct fs_ids ids;
     fs_current_ids(&ids, false);
-    if ((dir->mode & S_ISVTX) && !privileged(&ids) && ids.uid != victim->uid &&
-        ids.uid != dir->uid)
+    if ((dir->mode & S_ISVTX) && !privileged(&ids) && ids.uid != victim->uid && ids.uid != dir->uid)
         return -EPERM;
     return 0;
 }
@@ -112,8 +111,7 @@ int may_chown(const struct inode *ino, uid_t uid, gid_t gid)
     fs_current_ids(&ids, false);
     if (privileged(&ids)) return 0; /* CAP_CHOWN */
     if (uid != (uid_t)-1 && (ids.uid != ino->uid || uid != ino->uid)) return -EPERM;
-    if (gid != (gid_t)-1 &&
-        (ids.uid != ino->uid || (gid != ino->gid && !ids_in_group(&ids, gid))))
+    if (gid != (gid_t)-1 && (ids.uid != ino->uid || (gid != ino->gid && !ids_in_group(&ids, gid))))
         return -EPERM;
     return 0;
 }
@@ -149,12 +147,15 @@ void fs_new_owner(const struct inode *dir, mode_t *mode, uid_t *uid, gid_t *gid)
 
 mode_t fs_privs_to_kill(const struct inode *ino)
 {
-    mode_t m = ino->mode, kill = 0;
-    if (!S_ISREG(m)) return 0;
-    if (m & S_ISUID) kill |= S_ISUID;
-    if ((m & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) kill |= S_ISGID;
-    if (!kill) return 0;
+    mode_t m = ino->mode;
+    if (!S_ISREG(m) || !(m & (S_ISUID | S_ISGID))) return 0;
     struct fs_ids ids;
     fs_current_ids(&ids, false);
-    return privileged(&ids) ? 0 : kill; /* CAP_FSETID keeps them */
+    if (privileged(&ids)) return 0; /* CAP_FSETID keeps them */
+    mode_t kill = m & S_ISUID;
+    /* set-group-ID goes with g+x, or when the writer is not in the group
+     * (Linux 6.2's setattr_should_drop_sgid); without g+x it marks
+     * mandatory locking for the group's members */
+    if ((m & S_ISGID) && ((m & S_IXGRP) || !ids_in_group(&ids, ino->gid))) kill |= S_ISGID;
+    return kill;
 }

@@ -1,9 +1,9 @@
 /*
  * procfs: /proc. self, [pid]/{exe,cmdline,cwd,comm,status,stat,maps,
  * environ,fd/N,mounts,mountinfo}, cpuinfo, meminfo, stat, uptime, loadavg,
- * mounts, filesystems, and System V IPC's sysvipc/{shm,sem,msg} and
- * sys/kernel/{shmmax,shmall,shmmni,sem,msgmax,msgmnb,msgmni} (their text
- * comes from ipc/ipc_proc.c).
+ * mounts, filesystems, version, System V IPC's sysvipc/{shm,sem,msg} (their
+ * text comes from ipc/ipc_proc.c), and the sys/{fs,kernel,vm} tree, whose
+ * files and meminfo's text come from procfs_sys.c.
  *
  * Inodes are made on lookup and name (kind, pid, fd); nothing is cached,
  * so a process that has gone simply stops resolving. Every look at a
@@ -14,6 +14,7 @@
  * object behind the fd (its inode, or a proxy of the open file for
  * pipes and sockets).
  */
+#include "fs/procfs_sys.h"
 #include "fs/vfs.h"
 #include "util/text.h"
 #include "ipc/ipc.h"
@@ -56,9 +57,11 @@ enum pkind {
     P_SYSVIPC,
     P_SYSVIPC_FILE, /* /proc/sysvipc/<ipc_sysvipc_names[fd]> */
     P_SYS,
-    P_SYS_KERNEL,
-    P_SYSCTL_FILE, /* /proc/sys/kernel/<ipc_sysctl_names[fd]> */
+    P_SYS_DIR,     /* /proc/sys/<procfs_sys_dirs[fd]> */
+    P_SYSCTL_FILE, /* /proc/sys/<dir>/<file>: fd = SYSCTL_FD(dir, file) */
+    P_VERSION,
 };
+#define SYSCTL_FD(dir, i) ((dir)*256 + (i))
 
 struct pent {
     const char *name;
@@ -72,9 +75,7 @@ static const struct pent root_ents[] = {
     {"mounts", P_MOUNTS, S_IFREG | 0444},   {"stat", P_STAT, S_IFREG | 0444},
     {"loadavg", P_LOADAVG, S_IFREG | 0444}, {"filesystems", P_FILESYSTEMS, S_IFREG | 0444},
     {"sysvipc", P_SYSVIPC, S_IFDIR | 0555}, {"sys", P_SYS, S_IFDIR | 0555},
-};
-static const struct pent sys_ents[] = {
-    {"kernel", P_SYS_KERNEL, S_IFDIR | 0555},
+    {"version", P_VERSION, S_IFREG | 0444},
 };
 static const struct pent pid_ents[] = {
     {"exe", P_EXE, S_IFLNK | 0777},         {"cmdline", P_CMDLINE, S_IFREG | 0444},
@@ -250,18 +251,26 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
         if ((r = with_process(d->pid, exists_cb, NULL)) < 0) return r;
         return lookup_in(dir, pid_ents, NELEM(pid_ents), name, out);
     case P_SYSVIPC:
-    case P_SYS_KERNEL: {
-        bool ipc = d->kind == P_SYSVIPC;
-        const char *const *names = ipc ? ipc_sysvipc_names : ipc_sysctl_names;
-        for (int i = 0; names[i]; i++) {
-            if (strcmp(names[i], name) != 0) continue;
-            *out = pnode_new(dir->mnt, ipc ? P_SYSVIPC_FILE : P_SYSCTL_FILE, S_IFREG | 0444, 0, i);
+        for (int i = 0; ipc_sysvipc_names[i]; i++) {
+            if (strcmp(ipc_sysvipc_names[i], name) != 0) continue;
+            *out = pnode_new(dir->mnt, P_SYSVIPC_FILE, S_IFREG | 0444, 0, i);
             return *out ? 0 : -ENOMEM;
         }
         return -ENOENT;
-    }
+    case P_SYS_DIR:
+        for (int i = 0; procfs_sys_name(d->fd, i); i++) {
+            if (strcmp(procfs_sys_name(d->fd, i), name) != 0) continue;
+            *out = pnode_new(dir->mnt, P_SYSCTL_FILE, S_IFREG | 0444, 0, SYSCTL_FD(d->fd, i));
+            return *out ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
     case P_SYS:
-        return lookup_in(dir, sys_ents, NELEM(sys_ents), name, out);
+        for (int i = 0; procfs_sys_dirs[i]; i++) {
+            if (strcmp(procfs_sys_dirs[i], name) != 0) continue;
+            *out = pnode_new(dir->mnt, P_SYS_DIR, S_IFDIR | 0555, 0, i);
+            return *out ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
     case P_FDDIR:
         if ((num = parse_num(name)) < 0) return -ENOENT;
         if ((r = fd_link_mode(d->pid, num)) < 0) return r;
@@ -682,8 +691,7 @@ static int gen_ipc(struct pnode *n, struct text *t)
 {
     char *buf;
     size_t len;
-    int r = n->kind == P_SYSVIPC_FILE ? ipc_proc_sysvipc(ipc_sysvipc_names[n->fd], &buf, &len)
-                                      : ipc_proc_sysctl(ipc_sysctl_names[n->fd], &buf, &len);
+    int r = ipc_proc_sysvipc(ipc_sysvipc_names[n->fd], &buf, &len);
     if (r < 0) return r;
     r = text_printf(t, "%.*s", (int)len, buf);
     kfree(buf);
@@ -696,14 +704,18 @@ static int gen_file(struct inode *ino, struct text *t)
     struct timespec now, boot;
     switch (n->kind) {
     case P_SYSVIPC_FILE:
-    case P_SYSCTL_FILE:
         return gen_ipc(n, t);
+    case P_SYSCTL_FILE:
+        return procfs_sys_gen(n->fd / 256, n->fd % 256, t);
+    case P_VERSION: {
+        char rel[65];
+        if (pal_kernel_release(rel, sizeof(rel)) < 0) strcpy(rel, "5.15.0");
+        return text_printf(t, "Linux version %s (occlum@libos) #1 SMP Occlum LibOS\n", rel);
+    }
     case P_CPUINFO:
         return gen_cpuinfo(t);
     case P_MEMINFO:
-        /* Free memory is not tracked per region yet: only the total. */
-        return text_printf(t, "MemTotal:       %8llu kB\n",
-                           (unsigned long long)(vfs_mem_total() / 1024));
+        return procfs_meminfo(t);
     case P_UPTIME:
         pal_clock_gettime(CLOCK_MONOTONIC, &now);
         vfs_boot_time(&boot);
@@ -770,18 +782,25 @@ static int fill_dir(struct inode *ino, struct dir_snapshot *s)
 {
     struct pnode *n = PN(ino);
     int r = dir_snapshot_add(s, ino->ino, DT_DIR, ".");
-    uint64_t parent = n->kind == P_FDDIR        ? pino(P_PIDDIR, n->pid, -1)
-                      : n->kind == P_SYS_KERNEL ? pino(P_SYS, 0, -1)
-                                                : 1;
+    uint64_t parent = n->kind == P_FDDIR     ? pino(P_PIDDIR, n->pid, -1)
+                      : n->kind == P_SYS_DIR ? pino(P_SYS, 0, -1)
+                                             : 1;
     if (r == 0) r = dir_snapshot_add(s, parent, DT_DIR, "..");
     if (r < 0) return r;
-    if (n->kind == P_SYS) return add_ents(s, sys_ents, NELEM(sys_ents), 0);
-    if (n->kind == P_SYSVIPC || n->kind == P_SYS_KERNEL) {
-        bool ipc = n->kind == P_SYSVIPC;
-        const char *const *names = ipc ? ipc_sysvipc_names : ipc_sysctl_names;
-        for (int i = 0; r == 0 && names[i]; i++)
-            r = dir_snapshot_add(s, pino(ipc ? P_SYSVIPC_FILE : P_SYSCTL_FILE, 0, i), DT_REG,
-                                 names[i]);
+    if (n->kind == P_SYS) {
+        for (int i = 0; r == 0 && procfs_sys_dirs[i]; i++)
+            r = dir_snapshot_add(s, pino(P_SYS_DIR, 0, i), DT_DIR, procfs_sys_dirs[i]);
+        return r;
+    }
+    if (n->kind == P_SYS_DIR) {
+        const char *name;
+        for (int i = 0; r == 0 && (name = procfs_sys_name(n->fd, i)); i++)
+            r = dir_snapshot_add(s, pino(P_SYSCTL_FILE, 0, SYSCTL_FD(n->fd, i)), DT_REG, name);
+        return r;
+    }
+    if (n->kind == P_SYSVIPC) {
+        for (int i = 0; r == 0 && ipc_sysvipc_names[i]; i++)
+            r = dir_snapshot_add(s, pino(P_SYSVIPC_FILE, 0, i), DT_REG, ipc_sysvipc_names[i]);
         return r;
     }
     if (n->kind == P_ROOT) {

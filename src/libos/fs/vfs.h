@@ -266,8 +266,6 @@ int mount_host_path(const char *source, char *out, size_t outlen);
 struct mount *mount_at(size_t i);
 /* statfs of a mount (NULL: an anonymous file's). */
 int vfs_statfs(struct mount *m, struct statfs *st);
-/* resource_limits.user_space_size, for /proc/meminfo */
-uint64_t vfs_mem_total(void);
 /* CLOCK_MONOTONIC at vfs_init, for /proc/uptime */
 void vfs_boot_time(struct timespec *ts);
 
