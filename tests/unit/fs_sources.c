@@ -30,6 +30,12 @@ void locks_on_file_release(struct file *f)
     (void)f;
 }
 
+/* Nor leases (fs/lease.c). */
+void lease_on_file_release(struct file *f)
+{
+    (void)f;
+}
+
 /* Named pipes live in fs/pipe.c (the process layer's wait queues): these
  * tests open none. */
 int fifo_open(struct inode *node, struct file *f)

@@ -79,7 +79,9 @@ static int gen_threads_max(struct text *t)
 /* Sorted by name, as Linux lists them. */
 static const struct sysctl fs_ents[] = {
     {"file-max", 9223372036854775807LL, NULL, NULL, NULL}, /* no system-wide bound */
-    {"nr_open", FD_MAX, NULL, NULL, NULL},                 /* RLIMIT_NOFILE's ceiling */
+    {"lease-break-time", 45, NULL, NULL, NULL},            /* fs/lease.c */
+    {"leases-enable", 1, NULL, NULL, NULL},
+    {"nr_open", FD_MAX, NULL, NULL, NULL}, /* RLIMIT_NOFILE's ceiling */
     {"pipe-max-size", PIPE_MAX_SIZE, NULL, NULL, NULL},
     {"protected_fifos", 0, NULL, NULL, NULL},
     {"protected_hardlinks", 1, NULL, NULL, NULL}, /* fs/permission.c's may_link */

@@ -5,6 +5,7 @@
  */
 #include "vm/shared_map.h"
 #include "fs/fs_syscalls.h"
+#include "fs/lease.h"
 #include "fs/permission.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
@@ -72,6 +73,7 @@ long sys_truncate(const char *path, off_t length)
         r = -EROFS;
     else
         r = inode_permission(nd.inode, MAY_WRITE);
+    if (r == 0 && lease_count) r = lease_break(nd.inode, true, false);
     if (r == 0) r = vfs_truncate_inode(nd.inode, length);
     nd_release(&nd);
     return r;

@@ -8,6 +8,7 @@
  * parent directory.
  */
 #include "fs/fs_syscalls.h"
+#include "fs/lease.h"
 #include "fs/locks.h"
 #include "fs/permission.h"
 #include "fs/sys_common.h"
@@ -25,8 +26,8 @@
 
 /* Open an existing inode for the application: Linux's may_open checks
  * (a symlink, a directory opened for writing, a read-only mount, then the
- * mode bits for the access mode, O_TRUNC asking for write) before the
- * open itself. */
+ * mode bits for the access mode, O_TRUNC asking for write), then the
+ * break of conflicting leases, before the open itself. */
 static int open_existing(struct inode *ino, const char *path, int flags, struct file **out)
 {
     if (!(flags & O_PATH) && !S_ISLNK(ino->mode) && !S_ISDIR(ino->mode)) {
@@ -35,6 +36,7 @@ static int open_existing(struct inode *ino, const char *path, int flags, struct 
         if ((flags & O_TRUNC) && S_ISREG(ino->mode)) mask |= MAY_WRITE;
         bool rofs = (mask & MAY_WRITE) && inode_readonly(ino) && S_ISREG(ino->mode);
         int r = rofs ? -EROFS : inode_permission(ino, mask);
+        if (r == 0 && lease_count) r = lease_break(ino, mask & MAY_WRITE, flags & O_NONBLOCK);
         if (r < 0) return r;
     } else if (!(flags & O_PATH) && S_ISDIR(ino->mode) && (flags & O_ACCMODE) == O_RDONLY &&
                !(flags & (O_TRUNC | O_CREAT))) {

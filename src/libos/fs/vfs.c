@@ -4,6 +4,7 @@
  * entry packing, and two small helpers shared by the synthetic file
  * systems (directory snapshots, files generated at open time).
  */
+#include "fs/lease.h"
 #include "fs/locks.h"
 #include "fs/permission.h"
 #include "fs/pipe.h"
@@ -148,6 +149,7 @@ void file_put(struct file *f)
 {
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
     locks_on_file_release(f);
+    lease_on_file_release(f);
     epoll_on_file_release(f);
     fasync_on_file_release(f);
     if (f->fops && f->fops->release) f->fops->release(f);
