@@ -10,13 +10,15 @@
  * moving to another parent needing write on itself, protected hard links,
  * execve needing x, chmod/chown/utimes owner rules, set-ID bits cleared by
  * an unprivileged write, access(2) with the real ids and AT_EACCESS with
- * the effective ones. Root's own rules: no x bit, no execute; chown works.
+ * the effective ones, mount and umount refused (EPERM). Root's own rules: no x bit, no execute;
+ * chown works.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdbool.h>
 #include <grp.h>
 #include <sys/fsuid.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -231,6 +233,13 @@ static void attr_rules(void)
     CHECK_EQ(mode_of(at("sgid2664")), 02664);
 }
 
+/* mounting needs CAP_SYS_ADMIN */
+static void mount_rules(void)
+{
+    CHECK_ERRNO(mount("none", at("w0777"), "tmpfs", 0, NULL), EPERM);
+    CHECK_ERRNO(umount2("/proc", 0), EPERM);
+}
+
 static void proc_rules(void)
 {
     /* /proc/self belongs to the process: its fd list and environ stay
@@ -367,6 +376,7 @@ static void body(void)
     as_user(exec_rules, true);
     as_user(attr_rules, true);
     as_user(proc_rules, true);
+    as_user(mount_rules, true);
     as_user(access_rules, false);
     root_rules();
     cleanup(base);

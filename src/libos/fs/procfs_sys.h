@@ -1,5 +1,6 @@
 /*
- * procfs_sys: /proc/meminfo and /proc/sys/{fs,kernel,vm} (procfs_sys.c);
+ * procfs_sys: the text of the system-wide files of /proc (meminfo,
+ * cpuinfo, version, mounts, mountinfo, filesystems, sys/{fs,kernel,vm});
  * procfs.c makes their inodes.
  */
 #ifndef LIBOS_FS_PROCFS_SYS_H
@@ -15,5 +16,10 @@ const char *procfs_sys_name(int dir, int i);
 /* Its text: 0, -ENOENT or -ENOMEM. */
 int procfs_sys_gen(int dir, int i, struct text *t);
 int procfs_meminfo(struct text *t);
+int procfs_version(struct text *t);
+int procfs_cpuinfo(struct text *t);
+int procfs_mounts(struct text *t);
+int procfs_mountinfo(struct text *t);
+int procfs_filesystems(struct text *t);
 
 #endif
