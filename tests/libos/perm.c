@@ -254,6 +254,17 @@ static void proc_rules(void)
     struct stat st;
     CHECK_EQ(stat("/proc/self/status", &st), 0);
     CHECK_EQ(st.st_uid, U);
+    /* a pipe of one's own through /proc/self/fd */
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", p[1]);
+    fd = open(link, O_WRONLY);
+    CHECK(fd >= 0);
+    CHECK_EQ(write(fd, "x", 1), 1);
+    close(fd);
+    close(p[0]);
+    close(p[1]);
     /* devices by their modes too (0666 in the LibOS; hosts differ) */
     CHECK_EQ(stat("/dev/null", &st), 0);
     fd = open("/dev/null", O_RDWR);

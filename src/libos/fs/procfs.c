@@ -15,6 +15,7 @@
  * object behind the fd (its inode, or a proxy of the open file for
  * pipes and sockets).
  */
+#include "fs/permission.h"
 #include "fs/procfs_sys.h"
 #include "fs/vfs.h"
 #include "util/text.h"
@@ -428,6 +429,10 @@ static int procfs_get_link(struct inode *ino, struct inode **target, char **path
         struct stat st;
         mode_t mode = file_fstat(f, &st) == 0 ? st.st_mode : (S_IFIFO | 0600);
         *target = inode_new(NULL, &proxy_iops, mode);
+        /* Pipes, sockets and host stdio keep no owner of their own: the
+         * proxy is the caller's, so its mode bits decide (Linux's pipe
+         * belongs to its creator) */
+        if (*target) fs_new_owner(NULL, &(*target)->mode, &(*target)->uid, &(*target)->gid);
         if (*target) {
             (*target)->priv = f;
             f = NULL; /* the proxy keeps the reference */

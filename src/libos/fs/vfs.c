@@ -397,8 +397,8 @@ int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file *
         else if (flags & O_TRUNC)
             f->flags |= O_TRUNC;
         int r;
-        if (S_ISFIFO(m))
-            r = fifo_open(ino, f); /* the pipe is the LibOS's, whatever the fs */
+        if (S_ISFIFO(m) && ino->mnt) /* not /proc/N/fd/M's proxy of an existing pipe */
+            r = fifo_open(ino, f);   /* the pipe is the LibOS's, whatever the fs */
         else if (S_ISSOCK(m) || !ino->iops->open)
             r = -ENXIO;
         else
