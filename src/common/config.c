@@ -276,6 +276,19 @@ static int parse_resource_limits(struct ctx *c, json_t *root, struct occlum_conf
     return 0;
 }
 
+/* process.default_uid/default_gid: a Linux id, 0 to 4294967294 (-1 means
+ * "no id" to the set*id calls). Absent: 0. */
+static int get_id(struct ctx *c, json_t *p, const char *key, uint32_t *out)
+{
+    uint64_t v;
+    if (get_uint(c, p, "process", key, 0, &v) < 0) return -1;
+    if (v >= UINT32_MAX)
+        return fail(c, "process.%s: %llu is not a user or group id (use 0 to 4294967294)", key,
+                    (unsigned long long)v);
+    *out = (uint32_t)v;
+    return 0;
+}
+
 static int parse_process(struct ctx *c, json_t *root, struct occlum_config *cfg)
 {
     json_t *p;
@@ -287,6 +300,9 @@ static int parse_process(struct ctx *c, json_t *root, struct occlum_config *cfg)
         return -1;
     if (cfg->default_stack_size == 0)
         return fail(c, "process.default_stack_size: must be larger than 0 (use e.g. \"4MB\")");
+    if (get_id(c, p, "default_uid", &cfg->default_uid) < 0 ||
+        get_id(c, p, "default_gid", &cfg->default_gid) < 0)
+        return -1;
     /* Checked here so the mistake shows at build time, not as ENOMEM later. */
     if (cfg->default_stack_size > cfg->user_space_size ||
         cfg->default_heap_size > cfg->user_space_size - cfg->default_stack_size)

@@ -40,6 +40,9 @@ struct occlum_config {
     uint64_t default_stack_size;
     uint64_t default_heap_size;
     uint64_t default_mmap_size;
+    /* process.default_uid / default_gid: the first process's real,
+     * effective, saved and fs ids (0: root, as Occlum) */
+    uint32_t default_uid, default_gid;
     /* entry_points: absolute directories or files */
     char *entry_points[CONFIG_MAX_LIST];
     size_t n_entry_points;

@@ -44,6 +44,7 @@ struct file *fd_get(struct process *p, int fd)
  * process layer). FUSE requests never take LibOS locks. */
 int locks_count;
 void locks_on_file_release(struct file *f) {}
+void lease_on_file_release(struct file *f) {}
 void epoll_on_file_release(struct file *f) {}
 void fasync_on_file_release(struct file *f) {}
 

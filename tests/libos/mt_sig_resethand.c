@@ -1,4 +1,5 @@
-/* mt_sig_resethand: SA_RESETHAND: SIG_DFL on entry, a second signal takes the default action. */
+/* mt_sig_resethand: SA_RESETHAND: SIG_DFL on entry, a second signal takes the default action;
+ * with SA_SIGINFO the handler gets its siginfo and the flags stay. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include "mt_util.h"
@@ -14,6 +15,14 @@ static void on_usr1(int sig)
     sigprocmask(SIG_BLOCK, NULL, &m);
     blocked_in_handler = sigismember(&m, sig);
     hits++;
+}
+
+static volatile int info_value, info_code;
+
+static void on_usr2(int sig, siginfo_t *info, void *uc)
+{
+    info_value = info->si_value.sival_int;
+    info_code = info->si_code;
 }
 
 int main(int argc, char **argv)
@@ -45,6 +54,20 @@ int main(int argc, char **argv)
     int st = mt_wait_status(pid);
     CHECK(WIFSIGNALED(st));
     CHECK_EQ(WTERMSIG(st), SIGUSR1);
+
+    /* with SA_SIGINFO: the handler gets the queued siginfo, and only the
+     * handler is reset (sigaction still reports SA_SIGINFO|SA_RESETHAND) */
+    struct sigaction si;
+    memset(&si, 0, sizeof(si));
+    si.sa_sigaction = on_usr2;
+    si.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    CHECK_EQ(sigaction(SIGUSR2, &si, NULL), 0);
+    CHECK_EQ(sigqueue(getpid(), SIGUSR2, (union sigval){.sival_int = 42}), 0);
+    CHECK_EQ(info_value, 42);
+    CHECK_EQ(info_code, SI_QUEUE);
+    CHECK_EQ(sigaction(SIGUSR2, NULL, &cur), 0);
+    CHECK(cur.sa_handler == SIG_DFL);
+    CHECK_EQ(cur.sa_flags & (SA_SIGINFO | SA_RESETHAND), SA_SIGINFO | SA_RESETHAND);
 
     /* SIGURG's default is to ignore: after the reset it is discarded */
     CHECK_EQ(sigaction(SIGURG, &sa, NULL), 0);

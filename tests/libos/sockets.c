@@ -5,10 +5,14 @@
  * EAGAIN, a closed port refuses), UDP (sendto/recvfrom with the peer's
  * address, sendmsg/recvmsg), an AF_UNIX socketpair both ways, EPIPE with
  * MSG_NOSIGNAL, socket options, and errors (ENOTSOCK, EBADF, EAFNOSUPPORT,
- * EFAULT).
+ * EFAULT), and the interface ioctls (SIOCGIFCONF's size query and list,
+ * SIOCGIFINDEX/SIOCGIFFLAGS of a listed interface, EFAULT for a bad
+ * pointer or a bad ifc_buf).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -166,12 +170,41 @@ static void unix_pair(void)
     CHECK_EQ(close(u), 0);
 }
 
+static void if_ioctls(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(s >= 0);
+    CHECK_ERRNO(ioctl(s, SIOCGIFCONF, (void *)8), EFAULT);
+    struct ifconf ifc = {.ifc_len = 4096, .ifc_buf = (char *)16};
+    CHECK_ERRNO(ioctl(s, SIOCGIFCONF, &ifc), EFAULT);
+    ifc = (struct ifconf){.ifc_len = 0, .ifc_buf = NULL}; /* how much room the list needs */
+    CHECK_EQ(ioctl(s, SIOCGIFCONF, &ifc), 0);
+    CHECK(ifc.ifc_len >= 0 && ifc.ifc_len % sizeof(struct ifreq) == 0);
+    struct ifreq reqs[64];
+    ifc = (struct ifconf){.ifc_len = sizeof(reqs), .ifc_req = reqs};
+    CHECK_EQ(ioctl(s, SIOCGIFCONF, &ifc), 0);
+    CHECK(ifc.ifc_len % sizeof(struct ifreq) == 0);
+    for (size_t i = 0; i < ifc.ifc_len / sizeof(struct ifreq); i++) {
+        CHECK_EQ(reqs[i].ifr_addr.sa_family, AF_INET);
+        struct ifreq r;
+        memset(&r, 0, sizeof(r));
+        memcpy(r.ifr_name, reqs[i].ifr_name, IFNAMSIZ);
+        CHECK_EQ(ioctl(s, SIOCGIFINDEX, &r), 0);
+        CHECK(r.ifr_ifindex > 0);
+        CHECK_EQ(ioctl(s, SIOCGIFFLAGS, &r), 0);
+        CHECK(r.ifr_flags & IFF_UP); /* SIOCGIFCONF lists addresses of up interfaces */
+    }
+    CHECK_ERRNO(ioctl(s, SIOCGIFFLAGS, (void *)8), EFAULT);
+    close(s);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     tcp();
     udp();
     unix_pair();
+    if_ioctls();
     int p[2];
     CHECK_EQ(pipe(p), 0);
     struct sockaddr_in a = {.sin_family = AF_INET};

@@ -303,6 +303,38 @@ static void test_threads_negative(void **state)
                           "resource_limits.max_num_of_threads: -4 is negative");
 }
 
+/* ---- process.default_uid / default_gid ---- */
+
+#define PROC_IDS(ids)                                                                              \
+    "{" REQ_RL ", \"process\": {\"default_stack_size\": \"4MB\", \"default_heap_size\": "          \
+    "\"32MB\"" ids "}, " REQ_EP "}"
+
+static void test_default_ids(void **state)
+{
+    struct occlum_config cfg;
+    load_ok(PROC_IDS(""), &cfg);
+    assert_int_equal(cfg.default_uid, 0);
+    assert_int_equal(cfg.default_gid, 0);
+    config_free(&cfg);
+    load_ok(PROC_IDS(", \"default_uid\": 1000, \"default_gid\": 4294967294"), &cfg);
+    assert_int_equal(cfg.default_uid, 1000);
+    assert_int_equal(cfg.default_gid, 4294967294u);
+    config_free(&cfg);
+}
+
+static void test_bad_ids(void **state)
+{
+    expect_error(PROC_IDS(", \"default_uid\": -1"),
+                 "Occlum.json: process.default_uid: -1 is negative (use a number >= 0)");
+    expect_error(PROC_IDS(", \"default_gid\": 4294967295"),
+                 "Occlum.json: process.default_gid: 4294967295 is not a user or group id (use 0 "
+                 "to 4294967294)");
+    expect_error(PROC_IDS(", \"default_uid\": \"root\""),
+                 "Occlum.json: process.default_uid: expected a non-negative integer, got a string");
+    expect_error(PROC_IDS(", \"default_gid\": 1.5"),
+                 "Occlum.json: process.default_gid: expected a non-negative integer, got a number");
+}
+
 static void test_entry_points_wrong_type(void **state)
 {
     expect_error("{" REQ_RL ", " REQ_PROC ", \"entry_points\": \"/bin\"}",
@@ -572,6 +604,8 @@ int main(void)
         cmocka_unit_test(test_mount_readonly_wrong_type),
         cmocka_unit_test(test_too_many_mounts),
         cmocka_unit_test(test_size_units),
+        cmocka_unit_test(test_default_ids),
+        cmocka_unit_test(test_bad_ids),
         cmocka_unit_test(test_size_rejects),
         cmocka_unit_test(test_size_overflow),
     };

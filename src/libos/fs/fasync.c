@@ -60,18 +60,17 @@ static int collect_group(struct process *p, void *arg)
     return 0;
 }
 
-/* Signal f's owner as Linux's send_sigio does: band POLL_IN or POLL_OUT. */
-static void send_to_owner(struct file *f, int fd, int band)
+void fasync_send(int owner, int sig, int fd, int band)
 {
-    int owner = __atomic_load_n(&f->owner, __ATOMIC_RELAXED);
-    int sig = __atomic_load_n(&f->async_sig, __ATOMIC_RELAXED);
     if (!owner) return;
     siginfo_t si;
     memset(&si, 0, sizeof(si));
     if (sig) { /* F_SETSIG: the real-time way, with the fd and the band */
         si.si_signo = sig;
         si.si_code = band;
-        si.si_band = band == POLL_IN ? (POLLIN | POLLRDNORM) : (POLLOUT | POLLWRNORM);
+        si.si_band = band == POLL_IN    ? (POLLIN | POLLRDNORM)
+                     : band == POLL_MSG ? (POLLIN | POLLRDNORM | POLLMSG)
+                                        : (POLLOUT | POLLWRNORM);
         si.si_fd = fd;
     } else {
         sig = SIGIO;
@@ -93,6 +92,13 @@ static void send_to_owner(struct file *f, int fd, int band)
         if (p && !p->zombie) signal_send_process(p, sig, &si);
     }
     kfree(g);
+}
+
+/* Signal f's owner as Linux's send_sigio does: band POLL_IN or POLL_OUT. */
+static void send_to_owner(struct file *f, int fd, int band)
+{
+    fasync_send(__atomic_load_n(&f->owner, __ATOMIC_RELAXED),
+                __atomic_load_n(&f->async_sig, __ATOMIC_RELAXED), fd, band);
 }
 
 void fasync_flush(void)

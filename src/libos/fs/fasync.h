@@ -35,6 +35,11 @@ void fasync_on_file_release(struct file *f);
 /* F_SETOWN's argument (pid > 0, -pgid < 0, 0 none): 0 or -ESRCH. */
 int fasync_set_owner(struct file *f, int owner);
 
+/* Send the signal of signal-driven I/O to owner (F_SETOWN's value): sig
+ * (F_SETSIG's; 0 for SIGIO) with fd and band (POLL_IN, POLL_OUT, POLL_MSG)
+ * in its siginfo. Also the lease-break signal (fs/lease.c). */
+void fasync_send(int owner, int sig, int fd, int band);
+
 /* Signals queued by callbacks: sent from a system call's end. */
 extern int fasync_pending;
 void fasync_flush(void);

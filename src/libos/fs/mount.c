@@ -71,7 +71,6 @@ static void anon_dev_put(dev_t dev)
         anon_minors_used[mi / 64] &= ~(1ull << (mi % 64));
 }
 
-static uint64_t mem_total;
 static struct timespec boot_time;
 
 struct mount *mount_find(const char *canon)
@@ -100,11 +99,6 @@ struct inode *vfs_root(void)
 {
     struct mount *m = mount_find("/");
     return m ? m->root : NULL;
-}
-
-uint64_t vfs_mem_total(void)
-{
-    return mem_total;
 }
 
 void vfs_boot_time(struct timespec *ts)
@@ -384,7 +378,6 @@ int vfs_init(const struct occlum_config *cfg, const char *instance_dir, char *er
 {
     if (errlen) err[0] = 0;
     pal_clock_gettime(CLOCK_MONOTONIC, &boot_time);
-    mem_total = cfg ? cfg->user_space_size : 0;
     if (!instance_dir) instance_dir = ".";
     snprintf(instance_root, sizeof(instance_root), "%s", instance_dir);
     if (host_source(instance_dir, "./run/mount/__ROOT", rw_dir, sizeof(rw_dir)) < 0) {

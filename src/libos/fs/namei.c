@@ -10,6 +10,7 @@
  * following, splices its text in front of the rest of the path; magic
  * links (/proc/[pid]/fd/N) jump straight to their object.
  */
+#include "fs/permission.h"
 #include "fs/vfs.h"
 #include "process/process.h"
 #include "util/kheap.h"
@@ -29,6 +30,7 @@ struct walk {
     struct inode **anc; /* ancestors of cur, innermost last, each referenced */
     size_t nanc, cap;
     int nlinks;
+    bool trusted; /* a LibOS re-walk of a known path: no search checks */
 };
 
 static void walk_drop_ancestors(struct walk *w)
@@ -185,6 +187,9 @@ static int walk_run(struct walk *w, const char *path, int flags, struct nameidat
             r = -ENOTDIR;
             goto out;
         }
+        /* search permission on every directory a component is looked up
+         * in, the last one's parent included (Linux's may_lookup) */
+        if (!w->trusted && (r = inode_permission(w->cur, MAY_EXEC)) < 0) goto out;
         if (last && (flags & WALK_PARENT)) {
             memcpy(nd->last, c, n);
             nd->last[n] = 0;
@@ -253,6 +258,7 @@ static int resolve_canonical(const char *path, struct inode **out)
     inode_get(root);
     int r = walk_init(&w, root, "/");
     if (r < 0) return r;
+    w.trusted = true;
     struct nameidata nd = {0};
     r = walk_run(&w, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
     if (r == 0) {

@@ -46,7 +46,6 @@
 #include <sys/ioctl.h>
 
 #define PIPE_DEFAULT_SIZE (64 * 1024)
-#define PIPE_MAX_SIZE (1024 * 1024) /* /proc/sys/fs/pipe-max-size */
 
 struct pipe {
     struct mutex lock;
@@ -445,13 +444,14 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
     struct pipe *p = f->priv;
     if (cmd == F_GETPIPE_SZ) return (long)p->cap;
     if (cmd != F_SETPIPE_SZ) return -EINVAL;
-    /* fcntl's argument is an int: negative or above 2^31 is EINVAL; the
-     * LibOS runs everything as root, who may exceed pipe-max-size */
+    /* fcntl's argument is an int: negative or above 2^31 is EINVAL; only
+     * root (CAP_SYS_RESOURCE) may grow a pipe past pipe-max-size */
     if ((long)(int)arg < 0 || arg > (1UL << 31)) return -EINVAL;
     if (arg > PIPE_MAX_SIZE * 64UL) return -ENOMEM; /* a sane bound on LibOS memory */
     size_t want = 4096;
     while (want < arg)
         want <<= 1; /* Linux rounds up to a power-of-two number of pages */
+    if (want > PIPE_MAX_SIZE && want > p->cap && current_process()->cred.euid != 0) return -EPERM;
     mutex_lock(&p->lock);
     long r = 0;
     while ((p->reading || p->writing) && r == 0) /* a copy in flight uses the buffer */

@@ -9,6 +9,9 @@ struct file;
 struct inode;
 
 // clang-format off
+/* /proc/sys/fs/pipe-max-size: F_SETPIPE_SZ past it needs root (EPERM) */
+#define PIPE_MAX_SIZE (1024 * 1024)
+
 #define PIPE_SYSCALLS(X) X(pipe, 1) X(pipe2, 2)
 // clang-format on
 

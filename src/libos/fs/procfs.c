@@ -1,9 +1,10 @@
 /*
  * procfs: /proc. self, [pid]/{exe,cmdline,cwd,comm,status,stat,maps,
  * environ,fd/N,mounts,mountinfo}, cpuinfo, meminfo, stat, uptime, loadavg,
- * mounts, filesystems, and System V IPC's sysvipc/{shm,sem,msg} and
- * sys/kernel/{shmmax,shmall,shmmni,sem,msgmax,msgmnb,msgmni} (their text
- * comes from ipc/ipc_proc.c).
+ * mounts, filesystems, version, System V IPC's sysvipc/{shm,sem,msg} (their
+ * text comes from ipc/ipc_proc.c), and the sys/{fs,kernel,vm} tree. The
+ * system-wide files' text (meminfo, cpuinfo, version, mounts, mountinfo,
+ * filesystems, sys/) comes from procfs_sys.c.
  *
  * Inodes are made on lookup and name (kind, pid, fd); nothing is cached,
  * so a process that has gone simply stops resolving. Every look at a
@@ -14,6 +15,8 @@
  * object behind the fd (its inode, or a proxy of the open file for
  * pipes and sockets).
  */
+#include "fs/permission.h"
+#include "fs/procfs_sys.h"
 #include "fs/vfs.h"
 #include "util/text.h"
 #include "ipc/ipc.h"
@@ -22,14 +25,12 @@
 #include "vm/vm.h"
 #include "util/kheap.h"
 
-#include <cpuid.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sysmacros.h>
 
 enum pkind {
     P_ROOT,
@@ -56,9 +57,11 @@ enum pkind {
     P_SYSVIPC,
     P_SYSVIPC_FILE, /* /proc/sysvipc/<ipc_sysvipc_names[fd]> */
     P_SYS,
-    P_SYS_KERNEL,
-    P_SYSCTL_FILE, /* /proc/sys/kernel/<ipc_sysctl_names[fd]> */
+    P_SYS_DIR,     /* /proc/sys/<procfs_sys_dirs[fd]> */
+    P_SYSCTL_FILE, /* /proc/sys/<dir>/<file>: fd = SYSCTL_FD(dir, file) */
+    P_VERSION,
 };
+#define SYSCTL_FD(dir, i) ((dir)*256 + (i))
 
 struct pent {
     const char *name;
@@ -72,9 +75,7 @@ static const struct pent root_ents[] = {
     {"mounts", P_MOUNTS, S_IFREG | 0444},   {"stat", P_STAT, S_IFREG | 0444},
     {"loadavg", P_LOADAVG, S_IFREG | 0444}, {"filesystems", P_FILESYSTEMS, S_IFREG | 0444},
     {"sysvipc", P_SYSVIPC, S_IFDIR | 0555}, {"sys", P_SYS, S_IFDIR | 0555},
-};
-static const struct pent sys_ents[] = {
-    {"kernel", P_SYS_KERNEL, S_IFDIR | 0555},
+    {"version", P_VERSION, S_IFREG | 0444},
 };
 static const struct pent pid_ents[] = {
     {"exe", P_EXE, S_IFLNK | 0777},         {"cmdline", P_CMDLINE, S_IFREG | 0444},
@@ -122,6 +123,25 @@ static struct inode *pnode_new(struct mount *m, enum pkind k, mode_t mode, int p
 static struct pnode *PN(struct inode *ino)
 {
     return ino->priv;
+}
+
+static int owner_cb(struct process *p, void *arg)
+{
+    struct inode *ino = arg;
+    ino->uid = p->cred.euid;
+    ino->gid = p->cred.egid;
+    return 0;
+}
+
+static int with_process(int pid, int (*fn)(struct process *p, void *arg), void *arg);
+
+/* A node of /proc/[pid] belongs to the process's effective ids, as Linux's
+ * (so that a process that dropped root still reads its own fd/ and
+ * environ); the rest of /proc is root's. */
+static struct inode *pnode_owned(struct inode *ino)
+{
+    if (ino && PN(ino)->pid > 0) with_process(PN(ino)->pid, owner_cb, ino);
+    return ino;
 }
 
 /* The calling process, when running on an application thread. */
@@ -210,7 +230,7 @@ static int lookup_in(struct inode *dir, const struct pent *ents, size_t n, const
             if (!p) return -ENOENT;
             pid = p->pid;
         }
-        *out = pnode_new(dir->mnt, ents[i].kind, ents[i].mode, pid, -1);
+        *out = pnode_owned(pnode_new(dir->mnt, ents[i].kind, ents[i].mode, pid, -1));
         return *out ? 0 : -ENOMEM;
     }
     return -ENOENT;
@@ -225,28 +245,36 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
         if ((num = parse_num(name)) < 0)
             return lookup_in(dir, root_ents, NELEM(root_ents), name, out);
         if ((r = with_process(num, exists_cb, NULL)) < 0) return r;
-        *out = pnode_new(dir->mnt, P_PIDDIR, S_IFDIR | 0555, num, -1);
+        *out = pnode_owned(pnode_new(dir->mnt, P_PIDDIR, S_IFDIR | 0555, num, -1));
         return *out ? 0 : -ENOMEM;
     case P_PIDDIR:
         if ((r = with_process(d->pid, exists_cb, NULL)) < 0) return r;
         return lookup_in(dir, pid_ents, NELEM(pid_ents), name, out);
     case P_SYSVIPC:
-    case P_SYS_KERNEL: {
-        bool ipc = d->kind == P_SYSVIPC;
-        const char *const *names = ipc ? ipc_sysvipc_names : ipc_sysctl_names;
-        for (int i = 0; names[i]; i++) {
-            if (strcmp(names[i], name) != 0) continue;
-            *out = pnode_new(dir->mnt, ipc ? P_SYSVIPC_FILE : P_SYSCTL_FILE, S_IFREG | 0444, 0, i);
+        for (int i = 0; ipc_sysvipc_names[i]; i++) {
+            if (strcmp(ipc_sysvipc_names[i], name) != 0) continue;
+            *out = pnode_new(dir->mnt, P_SYSVIPC_FILE, S_IFREG | 0444, 0, i);
             return *out ? 0 : -ENOMEM;
         }
         return -ENOENT;
-    }
+    case P_SYS_DIR:
+        for (int i = 0; procfs_sys_name(d->fd, i); i++) {
+            if (strcmp(procfs_sys_name(d->fd, i), name) != 0) continue;
+            *out = pnode_new(dir->mnt, P_SYSCTL_FILE, S_IFREG | 0444, 0, SYSCTL_FD(d->fd, i));
+            return *out ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
     case P_SYS:
-        return lookup_in(dir, sys_ents, NELEM(sys_ents), name, out);
+        for (int i = 0; procfs_sys_dirs[i]; i++) {
+            if (strcmp(procfs_sys_dirs[i], name) != 0) continue;
+            *out = pnode_new(dir->mnt, P_SYS_DIR, S_IFDIR | 0555, 0, i);
+            return *out ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
     case P_FDDIR:
         if ((num = parse_num(name)) < 0) return -ENOENT;
         if ((r = fd_link_mode(d->pid, num)) < 0) return r;
-        *out = pnode_new(dir->mnt, P_FD, (mode_t)r, d->pid, num);
+        *out = pnode_owned(pnode_new(dir->mnt, P_FD, (mode_t)r, d->pid, num));
         return *out ? 0 : -ENOMEM;
     default:
         return -ENOTDIR;
@@ -401,6 +429,10 @@ static int procfs_get_link(struct inode *ino, struct inode **target, char **path
         struct stat st;
         mode_t mode = file_fstat(f, &st) == 0 ? st.st_mode : (S_IFIFO | 0600);
         *target = inode_new(NULL, &proxy_iops, mode);
+        /* Pipes, sockets and host stdio keep no owner of their own: the
+         * proxy is the caller's, so its mode bits decide (Linux's pipe
+         * belongs to its creator) */
+        if (*target) fs_new_owner(NULL, &(*target)->mode, &(*target)->uid, &(*target)->gid);
         if (*target) {
             (*target)->priv = f;
             f = NULL; /* the proxy keeps the reference */
@@ -557,114 +589,12 @@ static int gen_loadavg(struct text *t)
     return text_printf(t, "0.00 0.00 0.00 %d/%d %d\n", s.running, s.procs, s.last);
 }
 
-/* The file system types the LibOS mounts (what /proc/mounts names). */
-static int gen_filesystems(struct text *t)
-{
-    return text_printf(t, "nodev\tramfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tprocfs\n"
-                          "nodev\tdevfs\nnodev\thostfs\nnodev\tunionfs\n\tsefs\n");
-}
-
-static int gen_mounts(struct text *t)
-{
-    int r = 0;
-    for (size_t i = 0; r == 0 && mount_at(i); i++) {
-        struct mount *m = mount_at(i);
-        r = text_printf(t, "%s %s %s %s 0 0\n", m->type, m->target, m->type,
-                        (m->flags & MNT_RDONLY) ? "ro" : "rw");
-    }
-    return r;
-}
-
-/* mountinfo: ids are 1 + the index; a mount's parent is the mount with
- * the longest target above it. */
-static int gen_mountinfo(struct text *t)
-{
-    int r = 0;
-    for (size_t i = 0; r == 0 && mount_at(i); i++) {
-        struct mount *m = mount_at(i), *q;
-        size_t parent = i, best = 0;
-        for (size_t j = 0; (q = mount_at(j)); j++) {
-            size_t n = strlen(q->target);
-            if (j != i && n > best && path_is_under(m->target, q->target) &&
-                strcmp(m->target, q->target) != 0) {
-                best = n;
-                parent = j;
-            }
-        }
-        const char *rw = (m->flags & MNT_RDONLY) ? "ro" : "rw";
-        r = text_printf(t, "%zu %zu %u:%u / %s %s%s - %s %s %s\n", i + 1, parent + 1, major(m->dev),
-                        minor(m->dev), m->target, rw, (m->flags & MNT_NOEXEC) ? ",noexec" : "",
-                        m->type, m->source ? m->source : m->type, rw);
-    }
-    return r;
-}
-
-static int gen_cpuinfo(struct text *t)
-{
-    unsigned a, b, c, d, fam, model, step;
-    char vendor[13] = {0}, brand[49] = {0};
-    __cpuid(0, a, b, c, d);
-    memcpy(vendor, &b, 4);
-    memcpy(vendor + 4, &d, 4);
-    memcpy(vendor + 8, &c, 4);
-    __cpuid(1, a, b, c, d);
-    unsigned ecx1 = c, edx1 = d;
-    fam = (a >> 8) & 0xf;
-    model = (a >> 4) & 0xf;
-    step = a & 0xf;
-    if (fam == 0xf) fam += (a >> 20) & 0xff;
-    if (fam == 0x6 || fam >= 0xf) model += ((a >> 16) & 0xf) << 4;
-    if (__get_cpuid_max(0x80000000, NULL) >= 0x80000004) {
-        for (unsigned i = 0; i < 3; i++) {
-            __cpuid(0x80000002 + i, a, b, c, d);
-            unsigned v[4] = {a, b, c, d};
-            memcpy(brand + 16 * i, v, 16);
-        }
-    }
-    unsigned ebx7 = 0;
-    if (__get_cpuid_max(0, NULL) >= 7) __cpuid_count(7, 0, a, ebx7, c, d);
-    static const struct {
-        const char *name;
-        int reg; /* 0 edx(1) 1 ecx(1) 2 ebx(7) */
-        int bit;
-    } flags[] = {{"fpu", 0, 0},      {"tsc", 0, 4},     {"cx8", 0, 8},       {"cmov", 0, 15},
-                 {"mmx", 0, 23},     {"fxsr", 0, 24},   {"sse", 0, 25},      {"sse2", 0, 26},
-                 {"ht", 0, 28},      {"pni", 1, 0},     {"pclmulqdq", 1, 1}, {"ssse3", 1, 9},
-                 {"fma", 1, 12},     {"cx16", 1, 13},   {"sse4_1", 1, 19},   {"sse4_2", 1, 20},
-                 {"movbe", 1, 22},   {"popcnt", 1, 23}, {"aes", 1, 25},      {"xsave", 1, 26},
-                 {"avx", 1, 28},     {"f16c", 1, 29},   {"rdrand", 1, 30},   {"fsgsbase", 2, 0},
-                 {"bmi1", 2, 3},     {"avx2", 2, 5},    {"bmi2", 2, 8},      {"erms", 2, 9},
-                 {"avx512f", 2, 16}, {"rdseed", 2, 18}, {"adx", 2, 19},      {"sha_ni", 2, 29}};
-    char fl[512] = "";
-    size_t fn = 0;
-    for (size_t i = 0; i < NELEM(flags); i++) {
-        unsigned reg = flags[i].reg == 0 ? edx1 : flags[i].reg == 1 ? ecx1 : ebx7;
-        if (reg >> flags[i].bit & 1)
-            fn += (size_t)snprintf(fl + fn, sizeof(fl) - fn, "%s%s", fn ? " " : "", flags[i].name);
-    }
-    const char *bp = brand;
-    while (*bp == ' ')
-        bp++;
-    int n = pal_num_cpus(), r = 0;
-    for (int i = 0; r == 0 && i < (n > 0 ? n : 1); i++)
-        r = text_printf(
-            t,
-            "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
-            "model name\t: %s\nstepping\t: %u\nphysical id\t: 0\nsiblings\t: %d\n"
-            "core id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %d\nfpu\t\t: yes\n"
-            "cpuid level\t: 7\nflags\t\t: %s\nclflush size\t: 64\n"
-            "cache_alignment\t: 64\naddress sizes\t: 46 bits physical, 48 bits virtual\n\n",
-            i, vendor, fam, model, bp, step, n, i, n, i, fl);
-    return r;
-}
-
 /* A System V IPC file: its text, made by ipc/ipc_proc.c. */
 static int gen_ipc(struct pnode *n, struct text *t)
 {
     char *buf;
     size_t len;
-    int r = n->kind == P_SYSVIPC_FILE ? ipc_proc_sysvipc(ipc_sysvipc_names[n->fd], &buf, &len)
-                                      : ipc_proc_sysctl(ipc_sysctl_names[n->fd], &buf, &len);
+    int r = ipc_proc_sysvipc(ipc_sysvipc_names[n->fd], &buf, &len);
     if (r < 0) return r;
     r = text_printf(t, "%.*s", (int)len, buf);
     kfree(buf);
@@ -677,23 +607,24 @@ static int gen_file(struct inode *ino, struct text *t)
     struct timespec now, boot;
     switch (n->kind) {
     case P_SYSVIPC_FILE:
-    case P_SYSCTL_FILE:
         return gen_ipc(n, t);
+    case P_SYSCTL_FILE:
+        return procfs_sys_gen(n->fd / 256, n->fd % 256, t);
+    case P_VERSION:
+        return procfs_version(t);
     case P_CPUINFO:
-        return gen_cpuinfo(t);
+        return procfs_cpuinfo(t);
     case P_MEMINFO:
-        /* Free memory is not tracked per region yet: only the total. */
-        return text_printf(t, "MemTotal:       %8llu kB\n",
-                           (unsigned long long)(vfs_mem_total() / 1024));
+        return procfs_meminfo(t);
     case P_UPTIME:
         pal_clock_gettime(CLOCK_MONOTONIC, &now);
         vfs_boot_time(&boot);
         long ms = (now.tv_sec - boot.tv_sec) * 1000 + (now.tv_nsec - boot.tv_nsec) / 1000000;
         return text_printf(t, "%ld.%02ld 0.00\n", ms / 1000, (ms % 1000) / 10);
     case P_MOUNTS:
-        return gen_mounts(t);
+        return procfs_mounts(t);
     case P_MOUNTINFO:
-        return gen_mountinfo(t);
+        return procfs_mountinfo(t);
     case P_CMDLINE:
         return with_process(n->pid, cmdline_cb, t);
     case P_COMM:
@@ -711,7 +642,7 @@ static int gen_file(struct inode *ino, struct text *t)
     case P_LOADAVG:
         return gen_loadavg(t);
     case P_FILESYSTEMS:
-        return gen_filesystems(t);
+        return procfs_filesystems(t);
     default:
         return -EINVAL;
     }
@@ -751,18 +682,25 @@ static int fill_dir(struct inode *ino, struct dir_snapshot *s)
 {
     struct pnode *n = PN(ino);
     int r = dir_snapshot_add(s, ino->ino, DT_DIR, ".");
-    uint64_t parent = n->kind == P_FDDIR        ? pino(P_PIDDIR, n->pid, -1)
-                      : n->kind == P_SYS_KERNEL ? pino(P_SYS, 0, -1)
-                                                : 1;
+    uint64_t parent = n->kind == P_FDDIR     ? pino(P_PIDDIR, n->pid, -1)
+                      : n->kind == P_SYS_DIR ? pino(P_SYS, 0, -1)
+                                             : 1;
     if (r == 0) r = dir_snapshot_add(s, parent, DT_DIR, "..");
     if (r < 0) return r;
-    if (n->kind == P_SYS) return add_ents(s, sys_ents, NELEM(sys_ents), 0);
-    if (n->kind == P_SYSVIPC || n->kind == P_SYS_KERNEL) {
-        bool ipc = n->kind == P_SYSVIPC;
-        const char *const *names = ipc ? ipc_sysvipc_names : ipc_sysctl_names;
-        for (int i = 0; r == 0 && names[i]; i++)
-            r = dir_snapshot_add(s, pino(ipc ? P_SYSVIPC_FILE : P_SYSCTL_FILE, 0, i), DT_REG,
-                                 names[i]);
+    if (n->kind == P_SYS) {
+        for (int i = 0; r == 0 && procfs_sys_dirs[i]; i++)
+            r = dir_snapshot_add(s, pino(P_SYS_DIR, 0, i), DT_DIR, procfs_sys_dirs[i]);
+        return r;
+    }
+    if (n->kind == P_SYS_DIR) {
+        const char *name;
+        for (int i = 0; r == 0 && (name = procfs_sys_name(n->fd, i)); i++)
+            r = dir_snapshot_add(s, pino(P_SYSCTL_FILE, 0, SYSCTL_FD(n->fd, i)), DT_REG, name);
+        return r;
+    }
+    if (n->kind == P_SYSVIPC) {
+        for (int i = 0; r == 0 && ipc_sysvipc_names[i]; i++)
+            r = dir_snapshot_add(s, pino(P_SYSVIPC_FILE, 0, i), DT_REG, ipc_sysvipc_names[i]);
         return r;
     }
     if (n->kind == P_ROOT) {

@@ -19,6 +19,7 @@
  * the hooks (block by block on the host), not here.
  */
 #include "common/usercopy.h"
+#include "fs/permission.h"
 #include "fs/vfs.h"
 #include "fs/ramfs_int.h"
 #include "util/kheap.h"
@@ -230,6 +231,7 @@ static int make_child(struct inode *dir, const char *name, mode_t mode, const ch
     struct inode *ino = ramfs_node_new(dir->mnt, sb, mode);
     r = -ENOSPC;
     if (!ino) goto out;
+    fs_new_owner(dir, &ino->mode, &ino->uid, &ino->gid);
     if (target) {
         RN(ino)->target = kstrdup(target);
         if (!RN(ino)->target) {
@@ -274,6 +276,7 @@ static int ramfs_tmpfile(struct inode *dir, mode_t mode, bool linkable, struct i
     if (RN(dir)->dead) return -ENOENT;
     struct inode *ino = ramfs_node_new(dir->mnt, sb, S_IFREG | (mode & 07777));
     if (!ino) return -ENOSPC;
+    fs_new_owner(dir, &ino->mode, &ino->uid, &ino->gid);
     ino->nlink = 0;
     RN(ino)->linkable = linkable;
     *out = ino;

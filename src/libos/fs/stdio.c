@@ -9,6 +9,7 @@
  * tell it.
  */
 #include "fs/vfs.h"
+#include "net/socket.h"
 #include "pal/pal.h"
 #include "process/process.h"
 #include "process/waitq.h"
@@ -163,6 +164,7 @@ static long hf_ioctl(struct file *f, unsigned long req, unsigned long arg)
         if (!user_ok(p, sizeof(int), true)) return -EFAULT;
         return pal_host_ioctl(hfd(f), req, p);
     }
+    if (f->fmode & FMODE_SOCKET) return sock_host_ioctl(hfd(f), req, arg);
     int sz = tty_arg_size(req);
     if (sz == 0) return -ENOTTY;
     if (pal_host_isatty(hfd(f)) <= 0) return -ENOTTY;

@@ -5,6 +5,8 @@
  */
 #include "vm/shared_map.h"
 #include "fs/fs_syscalls.h"
+#include "fs/lease.h"
+#include "fs/permission.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
 #include "util/kheap.h"
@@ -23,13 +25,21 @@ static long setattr(struct inode *ino, const struct iattr *a)
     return ino->iops->setattr(ino, a);
 }
 
+/* chmod by the owner or root; EROFS first, as Linux's notify_change. */
+static long chmod_inode(struct inode *ino, mode_t mode)
+{
+    struct iattr a = {.valid = ATTR_MODE, .mode = mode & 07777};
+    if (inode_readonly(ino)) return -EROFS;
+    long r = may_chmod(ino, &a.mode);
+    return r < 0 ? r : setattr(ino, &a);
+}
+
 long sys_fchmodat(int dirfd, const char *path, mode_t mode)
 {
     struct nameidata nd = {0};
     long r = fs_walk_user(dirfd, path, WALK_FOLLOW, &nd);
     if (r < 0) return r;
-    struct iattr a = {.valid = ATTR_MODE, .mode = mode & 07777};
-    r = setattr(nd.inode, &a);
+    r = chmod_inode(nd.inode, mode);
     nd_release(&nd);
     return r;
 }
@@ -43,8 +53,7 @@ long sys_fchmod(int fd, mode_t mode)
 {
     struct file *f = fs_fd(fd);
     if (!f) return -EBADF;
-    struct iattr a = {.valid = ATTR_MODE, .mode = mode & 07777};
-    long r = (f->fmode & FMODE_PATH) ? -EBADF : !f->inode ? -EPERM : setattr(f->inode, &a);
+    long r = (f->fmode & FMODE_PATH) ? -EBADF : !f->inode ? -EPERM : chmod_inode(f->inode, mode);
     file_put(f);
     return r;
 }
@@ -55,7 +64,17 @@ long sys_truncate(const char *path, off_t length)
     struct nameidata nd = {0};
     long r = fs_walk_user(AT_FDCWD, path, WALK_FOLLOW, &nd);
     if (r < 0) return r;
-    r = vfs_truncate_inode(nd.inode, length);
+    /* EISDIR, EINVAL and EROFS before the mode bits, as Linux's vfs_truncate */
+    if (S_ISDIR(nd.inode->mode))
+        r = -EISDIR;
+    else if (!S_ISREG(nd.inode->mode))
+        r = -EINVAL;
+    else if (inode_readonly(nd.inode))
+        r = -EROFS;
+    else
+        r = inode_permission(nd.inode, MAY_WRITE);
+    if (r == 0 && lease_count) r = lease_break(nd.inode, true, false);
+    if (r == 0) r = vfs_truncate_inode(nd.inode, length);
     nd_release(&nd);
     return r;
 }
@@ -75,6 +94,7 @@ long sys_ftruncate(int fd, off_t length)
     else if (f->fops->ftruncate) {
         r = f->fops->ftruncate(f, length);
         if (r == 0) shared_map_truncated(f->inode, length);
+        if (r == 0) vfs_kill_privs(f->inode);
     } else
         r = vfs_truncate_inode(f->inode, length);
     file_put(f);
@@ -104,6 +124,22 @@ static void times_to_iattr(const struct timespec *t, struct iattr *a)
     }
 }
 
+/* Who may set them: explicit times need the owner, "now" (no times, or
+ * both UTIME_NOW) the owner or write permission; a mix of UTIME_NOW and
+ * UTIME_OMIT asks nothing, as in Linux's vfs_utimes. */
+static long times_setattr(struct inode *ino, const struct timespec *t, const struct iattr *a)
+{
+    if (inode_readonly(ino)) return -EROFS;
+    bool now = !t || (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW);
+    bool explicit_times = t && ((t[0].tv_nsec != UTIME_NOW && t[0].tv_nsec != UTIME_OMIT) ||
+                                (t[1].tv_nsec != UTIME_NOW && t[1].tv_nsec != UTIME_OMIT));
+    if (now || explicit_times) {
+        long r = may_set_times(ino, explicit_times);
+        if (r < 0) return r;
+    }
+    return setattr(ino, a);
+}
+
 /* utimensat on LibOS timespecs (NULL: now), validated. */
 static long do_utimes(int dirfd, const char *path, const struct timespec *t, int flags)
 {
@@ -118,7 +154,7 @@ static long do_utimes(int dirfd, const char *path, const struct timespec *t, int
         if (flags) return -EINVAL;
         struct file *f = fs_fd(dirfd);
         if (!f) return -EBADF;
-        r = f->inode ? setattr(f->inode, &a) : -EPERM;
+        r = f->inode ? times_setattr(f->inode, t, &a) : -EPERM;
         file_put(f);
         return r;
     }
@@ -127,7 +163,7 @@ static long do_utimes(int dirfd, const char *path, const struct timespec *t, int
              ((flags & AT_EMPTY_PATH) ? WALK_EMPTY : 0);
     r = fs_walk_user(dirfd, path, wf, &nd);
     if (r < 0) return r;
-    r = setattr(nd.inode, &a);
+    r = times_setattr(nd.inode, t, &a);
     nd_release(&nd);
     return r;
 }
@@ -237,7 +273,9 @@ static long chown_inode(struct inode *ino, uid_t uid, gid_t gid)
     struct iattr a = {.uid = uid, .gid = gid};
     if (uid != (uid_t)-1) a.valid |= ATTR_UID;
     if (gid != (gid_t)-1) a.valid |= ATTR_GID;
-    if (!a.valid) return 0;
+    if (inode_readonly(ino)) return -EROFS;
+    long r = may_chown(ino, uid, gid);
+    if (r < 0 || !a.valid) return r;
     return setattr(ino, &a);
 }
 

@@ -8,6 +8,7 @@
  * file system's own operation.
  */
 #include "fs/fs_syscalls.h"
+#include "fs/permission.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
 #include "util/kheap.h"
@@ -49,7 +50,8 @@ long sys_chdir(const char *path)
     struct nameidata nd = {0};
     long r = fs_walk_user(AT_FDCWD, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
     if (r < 0) return r;
-    r = fs_struct_set_cwd(fs_caller()->fs, nd.inode, nd.path);
+    r = inode_permission(nd.inode, MAY_EXEC);
+    if (r == 0) r = fs_struct_set_cwd(fs_caller()->fs, nd.inode, nd.path);
     nd_release(&nd);
     return r;
 }
@@ -61,7 +63,7 @@ long sys_fchdir(int fd)
     long r;
     if (!f->inode || !S_ISDIR(f->inode->mode))
         r = -ENOTDIR;
-    else
+    else if ((r = inode_permission(f->inode, MAY_EXEC)) == 0)
         r = fs_struct_set_cwd(fs_caller()->fs, f->inode, f->path);
     file_put(f);
     return r;
@@ -86,7 +88,7 @@ static long walk_create(int dirfd, const char *upath, bool dir_ok_trailing, stru
         else if (inode_readonly(nd->inode))
             r = -EROFS;
         else
-            r = 0;
+            r = may_create(nd->inode);
     }
     if (r < 0) nd_release(nd);
     return r;
@@ -179,11 +181,9 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     if (r == 0) {
         if (old.inode->mnt != nd.inode->mnt)
             r = -EXDEV;
-        else if (S_ISDIR(old.inode->mode))
+        else if (S_ISDIR(old.inode->mode) || !nd.inode->iops->link)
             r = -EPERM;
-        else if (!nd.inode->iops->link)
-            r = -EPERM;
-        else
+        else if ((r = may_link(old.inode)) == 0)
             r = nd.inode->iops->link(old.inode, nd.inode, nd.last);
         nd_release(&nd);
     }
@@ -221,6 +221,8 @@ static long walk_remove(int dirfd, const char *upath, bool dir, struct nameidata
             r = -ENOTDIR;
         else if ((full = nd_last_path(nd)) && fs_is_mountpoint(full))
             r = -EBUSY;
+        else
+            r = may_delete(nd->inode, *child);
         if (r < 0) inode_put(*child);
     }
     kfree(full);
@@ -268,6 +270,22 @@ long sys_rmdir(const char *path)
     return do_rmdir(AT_FDCWD, path);
 }
 
+/* Linux's vfs_rename checks: the source may leave its directory, the
+ * target may be replaced or made, and a directory moving to another
+ * parent must be writable itself (its ".." changes). */
+static long rename_permission(struct nameidata *o, struct inode *src, struct nameidata *n,
+                              struct inode *dst, unsigned flags)
+{
+    long r = may_delete(o->inode, src);
+    if (r == 0) r = dst ? may_delete(n->inode, dst) : may_create(n->inode);
+    if (r == 0 && o->inode->ino != n->inode->ino) {
+        if (S_ISDIR(src->mode)) r = inode_permission(src, MAY_WRITE);
+        if (r == 0 && dst && (flags & RENAME_EXCHANGE) && S_ISDIR(dst->mode))
+            r = inode_permission(dst, MAY_WRITE);
+    }
+    return r;
+}
+
 static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned flags)
 {
     if (o->inode->mnt != n->inode->mnt) return -EXDEV;
@@ -278,17 +296,24 @@ static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned fla
     long r = nd_lookup_last(o, &src);
     if (r < 0) return r;
     bool dir = S_ISDIR(src->mode);
-    inode_put(src);
+    struct inode *dst = NULL;
     if (flags & RENAME_EXCHANGE) {
         /* Both must exist; each trailing slash asks for a directory. */
-        struct inode *dst;
-        if ((r = nd_lookup_last(n, &dst)) < 0) return r;
-        bool ddir = S_ISDIR(dst->mode);
-        inode_put(dst);
-        if ((o->trailing && !dir) || (n->trailing && !ddir)) return -ENOTDIR;
+        if ((r = nd_lookup_last(n, &dst)) < 0) {
+            inode_put(src);
+            return r;
+        }
+        if ((o->trailing && !dir) || (n->trailing && !S_ISDIR(dst->mode))) r = -ENOTDIR;
     } else if ((o->trailing || n->trailing) && !dir) {
-        return -ENOTDIR;
+        r = -ENOTDIR;
+    } else if (nd_lookup_last(n, &dst) < 0) {
+        dst = NULL;
     }
+    if (r == 0 && dst && (flags & RENAME_NOREPLACE)) r = -EEXIST;
+    if (r == 0) r = rename_permission(o, src, n, dst, flags);
+    inode_put(src);
+    if (dst) inode_put(dst);
+    if (r < 0) return r;
     char *of = nd_last_path(o), *nf = nd_last_path(n);
     if (!of || !nf)
         r = -ENAMETOOLONG;

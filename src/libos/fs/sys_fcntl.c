@@ -5,11 +5,12 @@
  * status flags, FIONBIO, FIOCLEX, FIOASYNC); owners and signals of
  * signal-driven I/O go to fs/fasync.c; record locks, POSIX and OFD, to
  * fs/locks.c; anything else goes to the file's own fcntl/ioctl operation.
- * What none of them knows (leases, notify, seals) gives EINVAL and one
- * warning line, so the gap is visible.
+ * Leases go to fs/lease.c. What none of them knows (notify, seals) gives
+ * EINVAL and one warning line, so the gap is visible.
  */
 #include "fs/fasync.h"
 #include "fs/fs_syscalls.h"
+#include "fs/lease.h"
 #include "fs/locks.h"
 #include "fs/sys_common.h"
 #include "util/log.h"
@@ -37,8 +38,7 @@ static void warn_once(int cmd)
 {
     static unsigned char warned[64];
     if (cmd >= 0 && cmd < 64 && __atomic_exchange_n(&warned[cmd], 1, __ATOMIC_RELAXED)) return;
-    log_warn("fcntl command %d is not supported yet (leases, notify, seals): returning EINVAL",
-             cmd);
+    log_warn("fcntl command %d is not supported yet (notify, seals): returning EINVAL", cmd);
 }
 
 static long do_fcntl(struct process *p, struct file *f, int fd, int cmd, unsigned long arg)
@@ -100,6 +100,7 @@ static long do_fcntl(struct process *p, struct file *f, int fd, int cmd, unsigne
     default:
         if (path_only) return -EBADF;
         if (locks_is_fcntl_cmd(cmd)) return locks_fcntl(p, f, cmd, arg);
+        if (cmd == F_SETLEASE || cmd == F_GETLEASE) return lease_fcntl(p, f, fd, cmd, arg);
         if (f->fops && f->fops->fcntl) return f->fops->fcntl(f, cmd, arg);
         if (cmd == F_GETPIPE_SZ || cmd == F_SETPIPE_SZ) return -EBADF; /* not a pipe */
         warn_once(cmd);

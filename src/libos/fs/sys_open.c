@@ -8,7 +8,9 @@
  * parent directory.
  */
 #include "fs/fs_syscalls.h"
+#include "fs/lease.h"
 #include "fs/locks.h"
+#include "fs/permission.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
 #include "util/kheap.h"
@@ -21,6 +23,28 @@
 
 #define KERNEL_O_TMPFILE_BIT 020000000 /* __O_TMPFILE */
 #define MAXSYMLINKS 40
+
+/* Open an existing inode for the application: Linux's may_open checks
+ * (a symlink, a directory opened for writing, a read-only mount, then the
+ * mode bits for the access mode, O_TRUNC asking for write), then the
+ * break of conflicting leases, before the open itself. */
+static int open_existing(struct inode *ino, const char *path, int flags, struct file **out)
+{
+    if (!(flags & O_PATH) && !S_ISLNK(ino->mode) && !S_ISDIR(ino->mode)) {
+        int acc = flags & O_ACCMODE;
+        int mask = acc == O_RDONLY ? MAY_READ : acc == O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
+        if ((flags & O_TRUNC) && S_ISREG(ino->mode)) mask |= MAY_WRITE;
+        bool rofs = (mask & MAY_WRITE) && inode_readonly(ino) && S_ISREG(ino->mode);
+        int r = rofs ? -EROFS : inode_permission(ino, mask);
+        if (r == 0 && lease_count) r = lease_break(ino, mask & MAY_WRITE, flags & O_NONBLOCK);
+        if (r < 0) return r;
+    } else if (!(flags & O_PATH) && S_ISDIR(ino->mode) && (flags & O_ACCMODE) == O_RDONLY &&
+               !(flags & (O_TRUNC | O_CREAT))) {
+        int r = inode_permission(ino, MAY_READ);
+        if (r < 0) return r;
+    }
+    return vfs_open_inode(ino, path, flags, out);
+}
 
 /* O_CREAT: nd is the parent walk; returns the opened file in *out, or
  * sets *next to a new path to retry with (a symlink was met). */
@@ -36,7 +60,7 @@ static int create_last(struct process *p, struct nameidata *nd, int flags, mode_
             r = -EROFS;
         else if (!nd->inode->iops->create)
             r = -EACCES;
-        else {
+        else if ((r = may_create(nd->inode)) == 0) {
             mode_t um = p && p->fs ? p->fs->umask : 022;
             r = nd->inode->iops->create(nd->inode, nd->last, (mode & 07777) & ~um, &child);
             if (r == 0) {
@@ -56,7 +80,7 @@ static int create_last(struct process *p, struct nameidata *nd, int flags, mode_
             struct inode *t;
             char *tp;
             if ((r = child->iops->get_link(child, &t, &tp)) == 0) {
-                r = vfs_open_inode(t, tp, flags, out);
+                r = open_existing(t, tp, flags, out);
                 inode_put(t);
                 kfree(tp);
             }
@@ -78,7 +102,7 @@ static int create_last(struct process *p, struct nameidata *nd, int flags, mode_
                 *next = np;
             }
         } else {
-            r = vfs_open_inode(child, full, flags, out);
+            r = open_existing(child, full, flags, out);
         }
         inode_put(child);
     }
@@ -131,7 +155,8 @@ static int open_tmpfile(struct process *p, int dirfd, const char *path, int flag
         r = -EROFS;
     else if (!dir->iops->tmpfile)
         r = -EOPNOTSUPP; /* hostfs: the host's unnamed files are not LibOS inodes */
-    else if ((r = dir->iops->tmpfile(dir, (mode & 07777) & ~um, !(flags & O_EXCL), &ino)) == 0) {
+    else if ((r = may_create(dir)) == 0 &&
+             (r = dir->iops->tmpfile(dir, (mode & 07777) & ~um, !(flags & O_EXCL), &ino)) == 0) {
         /* /proc/self/fd/N reads as Linux shows such a file. */
         snprintf(name, sizeof(name), "%s/#%lu (deleted)", strcmp(nd.path, "/") ? nd.path : "",
                  (unsigned long)ino->ino);
@@ -154,7 +179,7 @@ static int do_open(struct process *p, int dirfd, const char *path, int flags, mo
         ((flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW) | ((flags & O_DIRECTORY) ? WALK_DIRECTORY : 0);
     int r = namei_at(p, dirfd, path, wf, &nd);
     if (r < 0) return r;
-    r = vfs_open_inode(nd.inode, nd.path, flags, out);
+    r = open_existing(nd.inode, nd.path, flags, out);
     nd_release(&nd);
     return r;
 }
@@ -274,13 +299,11 @@ int vfs_open_exec(struct process *p, const char *path, struct file **out, char *
     int r = namei_at(p, AT_FDCWD, path, WALK_FOLLOW, &nd);
     if (r < 0) return r;
     struct inode *ino = nd.inode;
-    if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
+    if (!S_ISREG(ino->mode) || (ino->mnt && (ino->mnt->flags & MNT_NOEXEC)))
         r = -EACCES;
-    else if (ino->mnt && (ino->mnt->flags & MNT_NOEXEC))
-        r = -EACCES;
-    else if (strlen(nd.path) >= abslen)
+    else if ((r = inode_permission(ino, MAY_EXEC)) == 0 && strlen(nd.path) >= abslen)
         r = -ENAMETOOLONG;
-    else
+    else if (r == 0)
         r = vfs_open_inode(ino, nd.path, O_RDONLY, out);
     if (r == 0) strcpy(abspath, nd.path);
     nd_release(&nd);

@@ -2,11 +2,12 @@
  * sys_stat: stat, lstat, fstat, newfstatat, statx, access, faccessat,
  * faccessat2, readlink, readlinkat.
  *
- * Permission checks use root's rules (the LibOS runs its applications as
- * uid 0, as Occlum does): read and write are always allowed except on a
- * read-only mount (EROFS), execute needs an x bit on non-directories.
+ * access and faccessat check with the caller's real ids, faccessat2's
+ * AT_EACCESS with its fs ids (fs/permission.c); writing to a read-only
+ * mount is EROFS first.
  */
 #include "fs/fs_syscalls.h"
+#include "fs/permission.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
 #include "util/kheap.h"
@@ -125,14 +126,21 @@ long sys_faccessat2(int dirfd, const char *path, int mode, int flags)
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) return -EINVAL;
     int wf = ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW) |
              ((flags & AT_EMPTY_PATH) ? WALK_EMPTY : 0);
+    /* Without AT_EACCESS the whole check, path walk included, is made with
+     * the real ids. */
+    struct fs_ids ids;
+    fs_current_ids(&ids, !(flags & AT_EACCESS));
+    struct thread *t = current_thread();
+    t->fs_ids_override = &ids;
     struct nameidata nd = {0};
     long r = fs_walk_user(dirfd, path, wf, &nd);
+    t->fs_ids_override = NULL;
     if (r < 0) return r;
     mode_t m = nd.inode->mode;
     if ((mode & W_OK) && inode_readonly(nd.inode) && (S_ISREG(m) || S_ISDIR(m) || S_ISLNK(m)))
         r = -EROFS;
-    else if ((mode & X_OK) && !S_ISDIR(m) && !(m & 0111))
-        r = -EACCES;
+    else /* R_OK, W_OK and X_OK are MAY_READ, MAY_WRITE and MAY_EXEC */
+        r = inode_permission_ids(nd.inode, mode, &ids);
     nd_release(&nd);
     return r;
 }

@@ -4,7 +4,9 @@
  * entry packing, and two small helpers shared by the synthetic file
  * systems (directory snapshots, files generated at open time).
  */
+#include "fs/lease.h"
 #include "fs/locks.h"
+#include "fs/permission.h"
 #include "fs/pipe.h"
 #include "fs/vfs.h"
 #include "fs/fasync.h"
@@ -147,6 +149,7 @@ void file_put(struct file *f)
 {
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
     locks_on_file_release(f);
+    lease_on_file_release(f);
     epoll_on_file_release(f);
     fasync_on_file_release(f);
     if (f->fops && f->fops->release) f->fops->release(f);
@@ -179,6 +182,17 @@ static bool is_dir_file(struct file *f)
 
 static ssize_t vfs_write_data(struct file *f, struct uio *from, off_t *at);
 
+/* A write or truncate by an unprivileged process takes a file's set-ID
+ * bits away (Linux's file_remove_privs), so that nobody can plant code
+ * in a set-user-ID program. */
+void vfs_kill_privs(struct inode *ino)
+{
+    mode_t kill = ino ? fs_privs_to_kill(ino) : 0;
+    if (!kill || !ino->iops || !ino->iops->setattr || inode_readonly(ino)) return;
+    struct iattr a = {.valid = ATTR_MODE, .mode = ino->mode & 07777 & ~kill};
+    ino->iops->setattr(ino, &a);
+}
+
 ssize_t vfs_read_uio(struct file *f, struct uio *to)
 {
     if (!(f->fmode & FMODE_READ)) return -EBADF;
@@ -203,6 +217,7 @@ ssize_t vfs_write_uio(struct file *f, struct uio *from)
     if (!(f->fmode & FMODE_WRITE)) return -EBADF;
     uio_truncate(from, MAX_RW_COUNT);
     off_t at = -1;
+    vfs_kill_privs(f->inode);
     ssize_t r = vfs_write_data(f, from, &at);
     /* MAP_SHARED mappings see the write */
     if (r > 0 && shared_map_count && f->inode) shared_map_after_write(f, at, (size_t)r);
@@ -249,6 +264,7 @@ ssize_t vfs_pwrite_uio(struct file *f, struct uio *from, off_t off)
     if (off < 0) return -EINVAL;
     if (!f->fops->pwrite) return -ESPIPE;
     uio_truncate(from, MAX_RW_COUNT);
+    vfs_kill_privs(f->inode);
     ssize_t r = f->fops->pwrite(f, from, off);
     if (r > 0 && shared_map_count && f->inode) shared_map_after_write(f, off, (size_t)r);
     return r;
@@ -353,6 +369,7 @@ int vfs_truncate_inode(struct inode *ino, off_t len)
     struct iattr a = {.valid = ATTR_SIZE, .size = len};
     int r = ino->iops->setattr(ino, &a);
     if (r == 0) shared_map_truncated(ino, len);
+    if (r == 0) vfs_kill_privs(ino);
     return r;
 }
 
@@ -380,8 +397,8 @@ int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file *
         else if (flags & O_TRUNC)
             f->flags |= O_TRUNC;
         int r;
-        if (S_ISFIFO(m))
-            r = fifo_open(ino, f); /* the pipe is the LibOS's, whatever the fs */
+        if (S_ISFIFO(m) && ino->mnt) /* not /proc/N/fd/M's proxy of an existing pipe */
+            r = fifo_open(ino, f);   /* the pipe is the LibOS's, whatever the fs */
         else if (S_ISSOCK(m) || !ino->iops->open)
             r = -ENXIO;
         else

@@ -215,6 +215,9 @@ off_t vfs_lseek(struct file *f, off_t off, int whence);
 /* Open an inode reached by a path walk (flags: open(2) flags). */
 int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file **out);
 int vfs_truncate_inode(struct inode *ino, off_t len);
+/* A write or truncate by an unprivileged process clears the file's
+ * set-ID bits (fs/permission.h). */
+void vfs_kill_privs(struct inode *ino);
 
 /* Fill one struct linux_dirent64; returns the record length, or 0 when it
  * does not fit in len. */
@@ -263,8 +266,6 @@ int mount_host_path(const char *source, char *out, size_t outlen);
 struct mount *mount_at(size_t i);
 /* statfs of a mount (NULL: an anonymous file's). */
 int vfs_statfs(struct mount *m, struct statfs *st);
-/* resource_limits.user_space_size, for /proc/meminfo */
-uint64_t vfs_mem_total(void);
 /* CLOCK_MONOTONIC at vfs_init, for /proc/uptime */
 void vfs_boot_time(struct timespec *ts);
 

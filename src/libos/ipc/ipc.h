@@ -66,6 +66,5 @@ int ipc_proc_sysvipc(const char *name, char **buf, size_t *len);
 int ipc_proc_sysctl(const char *name, char **buf, size_t *len);
 /* The names of those files, NULL-terminated, for directory listings. */
 extern const char *const ipc_sysvipc_names[];
-extern const char *const ipc_sysctl_names[];
 
 #endif

@@ -16,8 +16,6 @@
 #include <string.h>
 
 const char *const ipc_sysvipc_names[] = {"msg", "sem", "shm", NULL};
-const char *const ipc_sysctl_names[] = {"msgmax", "msgmnb", "msgmni", "sem",
-                                        "shmall", "shmmax", "shmmni", NULL};
 
 /* Hand t's text to the caller, or free it on error. */
 static int finish(struct text *t, int r, char **buf, size_t *len)

@@ -134,10 +134,10 @@ int loader_build_stack(struct process *p, char *const argv[], char *const envp[]
     AUX(AT_BASE, img->interp_base);
     AUX(AT_FLAGS, 0);
     AUX(AT_ENTRY, img->entry);
-    AUX(AT_UID, 0);
-    AUX(AT_EUID, 0);
-    AUX(AT_GID, 0);
-    AUX(AT_EGID, 0);
+    AUX(AT_UID, p->cred.ruid);
+    AUX(AT_EUID, p->cred.euid);
+    AUX(AT_GID, p->cred.rgid);
+    AUX(AT_EGID, p->cred.egid);
     AUX(AT_SECURE, 0);
     AUX(AT_RANDOM, random);
     AUX(AT_HWCAP2, pal_host_auxval(AT_HWCAP2));

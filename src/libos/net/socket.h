@@ -12,6 +12,10 @@
     X(getsockopt, 5) X(shutdown, 2) X(sendto, 6) X(recvfrom, 6) X(sendmsg, 3) X(recvmsg, 3)
 // clang-format on
 
+/* The ioctls of a host socket (sock_ioctl.c): interface queries and queue
+ * sizes go to the host on checked memory; -ENOTTY for others. */
+long sock_host_ioctl(int hfd, unsigned long req, unsigned long arg);
+
 struct msghdr;
 long sys_socket(int domain, int type, int protocol);
 long sys_socketpair(int domain, int type, int protocol, int *sv);

@@ -21,6 +21,7 @@
  * a LibOS-wide table; as on Linux, one name can be bound once per socket
  * type. Autobind gives "\0" and five hex digits.
  */
+#include "fs/permission.h"
 #include "fs/vfs.h"
 #include "net/unix_int.h"
 #include "pal/pal.h"
@@ -161,7 +162,7 @@ static long bind_path(struct unix_sock *u, const struct sockaddr_storage *a, uns
             r = -EROFS;
         else if (!dir->iops->mknod)
             r = -EPERM;
-        else
+        else if ((r = may_create(dir)) == 0)
             r = dir->iops->mknod(dir, nd.last, S_IFSOCK | (0777 & ~p->fs->umask));
     }
     if (r < 0) {
@@ -278,8 +279,10 @@ struct unix_sock *unix_name_find(struct sockaddr_storage *a, unsigned len, int t
     *err = namei_at(current_process(), AT_FDCWD, path, WALK_FOLLOW, &nd);
     if (*err) return NULL;
     struct inode *node = nd.inode;
-    *err = -ECONNREFUSED; /* not a socket, or nobody bound to it */
-    if (S_ISSOCK(node->mode)) {
+    /* connecting writes to the socket node (Linux: EACCES without w) */
+    *err = inode_permission(node, MAY_WRITE);
+    if (*err == 0) *err = -ECONNREFUSED; /* not a socket, or nobody bound to it */
+    if (*err == -ECONNREFUSED && S_ISSOCK(node->mode)) {
         mutex_lock(&names_lock);
         s = node_find(node->mnt, node->mnt ? node->mnt->dev : 0, node->ino);
         if (s && s->type != type) {

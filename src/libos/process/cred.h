@@ -2,12 +2,12 @@
  * cred: a process's credentials, Linux's model: real, effective, saved and
  * file-system user and group ids and the supplementary groups, changed by
  * the set*id calls with Linux's rules (a process whose effective uid is 0
- * may set any; another may only move among the ids it has). Every process
- * starts as root (uid 0), as in Occlum; a fork or spawn inherits them and
- * execve keeps them (the LibOS has no set-user-ID programs).
- *
- * What the LibOS's file systems do not do yet: check mode bits and owners
- * against them (a process that dropped root can still open what root can).
+ * may set any; another may only move among the ids it has). The first
+ * process starts with Occlum.json's process.default_uid/default_gid (0,
+ * root, as in Occlum, unless set); a fork or spawn inherits them and
+ * execve keeps them (the LibOS has no set-user-ID programs). The file
+ * systems check mode bits and owners against the fs ids
+ * (fs/permission.c).
  */
 #ifndef LIBOS_PROCESS_CRED_H
 #define LIBOS_PROCESS_CRED_H

@@ -23,6 +23,7 @@
 #include "util/lock.h"
 
 struct fdtable;
+struct fs_ids;
 struct fs_struct;
 struct vm_proc;
 struct vfork_frame;
@@ -131,6 +132,9 @@ struct thread {
     bool in_sigwait;
     uint64_t saved_sigmask; /* rt_sigsuspend: the mask to restore after the handler */
     bool has_saved_sigmask;
+    /* access(2): the real ids stand for the fs ids during its path walk
+     * (fs/permission.c), as Linux's access_override_creds */
+    const struct fs_ids *fs_ids_override;
 };
 
 /* The thread running now (valid in LibOS code on application threads). */

@@ -363,10 +363,9 @@ static bool setup_frame(struct thread *t, ucontext_t *uc, int sig, const siginfo
     t->sigmask |= p->sigactions[sig].mask;
     if (!(flags & SA_NODEFER)) t->sigmask |= SIGBIT(sig);
     t->sigmask &= ~SIG_UNBLOCKABLE;
-    if (flags & SA_RESETHAND) {
-        p->sigactions[sig].handler = (uint64_t)SIG_DFL;
-        p->sigactions[sig].flags &= ~(uint64_t)SA_SIGINFO;
-    }
+    /* only the handler goes: Linux keeps the flags (SA_SIGINFO included)
+     * that sigaction reports afterwards */
+    if (flags & SA_RESETHAND) p->sigactions[sig].handler = (uint64_t)SIG_DFL;
     mutex_unlock(&p->sig_lock);
     return true;
 }
