@@ -734,6 +734,7 @@ static void union_release(struct file *f)
 }
 
 static const struct file_ops union_file_fops = {
+    .data_source = RF,
     .pread = union_pread,
     .pwrite = union_pwrite,
     .ioctl = union_ioctl,
