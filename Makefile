@@ -7,7 +7,8 @@
 #                 and of DEPS_DOWNLOAD)
 #   make test-asan  the LibOS suite with the runtime under AddressSanitizer
 #   make demo     deps + build + the hello-world walkthrough
-#   make bench    benchmarks, LibOS and native side by side
+#   make bench    benchmarks, LibOS and native side by side (bench/run.sh; its
+#                 servers need wrk, nginx-light, lighttpd, redis from DEPS_PKGS)
 #   make fuzz     the fuzzers, FUZZ_SECONDS each (default 600; docs/fuzzing.md)
 #   make install  copy out/ to $(PREFIX) (default /usr/local)
 
@@ -18,7 +19,7 @@ DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libja
 	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3 \
 	clang libclang-rt-14-dev llvm libyaml-dev zlib1g-dev \
 	sqlite3 lua5.4 python3 nodejs busybox redis-server openjdk-17-jdk-headless \
-	lighttpd nginx-light curl golang-go
+	lighttpd nginx-light curl golang-go wrk
 
 # Packages the apps tests run that conflict with installed ones
 # (busybox-static with busybox): `make deps` fetches them with apt-get
