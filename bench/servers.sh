@@ -10,7 +10,7 @@
 #   SERVER_BENCH_ROUNDS   alternating rounds (default 3)
 #   SERVER_BENCH_REQUESTS redis-benchmark's -n (default 100000)
 set -euo pipefail
-WORK_SUITE=bench
+export WORK_SUITE=bench
 . "$(dirname "$0")/../tests/cli/_lib.sh" # free_port, await_http; cd into $WORK
 secs=${SERVER_BENCH_SECONDS:-5}
 rounds=${SERVER_BENCH_ROUNDS:-3}
@@ -33,7 +33,7 @@ stop_all() {
     # a runtime's forked host processes end with it; make sure of it
     local left
     left=$(pgrep -f "occlum-libos $WORK/" || true)
-    [ -z "$left" ] || kill -KILL $left 2>/dev/null || true
+    [ -z "$left" ] || kill -KILL $left 2>/dev/null || true # several pids
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
@@ -61,11 +61,11 @@ wrk_rps() {
 
 # web NAME LIBOS_PORT NATIVE_PORT: the wrk lines of one server pair
 web() {
-    local name=$1 lp=$2 np=$3 f r
+    local name=$1 lp=$2 np=$3 f
     for f in 1k 1m; do
         : >"rps.$f.libos" && : >"rps.$f.native"
     done
-    for r in $(seq "$rounds"); do
+    for _ in $(seq "$rounds"); do
         for f in 1k 1m; do
             wrk_rps "http://127.0.0.1:$np/$f.bin" >>"rps.$f.native"
             wrk_rps "http://127.0.0.1:$lp/$f.bin" >>"rps.$f.libos"
@@ -192,7 +192,7 @@ pids+=($!)
 redis_up "$lp" "${pids[0]}"
 redis_up "$np" "${pids[1]}"
 # "SET: 45045.04 requests per second, p50=0.567 msec" -> one file per test and side
-for r in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
     for pl in 1 16; do
         for side in native libos; do
             port=$np
@@ -205,8 +205,9 @@ for r in $(seq "$rounds"); do
 done
 for pl in 1 16; do
     for t in SET GET LPUSH LPOP; do
-        [ -s "redis.$t.$pl.libos" ] && [ -s "redis.$t.$pl.native" ] ||
+        if [ ! -s "redis.$t.$pl.libos" ] || [ ! -s "redis.$t.$pl.native" ]; then
             fail "redis-benchmark gave no $t figure (-P $pl)"
+        fi
         line "redis $t, redis-benchmark -P $pl (req/s):" "$(median <"redis.$t.$pl.libos")" \
             "$(median <"redis.$t.$pl.native")"
     done

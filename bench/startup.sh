@@ -5,7 +5,7 @@
 # run natively. hyperfine -N (no shell), medians in ms; the median of
 # STARTUP_BENCH_ROUNDS (default 3) alternating rounds of 10 runs each.
 set -euo pipefail
-WORK_SUITE=bench
+export WORK_SUITE=bench
 . "$(dirname "$0")/../tests/cli/_lib.sh" # cd into $WORK
 rounds=${STARTUP_BENCH_ROUNDS:-3}
 command -v hyperfine >/dev/null || fail "hyperfine is not installed: run 'make deps'"
@@ -21,8 +21,8 @@ hf() {
 }
 # pair LABEL LIBOS_CMD NATIVE_CMD: alternating rounds, one line
 pair() {
-    local r l=() n=()
-    for r in $(seq "$rounds"); do
+    local l=() n=()
+    for _ in $(seq "$rounds"); do
         n+=("$(hf "$3")")
         l+=("$(hf "$2")")
     done
