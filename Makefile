@@ -7,7 +7,8 @@
 #                 and of DEPS_DOWNLOAD)
 #   make test-asan  the LibOS suite with the runtime under AddressSanitizer
 #   make demo     deps + build + the hello-world walkthrough
-#   make bench    benchmarks, LibOS and native side by side
+#   make bench    benchmarks, LibOS and native side by side (bench/run.sh; its
+#                 servers need wrk, nginx-light, lighttpd, redis from DEPS_PKGS)
 #   make fuzz     the fuzzers, FUZZ_SECONDS each (default 600; docs/fuzzing.md)
 #   make install  copy out/ to $(PREFIX) (default /usr/local)
 
@@ -18,7 +19,7 @@ DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libja
 	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3 \
 	clang libclang-rt-14-dev llvm libyaml-dev zlib1g-dev \
 	sqlite3 lua5.4 python3 nodejs busybox redis-server openjdk-17-jdk-headless \
-	lighttpd nginx-light curl golang-go
+	lighttpd nginx-light curl golang-go wrk
 
 # Packages the apps tests run that conflict with installed ones
 # (busybox-static with busybox): `make deps` fetches them with apt-get
@@ -131,12 +132,19 @@ $(OUT)/obj/libos/heap-check.stamp: $(HEAP_CHECKED_OBJS)
 	  for (i in s) want[s[i]] = 1 } want[$$2] { print o ": " $$2 }'; done); \
 	if [ -n "$$bad" ]; then echo "$$bad"; echo "the LibOS core must allocate with util/kheap.h (kmalloc, kfree...)"; exit 1; fi
 	@touch $@
+# The runtime's debug information goes to <binary>.debug beside it (found
+# by gdb, perf and addr2line through .gnu_debuglink): every `occlum run`
+# measures the runtime binary (SHA-256 of the file), and three quarters of
+# it were debug sections that never run.
+SPLIT_DEBUG = objcopy --only-keep-debug $@ $@.debug && objcopy --strip-debug \
+	--add-gnu-debuglink=$@.debug $@
 # -z now: every library call is bound at start-up, so a fork's child host
 # process does not resolve symbols lazily (page faults on ld.so's and the
 # libraries' symbol tables, each fork).
 $(LIBOS_BIN): $(LIBOS_OBJS) $(OUT)/obj/libos/heap-check.stamp $(LIBOS_SHARED_LD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -Wl,-T,$(LIBOS_SHARED_LD) -Wl,-z,now -ljansson -lcrypto -lpthread
+	$(SPLIT_DEBUG)
 $(FUSE_BIN): $(FUSE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_SANITIZE) -o $@ $^ -lfuse3 -ljansson -lcrypto -lpthread

@@ -55,6 +55,9 @@ libos=$(cd instance && wall occlum exec /bin/hello)
 printf 'hello wall time, occlum exec (ms): libos %8s   native %8s   libos/native %sx\n' \
     "$libos" "$native" "$(ratio "$libos" "$native")"
 
+# start-up of dynamic glibc programs: occlum run and occlum exec (bench/startup.sh)
+bash "$root/bench/startup.sh"
+
 # spawn + wait latency (median of 1000, us), per binary size
 for c in child_small child_1m child_10m; do
     size=$(stat -c %s "$c")
@@ -103,3 +106,5 @@ printf 'thread create+join (us):        libos %8s   native %8s   libos/native %s
 bash "$root/bench/fileio.sh"
 # the writable layer: fsync latency in a big file, metadata (bench/rwlayer.sh)
 bash "$root/bench/rwlayer.sh"
+# servers: nginx and lighttpd under wrk, redis under redis-benchmark (bench/servers.sh)
+bash "$root/bench/servers.sh"

@@ -3,7 +3,8 @@
  * against the root MAC from the protected config, the key, and verifies
  * all metadata into memory; file reads verify every block along its tree
  * path (each node checked against its parent's entry, up to the inode's
- * root) before any byte is copied out. Verified blocks are cached.
+ * root) before any byte is copied out. Verified blocks are cached, except
+ * the data blocks of large reads (STREAM_MIN).
  */
 #include "common/alloc.h"
 #include "common/usercopy.h"
@@ -21,7 +22,8 @@ struct sefs_image {
     struct sefs_header hdr;
     struct sefs_crypto *cr;
     struct sefs_cache *cache;
-    uint8_t *disk; /* one block read from the host */
+    uint8_t *disk;  /* one block read from the host */
+    uint8_t *plain; /* one verified block of a streaming read */
     /* Read-ahead of data blocks within one read request: one host read
      * for a run of blocks (unverified bytes; each block is verified when
      * it is used, like a single read). */
@@ -40,6 +42,12 @@ struct ftree {
 };
 
 #define RA_BLOCKS 32
+/* A read of at least this much streams: its whole data blocks are
+ * verified into img->plain rather than into cache slots, so that it does
+ * not evict what smaller reads use, and does not touch a cold slot per
+ * block (a page fault in the shared kernel heap: most of the cost of
+ * loading a library at start-up). Tree nodes are cached as always. */
+#define STREAM_MIN (RA_BLOCKS * SEFS_BLOCK)
 
 /* The on-disk bytes of data block `index` (phys): from the read-ahead
  * window, refilling it up to the request's last block. */
@@ -60,8 +68,10 @@ static const uint8_t *read_data(struct sefs_image *img, const struct ftree *t, u
     return img->ra;
 }
 
+/* Block `index` of `level`, verified: from the cache, or read and put
+ * there; or, with scratch, read into scratch and not cached. */
 static const uint8_t *get_block(struct sefs_image *img, const struct ftree *t, uint32_t level,
-                                uint64_t index)
+                                uint64_t index, uint8_t *scratch)
 {
     struct sefs_pos p = {t->file, level, index};
     const uint8_t *hit = sefs_cache_get(img->cache, &p);
@@ -71,7 +81,7 @@ static const uint8_t *get_block(struct sefs_image *img, const struct ftree *t, u
         if (index != 0) return NULL;
         memcpy(entry, t->root, SEFS_ENTRY);
     } else {
-        const uint8_t *parent = get_block(img, t, level + 1, index / SEFS_FANOUT);
+        const uint8_t *parent = get_block(img, t, level + 1, index / SEFS_FANOUT, NULL);
         if (!parent) return NULL;
         memcpy(entry, parent + (index % SEFS_FANOUT) * SEFS_ENTRY, SEFS_ENTRY);
     }
@@ -85,9 +95,9 @@ static const uint8_t *get_block(struct sefs_image *img, const struct ftree *t, u
     } else if (img->io.pread(img->io.ctx, img->disk, SEFS_BLOCK, phys * SEFS_BLOCK) != SEFS_BLOCK) {
         return NULL;
     }
-    uint8_t *slot = sefs_cache_slot(img->cache, &p);
+    uint8_t *slot = scratch ? scratch : sefs_cache_slot(img->cache, &p);
     bool ok = sefs_open(img->cr, &p, disk, entry, slot) == 0;
-    sefs_cache_commit(img->cache, &p, ok);
+    if (!scratch) sefs_cache_commit(img->cache, &p, ok);
     return ok ? slot : NULL;
 }
 
@@ -127,7 +137,7 @@ static int load_meta(struct sefs_image *img)
      * allocating meta_nblocks blocks, check that the first (verified)
      * block's length agrees with it (tests/fuzz/fuzz_sefs_image found a
      * header asking for 16 TiB). */
-    const uint8_t *first = get_block(img, &t, 0, 0);
+    const uint8_t *first = get_block(img, &t, 0, 0, NULL);
     if (!first) return -EIO;
     uint64_t len = rd64(first + 8);
     if (memcmp(first, SEFS_META_MAGIC, 8) != 0 || len > n * SEFS_BLOCK ||
@@ -136,7 +146,7 @@ static int load_meta(struct sefs_image *img)
     img->meta = kmalloc(n * SEFS_BLOCK);
     if (!img->meta) return -ENOMEM;
     for (uint64_t i = 0; i < n; i++) {
-        const uint8_t *b = get_block(img, &t, 0, i);
+        const uint8_t *b = get_block(img, &t, 0, i, NULL);
         if (!b) return -EIO;
         memcpy(img->meta + i * SEFS_BLOCK, b, SEFS_BLOCK);
     }
@@ -206,11 +216,12 @@ int sefs_image_open(const struct sefs_io *io, const struct sefs_keys *keys,
     if (!img) return -ENOMEM;
     img->io = *io;
     img->disk = kmalloc(SEFS_BLOCK);
+    img->plain = kmalloc(SEFS_BLOCK);
     img->ra = kmalloc(RA_BLOCKS * SEFS_BLOCK);
     img->ra_file = UINT64_MAX;
     img->cache = sefs_cache_new(cache_bytes);
     int r = -ENOMEM;
-    if (!img->disk || !img->ra || !img->cache)
+    if (!img->disk || !img->plain || !img->ra || !img->cache)
         snprintf(err, errlen, "out of memory");
     else
         r = open_checks(img, keys, root_mac, err, errlen);
@@ -228,6 +239,7 @@ void sefs_image_close(struct sefs_image *img)
     sefs_crypto_free(img->cr);
     sefs_cache_free(img->cache);
     kfree(img->disk);
+    kfree(img->plain);
     kfree(img->ra);
     kfree(img->meta);
     kfree(img);
@@ -340,7 +352,8 @@ ssize_t sefs_image_read(struct sefs_image *img, uint32_t ino, void *buf, size_t 
     while (done < len) {
         uint64_t pos = off + done, bi = pos / SEFS_BLOCK, bo = pos % SEFS_BLOCK;
         size_t n = SEFS_BLOCK - bo < len - done ? SEFS_BLOCK - bo : len - done;
-        const uint8_t *b = get_block(img, &t, 0, bi);
+        bool stream = len >= STREAM_MIN && n == SEFS_BLOCK;
+        const uint8_t *b = get_block(img, &t, 0, bi, stream ? img->plain : NULL);
         if (!b) return -EIO;
         /* buf may be an application's, unmapped meanwhile (common/usercopy.h) */
         if (uaccess_copy((uint8_t *)buf + done, b + bo, n)) return done ? (ssize_t)done : -EFAULT;

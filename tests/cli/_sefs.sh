@@ -3,25 +3,35 @@
 
 IMG=build/mount/__ROOT/sefs.img
 
-# A program that reads a file to the end: prints the byte count, or
-# "read: <strerror>" and exits 3.
+# A program that reads a file to the end (in reads of argv[2] bytes, at
+# most 1 MiB, default 64 KiB): prints the byte count (and with a third
+# argument, the sum of the bytes mod 2^32), or "read: <strerror>" and
+# exits 3.
 add_readfile() {
     cat >"$WORK/readfile.c" <<'C'
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 int main(int argc, char **argv)
 {
     int fd = open(argv[1], O_RDONLY);
     if (fd < 0) { printf("open: %s\n", strerror(errno)); return 2; }
-    static char buf[65536];
+    static char buf[1 << 20];
+    size_t chunk = argc > 2 ? strtoul(argv[2], NULL, 0) : 65536;
+    if (chunk == 0 || chunk > sizeof(buf)) chunk = sizeof(buf);
     long total = 0;
+    unsigned sum = 0;
     ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) total += n;
+    while ((n = read(fd, buf, chunk)) > 0) {
+        total += n;
+        for (ssize_t i = 0; i < n; i++) sum += (unsigned char)buf[i];
+    }
     if (n < 0) { printf("read: %s\n", strerror(errno)); return 3; }
-    printf("%ld\n", total);
+    if (argc > 3) printf("%ld %u\n", total, sum);
+    else printf("%ld\n", total);
     return 0;
 }
 C

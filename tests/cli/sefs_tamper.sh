@@ -18,6 +18,9 @@ expect_status 0
 run occlum run /bin/readfile /data.bin
 expect_status 0
 [ "$OUT" = "1048576" ] || fail "read $OUT bytes, want 1048576"
+run occlum run /bin/readfile /data.bin 1048576
+expect_status 0
+[ "$OUT" = "1048576" ] || fail "read $OUT bytes in 1 MiB reads, want 1048576"
 cp "$IMG" "$WORK/good.img"
 
 # a data block (integrity mode: content in clear, so findable)
@@ -27,6 +30,10 @@ expect_status 3
 expect_out_contains "read: I/O error"
 expect_err_contains "/data.bin"
 expect_err_contains "failed authentication"
+# the same in one 1 MiB read (large reads verify blocks outside the cache)
+run occlum run /bin/readfile /data.bin 1048576
+expect_status 3
+expect_out_contains "read: I/O error"
 
 # a tree node: right after the file's 256 data blocks
 cp "$WORK/good.img" "$IMG"

@@ -163,7 +163,7 @@ static struct inode *union_root(struct mount *m, const char *hostdir, char *err,
     if (lm && um) {
         *lm = *um = *m;
         lm->type = "sefs";
-        lm->flags = MNT_RDONLY;
+        lm->flags = MNT_RDONLY | MNT_IMMUTABLE;
         um->type = "sefs";
         um->flags = 0;
         lower = sefs_mount(lm, hostdir, image_mac, image_cache_size, err, errlen);

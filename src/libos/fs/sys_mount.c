@@ -79,7 +79,7 @@ static int union_mount_at(const char *canon_target, const char *lower, const cha
     if (!m->source) goto fail;
     *lm = *um = *m;
     lm->type = um->type = "sefs";
-    lm->flags = MNT_RDONLY;
+    lm->flags = MNT_RDONLY | MNT_IMMUTABLE;
     um->flags = 0;
     err[0] = 0;
     struct stat st;

@@ -734,6 +734,7 @@ static void union_release(struct file *f)
 }
 
 static const struct file_ops union_file_fops = {
+    .data_source = RF,
     .pread = union_pread,
     .pwrite = union_pwrite,
     .ioctl = union_ioctl,
@@ -753,16 +754,24 @@ struct inode *unionfs_mount(struct mount *m, struct inode *lower, struct inode *
         inode_put(upper);
         return NULL;
     }
-    /* The upper root stands for the image's root: same mode, owner, times. */
-    struct stat st;
-    if (inode_stat(lower, &st) == 0 && upper->iops->setattr) {
-        struct iattr a = {.valid = ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME | ATTR_MTIME,
-                          .mode = st.st_mode & 07777,
+    /* The upper root stands for the image's root: same mode, owner, times.
+     * Set only what differs: a change is a commit of the writable layer
+     * (a journal record and an fdatasync) at the end of every run. */
+    struct stat st, ust;
+    if (inode_stat(lower, &st) == 0 && inode_stat(upper, &ust) == 0 && upper->iops->setattr) {
+        struct iattr a = {.mode = st.st_mode & 07777,
                           .uid = st.st_uid,
                           .gid = st.st_gid,
                           .atime = st.st_atim,
                           .mtime = st.st_mtim};
-        upper->iops->setattr(upper, &a);
+        if ((ust.st_mode & 07777) != a.mode) a.valid |= ATTR_MODE;
+        if (ust.st_uid != a.uid) a.valid |= ATTR_UID;
+        if (ust.st_gid != a.gid) a.valid |= ATTR_GID;
+        if (ust.st_atim.tv_sec != st.st_atim.tv_sec || ust.st_atim.tv_nsec != st.st_atim.tv_nsec)
+            a.valid |= ATTR_ATIME;
+        if (ust.st_mtim.tv_sec != st.st_mtim.tv_sec || ust.st_mtim.tv_nsec != st.st_mtim.tv_nsec)
+            a.valid |= ATTR_MTIME;
+        if (a.valid) upper->iops->setattr(upper, &a);
     }
     n->sb = sb;
     n->upper = upper;

@@ -86,6 +86,13 @@ bool inode_readonly(const struct inode *ino)
     return ino->mnt && (ino->mnt->flags & MNT_RDONLY);
 }
 
+struct file *file_immutable_source(struct file *f)
+{
+    if (f->fops && f->fops->data_source) f = f->fops->data_source(f);
+    struct inode *ino = f->inode;
+    return ino && ino->mnt && (ino->mnt->flags & MNT_IMMUTABLE) ? f : NULL;
+}
+
 void vfs_now(struct timespec *ts)
 {
     if (pal_clock_gettime(CLOCK_REALTIME, ts) < 0) ts->tv_sec = ts->tv_nsec = 0;

@@ -118,6 +118,8 @@ struct file_ops {
     /* Readiness (POLL* bits) for poll/select/epoll (net/poll.h): with pt
      * non-NULL, also register on the wait queues that can change it. */
     unsigned (*poll)(struct file *f, struct poll_table *pt);
+    /* A file that forwards its data to another (unionfs): that one. */
+    struct file *(*data_source)(struct file *f);
     /* Files backed by a host fd: that fd, so that poll asks the host. */
     int (*host_fd)(struct file *f);
     void (*release)(struct file *f);
@@ -145,6 +147,9 @@ struct inode {
 /* Mount flags */
 #define MNT_RDONLY 1 /* every modification gives EROFS */
 #define MNT_NOEXEC 2 /* execve gives EACCES (hostfs, as Occlum) */
+/* The files' bytes cannot change while mounted (the verified SEFS image
+ * layer), so copies of them never go stale (loader/image_cache.c). */
+#define MNT_IMMUTABLE 4
 
 struct mount {
     char target[LIBOS_PATH_MAX]; /* canonical */
@@ -186,6 +191,10 @@ void inode_put(struct inode *ino);
 /* stat of an inode (its getattr, with the mount's st_dev). */
 int inode_stat(struct inode *ino, struct stat *st);
 bool inode_readonly(const struct inode *ino);
+/* The file that f reads its bytes from (f itself, or the layer file a
+ * unionfs file forwards to) when that one lies on an MNT_IMMUTABLE mount;
+ * else NULL. */
+struct file *file_immutable_source(struct file *f);
 void vfs_now(struct timespec *ts);
 
 /* A new file on ino (reference taken on ino), path copied. */

@@ -27,5 +27,9 @@ static void crypto_free(void *p, const char *file, int line)
 int crypto_heap_init(void)
 {
     /* OpenSSL refuses once it has allocated anything: this must run first. */
-    return CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free) ? 0 : -1;
+    if (!CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free)) return -1;
+    /* No cleanup at exit: its objects are in the kernel heap, which goes
+     * with the instance, and freeing them one by one took 0.4 ms of every
+     * `occlum run`. */
+    return OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL) ? 0 : -1;
 }

@@ -2,8 +2,11 @@
  * sys_mm: mmap, munmap, mprotect, mremap, brk, madvise and friends.
  *
  * MAP_PRIVATE file mappings copy the file's content into fresh anonymous
- * memory (there is no page cache shared with the host); MAP_SHARED ones
- * map the file's shared backing (vm/shared_map.c).
+ * memory (there is no page cache shared with the host), except for files
+ * of the image layer: their verified bytes are in the image cache, mapped
+ * copy-on-write, so the libraries that ld.so maps (often twice: the whole
+ * span, then each segment) are read and verified once per instance.
+ * MAP_SHARED ones map the file's shared backing (vm/shared_map.c).
  */
 #include "common/usercopy.h"
 #include "vm/shared_map.h"
@@ -14,6 +17,7 @@
 #include "fs/fs_core.h"
 #include "fs/vfs.h"
 #include "ipc/ipc.h"
+#include "loader/image_cache.h"
 #include "pal/pal.h"
 #include "process/process.h"
 #include "util/log.h"
@@ -44,6 +48,21 @@ static long map_shared_at(struct process *p, uint64_t addr, uint64_t len, int pr
     return r;
 }
 
+/* [addr, addr+len) becomes a copy-on-write view of f from off through the
+ * image cache: 0, or -1 when f is not an image file (the caller reads). */
+static int map_cached(uint64_t addr, uint64_t len, struct file *f, off_t off, off_t size)
+{
+    if (off >= size) return -1; /* nothing of the file to show */
+    int fd = image_cache_get_immutable(f);
+    if (fd < 0) return -1;
+    /* pages past the end of the file stay the fresh area's zeros */
+    uint64_t in_file = PAGE_UP((uint64_t)(size - off));
+    int r = pal_vm_map_file((void *)addr, in_file < len ? in_file : len, PROT_READ | PROT_WRITE, fd,
+                            off);
+    image_cache_put(fd);
+    return r < 0 ? -1 : 0;
+}
+
 static int map_file_at(struct process *p, uint64_t addr, uint64_t len, int prot, int flags,
                        struct file *f, off_t off)
 {
@@ -68,10 +87,12 @@ static int map_file_at(struct process *p, uint64_t addr, uint64_t len, int prot,
     if (shared && !S_ISREG(st.st_mode)) return -ENODEV; /* no device has pages to share */
     if (shared) /* the file's shared pages replace the fresh area */
         return (int)map_shared_at(p, addr, len, prot, f, off);
+    if (S_ISREG(st.st_mode) && map_cached(addr, len, f, off, st.st_size) == 0) goto protect;
     /* a private copy, filled while writable */
     if (shared_map_count && f->inode) shared_map_before_read(f, off, len);
     ssize_t n = file_pread(f, (void *)addr, len, off);
     if (n < 0) r = (int)n;
+protect:
     if (r == 0 && prot != (PROT_READ | PROT_WRITE)) r = vm_protect(p, addr, len, prot);
 out:
     return r;
