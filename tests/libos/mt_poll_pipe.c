@@ -59,8 +59,8 @@ int main(void)
     /* another thread writes while we block in poll(-1) */
     wfd = p[1];
     pthread_t t;
+    t0 = mt_now_ms(); /* before the writer's 40 ms start: a late t0 shortened them */
     CHECK_EQ(pthread_create(&t, NULL, late_write, NULL), 0);
-    t0 = mt_now_ms();
     CHECK_EQ(poll(fds, 1, -1), 1);
     CHECK(mt_now_ms() - t0 >= 30);
     CHECK_EQ(fds[0].revents, POLLIN);
