@@ -133,7 +133,7 @@ $(OUT)/obj/libos/heap-check.stamp: $(HEAP_CHECKED_OBJS)
 	@touch $@
 $(LIBOS_BIN): $(LIBOS_OBJS) $(OUT)/obj/libos/heap-check.stamp $(LIBOS_SHARED_LD)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -Wl,-T,$(LIBOS_SHARED_LD) -ljansson -lcrypto -lpthread
+	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -Wl,-T,$(LIBOS_SHARED_LD) -ljansson -lcrypto -lZydis -lpthread
 $(FUSE_BIN): $(FUSE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_SANITIZE) -o $@ $^ -lfuse3 -ljansson -lcrypto -lpthread

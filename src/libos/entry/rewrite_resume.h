@@ -1,0 +1,31 @@
+/*
+ * rewrite_resume: the patched windows of an address space
+ * (rewrite_resume.c), for rewrite.c.
+ */
+#ifndef LIBOS_ENTRY_REWRITE_RESUME_H
+#define LIBOS_ENTRY_REWRITE_RESUME_H
+
+#include "entry/rewrite_window.h"
+
+struct process;
+struct vm_proc;
+
+struct rw_site {
+    struct rw_window w;
+    struct rw_tramp t;
+    uint64_t tramp; /* 0: a site refused (an empty window at the syscall) */
+    bool patched;   /* the jmp is in place (else only the trampoline is) */
+};
+
+/* With rewrite_lock held. The site whose syscall is at addr, or NULL. */
+struct rw_site *rewrite_site_find(struct vm_proc *vm, uint64_t syscall_addr);
+/* Publish a window (its trampoline written): the entry, or NULL when out
+ * of memory. The pointer stays valid until the next add. */
+struct rw_site *rewrite_site_add(struct vm_proc *vm, const struct rw_window *w,
+                                 const struct rw_tramp *t, uint64_t tramp);
+/* Whether another thread of p may be inside s's window (see rewrite.c). */
+bool rewrite_site_busy(struct process *p, const struct rw_site *s);
+/* Free vm's windows. */
+void rewrite_windows_free(struct vm_proc *vm);
+
+#endif
