@@ -17,58 +17,51 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-/* Each shape twice: _st first runs in one thread, _mt first in several. */
-#define SHAPES(S)                                                                                    \
-    /* long rip_nr_S(void): getpid, its number read RIP-relative (6-byte insn) */                    \
-    ".globl rip_nr" S "\n.type rip_nr" S ",@function\nrip_nr" S ":\n.cfi_startproc\n"                \
-    "    mov getpid_nr(%rip), %eax\n    syscall\n    ret\n.cfi_endproc\n" /* long read_S(int fd,     \
-                                                                             void *buf, size_t n):   \
-                                                                             glibc's read */         \
-    ".globl read" S "\n.type read" S ",@function\nread" S ":\n.cfi_startproc\n"                      \
-    "    xor %eax, %eax\n    syscall\n    cmp $-4096, %rax\n    ja 1f\n    ret\n"                    \
-    "1:  mov $-1, %rax\n    ret\n.cfi_endproc\n" /* long go_S(long nr, long a1): Go's runtime, the   \
-                                                    result or -errno as -1 */                        \
-    ".globl go" S "\n.type go" S ",@function\ngo" S ":\n.cfi_startproc\n"                            \
-    "    mov %rdi, %rax\n    mov %rsi, %rdi\n    syscall\n    cmp $-4095, %rax\n    jbe 2f\n"        \
-    "    mov $-1, %rax\n2:  ret\n.cfi_endproc\n" /* long jcc_S(long nr): `syscall; test; js` (the    \
-                                                    window ends with the js) */                      \
-    ".globl jcc" S "\n.type jcc" S ",@function\njcc" S ":\n.cfi_startproc\n"                         \
-    "    mov %rdi, %rax\n    syscall\n    test %eax, %eax\n    js 3f\n    ret\n"                     \
-    "3:  mov $-2, %rax\n    ret\n.cfi_endproc\n" /* long musl_S(long nr, long a1, long a2): short    \
-                                                    moves only */                                    \
-    ".globl musl" S "\n.type musl" S ",@function\nmusl" S ":\n.cfi_startproc\n"                      \
-    "    mov %rdi, %rax\n    mov %rsi, %rdi\n    mov %rdx, %rsi\n    syscall\n    mov %rax, "        \
-    "%rdx\n"                                                                                         \
-    "    mov %rdx, %rax\n    ret\n.cfi_endproc\n" /* long loop5_S(long n): n getpids, an extra add   \
-                                                   * of the result jumping back right after the      \
-                                                   * syscall every other round; `mov $nr,%eax`       \
-                                                   * before it */                                    \
-    ".globl loop5" S "\n.type loop5" S ",@function\nloop5" S ":\n.cfi_startproc\n"                   \
-    "    mov %rdi, %r8\n    xor %r9d, %r9d\n4:  mov $39, %eax\n    syscall\n"                        \
-    "5:  add %rax, %r9\n    dec %r8\n    jz 6f\n    test $1, %r8b\n    jnz 5b\n    jmp 4b\n"         \
-    "6:  mov %r9, %rax\n    ret\n.cfi_endproc\n" /* long loop3_S(long n): the same with `mov         \
-                                                    %r10,%rax` (3 bytes) before the syscall */       \
-    ".globl loop3" S "\n.type loop3" S ",@function\nloop3" S ":\n.cfi_startproc\n"                   \
-    "    mov %rdi, %r8\n    xor %r9d, %r9d\n    mov $39, %r10d\n7:  mov %r10, %rax\n    syscall\n"   \
-    "8:  add %rax, %r9\n    dec %r8\n    jz 9f\n    test $1, %r8b\n    jnz 8b\n    jmp 7b\n"         \
-    "9:  mov %r9, %rax\n    ret\n.cfi_endproc\n" /* long short_S(long nr, long a1): two 3-byte       \
-                                                    moves, then the syscall and ret */               \
-    ".globl short" S "\n.type short" S ",@function\nshort" S ":\n.cfi_startproc\n"                   \
-    "    mov %rdi, %rax\n    mov %rsi, %rdi\n    syscall\n    ret\n.cfi_endproc\n" /* long           \
-                                                                                      pre_read_S(int \
-                                                                                      fd, void       \
-                                                                                      *buf, size_t   \
-                                                                                      n, long nr):   \
-                                                                                      `mov           \
-                                                                                      %rcx,%rax;     \
-                                                                                      syscall;       \
-                                                                                      ret` */        \
-    ".globl pre_read" S "\n.type pre_read" S ",@function\npre_read" S ":\n.cfi_startproc\n"          \
-    "    mov %rcx, %rax\n    syscall\n    ret\n.cfi_endproc\n" /* long read2_S: read_S's shape at    \
-                                                                  a site of its own */               \
-    ".globl read2" S "\n.type read2" S ",@function\nread2" S ":\n.cfi_startproc\n"                   \
-    "    xor %eax, %eax\n    syscall\n    cmp $-4096, %rax\n    ja 1f\n    ret\n"                    \
+/* Each shape twice: _st first runs in one thread, _mt first in several.
+ *   rip_nr():         getpid, its number read RIP-relative (a 6-byte insn)
+ *   read(fd,buf,n):   glibc's read, -1 on error
+ *   go(nr,a1):        Go's runtime: `syscall; cmp $-4095,%rax; jbe`, -1 on error
+ *   jcc(nr):          `syscall; test; js` (a window ended by the js), -2 on error
+ *   musl(nr,a1,a2):   short moves only, before and after
+ *   loop5(n):         n getpids, adding the result once more every other
+ *                     round by jumping back to right after the syscall;
+ *                     `mov $nr,%eax` before it
+ *   loop3(n):         the same with `mov %r10,%rax` (3 bytes) before it
+ *   short(nr,a1):     two 3-byte moves, the syscall, ret
+ *   pre_read(fd,buf,n,nr): `mov %rcx,%rax; syscall; ret`
+ *   read2:            read's shape at a site of its own */
+// clang-format off
+#define SHAPES(S) \
+    ".globl rip_nr" S "\n.type rip_nr" S ",@function\nrip_nr" S ":\n.cfi_startproc\n" \
+    "    mov getpid_nr(%rip), %eax\n    syscall\n    ret\n.cfi_endproc\n" \
+    ".globl read" S "\n.type read" S ",@function\nread" S ":\n.cfi_startproc\n" \
+    "    xor %eax, %eax\n    syscall\n    cmp $-4096, %rax\n    ja 1f\n    ret\n" \
+    "1:  mov $-1, %rax\n    ret\n.cfi_endproc\n" \
+    ".globl go" S "\n.type go" S ",@function\ngo" S ":\n.cfi_startproc\n" \
+    "    mov %rdi, %rax\n    mov %rsi, %rdi\n    syscall\n    cmp $-4095, %rax\n    jbe 2f\n" \
+    "    mov $-1, %rax\n2:  ret\n.cfi_endproc\n" \
+    ".globl jcc" S "\n.type jcc" S ",@function\njcc" S ":\n.cfi_startproc\n" \
+    "    mov %rdi, %rax\n    syscall\n    test %eax, %eax\n    js 3f\n    ret\n" \
+    "3:  mov $-2, %rax\n    ret\n.cfi_endproc\n" \
+    ".globl musl" S "\n.type musl" S ",@function\nmusl" S ":\n.cfi_startproc\n" \
+    "    mov %rdi, %rax\n    mov %rsi, %rdi\n    mov %rdx, %rsi\n    syscall\n" \
+    "    mov %rax, %rdx\n    mov %rdx, %rax\n    ret\n.cfi_endproc\n" \
+    ".globl loop5" S "\n.type loop5" S ",@function\nloop5" S ":\n.cfi_startproc\n" \
+    "    mov %rdi, %r8\n    xor %r9d, %r9d\n4:  mov $39, %eax\n    syscall\n" \
+    "5:  add %rax, %r9\n    dec %r8\n    jz 6f\n    test $1, %r8b\n    jnz 5b\n    jmp 4b\n" \
+    "6:  mov %r9, %rax\n    ret\n.cfi_endproc\n" \
+    ".globl loop3" S "\n.type loop3" S ",@function\nloop3" S ":\n.cfi_startproc\n" \
+    "    mov %rdi, %r8\n    xor %r9d, %r9d\n    mov $39, %r10d\n7:  mov %r10, %rax\n    syscall\n" \
+    "8:  add %rax, %r9\n    dec %r8\n    jz 9f\n    test $1, %r8b\n    jnz 8b\n    jmp 7b\n" \
+    "9:  mov %r9, %rax\n    ret\n.cfi_endproc\n" \
+    ".globl short" S "\n.type short" S ",@function\nshort" S ":\n.cfi_startproc\n" \
+    "    mov %rdi, %rax\n    mov %rsi, %rdi\n    syscall\n    ret\n.cfi_endproc\n" \
+    ".globl pre_read" S "\n.type pre_read" S ",@function\npre_read" S ":\n.cfi_startproc\n" \
+    "    mov %rcx, %rax\n    syscall\n    ret\n.cfi_endproc\n" \
+    ".globl read2" S "\n.type read2" S ",@function\nread2" S ":\n.cfi_startproc\n" \
+    "    xor %eax, %eax\n    syscall\n    cmp $-4096, %rax\n    ja 1f\n    ret\n" \
     "1:  mov $-1, %rax\n    ret\n.cfi_endproc\n"
+// clang-format on
 
 __asm__(".data\ngetpid_nr: .long 39\n.text\n" SHAPES("_st") SHAPES("_mt"));
 
