@@ -2,7 +2,8 @@
  * unwind_bounds: the bounds of the function around an application code
  * address, from the unwind table of the ELF object mapped there (its
  * PT_GNU_EH_FRAME segment, .eh_frame_hdr's sorted table of FDEs), else
- * from its dynamic symbol table (a function symbol's value and size). The
+ * from its dynamic symbol table (a function symbol's value and size), else
+ * from Go's function table (.gopclntab). The
  * system call rewriter (rewrite.c) decodes that function from its start
  * to prove instruction boundaries. Everything is read from the process's
  * memory with fault-safe copies: another thread may unmap it meanwhile,
@@ -50,8 +51,11 @@ static int collect(const struct vm_area *a, void *arg)
 /* What the object mapped at base says about itself. */
 struct object {
     uint64_t base, bias;
-    uint64_t eh_hdr;  /* its .eh_frame_hdr, or 0 */
-    uint64_t dynamic; /* its dynamic section, or 0 */
+    uint64_t eh_hdr;         /* its .eh_frame_hdr, or 0 */
+    uint64_t dynamic;        /* its dynamic section, or 0 */
+    uint64_t text, text_end; /* the code segment holding pc */
+    uint64_t ro[4][2];       /* its read-only data segments */
+    int nro;
 };
 
 /* Whether the ELF header at base is that of an object whose code holds pc. */
@@ -75,8 +79,15 @@ static bool object_at(uint64_t base, uint64_t pc, struct object *o)
     bool code = false;
     for (int i = 0; i < eh.e_phnum; i++) {
         if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) && pc - o->bias >= ph[i].p_vaddr &&
-            pc - o->bias < ph[i].p_vaddr + ph[i].p_memsz)
+            pc - o->bias < ph[i].p_vaddr + ph[i].p_memsz) {
             code = true;
+            o->text = o->bias + ph[i].p_vaddr;
+            o->text_end = o->text + ph[i].p_memsz;
+        }
+        if (ph[i].p_type == PT_LOAD && ph[i].p_flags == PF_R && o->nro < 4) {
+            o->ro[o->nro][0] = o->bias + ph[i].p_vaddr;
+            o->ro[o->nro++][1] = o->bias + ph[i].p_vaddr + ph[i].p_filesz;
+        }
         if (ph[i].p_type == PT_GNU_EH_FRAME) o->eh_hdr = o->bias + ph[i].p_vaddr;
         if (ph[i].p_type == PT_DYNAMIC) o->dynamic = o->bias + ph[i].p_vaddr;
     }
@@ -312,11 +323,85 @@ static int dynsym_bounds(const struct object *o, uint64_t pc, uint64_t *start, u
     return found ? 0 : -1;
 }
 
+/*
+ * Go's function table (.gopclntab, Go 1.18 on): Go's own code has neither
+ * FDEs nor exported symbols. Its header, which no program header points
+ * at, is found in the read-only segments by its magic and checked against
+ * the code segment; then functab[i] = {entry offset from textStart, ...}
+ * for nfunc functions and one more entry for the end of the text.
+ */
+struct go_pcheader {
+    uint32_t magic;
+    uint8_t pad1, pad2, min_lc, ptr_size;
+    uint64_t nfunc, nfiles, text_start, funcname_off, cu_off, filetab_off, pctab_off, pcln_off;
+};
+
+static bool go_header_at(const struct object *o, uint64_t at, uint64_t seg_end,
+                         struct go_pcheader *h)
+{
+    return rd(h, at, sizeof(*h)) && (h->magic == 0xfffffff0 || h->magic == 0xfffffff1) &&
+           !h->pad1 && !h->pad2 && h->min_lc == 1 && h->ptr_size == 8 && h->nfunc &&
+           h->nfunc < (1u << 24) && h->text_start >= o->text && h->text_start < o->text_end &&
+           h->pcln_off < seg_end - at && (h->nfunc + 1) * 8 <= seg_end - at - h->pcln_off;
+}
+
+/* The .gopclntab of o, or 0; the last answer is kept per address space. */
+static uint64_t go_pclntab(struct process *p, const struct object *o)
+{
+    struct vm_proc *m = p->vm;
+    if (m->go_object == o->base) return m->go_pclntab;
+    uint64_t found = 0;
+    for (int i = 0; i < o->nro && !found; i++) {
+        for (uint64_t at = (o->ro[i][0] + 31) & ~31ULL; at + 4096 <= o->ro[i][1] && !found;
+             at += 4096) {
+            uint8_t chunk[4096];
+            if (!rd(chunk, at, sizeof(chunk))) break;
+            for (size_t k = 0; k < sizeof(chunk); k += 32) { /* the section is 32-aligned */
+                struct go_pcheader h;
+                if (chunk[k + 1] == 0xff && chunk[k + 2] == 0xff && chunk[k + 3] == 0xff &&
+                    (chunk[k] & 0xfe) == 0xf0 && go_header_at(o, at + k, o->ro[i][1], &h)) {
+                    found = at + k;
+                    break;
+                }
+            }
+        }
+    }
+    m->go_object = o->base;
+    m->go_pclntab = found;
+    return found;
+}
+
+static int go_bounds(struct process *p, const struct object *o, uint64_t pc, uint64_t *start,
+                     uint64_t *len)
+{
+    uint64_t at = o->nro ? go_pclntab(p, o) : 0;
+    struct go_pcheader h;
+    if (!at || !rd(&h, at, sizeof(h)) || pc < h.text_start) return -1;
+    uint64_t tab = at + h.pcln_off, off = pc - h.text_start, lo = 0, hi = h.nfunc;
+    while (hi - lo > 1) { /* the last function whose entry is <= pc */
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint32_t e;
+        if (!rd(&e, tab + mid * 8, 4)) return -1;
+        if (e <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    uint32_t e0, e1;
+    if (!rd(&e0, tab + lo * 8, 4) || !rd(&e1, tab + (lo + 1) * 8, 4) || off < e0 || off >= e1)
+        return -1;
+    *start = h.text_start + e0;
+    *len = e1 - e0;
+    return 0;
+}
+
 int unwind_func_bounds(struct process *p, uint64_t pc, uint64_t *start, uint64_t *len)
 {
     struct object o;
     if (!find_object(p, pc, &o)) return -1;
     int r = fde_bounds(o.eh_hdr, pc, start, len);
     /* an FDE that proves nothing (a signal frame's) is not overruled */
-    return r == 1 ? dynsym_bounds(&o, pc, start, len) : r;
+    if (r != 1) return r;
+    if (dynsym_bounds(&o, pc, start, len) == 0) return 0;
+    return go_bounds(p, &o, pc, start, len);
 }
