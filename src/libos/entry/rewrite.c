@@ -133,6 +133,18 @@ void rewrite_forget_vm(struct vm_proc *vm)
     mutex_unlock(&rewrite_lock);
 }
 
+void rewrite_forget_range(struct vm_proc *vm, uint64_t lo, uint64_t hi)
+{
+    mutex_lock(&rewrite_lock);
+    for (int i = 0; i < RECENT; i++)
+        if (recent[i].vm == vm && recent[i].insn >= lo && recent[i].insn < hi) recent[i].vm = NULL;
+    for (size_t i = 0; i < sizeof(vm->trapped_sites) / sizeof(vm->trapped_sites[0]); i++)
+        if (vm->trapped_sites[i] >= lo && vm->trapped_sites[i] <= hi) vm->trapped_sites[i] = 0;
+    rewrite_windows_forget(vm, lo, hi);
+    if (vm->go_object >= lo && vm->go_object < hi) vm->go_object = 0;
+    mutex_unlock(&rewrite_lock);
+}
+
 /* A trampoline slot of size bytes within rel32 reach of site, or 0. */
 static uint64_t tramp_alloc(struct process *p, uint64_t site, size_t size)
 {

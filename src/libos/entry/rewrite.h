@@ -28,6 +28,9 @@ bool rewrite_int3(uint64_t *rip);
 struct vm_proc;
 /* The address space vm is being freed: forget its patches. */
 void rewrite_forget_vm(struct vm_proc *vm);
+/* [lo, hi) of vm was unmapped or replaced: new code there is not the code
+ * its windows were made of. */
+void rewrite_forget_range(struct vm_proc *vm, uint64_t lo, uint64_t hi);
 
 /* fork: the child's address space is a copy of the parent's code, patches
  * included. begin before vm_fork_prepare (no site changes until end),

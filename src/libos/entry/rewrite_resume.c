@@ -33,9 +33,10 @@
 #include <string.h>
 
 struct rw_slot {
-    uint64_t key; /* the window's start; 0: empty */
+    uint64_t key; /* the window's start; 0: empty; GONE: its code was unmapped */
     struct rw_site s;
 };
+#define GONE 1ULL /* no window starts there; probing goes on past it */
 
 struct rw_table {
     uint32_t cap, n; /* cap: a power of two */
@@ -90,7 +91,7 @@ struct rw_site *rewrite_site_add(struct vm_proc *vm, const struct rw_window *w,
         struct rw_table *n = table_new(t ? 2 * t->cap : 64);
         if (!n) return NULL;
         for (uint32_t i = 0; t && i < t->cap; i++)
-            if (t->slot[i].key) insert(n, t->slot[i].key, &t->slot[i].s);
+            if (t->slot[i].key > GONE) insert(n, t->slot[i].key, &t->slot[i].s);
         n->older = t;
         __atomic_store_n(&vm->rw, n, __ATOMIC_RELEASE);
         t = n;
@@ -138,6 +139,17 @@ bool rewrite_site_busy(struct process *p, const struct rw_site *s)
     }
     mutex_unlock(&proc_lock);
     return busy;
+}
+
+void rewrite_windows_forget(struct vm_proc *vm, uint64_t lo, uint64_t hi)
+{
+    struct rw_table *t = vm->rw;
+    for (uint32_t i = 0; t && i < t->cap; i++) {
+        const struct rw_site *s = &t->slot[i].s;
+        uint64_t key = t->slot[i].key, end = s->w.start + (s->w.len > 2 ? s->w.len : 2);
+        if (key > GONE && s->w.start < hi && end > lo)
+            __atomic_store_n(&t->slot[i].key, GONE, __ATOMIC_RELEASE);
+    }
 }
 
 void rewrite_windows_free(struct vm_proc *vm)

@@ -25,6 +25,8 @@ struct rw_site *rewrite_site_add(struct vm_proc *vm, const struct rw_window *w,
                                  const struct rw_tramp *t, uint64_t tramp);
 /* Whether another thread of p may be inside s's window (see rewrite.c). */
 bool rewrite_site_busy(struct process *p, const struct rw_site *s);
+/* With rewrite_lock held: the code in [lo, hi) is gone; so are its windows. */
+void rewrite_windows_forget(struct vm_proc *vm, uint64_t lo, uint64_t hi);
 /* Free vm's windows. */
 void rewrite_windows_free(struct vm_proc *vm);
 
