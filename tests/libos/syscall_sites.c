@@ -31,36 +31,37 @@
  *   pre_read(fd,buf,n,nr): `mov %rcx,%rax; syscall; ret`
  *   read2:            read's shape at a site of its own */
 // clang-format off
-#define SHAPES(S) \
-    ".globl rip_nr" S "\n.type rip_nr" S ",@function\nrip_nr" S ":\n.cfi_startproc\n" \
-    "    mov getpid_nr(%rip), %eax\n    syscall\n    ret\n.cfi_endproc\n" \
-    ".globl read" S "\n.type read" S ",@function\nread" S ":\n.cfi_startproc\n" \
+#define FN(name, S) ".globl " name S "\n.type " name S ",@function\n" name S ":\n.cfi_startproc\n"
+#define END ".cfi_endproc\n"
+#define GLIBC_READ \
     "    xor %eax, %eax\n    syscall\n    cmp $-4096, %rax\n    ja 1f\n    ret\n" \
-    "1:  mov $-1, %rax\n    ret\n.cfi_endproc\n" \
-    ".globl go" S "\n.type go" S ",@function\ngo" S ":\n.cfi_startproc\n" \
+    "1:  mov $-1, %rax\n    ret\n" END
+#define SHAPES(S) \
+    FN("rip_nr", S) \
+    "    mov getpid_nr(%rip), %eax\n    syscall\n    ret\n" END \
+    FN("read", S) GLIBC_READ \
+    FN("go", S) \
     "    mov %rdi, %rax\n    mov %rsi, %rdi\n    syscall\n    cmp $-4095, %rax\n    jbe 2f\n" \
-    "    mov $-1, %rax\n2:  ret\n.cfi_endproc\n" \
-    ".globl jcc" S "\n.type jcc" S ",@function\njcc" S ":\n.cfi_startproc\n" \
+    "    mov $-1, %rax\n2:  ret\n" END \
+    FN("jcc", S) \
     "    mov %rdi, %rax\n    syscall\n    test %eax, %eax\n    js 3f\n    ret\n" \
-    "3:  mov $-2, %rax\n    ret\n.cfi_endproc\n" \
-    ".globl musl" S "\n.type musl" S ",@function\nmusl" S ":\n.cfi_startproc\n" \
+    "3:  mov $-2, %rax\n    ret\n" END \
+    FN("musl", S) \
     "    mov %rdi, %rax\n    mov %rsi, %rdi\n    mov %rdx, %rsi\n    syscall\n" \
-    "    mov %rax, %rdx\n    mov %rdx, %rax\n    ret\n.cfi_endproc\n" \
-    ".globl loop5" S "\n.type loop5" S ",@function\nloop5" S ":\n.cfi_startproc\n" \
+    "    mov %rax, %rdx\n    mov %rdx, %rax\n    ret\n" END \
+    FN("loop5", S) \
     "    mov %rdi, %r8\n    xor %r9d, %r9d\n4:  mov $39, %eax\n    syscall\n" \
     "5:  add %rax, %r9\n    dec %r8\n    jz 6f\n    test $1, %r8b\n    jnz 5b\n    jmp 4b\n" \
-    "6:  mov %r9, %rax\n    ret\n.cfi_endproc\n" \
-    ".globl loop3" S "\n.type loop3" S ",@function\nloop3" S ":\n.cfi_startproc\n" \
+    "6:  mov %r9, %rax\n    ret\n" END \
+    FN("loop3", S) \
     "    mov %rdi, %r8\n    xor %r9d, %r9d\n    mov $39, %r10d\n7:  mov %r10, %rax\n    syscall\n" \
     "8:  add %rax, %r9\n    dec %r8\n    jz 9f\n    test $1, %r8b\n    jnz 8b\n    jmp 7b\n" \
-    "9:  mov %r9, %rax\n    ret\n.cfi_endproc\n" \
-    ".globl short" S "\n.type short" S ",@function\nshort" S ":\n.cfi_startproc\n" \
-    "    mov %rdi, %rax\n    mov %rsi, %rdi\n    syscall\n    ret\n.cfi_endproc\n" \
-    ".globl pre_read" S "\n.type pre_read" S ",@function\npre_read" S ":\n.cfi_startproc\n" \
-    "    mov %rcx, %rax\n    syscall\n    ret\n.cfi_endproc\n" \
-    ".globl read2" S "\n.type read2" S ",@function\nread2" S ":\n.cfi_startproc\n" \
-    "    xor %eax, %eax\n    syscall\n    cmp $-4096, %rax\n    ja 1f\n    ret\n" \
-    "1:  mov $-1, %rax\n    ret\n.cfi_endproc\n"
+    "9:  mov %r9, %rax\n    ret\n" END \
+    FN("short", S) \
+    "    mov %rdi, %rax\n    mov %rsi, %rdi\n    syscall\n    ret\n" END \
+    FN("pre_read", S) \
+    "    mov %rcx, %rax\n    syscall\n    ret\n" END \
+    FN("read2", S) GLIBC_READ
 // clang-format on
 
 __asm__(".data\ngetpid_nr: .long 39\n.text\n" SHAPES("_st") SHAPES("_mt"));

@@ -35,6 +35,16 @@ static uint64_t site_of(const uint8_t *b, size_t n, size_t from)
     return 0;
 }
 
+/* The window chosen for the first syscall of b, which must be RW_OK. */
+static uint64_t window_of(const uint8_t *b, size_t n, bool threaded, struct rw_code *c,
+                          struct rw_window *w)
+{
+    *c = func(b, n);
+    uint64_t site = site_of(b, n, 0);
+    assert_int_equal(rw_choose(c, site, 39, threaded, w), RW_OK);
+    return site;
+}
+
 static int64_t rel32_at(const uint8_t *p)
 {
     int32_t v;
@@ -70,10 +80,9 @@ static const uint8_t glibc_read[] = {
 
 static void glibc_read_window(void **state)
 {
-    struct rw_code c = func(glibc_read, sizeof(glibc_read));
-    uint64_t site = site_of(glibc_read, sizeof(glibc_read), 0);
+    struct rw_code c;
     struct rw_window w;
-    assert_int_equal(rw_choose(&c, site, 0, true, &w), RW_OK);
+    uint64_t site = window_of(glibc_read, sizeof(glibc_read), true, &c, &w);
     /* the syscall and the cmp: the xor is too short and follows a jcc */
     assert_int_equal(w.start, site);
     assert_int_equal(w.len, 8);
@@ -125,11 +134,10 @@ static const uint8_t musl_syscall[] = {
 
 static void musl_syscall_window(void **state)
 {
-    struct rw_code c = func(musl_syscall, sizeof(musl_syscall));
-    uint64_t site = site_of(musl_syscall, sizeof(musl_syscall), 0);
+    struct rw_code c;
     struct rw_window w;
     /* several threads: the window starts at the syscall, up to the call */
-    assert_int_equal(rw_choose(&c, site, 39, true, &w), RW_OK);
+    uint64_t site = window_of(musl_syscall, sizeof(musl_syscall), true, &c, &w);
     assert_int_equal(w.start, site);
     assert_int_equal(w.len, 5);
     /* one thread: the same (preferred over moving instructions before) */
