@@ -75,12 +75,14 @@ void libos_fast_syscall(void *uc_, struct pal_trap_frame *frame, const uint64_t 
     ucontext_t *uc = uc_;
     struct thread *t = current_thread();
     rewrite_enter(t);
+    /* read now: after an execve the trampoline is gone */
+    uint64_t reported = site[0], cont = site[1];
     handle_syscall(uc, frame, false);
     /* still this call's return address: on into the trampoline, which runs
      * what the patch displaced after the syscall */
     uint64_t *rip = (uint64_t *)&uc->uc_mcontext.gregs[REG_RIP];
-    if (*rip == site[0]) {
-        *rip = site[1];
+    if (*rip == reported) {
+        *rip = cont;
         rewrite_leave_trampoline(current_thread());
     } else {
         rewrite_leave(current_thread(), rip);
