@@ -220,6 +220,13 @@ static void exact_forms(void **state)
     struct rw_tramp tr;
     assert_int_equal(rw_build(&c, &w, BASE + 0x2000, ENTRY, t, &tr), RW_OK);
     assert_memory_equal(t, glibc_sc, 5);
+    /* signal restorers: `mov $15,%rax` (7 bytes) */
+    static const uint8_t restorer[] = {0x90, 0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05};
+    c = (struct rw_code){BASE, restorer, sizeof(restorer), false};
+    assert_int_equal(rw_choose(&c, BASE + 8, 15, true, &w), RW_OK);
+    assert_int_equal(w.start, BASE + 1);
+    assert_int_equal(w.len, 7);
+    assert_int_equal(rw_choose(&c, BASE + 8, 14, true, &w), RW_NO_PROOF);
 }
 
 /* A loop that jumps back to right after the syscall: no window may cover it. */

@@ -205,18 +205,19 @@ static int choose(struct process *p, uint64_t site, long nr, uint8_t **code, str
     *code = NULL;
     if (unwind_func_bounds(p, site, &fstart, &flen) == 0 && flen <= FUNC_MAX &&
         vm_check(p, fstart, flen, PROT_READ | PROT_EXEC) && (*code = kmalloc(flen)) &&
-        !uaccess_copy(*code, (const void *)fstart, flen)) {
+        !uaccess_copy(*code, (const void *)fstart, flen) &&
+        rewrite_windows_unpatch(p->vm, fstart, fstart + flen, *code)) {
         *c = (struct rw_code){fstart, *code, flen, true};
         why = rw_choose(c, site, nr, threaded, w);
         if (why == RW_OK) return RW_OK;
     }
     kfree(*code);
-    *code = kmalloc(7);
+    *code = kmalloc(9);
     if (!*code) return why;
-    if (!vm_check(p, site - 5, 7, PROT_READ | PROT_EXEC) ||
-        uaccess_copy(*code, (const void *)(site - 5), 7))
+    if (!vm_check(p, site - 7, 9, PROT_READ | PROT_EXEC) ||
+        uaccess_copy(*code, (const void *)(site - 7), 9))
         return why;
-    *c = (struct rw_code){site - 5, *code, 7, false};
+    *c = (struct rw_code){site - 7, *code, 9, false};
     int r = rw_choose(c, site, nr, threaded, w);
     return r == RW_OK ? RW_OK : why;
 }
@@ -287,14 +288,16 @@ static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
         uint8_t bytes[RW_TRAMP_MAX];
         uint64_t tramp = 0;
         int why = choose(p, site, nr, &code, &c, &w);
+        if (why == RW_OK && !rewrite_windows_disjoint(p->vm, w.start, w.start + w.len))
+            why = RW_OVERLAP;
         if (why == RW_OK && vm_check(p, w.start, w.len, PROT_READ | PROT_EXEC)) {
             /* room for the largest, then given back down to its size */
             tramp = tramp_alloc(p, w.start, RW_TRAMP_MAX);
             if (!tramp || rw_build(&c, &w, tramp, (uint64_t)pal_fast_syscall_entry, bytes, &tr))
                 why = RW_UNREACHABLE;
         }
-        kfree(code);
         if (why != RW_OK || !tramp) {
+            kfree(code);
             /* noted, so that its later traps cost no more decoding */
             struct rw_window none = {.start = site};
             rewrite_site_add(p->vm, &none, &(struct rw_tramp){0}, 0);
@@ -303,7 +306,11 @@ static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
         }
         p->vm->tramp_used -= RW_TRAMP_MAX - ((tr.size + 15u) & ~15u);
         poke(p, tramp, bytes, tr.size);
+        uint8_t orig[RW_MAX_LEN];
+        memcpy(orig, c.code + (w.start - c.addr), w.len);
+        kfree(code);
         if (!(s = rewrite_site_add(p->vm, &w, &tr, tramp))) return;
+        memcpy(s->orig, orig, w.len);
     }
     /* Another thread that returned from this very call and has not come
      * back into the LibOS since may still be inside the window: patch at a

@@ -141,6 +141,32 @@ bool rewrite_site_busy(struct process *p, const struct rw_site *s)
     return busy;
 }
 
+bool rewrite_windows_unpatch(struct vm_proc *vm, uint64_t lo, uint64_t hi, uint8_t *buf)
+{
+    struct rw_table *t = vm->rw;
+    for (uint32_t i = 0; t && i < t->cap; i++) {
+        const struct rw_site *s = &t->slot[i].s;
+        if (t->slot[i].key <= GONE || !s->patched) continue;
+        if (s->w.start < lo || s->w.start + s->w.len > hi) {
+            if (s->w.start < hi && s->w.start + s->w.len > lo) return false; /* straddles */
+            continue;
+        }
+        memcpy(buf + (s->w.start - lo), s->orig, s->w.len);
+    }
+    return true;
+}
+
+bool rewrite_windows_disjoint(struct vm_proc *vm, uint64_t start, uint64_t end)
+{
+    struct rw_table *t = vm->rw;
+    for (uint32_t i = 0; t && i < t->cap; i++) {
+        const struct rw_site *s = &t->slot[i].s;
+        if (t->slot[i].key > GONE && s->w.len && s->w.start < end && s->w.start + s->w.len > start)
+            return false;
+    }
+    return true;
+}
+
 void rewrite_windows_forget(struct vm_proc *vm, uint64_t lo, uint64_t hi)
 {
     struct rw_table *t = vm->rw;

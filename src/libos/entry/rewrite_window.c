@@ -13,10 +13,11 @@
  * window's inside. A function with a jump through a register or a table
  * (a switch whose targets cannot be seen) proves nothing.
  *
- * Without function bounds only these stay, as before: one 5-byte
- * instruction right before the syscall, which stays in place,
+ * Without function bounds only these stay: one instruction right before
+ * the syscall, which stays in place,
  *
  *     b8 imm32            mov $nr, %eax       (the immediate = the number)
+ *     48 c7 c0 imm32      mov $nr, %rax       (signal restorers: glibc, musl, Go)
  *     4c 89 5c 24 08      mov %r11, 8(%rsp)   (musl's __syscall_cp_asm)
  *     4c 8b 4c 24 08      mov 8(%rsp), %r9    (glibc's syscall())
  */
@@ -59,6 +60,7 @@ const char *rw_refusal_str(int why)
         [RW_TOO_SHORT] = "no run of movable instructions of 5 bytes",
         [RW_THREADS] = "only windows unsafe while other threads run",
         [RW_UNREACHABLE] = "an operand or branch out of rel32 reach",
+        [RW_OVERLAP] = "the window overlaps another site's",
     };
     return why >= 0 && why < RW_NREFUSALS ? s[why] : "?";
 }
@@ -133,7 +135,7 @@ static bool terminal(const struct insn *in)
     return in->kind == K_JCC || in->kind == K_JMP || in->kind == K_RET || in->kind == K_JMP_MEM;
 }
 
-static bool known_form(const uint8_t *b, long nr)
+static bool known_form5(const uint8_t *b, long nr)
 {
     static const uint8_t mov_r11_to_stack[5] = {0x4c, 0x89, 0x5c, 0x24, 0x08};
     static const uint8_t mov_stack_to_r9[5] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
@@ -143,6 +145,18 @@ static bool known_form(const uint8_t *b, long nr)
         return imm == nr;
     }
     return memcmp(b, mov_r11_to_stack, 5) == 0 || memcmp(b, mov_stack_to_r9, 5) == 0;
+}
+
+/* The exact form right before the syscall at s, with room bytes before
+ * it: its length, or 0. */
+static int known_form(const uint8_t *s, size_t room, long nr)
+{
+    int32_t imm;
+    if (room >= 7 && s[-7] == 0x48 && s[-6] == 0xc7 && s[-5] == 0xc0) {
+        memcpy(&imm, s - 4, 4);
+        if (imm == nr) return 7;
+    }
+    return room >= 5 && known_form5(s - 5, nr) ? 5 : 0;
 }
 
 static void init_decoder(ZydisDecoder *dec)
@@ -242,13 +256,14 @@ int rw_choose(const struct rw_code *c, uint64_t site, long nr, bool threaded, st
     const uint8_t *s = c->code + (site - c->addr);
     if (s[0] != 0x0f || s[1] != 0x05) return RW_NO_SYSCALL;
     if (!c->func) {
-        if (site - c->addr < 5 || !known_form(s - 5, nr)) return RW_NO_PROOF;
+        int n = known_form(s, site - c->addr, nr);
+        if (!n) return RW_NO_PROOF;
         memset(w, 0, sizeof(*w));
-        *w = (struct rw_window){.start = site - 5,
-                                .len = 5,
-                                .syscall_off = 5,
+        *w = (struct rw_window){.start = site - n,
+                                .len = (uint8_t)n,
+                                .syscall_off = (uint8_t)n,
                                 .ninsn = 1,
-                                .off = {0, 5},
+                                .off = {0, (uint8_t)n},
                                 .thread_safe = true};
         return RW_OK;
     }

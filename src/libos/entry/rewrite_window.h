@@ -54,6 +54,7 @@ enum rw_refusal {
     RW_TOO_SHORT,     /* no run of relocatable instructions of >= 5 bytes */
     RW_THREADS,       /* only windows unsafe while other threads run */
     RW_UNREACHABLE,   /* a RIP-relative operand or branch out of rel32 reach */
+    RW_OVERLAP,       /* the window shares bytes with another site's (rewrite.c) */
     RW_NREFUSALS
 };
 const char *rw_refusal_str(int why);
