@@ -5,8 +5,9 @@
  * After a `syscall` instruction has trapped twice (a call made once, at
  * start-up or exit, costs less through the trap than a rewrite does), a
  * window of whole instructions around it (rewrite_window.c chooses it,
- * proven against its function's bounds from the unwind table,
- * unwind_bounds.c) is replaced by a 5-byte `jmp` to a per-site trampoline:
+ * proven against its function's bounds from the unwind table, the dynamic
+ * symbols or Go's function table: unwind_bounds.c) is replaced by a 5-byte
+ * `jmp` to a per-site trampoline:
  * the displaced instructions before the syscall, a plain call of the LibOS
  * entry (pal_fast_syscall_entry), and the displaced instructions after it,
  * then a jmp back. The LibOS still reports the original addresses: the
