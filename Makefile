@@ -143,7 +143,7 @@ SPLIT_DEBUG = objcopy --only-keep-debug $@ $@.debug && objcopy --strip-debug \
 # libraries' symbol tables, each fork).
 $(LIBOS_BIN): $(LIBOS_OBJS) $(OUT)/obj/libos/heap-check.stamp $(LIBOS_SHARED_LD)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -Wl,-T,$(LIBOS_SHARED_LD) -Wl,-z,now -ljansson -lcrypto -lpthread
+	$(CC) $(LIBOS_SANITIZE) -o $@ $(LIBOS_OBJS) -Wl,-T,$(LIBOS_SHARED_LD) -Wl,-z,now -ljansson -lcrypto -lZydis -lpthread
 	$(SPLIT_DEBUG)
 $(FUSE_BIN): $(FUSE_OBJS)
 	@mkdir -p $(dir $@)

@@ -116,7 +116,7 @@ build_target() {
         o=$obj/$(basename "$s" .c).o
         clang "${FUZZ_CFLAGS[@]}" -c "$s" -MMD -MF "$o.d" -o "$o" || return 1
     done
-    clang "${FUZZ_CFLAGS[@]}" "$obj"/*.o -o "$exe" -ljansson -lcrypto -lpthread || return 1
+    clang "${FUZZ_CFLAGS[@]}" "$obj"/*.o -o "$exe" -ljansson -lcrypto -lZydis -lpthread || return 1
     cat "$obj"/*.d >"$exe.d"
 }
 

@@ -22,7 +22,7 @@ mkdir -p "$WORK"
 
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -Isrc -Isrc/libos -fsanitize=address,undefined
     -fno-sanitize-recover=all -g -Wall -Wextra -Wno-unused-parameter)
-LIBS=(-lcmocka -ljansson -lcrypto -lyaml -lpthread)
+LIBS=(-lcmocka -ljansson -lcrypto -lyaml -lZydis -lpthread)
 
 passed=0
 failed=0

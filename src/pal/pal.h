@@ -246,15 +246,19 @@ void pal_thread_trap_fini(void);
  * the application's registers and extended state into a ucontext_t on the
  * LibOS stack (exactly what a SIGSYS trap would have given, RIP after the
  * syscall instruction), switches %fs and the selector, and calls
- * libos_fast_syscall(uc, frame); on return it resumes the application from
- * that (possibly changed) ucontext. No host signal, no kernel round trip.
+ * libos_fast_syscall(uc, frame, site); on return it resumes the application
+ * from that (possibly changed) ucontext. No host signal, no kernel round
+ * trip.
  *
  * Trampoline contract: entered by `call *...` with %rsp = app %rsp - 136
  * (the red zone is never touched) and the pushed return address pointing
- * at a quadword holding the address right after the syscall instruction.
+ * at two quadwords: the address right after the original syscall
+ * instruction (the context's RIP), and where the call goes on when the
+ * LibOS leaves that RIP as it was (the rest of the trampoline). That
+ * pointer is `site`.
  */
 void pal_fast_syscall_entry(void);
-void libos_fast_syscall(void *uc, struct pal_trap_frame *frame);
+void libos_fast_syscall(void *uc, struct pal_trap_frame *frame, const uint64_t *site);
 /* Whether [addr, addr+len) is writable application memory (the fast exit
  * leaves the return address below the application's stack pointer). */
 bool libos_user_writable(uint64_t addr, size_t len);

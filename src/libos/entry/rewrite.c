@@ -2,60 +2,72 @@
  * rewrite: the system call fast path's site rewriting
  * (docs/architecture.md, "Entering the LibOS").
  *
- * After a `syscall` instruction has trapped once, the 5-byte instruction
- * right before it is replaced by a `jmp` to a per-site trampoline, which
- * runs that instruction, then enters the LibOS with a plain call
- * (pal_fast_syscall_entry). The `syscall` itself stays in place, so a
- * branch that targets it still works (through the trap); nothing is
- * displaced but one whole instruction, so no branch can land inside the
- * patch. The instruction must be one of a few exact, position-independent
- * forms that compilers and libcs put right before `syscall`:
+ * After a `syscall` instruction has trapped twice (a call made once, at
+ * start-up or exit, costs less through the trap than a rewrite does), a
+ * window of whole instructions around it (rewrite_window.c chooses it,
+ * proven against its function's bounds from the unwind table, the dynamic
+ * symbols or Go's function table: unwind_bounds.c) is replaced by a 5-byte
+ * `jmp` to a per-site trampoline:
+ * the displaced instructions before the syscall, a plain call of the LibOS
+ * entry (pal_fast_syscall_entry), and the displaced instructions after it,
+ * then a jmp back. The LibOS still reports the original addresses: the
+ * context a call sees has RIP right after the original `syscall` (signal
+ * frames, musl's __cp_begin/__cp_end check, restarts at RIP - 2); the exit
+ * then resumes in the trampoline (libos_fast_syscall's continuation).
  *
- *     b8 imm32            mov $nr, %eax       (glibc wrappers, musl inlines)
- *     4c 89 5c 24 08      mov %r11, 8(%rsp)   (musl's __syscall_cp_asm)
- *     4c 8b 4c 24 08      mov 8(%rsp), %r9    (glibc's syscall())
- *
- * The mov $nr form is taken only when its immediate is the number that
- * just trapped, which rules out bytes that merely look like it at the end
- * of a longer instruction.
- *
- * A site is rewritten when it traps the second time: a call made once
- * (start-up, exit) costs less through the trap than the rewrite costs,
- * which matters for short-lived processes.
+ * Addresses strictly inside a patched window no longer hold those
+ * instructions. A context can still name one (a restart onto a displaced
+ * syscall, a signal frame's return address, the return of a call another
+ * thread was blocked in when the site was patched): every way back to
+ * application code goes through rewrite_leave, which maps such an address
+ * to its copy in the trampoline (rewrite_resume.c keeps the windows).
  *
  * Every process has its own copy of its code, so only its own threads can
- * be executing the bytes being changed. With one thread, a plain write is
- * enough. With several, the bytes change as Linux's text_poke_bp does it:
- * an int3 on the first byte, the rest, then the first byte, each step
- * followed by a core-serializing membarrier; a thread that meets the int3
- * meanwhile is sent to the trampoline (rewrite_int3), which runs the
- * instruction it was about to run. OCCLUM_SYSCALL_REWRITE=0 turns it off.
+ * run the bytes being changed. With one thread, a plain write is enough.
+ * With several, only windows where no other thread can be inside the
+ * jmp's 5 bytes are taken: one instruction before the syscall, or a window
+ * that starts at the syscall (a thread is then inside it only right after
+ * returning from this site's system call, which rewrite_resume.c can see:
+ * the patch waits for a later trap when one might be). The bytes change as
+ * Linux's text_poke_bp does it: an int3 on the first byte, the rest, then
+ * the first byte, each step followed by a core-serializing membarrier; a
+ * thread that meets the int3 meanwhile is sent to the trampoline
+ * (rewrite_int3). OCCLUM_SYSCALL_REWRITE=0 turns rewriting off;
+ * OCCLUM_REWRITE_LOG=1 logs every site left trapping and why.
  */
 #include "entry/rewrite.h"
 
 #include "common/usercopy.h"
+#include "entry/rewrite_resume.h"
+#include "entry/rewrite_window.h"
+#include "entry/unwind_bounds.h"
 
 #include "pal/pal.h"
 #include "process/process.h"
+#include "util/kheap.h"
 #include "util/lock.h"
 #include "util/log.h"
 #include "vm/vm.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#define TRAMP_SIZE 32
 #define REACH (1ULL << 31) /* rel32 */
+/* Functions longer than this are not decoded (nor their sites rewritten
+ * but for the exact forms). */
+#define FUNC_MAX (256 * 1024)
 
 bool rewrite_enabled = true;
+bool rewrite_log_refused;
 /* membarrier's SYNC_CORE registration is per host process (mm), made at
  * its first need: 0 not tried, 1 made, -1 refused. A fork's child starts
  * at 0 (rewrite_init), so that a child that never patches code never pays
  * for it. */
 LIBOS_PRIVATE static int sync_core_state;
-static struct mutex rewrite_lock = MUTEX_INIT;
+struct mutex rewrite_lock = MUTEX_INIT;
 
 /* Sites patched recently, for a thread that trapped on their int3. */
 #define RECENT 64
@@ -113,44 +125,44 @@ bool rewrite_int3(uint64_t *rip)
  * deterministic, the same site addresses, but other trampolines -- a
  * thread meeting an int3 there must not be sent to the old image's.
  */
-void rewrite_forget_vm(const struct vm_proc *vm)
+void rewrite_forget_vm(struct vm_proc *vm)
 {
     mutex_lock(&rewrite_lock);
     for (int i = 0; i < RECENT; i++)
         if (recent[i].vm == vm) recent[i].vm = NULL;
+    rewrite_windows_free(vm);
     mutex_unlock(&rewrite_lock);
 }
 
-static bool known_pre_syscall_insn(const uint8_t *b, long nr)
+void rewrite_forget_range(struct vm_proc *vm, uint64_t lo, uint64_t hi)
 {
-    static const uint8_t mov_r11_to_stack[5] = {0x4c, 0x89, 0x5c, 0x24, 0x08};
-    static const uint8_t mov_stack_to_r9[5] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
-    if (b[0] == 0xb8) {
-        int32_t imm;
-        memcpy(&imm, b + 1, 4);
-        return imm == nr;
-    }
-    return memcmp(b, mov_r11_to_stack, 5) == 0 || memcmp(b, mov_stack_to_r9, 5) == 0;
+    mutex_lock(&rewrite_lock);
+    for (int i = 0; i < RECENT; i++)
+        if (recent[i].vm == vm && recent[i].insn >= lo && recent[i].insn < hi) recent[i].vm = NULL;
+    for (size_t i = 0; i < sizeof(vm->trapped_sites) / sizeof(vm->trapped_sites[0]); i++)
+        if (vm->trapped_sites[i] >= lo && vm->trapped_sites[i] <= hi) vm->trapped_sites[i] = 0;
+    rewrite_windows_forget(vm, lo, hi);
+    if (vm->go_object >= lo && vm->go_object < hi) vm->go_object = 0;
+    mutex_unlock(&rewrite_lock);
 }
 
-static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr);
-
-/* A trampoline slot within rel32 reach of site, or 0. */
-static uint64_t tramp_alloc(struct process *p, uint64_t site)
+/* A trampoline slot of size bytes within rel32 reach of site, or 0. */
+static uint64_t tramp_alloc(struct process *p, uint64_t site, size_t size)
 {
     struct vm_proc *m = p->vm;
-    if (m->tramp_page && m->tramp_used + TRAMP_SIZE <= PAGE_SIZE) {
+    size = (size + 15) & ~(size_t)15;
+    if (m->tramp_page && m->tramp_used + size <= PAGE_SIZE) {
         uint64_t slot = m->tramp_page + m->tramp_used;
         uint64_t d = slot > site ? slot - site : site - slot;
         if (d < REACH - PAGE_SIZE) {
-            m->tramp_used += TRAMP_SIZE;
+            m->tramp_used += size;
             return slot;
         }
     }
     int64_t page = vm_map_near(p, site, PAGE_SIZE, PROT_READ | PROT_EXEC, REACH - 2 * PAGE_SIZE);
     if (page < 0) return 0;
     m->tramp_page = (uint64_t)page;
-    m->tramp_used = TRAMP_SIZE;
+    m->tramp_used = size;
     return (uint64_t)page;
 }
 
@@ -163,6 +175,79 @@ static void poke(struct process *p, uint64_t addr, const void *bytes, size_t n)
     vm_reapply_prot(p->vm, lo, hi);
 }
 
+static void log_refused(struct process *p, uint64_t site, long nr, int why)
+{
+    if (!rewrite_log_refused) return;
+    uint8_t b[16] = {0};
+    char hex[16 * 3 + 4] = "";
+    if (vm_check(p, site - 8, sizeof(b), PROT_READ) &&
+        !uaccess_copy(b, (const void *)(site - 8), 16))
+        for (int i = 0; i < 16; i++)
+            snprintf(hex + strlen(hex), sizeof(hex) - strlen(hex),
+                     i == 8   ? "[%02x"
+                     : i == 9 ? "%02x] "
+                              : "%02x ",
+                     b[i]);
+    log_printf(LOG_WARN, "%s: system call site %#lx (nr %ld) keeps trapping: %s; bytes %s",
+               p->exe_path, (unsigned long)site, nr, rw_refusal_str(why), hex);
+}
+
+/*
+ * The window for the syscall at site: proven against its function when
+ * the unwind table has it, else one of the exact forms. code receives
+ * the bytes decoded (kfree'd by the caller); RW_OK or a refusal.
+ */
+static int choose(struct process *p, uint64_t site, long nr, uint8_t **code, struct rw_code *c,
+                  struct rw_window *w)
+{
+    bool threaded = p->nthreads != 1;
+    uint64_t fstart, flen;
+    int why = RW_NO_PROOF;
+    *code = NULL;
+    if (unwind_func_bounds(p, site, &fstart, &flen) == 0 && flen <= FUNC_MAX &&
+        vm_check(p, fstart, flen, PROT_READ | PROT_EXEC) && (*code = kmalloc(flen)) &&
+        !uaccess_copy(*code, (const void *)fstart, flen) &&
+        rewrite_windows_unpatch(p->vm, fstart, fstart + flen, *code)) {
+        *c = (struct rw_code){fstart, *code, flen, true};
+        why = rw_choose(c, site, nr, threaded, w);
+        if (why == RW_OK) return RW_OK;
+    }
+    kfree(*code);
+    *code = kmalloc(9);
+    if (!*code) return why;
+    if (!vm_check(p, site - 7, 9, PROT_READ | PROT_EXEC) ||
+        uaccess_copy(*code, (const void *)(site - 7), 9))
+        return why;
+    *c = (struct rw_code){site - 7, *code, 9, false};
+    int r = rw_choose(c, site, nr, threaded, w);
+    return r == RW_OK ? RW_OK : why;
+}
+
+/* Replace the window's first 5 bytes with a jmp to tramp. */
+static void patch(struct process *p, uint64_t start, uint64_t tramp)
+{
+    uint8_t jmp[5] = {0xe9};
+    int32_t rel = (int32_t)((int64_t)tramp - (int64_t)(start + 5));
+    memcpy(jmp + 1, &rel, 4);
+    if (p->nthreads == 1) {
+        poke(p, start, jmp, sizeof(jmp));
+        return;
+    }
+    recent[recent_next % RECENT].vm = p->vm;
+    recent[recent_next % RECENT].insn = start;
+    recent[recent_next % RECENT].tramp = tramp;
+    recent_next++;
+    static const uint8_t int3 = 0xcc;
+    poke(p, start, &int3, 1);
+    sync_cores(p);
+    poke(p, start + 1, jmp + 1, 4);
+    sync_cores(p);
+    poke(p, start, jmp, 1);
+    sync_cores(p);
+}
+
+static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr);
+
 void rewrite_syscall_site(uint64_t after_syscall, long nr)
 {
     struct thread *t = current_thread();
@@ -174,63 +259,70 @@ void rewrite_syscall_site(uint64_t after_syscall, long nr)
     mutex_unlock(&rewrite_lock);
 }
 
-static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
+/* Whether this is the site's second trap (the first is only noted). */
+static bool second_trap(struct vm_proc *m, uint64_t after_syscall)
 {
-    /* second time here? */
-    struct vm_proc *m = p->vm;
     size_t n = sizeof(m->trapped_sites) / sizeof(m->trapped_sites[0]), slot = n;
     for (size_t i = 0; i < n; i++) {
-        if (m->trapped_sites[i] == after_syscall) break;
+        if (m->trapped_sites[i] == after_syscall) return true;
         if (!m->trapped_sites[i] && slot == n) slot = i;
-        if (i == n - 1) {
-            m->trapped_sites[slot == n ? after_syscall % n : slot] = after_syscall;
-            return;
-        }
     }
+    m->trapped_sites[slot == n ? after_syscall % n : slot] = after_syscall;
+    return false;
+}
+
+static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
+{
+    if (!second_trap(p->vm, after_syscall)) return;
     /* A thread's last calls may run without a stack (musl's thread exit
      * unmaps its stack first); the trampoline needs one: leave them be. */
     if (nr == SYS_exit || nr == SYS_exit_group) return;
-    uint64_t insn = after_syscall - 7;
-    /* the 7 bytes must be mapped executable code of this process, read
-     * fault-safely: another thread may unmap or protect them meanwhile */
-    uint8_t b[7];
-    if (!vm_check(p, insn, 7, PROT_READ | PROT_EXEC) || uaccess_copy(b, (const void *)insn, 7))
-        return;
-    if (b[5] != 0x0f || b[6] != 0x05 || !known_pre_syscall_insn(b, nr)) return;
-    uint64_t tramp = tramp_alloc(p, insn);
-    if (!tramp) return;
-
-    /* trampoline: the displaced instruction; lea -128(%rsp),%rsp;
-     * call *entry(%rip); .quad return-rip; .quad entry */
-    uint8_t code[TRAMP_SIZE];
-    memcpy(code, b, 5);
-    static const uint8_t lea_below_red_zone[5] = {0x48, 0x8d, 0x64, 0x24, 0x80};
-    memcpy(code + 5, lea_below_red_zone, 5);
-    static const uint8_t call_rip_plus_8[6] = {0xff, 0x15, 0x08, 0, 0, 0};
-    memcpy(code + 10, call_rip_plus_8, 6);
-    uint64_t ret_rip = after_syscall, entry = (uint64_t)pal_fast_syscall_entry;
-    memcpy(code + 16, &ret_rip, 8);
-    memcpy(code + 24, &entry, 8);
-    poke(p, tramp, code, sizeof(code));
-
-    uint8_t jmp[5] = {0xe9};
-    int32_t rel = (int32_t)((int64_t)tramp - (int64_t)(insn + 5));
-    memcpy(jmp + 1, &rel, 4);
-    if (p->nthreads == 1) {
-        poke(p, insn, jmp, sizeof(jmp));
-    } else {
-        recent[recent_next % RECENT].vm = m;
-        recent[recent_next % RECENT].insn = insn;
-        recent[recent_next % RECENT].tramp = tramp;
-        recent_next++;
-        static const uint8_t int3 = 0xcc;
-        poke(p, insn, &int3, 1);
-        sync_cores(p);
-        poke(p, insn + 1, jmp + 1, 4);
-        sync_cores(p);
-        poke(p, insn, jmp, 1);
-        sync_cores(p);
+    uint64_t site = after_syscall - 2;
+    struct rw_site *s = rewrite_site_find(p->vm, site);
+    /* patched while this thread was in its call, or refused */
+    if (s && (s->patched || !s->tramp)) return;
+    if (!s) {
+        uint8_t *code;
+        struct rw_code c;
+        struct rw_window w;
+        struct rw_tramp tr;
+        uint8_t bytes[RW_TRAMP_MAX];
+        uint64_t tramp = 0;
+        int why = choose(p, site, nr, &code, &c, &w);
+        if (why == RW_OK && !rewrite_windows_disjoint(p->vm, w.start, w.start + w.len))
+            why = RW_OVERLAP;
+        if (why == RW_OK && vm_check(p, w.start, w.len, PROT_READ | PROT_EXEC)) {
+            /* room for the largest, then given back down to its size */
+            tramp = tramp_alloc(p, w.start, RW_TRAMP_MAX);
+            if (!tramp || rw_build(&c, &w, tramp, (uint64_t)pal_fast_syscall_entry, bytes, &tr))
+                why = RW_UNREACHABLE;
+        }
+        if (why != RW_OK || !tramp) {
+            kfree(code);
+            /* noted, so that its later traps cost no more decoding */
+            struct rw_window none = {.start = site};
+            rewrite_site_add(p->vm, &none, &(struct rw_tramp){0}, 0);
+            log_refused(p, site, nr, why);
+            return;
+        }
+        p->vm->tramp_used -= RW_TRAMP_MAX - ((tr.size + 15u) & ~15u);
+        poke(p, tramp, bytes, tr.size);
+        uint8_t orig[RW_MAX_LEN];
+        memcpy(orig, c.code + (w.start - c.addr), w.len);
+        kfree(code);
+        if (!(s = rewrite_site_add(p->vm, &w, &tr, tramp))) return;
+        memcpy(s->orig, orig, w.len);
     }
+    /* Another thread that returned from this very call and has not come
+     * back into the LibOS since may still be inside the window: patch at a
+     * later trap. */
+    if (p->nthreads != 1 && s->w.with_syscall && rewrite_site_busy(p, s)) {
+        log_debug("%s: system call site %#lx waits for a thread to leave it", p->exe_path,
+                  (unsigned long)site);
+        return;
+    }
+    patch(p, s->w.start, s->tramp);
+    s->patched = true;
     log_debug("%s: system call site %#lx (nr %ld) now takes the fast path", p->exe_path,
-              (unsigned long)after_syscall - 2, nr);
+              (unsigned long)site, nr);
 }

@@ -70,9 +70,30 @@ static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame, bool tr
     t->uc = outer_uc;
 }
 
-void libos_fast_syscall(void *uc, struct pal_trap_frame *frame)
+void libos_fast_syscall(void *uc_, struct pal_trap_frame *frame, const uint64_t *site)
 {
+    ucontext_t *uc = uc_;
+    struct thread *t = current_thread();
+    rewrite_enter(t);
+    /* read now: after an execve the trampoline is gone */
+    uint64_t reported = site[0], cont = site[1];
     handle_syscall(uc, frame, false);
+    /* still this call's return address: on into the trampoline, which runs
+     * what the patch displaced after the syscall */
+    uint64_t *rip = (uint64_t *)&uc->uc_mcontext.gregs[REG_RIP];
+    if (*rip == reported) {
+        *rip = cont;
+        rewrite_leave_trampoline(current_thread());
+    } else {
+        rewrite_leave(current_thread(), rip);
+    }
+}
+
+/* Back to application code from a trap (the thread may have changed
+ * process: execve, a vfork child's end). */
+static void leave(ucontext_t *uc)
+{
+    rewrite_leave(current_thread(), (uint64_t *)&uc->uc_mcontext.gregs[REG_RIP]);
 }
 
 bool libos_user_writable(uint64_t addr, size_t len)
@@ -95,6 +116,7 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
     siginfo_t *info = info_;
     ucontext_t *uc = uc_;
     bool from_app = pal_trap_from_app(uc, frame);
+    if (from_app) rewrite_enter(current_thread());
     if (sig == SIGSYS && info->si_code == SYS_USER_DISPATCH && from_app) {
         uint64_t site = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
         long nr = uc->uc_mcontext.gregs[REG_RAX];
@@ -103,6 +125,7 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         /* the same image still runs (no execve, no vfork switch): make
          * this site take the fast path from now on */
         if (current_process()->vm == vm && !current_thread()->vfork) rewrite_syscall_site(site, nr);
+        leave(uc);
         return;
     }
     if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
@@ -129,6 +152,7 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
             signal_deliver(uc, -1, 0);
             t->uc = outer_uc;
             t->frame = outer;
+            leave(uc);
         }
         return;
     }
@@ -144,6 +168,7 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
             uc->uc_mcontext.gregs[REG_RIP] = (greg_t)at;
             t->uc = outer_uc;
             t->frame = outer;
+            leave(uc);
             return;
         }
         /* The app's handler runs, or the process dies of sig (for a vfork
@@ -151,6 +176,7 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
         signal_fault(sig, info, uc);
         t->uc = outer_uc;
         t->frame = outer;
+        leave(uc);
         return;
     }
     unsigned long resume = 0;

@@ -258,6 +258,7 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     } else {
         vm_release_all(p);
         struct addr_space *as = p->vm->as;
+        rewrite_forget_vm(p->vm); /* the old image's patches */
         memset(p->vm, 0, sizeof(*p->vm));
         p->vm->users = 1;
         p->vm->as = as;

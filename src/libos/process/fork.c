@@ -20,6 +20,7 @@
 #include "syscall/list_core.h"
 
 #include "entry/rewrite.h"
+#include "entry/rewrite_resume.h"
 #include "fs/fs_core.h"
 #include "ipc/ipc.h"
 #include "util/kheap.h"
@@ -61,15 +62,22 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     if ((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &c->pid, sizeof(int))) r = -EFAULT;
     if (r == 0) r = thread_slot_reserve(parent->exe_path);
     struct vm_proc *cvm = NULL;
+    /* no site of ours changes from the copy of the patches to the host fork */
+    rewrite_fork_begin();
     if (r == 0) {
         r = vm_fork_prepare(parent->vm, &cvm);
         if (r == 0 && (r = shared_map_fork(parent->vm, cvm)) == 0 &&
             (r = shm_fork(parent->vm, cvm)) < 0)
             shared_map_release_all(cvm);
+        if (r == 0 && (r = rewrite_fork_copy(cvm, parent->vm)) < 0) {
+            shared_map_release_all(cvm);
+            shm_detach_all(cvm);
+        }
         if (r < 0 && cvm) vm_fork_abort(parent->vm, cvm);
         if (r < 0) thread_slot_release();
     }
     if (r < 0) {
+        rewrite_fork_end();
         process_free_unstarted(c);
         kfree(t);
         return r;
@@ -81,7 +89,9 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     if (host < 0) {
         shared_map_release_all(cvm);
         shm_detach_all(cvm);
+        rewrite_windows_free(cvm);
         vm_fork_abort(parent->vm, cvm);
+        rewrite_fork_end();
         c->vm = NULL;
         thread_slot_release();
         log_warn("%s: fork failed: the host could not fork (%s)", parent->exe_path,
@@ -92,6 +102,7 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     }
     if (host > 0) {
         vm_fork_parent_done(parent->vm);
+        rewrite_fork_end();
         return pid;
     }
     /* The child host process, on a copy of the forking host thread: none

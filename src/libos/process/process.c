@@ -14,6 +14,7 @@
 #include "time/posix_timer.h"
 
 #include "common/config.h"
+#include "entry/rewrite.h"
 #include "fs/fs_core.h"
 #include "fs/locks.h"
 #include "ipc/ipc.h"
@@ -516,6 +517,8 @@ static void run_thread(struct worker *w, struct thread *t)
         uint32_t *settid = (uint32_t *)t->set_child_tid;
         if (settid && user_ok(settid, sizeof(*settid), true))
             uaccess_store32(settid, (uint32_t)t->tid);
+        rewrite_leave(t,
+                      &t->start.rip); /* a clone's or fork's child resumes at its parent's site */
         pal_enter_user(&t->tcb, &t->start);
     }
     w->wake_efd = t->wake_efd; /* created during the thread's life, kept */

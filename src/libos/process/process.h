@@ -107,6 +107,8 @@ struct thread {
     struct pal_user_regs start;   /* the application context to start with */
     struct thread *next_in_proc;
     struct vfork_frame *vfork; /* set while this thread runs a vfork child */
+    uint64_t rw_seq;           /* odd while it runs application code (entry/rewrite.h) */
+    uint64_t rw_resume;        /* where it last went back to application code */
     bool must_exit;            /* another thread ended the process or exec'd */
     bool orphan;               /* its process died while it ran a vfork child: in no process */
     uint32_t wake;             /* futex word of thread_sleep (process/waitq.h) */

@@ -302,6 +302,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
     if (len == 0) return -EINVAL;
     as_lock(as);
     int64_t ret;
+    bool replaced = false;
     if (fixed) {
         if (!in_space(as, addr, len)) {
             ret = -ENOMEM;
@@ -323,6 +324,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
             }
             ret = remove_range(p, addr, len);
             if (ret < 0) goto out;
+            replaced = true;
         }
     } else if (!(addr && PAGE_DOWN(addr) == addr && range_free(as, addr, len))) {
         addr = find_free(as, len);
@@ -352,6 +354,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
     ret = (int64_t)addr;
 out:
     mutex_unlock(&as->lock);
+    if (replaced) rewrite_forget_range(p->vm, addr, addr + len);
     return ret;
 }
 
@@ -458,6 +461,7 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
         }
     }
     mutex_unlock(&as->lock);
+    if (lo < hi) rewrite_forget_range(p->vm, lo, hi);
     return r;
 }
 

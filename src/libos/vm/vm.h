@@ -22,11 +22,14 @@ struct addr_space;
 #define PAGE_UP(x) (((uint64_t)(x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 
 /* Per-process memory state. */
+struct rw_table;
 struct vm_proc {
     uint64_t heap_start, brk, heap_end; /* brk lives in [heap_start, heap_end) */
     int users; /* processes using it: more than one while a vfork child runs */
     uint64_t tramp_page, tramp_used; /* system call trampolines (entry/rewrite.c) */
     uint64_t trapped_sites[32];      /* sites that trapped once (entry/rewrite.c) */
+    struct rw_table *rw;             /* patched windows (entry/rewrite_resume.c) */
+    uint64_t go_object, go_pclntab;  /* the last Go function table found (entry/unwind_bounds.c) */
     uint64_t mapped, peak;           /* bytes mapped now and at most (ru_maxrss) */
     struct addr_space *as;           /* the address space its areas are in */
 };

@@ -23,7 +23,8 @@ _Static_assert(offsetof(ucontext_t, uc_mcontext.fpregs) == FAST_FPREGS_PTR - FAS
 _Static_assert(sizeof(ucontext_t) == FAST_UC_SIZE, "ucontext size");
 _Static_assert(FAST_UC + FAST_UC_SIZE <= FAST_XSAVE, "xsave overlap");
 _Static_assert(FAST_XSAVE % 64 == 0 && FAST_FRAME_SIZE(576) % 64 == 0, "alignment");
-_Static_assert(FAST_XMASK >= sizeof(struct pal_trap_frame) && FAST_XMASK + 8 <= FAST_UC, "mask");
+_Static_assert(FAST_XMASK >= sizeof(struct pal_trap_frame) && FAST_XMASK + 8 <= FAST_SITE, "mask");
+_Static_assert(FAST_SITE + 8 <= FAST_UC, "site");
 _Static_assert(offsetof(struct pal_tcb, stack_top) == 16, "tcb stack_top offset");
 _Static_assert(offsetof(struct pal_tcb, resume_rip) == 24, "tcb resume_rip offset");
 
@@ -149,7 +150,9 @@ int pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame)
     uint64_t mask;
     memcpy(&mask, (char *)frame + FAST_XMASK, sizeof(mask));
     fill_sw_bytes(xs, mask);
-    libos_fast_syscall(uc, frame);
+    const uint64_t *site;
+    memcpy(&site, (char *)frame + FAST_SITE, sizeof(site));
+    libos_fast_syscall(uc, frame, site);
     /* the resumed context must point at an area xrstor accepts */
     uc->uc_mcontext.fpregs = (struct _libc_fpstate *)xs;
     pal_xstate_sanitize(xs, mask);

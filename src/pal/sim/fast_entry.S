@@ -2,7 +2,8 @@
  * fast_entry: the system call fast path's way in and out (see pal.h).
  *
  * In: from a trampoline, %rsp = app rsp - 136, (%rsp) = address of a quad
- * holding the return rip, rax = syscall number, other registers the app's.
+ * holding the return rip (then the continuation: pal.h), rax = syscall
+ * number, other registers the app's.
  * rcx and r11 are free (a syscall clobbers them); the saved context gets
  * rcx = return rip and r11 = rflags, as the kernel's syscall leaves them.
  *
@@ -37,6 +38,7 @@ pal_fast_syscall_entry:
     leaq 136(%r11), %rcx
     movq %rcx, G_RSP(%rsp)
     movq (%r11), %rcx               /* -> the trampoline's return-rip quad */
+    movq %rcx, FAST_SITE(%rsp)
     movq (%rcx), %rcx
     movq %rcx, G_RIP(%rsp)
     movq %rcx, G_RCX(%rsp)

@@ -4,6 +4,7 @@
  *
  *   +0     struct pal_trap_frame (fsbase, selector)
  *   +16    the XSAVE feature mask this frame was saved with (xrstor uses it)
+ *   +24    the trampoline's quadwords {RIP after the syscall, continuation}
  *   +64    ucontext_t (glibc layout: gregs at +40, fpregs pointer at +224)
  *   +1088  XSAVE area, 64-byte aligned: the CPU's size (xstate.c) plus
  *          the 4 bytes of FP_XSTATE_MAGIC2 that follow it in signal frames
@@ -20,6 +21,7 @@
 #define FAST_GREGS (FAST_UC + 40)
 #define FAST_FPREGS_PTR (FAST_UC + 224)
 #define FAST_XMASK 16
+#define FAST_SITE 24
 #define FAST_XSAVE 1088
 #define FAST_FRAME_SIZE(xsave_size) (FAST_XSAVE + (((xsave_size) + 4 + 63) / 64) * 64)
 /* The fast frame sits at the top of the 256 KiB LibOS stack, below which
