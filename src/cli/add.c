@@ -4,13 +4,15 @@
  * names no directory), its loader and libraries (copy_bom's autodep,
  * src/bom/), the interpreter of a '#!' script, and what a known runtime
  * loads at run time through a small built-in BOM recipe (Python's standard
- * library with lib-dynload). The target directory joins entry_points in
- * Occlum.json when no entry point covers it.
+ * library with lib-dynload, a JDK's home, Ruby's, Perl's and PHP's
+ * libraries). The target directory joins entry_points in Occlum.json when
+ * no entry point covers it.
  */
 #include "bom/bom.h"
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -80,13 +82,84 @@ static bool java_home_of(const char *real, char *home, size_t len)
     return home[0] && stat(modules, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+#define TRIPLET "x86_64-linux-gnu" /* Debian's multiarch directory (x86-64 only) */
+
+/* A recipe that copies each existing match of `paths` (glob patterns,
+ * printf'ed with v1 and v2) to the same path in the image: the
+ * directories an interpreter searches. 1 when anything matched. */
+static int mirror_recipe(char *bom, size_t len, const char *excludes, const char *const *paths,
+                         unsigned v1, unsigned v2)
+{
+    size_t used = (size_t)snprintf(bom, len, "excludes: [%s]\ntargets:\n", excludes);
+    int found = 0;
+    for (; *paths && used < len; paths++) {
+        char pattern[PATH_MAX];
+        snprintf(pattern, sizeof(pattern), *paths, v1, v2);
+        glob_t g;
+        if (glob(pattern, 0, NULL, &g) != 0) continue;
+        for (size_t i = 0; i < g.gl_pathc && used < len; i++) {
+            struct stat st;
+            const char *path = g.gl_pathv[i];
+            const char *slash = strrchr(path, '/');
+            if (lstat(path, &st) < 0 || !slash) continue;
+            int parent = slash == path ? 1 : (int)(slash - path);
+            used += (size_t)snprintf(bom + used, len - used,
+                                     "  - target: %.*s\n    copy:\n      - %s: [%s]\n", parent,
+                                     path, S_ISDIR(st.st_mode) ? "dirs" : "files", path);
+            found = 1;
+        }
+        globfree(&g);
+    }
+    return found && used < len;
+}
+
+static const char *const ruby_paths[] = {
+    "/usr/lib/ruby/%u.%u.0",
+    "/usr/lib/ruby/vendor_ruby",
+    "/usr/lib/ruby/gems/%u.%u.0",
+    "/usr/lib/" TRIPLET "/ruby/%u.%u.0",
+    "/usr/lib/" TRIPLET "/ruby/vendor_ruby",
+    "/usr/lib/" TRIPLET "/rubygems-integration/%u.%u.0",
+    "/usr/share/rubygems-integration/%u.%u.0",
+    "/usr/share/rubygems-integration/all",
+    NULL,
+};
+static const char *const perl_paths[] = {
+    "/etc/perl",
+    "/usr/share/perl/%u.%u*",
+    "/usr/lib/" TRIPLET "/perl/%u.%u*",
+    "/usr/lib/" TRIPLET "/perl-base",
+    "/usr/lib/" TRIPLET "/perl5/%u.%u",
+    "/usr/share/perl5",
+    NULL,
+};
+static const char *const php_paths[] = {
+    "/etc/php/%u.%u",
+    "/usr/lib/php",
+    "/usr/share/php",
+    "/usr/share/zoneinfo/UTC", /* date.timezone's default */
+    NULL,
+};
+
+/* Perl's version (5.N), from the directory of its standard library. */
+static bool perl_version(unsigned *major, unsigned *minor)
+{
+    glob_t g;
+    if (glob("/usr/lib/" TRIPLET "/perl/5.*", 0, NULL, &g) != 0) return false;
+    bool ok = sscanf(g.gl_pathv[0], "/usr/lib/" TRIPLET "/perl/%u.%u", major, minor) == 2;
+    globfree(&g);
+    return ok;
+}
+
 /*
  * The built-in recipe for a runtime, by the name of the program's real
  * file: Python N.M needs /usr/lib/pythonN.M (lib-dynload's modules are
  * ELF files, followed by autodep) without its tests and caches; a Java
  * runtime its whole home (the launcher finds lib/ and conf/ from its own
  * path; conf's links to /etc come along), without what only development
- * or a desktop needs.
+ * or a desktop needs; Ruby N.M, Perl and PHP N.M the directories they
+ * load their libraries and extensions from (their ELF modules followed by
+ * autodep), at the same paths.
  */
 static int recipe_for(const char *real, char *bom, size_t len)
 {
@@ -121,6 +194,14 @@ static int recipe_for(const char *real, char *bom, size_t len)
                  "      - dirs: [%s]\n",
                  lib);
         return 1;
+    }
+    if (sscanf(base, "ruby%u.%u%c", &major, &minor, &tail) == 2)
+        return mirror_recipe(bom, len, "__pycache__", ruby_paths, major, minor);
+    if (sscanf(base, "php%u.%u%c", &major, &minor, &tail) == 2)
+        return mirror_recipe(bom, len, "", php_paths, major, minor);
+    if (strcmp(base, "perl") == 0 || sscanf(base, "perl5.%u.%u%c", &major, &minor, &tail) == 2) {
+        if (!perl_version(&major, &minor)) return 0;
+        return mirror_recipe(bom, len, "", perl_paths, major, minor);
     }
     return 0;
 }
@@ -272,7 +353,8 @@ const struct cli_cmd cmd_add = {
     "brings its interpreter. Known runtimes bring what they load at run time: Python\n"
     "its standard library and lib-dynload modules (without test/ and __pycache__),\n"
     "Java (java, or any program in a JDK's bin/) its whole home without jmods, docs\n"
-    "and desktop libraries, the program becoming a link to its real path there.\n"
+    "and desktop libraries, the program becoming a link to its real path there;\n"
+    "Ruby, Perl and PHP the directories of their libraries and extensions.\n"
     "Unchanged files are not copied again. <dir> is added to entry_points in\n"
     "Occlum.json when no entry point covers it. Run 'occlum build' afterwards.\n",
     add_main,
