@@ -6,9 +6,7 @@
 . "$(dirname "$0")/../cli/_lib.sh"
 need_runtime
 new_instance inst
-occlum add /usr/bin/perl >/dev/null || fail "occlum add /usr/bin/perl failed"
-occlum add /bin/dash >/dev/null || fail "occlum add /bin/dash failed"
-ln -sf dash image/bin/sh
+add_programs /usr/bin/perl
 mkdir -p image/app
 cat >image/app/main.pl <<'PL'
 use strict; use warnings;

@@ -5,11 +5,8 @@
 # curl over loopback.
 . "$(dirname "$0")/../cli/_lib.sh"
 need_runtime
-[ -x /usr/bin/php ] || fail "/usr/bin/php is not installed (make deps)"
 new_instance inst
-occlum add /usr/bin/php >/dev/null || fail "occlum add /usr/bin/php failed"
-occlum add /bin/dash >/dev/null || fail "occlum add /bin/dash failed"
-ln -sf dash image/bin/sh
+add_programs /usr/bin/php
 mkdir -p image/app
 cat >image/app/main.php <<'PHP'
 <?php

@@ -8,11 +8,8 @@
 # between processes, and the forkserver start method (which passes fds).
 . "$(dirname "$0")/../cli/_lib.sh"
 need_runtime
-[ -x /usr/bin/python3 ] || fail "/usr/bin/python3 is not installed (make deps)"
 new_instance inst
-occlum add /usr/bin/python3 >/dev/null || fail "occlum add /usr/bin/python3 failed"
-occlum add /bin/dash >/dev/null || fail "occlum add /bin/dash failed"
-ln -sf dash image/bin/sh # subprocess's shell=True
+add_programs /usr/bin/python3
 mkdir -p image/app
 cat >image/app/main.py <<'PY'
 import hashlib, http.server, json, sqlite3, threading, urllib.request

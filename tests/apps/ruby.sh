@@ -5,11 +5,8 @@
 # a child process, and Open3.
 . "$(dirname "$0")/../cli/_lib.sh"
 need_runtime
-[ -x /usr/bin/ruby ] || fail "/usr/bin/ruby is not installed (make deps)"
 new_instance inst
-occlum add /usr/bin/ruby >/dev/null || fail "occlum add /usr/bin/ruby failed"
-occlum add /bin/dash >/dev/null || fail "occlum add /bin/dash failed"
-ln -sf dash image/bin/sh
+add_programs /usr/bin/ruby
 mkdir -p image/app
 cat >image/app/main.rb <<'RB'
 require "json"

@@ -61,6 +61,18 @@ new_instance() {
     cd "$1" || fail "cannot cd into $1"
 }
 
+# add_programs PATH...: `occlum add` each installed host program (make
+# deps installs them), and Debian's dash as /bin/sh (for system(),
+# popen(), backticks and shell=True).
+add_programs() {
+    local p
+    for p in "$@" /bin/dash; do
+        [ -x "$p" ] || fail "$p is not installed (make deps)"
+        occlum add "$p" >/dev/null || fail "occlum add $p failed"
+    done
+    ln -sf dash image/bin/sh
+}
+
 # A musl hello world in image/bin/hello_world, built with occlum-gcc.
 add_hello() {
     printf '#include <stdio.h>\nint main(void) { printf("Hello World!\\n"); return 0; }\n' \
