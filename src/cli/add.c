@@ -133,6 +133,11 @@ static const char *const perl_paths[] = {
     "/usr/share/perl5",
     NULL,
 };
+static const char *const git_paths[] = {
+    "/usr/lib/git-core",   /* its exec-path: git-* commands and helpers */
+    "/usr/share/git-core", /* templates for git init */
+    NULL,
+};
 static const char *const php_paths[] = {
     "/etc/php/%u.%u",
     "/usr/lib/php",
@@ -159,7 +164,7 @@ static bool perl_version(unsigned *major, unsigned *minor)
  * path; conf's links to /etc come along), without what only development
  * or a desktop needs; Ruby N.M, Perl and PHP N.M the directories they
  * load their libraries and extensions from (their ELF modules followed by
- * autodep), at the same paths.
+ * autodep), at the same paths; git its exec-path and templates.
  */
 static int recipe_for(const char *real, char *bom, size_t len)
 {
@@ -197,6 +202,7 @@ static int recipe_for(const char *real, char *bom, size_t len)
     }
     if (sscanf(base, "ruby%u.%u%c", &major, &minor, &tail) == 2)
         return mirror_recipe(bom, len, "__pycache__", ruby_paths, major, minor);
+    if (strcmp(base, "git") == 0) return mirror_recipe(bom, len, "", git_paths, 0, 0);
     if (sscanf(base, "php%u.%u%c", &major, &minor, &tail) == 2)
         return mirror_recipe(bom, len, "", php_paths, major, minor);
     if (strcmp(base, "perl") == 0 || sscanf(base, "perl5.%u.%u%c", &major, &minor, &tail) == 2) {
@@ -354,7 +360,8 @@ const struct cli_cmd cmd_add = {
     "its standard library and lib-dynload modules (without test/ and __pycache__),\n"
     "Java (java, or any program in a JDK's bin/) its whole home without jmods, docs\n"
     "and desktop libraries, the program becoming a link to its real path there;\n"
-    "Ruby, Perl and PHP the directories of their libraries and extensions.\n"
+    "Ruby, Perl and PHP the directories of their libraries and extensions; git\n"
+    "its exec-path (/usr/lib/git-core) and templates.\n"
     "Unchanged files are not copied again. <dir> is added to entry_points in\n"
     "Occlum.json when no entry point covers it. Run 'occlum build' afterwards.\n",
     add_main,
