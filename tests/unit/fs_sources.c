@@ -91,6 +91,10 @@ int shared_map_count;
 void shared_map_before_read(struct file *f, off_t off, size_t len) {}
 void shared_map_after_write(struct file *f, off_t off, size_t len) {}
 void shared_map_truncated(struct inode *ino, off_t size) {}
+bool shared_map_writable(struct inode *ino)
+{
+    return false;
+}
 
 /* The file-system code allocates from the LibOS kernel heap: here over a
  * private anonymous region (the allocator itself is tested, over the

@@ -31,8 +31,11 @@ struct statx;
     X(statfs, 2) X(fstatfs, 2) X(chown, 3) X(fchown, 3) X(lchown, 3) X(fchownat, 5)               \
     X(getxattr, 4) X(lgetxattr, 4) X(fgetxattr, 4) X(listxattr, 3) X(llistxattr, 3)                \
     X(flistxattr, 3) X(setxattr, 5) X(lsetxattr, 5) X(fsetxattr, 5) X(removexattr, 2)              \
-    X(lremovexattr, 2) X(fremovexattr, 2)
+    X(lremovexattr, 2) X(fremovexattr, 2) X(memfd_create, 2)
 // clang-format on
+
+/* memfd.c */
+long sys_memfd_create(const char *name, unsigned flags);
 
 /* sys_rw.c */
 long sys_read(int fd, void *buf, size_t count);

@@ -242,6 +242,29 @@ static int mount_add(const char *target, const char *type, const char *hostdir, 
     return 0;
 }
 
+struct mount *mount_internal_ramfs(const char *name)
+{
+    struct mount *m = kcalloc(1, sizeof(*m));
+    if (!m) return NULL;
+    snprintf(m->target, sizeof(m->target), "%s", name);
+    m->type = "tmpfs";
+    m->magic = TMPFS_MAGIC;
+    mutex_lock(&mounts_lock);
+    int r = anon_dev_get(&m->dev);
+    mutex_unlock(&mounts_lock);
+    if (r == 0) m->root = ramfs_mount(m);
+    if (!m->root) {
+        if (r == 0) {
+            mutex_lock(&mounts_lock);
+            anon_dev_put(m->dev);
+            mutex_unlock(&mounts_lock);
+        }
+        kfree(m);
+        return NULL;
+    }
+    return m;
+}
+
 int mount_runtime_add(const char *canon_target, const char *type, const char *hostdir, int flags)
 {
     char err[256] = "";

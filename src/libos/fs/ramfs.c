@@ -22,6 +22,7 @@
 #include "fs/permission.h"
 #include "fs/vfs.h"
 #include "fs/ramfs_int.h"
+#include "vm/shared_map.h"
 #include "util/kheap.h"
 
 #include <dirent.h>
@@ -51,6 +52,7 @@ struct inode *ramfs_node_new(struct mount *m, struct ramfs_sb *sb, mode_t mode)
     }
     n->sb = sb;
     n->next_cookie = 2;
+    n->seals = F_SEAL_SEAL; /* as tmpfs: only memfd_create's MFD_ALLOW_SEALING lifts it */
     ino->priv = n;
     ino->ino = __atomic_fetch_add(&sb->next_ino, 1, __ATOMIC_RELAXED);
     if (S_ISDIR(mode)) ino->nlink = 2;
@@ -521,11 +523,20 @@ static int resize(struct inode *ino, size_t size)
     return 0;
 }
 
+/* Under ino->lock: a change of the size to `size` the file's seals forbid. */
+static bool sealed_against_size(struct inode *ino, off_t size)
+{
+    unsigned seals = RN(ino)->seals;
+    return (size < ino->size && (seals & F_SEAL_SHRINK)) ||
+           (size > ino->size && (seals & F_SEAL_GROW));
+}
+
 static int ramfs_setattr(struct inode *ino, const struct iattr *a)
 {
     int r = 0;
     mutex_lock(&ino->lock);
-    if (a->valid & ATTR_SIZE) {
+    if ((a->valid & ATTR_SIZE) && sealed_against_size(ino, a->size)) r = -EPERM;
+    if (r == 0 && (a->valid & ATTR_SIZE)) {
         r = resize(ino, (size_t)a->size);
         if (r == 0) touch(ino, true);
     }
@@ -628,6 +639,9 @@ static ssize_t do_write(struct file *f, struct uio *from, off_t off, off_t *end)
     struct ramfs_sb *sb = RN(ino)->sb;
     if ((uint64_t)off + len > (uint64_t)INT64_MAX)
         r = -EFBIG;
+    else if (len && ((RN(ino)->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) ||
+                     (off + (off_t)len > ino->size && (RN(ino)->seals & F_SEAL_GROW))))
+        r = -EPERM;
     else if (len && sb->persist)
         r = sb->persist->write(sb->pctx, ino, from, len, off, f->path); /* sets the size */
     else if (len && (size_t)off + len > (size_t)ino->size)
@@ -678,7 +692,42 @@ static void ramfs_release(struct file *f)
         (void)sb->persist->commit(sb->pctx); /* failures are logged by the committer */
 }
 
+/* F_ADD_SEALS and F_GET_SEALS, as tmpfs (memfd_create's files are ramfs
+ * files); a file of the writable layer, like one of ext4, has none. */
+static long ramfs_fcntl(struct file *f, int cmd, unsigned long arg)
+{
+    struct inode *ino = f->inode;
+    if (cmd == F_GETPIPE_SZ || cmd == F_SETPIPE_SZ) return -EBADF; /* not a pipe */
+    if (cmd != F_ADD_SEALS && cmd != F_GET_SEALS) return -EINVAL;
+    if (RN(ino)->sb->persist) return -EINVAL;
+    const unsigned known =
+        F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
+    long r = 0;
+    mutex_lock(&ino->lock);
+    unsigned *seals = &RN(ino)->seals;
+    if (cmd == F_GET_SEALS)
+        r = (long)*seals;
+    else if (arg & ~(unsigned long)known)
+        r = -EINVAL;
+    else if (!(f->fmode & FMODE_WRITE))
+        r = -EPERM; /* Linux: sealing needs a writable descriptor */
+    else if (*seals & F_SEAL_SEAL)
+        r = -EPERM;
+    else if ((arg & F_SEAL_WRITE) && !(*seals & F_SEAL_WRITE) && shared_map_writable(ino))
+        r = -EBUSY;
+    else
+        *seals |= (unsigned)arg;
+    mutex_unlock(&ino->lock);
+    return r;
+}
+
+void ramfs_allow_sealing(struct inode *ino)
+{
+    RN(ino)->seals &= ~(unsigned)F_SEAL_SEAL;
+}
+
 static const struct file_ops ramfs_reg_fops = {
+    .fcntl = ramfs_fcntl,
     .pread = ramfs_pread,
     .pwrite = ramfs_pwrite,
     .write = ramfs_write,

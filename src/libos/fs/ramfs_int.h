@@ -60,7 +60,8 @@ struct rnode {
     struct inode *parent; /* not referenced; NULL for the root */
     bool dead;            /* removed: nothing can be created in it */
     /* regular files */
-    bool linkable; /* an O_TMPFILE file that linkat may still name */
+    bool linkable;  /* an O_TMPFILE file that linkat may still name */
+    unsigned seals; /* F_SEAL_*: tmpfs files start with F_SEAL_SEAL (fs/memfd.c) */
     char *data;
     size_t cap;
     /* symlinks */

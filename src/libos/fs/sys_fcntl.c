@@ -103,6 +103,7 @@ static long do_fcntl(struct process *p, struct file *f, int fd, int cmd, unsigne
         if (cmd == F_SETLEASE || cmd == F_GETLEASE) return lease_fcntl(p, f, fd, cmd, arg);
         if (f->fops && f->fops->fcntl) return f->fops->fcntl(f, cmd, arg);
         if (cmd == F_GETPIPE_SZ || cmd == F_SETPIPE_SZ) return -EBADF; /* not a pipe */
+        if (cmd == F_ADD_SEALS || cmd == F_GET_SEALS) return -EINVAL;  /* not tmpfs: no seals */
         warn_once(cmd);
         return -EINVAL;
     }

@@ -343,6 +343,11 @@ int fd_install(struct process *p, struct file *f, int flags);
 /* ---- file systems ---- */
 struct inode *hostfs_mount(struct mount *m, const char *hostdir, char *err, size_t errlen);
 struct inode *ramfs_mount(struct mount *m);
+/* A ramfs in no directory, with a device number of its own (memfd_create's
+ * files live there); NULL without memory. */
+struct mount *mount_internal_ramfs(const char *name);
+/* A memfd_create file with MFD_ALLOW_SEALING (fs/memfd.c): seals may be added. */
+void ramfs_allow_sealing(struct inode *ino);
 /* unionfs.c: a writable union of a read-only lower and a writable upper
  * file system, given by their roots (references taken over). */
 struct inode *unionfs_mount(struct mount *m, struct inode *lower, struct inode *upper);

@@ -49,7 +49,6 @@
     X(quotactl_fd, "no disk quotas, as a kernel without CONFIG_QUOTACTL")                       \
     X(kcmp, "comparing kernel objects of processes: not implemented, as without CONFIG_KCMP")   \
     X(seccomp, "filters cannot be enforced on LibOS system calls yet: as without CONFIG_SECCOMP") \
-    X(memfd_create, "not implemented yet (planned with the SysV shared-memory backing)")        \
     X(memfd_secret, "Linux's default (secretmem disabled) answers ENOSYS too")                  \
     X(openat2, "RESOLVE_* path resolution not implemented yet (callers fall back to openat)")   \
     X(futex_waitv, "not implemented yet (futex is)")                                             \

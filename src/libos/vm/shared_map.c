@@ -337,3 +337,14 @@ bool shared_map_readonly_in(struct process *p, uint64_t addr, uint64_t len)
     mutex_unlock(&maps_lock);
     return ro;
 }
+
+bool shared_map_writable(struct inode *ino)
+{
+    if (!__atomic_load_n(&shared_map_count, __ATOMIC_ACQUIRE)) return false;
+    bool found = false;
+    mutex_lock(&maps_lock);
+    for (struct shared_map *m = maps; m && !found; m = m->next)
+        found = same_inode(m->f->inode, ino) && (m->f->fmode & FMODE_WRITE);
+    mutex_unlock(&maps_lock);
+    return found;
+}

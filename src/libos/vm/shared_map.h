@@ -45,6 +45,9 @@ int shared_map_fork(struct vm_proc *parent, struct vm_proc *child);
 /* The file of the shared mapping of p holding all of [addr, addr+len)
  * (referenced) and the file offset at addr, or NULL. */
 struct file *shared_map_file_at(struct process *p, uint64_t addr, uint64_t len, off_t *off);
+/* Some shared mapping of ino's file may store (a file opened for writing:
+ * Linux's VM_SHARED|VM_MAYWRITE): F_SEAL_WRITE is refused then. */
+bool shared_map_writable(struct inode *ino);
 /* Some shared mapping in [addr, addr+len) is of a file not opened for
  * writing: Linux's VM_MAYWRITE is clear there (mprotect gives EACCES). */
 bool shared_map_readonly_in(struct process *p, uint64_t addr, uint64_t len);

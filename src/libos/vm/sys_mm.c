@@ -63,6 +63,13 @@ static int map_cached(uint64_t addr, uint64_t len, struct file *f, off_t off, of
     return r < 0 ? -1 : 0;
 }
 
+/* A memfd sealed against writes (fs/memfd.c): no writable shared mapping. */
+static bool write_sealed(struct file *f)
+{
+    long seals = f->fops && f->fops->fcntl ? f->fops->fcntl(f, F_GET_SEALS, 0) : -EINVAL;
+    return seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+}
+
 static int map_file_at(struct process *p, uint64_t addr, uint64_t len, int prot, int flags,
                        struct file *f, off_t off)
 {
@@ -74,6 +81,8 @@ static int map_file_at(struct process *p, uint64_t addr, uint64_t len, int prot,
         r = -EACCES;
     else if (shared && (prot & PROT_WRITE) && acc != O_RDWR)
         r = -EACCES;
+    else if (shared && (prot & PROT_WRITE) && write_sealed(f))
+        r = -EPERM;
     else if (file_fstat(f, &st) < 0 || S_ISDIR(st.st_mode))
         r = -ENODEV;
     if (r < 0) goto out;
