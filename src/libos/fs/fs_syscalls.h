@@ -31,7 +31,8 @@ struct statx;
     X(statfs, 2) X(fstatfs, 2) X(chown, 3) X(fchown, 3) X(lchown, 3) X(fchownat, 5)               \
     X(getxattr, 4) X(lgetxattr, 4) X(fgetxattr, 4) X(listxattr, 3) X(llistxattr, 3)                \
     X(flistxattr, 3) X(setxattr, 5) X(lsetxattr, 5) X(fsetxattr, 5) X(removexattr, 2)              \
-    X(lremovexattr, 2) X(fremovexattr, 2) X(memfd_create, 2)
+    X(lremovexattr, 2) X(fremovexattr, 2) X(memfd_create, 2) X(getdents, 3) X(readahead, 3)      \
+    X(sync_file_range, 4)
 // clang-format on
 
 /* memfd.c */
@@ -98,6 +99,7 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
 long sys_symlink(const char *target, const char *linkpath);
 long sys_symlinkat(const char *target, int newdirfd, const char *linkpath);
 long sys_getdents64(int fd, void *dirp, unsigned int count);
+long sys_getdents(int fd, void *dirp, unsigned int count);
 
 /* sys_fcntl.c */
 long sys_fcntl(int fd, int cmd, unsigned long arg);
@@ -118,6 +120,8 @@ long sys_utime(const char *path, const struct utimbuf *buf);
 long sys_umask(mode_t mask);
 long sys_fsync(int fd);
 long sys_fdatasync(int fd);
+long sys_readahead(int fd, long off, size_t count);
+long sys_sync_file_range(int fd, long off, long nbytes, unsigned flags);
 long sys_statfs(const char *path, struct statfs *buf);
 long sys_fstatfs(int fd, struct statfs *buf);
 long sys_chown(const char *path, uid_t uid, gid_t gid);

@@ -243,6 +243,43 @@ long sys_fdatasync(int fd)
     return do_fsync(fd, 1);
 }
 
+/* sync_file_range(2): the range's data, durable, as fdatasync makes the
+ * whole file's (more than Linux promises, never less). Pipes and sockets
+ * are ESPIPE. */
+long sys_sync_file_range(int fd, long off, long nbytes, unsigned flags)
+{
+    const unsigned known =
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+    if (flags & ~known) return -EINVAL;
+    if (off < 0 || nbytes < 0 || off > INT64_MAX - nbytes) return -EINVAL;
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r = 0;
+    if (f->fmode & FMODE_PATH)
+        r = -EBADF;
+    else if (!f->inode || (!S_ISREG(f->inode->mode) && !S_ISDIR(f->inode->mode) &&
+                           !S_ISBLK(f->inode->mode) && !S_ISLNK(f->inode->mode)))
+        r = -ESPIPE;
+    file_put(f);
+    if (r == 0 && (flags & SYNC_FILE_RANGE_WRITE)) r = do_fsync(fd, 1);
+    return r == -EINVAL ? 0 : r; /* a file with nothing to sync */
+}
+
+/* readahead(2): a hint; the LibOS's files are read on demand. EINVAL for
+ * what has no pages to read ahead (pipes, sockets), as Linux. */
+long sys_readahead(int fd, long off, size_t count)
+{
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    long r = 0;
+    if (!(f->fmode & FMODE_READ) || (f->fmode & FMODE_PATH))
+        r = -EBADF;
+    else if (!f->inode || !S_ISREG(f->inode->mode) || off < 0)
+        r = -EINVAL;
+    file_put(f);
+    return r;
+}
+
 long sys_statfs(const char *path, struct statfs *ubuf)
 {
     struct nameidata nd = {0};

@@ -360,7 +360,23 @@ long sys_rename(const char *oldpath, const char *newpath)
 
 #define GETDENTS_MAX (64 * 1024)
 
-long sys_getdents64(int fd, void *dirp, unsigned int count)
+/* The records of getdents64 as the old getdents(2) lays them out, in
+ * place: the same lengths (both are 8-aligned name + 20 bytes), the name
+ * one byte earlier and the type in the record's last byte. */
+static void to_old_dirents(char *buf, size_t len)
+{
+    for (size_t o = 0; o + 19 < len;) {
+        unsigned short reclen;
+        memcpy(&reclen, buf + o + 16, sizeof(reclen));
+        if (reclen < 20 || o + reclen > len) break;
+        char type = buf[o + 18];
+        memmove(buf + o + 18, buf + o + 19, strnlen(buf + o + 19, reclen - 19u) + 1);
+        buf[o + reclen - 1] = type;
+        o += reclen;
+    }
+}
+
+static long getdents_common(int fd, void *dirp, unsigned int count, bool old)
 {
     struct file *f = fs_fd(fd);
     if (!f) return -EBADF;
@@ -378,9 +394,20 @@ long sys_getdents64(int fd, void *dirp, unsigned int count)
         size_t n = count < GETDENTS_MAX ? count : GETDENTS_MAX;
         void *kbuf = kmalloc(n);
         r = kbuf ? f->fops->getdents64(f, kbuf, n) : -ENOMEM;
+        if (r > 0 && old) to_old_dirents(kbuf, (size_t)r);
         if (r > 0 && copy_to_user(dirp, kbuf, (size_t)r)) r = -EFAULT;
         kfree(kbuf);
     }
     file_put(f);
     return r;
+}
+
+long sys_getdents64(int fd, void *dirp, unsigned int count)
+{
+    return getdents_common(fd, dirp, count, false);
+}
+
+long sys_getdents(int fd, void *dirp, unsigned int count)
+{
+    return getdents_common(fd, dirp, count, true);
 }

@@ -9,7 +9,8 @@
 // clang-format off
 #define SOCKET_SYSCALLS(X) X(socket, 3) X(socketpair, 4) X(bind, 3) X(listen, 2) X(accept, 3) \
     X(accept4, 4) X(connect, 3) X(getsockname, 3) X(getpeername, 3) X(setsockopt, 5) \
-    X(getsockopt, 5) X(shutdown, 2) X(sendto, 6) X(recvfrom, 6) X(sendmsg, 3) X(recvmsg, 3)
+    X(getsockopt, 5) X(shutdown, 2) X(sendto, 6) X(recvfrom, 6) X(sendmsg, 3) X(recvmsg, 3) \
+    X(sendmmsg, 4) X(recvmmsg, 5)
 // clang-format on
 
 /* The ioctls of a host socket (sock_ioctl.c): interface queries and queue
@@ -33,5 +34,10 @@ long sys_sendto(int fd, const void *buf, size_t len, int flags, const void *addr
 long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *addr, unsigned *alen);
 long sys_sendmsg(int fd, const struct msghdr *msg, int flags);
 long sys_recvmsg(int fd, struct msghdr *msg, int flags);
+/* mmsg.c */
+struct mmsghdr;
+struct timespec;
+long sys_sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags);
+long sys_recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout);
 
 #endif

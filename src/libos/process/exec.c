@@ -17,6 +17,7 @@
 
 #include "entry/rewrite.h"
 #include "fs/fs_core.h"
+#include "fs/vfs.h"
 #include "loader/loader.h"
 #include "time/posix_timer.h"
 #include "util/log.h"
@@ -25,6 +26,7 @@
 #include "util/kheap.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <limits.h>
 #include <signal.h>
@@ -32,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <ucontext.h>
 
 long vfork_resume_parent(long child_pid);
@@ -330,15 +333,12 @@ static long copy_args(const char *path, char *const *uargv, char *const *uenvp, 
     return 0;
 }
 
-long sys_execve(const char *upath, char *const *uargv, char *const *uenvp)
+/* execve of `path` (LibOS memory, a path the LibOS resolves). */
+static long do_execve(const char *path, char *const *uargv, char *const *uenvp)
 {
-    char path[PATH_MAX];
-    long r = strncpy_from_user(path, upath, sizeof(path));
-    if (r < 0) return r;
-    if (path[0] == '\0') return -ENOENT;
     char **argv = NULL, **envp = NULL;
     size_t argc = 0, envc = 0;
-    r = copy_args(path, uargv, uenvp, &argv, &argc, &envp, &envc);
+    long r = copy_args(path, uargv, uenvp, &argv, &argc, &envp, &envc);
     if (r == 0)
         r = current_thread()->vfork ? exec_vfork_child(path, argv, envp)
                                     : exec_in_place(path, argv, envp);
@@ -346,4 +346,46 @@ long sys_execve(const char *upath, char *const *uargv, char *const *uenvp)
     free_strings(envp, envc);
     if (current_thread()->orphan) thread_exit_current(); /* a vfork child's, parent gone */
     return r;
+}
+
+long sys_execve(const char *upath, char *const *uargv, char *const *uenvp)
+{
+    char path[PATH_MAX];
+    long r = strncpy_from_user(path, upath, sizeof(path));
+    if (r < 0) return r;
+    if (path[0] == '\0') return -ENOENT;
+    return do_execve(path, uargv, uenvp);
+}
+
+/* execveat(2): the program named relative to dirfd, or dirfd's own file
+ * with AT_EMPTY_PATH (glibc's and musl's fexecve), by its LibOS path. */
+long sys_execveat(int dirfd, const char *upath, char *const *uargv, char *const *uenvp, int flags)
+{
+    char path[PATH_MAX]; /* not the heap: an exec that moves the process does not return */
+    long r = strncpy_from_user(path, upath, PATH_MAX);
+    struct process *p = current_process();
+    if (r == 0 && !(flags & AT_EMPTY_PATH)) return -ENOENT; /* before the flags, as Linux */
+    if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -EINVAL;
+    if (r == 0) { /* the file dirfd is open on */
+        struct file *f = fd_get(p, dirfd);
+        if (!f)
+            r = -EBADF;
+        else if (!f->inode || !f->path || f->path[0] != '/')
+            r = -EACCES; /* a pipe, socket or unnamed file: nothing to run */
+        else
+            snprintf(path, PATH_MAX, "%s", f->path);
+        if (f) file_put(f);
+    } else if (r > 0 && path[0] != '/') {
+        struct nameidata nd = {0};
+        r = namei_at(p, dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &nd);
+        if (r == 0 && S_ISLNK(nd.inode->mode)) r = -ELOOP;
+        if (r == 0) snprintf(path, PATH_MAX, "%s", nd.path);
+        if (nd.inode) nd_release(&nd);
+    } else if (r > 0 && (flags & AT_SYMLINK_NOFOLLOW)) {
+        struct nameidata nd = {0};
+        r = namei_at(p, AT_FDCWD, path, 0, &nd);
+        if (r == 0 && S_ISLNK(nd.inode->mode)) r = -ELOOP;
+        if (nd.inode) nd_release(&nd);
+    }
+    return r < 0 ? r : do_execve(path, uargv, uenvp);
 }

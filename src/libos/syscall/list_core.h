@@ -33,7 +33,7 @@
     X(rt_sigqueueinfo, 3) X(rt_tgsigqueueinfo, 4) X(rt_sigpending, 2) X(rt_sigsuspend, 2)         \
     X(pause, 0) X(rt_sigtimedwait, 4) X(setitimer, 3) X(getitimer, 2) X(alarm, 1) X(times, 1)    \
     X(timer_create, 3) X(timer_settime, 4) X(timer_gettime, 2) X(timer_getoverrun, 1)             \
-    X(timer_delete, 1)
+    X(timer_delete, 1) X(execveat, 5)
 // clang-format on
 
 long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
@@ -132,6 +132,7 @@ struct clone_args;
 long sys_clone(unsigned long flags, unsigned long newsp, int *ptid, int *ctid, unsigned long tls);
 long sys_clone3(struct clone_args *uargs, size_t size);
 long sys_execve(const char *path, char *const *argv, char *const *envp);
+long sys_execveat(int dirfd, const char *path, char *const *argv, char *const *envp, int flags);
 long sys_wait4(int pid, int *status, int options, void *rusage);
 long sys_waitid(int idtype, int id, siginfo_t *info, int options, void *rusage);
 

@@ -52,13 +52,8 @@
     X(memfd_secret, "Linux's default (secretmem disabled) answers ENOSYS too")                  \
     X(openat2, "RESOLVE_* path resolution not implemented yet (callers fall back to openat)")   \
     X(futex_waitv, "not implemented yet (futex is)")                                             \
-    X(recvmmsg, "not implemented yet (recvmsg is)") X(sendmmsg, "not implemented yet (sendmsg is)") \
     X(iopl, "no port I/O from a LibOS process: as Linux without CONFIG_X86_IOPL_IOPERM")        \
-    X(ioperm, "no port I/O from a LibOS process: as Linux without CONFIG_X86_IOPL_IOPERM")      \
-    X(getdents, "the old 32-bit-offset form: not implemented yet (getdents64 is)")             \
-    X(readahead, "not implemented yet (a hint: callers go on without it)")                    \
-    X(sync_file_range, "not implemented yet (fsync and fdatasync are)")                         \
-    X(execveat, "not implemented yet (execve is)")
+    X(ioperm, "no port I/O from a LibOS process: as Linux without CONFIG_X86_IOPL_IOPERM")
 // clang-format on
 
 #endif
