@@ -32,7 +32,7 @@ struct statx;
     X(getxattr, 4) X(lgetxattr, 4) X(fgetxattr, 4) X(listxattr, 3) X(llistxattr, 3)                \
     X(flistxattr, 3) X(setxattr, 5) X(lsetxattr, 5) X(fsetxattr, 5) X(removexattr, 2)              \
     X(lremovexattr, 2) X(fremovexattr, 2) X(memfd_create, 2) X(getdents, 3) X(readahead, 3)      \
-    X(sync_file_range, 4)
+    X(sync_file_range, 4) X(splice, 6) X(tee, 4) X(vmsplice, 4)
 // clang-format on
 
 /* memfd.c */
@@ -99,6 +99,9 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
 long sys_symlink(const char *target, const char *linkpath);
 long sys_symlinkat(const char *target, int newdirfd, const char *linkpath);
 long sys_getdents64(int fd, void *dirp, unsigned int count);
+long sys_splice(int fd_in, off_t *off_in, int fd_out, off_t *off_out, size_t len, unsigned flags);
+long sys_tee(int fd_in, int fd_out, size_t len, unsigned flags);
+long sys_vmsplice(int fd, const struct iovec *iov, unsigned long nr, unsigned flags);
 long sys_getdents(int fd, void *dirp, unsigned int count);
 
 /* sys_fcntl.c */

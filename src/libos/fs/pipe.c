@@ -188,7 +188,8 @@ static bool packets_init(struct pipe *p)
  * others wait for the busy flag, which keeps writes of up to PIPE_BUF
  * bytes whole and reads in order.
  */
-static ssize_t pipe_read(struct file *f, struct uio *to)
+/* flags: the file's status flags, or them with O_NONBLOCK (splice). */
+static ssize_t pipe_read_flags(struct file *f, struct uio *to, int flags)
 {
     struct pipe *p = f->priv;
     size_t len = uio_resid(to);
@@ -198,7 +199,7 @@ static ssize_t pipe_read(struct file *f, struct uio *to)
     for (;;) {
         if (!p->reading && p->len > 0) {
             size_t n = len < p->len ? len : p->len, take = n, pos = p->head;
-            if (f->flags & O_DIRECT) {
+            if (flags & O_DIRECT) {
                 /* A packet-mode reader takes one buffer -- a packet, or up
                  * to a page of stream bytes -- copies what fits and drops
                  * the rest, as Linux's pipe_read for an O_DIRECT file. */
@@ -236,7 +237,7 @@ static ssize_t pipe_read(struct file *f, struct uio *to)
             r = 0;
             break;
         }
-        if (!p->reading && (f->flags & O_NONBLOCK)) {
+        if (!p->reading && (flags & O_NONBLOCK)) {
             r = -EAGAIN;
             break;
         }
@@ -250,7 +251,12 @@ static ssize_t pipe_read(struct file *f, struct uio *to)
     return r;
 }
 
-static ssize_t pipe_write(struct file *f, struct uio *from)
+static ssize_t pipe_read(struct file *f, struct uio *to)
+{
+    return pipe_read_flags(f, to, f->flags);
+}
+
+static ssize_t pipe_write_flags(struct file *f, struct uio *from, int flags)
 {
     struct pipe *p = f->priv;
     size_t len = uio_resid(from), done = 0;
@@ -263,7 +269,7 @@ static ssize_t pipe_write(struct file *f, struct uio *from)
         }
         size_t room = p->cap - p->len;
         size_t want = len - done;
-        bool packet = f->flags & O_DIRECT;
+        bool packet = flags & O_DIRECT;
         if (packet) {
             if (want > PIPE_BUF) want = PIPE_BUF; /* a longer write is several packets */
             if (!p->pkts && !packets_init(p)) {
@@ -300,7 +306,7 @@ static ssize_t pipe_write(struct file *f, struct uio *from)
             if (done == len) break;
             continue;
         }
-        if (!p->writing && (f->flags & O_NONBLOCK)) {
+        if (!p->writing && (flags & O_NONBLOCK)) {
             if (done == 0) r = -EAGAIN;
             break;
         }
@@ -316,6 +322,63 @@ static ssize_t pipe_write(struct file *f, struct uio *from)
         return done ? (ssize_t)done : -EPIPE;
     }
     return r < 0 ? r : (ssize_t)done;
+}
+
+static ssize_t pipe_write(struct file *f, struct uio *from)
+{
+    return pipe_write_flags(f, from, f->flags);
+}
+
+ssize_t pipe_splice_io(struct file *f, struct uio *u, bool write, bool nonblock)
+{
+    int flags = f->flags | (nonblock ? O_NONBLOCK : 0);
+    return write ? pipe_write_flags(f, u, flags) : pipe_read_flags(f, u, flags);
+}
+
+size_t pipe_room(struct file *f)
+{
+    struct pipe *p = f->priv;
+    mutex_lock(&p->lock);
+    size_t room = p->cap - p->len;
+    mutex_unlock(&p->lock);
+    return room;
+}
+
+bool pipe_same(const struct file *a, const struct file *b)
+{
+    return a->priv == b->priv;
+}
+
+ssize_t pipe_peek(struct file *f, void *buf, size_t len, bool nonblock)
+{
+    struct pipe *p = f->priv;
+    mutex_lock(&p->lock);
+    ssize_t r;
+    for (;;) {
+        if (p->len > 0) { /* the bytes stay until a reader commits: copy them under the lock */
+            size_t n = len < p->len ? len : p->len, first = p->cap - p->head;
+            if (first > n) first = n;
+            memcpy(buf, p->buf + p->head, first);
+            memcpy((char *)buf + first, p->buf, n - first);
+            r = (ssize_t)n;
+            break;
+        }
+        if (p->writers == 0) {
+            r = 0;
+            break;
+        }
+        if (nonblock || (f->flags & O_NONBLOCK)) {
+            r = -EAGAIN;
+            break;
+        }
+        int w = pipe_wait(p, &p->rwait);
+        if (w < 0) {
+            r = w;
+            break;
+        }
+    }
+    mutex_unlock(&p->lock);
+    return r;
 }
 
 static long pipe_ioctl(struct file *f, unsigned long req, unsigned long arg)

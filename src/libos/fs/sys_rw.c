@@ -11,6 +11,7 @@
  */
 #include "fs/fs_syscalls.h"
 #include "fs/sys_common.h"
+#include "fs/pipe.h"
 #include "process/waitq.h"
 #include "vm/uaccess.h"
 #include "util/kheap.h"
@@ -316,6 +317,135 @@ long sys_copy_file_range(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out,
     if (r > 0 && uoff_out && copy_to_user(uoff_out, &oout, sizeof(oout)) < 0) r = -EFAULT;
     file_put(in);
     file_put(out);
+    return r;
+}
+
+/*
+ * splice(2), tee(2), vmsplice(2). The LibOS's pipes are ring buffers, not
+ * pages to lend, so "moving" copies through a LibOS buffer; what a caller
+ * sees is Linux's: one end a pipe, the other a file at an offset or its
+ * position, or a socket; at most one pipe's worth per call; waiting on a
+ * pipe as a read or write of it would, SPLICE_F_NONBLOCK making that
+ * pipe's part non-blocking. A file-to-pipe splice takes no more than the
+ * pipe has room for, so nothing read is dropped; a pipe-to-socket splice
+ * whose write fails loses what it took from the pipe (Linux gives those
+ * pages back).
+ */
+#define SPLICE_FLAGS (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)
+
+static long splice_files(struct file *in, off_t *pin, struct file *out, off_t *pout, size_t len,
+                         bool nonblock)
+{
+    bool from_pipe = pipe_is(in), to_pipe = pipe_is(out);
+    if (to_pipe) { /* no more than fits: the rest would be read and lost */
+        size_t room = pipe_room(out);
+        if (room == 0 && nonblock) return -EAGAIN;
+        if (room && len > room) len = room;
+    }
+    if (len > SENDFILE_CHUNK) len = SENDFILE_CHUNK;
+    char *buf = kmalloc(len);
+    if (!buf) return -ENOMEM;
+    struct uio u;
+    uio_init(&u, buf, len);
+    ssize_t n = from_pipe ? pipe_splice_io(in, &u, false, nonblock)
+                : pin     ? vfs_pread(in, buf, len, *pin)
+                          : vfs_read(in, buf, len);
+    if (n > 0 && pin) *pin += n;
+    ssize_t w = n;
+    if (n > 0 && to_pipe) {
+        uio_init(&u, buf, (size_t)n);
+        w = pipe_splice_io(out, &u, true, false);
+    } else if (n > 0) {
+        w = write_all(out, buf, (size_t)n, pout);
+    }
+    kfree(buf);
+    return n <= 0 ? n : w;
+}
+
+long sys_splice(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t len, unsigned flags)
+{
+    if (flags & ~(unsigned)SPLICE_FLAGS) return -EINVAL;
+    struct file *in = fs_fd(fd_in), *out = fs_fd(fd_out);
+    off_t oin = 0, oout = 0;
+    long r = 0;
+    if (!in || !out || !(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE))
+        r = -EBADF;
+    else if (!pipe_is(in) && !pipe_is(out))
+        r = -EINVAL;
+    else if ((pipe_is(in) && uoff_in) || (pipe_is(out) && uoff_out))
+        r = -ESPIPE;
+    else if (pipe_is(in) && pipe_is(out) && pipe_same(in, out))
+        r = -EINVAL;
+    else if (out->flags & O_APPEND)
+        r = -EINVAL;
+    else if (in->inode && S_ISDIR(in->inode->mode))
+        r = -EINVAL;
+    if (r == 0) r = get_off(uoff_in, &oin);
+    if (r == 0) r = get_off(uoff_out, &oout);
+    if (r == 0 && len)
+        r = splice_files(in, uoff_in ? &oin : NULL, out, uoff_out ? &oout : NULL, len,
+                         flags & SPLICE_F_NONBLOCK);
+    if (r > 0 && uoff_in && copy_to_user(uoff_in, &oin, sizeof(oin)) < 0) r = -EFAULT;
+    if (r > 0 && uoff_out && copy_to_user(uoff_out, &oout, sizeof(oout)) < 0) r = -EFAULT;
+    if (in) file_put(in);
+    if (out) file_put(out);
+    return r;
+}
+
+long sys_tee(int fd_in, int fd_out, size_t len, unsigned flags)
+{
+    if (flags & ~(unsigned)SPLICE_FLAGS) return -EINVAL;
+    struct file *in = fs_fd(fd_in), *out = fs_fd(fd_out);
+    bool nonblock = flags & SPLICE_F_NONBLOCK;
+    long r = 0;
+    if (!in || !out || !(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE))
+        r = -EBADF;
+    else if (!pipe_is(in) || !pipe_is(out) || pipe_same(in, out))
+        r = -EINVAL;
+    size_t room = r == 0 ? pipe_room(out) : 0;
+    if (r == 0 && room == 0 && nonblock) r = -EAGAIN;
+    if (r == 0 && len) {
+        if (room && len > room) len = room;
+        if (len > SENDFILE_CHUNK) len = SENDFILE_CHUNK;
+        char *buf = kmalloc(len);
+        r = buf ? pipe_peek(in, buf, len, nonblock) : -ENOMEM;
+        if (r > 0) {
+            struct uio u;
+            uio_init(&u, buf, (size_t)r);
+            r = pipe_splice_io(out, &u, true, false);
+        }
+        kfree(buf);
+    }
+    if (in) file_put(in);
+    if (out) file_put(out);
+    return r;
+}
+
+/* vmsplice: the application's memory into a pipe it may write, or out of
+ * one it may only read (as Linux picks by the file's mode). */
+long sys_vmsplice(int fd, const struct iovec *uiov, unsigned long nr, unsigned flags)
+{
+    if (flags & ~(unsigned)SPLICE_FLAGS) return -EINVAL;
+    if (nr > UIO_MAXIOV) return -EINVAL;
+    struct file *f = fs_fd(fd);
+    if (!f) return -EBADF;
+    bool write = f->fmode & FMODE_WRITE;
+    struct iovec *iov = NULL;
+    size_t total = 0;
+    long r = 0;
+    if (!pipe_is(f))
+        r = -EBADF;
+    else if (!write && !(f->fmode & FMODE_READ))
+        r = -EBADF;
+    else
+        r = get_iov(uiov, (int)nr, !write, &iov, &total);
+    if (r == 0 && nr > 0) {
+        struct uio u;
+        uio_init_iov(&u, iov, nr, total);
+        r = pipe_splice_io(f, &u, write, flags & SPLICE_F_NONBLOCK);
+    }
+    kfree(iov);
+    file_put(f);
     return r;
 }
 
