@@ -9,6 +9,7 @@
  * moves, remounts and propagation changes are not supported (EINVAL and
  * one warning), nor stacking a mount on a mount point (EBUSY).
  */
+#include "fs/fsnotify.h"
 #include "fs/sys_mount.h"
 
 #include "fs/sys_common.h"
@@ -250,7 +251,10 @@ static int remove_mount(struct mount *m, bool in_use)
 {
     /* a unionfs's writable layer: what was written is durable once unmounted */
     if (strcmp(m->type, "unionfs") == 0 && sefs_rw_sync_all() < 0) return -EIO;
-    return mount_runtime_remove(m, in_use);
+    dev_t dev = m->dev;
+    int r = mount_runtime_remove(m, in_use);
+    if (r == 0) fsnotify_unmount(dev);
+    return r;
 }
 
 long sys_umount2(const char *utarget, int flags)

@@ -302,6 +302,9 @@ struct nameidata {
  */
 int namei_at(struct process *p, int dirfd, const char *path, int flags, struct nameidata *nd);
 void nd_release(struct nameidata *nd);
+/* The directory at a canonical path, walked again by the LibOS (no search
+ * checks); a reference to it in *out. */
+int namei_canonical_dir(const char *path, struct inode **out);
 /* WALK_PARENT result: look up nd->last in nd->inode (crossing a mount
  * mounted there). -ENOENT when absent. */
 int nd_lookup_last(struct nameidata *nd, struct inode **child);
