@@ -47,17 +47,18 @@ static inline bool fsnotify_on(void)
 /* Something happened to ino (IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_OPEN,
  * IN_CLOSE_*, IN_MOVE_SELF): its watches hear it, and so do those of its
  * directory, with its name, when path (its canonical path) is given. */
-void fsnotify_inode_slow(struct inode *ino, const char *path, uint32_t mask);
+void fsnotify_inode_slow(struct inode *ino, const char *path, uint32_t mask, struct file *by);
 static inline void fsnotify_inode(struct inode *ino, const char *path, uint32_t mask)
 {
-    if (fsnotify_on() && ino) fsnotify_inode_slow(ino, path, mask);
+    if (fsnotify_on() && ino) fsnotify_inode_slow(ino, path, mask, NULL);
 }
 /* The same for an open file (its inode and path; O_PATH files are never
- * reported). */
+ * reported); watches with IN_EXCL_UNLINK ignore it once the file has no
+ * name left. */
 static inline void fsnotify_file(struct file *f, uint32_t mask)
 {
     if (fsnotify_on() && f->inode && !(f->fmode & FMODE_PATH))
-        fsnotify_inode_slow(f->inode, f->path, mask);
+        fsnotify_inode_slow(f->inode, f->path, mask, f);
 }
 /* A name changed in dir: IN_CREATE, IN_DELETE, IN_MOVED_FROM/TO (with
  * cookie); isdir: the entry is a directory. */

@@ -76,7 +76,8 @@ struct in_watch {
 };
 
 int fsnotify_watches;
-static int dir_watches; /* watches on directories: only these need a file's parent */
+static int dir_watches;  /* watches on directories: only these need a file's parent */
+static int excl_watches; /* watches with IN_EXCL_UNLINK: only these need a link count */
 static struct mutex in_lock = MUTEX_INIT;
 static struct in_watch *buckets[NBUCKETS];
 static struct in_user *users;
@@ -184,6 +185,7 @@ static void watch_drop(struct in_watch *w, bool ignored)
             break;
         }
     if (w->mask & IN_ISDIR) __atomic_sub_fetch(&dir_watches, 1, __ATOMIC_RELAXED);
+    if (w->mask & IN_EXCL_UNLINK) __atomic_sub_fetch(&excl_watches, 1, __ATOMIC_RELAXED);
     __atomic_sub_fetch(&fsnotify_watches, 1, __ATOMIC_RELAXED);
     in->user->watches--;
     if (ignored) queue_event(in, w->wd, IN_IGNORED, 0, NULL);
@@ -193,16 +195,17 @@ static void watch_drop(struct in_watch *w, bool ignored)
 /*
  * Deliver an event to the watches of (dev, ino) whose mask wants it.
  * name: the entry's name when this is a directory hearing about one of
- * its entries (child: the entry's link count, for IN_EXCL_UNLINK).
+ * its entries; unlinked: the event comes from an open file that has no
+ * name left (IN_EXCL_UNLINK watches ignore it).
  */
 static void deliver(dev_t dev, ino_t ino, uint32_t mask, uint32_t cookie, const char *name,
-                    nlink_t child_nlink)
+                    bool unlinked)
 {
     struct in_watch *next;
     for (struct in_watch *w = buckets[bucket_of(dev, ino)]; w; w = next) {
         next = w->next_hash;
         if (w->dev != dev || w->ino != ino || !(w->mask & mask & IN_ALL_EVENTS)) continue;
-        if (name && (w->mask & IN_EXCL_UNLINK) && child_nlink == 0) continue;
+        if (unlinked && (w->mask & IN_EXCL_UNLINK)) continue;
         queue_event(w->inst, w->wd, mask, cookie, name);
         if (w->mask & IN_ONESHOT) watch_drop(w, true);
     }
@@ -223,12 +226,16 @@ static void end_watches(dev_t dev, ino_t ino, uint32_t first)
 
 /* ---- the hooks ---- */
 
-void fsnotify_inode_slow(struct inode *ino, const char *path, uint32_t mask)
+void fsnotify_inode_slow(struct inode *ino, const char *path, uint32_t mask, struct file *by)
 {
     dev_t dev;
     ino_t nr;
     if (!key_of(ino, &dev, &nr)) return;
-    if (S_ISDIR(ino->mode)) mask |= IN_ISDIR;
+    /* Linux marks a directory's events, but not its IN_MOVE_SELF */
+    if (S_ISDIR(ino->mode) && mask != IN_MOVE_SELF) mask |= IN_ISDIR;
+    struct stat st;
+    bool unlinked = by && __atomic_load_n(&excl_watches, __ATOMIC_RELAXED) &&
+                    file_fstat(by, &st) == 0 && st.st_nlink == 0;
     /* The directory's watches first, with the name, then the object's
      * own, as Linux's fsnotify_handle_event. Only entry events go up; a
      * mount's root has no directory on its own file system. */
@@ -244,8 +251,8 @@ void fsnotify_inode_slow(struct inode *ino, const char *path, uint32_t mask)
     ino_t dnr;
     bool up = dir && key_of(dir, &ddev, &dnr) && ddev == dev;
     mutex_lock(&in_lock);
-    if (up) deliver(ddev, dnr, mask, 0, slash + 1, ino->nlink);
-    deliver(dev, nr, mask, 0, NULL, 1);
+    if (up) deliver(ddev, dnr, mask, 0, slash + 1, unlinked);
+    deliver(dev, nr, mask, 0, NULL, unlinked);
     mutex_unlock(&in_lock);
     inode_put(dir);
 }
@@ -257,7 +264,7 @@ void fsnotify_name_slow(struct inode *dir, const char *name, uint32_t mask, uint
     ino_t nr;
     if (!key_of(dir, &dev, &nr)) return;
     mutex_lock(&in_lock);
-    deliver(dev, nr, mask | (isdir ? IN_ISDIR : 0), cookie, name, 1);
+    deliver(dev, nr, mask | (isdir ? IN_ISDIR : 0), cookie, name, false);
     mutex_unlock(&in_lock);
 }
 
@@ -480,7 +487,10 @@ static long update_watch(struct in_instance *in, struct inode *ino, uint32_t mas
     struct in_watch *w = find_watch(in, dev, nr);
     if (w) {
         if (mask & IN_MASK_CREATE) return -EEXIST;
-        w->mask = (mask & IN_MASK_ADD) ? w->mask | keep : keep | (w->mask & IN_ISDIR);
+        uint32_t old = w->mask;
+        w->mask = (mask & IN_MASK_ADD) ? old | keep : keep;
+        if ((old ^ w->mask) & IN_EXCL_UNLINK)
+            __atomic_add_fetch(&excl_watches, (w->mask & IN_EXCL_UNLINK) ? 1 : -1, __ATOMIC_RELAXED);
         return w->wd;
     }
     if (in->user->watches >= INOTIFY_MAX_USER_WATCHES) return -ENOSPC;
@@ -498,6 +508,7 @@ static long update_watch(struct in_instance *in, struct inode *ino, uint32_t mas
     in->watches = w;
     in->user->watches++;
     if (keep & IN_ISDIR) __atomic_add_fetch(&dir_watches, 1, __ATOMIC_RELAXED);
+    if (keep & IN_EXCL_UNLINK) __atomic_add_fetch(&excl_watches, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&fsnotify_watches, 1, __ATOMIC_RELAXED);
     return w->wd;
 }
