@@ -346,10 +346,8 @@ static void mq_notify_arrival(struct mqueue *q)
         si.si_pid = current_process()->pid;
         si.si_uid = current_process()->cred.ruid;
         si.si_value = q->notify_value;
-        mutex_lock(&proc_lock);
-        struct process *p = process_find(q->notify_pid);
-        if (p) signal_send_process_locked(p, q->notify_signo, &si);
-        mutex_unlock(&proc_lock);
+        struct process *p = process_find(q->notify_pid); /* as kill(2) finds its target */
+        if (p) signal_send_process(p, q->notify_signo, &si);
     }
     q->notify_pid = 0;
     q->notify_file = NULL;
@@ -464,7 +462,7 @@ long sys_mq_notify(int fd, const struct sigevent *usev)
             return -EINVAL;
         }
         if (sev.sigev_notify != SIGEV_NONE && sev.sigev_notify != SIGEV_SIGNAL) return -EINVAL;
-        if (sev.sigev_notify == SIGEV_SIGNAL && (sev.sigev_signo <= 0 || sev.sigev_signo > 64))
+        if (sev.sigev_notify == SIGEV_SIGNAL && (sev.sigev_signo < 0 || sev.sigev_signo > 64))
             return -EINVAL;
     }
     struct file *f = fd_get(current_process(), fd);
