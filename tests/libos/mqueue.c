@@ -101,7 +101,7 @@ static void nonblocking_and_timeouts(void)
     struct timespec bad = {ts.tv_sec, 1000000000L};
     CHECK_ERRNO(mq_timedsend(q, "3", 1, 0, &bad), EINVAL);
     CHECK_ERRNO(mq_timedreceive(q, buf, sizeof(buf), NULL, &bad), EINVAL); /* checked first */
-    CHECK_EQ(mq_timedreceive(q, buf, sizeof(buf), NULL, &past), 1); /* not needed: no wait */
+    CHECK_EQ(mq_timedreceive(q, buf, sizeof(buf), NULL, &past), 1);        /* not needed: no wait */
     CHECK_EQ(mq_receive(q, buf, sizeof(buf), NULL), 1);
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += 20 * 1000 * 1000;

@@ -56,9 +56,9 @@ struct in_user {
 
 struct in_instance {
     struct in_event *head, **tail, *last;
-    unsigned qlen;  /* events queued, the overflow one included */
-    size_t qbytes;  /* what FIONREAD says */
-    bool overflow;  /* an IN_Q_OVERFLOW is queued */
+    unsigned qlen; /* events queued, the overflow one included */
+    size_t qbytes; /* what FIONREAD says */
+    bool overflow; /* an IN_Q_OVERFLOW is queued */
     struct waitq rwait;
     struct in_watch *watches;
     int last_wd;
@@ -433,8 +433,8 @@ long sys_inotify_init1(int flags)
         kfree(in);
         return r;
     }
-    struct file *f = file_alloc_anon(&inotify_fops, in, O_RDONLY | (flags & IN_NONBLOCK),
-                                     "anon_inode:inotify");
+    struct file *f =
+        file_alloc_anon(&inotify_fops, in, O_RDONLY | (flags & IN_NONBLOCK), "anon_inode:inotify");
     if (!f) {
         mutex_lock(&in_lock);
         in->user->instances--;
@@ -490,7 +490,8 @@ static long update_watch(struct in_instance *in, struct inode *ino, uint32_t mas
         uint32_t old = w->mask;
         w->mask = (mask & IN_MASK_ADD) ? old | keep : keep;
         if ((old ^ w->mask) & IN_EXCL_UNLINK)
-            __atomic_add_fetch(&excl_watches, (w->mask & IN_EXCL_UNLINK) ? 1 : -1, __ATOMIC_RELAXED);
+            __atomic_add_fetch(&excl_watches, (w->mask & IN_EXCL_UNLINK) ? 1 : -1,
+                               __ATOMIC_RELAXED);
         return w->wd;
     }
     if (in->user->watches >= INOTIFY_MAX_USER_WATCHES) return -ENOSPC;
@@ -520,7 +521,8 @@ long sys_inotify_add_watch(int fd, const char *path, uint32_t mask)
     struct file *f;
     long r = instance_of(fd, &f);
     if (r < 0) return r;
-    int wf = ((mask & IN_DONT_FOLLOW) ? 0 : WALK_FOLLOW) | ((mask & IN_ONLYDIR) ? WALK_DIRECTORY : 0);
+    int wf =
+        ((mask & IN_DONT_FOLLOW) ? 0 : WALK_FOLLOW) | ((mask & IN_ONLYDIR) ? WALK_DIRECTORY : 0);
     struct nameidata nd = {0};
     r = fs_walk_user(AT_FDCWD, path, wf, &nd);
     if (r == 0) r = inode_permission(nd.inode, MAY_READ);

@@ -80,7 +80,6 @@ static int walk_descend(struct walk *w, struct inode *child)
     return 0;
 }
 
-
 static int walk_up(struct walk *w)
 {
     if (w->clen == 1) return 0; /* "/.." is "/" */

@@ -266,9 +266,8 @@ const char *procfs_sys_child(int dir, int i)
     const char *d = procfs_sys_dirs[i], *slash = strrchr(d, '/');
     if (dir < 0) return slash ? NULL : d;
     size_t n = strlen(procfs_sys_dirs[dir]);
-    return slash && (size_t)(slash - d) == n && strncmp(d, procfs_sys_dirs[dir], n) == 0
-               ? slash + 1
-               : NULL;
+    return slash && (size_t)(slash - d) == n && strncmp(d, procfs_sys_dirs[dir], n) == 0 ? slash + 1
+                                                                                         : NULL;
 }
 
 int procfs_sys_parent(int dir)

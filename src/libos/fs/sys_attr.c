@@ -72,7 +72,9 @@ long sys_fchmod(int fd, mode_t mode)
 {
     struct file *f = fs_fd(fd);
     if (!f) return -EBADF;
-    long r = (f->fmode & FMODE_PATH) ? -EBADF : !f->inode ? -EPERM : chmod_inode(f->inode, f->path, mode);
+    long r = (f->fmode & FMODE_PATH) ? -EBADF
+             : !f->inode             ? -EPERM
+                                     : chmod_inode(f->inode, f->path, mode);
     file_put(f);
     return r;
 }

@@ -250,7 +250,9 @@ long sys_mq_open(const char *uname, int oflag, mode_t mode, const void *uattr)
     if (q && (oflag & O_CREAT) && (oflag & O_EXCL))
         r = -EEXIST;
     else if (q)
-        r = mq_permission(q, acc == O_RDONLY ? MAY_READ : acc == O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE);
+        r = mq_permission(q, acc == O_RDONLY   ? MAY_READ
+                             : acc == O_WRONLY ? MAY_WRITE
+                                               : MAY_READ | MAY_WRITE);
     else if (!(oflag & O_CREAT))
         r = -ENOENT;
     else
@@ -301,7 +303,8 @@ static long mq_deadline(const struct timespec *uts, struct timespec *dl)
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L) return -EINVAL;
     pal_clock_gettime(CLOCK_REALTIME, &now_r);
     pal_clock_gettime(CLOCK_MONOTONIC, &now_m);
-    long long ns = (long long)(ts.tv_sec - now_r.tv_sec) * 1000000000LL + (ts.tv_nsec - now_r.tv_nsec);
+    long long ns =
+        (long long)(ts.tv_sec - now_r.tv_sec) * 1000000000LL + (ts.tv_nsec - now_r.tv_nsec);
     if (ns < 0) ns = 0;
     ns += (long long)now_m.tv_sec * 1000000000LL + now_m.tv_nsec;
     dl->tv_sec = ns / 1000000000LL;
@@ -443,7 +446,8 @@ long sys_mq_timedreceive(int fd, char *uptr, size_t len, unsigned *uprio,
     file_put(f);
     if (r < 0) return r;
     r = (long)m->len;
-    if (copy_to_user(uptr, m->data, m->len) || (uprio && copy_to_user(uprio, &m->prio, sizeof(unsigned))))
+    if (copy_to_user(uptr, m->data, m->len) ||
+        (uprio && copy_to_user(uprio, &m->prio, sizeof(unsigned))))
         r = -EFAULT; /* the message is gone, as on Linux */
     kfree(m);
     return r;
