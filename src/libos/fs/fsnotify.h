@@ -80,6 +80,9 @@ static inline void fsnotify_gone(struct inode *ino)
 /* The mount with device number dev goes: IN_UNMOUNT on each of its
  * watches, which end. */
 void fsnotify_unmount(dev_t dev);
+/* A path may now lead elsewhere (rename, rmdir, mount, unmount): the
+ * directories files remember are looked up again. */
+void fsnotify_namespace_changed(void);
 /* A fresh cookie pairing IN_MOVED_FROM with IN_MOVED_TO. */
 uint32_t fsnotify_cookie(void);
 

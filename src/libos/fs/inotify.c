@@ -226,6 +226,42 @@ static void end_watches(dev_t dev, ino_t ino, uint32_t first)
 
 /* ---- the hooks ---- */
 
+/* Bumped by every change that can give a path another directory (a
+ * rename, rmdir, a mount or unmount): a file's remembered directory is
+ * good while it has not moved. */
+static uint32_t ns_gen = 1;
+
+void fsnotify_namespace_changed(void)
+{
+    __atomic_add_fetch(&ns_gen, 1, __ATOMIC_RELEASE);
+}
+
+/* The key of the directory holding `path` on the same device as dev
+ * (false: none, e.g. a mount's root), remembered in the file `by`. */
+static bool parent_key(const char *path, const char *slash, dev_t dev, struct file *by, dev_t *pdev,
+                       ino_t *pino)
+{
+    uint32_t gen = __atomic_load_n(&ns_gen, __ATOMIC_ACQUIRE);
+    if (by && by->notify_gen == gen) {
+        *pdev = by->notify_pdev;
+        *pino = by->notify_pino;
+        return *pdev != 0;
+    }
+    struct inode *dir = NULL;
+    char *parent = kstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+    if (parent && namei_canonical_dir(parent, &dir) < 0) dir = NULL;
+    kfree(parent);
+    bool up = dir && key_of(dir, pdev, pino) && *pdev == dev;
+    inode_put(dir);
+    if (!up) *pdev = 0;
+    if (by) {
+        by->notify_pdev = *pdev;
+        by->notify_pino = *pino;
+        by->notify_gen = gen;
+    }
+    return up;
+}
+
 void fsnotify_inode_slow(struct inode *ino, const char *path, uint32_t mask, struct file *by)
 {
     dev_t dev;
@@ -237,24 +273,17 @@ void fsnotify_inode_slow(struct inode *ino, const char *path, uint32_t mask, str
     bool unlinked = by && __atomic_load_n(&excl_watches, __ATOMIC_RELAXED) &&
                     file_fstat(by, &st) == 0 && st.st_nlink == 0;
     /* The directory's watches first, with the name, then the object's
-     * own, as Linux's fsnotify_handle_event. Only entry events go up; a
-     * mount's root has no directory on its own file system. */
-    struct inode *dir = NULL;
+     * own, as Linux's fsnotify_handle_event. Only entry events go up. */
     const char *slash = path ? strrchr(path, '/') : NULL;
-    if ((mask & CHILD_EVENTS) && slash && slash[1] &&
-        __atomic_load_n(&dir_watches, __ATOMIC_RELAXED)) {
-        char *parent = kstrndup(path, slash == path ? 1 : (size_t)(slash - path));
-        if (parent && namei_canonical_dir(parent, &dir) < 0) dir = NULL;
-        kfree(parent);
-    }
-    dev_t ddev;
-    ino_t dnr;
-    bool up = dir && key_of(dir, &ddev, &dnr) && ddev == dev;
+    dev_t ddev = 0;
+    ino_t dnr = 0;
+    bool up = (mask & CHILD_EVENTS) && slash && slash[1] &&
+              __atomic_load_n(&dir_watches, __ATOMIC_RELAXED) &&
+              parent_key(path, slash, dev, by, &ddev, &dnr);
     mutex_lock(&in_lock);
     if (up) deliver(ddev, dnr, mask, 0, slash + 1, unlinked);
     deliver(dev, nr, mask, 0, NULL, unlinked);
     mutex_unlock(&in_lock);
-    inode_put(dir);
 }
 
 void fsnotify_name_slow(struct inode *dir, const char *name, uint32_t mask, uint32_t cookie,
@@ -273,6 +302,7 @@ void fsnotify_gone_slow(struct inode *ino)
     dev_t dev;
     ino_t nr;
     if (!key_of(ino, &dev, &nr)) return;
+    fsnotify_namespace_changed();
     mutex_lock(&in_lock);
     end_watches(dev, nr, IN_DELETE_SELF);
     mutex_unlock(&in_lock);
@@ -280,6 +310,7 @@ void fsnotify_gone_slow(struct inode *ino)
 
 void fsnotify_unmount(dev_t dev)
 {
+    fsnotify_namespace_changed();
     if (!fsnotify_on()) return;
     mutex_lock(&in_lock);
     for (unsigned b = 0; b < NBUCKETS; b++) {

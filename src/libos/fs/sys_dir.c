@@ -245,6 +245,7 @@ static long walk_remove(int dirfd, const char *upath, bool dir, struct nameidata
 static void notify_removed(struct nameidata *nd, struct inode *child, nlink_t nlink)
 {
     bool dir = S_ISDIR(child->mode);
+    if (dir) fsnotify_namespace_changed();
     if (!dir) fsnotify_inode(child, NULL, IN_ATTRIB);
     if (dir || nlink <= 1) fsnotify_gone(child);
     fsnotify_name(nd->inode, nd->last, IN_DELETE, 0, dir);
@@ -362,6 +363,7 @@ static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned fla
 static void notify_rename(struct nameidata *o, struct inode *src, struct nameidata *n,
                           struct inode *dst, nlink_t dst_nlink, unsigned flags)
 {
+    fsnotify_namespace_changed();
     if (dst && dst->ino == src->ino && dst->mnt == src->mnt) return; /* a no-op, as Linux */
     uint32_t c = fsnotify_cookie();
     fsnotify_name(o->inode, o->last, IN_MOVED_FROM, c, S_ISDIR(src->mode));

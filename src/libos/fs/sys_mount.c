@@ -106,7 +106,9 @@ static int union_mount_at(const char *canon_target, const char *lower, const cha
     OPENSSL_cleanse(upper_key, sizeof(upper_key));
     kfree(h);
     /* on failure the layers stay allocated, as replaced mounts do */
-    return mount_runtime_insert(m);
+    r = mount_runtime_insert(m);
+    if (r == 0) fsnotify_namespace_changed();
+    return r;
 fail:
     OPENSSL_cleanse(upper_key, sizeof(upper_key));
     if (up_root) sefs_rw_unmount(up_root);
@@ -213,6 +215,7 @@ long sys_mount(const char *usource, const char *utarget, const char *ufstype, un
     if (strcmp(type, "hostfs") == 0) mflags |= MNT_NOEXEC; /* as the configured /host */
     r = mount_runtime_add(nd.path, type, strcmp(type, "hostfs") == 0 ? source : NULL, mflags);
     nd_release(&nd);
+    if (r == 0) fsnotify_namespace_changed();
     return r;
 }
 

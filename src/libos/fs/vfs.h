@@ -182,6 +182,11 @@ struct file {
      * O_ASYNC is set. */
     int owner, async_sig;
     struct fasync *fasync;
+    /* fs/inotify.c: the key of the directory holding the file, while
+     * notify_gen is current (0: not looked up). */
+    uint32_t notify_gen;
+    dev_t notify_pdev;
+    ino_t notify_pino;
 };
 
 /* ---- inodes and files (vfs.c) ---- */
