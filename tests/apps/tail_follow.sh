@@ -16,7 +16,7 @@ cat >image/bin/follow.sh <<'SH'
 # wait_for TEXT FILE: until FILE holds TEXT (at most 60 s)
 wait_for() {
     i=0
-    while ! grep -q "$1" "$2"; do
+    while ! grep -qs "$1" "$2"; do
         sleep 0.1
         i=$((i + 1))
         [ $i -lt 600 ] || { echo "timed out waiting for $1 in $2"; cat "$2"; exit 1; }
