@@ -46,6 +46,9 @@ int locks_count;
 void locks_on_file_release(struct file *f) {}
 void lease_on_file_release(struct file *f) {}
 void epoll_on_file_release(struct file *f) {}
+/* No inotify in the FUSE server: fsnotify_watches stays 0. */
+int fsnotify_watches;
+void fsnotify_inode_slow(struct inode *ino, const char *path, uint32_t mask, struct file *by) {}
 void fasync_on_file_release(struct file *f) {}
 
 /* fs/pipe.c (the process layer's wait queues) opens FIFO nodes inside; on

@@ -80,8 +80,6 @@ static int walk_descend(struct walk *w, struct inode *child)
     return 0;
 }
 
-static int resolve_canonical(const char *path, struct inode **out);
-
 static int walk_up(struct walk *w)
 {
     if (w->clen == 1) return 0; /* "/.." is "/" */
@@ -94,7 +92,7 @@ static int walk_up(struct walk *w)
     /* Started below the root (cwd, dirfd, magic link): the ancestors are
      * not known, so find the parent again from the root. */
     struct inode *ino = NULL;
-    int r = resolve_canonical(w->canon, &ino);
+    int r = namei_canonical_dir(w->canon, &ino);
     if (r < 0) return r;
     inode_put(w->cur);
     w->cur = ino;
@@ -251,7 +249,7 @@ static void walk_free(struct walk *w)
     kfree(w->canon);
 }
 
-static int resolve_canonical(const char *path, struct inode **out)
+int namei_canonical_dir(const char *path, struct inode **out)
 {
     struct walk w;
     struct inode *root = vfs_root();

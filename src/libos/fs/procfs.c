@@ -263,10 +263,12 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
             *out = pnode_new(dir->mnt, P_SYSCTL_FILE, S_IFREG | 0444, 0, SYSCTL_FD(d->fd, i));
             return *out ? 0 : -ENOMEM;
         }
-        return -ENOENT;
+        /* its directories (fs/inotify...) */
+        __attribute__((fallthrough));
     case P_SYS:
         for (int i = 0; procfs_sys_dirs[i]; i++) {
-            if (strcmp(procfs_sys_dirs[i], name) != 0) continue;
+            const char *child = procfs_sys_child(d->kind == P_SYS ? -1 : d->fd, i);
+            if (!child || strcmp(child, name) != 0) continue;
             *out = pnode_new(dir->mnt, P_SYS_DIR, S_IFDIR | 0555, 0, i);
             return *out ? 0 : -ENOMEM;
         }
@@ -682,20 +684,20 @@ static int fill_dir(struct inode *ino, struct dir_snapshot *s)
 {
     struct pnode *n = PN(ino);
     int r = dir_snapshot_add(s, ino->ino, DT_DIR, ".");
+    int up = n->kind == P_SYS_DIR ? procfs_sys_parent(n->fd) : -1;
     uint64_t parent = n->kind == P_FDDIR     ? pino(P_PIDDIR, n->pid, -1)
+                      : up >= 0              ? pino(P_SYS_DIR, 0, up)
                       : n->kind == P_SYS_DIR ? pino(P_SYS, 0, -1)
                                              : 1;
     if (r == 0) r = dir_snapshot_add(s, parent, DT_DIR, "..");
     if (r < 0) return r;
-    if (n->kind == P_SYS) {
-        for (int i = 0; r == 0 && procfs_sys_dirs[i]; i++)
-            r = dir_snapshot_add(s, pino(P_SYS_DIR, 0, i), DT_DIR, procfs_sys_dirs[i]);
-        return r;
-    }
-    if (n->kind == P_SYS_DIR) {
+    if (n->kind == P_SYS || n->kind == P_SYS_DIR) {
         const char *name;
-        for (int i = 0; r == 0 && (name = procfs_sys_name(n->fd, i)); i++)
+        for (int i = 0; r == 0 && n->kind == P_SYS_DIR && (name = procfs_sys_name(n->fd, i)); i++)
             r = dir_snapshot_add(s, pino(P_SYSCTL_FILE, 0, SYSCTL_FD(n->fd, i)), DT_REG, name);
+        for (int i = 0; r == 0 && procfs_sys_dirs[i]; i++)
+            if ((name = procfs_sys_child(n->kind == P_SYS ? -1 : n->fd, i)))
+                r = dir_snapshot_add(s, pino(P_SYS_DIR, 0, i), DT_DIR, name);
         return r;
     }
     if (n->kind == P_SYSVIPC) {

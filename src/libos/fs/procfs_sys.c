@@ -8,6 +8,7 @@
 #include "fs/procfs_sys.h"
 
 #include "common/config.h"
+#include "fs/fsnotify.h"
 #include "fs/pipe.h"
 #include "fs/vfs.h"
 #include "ipc/ipc.h"
@@ -238,8 +239,47 @@ static const struct sysctl vm_ents[] = {
     {"overcommit_ratio", 100, NULL, NULL, NULL}, {NULL, 0, NULL, NULL, NULL},
 };
 
-const char *const procfs_sys_dirs[] = {"fs", "kernel", "vm", NULL};
-static const struct sysctl *const dir_ents[] = {fs_ents, kernel_ents, vm_ents};
+/* fs/inotify.c's limits */
+static const struct sysctl inotify_ents[] = {
+    {"max_queued_events", INOTIFY_MAX_QUEUED_EVENTS, NULL, NULL, NULL},
+    {"max_user_instances", INOTIFY_MAX_USER_INSTANCES, NULL, NULL, NULL},
+    {"max_user_watches", INOTIFY_MAX_USER_WATCHES, NULL, NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+/* ipc/mqueue.c's */
+static const struct sysctl mqueue_ents[] = {
+    {"msg_default", MQ_MSG_DEFAULT, NULL, NULL, NULL},
+    {"msg_max", MQ_MSG_MAX, NULL, NULL, NULL},
+    {"msgsize_default", MQ_MSGSIZE_DEFAULT, NULL, NULL, NULL},
+    {"msgsize_max", MQ_MSGSIZE_MAX, NULL, NULL, NULL},
+    {"queues_max", MQ_QUEUES_MAX, NULL, NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+const char *const procfs_sys_dirs[] = {"fs", "kernel", "vm", "fs/inotify", "fs/mqueue", NULL};
+static const struct sysctl *const dir_ents[] = {fs_ents, kernel_ents, vm_ents, inotify_ents,
+                                                mqueue_ents};
+
+const char *procfs_sys_child(int dir, int i)
+{
+    const char *d = procfs_sys_dirs[i], *slash = strrchr(d, '/');
+    if (dir < 0) return slash ? NULL : d;
+    size_t n = strlen(procfs_sys_dirs[dir]);
+    return slash && (size_t)(slash - d) == n && strncmp(d, procfs_sys_dirs[dir], n) == 0 ? slash + 1
+                                                                                         : NULL;
+}
+
+int procfs_sys_parent(int dir)
+{
+    const char *slash = strrchr(procfs_sys_dirs[dir], '/');
+    if (!slash) return -1;
+    for (int i = 0; procfs_sys_dirs[i]; i++)
+        if (strlen(procfs_sys_dirs[i]) == (size_t)(slash - procfs_sys_dirs[dir]) &&
+            strncmp(procfs_sys_dirs[i], procfs_sys_dirs[dir], strlen(procfs_sys_dirs[i])) == 0)
+            return i;
+    return -1;
+}
 
 const char *procfs_sys_name(int dir, int i)
 {

@@ -8,9 +8,14 @@
 
 #include "util/text.h"
 
-#define PROCFS_SYS_NDIRS 3
-/* The directories of /proc/sys, NULL-terminated. */
+#define PROCFS_SYS_NDIRS 5
+/* The directories of /proc/sys ("fs", "fs/inotify"...), NULL-terminated. */
 extern const char *const procfs_sys_dirs[];
+/* The name of directory i in directory dir (-1: /proc/sys itself) when it
+ * is one of its entries, else NULL. */
+const char *procfs_sys_child(int dir, int i);
+/* The directory holding directory dir, or -1 for /proc/sys. */
+int procfs_sys_parent(int dir);
 /* The i-th file of /proc/sys/<procfs_sys_dirs[dir]>, or NULL past the end. */
 const char *procfs_sys_name(int dir, int i);
 /* Its text: 0, -ENOENT or -ENOMEM. */

@@ -5,6 +5,7 @@
  */
 #include "vm/shared_map.h"
 #include "fs/fs_syscalls.h"
+#include "fs/fsnotify.h"
 #include "fs/lease.h"
 #include "fs/permission.h"
 #include "fs/sys_common.h"
@@ -18,20 +19,38 @@
 #include <stdlib.h>
 #include <sys/statfs.h>
 
-static long setattr(struct inode *ino, const struct iattr *a)
+/* The event a change makes, as Linux's fsnotify_change: times alone are
+ * an access or a modification, anything else an attribute change. */
+static uint32_t change_event(unsigned valid)
+{
+    uint32_t m = (valid & (ATTR_UID | ATTR_GID | ATTR_MODE)) ? IN_ATTRIB : 0;
+    if (valid & ATTR_SIZE) m |= IN_MODIFY;
+    if ((valid & (ATTR_ATIME | ATTR_MTIME)) == (ATTR_ATIME | ATTR_MTIME))
+        m |= IN_ATTRIB;
+    else if (valid & ATTR_ATIME)
+        m |= IN_ACCESS;
+    else if (valid & ATTR_MTIME)
+        m |= IN_MODIFY;
+    return m;
+}
+
+/* path: the object's canonical path, for its directory's watches. */
+static long setattr(struct inode *ino, const char *path, const struct iattr *a)
 {
     if (inode_readonly(ino)) return -EROFS;
     if (!ino->iops || !ino->iops->setattr) return -EPERM;
-    return ino->iops->setattr(ino, a);
+    long r = ino->iops->setattr(ino, a);
+    if (r == 0 && change_event(a->valid)) fsnotify_inode(ino, path, change_event(a->valid));
+    return r;
 }
 
 /* chmod by the owner or root; EROFS first, as Linux's notify_change. */
-static long chmod_inode(struct inode *ino, mode_t mode)
+static long chmod_inode(struct inode *ino, const char *path, mode_t mode)
 {
     struct iattr a = {.valid = ATTR_MODE, .mode = mode & 07777};
     if (inode_readonly(ino)) return -EROFS;
     long r = may_chmod(ino, &a.mode);
-    return r < 0 ? r : setattr(ino, &a);
+    return r < 0 ? r : setattr(ino, path, &a);
 }
 
 long sys_fchmodat(int dirfd, const char *path, mode_t mode)
@@ -39,7 +58,7 @@ long sys_fchmodat(int dirfd, const char *path, mode_t mode)
     struct nameidata nd = {0};
     long r = fs_walk_user(dirfd, path, WALK_FOLLOW, &nd);
     if (r < 0) return r;
-    r = chmod_inode(nd.inode, mode);
+    r = chmod_inode(nd.inode, nd.path, mode);
     nd_release(&nd);
     return r;
 }
@@ -53,7 +72,9 @@ long sys_fchmod(int fd, mode_t mode)
 {
     struct file *f = fs_fd(fd);
     if (!f) return -EBADF;
-    long r = (f->fmode & FMODE_PATH) ? -EBADF : !f->inode ? -EPERM : chmod_inode(f->inode, mode);
+    long r = (f->fmode & FMODE_PATH) ? -EBADF
+             : !f->inode             ? -EPERM
+                                     : chmod_inode(f->inode, f->path, mode);
     file_put(f);
     return r;
 }
@@ -75,6 +96,7 @@ long sys_truncate(const char *path, off_t length)
         r = inode_permission(nd.inode, MAY_WRITE);
     if (r == 0 && lease_count) r = lease_break(nd.inode, true, false);
     if (r == 0) r = vfs_truncate_inode(nd.inode, length);
+    if (r == 0) fsnotify_inode(nd.inode, nd.path, IN_MODIFY);
     nd_release(&nd);
     return r;
 }
@@ -97,6 +119,7 @@ long sys_ftruncate(int fd, off_t length)
         if (r == 0) vfs_kill_privs(f->inode);
     } else
         r = vfs_truncate_inode(f->inode, length);
+    if (r == 0) fsnotify_file(f, IN_MODIFY);
     file_put(f);
     return r;
 }
@@ -127,7 +150,8 @@ static void times_to_iattr(const struct timespec *t, struct iattr *a)
 /* Who may set them: explicit times need the owner, "now" (no times, or
  * both UTIME_NOW) the owner or write permission; a mix of UTIME_NOW and
  * UTIME_OMIT asks nothing, as in Linux's vfs_utimes. */
-static long times_setattr(struct inode *ino, const struct timespec *t, const struct iattr *a)
+static long times_setattr(struct inode *ino, const char *path, const struct timespec *t,
+                          const struct iattr *a)
 {
     if (inode_readonly(ino)) return -EROFS;
     bool now = !t || (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW);
@@ -137,7 +161,7 @@ static long times_setattr(struct inode *ino, const struct timespec *t, const str
         long r = may_set_times(ino, explicit_times);
         if (r < 0) return r;
     }
-    return setattr(ino, a);
+    return setattr(ino, path, a);
 }
 
 /* utimensat on LibOS timespecs (NULL: now), validated. */
@@ -154,7 +178,7 @@ static long do_utimes(int dirfd, const char *path, const struct timespec *t, int
         if (flags) return -EINVAL;
         struct file *f = fs_fd(dirfd);
         if (!f) return -EBADF;
-        r = f->inode ? times_setattr(f->inode, t, &a) : -EPERM;
+        r = f->inode ? times_setattr(f->inode, f->path, t, &a) : -EPERM;
         file_put(f);
         return r;
     }
@@ -163,7 +187,7 @@ static long do_utimes(int dirfd, const char *path, const struct timespec *t, int
              ((flags & AT_EMPTY_PATH) ? WALK_EMPTY : 0);
     r = fs_walk_user(dirfd, path, wf, &nd);
     if (r < 0) return r;
-    r = times_setattr(nd.inode, t, &a);
+    r = times_setattr(nd.inode, nd.path, t, &a);
     nd_release(&nd);
     return r;
 }
@@ -305,7 +329,7 @@ long sys_fstatfs(int fd, struct statfs *ubuf)
 
 /* ---- owners ---- */
 
-static long chown_inode(struct inode *ino, uid_t uid, gid_t gid)
+static long chown_inode(struct inode *ino, const char *path, uid_t uid, gid_t gid)
 {
     struct iattr a = {.uid = uid, .gid = gid};
     if (uid != (uid_t)-1) a.valid |= ATTR_UID;
@@ -313,7 +337,7 @@ static long chown_inode(struct inode *ino, uid_t uid, gid_t gid)
     if (inode_readonly(ino)) return -EROFS;
     long r = may_chown(ino, uid, gid);
     if (r < 0 || !a.valid) return r;
-    return setattr(ino, &a);
+    return setattr(ino, path, &a);
 }
 
 long sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
@@ -324,7 +348,7 @@ long sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
     struct nameidata nd = {0};
     long r = fs_walk_user(dirfd, path, wf, &nd);
     if (r < 0) return r;
-    r = chown_inode(nd.inode, uid, gid);
+    r = chown_inode(nd.inode, nd.path, uid, gid);
     nd_release(&nd);
     return r;
 }
@@ -345,7 +369,7 @@ long sys_fchown(int fd, uid_t uid, gid_t gid)
     if (!f) return -EBADF;
     long r = (f->fmode & FMODE_PATH) ? -EBADF
              : !f->inode             ? -EPERM
-                                     : chown_inode(f->inode, uid, gid);
+                                     : chown_inode(f->inode, f->path, uid, gid);
     file_put(f);
     return r;
 }

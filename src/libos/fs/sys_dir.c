@@ -8,6 +8,7 @@
  * file system's own operation.
  */
 #include "fs/fs_syscalls.h"
+#include "fs/fsnotify.h"
 #include "fs/permission.h"
 #include "fs/sys_common.h"
 #include "vm/uaccess.h"
@@ -103,6 +104,7 @@ long sys_mkdirat(int dirfd, const char *path, mode_t mode)
         r = -EPERM;
     else
         r = nd.inode->iops->mkdir(nd.inode, nd.last, mode & 01777 & ~fs_caller()->fs->umask);
+    if (r == 0) fsnotify_name(nd.inode, nd.last, IN_CREATE, 0, true);
     nd_release(&nd);
     return r;
 }
@@ -133,6 +135,7 @@ long sys_mknodat(int dirfd, const char *path, mode_t mode, unsigned dev)
     } else {
         r = dir->iops->mknod ? dir->iops->mknod(dir, nd.last, type | perm) : -EPERM;
     }
+    if (r == 0) fsnotify_name(dir, nd.last, IN_CREATE, 0, false);
     nd_release(&nd);
     return r;
 }
@@ -158,6 +161,7 @@ long sys_symlinkat(const char *utarget, int newdirfd, const char *linkpath)
             r = -EPERM;
         else
             r = nd.inode->iops->symlink(nd.inode, nd.last, target);
+        if (r == 0) fsnotify_name(nd.inode, nd.last, IN_CREATE, 0, false);
         nd_release(&nd);
     }
     kfree(target);
@@ -185,6 +189,10 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
             r = -EPERM;
         else if ((r = may_link(old.inode)) == 0)
             r = nd.inode->iops->link(old.inode, nd.inode, nd.last);
+        if (r == 0) { /* the link count is an attribute */
+            fsnotify_inode(old.inode, NULL, IN_ATTRIB);
+            fsnotify_name(nd.inode, nd.last, IN_CREATE, 0, false);
+        }
         nd_release(&nd);
     }
     nd_release(&old);
@@ -230,28 +238,42 @@ static long walk_remove(int dirfd, const char *upath, bool dir, struct nameidata
     return r;
 }
 
-static long do_rmdir(int dirfd, const char *path)
+/* A name went: Linux's order of events (the file's link count, its
+ * end when that was its last name, then the directory's IN_DELETE). The
+ * count is the one seen before the removal (a union's lower file keeps
+ * its own). */
+static void notify_removed(struct nameidata *nd, struct inode *child, nlink_t nlink)
+{
+    bool dir = S_ISDIR(child->mode);
+    if (dir) fsnotify_namespace_changed();
+    if (!dir) fsnotify_inode(child, NULL, IN_ATTRIB);
+    if (dir || nlink <= 1) fsnotify_gone(child);
+    fsnotify_name(nd->inode, nd->last, IN_DELETE, 0, dir);
+}
+
+static long do_remove(int dirfd, const char *path, bool dir)
 {
     struct nameidata nd = {0};
     struct inode *child;
-    long r = walk_remove(dirfd, path, true, &nd, &child);
+    long r = walk_remove(dirfd, path, dir, &nd, &child);
     if (r < 0) return r;
+    nlink_t nlink = child->nlink;
+    int (*op)(struct inode *, const char *) = dir ? nd.inode->iops->rmdir : nd.inode->iops->unlink;
+    r = op ? op(nd.inode, nd.last) : -EPERM;
+    if (r == 0) notify_removed(&nd, child, nlink);
     inode_put(child);
-    r = nd.inode->iops->rmdir ? nd.inode->iops->rmdir(nd.inode, nd.last) : -EPERM;
     nd_release(&nd);
     return r;
 }
 
+static long do_rmdir(int dirfd, const char *path)
+{
+    return do_remove(dirfd, path, true);
+}
+
 static long do_unlink(int dirfd, const char *path)
 {
-    struct nameidata nd = {0};
-    struct inode *child;
-    long r = walk_remove(dirfd, path, false, &nd, &child);
-    if (r < 0) return r;
-    inode_put(child);
-    r = nd.inode->iops->unlink ? nd.inode->iops->unlink(nd.inode, nd.last) : -EPERM;
-    nd_release(&nd);
-    return r;
+    return do_remove(dirfd, path, false);
 }
 
 long sys_unlinkat(int dirfd, const char *path, int flags)
@@ -286,7 +308,10 @@ static long rename_permission(struct nameidata *o, struct inode *src, struct nam
     return r;
 }
 
-static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned flags)
+/* On success *srcp and *dstp (NULL when nothing is replaced) hold
+ * references, for the events. */
+static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned flags,
+                          struct inode **srcp, struct inode **dstp)
 {
     if (o->inode->mnt != n->inode->mnt) return -EXDEV;
     if (o->last_type != LAST_NORM) return -EBUSY;
@@ -311,9 +336,13 @@ static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned fla
     }
     if (r == 0 && dst && (flags & RENAME_NOREPLACE)) r = -EEXIST;
     if (r == 0) r = rename_permission(o, src, n, dst, flags);
-    inode_put(src);
-    if (dst) inode_put(dst);
-    if (r < 0) return r;
+    if (r < 0) {
+        inode_put(src);
+        inode_put(dst);
+        return r;
+    }
+    *srcp = src;
+    *dstp = dst;
     char *of = nd_last_path(o), *nf = nd_last_path(n);
     if (!of || !nf)
         r = -ENAMETOOLONG;
@@ -322,7 +351,35 @@ static long rename_checks(struct nameidata *o, struct nameidata *n, unsigned fla
     kfree(of);
     kfree(nf);
     if (r == 0 && !o->inode->iops->rename) r = -EPERM;
+    if (r < 0) {
+        inode_put(src);
+        inode_put(dst);
+    }
     return r;
+}
+
+/* Linux's fsnotify_move, for each object that moved, then the end of the
+ * one replaced. */
+static void notify_rename(struct nameidata *o, struct inode *src, struct nameidata *n,
+                          struct inode *dst, nlink_t dst_nlink, unsigned flags)
+{
+    fsnotify_namespace_changed();
+    if (dst && dst->ino == src->ino && dst->mnt == src->mnt) return; /* a no-op, as Linux */
+    uint32_t c = fsnotify_cookie();
+    fsnotify_name(o->inode, o->last, IN_MOVED_FROM, c, S_ISDIR(src->mode));
+    fsnotify_name(n->inode, n->last, IN_MOVED_TO, c, S_ISDIR(src->mode));
+    if (dst && !(flags & RENAME_EXCHANGE) && !S_ISDIR(dst->mode))
+        fsnotify_inode(dst, NULL, IN_ATTRIB);
+    fsnotify_inode(src, NULL, IN_MOVE_SELF);
+    if (!dst) return;
+    if (flags & RENAME_EXCHANGE) {
+        c = fsnotify_cookie();
+        fsnotify_name(n->inode, n->last, IN_MOVED_FROM, c, S_ISDIR(dst->mode));
+        fsnotify_name(o->inode, o->last, IN_MOVED_TO, c, S_ISDIR(dst->mode));
+        fsnotify_inode(dst, NULL, IN_MOVE_SELF);
+    } else if (S_ISDIR(dst->mode) || dst_nlink <= 1) {
+        fsnotify_gone(dst);
+    }
 }
 
 long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
@@ -341,8 +398,15 @@ long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *
         nd_release(&o);
         return r;
     }
-    r = rename_checks(&o, &n, flags);
-    if (r == 0) r = o.inode->iops->rename(o.inode, o.last, n.inode, n.last, flags);
+    struct inode *src, *dst;
+    r = rename_checks(&o, &n, flags, &src, &dst);
+    if (r == 0) {
+        nlink_t dst_nlink = dst ? dst->nlink : 0;
+        r = o.inode->iops->rename(o.inode, o.last, n.inode, n.last, flags);
+        if (r == 0) notify_rename(&o, src, &n, dst, dst_nlink, flags);
+        inode_put(src);
+        inode_put(dst);
+    }
     nd_release(&o);
     nd_release(&n);
     return r;
@@ -396,6 +460,7 @@ static long getdents_common(int fd, void *dirp, unsigned int count, bool old)
         r = kbuf ? f->fops->getdents64(f, kbuf, n) : -ENOMEM;
         if (r > 0 && old) to_old_dirents(kbuf, (size_t)r);
         if (r > 0 && copy_to_user(dirp, kbuf, (size_t)r)) r = -EFAULT;
+        if (r >= 0) fsnotify_file(f, IN_ACCESS); /* Linux's iterate_dir, even at the end */
         kfree(kbuf);
     }
     file_put(f);

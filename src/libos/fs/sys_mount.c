@@ -9,6 +9,7 @@
  * moves, remounts and propagation changes are not supported (EINVAL and
  * one warning), nor stacking a mount on a mount point (EBUSY).
  */
+#include "fs/fsnotify.h"
 #include "fs/sys_mount.h"
 
 #include "fs/sys_common.h"
@@ -105,7 +106,9 @@ static int union_mount_at(const char *canon_target, const char *lower, const cha
     OPENSSL_cleanse(upper_key, sizeof(upper_key));
     kfree(h);
     /* on failure the layers stay allocated, as replaced mounts do */
-    return mount_runtime_insert(m);
+    r = mount_runtime_insert(m);
+    if (r == 0) fsnotify_namespace_changed();
+    return r;
 fail:
     OPENSSL_cleanse(upper_key, sizeof(upper_key));
     if (up_root) sefs_rw_unmount(up_root);
@@ -212,6 +215,7 @@ long sys_mount(const char *usource, const char *utarget, const char *ufstype, un
     if (strcmp(type, "hostfs") == 0) mflags |= MNT_NOEXEC; /* as the configured /host */
     r = mount_runtime_add(nd.path, type, strcmp(type, "hostfs") == 0 ? source : NULL, mflags);
     nd_release(&nd);
+    if (r == 0) fsnotify_namespace_changed();
     return r;
 }
 
@@ -250,7 +254,10 @@ static int remove_mount(struct mount *m, bool in_use)
 {
     /* a unionfs's writable layer: what was written is durable once unmounted */
     if (strcmp(m->type, "unionfs") == 0 && sefs_rw_sync_all() < 0) return -EIO;
-    return mount_runtime_remove(m, in_use);
+    dev_t dev = m->dev;
+    int r = mount_runtime_remove(m, in_use);
+    if (r == 0) fsnotify_unmount(dev);
+    return r;
 }
 
 long sys_umount2(const char *utarget, int flags)

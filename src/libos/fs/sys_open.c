@@ -8,6 +8,7 @@
  * parent directory.
  */
 #include "fs/fs_syscalls.h"
+#include "fs/fsnotify.h"
 #include "fs/lease.h"
 #include "fs/locks.h"
 #include "fs/permission.h"
@@ -64,6 +65,7 @@ static int create_last(struct process *p, struct nameidata *nd, int flags, mode_
             mode_t um = p && p->fs ? p->fs->umask : 022;
             r = nd->inode->iops->create(nd->inode, nd->last, (mode & 07777) & ~um, &child);
             if (r == 0) {
+                fsnotify_name(nd->inode, nd->last, IN_CREATE, 0, false);
                 /* A new file is opened without re-checking its mode (as Linux). */
                 r = vfs_open_inode(child, full, flags & ~O_TRUNC, out);
                 inode_put(child);

@@ -7,6 +7,7 @@
  * FALLOC_FL_KEEP_SIZE only validates, and the hole-punching and range
  * modes are not supported (EOPNOTSUPP, as on file systems without them).
  */
+#include "fs/fsnotify.h"
 #include "fs/sys_sync.h"
 
 #include "fs/sefs_rw.h"
@@ -42,6 +43,7 @@ long sys_fallocate(int fd, int mode, off_t offset, off_t len)
         r = f->fops->ftruncate ? f->fops->ftruncate(f, offset + len)
                                : vfs_truncate_inode(f->inode, offset + len);
     }
+    if (r == 0) fsnotify_file(f, IN_MODIFY); /* even with KEEP_SIZE, as Linux's vfs_fallocate */
     file_put(f);
     return r;
 }

@@ -10,6 +10,7 @@
 #include "fs/pipe.h"
 #include "fs/vfs.h"
 #include "fs/fasync.h"
+#include "fs/fsnotify.h"
 #include "vm/shared_map.h"
 #include "pal/pal.h"
 #include "util/kheap.h"
@@ -155,6 +156,8 @@ void file_get(struct file *f)
 void file_put(struct file *f)
 {
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
+    /* A description that was opened (not one whose open failed) */
+    if (f->fops) fsnotify_file(f, (f->fmode & FMODE_WRITE) ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     locks_on_file_release(f);
     lease_on_file_release(f);
     epoll_on_file_release(f);
@@ -206,16 +209,19 @@ ssize_t vfs_read_uio(struct file *f, struct uio *to)
     if (is_dir_file(f)) return -EISDIR;
     uio_truncate(to, MAX_RW_COUNT);
     bool mapped = shared_map_count && f->inode;
+    ssize_t r;
     if (f->fops->read) {
         if (mapped) shared_map_before_read(f, -1, 0);
-        return f->fops->read(f, to);
+        r = f->fops->read(f, to);
+    } else {
+        if (!f->fops->pread) return -EINVAL;
+        mutex_lock(&f->pos_lock);
+        if (mapped) shared_map_before_read(f, f->pos, uio_resid(to));
+        r = f->fops->pread(f, to, f->pos);
+        if (r > 0) f->pos += r;
+        mutex_unlock(&f->pos_lock);
     }
-    if (!f->fops->pread) return -EINVAL;
-    mutex_lock(&f->pos_lock);
-    if (mapped) shared_map_before_read(f, f->pos, uio_resid(to));
-    ssize_t r = f->fops->pread(f, to, f->pos);
-    if (r > 0) f->pos += r;
-    mutex_unlock(&f->pos_lock);
+    if (r > 0) fsnotify_file(f, IN_ACCESS);
     return r;
 }
 
@@ -228,6 +234,7 @@ ssize_t vfs_write_uio(struct file *f, struct uio *from)
     ssize_t r = vfs_write_data(f, from, &at);
     /* MAP_SHARED mappings see the write */
     if (r > 0 && shared_map_count && f->inode) shared_map_after_write(f, at, (size_t)r);
+    if (r > 0) fsnotify_file(f, IN_MODIFY);
     return r;
 }
 
@@ -262,7 +269,9 @@ ssize_t vfs_pread_uio(struct file *f, struct uio *to, off_t off)
     if (!f->fops->pread) return -ESPIPE;
     uio_truncate(to, MAX_RW_COUNT);
     if (shared_map_count && f->inode) shared_map_before_read(f, off, uio_resid(to));
-    return f->fops->pread(f, to, off);
+    ssize_t r = f->fops->pread(f, to, off);
+    if (r > 0) fsnotify_file(f, IN_ACCESS);
+    return r;
 }
 
 ssize_t vfs_pwrite_uio(struct file *f, struct uio *from, off_t off)
@@ -274,6 +283,7 @@ ssize_t vfs_pwrite_uio(struct file *f, struct uio *from, off_t off)
     vfs_kill_privs(f->inode);
     ssize_t r = f->fops->pwrite(f, from, off);
     if (r > 0 && shared_map_count && f->inode) shared_map_after_write(f, off, (size_t)r);
+    if (r > 0) fsnotify_file(f, IN_MODIFY);
     return r;
 }
 
@@ -410,13 +420,16 @@ int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file *
             r = -ENXIO;
         else
             r = ino->iops->open(ino, f);
-        if (r == 0 && (f->flags & O_TRUNC)) shared_map_truncated(ino, 0);
+        bool truncated = r == 0 && (f->flags & O_TRUNC);
+        if (truncated) shared_map_truncated(ino, 0);
         f->flags &= ~O_TRUNC;
         if (r < 0) {
             f->fops = NULL;
             file_put(f);
             return r;
         }
+        fsnotify_file(f, IN_OPEN);
+        if (truncated) fsnotify_file(f, IN_MODIFY);
     }
     *out = f;
     return 0;

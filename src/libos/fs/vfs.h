@@ -182,6 +182,11 @@ struct file {
      * O_ASYNC is set. */
     int owner, async_sig;
     struct fasync *fasync;
+    /* fs/inotify.c: the key of the directory holding the file, while
+     * notify_gen is current (0: not looked up). */
+    uint32_t notify_gen;
+    dev_t notify_pdev;
+    ino_t notify_pino;
 };
 
 /* ---- inodes and files (vfs.c) ---- */
@@ -302,6 +307,9 @@ struct nameidata {
  */
 int namei_at(struct process *p, int dirfd, const char *path, int flags, struct nameidata *nd);
 void nd_release(struct nameidata *nd);
+/* The directory at a canonical path, walked again by the LibOS (no search
+ * checks); a reference to it in *out. */
+int namei_canonical_dir(const char *path, struct inode **out);
 /* WALK_PARENT result: look up nd->last in nd->inode (crossing a mount
  * mounted there). -ENOENT when absent. */
 int nd_lookup_last(struct nameidata *nd, struct inode **child);

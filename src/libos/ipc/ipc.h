@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 struct process;
@@ -21,7 +22,9 @@ struct vm_proc;
 #define IPC_SYSCALLS(X)                                                                            \
     X(shmget, 3) X(shmat, 3) X(shmdt, 1) X(shmctl, 3)                                              \
     X(semget, 3) X(semop, 3) X(semtimedop, 4) X(semctl, 4)                                         \
-    X(msgget, 2) X(msgsnd, 4) X(msgrcv, 5) X(msgctl, 3)
+    X(msgget, 2) X(msgsnd, 4) X(msgrcv, 5) X(msgctl, 3)                                          \
+    X(mq_open, 4) X(mq_unlink, 1) X(mq_timedsend, 5) X(mq_timedreceive, 5) X(mq_notify, 2)        \
+    X(mq_getsetattr, 3)
 // clang-format on
 
 long sys_shmget(int key, size_t size, int flg);
@@ -36,6 +39,27 @@ long sys_msgget(int key, int flg);
 long sys_msgsnd(int id, const void *msgp, size_t size, int flg);
 long sys_msgrcv(int id, void *msgp, size_t size, long type, int flg);
 long sys_msgctl(int id, int cmd, void *buf);
+
+/* ---- POSIX message queues (mqueue.c) ---- */
+long sys_mq_open(const char *name, int oflag, mode_t mode, const void *attr);
+long sys_mq_unlink(const char *name);
+long sys_mq_timedsend(int fd, const char *msg, size_t len, unsigned prio,
+                      const struct timespec *abs_timeout);
+long sys_mq_timedreceive(int fd, char *msg, size_t len, unsigned *prio,
+                         const struct timespec *abs_timeout);
+struct sigevent;
+long sys_mq_notify(int fd, const struct sigevent *sev);
+long sys_mq_getsetattr(int fd, const void *newattr, void *oldattr);
+/* Linux's defaults (/proc/sys/fs/mqueue, read-only) and hard ceilings
+ * (what a privileged process may ask for). */
+#define MQ_MSG_DEFAULT 10
+#define MQ_MSG_MAX 10
+#define MQ_MSGSIZE_DEFAULT 8192
+#define MQ_MSGSIZE_MAX 8192
+#define MQ_QUEUES_MAX 256
+#define MQ_HARD_MSGMAX 65536
+#define MQ_HARD_MSGSIZEMAX (16 * 1024 * 1024)
+#define MQ_PRIO_MAX 32768
 
 /* ---- shared memory attachments (shm.c) ---- */
 /* [addr, addr+len) of p stops being attached (munmap, a MAP_FIXED mmap

@@ -6,6 +6,7 @@
 #include "syscall/syscall.h"
 
 #include "fs/fs_syscalls.h"
+#include "fs/fsnotify.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
 #include "fs/sys_mount.h"
@@ -61,6 +62,7 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     REFUSE_SYSCALLS(REFUSE_ENTRY)
     SCHED_SYSCALLS(SYSCALL_ENTRY)
     IPC_SYSCALLS(SYSCALL_ENTRY)
+    INOTIFY_SYSCALLS(SYSCALL_ENTRY)
     CRED_SYSCALLS(SYSCALL_ENTRY)
 };
 // clang-format on

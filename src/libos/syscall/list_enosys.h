@@ -12,10 +12,7 @@
 #define WHY_AIO "Linux AIO not implemented, as a kernel without CONFIG_AIO (libaio users fall back)"
 #define WHY_URING                                                                                  \
     "io_uring not implemented, as a kernel without CONFIG_IO_URING (callers fall back)"
-#define WHY_MQ "POSIX message queues not implemented, as a kernel without CONFIG_POSIX_MQUEUE"
 #define WHY_KEYS "no kernel keyring, as a kernel without CONFIG_KEYS"
-#define WHY_NOTIFY                                                                                 \
-    "file change notification not implemented, as a kernel without CONFIG_INOTIFY_USER"
 #define WHY_NS "namespaces: the LibOS has one of each, and no way to make more"
 #define WHY_PIDFD "pidfds not implemented yet"
 
@@ -35,11 +32,7 @@
     X(io_setup, WHY_AIO) X(io_destroy, WHY_AIO) X(io_getevents, WHY_AIO) X(io_submit, WHY_AIO)  \
     X(io_cancel, WHY_AIO) X(io_pgetevents, WHY_AIO)                                              \
     X(io_uring_setup, WHY_URING) X(io_uring_enter, WHY_URING) X(io_uring_register, WHY_URING)   \
-    X(mq_open, WHY_MQ) X(mq_unlink, WHY_MQ) X(mq_timedsend, WHY_MQ) X(mq_timedreceive, WHY_MQ)  \
-    X(mq_notify, WHY_MQ) X(mq_getsetattr, WHY_MQ)                                                \
     X(add_key, WHY_KEYS) X(request_key, WHY_KEYS) X(keyctl, WHY_KEYS)                           \
-    X(inotify_init, WHY_NOTIFY) X(inotify_init1, WHY_NOTIFY) X(inotify_add_watch, WHY_NOTIFY)   \
-    X(inotify_rm_watch, WHY_NOTIFY)                                                              \
     X(unshare, WHY_NS) X(setns, WHY_NS)                                                          \
     X(pidfd_open, WHY_PIDFD) X(pidfd_send_signal, WHY_PIDFD) X(pidfd_getfd, WHY_PIDFD)          \
     X(perf_event_open, "no performance counters, as a kernel without CONFIG_PERF_EVENTS")       \
