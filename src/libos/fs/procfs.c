@@ -489,9 +489,12 @@ static int status_cb(struct process *p, void *arg)
         arg,
         "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
         "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
-        "FDSize:\t%d\nGroups:\t%s\nThreads:\t%d\n",
+        "FDSize:\t%d\nGroups:\t%s\nThreads:\t%d\nCapInh:\t%016llx\nCapPrm:\t%016llx\n"
+        "CapEff:\t%016llx\nCapBnd:\t%016llx\nCapAmb:\t%016llx\n",
         c, (unsigned)um, p->pid, p->pid, p->ppid, cr.ruid, cr.euid, cr.suid, cr.fsuid, cr.rgid,
-        cr.egid, cr.sgid, cr.fsgid, FD_MAX, groups, p->nthreads);
+        cr.egid, cr.sgid, cr.fsgid, FD_MAX, groups, p->nthreads, (unsigned long long)cr.cap_inh,
+        (unsigned long long)cr.cap_prm, (unsigned long long)cr.cap_eff,
+        (unsigned long long)cr.cap_bnd, (unsigned long long)cr.cap_amb);
 }
 
 static int environ_cb(struct process *p, void *arg)

@@ -7,7 +7,9 @@
  * root, as in Occlum, unless set); a fork or spawn inherits them and
  * execve keeps them (the LibOS has no set-user-ID programs). The file
  * systems check mode bits and owners against the fs ids
- * (fs/permission.c).
+ * (fs/permission.c). Privilege is the capability sets (process/caps.c):
+ * a root process has them all, and the set*id calls take them away as
+ * Linux does when the ids leave 0.
  */
 #ifndef LIBOS_PROCESS_CRED_H
 #define LIBOS_PROCESS_CRED_H
@@ -23,7 +25,14 @@ struct cred {
     uint32_t rgid, egid, sgid, fsgid;
     int ngroups;
     uint32_t groups[CRED_MAX_GROUPS];
+    /* capabilities (process/caps.c): bit n is capability n */
+    uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+    unsigned securebits; /* SECBIT_* of linux/securebits.h (PR_SET_KEEPCAPS) */
 };
+
+/* The first process's credentials: uid and gid, with a root's
+ * capabilities when uid is 0 and none otherwise. */
+void cred_init(struct cred *c, uint32_t uid, uint32_t gid);
 
 // clang-format off
 #define CRED_SYSCALLS(X)                                                                           \

@@ -247,8 +247,7 @@ struct process *process_new(struct process *parent)
         p->pgid = p->sid = p->pid;
         init_rlimits(p);
         /* Occlum.json's process.default_uid/default_gid (0: root) */
-        uint32_t u = libos_config.default_uid, g = libos_config.default_gid;
-        p->cred = (struct cred){u, u, u, u, g, g, g, g, 0, {0}};
+        cred_init(&p->cred, libos_config.default_uid, libos_config.default_gid);
     }
     return p;
 }

@@ -15,6 +15,7 @@
 #include "net/eventfd.h"
 #include "net/poll.h"
 #include "net/socket.h"
+#include "process/caps.h"
 #include "process/cred.h"
 #include "process/process.h"
 #include "process/sched.h"
@@ -62,6 +63,7 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     SCHED_SYSCALLS(SYSCALL_ENTRY)
     IPC_SYSCALLS(SYSCALL_ENTRY)
     CRED_SYSCALLS(SYSCALL_ENTRY)
+    CAPS_SYSCALLS(SYSCALL_ENTRY)
 };
 // clang-format on
 

@@ -7,7 +7,6 @@
 #ifndef LIBOS_LIST_ENOSYS_H
 #define LIBOS_LIST_ENOSYS_H
 
-#define WHY_CRED "capabilities not implemented yet (a root process has all of them)"
 #define WHY_GONE "not in Linux 6.x either (removed or never implemented): Linux answers ENOSYS too"
 #define WHY_AIO "Linux AIO not implemented, as a kernel without CONFIG_AIO (libaio users fall back)"
 #define WHY_URING                                                                                  \
@@ -22,7 +21,6 @@
 
 // clang-format off
 #define ENOSYS_SYSCALLS(X)                                                                         \
-    X(capget, WHY_CRED) X(capset, WHY_CRED)                                                      \
     X(create_module, WHY_GONE) X(get_kernel_syms, WHY_GONE) X(query_module, WHY_GONE)           \
     X(nfsservctl, WHY_GONE) X(getpmsg, WHY_GONE) X(putpmsg, WHY_GONE) X(afs_syscall, WHY_GONE)  \
     X(tuxcall, WHY_GONE) X(security, WHY_GONE) X(vserver, WHY_GONE) X(epoll_ctl_old, WHY_GONE)  \
