@@ -11,6 +11,7 @@
 #include "vm/uaccess.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #define NOCHANGE 0xffffffffu /* -1: leave that id as it is */
@@ -241,4 +242,23 @@ long sys_getgroups(int size, unsigned *list)
     if (size == 0) return n;
     if (size < n) return -EINVAL;
     return n && copy_to_user(list, g, (size_t)n * sizeof(g[0])) ? -EFAULT : n;
+}
+
+bool cred_may_signal(const struct process *from, const struct process *to, int sig)
+{
+    const struct cred *s = &from->cred, *t = &to->cred;
+    if (from == to || s->euid == t->suid || s->euid == t->ruid || s->ruid == t->suid ||
+        s->ruid == t->ruid || cred_capable(s, CAP_KILL))
+        return true;
+    return sig == SIGCONT && from->sid == to->sid;
+}
+
+bool cred_may_ptrace(const struct process *from, const struct process *to)
+{
+    const struct cred *s = &from->cred, *t = &to->cred;
+    if (from == to) return true;
+    if (s->ruid == t->ruid && s->ruid == t->euid && s->ruid == t->suid && s->rgid == t->rgid &&
+        s->rgid == t->egid && s->rgid == t->sgid)
+        return true;
+    return cred_capable(s, CAP_SYS_PTRACE);
 }

@@ -16,7 +16,6 @@
 #define WHY_NOTIFY                                                                                 \
     "file change notification not implemented, as a kernel without CONFIG_INOTIFY_USER"
 #define WHY_NS "namespaces: the LibOS has one of each, and no way to make more"
-#define WHY_PIDFD "pidfds not implemented yet"
 #define WHY_SPLICE "zero-copy pipe moves not implemented yet (callers fall back to read/write)"
 
 // clang-format off
@@ -40,7 +39,6 @@
     X(inotify_init, WHY_NOTIFY) X(inotify_init1, WHY_NOTIFY) X(inotify_add_watch, WHY_NOTIFY)   \
     X(inotify_rm_watch, WHY_NOTIFY)                                                              \
     X(unshare, WHY_NS) X(setns, WHY_NS)                                                          \
-    X(pidfd_open, WHY_PIDFD) X(pidfd_send_signal, WHY_PIDFD) X(pidfd_getfd, WHY_PIDFD)          \
     X(splice, WHY_SPLICE) X(tee, WHY_SPLICE) X(vmsplice, WHY_SPLICE)                             \
     X(perf_event_open, "no performance counters, as a kernel without CONFIG_PERF_EVENTS")       \
     X(quotactl, "no disk quotas, as a kernel without CONFIG_QUOTACTL")                          \
