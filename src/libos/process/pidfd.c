@@ -197,7 +197,9 @@ long sys_pidfd_open(int pid, unsigned flags)
     if (!s.spare) return -ENOMEM;
     process_for_each(open_scan_cb, &s);
     kfree(s.spare);
-    if (!s.ref) return s.thread ? -EINVAL : -ESRCH;
+    /* a thread that is not its process's leader: ENOENT, as Linux 6.18 answers (its
+     * man page, older kernels: EINVAL) */
+    if (!s.ref) return s.thread ? -ENOENT : -ESRCH;
     return pidfd_install(s.ref, (int)flags);
 }
 
