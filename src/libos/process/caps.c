@@ -94,8 +94,9 @@ long sys_capget(void *header, void *data)
 {
     struct cap_header *uh = header;
     int words = cap_words(uh);
-    /* a NULL data pointer only asks for the version */
-    if (!data || words < 0) return !data && words == -EINVAL ? 0 : words < 0 ? words : 0;
+    if (words == -EINVAL && !data) return 0; /* a probe for the version */
+    if (words < 0) return words;
+    if (!data) return 0;
     int pid;
     if (copy_from_user(&pid, &uh->pid, 4)) return -EFAULT;
     if (pid < 0) return -EINVAL;
