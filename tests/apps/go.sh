@@ -7,6 +7,11 @@
 # the program's own client, os/exec running the program itself as a child
 # (a pipe each way, its exit status), os/signal, and a collection while a
 # goroutine spins without calls (the runtime preempts it with a signal).
+# pidfds as Go 1.23's os package uses them (this toolchain's os/exec does
+# not yet): its probe (pidfd_open of itself, waitid(P_PIDFD) saying
+# ECHILD, pidfd_send_signal of 0), then a child started by os.StartProcess
+# watched through a pidfd (select until it exits, waitid(P_PIDFD) for its
+# status), checked in `occlum run --strace`.
 # The Go build cache lives in out/go/ (the first run builds the standard
 # library for the PIE, about 30 s; later runs reuse it).
 . "$(dirname "$0")/../cli/_lib.sh"
@@ -29,9 +34,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "waiter" {
+		io.ReadAll(os.Stdin)
+		os.Exit(4)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "child" {
 		in, _ := io.ReadAll(os.Stdin)
 		fmt.Printf("child %s %s\n", strings.Join(os.Args[2:], "+"), strings.ToUpper(string(in)))
@@ -122,6 +132,51 @@ func main() {
 	}
 	fmt.Printf("exec %d %s", code, out)
 
+	// pidfds, with raw system calls as Go 1.23's os package makes them
+	pidfdOpen := func(pid int) int {
+		fd, _, e := syscall.Syscall(434, uintptr(pid), 0, 0) // pidfd_open
+		if e != 0 {
+			fmt.Println("pidfd_open:", e)
+			os.Exit(1)
+		}
+		return int(fd)
+	}
+	waitidPidfd := func(fd int) (int, syscall.Errno) {
+		var si [128]byte // siginfo_t: si_status at 24
+		_, _, e := syscall.Syscall6(syscall.SYS_WAITID, 3 /* P_PIDFD */, uintptr(fd),
+			uintptr(unsafe.Pointer(&si[0])), 4 /* WEXITED */, 0, 0)
+		return int(*(*int32)(unsafe.Pointer(&si[24]))), e
+	}
+	me := pidfdOpen(os.Getpid())
+	_, e := waitidPidfd(me)
+	_, _, e2 := syscall.Syscall6(424, uintptr(me), 0, 0, 0, 0, 0) // pidfd_send_signal
+	fmt.Println("pidfd probe", e == syscall.ECHILD, e2 == 0)
+	syscall.Close(me)
+	rd, wr, _ := os.Pipe()
+	proc, err := os.StartProcess(self, []string{self, "waiter"},
+		&os.ProcAttr{Files: []*os.File{rd, os.Stdout, os.Stderr}})
+	if err != nil {
+		fmt.Println("start:", err)
+		os.Exit(1)
+	}
+	rd.Close()
+	pfd := pidfdOpen(proc.Pid)
+	var rs syscall.FdSet
+	rs.Bits[pfd/64] |= 1 << (uint(pfd) % 64)
+	ready, _ := syscall.Select(pfd+1, &rs, nil, nil, &syscall.Timeval{})
+	wr.Close() // the child reads EOF and exits
+	for {
+		rs.Bits[pfd/64] |= 1 << (uint(pfd) % 64)
+		if m, err := syscall.Select(pfd+1, &rs, nil, nil, nil); err != syscall.EINTR {
+			ready += 10 * m
+			break
+		}
+	}
+	status, e := waitidPidfd(pfd)
+	fmt.Println("pidfd child", ready, status, e == 0)
+	syscall.Close(pfd)
+	proc.Release()
+
 	// os/signal: a SIGUSR1 sent to this process
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGUSR1)
@@ -174,10 +229,18 @@ pipeline 385
 http 200 hello /a
 http 200 hello /b
 exec 3 child x+y FROM PARENT
+pidfd probe true true
+pidfd child 10 4 true
 signal user defined signal 1
 gc 64 8064"
 for prog in go-static go-pie; do
     run occlum run "/bin/$prog"
     expect_status 0
     [ "$OUT" = "$want" ] || fail "$prog printed: $OUT"
+done
+# the pidfd calls reach the LibOS (no ENOSYS) and work
+run occlum run --strace /bin/go-static
+expect_status 0
+for call in 'pidfd_open(' 'pidfd_send_signal(' 'waitid(0x3, '; do  # 0x3: P_PIDFD
+    grep -F "$call" <<<"$ERR" | grep -qv ENOSYS || fail "--strace shows no working $call"
 done

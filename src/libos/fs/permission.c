@@ -2,6 +2,7 @@
 #include "fs/permission.h"
 
 #include "fs/vfs.h"
+#include "process/caps.h"
 #include "process/process.h"
 
 #include <errno.h>
@@ -21,13 +22,19 @@ void fs_current_ids(struct fs_ids *ids, bool real)
     }
     const struct cred *c = current_cred();
     if (!c) {
-        *ids = (struct fs_ids){0, 0, 0, NULL};
+        *ids = (struct fs_ids){0, 0, 0, NULL, ~0ULL};
         return;
     }
     ids->uid = real ? c->ruid : c->fsuid;
     ids->gid = real ? c->rgid : c->fsgid;
     ids->ngroups = c->ngroups;
     ids->groups = c->groups;
+    ids->caps = !real ? c->cap_eff : c->ruid == 0 ? c->cap_prm : 0;
+}
+
+static bool has(const struct fs_ids *ids, int cap)
+{
+    return (ids->caps >> cap) & 1;
 }
 
 static bool ids_in_group(const struct fs_ids *ids, uint32_t gid)
@@ -42,8 +49,6 @@ int inode_permission_ids(const struct inode *ino, int mask, const struct fs_ids 
 {
     mode_t m = ino->mode;
     mask &= MAY_READ | MAY_WRITE | MAY_EXEC;
-    if (ids->uid == 0) /* CAP_DAC_OVERRIDE */
-        return !(mask & MAY_EXEC) || S_ISDIR(m) || (m & 0111) ? 0 : -EACCES;
     mode_t bits;
     if (ids->uid == ino->uid)
         bits = m >> 6;
@@ -51,7 +56,14 @@ int inode_permission_ids(const struct inode *ino, int mask, const struct fs_ids 
         bits = m >> 3;
     else
         bits = m;
-    return (mask & ~(int)(bits & 7)) ? -EACCES : 0;
+    if (!(mask & ~(int)(bits & 7))) return 0;
+    /* the capabilities that override the mode, as generic_permission */
+    if (S_ISDIR(m))
+        return (!(mask & MAY_WRITE) && has(ids, CAP_DAC_READ_SEARCH)) || has(ids, CAP_DAC_OVERRIDE)
+                   ? 0
+                   : -EACCES;
+    if (mask == MAY_READ && has(ids, CAP_DAC_READ_SEARCH)) return 0;
+    return (!(mask & MAY_EXEC) || (m & 0111)) && has(ids, CAP_DAC_OVERRIDE) ? 0 : -EACCES;
 }
 
 int inode_permission(const struct inode *ino, int mask)
@@ -65,19 +77,14 @@ bool fs_in_group(uint32_t gid)
 {
     struct fs_ids ids;
     fs_current_ids(&ids, false);
-    return ids.uid == 0 ? true : ids_in_group(&ids, gid);
-}
-
-static bool privileged(const struct fs_ids *ids)
-{
-    return ids->uid == 0;
+    return has(&ids, CAP_FSETID) || ids_in_group(&ids, gid);
 }
 
 bool fs_owner_or_capable(const struct inode *ino)
 {
     struct fs_ids ids;
     fs_current_ids(&ids, false);
-    return privileged(&ids) || ids.uid == ino->uid;
+    return has(&ids, CAP_FOWNER) || ids.uid == ino->uid;
 }
 
 int may_create(const struct inode *dir)
@@ -91,7 +98,8 @@ int may_delete(const struct inode *dir, const struct inode *victim)
     if (r < 0) return r;
     struct fs_ids ids;
     fs_current_ids(&ids, false);
-    if ((dir->mode & S_ISVTX) && !privileged(&ids) && ids.uid != victim->uid && ids.uid != dir->uid)
+    if ((dir->mode & S_ISVTX) && !has(&ids, CAP_FOWNER) && ids.uid != victim->uid &&
+        ids.uid != dir->uid)
         return -EPERM;
     return 0;
 }
@@ -109,7 +117,7 @@ int may_chown(const struct inode *ino, uid_t uid, gid_t gid)
 {
     struct fs_ids ids;
     fs_current_ids(&ids, false);
-    if (privileged(&ids)) return 0; /* CAP_CHOWN */
+    if (has(&ids, CAP_CHOWN)) return 0;
     if (uid != (uid_t)-1 && (ids.uid != ino->uid || uid != ino->uid)) return -EPERM;
     if (gid != (gid_t)-1 && (ids.uid != ino->uid || (gid != ino->gid && !ids_in_group(&ids, gid))))
         return -EPERM;
@@ -140,7 +148,7 @@ void fs_new_owner(const struct inode *dir, mode_t *mode, uid_t *uid, gid_t *gid)
     *gid = dir->gid;
     if (S_ISDIR(*mode))
         *mode |= S_ISGID;
-    else if ((*mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !privileged(&ids) &&
+    else if ((*mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !has(&ids, CAP_FSETID) &&
              !ids_in_group(&ids, dir->gid))
         *mode &= ~(mode_t)S_ISGID;
 }
@@ -151,7 +159,7 @@ mode_t fs_privs_to_kill(const struct inode *ino)
     if (!S_ISREG(m) || !(m & (S_ISUID | S_ISGID))) return 0;
     struct fs_ids ids;
     fs_current_ids(&ids, false);
-    if (privileged(&ids)) return 0; /* CAP_FSETID keeps them */
+    if (has(&ids, CAP_FSETID)) return 0;
     mode_t kill = m & S_ISUID;
     /* set-group-ID goes with g+x, or when the writer is not in the group
      * (Linux 6.2's setattr_should_drop_sgid); without g+x it marks

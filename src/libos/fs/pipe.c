@@ -30,6 +30,7 @@
 #include "fs/vfs.h"
 #include "net/poll.h"
 #include "pal/pal.h"
+#include "process/caps.h"
 #include "process/process.h"
 #include "process/waitq.h"
 #include "signal/signal.h"
@@ -514,7 +515,7 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
     size_t want = 4096;
     while (want < arg)
         want <<= 1; /* Linux rounds up to a power-of-two number of pages */
-    if (want > PIPE_MAX_SIZE && want > p->cap && current_process()->cred.euid != 0) return -EPERM;
+    if (want > PIPE_MAX_SIZE && want > p->cap && !capable(CAP_SYS_RESOURCE)) return -EPERM;
     mutex_lock(&p->lock);
     long r = 0;
     while ((p->reading || p->writing) && r == 0) /* a copy in flight uses the buffer */

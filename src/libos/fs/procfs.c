@@ -1,6 +1,6 @@
 /*
  * procfs: /proc. self, [pid]/{exe,cmdline,cwd,comm,status,stat,maps,
- * environ,fd/N,mounts,mountinfo}, cpuinfo, meminfo, stat, uptime, loadavg,
+ * environ,fd/N,fdinfo/N,mounts,mountinfo}, cpuinfo, meminfo, stat, uptime, loadavg,
  * mounts, filesystems, version, System V IPC's sysvipc/{shm,sem,msg} (their
  * text comes from ipc/ipc_proc.c), and the sys/{fs,kernel,vm} tree. The
  * system-wide files' text (meminfo, cpuinfo, version, mounts, mountinfo,
@@ -15,6 +15,7 @@
  * object behind the fd (its inode, or a proxy of the open file for
  * pipes and sockets).
  */
+#include "fs/fdinfo.h"
 #include "fs/permission.h"
 #include "fs/procfs_sys.h"
 #include "fs/vfs.h"
@@ -54,6 +55,8 @@ enum pkind {
     P_ENVIRON,
     P_FDDIR, /* /proc/[pid] */
     P_FD,    /* /proc/[pid]/fd/N */
+    P_FDINFODIR,
+    P_FDINFO, /* /proc/[pid]/fdinfo/N (fs/fdinfo.c) */
     P_SYSVIPC,
     P_SYSVIPC_FILE, /* /proc/sysvipc/<ipc_sysvipc_names[fd]> */
     P_SYS,
@@ -83,7 +86,7 @@ static const struct pent pid_ents[] = {
     {"status", P_STATUS, S_IFREG | 0444},   {"fd", P_FDDIR, S_IFDIR | 0500},
     {"mounts", P_MOUNTS, S_IFREG | 0444},   {"mountinfo", P_MOUNTINFO, S_IFREG | 0444},
     {"stat", P_PSTAT, S_IFREG | 0444},      {"maps", P_MAPS, S_IFREG | 0444},
-    {"environ", P_ENVIRON, S_IFREG | 0400},
+    {"environ", P_ENVIRON, S_IFREG | 0400}, {"fdinfo", P_FDINFODIR, S_IFDIR | 0500},
 };
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -274,9 +277,12 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
         }
         return -ENOENT;
     case P_FDDIR:
+    case P_FDINFODIR:
         if ((num = parse_num(name)) < 0) return -ENOENT;
         if ((r = fd_link_mode(d->pid, num)) < 0) return r;
-        *out = pnode_owned(pnode_new(dir->mnt, P_FD, (mode_t)r, d->pid, num));
+        if (d->kind == P_FDINFODIR) r = S_IFREG | 0444;
+        *out = pnode_owned(
+            pnode_new(dir->mnt, d->kind == P_FDDIR ? P_FD : P_FDINFO, (mode_t)r, d->pid, num));
         return *out ? 0 : -ENOMEM;
     default:
         return -ENOTDIR;
@@ -491,9 +497,12 @@ static int status_cb(struct process *p, void *arg)
         arg,
         "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
         "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
-        "FDSize:\t%d\nGroups:\t%s\nThreads:\t%d\n",
+        "FDSize:\t%d\nGroups:\t%s\nThreads:\t%d\nCapInh:\t%016llx\nCapPrm:\t%016llx\n"
+        "CapEff:\t%016llx\nCapBnd:\t%016llx\nCapAmb:\t%016llx\n",
         c, (unsigned)um, p->pid, p->pid, p->ppid, cr.ruid, cr.euid, cr.suid, cr.fsuid, cr.rgid,
-        cr.egid, cr.sgid, cr.fsgid, FD_MAX, groups, p->nthreads);
+        cr.egid, cr.sgid, cr.fsgid, FD_MAX, groups, p->nthreads, (unsigned long long)cr.cap_inh,
+        (unsigned long long)cr.cap_prm, (unsigned long long)cr.cap_eff,
+        (unsigned long long)cr.cap_bnd, (unsigned long long)cr.cap_amb);
 }
 
 static int environ_cb(struct process *p, void *arg)
@@ -591,6 +600,29 @@ static int gen_loadavg(struct text *t)
     return text_printf(t, "0.00 0.00 0.00 %d/%d %d\n", s.running, s.procs, s.last);
 }
 
+struct fdinfo_arg {
+    struct getlink_arg g;
+    int cloexec;
+};
+
+static int fdinfo_cb(struct process *p, void *arg)
+{
+    struct fdinfo_arg *a = arg;
+    int r = getlink_cb(p, &a->g);
+    if (r == 0) a->cloexec = fdtable_get_cloexec(p->files, a->g.fd);
+    return r;
+}
+
+/* /proc/[pid]/fdinfo/N: the file at N, then its text outside the lock. */
+static int gen_fdinfo(struct pnode *n, struct text *t)
+{
+    struct fdinfo_arg a = {{n->fd, NULL}, 0};
+    int r = with_process(n->pid, fdinfo_cb, &a);
+    if (r == 0) r = fdinfo_text(a.g.f, a.cloexec > 0, t);
+    file_put(a.g.f);
+    return r;
+}
+
 /* A System V IPC file: its text, made by ipc/ipc_proc.c. */
 static int gen_ipc(struct pnode *n, struct text *t)
 {
@@ -610,6 +642,8 @@ static int gen_file(struct inode *ino, struct text *t)
     switch (n->kind) {
     case P_SYSVIPC_FILE:
         return gen_ipc(n, t);
+    case P_FDINFO:
+        return gen_fdinfo(n, t);
     case P_SYSCTL_FILE:
         return procfs_sys_gen(n->fd / 256, n->fd % 256, t);
     case P_VERSION:
@@ -685,10 +719,10 @@ static int fill_dir(struct inode *ino, struct dir_snapshot *s)
     struct pnode *n = PN(ino);
     int r = dir_snapshot_add(s, ino->ino, DT_DIR, ".");
     int up = n->kind == P_SYS_DIR ? procfs_sys_parent(n->fd) : -1;
-    uint64_t parent = n->kind == P_FDDIR     ? pino(P_PIDDIR, n->pid, -1)
-                      : up >= 0              ? pino(P_SYS_DIR, 0, up)
-                      : n->kind == P_SYS_DIR ? pino(P_SYS, 0, -1)
-                                             : 1;
+    uint64_t parent = n->kind == P_FDDIR || n->kind == P_FDINFODIR ? pino(P_PIDDIR, n->pid, -1)
+                      : up >= 0                                    ? pino(P_SYS_DIR, 0, up)
+                      : n->kind == P_SYS_DIR                       ? pino(P_SYS, 0, -1)
+                                                                   : 1;
     if (r == 0) r = dir_snapshot_add(s, parent, DT_DIR, "..");
     if (r < 0) return r;
     if (n->kind == P_SYS || n->kind == P_SYS_DIR) {
@@ -717,7 +751,9 @@ static int fill_dir(struct inode *ino, struct dir_snapshot *s)
     for (size_t i = 0; r == 0 && i < l->n; i++) {
         char name[16];
         snprintf(name, sizeof(name), "%d", l->fds[i]);
-        r = dir_snapshot_add(s, pino(P_FD, n->pid, l->fds[i]), DT_LNK, name);
+        r = n->kind == P_FDDIR
+                ? dir_snapshot_add(s, pino(P_FD, n->pid, l->fds[i]), DT_LNK, name)
+                : dir_snapshot_add(s, pino(P_FDINFO, n->pid, l->fds[i]), DT_REG, name);
     }
     kfree(l);
     return r;

@@ -19,6 +19,7 @@
 #include "fs/vfs.h"
 #include "image/sefs_format.h"
 #include "pal/pal.h"
+#include "process/caps.h"
 #include "process/process.h"
 #include "util/log.h"
 #include "vm/uaccess.h"
@@ -196,7 +197,7 @@ long sys_mount(const char *usource, const char *utarget, const char *ufstype, un
     r = ufstype ? strncpy_from_user(fstype, ufstype, sizeof(fstype)) : -EFAULT;
     if (r < 0) return r == -ENAMETOOLONG ? -ENODEV : r;
     if (usource && (r = strncpy_from_user(source, usource, sizeof(source))) < 0) return r;
-    if (current_process()->cred.euid != 0) return -EPERM; /* CAP_SYS_ADMIN */
+    if (!capable(CAP_SYS_ADMIN)) return -EPERM;
     const char *type;
     if (strcmp(fstype, "ramfs") == 0 || strcmp(fstype, "tmpfs") == 0)
         type = "ramfs";
@@ -274,9 +275,9 @@ long sys_umount2(const char *utarget, int flags)
     struct mount *m = mount_find(nd.path);
     bool is_root = m && m->root == nd.inode && strcmp(m->target, "/") == 0;
     bool is_mount = m && m->root == nd.inode;
-    nd_release(&nd);                                      /* our own walk holds the root */
-    if (current_process()->cred.euid != 0) return -EPERM; /* CAP_SYS_ADMIN */
-    if (!is_mount) return -EINVAL;                        /* not a mount point */
+    nd_release(&nd); /* our own walk holds the root */
+    if (!capable(CAP_SYS_ADMIN)) return -EPERM;
+    if (!is_mount) return -EINVAL; /* not a mount point */
     if (is_root) return -EBUSY;
     if (!(flags & MNT_DETACH)) {
         /* a mount below it */

@@ -36,6 +36,7 @@ struct file;
 struct mount;
 struct poll_table;
 struct statfs;
+struct text;
 
 /* Attributes to change (setattr); `valid` says which. Times are absolute
  * (the VFS resolves UTIME_NOW and drops UTIME_OMIT). */
@@ -120,6 +121,8 @@ struct file_ops {
     unsigned (*poll)(struct file *f, struct poll_table *pt);
     /* A file that forwards its data to another (unionfs): that one. */
     struct file *(*data_source)(struct file *f);
+    /* The lines of its kind that /proc/[pid]/fdinfo/N adds (pidfd's Pid:). */
+    int (*fdinfo)(struct file *f, struct text *t);
     /* Files backed by a host fd: that fd, so that poll asks the host. */
     int (*host_fd)(struct file *f);
     void (*release)(struct file *f);

@@ -1,13 +1,17 @@
 /* cred: see cred.h. The rules are those of man 2 setuid, setreuid,
- * setresuid, setfsuid and setgroups, with "privileged" meaning an
- * effective uid of 0 (CAP_SETUID/CAP_SETGID of a root process). */
+ * setresuid, setfsuid and setgroups, "privileged" meaning CAP_SETUID (uid
+ * calls) or CAP_SETGID (gid calls and setgroups) in the effective set. A
+ * change of the uids updates the capability sets (process/caps.c). */
 #include "process/cred.h"
+
+#include "process/caps.h"
 
 #include "process/process.h"
 #include "syscall/list_core.h"
 #include "vm/uaccess.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #define NOCHANGE 0xffffffffu /* -1: leave that id as it is */
@@ -35,10 +39,12 @@ static void cred_unlock(void)
 /* setresuid's core, shared by setuid and setreuid: ids already checked. */
 static void set_uids(struct cred *c, uint32_t r, uint32_t e, uint32_t s)
 {
+    struct cred old = *c;
     if (r != NOCHANGE) c->ruid = r;
     if (e != NOCHANGE) c->euid = e;
     if (s != NOCHANGE) c->suid = s;
     c->fsuid = c->euid;
+    caps_fix_setuid(c, &old);
 }
 
 static void set_gids(struct cred *c, uint32_t r, uint32_t e, uint32_t s)
@@ -54,7 +60,7 @@ long sys_setuid(unsigned uid)
     if (uid == NOCHANGE) return -EINVAL;
     struct cred *c = cred_lock();
     long r = 0;
-    if (c->euid == 0)
+    if (cred_capable(c, CAP_SETUID))
         set_uids(c, uid, uid, uid);
     else if (uid == c->ruid || uid == c->suid)
         set_uids(c, NOCHANGE, uid, NOCHANGE);
@@ -69,7 +75,7 @@ long sys_setgid(unsigned gid)
     if (gid == NOCHANGE) return -EINVAL;
     struct cred *c = cred_lock();
     long r = 0;
-    if (c->euid == 0)
+    if (cred_capable(c, CAP_SETGID))
         set_gids(c, gid, gid, gid);
     else if (gid == c->rgid || gid == c->sgid)
         set_gids(c, NOCHANGE, gid, NOCHANGE);
@@ -83,7 +89,7 @@ long sys_setreuid(unsigned ruid, unsigned euid)
 {
     struct cred *c = cred_lock();
     long r = 0;
-    if (c->euid != 0 &&
+    if (!cred_capable(c, CAP_SETUID) &&
         (!one_of(ruid, c->ruid, c->euid, c->euid) || !one_of(euid, c->ruid, c->euid, c->suid))) {
         r = -EPERM;
     } else {
@@ -102,7 +108,7 @@ long sys_setregid(unsigned rgid, unsigned egid)
 {
     struct cred *c = cred_lock();
     long r = 0;
-    if (c->euid != 0 &&
+    if (!cred_capable(c, CAP_SETGID) &&
         (!one_of(rgid, c->rgid, c->egid, c->egid) || !one_of(egid, c->rgid, c->egid, c->sgid))) {
         r = -EPERM;
     } else {
@@ -119,7 +125,7 @@ long sys_setresuid(unsigned ruid, unsigned euid, unsigned suid)
 {
     struct cred *c = cred_lock();
     long r = 0;
-    if (c->euid != 0 &&
+    if (!cred_capable(c, CAP_SETUID) &&
         (!one_of(ruid, c->ruid, c->euid, c->suid) || !one_of(euid, c->ruid, c->euid, c->suid) ||
          !one_of(suid, c->ruid, c->euid, c->suid)))
         r = -EPERM;
@@ -133,7 +139,7 @@ long sys_setresgid(unsigned rgid, unsigned egid, unsigned sgid)
 {
     struct cred *c = cred_lock();
     long r = 0;
-    if (c->euid != 0 &&
+    if (!cred_capable(c, CAP_SETGID) &&
         (!one_of(rgid, c->rgid, c->egid, c->sgid) || !one_of(egid, c->rgid, c->egid, c->sgid) ||
          !one_of(sgid, c->rgid, c->egid, c->sgid)))
         r = -EPERM;
@@ -147,10 +153,13 @@ long sys_setresgid(unsigned rgid, unsigned egid, unsigned sgid)
 long sys_setfsuid(unsigned fsuid)
 {
     struct cred *c = cred_lock();
+    struct cred was = *c;
     uint32_t old = c->fsuid;
-    if (fsuid != NOCHANGE && (c->euid == 0 || fsuid == c->ruid || fsuid == c->euid ||
-                              fsuid == c->suid || fsuid == c->fsuid))
+    if (fsuid != NOCHANGE && (cred_capable(c, CAP_SETUID) || fsuid == c->ruid || fsuid == c->euid ||
+                              fsuid == c->suid || fsuid == c->fsuid)) {
         c->fsuid = fsuid;
+        caps_fix_setuid(c, &was);
+    }
     cred_unlock();
     return old;
 }
@@ -159,7 +168,7 @@ long sys_setfsgid(unsigned fsgid)
 {
     struct cred *c = cred_lock();
     uint32_t old = c->fsgid;
-    if (fsgid != NOCHANGE && (c->euid == 0 || fsgid == c->rgid || fsgid == c->egid ||
+    if (fsgid != NOCHANGE && (cred_capable(c, CAP_SETGID) || fsgid == c->rgid || fsgid == c->egid ||
                               fsgid == c->sgid || fsgid == c->fsgid))
         c->fsgid = fsgid;
     cred_unlock();
@@ -174,7 +183,7 @@ long sys_setgroups(int size, const unsigned *list)
     if (size && copy_from_user(g, list, (size_t)size * sizeof(g[0])) < 0) return -EFAULT;
     struct cred *c = cred_lock();
     long r = 0;
-    if (c->euid != 0) {
+    if (!cred_capable(c, CAP_SETGID)) {
         r = -EPERM;
     } else {
         memcpy(c->groups, g, (size_t)size * sizeof(g[0]));
@@ -233,4 +242,23 @@ long sys_getgroups(int size, unsigned *list)
     if (size == 0) return n;
     if (size < n) return -EINVAL;
     return n && copy_to_user(list, g, (size_t)n * sizeof(g[0])) ? -EFAULT : n;
+}
+
+bool cred_may_signal(const struct process *from, const struct process *to, int sig)
+{
+    const struct cred *s = &from->cred, *t = &to->cred;
+    if (from == to || s->euid == t->suid || s->euid == t->ruid || s->ruid == t->suid ||
+        s->ruid == t->ruid || cred_capable(s, CAP_KILL))
+        return true;
+    return sig == SIGCONT && from->sid == to->sid;
+}
+
+bool cred_may_ptrace(const struct process *from, const struct process *to)
+{
+    const struct cred *s = &from->cred, *t = &to->cred;
+    if (from == to) return true;
+    if (s->ruid == t->ruid && s->ruid == t->euid && s->ruid == t->suid && s->rgid == t->rgid &&
+        s->rgid == t->egid && s->rgid == t->sgid)
+        return true;
+    return cred_capable(s, CAP_SYS_PTRACE);
 }

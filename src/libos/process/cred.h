@@ -7,11 +7,14 @@
  * root, as in Occlum, unless set); a fork or spawn inherits them and
  * execve keeps them (the LibOS has no set-user-ID programs). The file
  * systems check mode bits and owners against the fs ids
- * (fs/permission.c).
+ * (fs/permission.c). Privilege is the capability sets (process/caps.c):
+ * a root process has them all, and the set*id calls take them away as
+ * Linux does when the ids leave 0.
  */
 #ifndef LIBOS_PROCESS_CRED_H
 #define LIBOS_PROCESS_CRED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* At most this many supplementary groups (Linux: NGROUPS_MAX, 65536):
@@ -23,7 +26,24 @@ struct cred {
     uint32_t rgid, egid, sgid, fsgid;
     int ngroups;
     uint32_t groups[CRED_MAX_GROUPS];
+    /* capabilities (process/caps.c): bit n is capability n */
+    uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+    unsigned securebits; /* SECBIT_* of linux/securebits.h (PR_SET_KEEPCAPS) */
 };
+
+/* The first process's credentials: uid and gid, with a root's
+ * capabilities when uid is 0 and none otherwise. */
+void cred_init(struct cred *c, uint32_t uid, uint32_t gid);
+
+struct process;
+/* May `from` send sig to `to`? Linux's kill_ok_by_cred: the sender's real
+ * or effective uid is the target's real or saved uid, or CAP_KILL; and
+ * SIGCONT within a session. */
+bool cred_may_signal(const struct process *from, const struct process *to, int sig);
+/* May `from` reach into `to` (pidfd_getfd)? ptrace_may_access with
+ * PTRACE_MODE_ATTACH_REALCREDS: the same process, the caller's real ids
+ * equal to all of the target's, or CAP_SYS_PTRACE. */
+bool cred_may_ptrace(const struct process *from, const struct process *to);
 
 // clang-format off
 #define CRED_SYSCALLS(X)                                                                           \

@@ -12,6 +12,7 @@
  * holds moves the process to a host process of its own (as_move.c).
  */
 #include "process/process.h"
+#include "process/caps.h"
 #include "process/robust.h"
 #include "syscall/list_core.h"
 
@@ -110,6 +111,9 @@ static void exec_done(struct process *c, char **argv, char **envp, const char *p
     c->did_exec = true;
     fdtable_close_on_exec(c->files);
     reset_signals(c);
+    mutex_lock(&c->sig_lock);
+    caps_exec(&c->cred);
+    mutex_unlock(&c->sig_lock);
     process_set_cmdline(c, argv, envp);
     set_comm(c, path);
 }
@@ -276,13 +280,8 @@ static long exec_in_place(const char *path, char **argv, char **envp)
                   path, strerror((int)-r), p->pid);
         return process_exit_current(SIGKILL);
     }
-    posix_timers_release(p);
-    fdtable_close_on_exec(p->files);
-    reset_signals(p);
-    process_set_cmdline(p, argv, envp);
-    set_comm(p, path);
+    exec_done(p, argv, envp, path);
     t->tid = p->pid; /* the exec'ing thread becomes the thread-group leader */
-    p->did_exec = true;
     t->clear_child_tid = 0;
     t->user_altstack.sp = t->user_altstack.size = 0;
     p->xcomp_perm = p->xcomp_guest_perm = 0;

@@ -16,6 +16,7 @@
  * ends. The parent's address space stays locked over the host fork, so
  * that the child's areas are exactly what its copy holds.
  */
+#include "process/pidfd.h"
 #include "process/process.h"
 #include "syscall/list_core.h"
 
@@ -34,20 +35,21 @@
 #include <signal.h>
 #include <string.h>
 
-/* What a fork may ask for; namespaces, CLONE_PARENT, CLONE_PIDFD and a
- * vfork wait without shared memory are refused with EINVAL. */
+/* What a fork may ask for; namespaces, CLONE_PARENT and a vfork wait
+ * without shared memory are refused with EINVAL. */
 #define FORK_FLAGS                                                                                 \
     (CLONE_FS | CLONE_FILES | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |            \
-     CLONE_CHILD_CLEARTID | CLONE_SYSVSEM | CLONE_IO | CLONE_PTRACE | CLONE_UNTRACED)
+     CLONE_CHILD_CLEARTID | CLONE_SYSVSEM | CLONE_IO | CLONE_PTRACE | CLONE_UNTRACED |             \
+     CLONE_PIDFD)
 
 long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int *ptid, int *ctid,
-                  unsigned long tls)
+                  unsigned long tls, int *upidfd)
 {
     struct thread *self = current_thread();
     struct process *parent = self->proc;
     if (flags & ~FORK_FLAGS) {
         log_warn("%s: clone without CLONE_VM, with flags %#lx, is not supported (namespaces, "
-                 "CLONE_PARENT, CLONE_PIDFD, CLONE_VFORK): returning EINVAL",
+                 "CLONE_PARENT, CLONE_VFORK): returning EINVAL",
                  parent->exe_path, flags & ~FORK_FLAGS);
         return -EINVAL;
     }
@@ -60,6 +62,9 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     if (flags & CLONE_CHILD_SETTID) t->set_child_tid = (uint64_t)ctid;
     long r = 0;
     if ((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &c->pid, sizeof(int))) r = -EFAULT;
+    /* after the child's copy of the fd table: only the parent has it */
+    int pidfd = -1;
+    if (r == 0 && (flags & CLONE_PIDFD) && (pidfd = pidfd_clone_install(c, upidfd)) < 0) r = pidfd;
     if (r == 0) r = thread_slot_reserve(parent->exe_path);
     struct vm_proc *cvm = NULL;
     /* no site of ours changes from the copy of the patches to the host fork */
@@ -78,6 +83,7 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
     }
     if (r < 0) {
         rewrite_fork_end();
+        pidfd_clone_abort(pidfd);
         process_free_unstarted(c);
         kfree(t);
         return r;
@@ -96,6 +102,7 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
         thread_slot_release();
         log_warn("%s: fork failed: the host could not fork (%s)", parent->exe_path,
                  strerror((int)-host));
+        pidfd_clone_abort(pidfd);
         process_free_unstarted(c);
         kfree(t);
         return host == -ENOMEM || host == -EAGAIN ? host : -EAGAIN;
@@ -116,5 +123,5 @@ long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int
 
 long sys_fork(void)
 {
-    return process_fork(0, SIGCHLD, 0, NULL, NULL, 0);
+    return process_fork(0, SIGCHLD, 0, NULL, NULL, 0, NULL);
 }

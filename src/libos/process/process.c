@@ -20,6 +20,7 @@
 #include "ipc/ipc.h"
 #include "loader/loader.h"
 #include "pal/pal.h"
+#include "process/pidfd.h"
 #include "process/robust.h"
 #include "process/waitq.h"
 #include "signal/signal.h"
@@ -247,8 +248,7 @@ struct process *process_new(struct process *parent)
         p->pgid = p->sid = p->pid;
         init_rlimits(p);
         /* Occlum.json's process.default_uid/default_gid (0: root) */
-        uint32_t u = libos_config.default_uid, g = libos_config.default_gid;
-        p->cred = (struct cred){u, u, u, u, g, g, g, g, 0, {0}};
+        cred_init(&p->cred, libos_config.default_uid, libos_config.default_gid);
     }
     return p;
 }
@@ -299,6 +299,7 @@ static void reap_locked(struct process *p)
     while (*pp && *pp != p)
         pp = &(*pp)->next;
     if (*pp) *pp = p->next;
+    pidfd_process_gone_locked(p, true);
     kfree(p->cmdline);
     p->cmdline = NULL;
     kfree(p->environ);
@@ -392,6 +393,7 @@ reap_orphans: /* reaping changes the list: start over after each */
     } else {
         p->zombie = true;
         __atomic_store_n(&p->exit_futex, 1, __ATOMIC_RELEASE);
+        pidfd_process_gone_locked(p, false);
     }
     if (parent) {
         __atomic_add_fetch(&parent->child_event, 1, __ATOMIC_RELEASE);

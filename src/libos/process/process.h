@@ -84,6 +84,7 @@ struct process {
     int nice;                    /* setpriority, sched_setattr (process/sched.c) */
     unsigned personality;        /* personality(2) */
     struct sem_undo *sem_undo;   /* SysV SEM_UNDO records, applied at exit (ipc/sem.c) */
+    struct pidref *pidref;       /* what its pidfds hold, until reaped (process/pidfd.c) */
     struct process *next;        /* pid table list */
 };
 
@@ -205,9 +206,10 @@ void process_host_forked(void);
  * when out of memory. */
 struct process *clone_process_new(unsigned long flags, int exit_signal, unsigned long newsp,
                                   int *ctid, unsigned long tls, struct thread **tp);
-/* fork(2) and clone(2) without CLONE_VM (process/fork.c). */
+/* fork(2) and clone(2) without CLONE_VM (process/fork.c); upidfd: where
+ * CLONE_PIDFD's fd goes. */
 long process_fork(unsigned long flags, int exit_signal, unsigned long newsp, int *ptid, int *ctid,
-                  unsigned long tls);
+                  unsigned long tls, int *upidfd);
 /* A thread's start registers from an application context (ucontext_t). */
 void thread_regs_from_uc(struct pal_user_regs *r, const void *uc);
 /* Start a host thread for t (t->start filled in): -EAGAIN at

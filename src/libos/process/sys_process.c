@@ -5,6 +5,7 @@
  * Inside the enclave every process runs as root (uid 0), as in Occlum.
  */
 #include "process/process.h"
+#include "process/caps.h"
 #include "syscall/list_core.h"
 
 #include "pal/pal.h"
@@ -233,7 +234,7 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4,
     case PR_SET_NO_NEW_PRIVS:
         return a2 == 1 ? 0 : -EINVAL;
     default:
-        return -EINVAL;
+        return caps_prctl(option, a2, a3, a4, a5);
     }
 }
 

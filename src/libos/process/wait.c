@@ -5,6 +5,7 @@
  * child's exit bumps under the table lock; reading it under the same lock
  * before sleeping makes a lost wake-up impossible.
  */
+#include "process/pidfd.h"
 #include "process/process.h"
 #include "syscall/list_core.h"
 
@@ -12,6 +13,7 @@
 #include "vm/uaccess.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <string.h>
@@ -94,7 +96,7 @@ long sys_waitid(int idtype, int id, siginfo_t *uinfo, int options, void *rusage)
         ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD))
         return -EINVAL;
     if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
-    int sel;
+    int sel, fflags = 0;
     switch (idtype) {
     case P_PID:
         if (id <= 0) return -EINVAL;
@@ -108,6 +110,11 @@ long sys_waitid(int idtype, int id, siginfo_t *uinfo, int options, void *rusage)
     case P_ALL:
         sel = SEL_ANY;
         break;
+    case P_PIDFD: /* its process, even once reaped: then no child is it (ECHILD) */
+        if (id < 0) return -EINVAL;
+        if ((id = pidfd_fd_pid(id, &fflags)) < 0) return id;
+        sel = SEL_PID;
+        break;
     default:
         return -EINVAL;
     }
@@ -115,7 +122,10 @@ long sys_waitid(int idtype, int id, siginfo_t *uinfo, int options, void *rusage)
                   ((options & WSTOPPED) ? WANT_STOPPED : 0) |
                   ((options & WCONTINUED) ? WANT_CONTINUED : 0);
     struct child_state st;
-    long r = do_wait(sel, id, options, reports, &st);
+    /* a PIDFD_NONBLOCK pidfd waits as WNOHANG, and says EAGAIN (with the
+     * info cleared) when nothing is there */
+    bool nonblock = (fflags & O_NONBLOCK) && !(options & WNOHANG);
+    long r = do_wait(sel, id, options | (nonblock ? WNOHANG : 0), reports, &st);
     if (r < 0) return r;
     if (uinfo) {
         siginfo_t si;
@@ -146,5 +156,5 @@ long sys_waitid(int idtype, int id, siginfo_t *uinfo, int options, void *rusage)
         memset(&ru, 0, sizeof(ru));
         if (copy_to_user(rusage, &ru, sizeof(ru))) return -EFAULT;
     }
-    return 0;
+    return r == 0 && nonblock ? -EAGAIN : 0;
 }

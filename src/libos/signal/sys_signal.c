@@ -158,11 +158,17 @@ long sys_kill(int pid, int sig)
     si.si_signo = sig;
     si.si_code = SI_USER;
     si.si_pid = self->pid;
+    si.si_uid = self->cred.ruid;
     long r = k->n ? 0 : -ESRCH;
+    size_t sent = 0;
     for (size_t i = 0; i < k->n; i++) {
         struct process *p = process_find(k->pids[i]);
-        if (p && !p->zombie) signal_send_process(p, sig, &si);
+        if (!p || !cred_may_signal(self, p, sig)) continue;
+        sent++;
+        if (!p->zombie) signal_send_process(p, sig, &si);
     }
+    /* EPERM when none could be signalled (kill(-1, sig) ignores them, as Linux) */
+    if (k->n && !sent && pid != -1) r = -EPERM;
     kfree(k);
     return r;
 }
@@ -175,6 +181,10 @@ static long send_to_tid(int tgid, int tid, int sig)
     si.si_signo = sig;
     si.si_code = SI_TKILL;
     si.si_pid = current_process()->pid;
+    si.si_uid = current_process()->cred.ruid;
+    struct process *p = process_of_tid(tid);
+    if (p && (tgid == -1 || p->pid == tgid) && !cred_may_signal(current_process(), p, sig))
+        return -EPERM;
     return thread_signal_tid(tgid, tid, sig, &si);
 }
 
@@ -195,7 +205,9 @@ long sys_rt_sigqueueinfo(int pid, int sig, siginfo_t *uinfo)
     if (sig < 0 || sig > 64) return -EINVAL;
     struct process *p = process_find(pid);
     if (!p) return -ESRCH;
-    if (si.si_code >= 0 || si.si_code == SI_TKILL) return -EPERM;
+    /* only to itself may a process claim a kernel or kill() origin */
+    if ((si.si_code >= 0 || si.si_code == SI_TKILL) && p != current_process()) return -EPERM;
+    if (!cred_may_signal(current_process(), p, sig)) return -EPERM;
     si.si_signo = sig;
     return sig ? signal_send_process(p, sig, &si) : 0;
 }

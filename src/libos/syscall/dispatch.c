@@ -16,7 +16,9 @@
 #include "net/eventfd.h"
 #include "net/poll.h"
 #include "net/socket.h"
+#include "process/caps.h"
 #include "process/cred.h"
+#include "process/pidfd.h"
 #include "process/process.h"
 #include "process/sched.h"
 #include "signal/signalfd.h"
@@ -64,6 +66,8 @@ static const struct syscall_entry table[MAX_SYSCALL] = {
     IPC_SYSCALLS(SYSCALL_ENTRY)
     INOTIFY_SYSCALLS(SYSCALL_ENTRY)
     CRED_SYSCALLS(SYSCALL_ENTRY)
+    CAPS_SYSCALLS(SYSCALL_ENTRY)
+    PIDFD_SYSCALLS(SYSCALL_ENTRY)
 };
 // clang-format on
 

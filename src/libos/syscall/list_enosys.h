@@ -7,18 +7,15 @@
 #ifndef LIBOS_LIST_ENOSYS_H
 #define LIBOS_LIST_ENOSYS_H
 
-#define WHY_CRED "capabilities not implemented yet (a root process has all of them)"
 #define WHY_GONE "not in Linux 6.x either (removed or never implemented): Linux answers ENOSYS too"
 #define WHY_AIO "Linux AIO not implemented, as a kernel without CONFIG_AIO (libaio users fall back)"
 #define WHY_URING                                                                                  \
     "io_uring not implemented, as a kernel without CONFIG_IO_URING (callers fall back)"
 #define WHY_KEYS "no kernel keyring, as a kernel without CONFIG_KEYS"
 #define WHY_NS "namespaces: the LibOS has one of each, and no way to make more"
-#define WHY_PIDFD "pidfds not implemented yet"
 
 // clang-format off
 #define ENOSYS_SYSCALLS(X)                                                                         \
-    X(capget, WHY_CRED) X(capset, WHY_CRED)                                                      \
     X(create_module, WHY_GONE) X(get_kernel_syms, WHY_GONE) X(query_module, WHY_GONE)           \
     X(nfsservctl, WHY_GONE) X(getpmsg, WHY_GONE) X(putpmsg, WHY_GONE) X(afs_syscall, WHY_GONE)  \
     X(tuxcall, WHY_GONE) X(security, WHY_GONE) X(vserver, WHY_GONE) X(epoll_ctl_old, WHY_GONE)  \
@@ -34,7 +31,6 @@
     X(io_uring_setup, WHY_URING) X(io_uring_enter, WHY_URING) X(io_uring_register, WHY_URING)   \
     X(add_key, WHY_KEYS) X(request_key, WHY_KEYS) X(keyctl, WHY_KEYS)                           \
     X(unshare, WHY_NS) X(setns, WHY_NS)                                                          \
-    X(pidfd_open, WHY_PIDFD) X(pidfd_send_signal, WHY_PIDFD) X(pidfd_getfd, WHY_PIDFD)          \
     X(perf_event_open, "no performance counters, as a kernel without CONFIG_PERF_EVENTS")       \
     X(quotactl, "no disk quotas, as a kernel without CONFIG_QUOTACTL")                          \
     X(quotactl_fd, "no disk quotas, as a kernel without CONFIG_QUOTACTL")                       \
