@@ -12,6 +12,8 @@
 #include <sys/fsuid.h>
 #include <sys/wait.h>
 
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include "check.h"
 
 static void resuid(uid_t r, uid_t e, uid_t s)
@@ -89,6 +91,32 @@ static void drop_and_take_back(void)
     resuid(0, 0, 1000);
 }
 
+/* A change of the effective ids makes a process non-dumpable (its
+ * /proc/[pid] then belongs to root); PR_SET_DUMPABLE and a fork keep what
+ * was set. */
+static void dumpable(void)
+{
+    CHECK_EQ(prctl(PR_GET_DUMPABLE), 1);
+    CHECK_ERRNO(prctl(PR_SET_DUMPABLE, 2), EINVAL);
+    CHECK_EQ(setresgid(1000, 1000, 1000), 0);
+    CHECK_EQ(prctl(PR_GET_DUMPABLE), 0);
+    CHECK_EQ(setresuid(1000, 1000, 1000), 0);
+    CHECK_EQ(prctl(PR_GET_DUMPABLE), 0);
+    struct stat st;
+    CHECK_EQ(stat("/proc/self/status", &st), 0);
+    CHECK(st.st_uid == 0 && st.st_gid == 0);
+    CHECK_EQ(prctl(PR_SET_DUMPABLE, 1), 0);
+    CHECK_EQ(prctl(PR_GET_DUMPABLE), 1);
+    CHECK_EQ(stat("/proc/self/status", &st), 0);
+    CHECK(st.st_uid == 1000 && st.st_gid == 1000);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) _exit(prctl(PR_GET_DUMPABLE) == 1 ? 0 : 1);
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void setuid_from_root(void)
 {
     CHECK_ERRNO(setuid(-1), EINVAL);
@@ -118,6 +146,7 @@ int main(void)
     in_child(drop_for_good);
     in_child(drop_and_take_back);
     in_child(setuid_from_root);
+    in_child(dumpable);
     resuid(0, 0, 0);
     puts("creds: ok");
     return 0;

@@ -131,8 +131,9 @@ static struct pnode *PN(struct inode *ino)
 static int owner_cb(struct process *p, void *arg)
 {
     struct inode *ino = arg;
-    ino->uid = p->cred.euid;
-    ino->gid = p->cred.egid;
+    /* as Linux: a process that is not dumpable has its /proc/[pid] owned by root */
+    ino->uid = p->dumpable ? p->cred.euid : 0;
+    ino->gid = p->dumpable ? p->cred.egid : 0;
     return 0;
 }
 

@@ -36,6 +36,16 @@ static void cred_unlock(void)
     mutex_unlock(&current_process()->sig_lock);
 }
 
+/* Under the cred lock: a change of the effective or file-system ids makes
+ * the process non-dumpable, as Linux's commit_creds (suid_dumpable 0):
+ * PR_GET_DUMPABLE answers 0 and its /proc/[pid] belongs to root. */
+static void ids_changed(const struct cred *was, const struct cred *c)
+{
+    if (was->euid != c->euid || was->egid != c->egid || was->fsuid != c->fsuid ||
+        was->fsgid != c->fsgid)
+        current_process()->dumpable = 0;
+}
+
 /* setresuid's core, shared by setuid and setreuid: ids already checked. */
 static void set_uids(struct cred *c, uint32_t r, uint32_t e, uint32_t s)
 {
@@ -45,14 +55,17 @@ static void set_uids(struct cred *c, uint32_t r, uint32_t e, uint32_t s)
     if (s != NOCHANGE) c->suid = s;
     c->fsuid = c->euid;
     caps_fix_setuid(c, &old);
+    ids_changed(&old, c);
 }
 
 static void set_gids(struct cred *c, uint32_t r, uint32_t e, uint32_t s)
 {
+    struct cred old = *c;
     if (r != NOCHANGE) c->rgid = r;
     if (e != NOCHANGE) c->egid = e;
     if (s != NOCHANGE) c->sgid = s;
     c->fsgid = c->egid;
+    ids_changed(&old, c);
 }
 
 long sys_setuid(unsigned uid)
@@ -159,6 +172,7 @@ long sys_setfsuid(unsigned fsuid)
                               fsuid == c->suid || fsuid == c->fsuid)) {
         c->fsuid = fsuid;
         caps_fix_setuid(c, &was);
+        ids_changed(&was, c);
     }
     cred_unlock();
     return old;
@@ -167,10 +181,13 @@ long sys_setfsuid(unsigned fsuid)
 long sys_setfsgid(unsigned fsgid)
 {
     struct cred *c = cred_lock();
+    struct cred was = *c;
     uint32_t old = c->fsgid;
     if (fsgid != NOCHANGE && (cred_capable(c, CAP_SETGID) || fsgid == c->rgid || fsgid == c->egid ||
-                              fsgid == c->sgid || fsgid == c->fsgid))
+                              fsgid == c->sgid || fsgid == c->fsgid)) {
         c->fsgid = fsgid;
+        ids_changed(&was, c);
+    }
     cred_unlock();
     return old;
 }

@@ -105,6 +105,12 @@ static void set_comm(struct process *p, const char *path)
 
 /* After the load, in the parent's host process: what an execve changes
  * in the process besides its memory. */
+/* Linux's setup_new_exec: dumpable again unless the ids differ. */
+static void reset_dumpable(struct process *p)
+{
+    p->dumpable = p->cred.euid == p->cred.ruid && p->cred.egid == p->cred.rgid;
+}
+
 static void exec_done(struct process *c, char **argv, char **envp, const char *path)
 {
     posix_timers_release(c);
@@ -113,6 +119,7 @@ static void exec_done(struct process *c, char **argv, char **envp, const char *p
     reset_signals(c);
     mutex_lock(&c->sig_lock);
     caps_exec(&c->cred);
+    reset_dumpable(c);
     mutex_unlock(&c->sig_lock);
     process_set_cmdline(c, argv, envp);
     set_comm(c, path);

@@ -230,6 +230,7 @@ struct process *process_new(struct process *parent)
         p->pgid = parent->pgid;
         p->sid = parent->sid;
         p->cred = parent->cred;
+        p->dumpable = parent->dumpable;
         memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
         memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
         memcpy(p->comm, parent->comm, sizeof(p->comm));
@@ -249,6 +250,7 @@ struct process *process_new(struct process *parent)
         init_rlimits(p);
         /* Occlum.json's process.default_uid/default_gid (0: root) */
         cred_init(&p->cred, libos_config.default_uid, libos_config.default_gid);
+        p->dumpable = 1;
     }
     return p;
 }

@@ -81,6 +81,7 @@ struct process {
     uint64_t xcomp_perm, xcomp_guest_perm;
     struct itimer_state *itimer; /* ITIMER_REAL / alarm, or NULL */
     struct ptimer *ptimers;      /* timer_create's (time/posix_timer.c) */
+    int dumpable;                /* PR_GET_DUMPABLE: 1, or 0 after an id change (cred.c) */
     int nice;                    /* setpriority, sched_setattr (process/sched.c) */
     unsigned personality;        /* personality(2) */
     struct sem_undo *sem_undo;   /* SysV SEM_UNDO records, applied at exit (ipc/sem.c) */

@@ -226,9 +226,11 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4,
     case PR_GET_NAME:
         return copy_to_user((void *)a2, p->comm, sizeof(p->comm));
     case PR_GET_DUMPABLE:
-        return 0;
+        return p->dumpable;
     case PR_SET_DUMPABLE:
-        return a2 <= 1 ? 0 : -EINVAL;
+        if (a2 > 1) return -EINVAL; /* 2 (suid_dumpable's "root only") is not settable */
+        p->dumpable = (int)a2;
+        return 0;
     case PR_GET_NO_NEW_PRIVS:
         return 1;
     case PR_SET_NO_NEW_PRIVS:
