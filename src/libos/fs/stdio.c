@@ -120,6 +120,14 @@ static ssize_t hf_write(struct file *f, struct uio *from)
     return n;
 }
 
+static ssize_t hf_send_host(struct file *f, int src, off_t *off, size_t count)
+{
+    int r = wait_ready(f, POLLOUT);
+    ssize_t n = r < 0 ? r : pal_host_sendfile(hfd(f), src, off, count);
+    if (n == -EPIPE) signal_send_thread(current_thread(), SIGPIPE, NULL); /* as hf_write */
+    return n;
+}
+
 static ssize_t hf_pread(struct file *f, struct uio *to, off_t off)
 {
     return host_read(f, to, off);
@@ -223,6 +231,7 @@ static const struct file_ops hostfd_fops = {
     .fstat = hf_fstat,
     .setfl = hf_setfl,
     .host_fd = hf_host_fd,
+    .send_host = hf_send_host,
     .release = hf_release,
 };
 
