@@ -122,6 +122,10 @@ struct file_ops {
     struct file *(*data_source)(struct file *f);
     /* Files backed by a host fd: that fd, so that poll asks the host. */
     int (*host_fd)(struct file *f);
+    /* Host-fd files: write up to count bytes that the host takes from the
+     * host fd src at *off (advanced; NULL: src's own position), without
+     * a copy through LibOS memory (sendfile, fs/host_copy.c). */
+    ssize_t (*send_host)(struct file *f, int src, off_t *off, size_t count);
     void (*release)(struct file *f);
     /* Signal-driven I/O works (O_ASYNC, fs/fasync.c): Linux's pipes and
      * sockets; FIOASYNC on other files is ENOTTY. */
@@ -182,6 +186,7 @@ struct file {
      * O_ASYNC is set. */
     int owner, async_sig;
     struct fasync *fasync;
+    int epolls; /* epoll entries on it (net/epoll.c): none, no work at release */
 };
 
 /* ---- inodes and files (vfs.c) ---- */
