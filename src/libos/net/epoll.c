@@ -242,6 +242,14 @@ static int snapshot(struct epoll *ep, bool all, struct poll_req **req, struct ep
     return 0;
 }
 
+static void snapshot_free(struct poll_req *req, struct epitem *copy, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        file_put(copy[k].file);
+    kfree(req);
+    kfree(copy);
+}
+
 /* What the polled entries req[0..n) reported, into out (at most max);
  * ep->lock held. */
 static int collect(struct epoll *ep, const struct poll_req *req, const struct epitem *copy,
@@ -281,9 +289,15 @@ static long ep_wait(struct epoll *ep, struct epoll_event *out, int max,
         if (r < 0) return r;
         mutex_lock(&ep->lock);
         bool libos_first = n && (ep->libos_first = !ep->libos_first);
+        bool was_on = !ep->host_off;
         int got = libos_first ? 0 : host_harvest(ep, out, max);
         bool host = ep->nhost > 0;
+        bool again = was_on && ep->host_off; /* its entries are polled now: snapshot again */
         mutex_unlock(&ep->lock);
+        if (again) {
+            snapshot_free(req, copy, n);
+            continue;
+        }
         if (got < max && n) { /* the LibOS entries now */
             r = poll_requests(req, n, &now);
             mutex_lock(&ep->lock);
@@ -304,10 +318,7 @@ static long ep_wait(struct epoll *ep, struct epoll_event *out, int max,
                 mutex_unlock(&ep->lock);
             }
         }
-        for (size_t k = 0; k < n; k++)
-            file_put(copy[k].file);
-        kfree(req);
-        kfree(copy);
+        snapshot_free(req, copy, n);
         if (got) return got;
         if (r <= 0) return r; /* the deadline (or none to wait for), -EINTR */
         /* ready entries were changed, disabled or taken by another thread: wait again */
@@ -335,10 +346,7 @@ static unsigned epoll_poll(struct file *f, struct poll_table *pt)
             ready = poll_requests(&req[k], 1, &now) > 0;
         }
     }
-    for (size_t k = 0; k < n; k++)
-        file_put(copy[k].file);
-    kfree(req);
-    kfree(copy);
+    snapshot_free(req, copy, n);
     return ready ? POLLIN | POLLRDNORM : 0;
 }
 
