@@ -10,9 +10,11 @@
  * host position), or a file of the image layer whose verified copy is in
  * the image cache (loader/image_cache.h; its bytes cannot change while
  * mounted). Filling that cache reads and verifies the whole file once, so
- * it is done only for a sendfile of at least half of a file of
- * HOST_COPY_FILL_MIN bytes or more (a static file served whole); smaller
- * files, and ranges of big ones not cached yet, take the general path.
+ * it is done only for a sendfile of HOST_COPY_FILL_MIN bytes or more (a
+ * large static file, which servers send whole or in chunks: lighttpd's
+ * are 256 KiB); smaller sends of files not cached yet take the general
+ * path. The cache is bounded (loader/image_cache.c), so a large range of
+ * a file bigger than it also takes the general path.
  */
 #include "fs/host_copy.h"
 
@@ -32,7 +34,7 @@ static int image_source(struct file *in, size_t count)
     if (!src) return -1;
     int fd = image_cache_find_immutable(in);
     off_t size = src->inode ? src->inode->size : 0;
-    if (fd < 0 && size >= HOST_COPY_FILL_MIN && count >= (size_t)size / 2)
+    if (fd < 0 && size >= HOST_COPY_FILL_MIN && count >= HOST_COPY_FILL_MIN)
         fd = image_cache_get_immutable(in);
     return fd;
 }

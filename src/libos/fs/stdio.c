@@ -235,7 +235,8 @@ static const struct file_ops hostfd_fops = {
     .release = hf_release,
 };
 
-static int hostfd_attach(struct file *f, int fd, bool owned)
+/* mode: the host fd's file type, or 0 to ask the host */
+static int hostfd_attach(struct file *f, int fd, bool owned, mode_t mode)
 {
     struct hostfd *h = kmalloc(sizeof(*h));
     if (!h) {
@@ -245,8 +246,8 @@ static int hostfd_attach(struct file *f, int fd, bool owned)
     h->fd = fd;
     h->owned = owned;
     struct stat st;
-    h->may_block = pal_host_fstat(fd, &st) == 0 &&
-                   (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
+    if (!mode && pal_host_fstat(fd, &st) == 0) mode = st.st_mode;
+    h->may_block = S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode);
     f->priv = h;
     f->fops = &hostfd_fops;
     return 0;
@@ -254,7 +255,12 @@ static int hostfd_attach(struct file *f, int fd, bool owned)
 
 int hostfd_file_init(struct file *f, int hostfd)
 {
-    return hostfd_attach(f, hostfd, true);
+    return hostfd_attach(f, hostfd, true, 0);
+}
+
+int hostfd_file_init_typed(struct file *f, int hostfd, mode_t mode)
+{
+    return hostfd_attach(f, hostfd, true, mode);
 }
 
 /* ---- the host's fds 0, 1, 2 ---- */
@@ -272,7 +278,7 @@ static int stdio_getattr(struct inode *ino, struct stat *st)
 /* Reopening (/dev/stdin) shares the host fd. */
 static int stdio_iopen(struct inode *ino, struct file *f)
 {
-    return hostfd_attach(f, stdio_fd_of(ino), false);
+    return hostfd_attach(f, stdio_fd_of(ino), false, 0);
 }
 
 static const struct inode_ops stdio_iops = {
@@ -355,7 +361,7 @@ static struct file *open_on(struct inode *ino, int fd, int fl)
         snprintf(name, sizeof(name), "host:[%d]", fd);
     struct file *f = file_new(ino, name, fl & (O_ACCMODE | O_APPEND | O_NONBLOCK));
     if (!f) return NULL;
-    if (hostfd_attach(f, fd, false) < 0) {
+    if (hostfd_attach(f, fd, false, ino->mode) < 0) {
         file_put(f);
         return NULL;
     }

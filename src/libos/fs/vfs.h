@@ -360,5 +360,7 @@ struct file *stdio_open(int hostfd);
 struct file *stdio_open_owned(int hostfd);
 /* stdio.c: a file over a host fd the file owns (devfs tty). */
 int hostfd_file_init(struct file *f, int hostfd);
+/* The same when the host fd's file type (mode's S_IFMT bits) is known. */
+int hostfd_file_init_typed(struct file *f, int hostfd, mode_t mode);
 
 #endif

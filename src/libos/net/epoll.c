@@ -111,21 +111,24 @@ static void host_off(struct epoll *ep)
         ep->items[i].in_host = false;
 }
 
-static void host_add(struct epoll *ep, struct epitem *it)
+/* Register it in the host epoll: 0, -EPERM when the host cannot poll
+ * its file (a regular file), 1 when it stays with the LibOS's polling
+ * (not a host fd, the host epoll off, the host file there already). */
+static int host_add(struct epoll *ep, struct epitem *it)
 {
     int h = ep->host_off ? -1 : host_fd_of(it->file);
-    if (h < 0) return;
+    if (h < 0) return 1;
     if (ep->hep < 0) {
         int hep = pal_host_epoll_create();
-        if (hep < 0) return;
+        if (hep < 0) return 1;
         struct file *hf = file_alloc_anon(NULL, NULL, O_RDONLY, "anon_inode:[eventpoll]");
         if (!hf) {
             pal_host_close(hep);
-            return;
+            return 1;
         }
         if (hostfd_file_init(hf, hep) < 0) { /* closes hep */
             file_put(hf);
-            return;
+            return 1;
         }
         ep->hep = hep;
         ep->hfile = hf;
@@ -137,6 +140,7 @@ static void host_add(struct epoll *ep, struct epitem *it)
     } else if (r == -EXDEV) {
         host_off(ep);
     }
+    return r == 0 || r == -EPERM ? r : 1;
 }
 
 static void host_update(struct epoll *ep, struct epitem *it, int op)
@@ -423,6 +427,33 @@ static bool pollable(struct file *f)
     return h >= 0 && pal_host_pollable(h);
 }
 
+/* err, or EPERM when f cannot be waited for (which Linux checks first) */
+static long perm_or(struct file *f, long err)
+{
+    return pollable(f) ? err : -EPERM;
+}
+
+/* EPOLL_CTL_ADD of (fd, f); ep->lock held. Whether a host fd can be
+ * polled is the host epoll's own answer when it takes the entry
+ * (pollable() costs two host calls). */
+static long ctl_add(struct epoll *ep, int fd, struct file *f, const struct epoll_event *ev)
+{
+    if (ep->n == ep->cap) {
+        size_t cap = ep->cap ? 2 * ep->cap : 8;
+        struct epitem *ni = krealloc(ep->items, cap * sizeof(*ni));
+        if (!ni) return perm_or(f, -ENOMEM);
+        ep->items = ni;
+        ep->cap = cap;
+    }
+    struct epitem it = {
+        fd, f, ev->events & (EP_POLL_BITS | EP_FLAGS), ev->data.u64, false, false, ep->next_id++};
+    int hr = host_add(ep, &it);
+    if (hr == -EPERM || (hr > 0 && !pollable(f))) return -EPERM;
+    ep->items[ep->n++] = it;
+    __atomic_add_fetch(&f->epolls, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
 long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
 {
     struct epoll_event ev = {0};
@@ -432,14 +463,14 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
     long r = 0;
     if (!ef || !f)
         r = -EBADF;
-    else if (!pollable(f))
-        r = -EPERM; /* before EINVAL, as Linux checks */
+    else if (!f->fops || (f->fmode & FMODE_PATH))
+        r = -EPERM;
     else if (!ep || ef == f)
-        r = -EINVAL;
+        r = perm_or(f, -EINVAL);
     else if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL)
-        r = -EINVAL;
+        r = perm_or(f, -EINVAL);
     else if ((ev.events & EPOLLEXCLUSIVE) && op == EPOLL_CTL_MOD)
-        r = -EINVAL;
+        r = perm_or(f, -EINVAL);
     if (r < 0) {
         file_put(ef);
         file_put(f);
@@ -449,28 +480,11 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
     struct epitem *it = NULL;
     for (size_t i = 0; i < ep->n && !it; i++)
         if (ep->items[i].fd == fd && ep->items[i].file == f) it = &ep->items[i];
+    /* an entry's file was found pollable when it was added */
     if (op == EPOLL_CTL_ADD) {
-        if (it) {
-            r = -EEXIST;
-        } else if (ep->n == ep->cap) {
-            size_t cap = ep->cap ? 2 * ep->cap : 8;
-            struct epitem *ni = krealloc(ep->items, cap * sizeof(*ni));
-            if (!ni) r = -ENOMEM;
-            if (ni) {
-                ep->items = ni;
-                ep->cap = cap;
-            }
-        }
-        if (r == 0) {
-            it = &ep->items[ep->n++];
-            *it = (struct epitem){fd,           f,     ev.events & (EP_POLL_BITS | EP_FLAGS),
-                                  ev.data.u64,  false, false,
-                                  ep->next_id++};
-            __atomic_add_fetch(&f->epolls, 1, __ATOMIC_RELAXED);
-            host_add(ep, it);
-        }
+        r = it ? -EEXIST : ctl_add(ep, fd, f, &ev);
     } else if (!it) {
-        r = -ENOENT;
+        r = perm_or(f, -ENOENT);
     } else if (op == EPOLL_CTL_MOD) {
         if (it->events & EPOLLEXCLUSIVE) {
             r = -EINVAL;
