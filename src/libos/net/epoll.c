@@ -32,11 +32,13 @@
 #include "net/poll.h"
 #include "pal/pal.h"
 #include "process/process.h"
+#include "process/waitq.h"
 #include "vm/uaccess.h"
 #include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,7 +312,18 @@ static long ep_wait(struct epoll *ep, struct epoll_event *out, int max,
             mutex_unlock(&ep->lock);
         }
         r = 0;
-        if (!got && !(deadline && !deadline->tv_sec && !deadline->tv_nsec)) {
+        bool now_only = deadline && !deadline->tv_sec && !deadline->tv_nsec;
+        if (!got && !now_only && !n && host && thread_wake_fd(current_thread()) >= 0) {
+            /* host entries only: one host poll of the host epoll (and the
+             * thread's wake eventfd) until it has something, then harvest */
+            long ms = deadline ? poll_ms_until(deadline) : -1;
+            snapshot_free(req, copy, n);
+            if (ms == 0) return 0;
+            r = thread_wait_host_fd_ms(ep->hep, POLLIN, ms > INT_MAX ? INT_MAX : (int)ms);
+            if (r == -EINTR) return r;
+            continue; /* ready, or the deadline: see what the host epoll has */
+        }
+        if (!got && !now_only) {
             /* nothing: sleep on the LibOS entries and the host epoll */
             if (host) req[n] = (struct poll_req){-1, POLLIN, 0, ep->hfile};
             r = poll_requests(req, n + host, deadline);
