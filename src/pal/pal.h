@@ -147,6 +147,18 @@ int pal_host_isatty(int fd);
 int pal_host_eventfd(void);
 /* poll(2) on host fds; `fds` is a struct pollfd array. */
 int pal_host_poll(void *fds, unsigned long nfds, int timeout_ms);
+/* A host epoll instance for the readiness of host fds (net/epoll.c). It
+ * is used only in the host process that made it: elsewhere ctl and wait
+ * give -EXDEV (its registrations name that process's fds). ctl: op is
+ * EPOLL_CTL_ADD/MOD/DEL of host fd fd with events and data; wait: the
+ * ready ones now (no waiting) into `events` (struct epoll_event[max]).
+ * 0 / a count, or -errno. */
+int pal_host_epoll_create(void);
+int pal_host_epoll_ctl(int ep, int op, int fd, uint32_t events, uint64_t data);
+int pal_host_epoll_ready(int ep, void *events, int max);
+/* sendfile(2) between host fds: the host moves the bytes without a copy
+ * through LibOS memory; off NULL: in's own position. A count, or -errno. */
+ssize_t pal_host_sendfile(int out, int in, off_t *off, size_t count);
 
 /* ---- time ---- */
 int pal_clock_gettime(clockid_t clk, struct timespec *ts);

@@ -228,6 +228,8 @@ static int hostfs_open(struct inode *ino, struct file *f)
     if (S_ISDIR(ino->mode)) hflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
     int fd = pal_host_open(hpath(ino), hflags, 0);
     if (fd < 0) return fd;
+    /* a file or directory as the lookup saw it: no host fstat to tell */
+    if (S_ISREG(ino->mode) || S_ISDIR(ino->mode)) return hostfd_file_init_typed(f, fd, ino->mode);
     return hostfd_file_init(f, fd);
 }
 

@@ -120,6 +120,14 @@ static ssize_t hf_write(struct file *f, struct uio *from)
     return n;
 }
 
+static ssize_t hf_send_host(struct file *f, int src, off_t *off, size_t count)
+{
+    int r = wait_ready(f, POLLOUT);
+    ssize_t n = r < 0 ? r : pal_host_sendfile(hfd(f), src, off, count);
+    if (n == -EPIPE) signal_send_thread(current_thread(), SIGPIPE, NULL); /* as hf_write */
+    return n;
+}
+
 static ssize_t hf_pread(struct file *f, struct uio *to, off_t off)
 {
     return host_read(f, to, off);
@@ -223,10 +231,12 @@ static const struct file_ops hostfd_fops = {
     .fstat = hf_fstat,
     .setfl = hf_setfl,
     .host_fd = hf_host_fd,
+    .send_host = hf_send_host,
     .release = hf_release,
 };
 
-static int hostfd_attach(struct file *f, int fd, bool owned)
+/* mode: the host fd's file type, or 0 to ask the host */
+static int hostfd_attach(struct file *f, int fd, bool owned, mode_t mode)
 {
     struct hostfd *h = kmalloc(sizeof(*h));
     if (!h) {
@@ -236,8 +246,8 @@ static int hostfd_attach(struct file *f, int fd, bool owned)
     h->fd = fd;
     h->owned = owned;
     struct stat st;
-    h->may_block = pal_host_fstat(fd, &st) == 0 &&
-                   (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
+    if (!mode && pal_host_fstat(fd, &st) == 0) mode = st.st_mode;
+    h->may_block = S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode);
     f->priv = h;
     f->fops = &hostfd_fops;
     return 0;
@@ -245,7 +255,12 @@ static int hostfd_attach(struct file *f, int fd, bool owned)
 
 int hostfd_file_init(struct file *f, int hostfd)
 {
-    return hostfd_attach(f, hostfd, true);
+    return hostfd_attach(f, hostfd, true, 0);
+}
+
+int hostfd_file_init_typed(struct file *f, int hostfd, mode_t mode)
+{
+    return hostfd_attach(f, hostfd, true, mode);
 }
 
 /* ---- the host's fds 0, 1, 2 ---- */
@@ -263,7 +278,7 @@ static int stdio_getattr(struct inode *ino, struct stat *st)
 /* Reopening (/dev/stdin) shares the host fd. */
 static int stdio_iopen(struct inode *ino, struct file *f)
 {
-    return hostfd_attach(f, stdio_fd_of(ino), false);
+    return hostfd_attach(f, stdio_fd_of(ino), false, 0);
 }
 
 static const struct inode_ops stdio_iops = {
@@ -346,7 +361,7 @@ static struct file *open_on(struct inode *ino, int fd, int fl)
         snprintf(name, sizeof(name), "host:[%d]", fd);
     struct file *f = file_new(ino, name, fl & (O_ACCMODE | O_APPEND | O_NONBLOCK));
     if (!f) return NULL;
-    if (hostfd_attach(f, fd, false) < 0) {
+    if (hostfd_attach(f, fd, false, ino->mode) < 0) {
         file_put(f);
         return NULL;
     }

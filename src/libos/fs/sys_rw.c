@@ -10,6 +10,7 @@
  * another thread ends the transfer with EFAULT, never a LibOS fault.
  */
 #include "fs/fs_syscalls.h"
+#include "fs/host_copy.h"
 #include "fs/sys_common.h"
 #include "fs/pipe.h"
 #include "process/waitq.h"
@@ -272,7 +273,7 @@ long sys_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
         r = -EFAULT;
     else if (offset && off < 0)
         r = -EINVAL;
-    else
+    else if (!host_sendfile(in, offset ? &off : NULL, out, count, &r))
         r = copy_range(in, offset ? &off : NULL, out, NULL, count);
     if (r >= 0 && offset && copy_to_user(offset, &off, sizeof(off)) < 0) r = -EFAULT;
     file_put(in);

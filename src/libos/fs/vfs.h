@@ -125,6 +125,10 @@ struct file_ops {
     int (*fdinfo)(struct file *f, struct text *t);
     /* Files backed by a host fd: that fd, so that poll asks the host. */
     int (*host_fd)(struct file *f);
+    /* Host-fd files: write up to count bytes that the host takes from the
+     * host fd src at *off (advanced; NULL: src's own position), without
+     * a copy through LibOS memory (sendfile, fs/host_copy.c). */
+    ssize_t (*send_host)(struct file *f, int src, off_t *off, size_t count);
     void (*release)(struct file *f);
     /* Signal-driven I/O works (O_ASYNC, fs/fasync.c): Linux's pipes and
      * sockets; FIOASYNC on other files is ENOTTY. */
@@ -190,6 +194,7 @@ struct file {
     uint32_t notify_gen;
     dev_t notify_pdev;
     ino_t notify_pino;
+    int epolls; /* epoll entries on it (net/epoll.c): none, no work at release */
 };
 
 /* ---- inodes and files (vfs.c) ---- */
@@ -371,5 +376,7 @@ struct file *stdio_open(int hostfd);
 struct file *stdio_open_owned(int hostfd);
 /* stdio.c: a file over a host fd the file owns (devfs tty). */
 int hostfd_file_init(struct file *f, int hostfd);
+/* The same when the host fd's file type (mode's S_IFMT bits) is known. */
+int hostfd_file_init_typed(struct file *f, int hostfd, mode_t mode);
 
 #endif

@@ -81,7 +81,7 @@ static void drop(struct entry *e)
     e->fd = -1;
 }
 
-static int get(struct file *f, const struct stat *st, bool immutable)
+static int get(struct file *f, const struct stat *st, bool immutable, bool may_fill)
 {
     if (!S_ISREG(st->st_mode) || (uint64_t)st->st_size > CACHE_MAX_FILE) return -1;
     mutex_lock(&cache_lock);
@@ -97,6 +97,10 @@ static int get(struct file *f, const struct stat *st, bool immutable)
             mutex_unlock(&cache_lock);
             return fd;
         }
+    }
+    if (!may_fill) {
+        mutex_unlock(&cache_lock);
+        return -1;
     }
     /* a slot, and room under CACHE_MAX_BYTES: unpinned entries go in turn */
     uint64_t size = (uint64_t)st->st_size;
@@ -122,15 +126,25 @@ static int get(struct file *f, const struct stat *st, bool immutable)
 int image_cache_get(struct file *f, const struct stat *st)
 {
     int fd = image_cache_get_immutable(f);
-    return fd >= 0 ? fd : get(f, st, false);
+    return fd >= 0 ? fd : get(f, st, false, true);
 }
 
-int image_cache_get_immutable(struct file *f)
+static int get_immutable(struct file *f, bool may_fill)
 {
     struct file *src = file_immutable_source(f);
     struct stat st;
     if (!src || file_fstat(src, &st) < 0) return -1;
-    return get(src, &st, true);
+    return get(src, &st, true, may_fill);
+}
+
+int image_cache_get_immutable(struct file *f)
+{
+    return get_immutable(f, true);
+}
+
+int image_cache_find_immutable(struct file *f)
+{
+    return get_immutable(f, false);
 }
 
 void image_cache_put(int fd)

@@ -2,7 +2,8 @@
  * image_cache: the loader's cache of executable files' bytes, so that
  * loading a program for the hundredth time maps its segments copy-on-write
  * instead of reading (and, on an encrypted image, verifying) them again;
- * private mmaps of the image's files (shared libraries) use it too.
+ * private mmaps of the image's files (shared libraries) use it too, and
+ * sendfile of large image files (fs/host_copy.c).
  */
 #ifndef LIBOS_IMAGE_CACHE_H
 #define LIBOS_IMAGE_CACHE_H
@@ -19,6 +20,8 @@ int image_cache_get(struct file *f, const struct stat *st);
 /* The same for a file of the image layer only (file_immutable_source):
  * -1 for any other. */
 int image_cache_get_immutable(struct file *f);
+/* The same, but only when the file is already cached (never fills). */
+int image_cache_find_immutable(struct file *f);
 void image_cache_put(int fd);
 
 #endif

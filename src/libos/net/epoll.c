@@ -1,9 +1,21 @@
 /*
  * epoll: epoll_create(1), epoll_ctl, epoll_wait, epoll_pwait, epoll_pwait2
  * over LibOS objects (pipes, eventfds, other epolls) and host fds together,
- * on top of the poll machinery (net/poll.c): each wait polls the interest
- * list once and sleeps on the wait queues of its files (and a host poll
- * for host fds) until one is ready.
+ * on top of the poll machinery (net/poll.c): each wait polls the LibOS
+ * entries once and sleeps on the wait queues of their files until one is
+ * ready.
+ *
+ * Host fds (sockets) are left to a host epoll of the LibOS epoll's own
+ * (pal_host_epoll_*), mirrored by epoll_ctl, as Linux keeps a ready list:
+ * a wait costs one host call for however many host entries there are,
+ * where a host poll of every one of them cost time in proportion to the
+ * interest list (a server's thousands of idle connections). The wait
+ * sleeps in a host poll of that epoll's fd (a host-fd file, ep->hfile)
+ * and the thread's wake eventfd. A host epoll only serves the host process
+ * that made it; used from another one (an epoll shared by a fork), the
+ * LibOS epoll goes back to polling every host entry itself, for good
+ * (host_off). An entry the host refuses (the same host file under a second
+ * fd: EEXIST) is polled the same way.
  *
  * An entry does not keep its file description alive: when the last fd
  * on it is closed, file_put tells every epoll (epoll_on_file_release),
@@ -20,11 +32,13 @@
 #include "net/poll.h"
 #include "pal/pal.h"
 #include "process/process.h"
+#include "process/waitq.h"
 #include "vm/uaccess.h"
 #include "util/kheap.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +57,24 @@ struct epitem {
     uint32_t events;
     uint64_t data;
     bool disabled; /* EPOLLONESHOT, reported */
+    bool in_host;  /* registered in ep->hep, with id as its data */
+    uint64_t id;
 };
 
 struct epoll {
     struct mutex lock;
     struct epitem *items;
     size_t n, cap;
+    size_t nhost; /* items in_host */
+    uint64_t next_id;
+    int hep;            /* the host epoll (a handle), -1 until a host entry comes */
+    struct file *hfile; /* a host-fd file over hep: what a wait sleeps on */
+    bool host_off;      /* used from another host process: every entry is polled */
+    bool libos_first;   /* which kind a wait collects first, in turn */
     struct epoll *next; /* all epolls, for epoll_on_file_release */
 };
+
+#define HARVEST 64 /* host events taken per host call */
 
 static struct mutex epolls_lock = MUTEX_INIT;
 static struct epoll *epolls;
@@ -66,15 +90,122 @@ static bool get_unless_zero(struct file *f)
     return false;
 }
 
+/* ---- the host epoll (ep->lock held) ---- */
+
+/* f's host fd when the host can tell its readiness, or -1. */
+static int host_fd_of(struct file *f)
+{
+    return f->fops && !f->fops->poll && f->fops->host_fd ? f->fops->host_fd(f) : -1;
+}
+
+static uint32_t host_events(uint32_t events)
+{
+    /* EPOLLET is served level-triggered (see the top); EPOLLONESHOT is the
+     * host's too, so that it stops reporting what was reported once */
+    return (events & EP_POLL_BITS) | (events & EPOLLONESHOT);
+}
+
+static void host_off(struct epoll *ep)
+{
+    ep->host_off = true;
+    ep->nhost = 0;
+    for (size_t i = 0; i < ep->n; i++)
+        ep->items[i].in_host = false;
+}
+
+/* Register it in the host epoll: 0, -EPERM when the host cannot poll
+ * its file (a regular file), 1 when it stays with the LibOS's polling
+ * (not a host fd, the host epoll off, the host file there already). */
+static int host_add(struct epoll *ep, struct epitem *it)
+{
+    int h = ep->host_off ? -1 : host_fd_of(it->file);
+    if (h < 0) return 1;
+    if (ep->hep < 0) {
+        int hep = pal_host_epoll_create();
+        if (hep < 0) return 1;
+        struct file *hf = file_alloc_anon(NULL, NULL, O_RDONLY, "anon_inode:[eventpoll]");
+        if (!hf) {
+            pal_host_close(hep);
+            return 1;
+        }
+        if (hostfd_file_init(hf, hep) < 0) { /* closes hep */
+            file_put(hf);
+            return 1;
+        }
+        ep->hep = hep;
+        ep->hfile = hf;
+    }
+    int r = pal_host_epoll_ctl(ep->hep, EPOLL_CTL_ADD, h, host_events(it->events), it->id);
+    if (r == 0) {
+        it->in_host = true;
+        ep->nhost++;
+    } else if (r == -EXDEV) {
+        host_off(ep);
+    }
+    return r == 0 || r == -EPERM ? r : 1;
+}
+
+static void host_update(struct epoll *ep, struct epitem *it, int op)
+{
+    if (!it->in_host) return;
+    int h = host_fd_of(it->file);
+    if (op == EPOLL_CTL_DEL) {
+        it->in_host = false;
+        ep->nhost--;
+    }
+    /* a registration that cannot be changed any more must not be used */
+    if (h < 0 || pal_host_epoll_ctl(ep->hep, op, h, host_events(it->events), it->id) < 0)
+        host_off(ep);
+}
+
+static struct epitem *item_by_id(struct epoll *ep, uint64_t id)
+{
+    for (size_t i = 0; i < ep->n; i++)
+        if (ep->items[i].id == id) return &ep->items[i];
+    return NULL;
+}
+
+/* The host's ready entries now, into out (at most max): their count. */
+static int host_harvest(struct epoll *ep, struct epoll_event *out, int max)
+{
+    struct epoll_event hev[HARVEST];
+    int got = 0;
+    while (got < max && ep->nhost) {
+        int want = max - got < HARVEST ? max - got : HARVEST;
+        int r = pal_host_epoll_ready(ep->hep, hev, want);
+        if (r < 0) host_off(ep); /* -EXDEV: the entries are polled from now on */
+        if (r <= 0) break;
+        for (int k = 0; k < r; k++) {
+            struct epitem *it = item_by_id(ep, hev[k].data.u64);
+            if (!it || !it->in_host || it->disabled) continue;
+            out[got].events = hev[k].events & (it->events | EPOLLERR | EPOLLHUP);
+            out[got].data.u64 = it->data;
+            if (!out[got].events) continue;
+            if (it->events & EPOLLONESHOT) it->disabled = true;
+            got++;
+        }
+        if (r < want) break;
+    }
+    return got;
+}
+
+static void remove_item(struct epoll *ep, size_t i)
+{
+    host_update(ep, &ep->items[i], EPOLL_CTL_DEL);
+    __atomic_sub_fetch(&ep->items[i].file->epolls, 1, __ATOMIC_RELAXED);
+    ep->items[i] = ep->items[--ep->n];
+}
+
 void epoll_on_file_release(struct file *f)
 {
-    if (!__atomic_load_n(&epolls, __ATOMIC_ACQUIRE)) return; /* no epoll at all: most closes */
+    /* most closes: a file in no epoll (before the fops release its host fd) */
+    if (!__atomic_load_n(&f->epolls, __ATOMIC_ACQUIRE)) return;
     mutex_lock(&epolls_lock);
     for (struct epoll *ep = epolls; ep; ep = ep->next) {
         mutex_lock(&ep->lock);
         for (size_t i = 0; i < ep->n;) {
             if (ep->items[i].file == f)
-                ep->items[i] = ep->items[--ep->n];
+                remove_item(ep, i);
             else
                 i++;
         }
@@ -91,13 +222,15 @@ static struct epoll *epoll_of(struct file *f)
 }
 
 /* The interest list as poll requests (the caller frees *req and puts the
- * files); 0, or -ENOMEM. */
-static int snapshot(struct epoll *ep, struct poll_req **req, struct epitem **copy, size_t *n)
+ * files), without the entries the host epoll watches unless all; room
+ * for one more request (the host epoll's). 0, or -ENOMEM. */
+static int snapshot(struct epoll *ep, bool all, struct poll_req **req, struct epitem **copy,
+                    size_t *n)
 {
     mutex_lock(&ep->lock);
     *n = 0;
-    *req = kmalloc(sizeof(**req) * (ep->n ? ep->n : 1));
-    *copy = kmalloc(sizeof(**copy) * (ep->n ? ep->n : 1));
+    *req = kmalloc(sizeof(**req) * (ep->n + 1));
+    *copy = kmalloc(sizeof(**copy) * (ep->n + 1));
     if (!*req || !*copy) {
         mutex_unlock(&ep->lock);
         kfree(*req);
@@ -106,7 +239,7 @@ static int snapshot(struct epoll *ep, struct poll_req **req, struct epitem **cop
     }
     for (size_t i = 0; i < ep->n; i++) {
         struct epitem *it = &ep->items[i];
-        if (it->disabled || !get_unless_zero(it->file)) continue;
+        if (it->disabled || (it->in_host && !all) || !get_unless_zero(it->file)) continue;
         (*copy)[*n] = *it;
         (*req)[*n] = (struct poll_req){-1, (short)(it->events & EP_POLL_BITS), 0, it->file};
         (*n)++;
@@ -115,44 +248,97 @@ static int snapshot(struct epoll *ep, struct poll_req **req, struct epitem **cop
     return 0;
 }
 
-/* Wait for events; what was ready goes to out (at most max). */
+static void snapshot_free(struct poll_req *req, struct epitem *copy, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        file_put(copy[k].file);
+    kfree(req);
+    kfree(copy);
+}
+
+/* What the polled entries req[0..n) reported, into out (at most max);
+ * ep->lock held. */
+static int collect(struct epoll *ep, const struct poll_req *req, const struct epitem *copy,
+                   size_t n, struct epoll_event *out, int max)
+{
+    int got = 0;
+    for (size_t k = 0; k < n && got < max; k++) {
+        uint32_t ev = (uint16_t)req[k].revents & (copy[k].events | EPOLLERR | EPOLLHUP);
+        if (!ev) continue;
+        /* the entry as it is now: epoll_ctl may have changed it meanwhile */
+        struct epitem *it = NULL;
+        for (size_t i = 0; i < ep->n && !it; i++)
+            if (ep->items[i].file == copy[k].file && ep->items[i].fd == copy[k].fd)
+                it = &ep->items[i];
+        if (!it || it->disabled || it->in_host) continue;
+        out[got].events = ev & (it->events | EPOLLERR | EPOLLHUP);
+        out[got].data.u64 = it->data;
+        if (!out[got].events) continue;
+        if (it->events & EPOLLONESHOT) it->disabled = true;
+        got++;
+    }
+    return got;
+}
+
+/* Wait for events; what was ready goes to out (at most max). The LibOS
+ * entries and the host's are collected first in turn, so that neither
+ * kind, always ready, keeps the other from being reported. */
 static long ep_wait(struct epoll *ep, struct epoll_event *out, int max,
                     const struct timespec *deadline)
 {
+    static const struct timespec now = {0, 0};
     for (;;) {
         struct poll_req *req;
         struct epitem *copy;
         size_t n;
-        long r = snapshot(ep, &req, &copy, &n);
+        long r = snapshot(ep, false, &req, &copy, &n);
         if (r < 0) return r;
-        r = poll_requests(req, n, deadline);
-        int got = 0;
-        if (r > 0) {
+        mutex_lock(&ep->lock);
+        bool libos_first = n && (ep->libos_first = !ep->libos_first);
+        bool was_on = !ep->host_off;
+        int got = libos_first ? 0 : host_harvest(ep, out, max);
+        bool host = ep->nhost > 0;
+        bool again = was_on && ep->host_off; /* its entries are polled now: snapshot again */
+        mutex_unlock(&ep->lock);
+        if (again) {
+            snapshot_free(req, copy, n);
+            continue;
+        }
+        if (got < max && n) { /* the LibOS entries now */
+            r = poll_requests(req, n, &now);
             mutex_lock(&ep->lock);
-            for (size_t k = 0; k < n && got < max; k++) {
-                uint32_t ev = (uint16_t)req[k].revents & (copy[k].events | EPOLLERR | EPOLLHUP);
-                if (!ev) continue;
-                /* the entry as it is now: epoll_ctl may have changed it meanwhile */
-                struct epitem *it = NULL;
-                for (size_t i = 0; i < ep->n && !it; i++)
-                    if (ep->items[i].file == copy[k].file && ep->items[i].fd == copy[k].fd)
-                        it = &ep->items[i];
-                if (!it || it->disabled) continue;
-                out[got].events = ev & (it->events | EPOLLERR | EPOLLHUP);
-                out[got].data.u64 = it->data;
-                if (!out[got].events) continue;
-                if (it->events & EPOLLONESHOT) it->disabled = true;
-                got++;
-            }
+            if (r > 0) got += collect(ep, req, copy, n, out + got, max - got);
+            if (libos_first && got < max) got += host_harvest(ep, out + got, max - got);
             mutex_unlock(&ep->lock);
         }
-        for (size_t k = 0; k < n; k++)
-            file_put(copy[k].file);
-        kfree(req);
-        kfree(copy);
-        if (r < 0) return r;
-        if (got || r == 0) return got; /* events, or the deadline */
-        /* ready entries were changed or disabled meanwhile: wait again */
+        r = 0;
+        bool now_only = deadline && !deadline->tv_sec && !deadline->tv_nsec;
+        if (!got && !now_only && !n && host && thread_wake_fd(current_thread()) >= 0) {
+            /* host entries only: one host poll of the host epoll (and the
+             * thread's wake eventfd) until it has something, then harvest */
+            long ms = deadline ? poll_ms_until(deadline) : -1;
+            snapshot_free(req, copy, n);
+            if (ms == 0) return 0;
+            r = thread_wait_host_fd_ms(ep->hep, POLLIN, ms > INT_MAX ? INT_MAX : (int)ms);
+            if (r == -EINTR) return r;
+            continue; /* ready, or the deadline: see what the host epoll has */
+        }
+        if (!got && !now_only) {
+            /* nothing: sleep on the LibOS entries and the host epoll */
+            if (host) req[n] = (struct poll_req){-1, POLLIN, 0, ep->hfile};
+            r = poll_requests(req, n + host, deadline);
+            if (r > 0) {
+                mutex_lock(&ep->lock);
+                got = collect(ep, req, copy, n, out, max);
+                if (host && req[n].revents && got < max)
+                    got += host_harvest(ep, out + got, max - got);
+                mutex_unlock(&ep->lock);
+            }
+        }
+        snapshot_free(req, copy, n);
+        if (got) return got;
+        if (r <= 0) return r; /* the deadline (or none to wait for), -EINTR */
+        /* ready entries were changed, disabled or taken by another thread: wait again */
     }
 }
 
@@ -165,7 +351,7 @@ static unsigned epoll_poll(struct file *f, struct poll_table *pt)
     struct poll_req *req;
     struct epitem *copy;
     size_t n;
-    if (snapshot(ep, &req, &copy, &n) < 0) return POLLERR;
+    if (snapshot(ep, true, &req, &copy, &n) < 0) return POLLERR;
     bool ready = false;
     for (size_t k = 0; k < n; k++) {
         struct file *e = copy[k].file;
@@ -177,10 +363,7 @@ static unsigned epoll_poll(struct file *f, struct poll_table *pt)
             ready = poll_requests(&req[k], 1, &now) > 0;
         }
     }
-    for (size_t k = 0; k < n; k++)
-        file_put(copy[k].file);
-    kfree(req);
-    kfree(copy);
+    snapshot_free(req, copy, n);
     return ready ? POLLIN | POLLRDNORM : 0;
 }
 
@@ -198,6 +381,9 @@ static void epoll_release(struct file *f)
         pp = &(*pp)->next;
     if (*pp) *pp = ep->next;
     mutex_unlock(&epolls_lock);
+    for (size_t i = 0; i < ep->n; i++)
+        __atomic_sub_fetch(&ep->items[i].file->epolls, 1, __ATOMIC_RELAXED);
+    file_put(ep->hfile); /* the host epoll goes with it */
     kfree(ep->items);
     kfree(ep);
 }
@@ -224,6 +410,7 @@ long sys_epoll_create1(int flags)
     if (flags & ~EPOLL_CLOEXEC) return -EINVAL;
     struct epoll *ep = kcalloc(1, sizeof(*ep));
     if (!ep) return -ENOMEM;
+    ep->hep = -1;
     struct file *f = file_alloc_anon(&epoll_fops, ep, O_RDWR, "anon_inode:[eventpoll]");
     if (!f) {
         kfree(ep);
@@ -253,6 +440,33 @@ static bool pollable(struct file *f)
     return h >= 0 && pal_host_pollable(h);
 }
 
+/* err, or EPERM when f cannot be waited for (which Linux checks first) */
+static long perm_or(struct file *f, long err)
+{
+    return pollable(f) ? err : -EPERM;
+}
+
+/* EPOLL_CTL_ADD of (fd, f); ep->lock held. Whether a host fd can be
+ * polled is the host epoll's own answer when it takes the entry
+ * (pollable() costs two host calls). */
+static long ctl_add(struct epoll *ep, int fd, struct file *f, const struct epoll_event *ev)
+{
+    if (ep->n == ep->cap) {
+        size_t cap = ep->cap ? 2 * ep->cap : 8;
+        struct epitem *ni = krealloc(ep->items, cap * sizeof(*ni));
+        if (!ni) return perm_or(f, -ENOMEM);
+        ep->items = ni;
+        ep->cap = cap;
+    }
+    struct epitem it = {
+        fd, f, ev->events & (EP_POLL_BITS | EP_FLAGS), ev->data.u64, false, false, ep->next_id++};
+    int hr = host_add(ep, &it);
+    if (hr == -EPERM || (hr > 0 && !pollable(f))) return -EPERM;
+    ep->items[ep->n++] = it;
+    __atomic_add_fetch(&f->epolls, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
 long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
 {
     struct epoll_event ev = {0};
@@ -262,14 +476,14 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
     long r = 0;
     if (!ef || !f)
         r = -EBADF;
-    else if (!pollable(f))
-        r = -EPERM; /* before EINVAL, as Linux checks */
+    else if (!f->fops || (f->fmode & FMODE_PATH))
+        r = -EPERM;
     else if (!ep || ef == f)
-        r = -EINVAL;
+        r = perm_or(f, -EINVAL);
     else if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL)
-        r = -EINVAL;
+        r = perm_or(f, -EINVAL);
     else if ((ev.events & EPOLLEXCLUSIVE) && op == EPOLL_CTL_MOD)
-        r = -EINVAL;
+        r = perm_or(f, -EINVAL);
     if (r < 0) {
         file_put(ef);
         file_put(f);
@@ -279,24 +493,11 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
     struct epitem *it = NULL;
     for (size_t i = 0; i < ep->n && !it; i++)
         if (ep->items[i].fd == fd && ep->items[i].file == f) it = &ep->items[i];
+    /* an entry's file was found pollable when it was added */
     if (op == EPOLL_CTL_ADD) {
-        if (it) {
-            r = -EEXIST;
-        } else if (ep->n == ep->cap) {
-            size_t cap = ep->cap ? 2 * ep->cap : 8;
-            struct epitem *ni = krealloc(ep->items, cap * sizeof(*ni));
-            if (!ni) r = -ENOMEM;
-            if (ni) {
-                ep->items = ni;
-                ep->cap = cap;
-            }
-        }
-        if (r == 0) {
-            ep->items[ep->n++] =
-                (struct epitem){fd, f, ev.events & (EP_POLL_BITS | EP_FLAGS), ev.data.u64, false};
-        }
+        r = it ? -EEXIST : ctl_add(ep, fd, f, &ev);
     } else if (!it) {
-        r = -ENOENT;
+        r = perm_or(f, -ENOENT);
     } else if (op == EPOLL_CTL_MOD) {
         if (it->events & EPOLLEXCLUSIVE) {
             r = -EINVAL;
@@ -304,9 +505,10 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *uev)
             it->events = ev.events & (EP_POLL_BITS | EP_FLAGS);
             it->data = ev.data.u64;
             it->disabled = false;
+            host_update(ep, it, EPOLL_CTL_MOD); /* rearms a EPOLLONESHOT one */
         }
     } else { /* DEL */
-        *it = ep->items[--ep->n];
+        remove_item(ep, (size_t)(it - ep->items));
     }
     mutex_unlock(&ep->lock);
     file_put(ef);

@@ -124,9 +124,7 @@ static void ts_add(struct timespec *t, const struct timespec *d)
     }
 }
 
-/* Milliseconds to the deadline, rounded up, at most INT_MAX (a host
- * poll's timeout; a longer wait simply waits again). */
-static long ms_until(const struct timespec *deadline)
+long poll_ms_until(const struct timespec *deadline)
 {
     struct timespec now;
     pal_clock_gettime(CLOCK_MONOTONIC, &now);
@@ -161,7 +159,7 @@ long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadli
         thread_prepare_sleep();
         size_t nhost = 0;
         long ready = 0;
-        bool timed_out = deadline && !first && ms_until(deadline) == 0;
+        bool timed_out = deadline && !first && poll_ms_until(deadline) == 0;
         for (size_t i = 0; i < n; i++) {
             req[i].revents = 0;
             if (!req[i].file && req[i].fd < 0) continue;
@@ -220,13 +218,15 @@ long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadli
             }
             host[nhost] = (struct pollfd){efd, POLLIN, 0};
             __atomic_store_n(&t->in_host_wait, true, __ATOMIC_SEQ_CST);
+            bool drain = true;
             if (__atomic_load_n(&t->wake, __ATOMIC_SEQ_CST) || thread_interrupted()) {
                 r = 0;
             } else {
-                r = pal_host_poll(host, nhost + 1, deadline ? (int)ms_until(deadline) : -1);
+                r = pal_host_poll(host, nhost + 1, deadline ? (int)poll_ms_until(deadline) : -1);
+                drain = r < 0 || host[nhost].revents; /* an unread wake-up: the next poll sees it */
             }
             __atomic_store_n(&t->in_host_wait, false, __ATOMIC_SEQ_CST);
-            thread_drain_wake_fd(t);
+            if (drain) thread_drain_wake_fd(t);
             if (r == -EINTR && thread_interrupted()) {
                 ret = -EINTR;
                 goto out;

@@ -49,6 +49,9 @@ struct timespec;
 /* Fill each revents; the number ready, 0 at the CLOCK_MONOTONIC deadline
  * (NULL: none; {0, 0}: do not wait), -EINTR, -ENOMEM. */
 long poll_requests(struct poll_req *req, size_t n, const struct timespec *deadline);
+/* Milliseconds to the CLOCK_MONOTONIC deadline, rounded up, at most
+ * INT_MAX (a host poll's timeout; a longer wait simply waits again). */
+long poll_ms_until(const struct timespec *deadline);
 /* ms < 0: no deadline (returns 0); else *dl = now + ms (returns 1). */
 int poll_deadline_from_ms(int ms, struct timespec *dl);
 /* The ppoll/pselect/epoll_pwait mask for the call, and putting it back

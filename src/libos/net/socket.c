@@ -74,7 +74,7 @@ static int sock_get(int fd, struct file **out)
 /* A LibOS fd for a new host socket (which it then owns). */
 static long install(int hfd, int flags)
 {
-    struct stat st;
+    struct stat st = {.st_mode = S_IFSOCK};
     char name[40];
     if (pal_host_fstat(hfd, &st) == 0)
         snprintf(name, sizeof(name), "socket:[%lu]", (unsigned long)st.st_ino);
@@ -86,7 +86,7 @@ static long install(int hfd, int flags)
         return -ENOMEM;
     }
     f->fmode |= FMODE_SOCKET;
-    int r = hostfd_file_init(f, hfd); /* closes hfd on failure */
+    int r = hostfd_file_init_typed(f, hfd, st.st_mode); /* closes hfd on failure */
     if (r < 0) {
         f->fops = NULL;
         file_put(f);

@@ -89,6 +89,8 @@ struct process {
     struct process *next;        /* pid table list */
 };
 
+#define VM_CACHE_ENTRIES 8 /* struct thread's vm_cache */
+
 struct thread {
     struct pal_tcb tcb; /* first: the PAL's trap entry finds it through %gs */
     int tid;
@@ -119,14 +121,17 @@ struct thread {
      * another host process (after a fork) walks the queue to wake it. */
     struct waiter sleep_waiter;
     /* The last areas vm_check found whole for this thread (vm/vm.c): valid
-     * while its address space's generation has not moved. Two: a system
-     * call checks its buffer and, on the way out, the user stack. */
+     * while its address space's generation has not moved. A system call
+     * checks its buffers and, on the way out, the user stack; a server's
+     * loop uses a few more (its event array, request and reply buffers:
+     * with two entries, redis-server missed on most calls, and a miss
+     * walks every area). */
     struct vm_cache_entry {
         const void *vm, *as;
         uint32_t gen;
         int prot;
         uint64_t start, end;
-    } vm_cache[2];
+    } vm_cache[VM_CACHE_ENTRIES];
     unsigned vm_cache_next;    /* the entry a miss refills */
     bool in_futex;             /* thread_sleep is in (or entering) its futex wait */
     bool in_host_wait;         /* sleeping in a host poll: thread_wake writes wake_efd */

@@ -147,9 +147,13 @@ int thread_wait_host_fd_ms(int fd, short events, int timeout_ms)
         __atomic_store_n(&t->in_host_wait, true, __ATOMIC_SEQ_CST);
         int r = 0;
         int left = end < 0 ? -1 : (int)(end > mono_ms() ? end - mono_ms() : 0);
-        if (!thread_interrupted()) r = pal_host_poll(pfd, 2, left);
+        bool drain = true;
+        if (!thread_interrupted()) {
+            r = pal_host_poll(pfd, 2, left);
+            drain = r < 0 || pfd[1].revents; /* an unread wake-up: the next poll sees it */
+        }
         __atomic_store_n(&t->in_host_wait, false, __ATOMIC_SEQ_CST);
-        thread_drain_wake_fd(t);
+        if (drain) thread_drain_wake_fd(t);
         if (thread_interrupted()) return -EINTR;
         if (r > 0 && pfd[0].revents) return 0; /* ready, hung up or in error: the call says */
         if (r < 0 && r != -EINTR) return 0;

@@ -235,6 +235,15 @@ int handle_fd(int h)
     return r;
 }
 
+bool handle_owned_here(int h)
+{
+    if (h < 0 || h >= MAX_HANDLES) return false;
+    ensure_init();
+    struct slot *s = &sh->slots[h];
+    return __atomic_load_n(&s->live, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) == self;
+}
+
 int handle_close(int h)
 {
     if (h < 0 || h >= MAX_HANDLES) return -EBADF;

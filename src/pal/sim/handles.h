@@ -6,12 +6,16 @@
 #ifndef PAL_SIM_HANDLES_H
 #define PAL_SIM_HANDLES_H
 
+#include <stdbool.h>
+
 /* A handle for a host fd this process just opened (the handle owns it), or
  * fd itself when negative (an error to pass on); -EMFILE (fd closed) when
  * the table is full. */
 int handle_new(int fd);
 /* This host process's fd for handle h, or -EBADF. */
 int handle_fd(int h);
+/* Did this host process open handle h (and still own it)? */
+bool handle_owned_here(int h);
 /* Close handle h, in this process and, through its queue, in its owner. */
 int handle_close(int h);
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -432,6 +433,37 @@ int pal_host_poll(void *fds, unsigned long nfds, int timeout_ms)
     }
     if (handles != on_stack) free(handles);
     return r < 0 ? -e : r;
+}
+
+int pal_host_epoll_create(void)
+{
+    return wrap(epoll_create1(EPOLL_CLOEXEC));
+}
+
+int pal_host_epoll_ctl(int ep, int op, int fd, uint32_t events, uint64_t data)
+{
+    if (!handle_owned_here(ep)) return -EXDEV;
+    ep = handle_fd(ep);
+    fd = handle_fd(fd);
+    if (ep < 0 || fd < 0) return -EBADF;
+    struct epoll_event ev = {.events = events, .data.u64 = data};
+    RET(epoll_ctl(ep, op, fd, &ev));
+}
+
+int pal_host_epoll_ready(int ep, void *events, int max)
+{
+    if (!handle_owned_here(ep)) return -EXDEV;
+    ep = handle_fd(ep);
+    if (ep < 0) return -EBADF;
+    RET(epoll_wait(ep, events, max, 0));
+}
+
+ssize_t pal_host_sendfile(int out, int in, off_t *off, size_t count)
+{
+    out = handle_fd(out);
+    in = handle_fd(in);
+    if (out < 0 || in < 0) return -EBADF;
+    RET(sendfile(out, in, off, count));
 }
 
 int pal_clock_gettime(clockid_t clk, struct timespec *ts)
