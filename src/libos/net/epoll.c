@@ -380,9 +380,11 @@ static void epoll_release(struct file *f)
     while (*pp && *pp != ep)
         pp = &(*pp)->next;
     if (*pp) *pp = ep->next;
-    mutex_unlock(&epolls_lock);
+    /* under the lock: a file released meanwhile is freed only after this
+     * (epoll_on_file_release waits for the lock) */
     for (size_t i = 0; i < ep->n; i++)
         __atomic_sub_fetch(&ep->items[i].file->epolls, 1, __ATOMIC_RELAXED);
+    mutex_unlock(&epolls_lock);
     file_put(ep->hfile); /* the host epoll goes with it */
     kfree(ep->items);
     kfree(ep);
