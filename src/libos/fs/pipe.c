@@ -189,6 +189,17 @@ static bool packets_init(struct pipe *p)
  * others wait for the busy flag, which keeps writes of up to PIPE_BUF
  * bytes whole and reads in order.
  */
+/* Under p->lock, with nothing to read: 1 to look again after a wait, or
+ * the read's answer: 0 at end of file (no writer left), -EAGAIN, -EINTR.
+ * idle: no other reader is copying (its bytes would still come). */
+static int wait_readable(struct pipe *p, bool idle, bool nonblock)
+{
+    if (idle && p->writers == 0) return 0;
+    if (idle && nonblock) return -EAGAIN;
+    int w = pipe_wait(p, &p->rwait);
+    return w < 0 ? w : 1;
+}
+
 /* flags: the file's status flags, or them with O_NONBLOCK (splice). */
 static ssize_t pipe_read_flags(struct file *f, struct uio *to, int flags)
 {
@@ -234,16 +245,8 @@ static ssize_t pipe_read_flags(struct file *f, struct uio *to, int flags)
             r = (ssize_t)n;
             break;
         }
-        if (!p->reading && p->writers == 0) {
-            r = 0;
-            break;
-        }
-        if (!p->reading && (flags & O_NONBLOCK)) {
-            r = -EAGAIN;
-            break;
-        }
-        int w = pipe_wait(p, &p->rwait);
-        if (w < 0) {
+        int w = wait_readable(p, !p->reading, flags & O_NONBLOCK);
+        if (w <= 0) {
             r = w;
             break;
         }
@@ -364,16 +367,8 @@ ssize_t pipe_peek(struct file *f, void *buf, size_t len, bool nonblock)
             r = (ssize_t)n;
             break;
         }
-        if (p->writers == 0) {
-            r = 0;
-            break;
-        }
-        if (nonblock || (f->flags & O_NONBLOCK)) {
-            r = -EAGAIN;
-            break;
-        }
-        int w = pipe_wait(p, &p->rwait);
-        if (w < 0) {
+        int w = wait_readable(p, true, nonblock || (f->flags & O_NONBLOCK));
+        if (w <= 0) {
             r = w;
             break;
         }
