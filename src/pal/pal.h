@@ -271,6 +271,17 @@ void pal_thread_trap_fini(void);
  */
 void pal_fast_syscall_entry(void);
 void libos_fast_syscall(void *uc, struct pal_trap_frame *frame, const uint64_t *site);
+/*
+ * Before saving anything, the entry offers the call to libos_fast_leaf(nr)
+ * on the LibOS stack, with the application's %fs, extended state and
+ * selector "allow": the answer, or PAL_FAST_LEAF_NONE to take the full
+ * path above. Its code must never touch a vector register nor call out
+ * (the LibOS builds it so and checks it), which is what lets the entry
+ * skip the XSAVE; it must be free of side effects (it may be answered
+ * again by the full path).
+ */
+#define PAL_FAST_LEAF_NONE (-0x7fffffffffffffffL - 1)
+long libos_fast_leaf(long nr);
 /* Whether [addr, addr+len) is writable application memory (the fast exit
  * leaves the return address below the application's stack pointer). */
 bool libos_user_writable(uint64_t addr, size_t len);

@@ -210,26 +210,6 @@ long sys_setgroups(int size, const unsigned *list)
     return r;
 }
 
-long sys_getuid(void)
-{
-    return current_process()->cred.ruid;
-}
-
-long sys_geteuid(void)
-{
-    return current_process()->cred.euid;
-}
-
-long sys_getgid(void)
-{
-    return current_process()->cred.rgid;
-}
-
-long sys_getegid(void)
-{
-    return current_process()->cred.egid;
-}
-
 static long put3(unsigned *a, unsigned *b, unsigned *c, uint32_t x, uint32_t y, uint32_t z)
 {
     if (copy_to_user(a, &x, 4) || copy_to_user(b, &y, 4) || copy_to_user(c, &z, 4)) return -EFAULT;

@@ -25,26 +25,6 @@
 #include <sys/time.h>
 #include <sys/times.h>
 
-long sys_getpid(void)
-{
-    return current_process()->pid;
-}
-
-long sys_getppid(void)
-{
-    return current_process()->ppid;
-}
-
-long sys_gettid(void)
-{
-    return current_thread()->tid;
-}
-
-long sys_getpgrp(void)
-{
-    return current_process()->pgid;
-}
-
 static struct process *process_or_self(int pid)
 {
     return pid == 0 ? current_process() : process_find(pid);

@@ -25,6 +25,7 @@ _Static_assert(FAST_UC + FAST_UC_SIZE <= FAST_XSAVE, "xsave overlap");
 _Static_assert(FAST_XSAVE % 64 == 0 && FAST_FRAME_SIZE(576) % 64 == 0, "alignment");
 _Static_assert(FAST_XMASK >= sizeof(struct pal_trap_frame) && FAST_XMASK + 8 <= FAST_SITE, "mask");
 _Static_assert(FAST_SITE + 8 <= FAST_UC, "site");
+_Static_assert((uint64_t)PAL_FAST_LEAF_NONE == FAST_LEAF_NONE, "leaf sentinel");
 _Static_assert(offsetof(struct pal_tcb, stack_top) == 16, "tcb stack_top offset");
 _Static_assert(offsetof(struct pal_tcb, resume_rip) == 24, "tcb resume_rip offset");
 

@@ -19,9 +19,60 @@
     .type pal_fast_syscall_entry, @function
 pal_fast_syscall_entry:
     movb $0, %gs:8                  /* selector = allow */
+    /* ---- a leaf call first: no XSAVE (pal.h, libos_fast_leaf) ----
+     * The LibOS stack gets the application's flags at its very top (read
+     * back at the end), then what the C call may clobber and the syscall
+     * must keep. */
+    movq %rsp, %r11                 /* app rsp - 136 */
+    movq %gs:16, %rsp
+    pushfq
+    cld
+    pushq %r11
+    pushq %rax
+    pushq %rdi
+    pushq %rsi
+    pushq %rdx
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    subq $8, %rsp                   /* 10 quadwords below a 64-aligned top */
+    movq %rax, %rdi
+    call libos_fast_leaf
+    addq $8, %rsp
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rdx
+    popq %rsi
+    popq %rdi
+    movabsq $FAST_LEAF_NONE, %rcx
+    cmpq %rcx, %rax
+    je 3f
+    addq $8, %rsp                   /* the number */
+    popq %r11                       /* app rsp - 136, -> the site's quadwords */
+    movq (%r11), %rcx
+    pushq 8(%rcx)
+    popq (%r11)                     /* ret $128 goes on to the continuation */
+    movq (%rcx), %rcx               /* rcx = the rip after the syscall, as the kernel leaves it */
+    popfq                           /* no flag changes from here on */
+    movq %r11, %rsp
+    movq %gs:16, %r11
+    movq -8(%r11), %r11             /* r11 = rflags, as the kernel leaves it */
+    movb $1, %gs:8                  /* selector = intercept */
+    ret $128
+3:  popq %rax
+    popq %r11
+    popfq
+    movq %r11, %rsp
+
+    /* ---- the full path ---- */
     movq %rsp, %r11                 /* app rsp - 136 */
     movq %gs:16, %rsp               /* the LibOS stack, 64-aligned */
-    subq pal_fast_frame_size(%rip), %rsp /* sized for this CPU at boot */
+    /* rsp -= the frame's size (sized for this CPU at boot), without
+     * touching the flags the context is about to take: ~size + 1 = -size */
+    movq pal_fast_frame_size(%rip), %rcx
+    notq %rcx
+    leaq 1(%rsp,%rcx), %rsp
     movq %r8, G_R8(%rsp)
     movq %r9, G_R9(%rsp)
     movq %r10, G_R10(%rsp)

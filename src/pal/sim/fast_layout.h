@@ -28,6 +28,9 @@
  * the LibOS's C code runs: it may take at most this much of it. */
 #define FAST_FRAME_LIMIT (64 * 1024)
 
+/* pal.h's PAL_FAST_LEAF_NONE, for the asm */
+#define FAST_LEAF_NONE 0x8000000000000000
+
 /* gregs indices (glibc <sys/ucontext.h>), times 8 */
 #define G_R8 (FAST_GREGS + 0 * 8)
 #define G_R9 (FAST_GREGS + 1 * 8)
