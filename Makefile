@@ -15,7 +15,7 @@
 PREFIX ?= /usr/local
 OUT := out
 CC := gcc
-DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libjansson-dev \
+DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libjansson-dev libbsd-dev \
 	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3 \
 	clang libclang-rt-14-dev llvm libyaml-dev zlib1g-dev \
 	sqlite3 lua5.4 python3 nodejs busybox redis-server openjdk-17-jdk-headless \
