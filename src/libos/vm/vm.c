@@ -1,10 +1,7 @@
 /*
- * vm: areas of the user region, kept per address space in an
- * address-sorted list shared by its processes, under one lock, with a
- * red-black tree over the same areas (libbsd's sys/tree.h) to find the
- * one at an address in O(log n): a JVM or a malloc that maps each big
- * block has thousands of areas, and walking them from the first made an
- * mmap+munmap pair 28x slower than Linux's at 20,000 areas.
+ * vm: what the processes of an address space map where, and how much
+ * memory that is (user_space_size). The set of areas itself, its list
+ * and its search tree, is vm/area.c's.
  *
  * An area is either mapped (with its prot) or reserved (taken,
  * but inaccessible: the unused part of a brk heap). Free space is simply
@@ -12,6 +9,8 @@
  * as Linux's mmap does top-down.
  */
 #include "vm/vm.h"
+
+#include "vm/area.h"
 
 #include "entry/rewrite.h"
 #include "ipc/ipc.h"
@@ -28,99 +27,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* before the include: the tree's rotations keep each subtree's max_gap */
-#define RB_AUGMENT(x) vma_augment(x)
-#include <bsd/sys/tree.h>
-
-struct vma {
-    uint64_t start, end;
-    int prot;
-    bool reserved;
-    bool shared;           /* host-shared memory (MAP_SHARED): kept by MADV_DONTNEED */
-    bool segment;          /* a SysV shm attachment: the segment is counted, not the area */
-    int seg_id, seg_key;   /* its shmid and key, for /proc/[pid]/maps */
-    struct vm_proc *owner; /* the address-space user: a process, or a vfork child sharing it */
-    struct vma *next, *prev;
-    /* The tree, keyed by start; max_gap: the largest free gap of the
-     * region (gap_below) under any area of this subtree, so that the
-     * highest gap that fits is found in O(log n) as Linux's
-     * rb_subtree_gap does it. Kept by the tree's rotations (RB_AUGMENT)
-     * and by augment_path after each change. */
-    RB_ENTRY(vma) node;
-    uint64_t max_gap;
-};
-
-static uint64_t region_base, region_end;
-
-/* The free part of the region right below v (between its list
- * predecessor, or the region's start, and v). */
-static uint64_t gap_below(const struct vma *v)
-{
-    uint64_t lo = v->prev && v->prev->end > region_base ? v->prev->end : region_base;
-    uint64_t hi = v->start < region_end ? v->start : region_end;
-    return hi > lo ? hi - lo : 0;
-}
-
-static void vma_augment(struct vma *v)
-{
-    uint64_t g = gap_below(v);
-    const struct vma *l = RB_LEFT(v, node), *r = RB_RIGHT(v, node);
-    if (l && l->max_gap > g) g = l->max_gap;
-    if (r && r->max_gap > g) g = r->max_gap;
-    v->max_gap = g;
-}
-
-static void augment_path(struct vma *v)
-{
-    for (; v; v = RB_PARENT(v, node))
-        vma_augment(v);
-}
-
-static int vma_cmp(const struct vma *a, const struct vma *b)
-{
-    return a->start < b->start ? -1 : a->start > b->start;
-}
-
-RB_HEAD(vma_tree, vma);
-/* RB_GENERATE_STATIC's own attribute (__unused) is left undefined by libbsd */
-RB_GENERATE_INTERNAL(vma_tree, vma, node, vma_cmp, __attribute__((unused)) static)
-
-/* Windows: host ranges outside the region reserved on demand for the fixed
- * addresses of non-PIE executables (0x400000 for most) and the system-call
- * trampolines next to them. Kept sorted, disjoint and merged; they stay
- * reserved (inaccessible when no area covers them) until the instance
- * ends, for the next non-PIE program to reuse. */
-#define MAX_WINDOWS 32
-struct window {
-    uint64_t start, end;
-};
 /* resource_limits.user_space_size bounds the memory mapped at once
  * (committed), not the address space: reservations that are not yet
  * memory (the unused part of every brk heap) do not count, as on Linux.
  * The address space reserved is a few times larger, and costs nothing. */
 static uint64_t commit_limit, committed;
-
-struct drop {
-    uint64_t start, end;
-};
-
-/* An address space (Linux's mm): the areas of the processes in one host
- * process. The SIP model keeps every process in the root one; a fork
- * makes another, backed by a new host process (process/fork.c). */
-struct addr_space {
-    struct mutex lock;
-    /* Moves at every lock taken to change the areas (as_lock): a thread's
-     * cached answer of vm_check stands while it has not moved. */
-    uint32_t gen;
-    int users;         /* vm_procs in it */
-    struct vma *areas; /* sorted by start, non-overlapping */
-    struct vma *last;  /* the list's end, for the top-down search of free space */
-    struct vma_tree tree;
-    struct window windows[MAX_WINDOWS];
-    int nwindows;
-    struct drop *drop; /* a fork's child: others' areas to drop from its copy */
-    size_t ndrop;
-};
 
 static struct addr_space root_as = {
     .lock = MUTEX_INIT, .users = 1, .tree = RB_INITIALIZER(&root_as.tree)};
@@ -128,65 +39,6 @@ static struct addr_space root_as = {
 static struct addr_space *host_as LIBOS_PRIVATE = &root_as;
 /* The host thread that let this host's address space go (vm_proc_put). */
 static int host_last_user_tid LIBOS_PRIVATE;
-
-/* The address space's lock, for a change of its areas. */
-static void as_lock(struct addr_space *as)
-{
-    mutex_lock(&as->lock);
-    __atomic_add_fetch(&as->gen, 1, __ATOMIC_RELEASE);
-}
-
-/* The last area that starts at or before addr, or NULL; as->lock held. */
-static struct vma *area_at_or_before(struct addr_space *as, uint64_t addr)
-{
-    struct vma key = {.start = addr + 1};
-    struct vma *after = addr == UINT64_MAX ? NULL : RB_NFIND(vma_tree, &as->tree, &key);
-    return after ? after->prev : as->last;
-}
-
-/* The first area that ends after addr (the one holding it, or the next),
- * or NULL; as->lock held. */
-static struct vma *area_from(struct addr_space *as, uint64_t addr)
-{
-    struct vma *v = area_at_or_before(as, addr);
-    if (v && v->end > addr) return v;
-    return v ? v->next : as->areas;
-}
-
-/* Put v in the list after pos (NULL: first) and in the tree. */
-static void vma_link_after(struct addr_space *as, struct vma *pos, struct vma *v)
-{
-    v->prev = pos;
-    v->next = pos ? pos->next : as->areas;
-    if (v->next)
-        v->next->prev = v;
-    else
-        as->last = v;
-    if (pos)
-        pos->next = v;
-    else
-        as->areas = v;
-    RB_INSERT(vma_tree, &as->tree, v);
-    augment_path(v);
-    if (v->next) augment_path(v->next); /* its gap below shrank */
-}
-
-/* Take v out of the list and the tree (not freed). */
-static void vma_unlink(struct addr_space *as, struct vma *v)
-{
-    struct vma *parent = RB_PARENT(v, node), *next = v->next;
-    if (v->prev)
-        v->prev->next = v->next;
-    else
-        as->areas = v->next;
-    if (v->next)
-        v->next->prev = v->prev;
-    else
-        as->last = v->prev;
-    RB_REMOVE(vma_tree, &as->tree, v);
-    augment_path(parent);
-    augment_path(next); /* its gap below grew */
-}
 
 int vm_init(uint64_t size)
 {
@@ -208,38 +60,6 @@ uint64_t vm_region_base(void)
 uint64_t vm_region_size(void)
 {
     return commit_limit;
-}
-
-static struct vma *vma_new(uint64_t start, uint64_t end, int prot, bool reserved,
-                           struct vm_proc *owner)
-{
-    struct vma *v = kmalloc(sizeof(*v));
-    if (!v) return NULL;
-    *v = (struct vma){
-        .start = start, .end = end, .prot = prot, .reserved = reserved, .owner = owner};
-    return v;
-}
-
-static void vma_insert(struct addr_space *as, struct vma *v)
-{
-    vma_link_after(as, area_at_or_before(as, v->start), v);
-}
-
-/* Split so that no area straddles addr. Returns -ENOMEM on allocation failure. */
-static int split_at(struct addr_space *as, uint64_t addr)
-{
-    struct vma *v = area_at_or_before(as, addr);
-    if (v && v->start < addr && addr < v->end) {
-        struct vma *tail = vma_new(addr, v->end, v->prot, v->reserved, v->owner);
-        if (!tail) return -ENOMEM;
-        tail->shared = v->shared;
-        tail->segment = v->segment;
-        tail->seg_id = v->seg_id;
-        tail->seg_key = v->seg_key;
-        v->end = addr;
-        vma_link_after(as, v, tail);
-    }
-    return 0;
 }
 
 /* True when all of [addr, addr+len) is user space: the region or windows. */
@@ -313,48 +133,6 @@ static bool range_free(struct addr_space *as, uint64_t addr, uint64_t len)
     if (!in_space(as, addr, len)) return false;
     struct vma *v = area_from(as, addr);
     return !v || v->start >= addr + len;
-}
-
-/* Highest free gap of len bytes in the region, by walking down from its
- * top: the reference find_free is checked against. */
-static uint64_t find_free_walk(const struct addr_space *as, uint64_t len)
-{
-    uint64_t gap_end = region_end;
-    for (const struct vma *v = as->last;; v = v->prev) {
-        if (v && v->end > gap_end) continue; /* a window above the region */
-        uint64_t gap_start = v && v->end > region_base ? v->end : region_base;
-        if (gap_end >= gap_start && gap_end - gap_start >= len) return gap_end - len;
-        if (!v || v->start <= region_base) return 0;
-        gap_end = v->start;
-    }
-}
-
-/* Highest free gap of len bytes in the region (0: none), as Linux's
- * top-down mmap takes it: above the last area, else the rightmost area
- * with a gap below it that fits, found through the subtrees' max_gap. */
-static uint64_t find_free(struct addr_space *as, uint64_t len)
-{
-    const struct vma *last = as->last;
-    uint64_t top = last && last->end > region_base ? last->end : region_base;
-    if (top < region_end && region_end - top >= len) return region_end - len;
-    uint64_t found = 0;
-    for (const struct vma *v = RB_ROOT(&as->tree); v && v->max_gap >= len;) {
-        const struct vma *l = RB_LEFT(v, node), *r = RB_RIGHT(v, node);
-        if (r && r->max_gap >= len) {
-            v = r;
-        } else if (gap_below(v) >= len) {
-            found = (v->start < region_end ? v->start : region_end) - len;
-            break;
-        } else {
-            v = l;
-        }
-    }
-    /* A wrong max_gap would be a bug here: never trust it with memory */
-    if (found && range_free(as, found, len)) return found;
-    uint64_t walked = find_free_walk(as, len);
-    if (walked)
-        log_warn("vm: the areas' gap index missed a free gap (a LibOS bug); please report it");
-    return walked;
 }
 
 /* Whether an area's pages count against user_space_size: mapped ones
