@@ -213,6 +213,7 @@ struct pal_tcb {
     int host_tid;            /* for pal_thread_interrupt */
     int host_pid;            /* the host process it runs in (one of several after a fork) */
     uint32_t interrupt_sent; /* offset 40: an interrupt is on its way (pal_thread_interrupt) */
+    int retry_timer;         /* host timer id + 1 of pal_thread_interrupt_soon, or 0 */
 };
 
 /* The general registers of an application context (what a new thread,
@@ -323,6 +324,13 @@ _Noreturn void pal_enter_user(struct pal_tcb *tcb, const struct pal_user_regs *r
  * but take them. */
 #define PAL_INTERRUPT_SIGNAL 64
 int pal_thread_interrupt(struct pal_tcb *tcb);
+/* From the calling thread's own trap handler: have its interrupt arrive
+ * again in about 50 us (a host timer of the thread's, made on first use,
+ * gone with pal_thread_trap_fini). For an interrupt that came after the
+ * thread's last look for signals and before it was back in application
+ * code, which cannot be taken where it landed: by then the thread runs
+ * application code, or is in another call, whose own look sees it. */
+void pal_thread_interrupt_soon(void);
 /* Host waits that an interrupt cannot slip past: -EINTR without waiting
  * when *cancel is non-zero, and -EINTR when an interrupt comes at any
  * point after that check (a plain host call misses one that arrives

@@ -44,6 +44,7 @@ static void handle_syscall(ucontext_t *uc, struct pal_trap_frame *frame, bool tr
     void *outer_uc = t->uc;
     t->frame = frame;
     t->uc = uc;
+    t->leaving = false;
     struct syscall_regs r = {g[REG_RAX], g[REG_RDI], g[REG_RSI], g[REG_RDX],
                              g[REG_R10], g[REG_R8],  g[REG_R9]};
     long ret;
@@ -141,7 +142,14 @@ void libos_trap_handler(int sig, void *info_, void *uc_, struct pal_trap_frame *
          * application code; otherwise the interrupted host call returns
          * EINTR (or, about to start, does not: pal_interrupt_fixup) and
          * the end of the system call checks. */
-        if (!from_app && sig == PAL_INTERRUPT_SIGNAL) pal_interrupt_fixup(uc);
+        if (!from_app && sig == PAL_INTERRUPT_SIGNAL) {
+            pal_interrupt_fixup(uc);
+            /* Too late for the thread's last look on its way out, too
+             * early for application code: once more, shortly. */
+            struct thread *t = current_thread();
+            if (t && t->proc && t->leaving && thread_has_signal_work(t))
+                pal_thread_interrupt_soon();
+        }
         if (from_app) {
             struct thread *t = current_thread();
             void *outer_uc = t->uc;

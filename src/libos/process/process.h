@@ -132,7 +132,11 @@ struct thread {
         int prot;
         uint64_t start, end;
     } vm_cache[VM_CACHE_ENTRIES];
-    unsigned vm_cache_next;    /* the entry a miss refills */
+    unsigned vm_cache_next; /* the entry a miss refills */
+    /* Past its last look for signals on the way out of a system call
+     * (signal_deliver, the leaf calls): an interrupt that arrives now is
+     * too late for that look, so the trap handler has it sent again. */
+    bool leaving;
     bool in_futex;             /* thread_sleep is in (or entering) its futex wait */
     bool in_host_wait;         /* sleeping in a host poll: thread_wake writes wake_efd */
     int wake_efd;              /* host eventfd + 1, or 0 before first use */
@@ -157,6 +161,17 @@ static inline struct thread *current_thread(void)
 static inline struct process *current_process(void)
 {
     return current_thread()->proc;
+}
+
+/* What must happen before t runs application code again: a signal it can
+ * take, a stop, its end. Only reads (the leaf calls use it). */
+static inline bool thread_has_signal_work(const struct thread *t)
+{
+    const struct process *p = t->proc;
+    uint64_t pend = __atomic_load_n(&t->pending.set, __ATOMIC_RELAXED) |
+                    __atomic_load_n(&p->shared.set, __ATOMIC_RELAXED);
+    return (pend & ~t->sigmask) || __atomic_load_n(&t->must_exit, __ATOMIC_RELAXED) ||
+           __atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE);
 }
 
 struct process *process_find(int pid);

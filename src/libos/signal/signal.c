@@ -433,9 +433,13 @@ void signal_deliver(void *uc_, long nr, long ret)
     greg_t *g = uc->uc_mcontext.gregs;
     bool interrupted = nr >= 0 && ret == -EINTR;
     /* The common case, without the lock: nothing to do. A signal sent
-     * after this check interrupts the thread again. */
+     * after this look interrupts the thread again: in application code it
+     * is taken at once; still in the LibOS, on the way out, the trap
+     * handler sees `leaving` and has the interrupt sent once more. */
+    t->leaving = true;
     bool stopped = __atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE);
     if (!interrupted && !t->has_saved_sigmask && !signal_pending(t) && !stopped) return;
+    t->leaving = false; /* what follows looks again (and may sleep in a stop) */
     if (stopped && !t->vfork) stop_wait(t);
     for (;;) {
         siginfo_t info;

@@ -72,11 +72,7 @@ long sys_getegid(void)
  * (a signal sent later interrupts the thread again). */
 static bool work_on_the_way_out(struct thread *t)
 {
-    struct process *p = t->proc;
-    uint64_t pend = __atomic_load_n(&t->pending.set, __ATOMIC_RELAXED) |
-                    __atomic_load_n(&p->shared.set, __ATOMIC_RELAXED);
-    return (pend & ~t->sigmask) || t->has_saved_sigmask || t->must_exit ||
-           __atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE) || strace_on || stats_on ||
+    return thread_has_signal_work(t) || t->has_saved_sigmask || strace_on || stats_on ||
            __atomic_load_n(&fasync_pending, __ATOMIC_RELAXED);
 }
 
@@ -111,5 +107,7 @@ long libos_fast_leaf(long nr)
     default:
         return PAL_FAST_LEAF_NONE;
     }
-    return work_on_the_way_out(current_thread()) ? PAL_FAST_LEAF_NONE : ret;
+    struct thread *t = current_thread();
+    t->leaving = true;
+    return work_on_the_way_out(t) ? PAL_FAST_LEAF_NONE : ret;
 }

@@ -92,6 +92,12 @@ int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_si
 
 void pal_thread_trap_fini(void)
 {
+    struct pal_tcb *tcb;
+    __asm__ volatile("rdgsbase %0" : "=r"(tcb));
+    if (tcb && tcb->retry_timer) {
+        syscall(SYS_timer_delete, tcb->retry_timer - 1);
+        tcb->retry_timer = 0;
+    }
     prctl(PR_SET_SYSCALL_USER_DISPATCH, 0 /* PR_SYS_DISPATCH_OFF */, 0, 0, 0);
     stack_t ss = {.ss_flags = SS_DISABLE};
     sigaltstack(&ss, NULL);
@@ -136,6 +142,23 @@ int pal_thread_interrupt(struct pal_tcb *tcb)
         return -e;
     }
     return 0;
+}
+
+void pal_thread_interrupt_soon(void)
+{
+    struct pal_tcb *tcb;
+    __asm__ volatile("rdgsbase %0" : "=r"(tcb));
+    if (!tcb) return;
+    if (!tcb->retry_timer) {
+        struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID,
+                               .sigev_signo = PAL_INTERRUPT_SIGNAL};
+        sev._sigev_un._tid = tcb->host_tid;
+        int id; /* the kernel's timer_t */
+        if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) < 0) return;
+        tcb->retry_timer = id + 1;
+    }
+    struct itimerspec soon = {.it_value = {.tv_nsec = 50000}};
+    syscall(SYS_timer_settime, tcb->retry_timer - 1, 0, &soon, NULL);
 }
 
 /* interruptible.S */
