@@ -61,6 +61,7 @@ const char *rw_refusal_str(int why)
         [RW_THREADS] = "only windows unsafe while other threads run",
         [RW_UNREACHABLE] = "an operand or branch out of rel32 reach",
         [RW_OVERLAP] = "the window overlaps another site's",
+        [RW_NOMEM] = "no kernel memory for it",
     };
     return why >= 0 && why < RW_NREFUSALS ? s[why] : "?";
 }

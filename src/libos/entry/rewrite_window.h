@@ -55,6 +55,7 @@ enum rw_refusal {
     RW_THREADS,       /* only windows unsafe while other threads run */
     RW_UNREACHABLE,   /* a RIP-relative operand or branch out of rel32 reach */
     RW_OVERLAP,       /* the window shares bytes with another site's (rewrite.c) */
+    RW_NOMEM,         /* no kernel memory for the site's entry */
     RW_NREFUSALS
 };
 const char *rw_refusal_str(int why);
