@@ -167,10 +167,53 @@ static uint64_t tramp_alloc(struct process *p, uint64_t site, size_t size)
     return (uint64_t)page;
 }
 
+/* Ranges left writable by a batch of pokes (rewrite_batch_*), so that
+ * hundreds of sites cost a few protection changes, not four each. */
+#define BATCH_RANGES 8
+static struct {
+    uint64_t lo, hi;
+} batch[BATCH_RANGES];
+static int nbatch = -1; /* -1: no batch */
+
+static bool batch_covers(uint64_t lo, uint64_t hi)
+{
+    for (int i = 0; i < nbatch; i++)
+        if (lo >= batch[i].lo && hi <= batch[i].hi) return true;
+    return false;
+}
+
+void rewrite_batch_begin(void)
+{
+    nbatch = 0;
+}
+
+void rewrite_batch_open(struct process *p, uint64_t lo, uint64_t hi)
+{
+    if (nbatch < 0 || batch_covers(lo, hi)) return;
+    if (nbatch == BATCH_RANGES) {
+        rewrite_batch_end(p);
+        nbatch = 0;
+    }
+    if (pal_vm_protect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC) == 0)
+        batch[nbatch++] = (typeof(batch[0])){lo, hi};
+}
+
+void rewrite_batch_end(struct process *p)
+{
+    for (int i = 0; i < nbatch; i++)
+        vm_reapply_prot(p->vm, batch[i].lo, batch[i].hi);
+    nbatch = -1;
+}
+
 /* Write bytes into application code of p, whatever its protection. */
 static void poke(struct process *p, uint64_t addr, const void *bytes, size_t n)
 {
     uint64_t lo = PAGE_DOWN(addr), hi = PAGE_UP(addr + n);
+    if (nbatch >= 0) rewrite_batch_open(p, lo, hi);
+    if (batch_covers(lo, hi)) {
+        memcpy((void *)addr, bytes, n);
+        return;
+    }
     pal_vm_protect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC);
     memcpy((void *)addr, bytes, n);
     vm_reapply_prot(p->vm, lo, hi);
@@ -282,7 +325,7 @@ void rewrite_patch_fresh(struct process *p, struct rw_site *s)
     uint8_t jmp[5] = {0xe9};
     int32_t rel = (int32_t)((int64_t)s->tramp - (int64_t)(s->w.start + 5));
     memcpy(jmp + 1, &rel, 4);
-    memcpy((void *)s->w.start, jmp, sizeof(jmp));
+    poke(p, s->w.start, jmp, sizeof(jmp));
     s->patched = true;
 }
 

@@ -104,11 +104,11 @@ static bool exit_before(const uint8_t b[16])
 }
 
 /* The window proven for the syscall at site, from its function. */
-static bool prove_site(struct process *p, uint64_t site, uint8_t **func, uint64_t *fstart,
-                       uint64_t *flen, struct rw_window *w)
+static bool prove_site(struct process *p, const struct unwind_object *o, uint64_t site,
+                       uint8_t **func, uint64_t *fstart, uint64_t *flen, struct rw_window *w)
 {
     uint64_t s, l;
-    if (unwind_func_bounds(p, site, &s, &l) != 0 || l > FUNC_MAX) return false;
+    if (unwind_object_bounds(p, o, site, &s, &l) != 0 || l > FUNC_MAX) return false;
     if (!*func || s != *fstart || l != *flen) { /* sites of one function share its bytes */
         kfree(*func);
         *fstart = s;
@@ -130,21 +130,28 @@ static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t h
     uint8_t *chunk = kmalloc(SCAN_CHUNK + 16), *func = NULL;
     uint64_t fstart = 0, flen = 0;
     size_t cap = 0;
+    struct unwind_object o;
     q->proved = true;
-    if (!chunk) return;
+    if (!chunk || !unwind_object_find(p, lo, &o)) {
+        kfree(chunk);
+        return;
+    }
     for (uint64_t at = lo; at < hi; at += SCAN_CHUNK) {
         /* 16 bytes before each chunk, so a site's prefix is in it */
         uint64_t from = at - lo >= 16 ? at - 16 : lo;
         size_t n = (size_t)((hi - at < SCAN_CHUNK ? hi - at : SCAN_CHUNK) + (at - from));
         if (uaccess_copy(chunk, (const void *)from, n)) break;
         for (size_t i = at - from; i + 1 < n; i++) {
-            if (chunk[i] != 0x0f || chunk[i + 1] != 0x05) continue;
+            const uint8_t *hit = memchr(chunk + i, 0x0f, n - 1 - i);
+            if (!hit) break;
+            i = (size_t)(hit - chunk);
+            if (chunk[i + 1] != 0x05) continue;
             uint8_t before[16] = {0};
             size_t k = i < 16 ? i : 16;
             memcpy(before + 16 - k, chunk + i - k, k);
             struct rw_window w;
             uint64_t site = from + i;
-            if (exit_before(before) || !prove_site(p, site, &func, &fstart, &flen, &w) ||
+            if (exit_before(before) || !prove_site(p, &o, site, &func, &fstart, &flen, &w) ||
                 w.start < lo || w.start + w.len > hi)
                 continue;
             if (q->n == cap) {
@@ -169,6 +176,7 @@ static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t h
 static void apply(struct process *p, const struct rw_proof *q, uint64_t lo, uint64_t hi)
 {
     bool open = false;
+    rewrite_batch_begin();
     for (size_t i = 0; i < q->n; i++) {
         const struct rw_proven *r = &q->sites[i];
         struct rw_window w = r->w;
@@ -184,10 +192,11 @@ static void apply(struct process *p, const struct rw_proof *q, uint64_t lo, uint
         struct rw_site *s = rewrite_install(p, &c, &w, &why);
         if (!s) continue;
         if (!open) /* one change of protection for all the jmps */
-            open = pal_vm_protect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC) == 0;
-        if (open) rewrite_patch_fresh(p, s);
+            rewrite_batch_open(p, lo, hi);
+        open = true;
+        rewrite_patch_fresh(p, s);
     }
-    if (open) vm_reapply_prot(p->vm, lo, hi);
+    rewrite_batch_end(p);
 }
 
 void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t hi, uint64_t off,
