@@ -13,6 +13,9 @@
 
 extern bool rewrite_enabled;
 extern bool rewrite_log_refused; /* OCCLUM_REWRITE_LOG=1 */
+/* OCCLUM_REWRITE_SHARE_STALE=1 (tests): every shared proof records bytes
+ * that differ from the code's, as a stale one would. */
+extern bool rewrite_share_stale;
 
 /* At boot: enables patching in multi-threaded processes when the host
  * supports core-serializing membarriers. */

@@ -64,6 +64,7 @@ struct rw_proof {
 
 /* Kernel heap, shared by every host process of the instance; entries are
  * never freed, so a vm_proc's pointer to one stays good. */
+bool rewrite_share_stale;
 static struct rw_proof *proofs[PROOFS_MAX];
 static size_t nproofs;
 
@@ -162,6 +163,7 @@ static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t h
             }
             struct rw_proven *r = &q->sites[q->n];
             if (uaccess_copy(r->bytes, (const void *)w.start, w.len)) continue;
+            if (rewrite_share_stale) r->bytes[w.len - 1] ^= 0xff;
             r->w = w;
             r->w.start = w.start - lo + q->off;
             q->n++;
@@ -202,10 +204,11 @@ static void apply(struct process *p, const struct rw_proof *q, uint64_t lo, uint
 void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t hi, uint64_t off,
                        bool complete)
 {
-    struct thread *t = current_thread();
+    /* (a vfork child borrowing its parent's memory counts as a user; the
+     * image its execve loads is in memory of its own) */
     struct file *src = rewrite_enabled ? file_immutable_source(f) : NULL;
     struct stat st;
-    if (!src || (t && t->vfork) || p->vm->users != 1 || file_fstat(src, &st) < 0) return;
+    if (!src || p->vm->users != 1 || file_fstat(src, &st) < 0) return;
     mutex_lock(&rewrite_lock);
     struct rw_proof *q = proof_get(&st, off, hi - lo);
     if (q && !q->proved && complete) prove(p, q, lo, hi);
