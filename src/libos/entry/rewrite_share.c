@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define FUNC_MAX (256 * 1024) /* as rewrite.c */
 #define PROOFS_MAX 128        /* files whose proofs the instance keeps */
@@ -173,11 +174,24 @@ static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t h
     kfree(chunk);
 }
 
+static void timed_prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t hi)
+{
+    struct timespec a, b;
+    pal_clock_gettime(CLOCK_MONOTONIC, &a);
+    prove(p, q, lo, hi);
+    pal_clock_gettime(CLOCK_MONOTONIC, &b);
+    log_debug("%s: %zu system call sites proven in %#lx-%#lx in %ld us", p->exe_path, q->n,
+              (unsigned long)lo, (unsigned long)hi,
+              (long)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000));
+}
+
 /* Patch q's sites into [lo, hi) of p, each only where the bytes are those
  * it was proven on. */
 static void apply(struct process *p, const struct rw_proof *q, uint64_t lo, uint64_t hi)
 {
     bool open = false;
+    size_t patched = 0, pages = 0;
+    uint64_t last_page = 0;
     rewrite_batch_begin();
     for (size_t i = 0; i < q->n; i++) {
         const struct rw_proven *r = &q->sites[i];
@@ -197,8 +211,14 @@ static void apply(struct process *p, const struct rw_proof *q, uint64_t lo, uint
             rewrite_batch_open(p, lo, hi);
         open = true;
         rewrite_patch_fresh(p, s);
+        patched++;
+        /* the windows come in address order: each new page is a private copy */
+        for (uint64_t pg = PAGE_DOWN(w.start); pg < w.start + w.len; pg += PAGE_SIZE)
+            if (pg != last_page) pages++, last_page = pg;
     }
     rewrite_batch_end(p);
+    log_debug("%s: %zu of %zu proven system call sites patched in at %#lx (%zu code pages copied)",
+              p->exe_path, patched, q->n, (unsigned long)lo, pages);
 }
 
 void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t hi, uint64_t off,
@@ -211,7 +231,7 @@ void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t 
     if (!src || p->vm->users != 1 || file_fstat(src, &st) < 0) return;
     mutex_lock(&rewrite_lock);
     struct rw_proof *q = proof_get(&st, off, hi - lo);
-    if (q && !q->proved && complete) prove(p, q, lo, hi);
+    if (q && !q->proved && complete) timed_prove(p, q, lo, hi);
     if (q && q->proved) apply(p, q, lo, hi);
     struct rw_text *slot = NULL;
     for (size_t i = 0; q && i < sizeof(p->vm->rw_texts) / sizeof(p->vm->rw_texts[0]); i++) {
@@ -230,7 +250,7 @@ bool rewrite_share_trap(struct process *p, uint64_t site)
             site < p->vm->rw_texts[i].end)
             x = &p->vm->rw_texts[i];
     if (!x || x->proof->proved || p->nthreads != 1) return false;
-    prove(p, x->proof, x->start, x->end);
+    timed_prove(p, x->proof, x->start, x->end);
     apply(p, x->proof, x->start, x->end);
     struct rw_site *s = rewrite_site_find(p->vm, site);
     return s && s->patched;
