@@ -291,11 +291,11 @@ static void patch(struct process *p, uint64_t start, uint64_t tramp)
 }
 
 struct rw_site *rewrite_install(struct process *p, const struct rw_code *c,
-                                const struct rw_window *w, int *why)
+                                const struct rw_window *w, bool disjoint, int *why)
 {
     struct rw_tramp tr;
     uint8_t bytes[RW_TRAMP_MAX];
-    if (!rewrite_windows_disjoint(p->vm, w->start, w->start + w->len)) {
+    if (!disjoint && !rewrite_windows_disjoint(p->vm, w->start, w->start + w->len)) {
         *why = RW_OVERLAP;
         return NULL;
     }
@@ -369,7 +369,7 @@ static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
         struct rw_code c;
         struct rw_window w;
         int why = choose(p, site, nr, &code, &c, &w);
-        if (why == RW_OK) s = rewrite_install(p, &c, &w, &why);
+        if (why == RW_OK) s = rewrite_install(p, &c, &w, false, &why);
         kfree(code);
         if (!s) {
             /* noted, so that its later traps cost no more decoding */

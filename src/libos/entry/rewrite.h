@@ -59,14 +59,15 @@ void rewrite_share_forget(struct vm_proc *vm, uint64_t lo, uint64_t hi);
 
 /* For rewrite_share.c, with rewrite_lock held: a trampoline for window w
  * (decoded from c) written and published, not patched in (NULL and *why
- * otherwise); and the jmp written over a window of code no thread can be
- * running. */
+ * otherwise; disjoint: the caller knows w shares no byte with another
+ * window, which costs a walk of them all to find out); and the jmp written over a window of code no
+ * thread can be running. */
 struct rw_code;
 struct rw_window;
 struct rw_site;
 extern struct mutex rewrite_lock;
 struct rw_site *rewrite_install(struct process *p, const struct rw_code *c,
-                                const struct rw_window *w, int *why);
+                                const struct rw_window *w, bool disjoint, int *why);
 void rewrite_patch_fresh(struct process *p, struct rw_site *s);
 /* Pokes between begin and end leave what they wrote writable until end;
  * open makes [lo, hi) writable at once (one change for a whole text). */

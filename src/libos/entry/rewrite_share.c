@@ -126,6 +126,11 @@ static bool prove_site(struct process *p, const struct unwind_object *o, uint64_
     return rw_choose(&c, site, -1, false, w) == RW_OK;
 }
 
+static uint64_t r_end(const struct rw_proven *r)
+{
+    return r->w.start + r->w.len;
+}
+
 /* Every proven site of [lo, hi) (code as mapped, nothing patched yet). */
 static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t hi)
 {
@@ -156,6 +161,8 @@ static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t h
             if (exit_before(before) || !prove_site(p, &o, site, &func, &fstart, &flen, &w) ||
                 w.start < lo || w.start + w.len > hi)
                 continue;
+            /* a proof's windows never share a byte (apply relies on it) */
+            if (q->n && r_end(&q->sites[q->n - 1]) > w.start - lo + q->off) continue;
             if (q->n == cap) {
                 cap = cap ? 2 * cap : 64;
                 struct rw_proven *m = krealloc(q->sites, cap * sizeof(*m));
@@ -174,6 +181,11 @@ static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t h
     kfree(chunk);
 }
 
+static long us_between(const struct timespec *a, const struct timespec *b)
+{
+    return (long)((b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000);
+}
+
 static void timed_prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t hi)
 {
     struct timespec a, b;
@@ -181,17 +193,19 @@ static void timed_prove(struct process *p, struct rw_proof *q, uint64_t lo, uint
     prove(p, q, lo, hi);
     pal_clock_gettime(CLOCK_MONOTONIC, &b);
     log_debug("%s: %zu system call sites proven in %#lx-%#lx in %ld us", p->exe_path, q->n,
-              (unsigned long)lo, (unsigned long)hi,
-              (long)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000));
+              (unsigned long)lo, (unsigned long)hi, us_between(&a, &b));
 }
 
 /* Patch q's sites into [lo, hi) of p, each only where the bytes are those
  * it was proven on. */
 static void apply(struct process *p, const struct rw_proof *q, uint64_t lo, uint64_t hi)
 {
-    bool open = false;
+    struct timespec t0, t1;
+    pal_clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool open = false, fresh = rewrite_windows_disjoint(p->vm, lo, hi);
     size_t patched = 0, pages = 0;
     uint64_t last_page = 0;
+    rewrite_sites_reserve(p->vm, (uint32_t)q->n);
     rewrite_batch_begin();
     for (size_t i = 0; i < q->n; i++) {
         const struct rw_proven *r = &q->sites[i];
@@ -205,7 +219,7 @@ static void apply(struct process *p, const struct rw_proof *q, uint64_t lo, uint
             continue;
         struct rw_code c = {w.start, r->bytes, w.len, true};
         int why;
-        struct rw_site *s = rewrite_install(p, &c, &w, &why);
+        struct rw_site *s = rewrite_install(p, &c, &w, fresh, &why);
         if (!s) continue;
         if (!open) /* one change of protection for all the jmps */
             rewrite_batch_open(p, lo, hi);
@@ -217,8 +231,10 @@ static void apply(struct process *p, const struct rw_proof *q, uint64_t lo, uint
             if (pg != last_page) pages++, last_page = pg;
     }
     rewrite_batch_end(p);
-    log_debug("%s: %zu of %zu proven system call sites patched in at %#lx (%zu code pages copied)",
-              p->exe_path, patched, q->n, (unsigned long)lo, pages);
+    pal_clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_debug("%s: %zu of %zu proven system call sites patched in at %#lx in %ld us (%zu code "
+              "pages copied)",
+              p->exe_path, patched, q->n, (unsigned long)lo, us_between(&t0, &t1), pages);
 }
 
 void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t hi, uint64_t off,
