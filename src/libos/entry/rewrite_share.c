@@ -105,25 +105,48 @@ static bool exit_before(const uint8_t b[16])
     return false;
 }
 
+/* The function around the sites prove() meets, decoded once for all; its
+ * buffers are kept for the next function (fresh kernel heap costs faults). */
+struct func {
+    uint64_t start, len;
+    uint8_t *code;
+    struct rw_insn *in;
+    size_t code_cap, in_cap;
+    long n; /* instructions, or -refusal */
+};
+
+static bool room(void **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap) return true;
+    void *b = krealloc(*buf, need);
+    if (!b) return false;
+    *buf = b;
+    *cap = need;
+    return true;
+}
+
 /* The window proven for the syscall at site, from its function. */
 static bool prove_site(struct process *p, const struct unwind_object *o, uint64_t site,
-                       uint8_t **func, uint64_t *fstart, uint64_t *flen, struct rw_window *w)
+                       struct func *f, struct rw_window *w)
 {
     uint64_t s, l;
     if (unwind_object_bounds(p, o, site, &s, &l) != 0 || l > FUNC_MAX) return false;
-    if (!*func || s != *fstart || l != *flen) { /* sites of one function share its bytes */
-        kfree(*func);
-        *fstart = s;
-        *flen = l;
-        if (!vm_check(p, s, l, PROT_READ | PROT_EXEC) || !(*func = kmalloc(l)) ||
-            uaccess_copy(*func, (const void *)s, l)) {
-            kfree(*func);
-            *func = NULL;
+    /* x86 instructions average ~4 bytes: room for 2-byte ones */
+    size_t max = l / 2 + 64;
+    if (s != f->start || l != f->len) {
+        f->start = s;
+        f->len = l;
+        f->n = -RW_UNDECODABLE;
+        if (!vm_check(p, s, l, PROT_READ | PROT_EXEC) ||
+            !room((void **)&f->code, &f->code_cap, l) ||
+            uaccess_copy(f->code, (const void *)s, l) ||
+            !room((void **)&f->in, &f->in_cap, max * sizeof(*f->in)))
             return false;
-        }
+        f->n = rw_decode(&(struct rw_code){s, f->code, l, true}, f->in, max);
     }
-    struct rw_code c = {s, *func, l, true};
-    return rw_choose(&c, site, -1, false, w) == RW_OK;
+    struct rw_code c = {s, f->code, l, true};
+    if (f->n == -RW_TOO_SHORT) return rw_choose(&c, site, -1, false, w) == RW_OK;
+    return f->n >= 0 && rw_choose_decoded(&c, f->in, (size_t)f->n, site, false, w) == RW_OK;
 }
 
 static uint64_t r_end(const struct rw_proven *r)
@@ -134,8 +157,8 @@ static uint64_t r_end(const struct rw_proven *r)
 /* Every proven site of [lo, hi) (code as mapped, nothing patched yet). */
 static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t hi)
 {
-    uint8_t *chunk = kmalloc(SCAN_CHUNK + 16), *func = NULL;
-    uint64_t fstart = 0, flen = 0;
+    uint8_t *chunk = kmalloc(SCAN_CHUNK + 16);
+    struct func fn = {0};
     size_t cap = 0;
     struct unwind_object o;
     q->proved = true;
@@ -158,8 +181,8 @@ static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t h
             memcpy(before + 16 - k, chunk + i - k, k);
             struct rw_window w;
             uint64_t site = from + i;
-            if (exit_before(before) || !prove_site(p, &o, site, &func, &fstart, &flen, &w) ||
-                w.start < lo || w.start + w.len > hi)
+            if (exit_before(before) || !prove_site(p, &o, site, &fn, &w) || w.start < lo ||
+                w.start + w.len > hi)
                 continue;
             /* a proof's windows never share a byte (apply relies on it) */
             if (q->n && r_end(&q->sites[q->n - 1]) > w.start - lo + q->off) continue;
@@ -177,7 +200,8 @@ static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t h
             q->n++;
         }
     }
-    kfree(func);
+    kfree(fn.code);
+    kfree(fn.in);
     kfree(chunk);
 }
 
