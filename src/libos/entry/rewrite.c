@@ -32,7 +32,10 @@
  * Linux's text_poke_bp does it: an int3 on the first byte, the rest, then
  * the first byte, each step followed by a core-serializing membarrier; a
  * thread that meets the int3 meanwhile is sent to the trampoline
- * (rewrite_int3). OCCLUM_SYSCALL_REWRITE=0 turns rewriting off;
+ * (rewrite_int3). Sites of the image's files are mostly patched before
+ * they ever trap, from proofs shared by the instance (rewrite_share.c),
+ * which installs its windows through rewrite_install below.
+ * OCCLUM_SYSCALL_REWRITE=0 turns rewriting off;
  * OCCLUM_REWRITE_LOG=1 logs every site left trapping and why.
  */
 #include "entry/rewrite.h"

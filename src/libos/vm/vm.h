@@ -32,7 +32,7 @@ struct vm_proc {
     struct rw_text {                 /* image files' code mapped here (entry/rewrite_share.c) */
         uint64_t start, end, off;
         struct rw_proof *proof;
-    } rw_texts[16];
+    } rw_texts[32];
     uint64_t go_object, go_pclntab; /* the last Go function table found (entry/unwind_bounds.c) */
     uint64_t mapped, peak;          /* bytes mapped now and at most (ru_maxrss) */
     struct addr_space *as;          /* the address space its areas are in */
