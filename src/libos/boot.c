@@ -132,6 +132,8 @@ int libos_init(const char *config_json, const char *instance_dir, char *const ho
     if (rw && strcmp(rw, "0") == 0) rewrite_enabled = false;
     const char *rwlog = host_getenv(host_envp, "OCCLUM_REWRITE_LOG");
     if (rwlog && strcmp(rwlog, "1") == 0) rewrite_log_refused = true;
+    const char *stale = host_getenv(host_envp, "OCCLUM_REWRITE_SHARE_STALE");
+    if (stale && strcmp(stale, "1") == 0) rewrite_share_stale = true;
     const char *no_fast = pal_fast_path_init();
     if (no_fast && rewrite_enabled) {
         log_warn("the system call fast path is off (%s): every system call takes the slower "

@@ -32,7 +32,10 @@
  * Linux's text_poke_bp does it: an int3 on the first byte, the rest, then
  * the first byte, each step followed by a core-serializing membarrier; a
  * thread that meets the int3 meanwhile is sent to the trampoline
- * (rewrite_int3). OCCLUM_SYSCALL_REWRITE=0 turns rewriting off;
+ * (rewrite_int3). Sites of the image's files are mostly patched before
+ * they ever trap, from proofs shared by the instance (rewrite_share.c),
+ * which installs its windows through rewrite_install below.
+ * OCCLUM_SYSCALL_REWRITE=0 turns rewriting off;
  * OCCLUM_REWRITE_LOG=1 logs every site left trapping and why.
  */
 #include "entry/rewrite.h"
@@ -142,6 +145,7 @@ void rewrite_forget_range(struct vm_proc *vm, uint64_t lo, uint64_t hi)
     for (size_t i = 0; i < sizeof(vm->trapped_sites) / sizeof(vm->trapped_sites[0]); i++)
         if (vm->trapped_sites[i] >= lo && vm->trapped_sites[i] <= hi) vm->trapped_sites[i] = 0;
     rewrite_windows_forget(vm, lo, hi);
+    rewrite_share_forget(vm, lo, hi);
     if (vm->go_object >= lo && vm->go_object < hi) vm->go_object = 0;
     mutex_unlock(&rewrite_lock);
 }
@@ -166,10 +170,53 @@ static uint64_t tramp_alloc(struct process *p, uint64_t site, size_t size)
     return (uint64_t)page;
 }
 
+/* Ranges left writable by a batch of pokes (rewrite_batch_*), so that
+ * hundreds of sites cost a few protection changes, not four each. */
+#define BATCH_RANGES 8
+static struct {
+    uint64_t lo, hi;
+} batch[BATCH_RANGES];
+static int nbatch = -1; /* -1: no batch */
+
+static bool batch_covers(uint64_t lo, uint64_t hi)
+{
+    for (int i = 0; i < nbatch; i++)
+        if (lo >= batch[i].lo && hi <= batch[i].hi) return true;
+    return false;
+}
+
+void rewrite_batch_begin(void)
+{
+    nbatch = 0;
+}
+
+void rewrite_batch_open(struct process *p, uint64_t lo, uint64_t hi)
+{
+    if (nbatch < 0 || batch_covers(lo, hi)) return;
+    if (nbatch == BATCH_RANGES) {
+        rewrite_batch_end(p);
+        nbatch = 0;
+    }
+    if (pal_vm_protect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC) == 0)
+        batch[nbatch++] = (typeof(batch[0])){lo, hi};
+}
+
+void rewrite_batch_end(struct process *p)
+{
+    for (int i = 0; i < nbatch; i++)
+        vm_reapply_prot(p->vm, batch[i].lo, batch[i].hi);
+    nbatch = -1;
+}
+
 /* Write bytes into application code of p, whatever its protection. */
 static void poke(struct process *p, uint64_t addr, const void *bytes, size_t n)
 {
     uint64_t lo = PAGE_DOWN(addr), hi = PAGE_UP(addr + n);
+    if (nbatch >= 0) rewrite_batch_open(p, lo, hi);
+    if (batch_covers(lo, hi)) {
+        memcpy((void *)addr, bytes, n);
+        return;
+    }
     pal_vm_protect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC);
     memcpy((void *)addr, bytes, n);
     vm_reapply_prot(p->vm, lo, hi);
@@ -246,6 +293,45 @@ static void patch(struct process *p, uint64_t start, uint64_t tramp)
     sync_cores(p);
 }
 
+struct rw_site *rewrite_install(struct process *p, const struct rw_code *c,
+                                const struct rw_window *w, bool disjoint, int *why)
+{
+    struct rw_tramp tr;
+    uint8_t bytes[RW_TRAMP_MAX];
+    if (!disjoint && !rewrite_windows_disjoint(p->vm, w->start, w->start + w->len)) {
+        *why = RW_OVERLAP;
+        return NULL;
+    }
+    if (!vm_check(p, w->start, w->len, PROT_READ | PROT_EXEC)) {
+        *why = RW_NO_SYSCALL;
+        return NULL;
+    }
+    /* room for the largest, then given back down to its size */
+    uint64_t tramp = tramp_alloc(p, w->start, RW_TRAMP_MAX);
+    if (!tramp || rw_build(c, w, tramp, (uint64_t)pal_fast_syscall_entry, bytes, &tr)) {
+        *why = RW_UNREACHABLE;
+        return NULL;
+    }
+    p->vm->tramp_used -= RW_TRAMP_MAX - ((tr.size + 15u) & ~15u);
+    poke(p, tramp, bytes, tr.size);
+    struct rw_site *s = rewrite_site_add(p->vm, w, &tr, tramp);
+    if (!s) {
+        *why = RW_NOMEM;
+        return NULL;
+    }
+    memcpy(s->orig, c->code + (w->start - c->addr), w->len);
+    return s;
+}
+
+void rewrite_patch_fresh(struct process *p, struct rw_site *s)
+{
+    uint8_t jmp[5] = {0xe9};
+    int32_t rel = (int32_t)((int64_t)s->tramp - (int64_t)(s->w.start + 5));
+    memcpy(jmp + 1, &rel, 4);
+    poke(p, s->w.start, jmp, sizeof(jmp));
+    s->patched = true;
+}
+
 static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr);
 
 void rewrite_syscall_site(uint64_t after_syscall, long nr)
@@ -273,7 +359,7 @@ static bool second_trap(struct vm_proc *m, uint64_t after_syscall)
 
 static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
 {
-    if (!second_trap(p->vm, after_syscall)) return;
+    if (rewrite_share_trap(p, after_syscall - 2) || !second_trap(p->vm, after_syscall)) return;
     /* A thread's last calls may run without a stack (musl's thread exit
      * unmaps its stack first); the trampoline needs one: leave them be. */
     if (nr == SYS_exit || nr == SYS_exit_group) return;
@@ -285,33 +371,16 @@ static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
         uint8_t *code;
         struct rw_code c;
         struct rw_window w;
-        struct rw_tramp tr;
-        uint8_t bytes[RW_TRAMP_MAX];
-        uint64_t tramp = 0;
         int why = choose(p, site, nr, &code, &c, &w);
-        if (why == RW_OK && !rewrite_windows_disjoint(p->vm, w.start, w.start + w.len))
-            why = RW_OVERLAP;
-        if (why == RW_OK && vm_check(p, w.start, w.len, PROT_READ | PROT_EXEC)) {
-            /* room for the largest, then given back down to its size */
-            tramp = tramp_alloc(p, w.start, RW_TRAMP_MAX);
-            if (!tramp || rw_build(&c, &w, tramp, (uint64_t)pal_fast_syscall_entry, bytes, &tr))
-                why = RW_UNREACHABLE;
-        }
-        if (why != RW_OK || !tramp) {
-            kfree(code);
+        if (why == RW_OK) s = rewrite_install(p, &c, &w, false, &why);
+        kfree(code);
+        if (!s) {
             /* noted, so that its later traps cost no more decoding */
             struct rw_window none = {.start = site};
-            rewrite_site_add(p->vm, &none, &(struct rw_tramp){0}, 0);
+            if (why != RW_NOMEM) rewrite_site_add(p->vm, &none, &(struct rw_tramp){0}, 0);
             log_refused(p, site, nr, why);
             return;
         }
-        p->vm->tramp_used -= RW_TRAMP_MAX - ((tr.size + 15u) & ~15u);
-        poke(p, tramp, bytes, tr.size);
-        uint8_t orig[RW_MAX_LEN];
-        memcpy(orig, c.code + (w.start - c.addr), w.len);
-        kfree(code);
-        if (!(s = rewrite_site_add(p->vm, &w, &tr, tramp))) return;
-        memcpy(s->orig, orig, w.len);
     }
     /* Another thread that returned from this very call and has not come
      * back into the LibOS since may still be inside the window: patch at a

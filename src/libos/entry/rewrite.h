@@ -13,6 +13,9 @@
 
 extern bool rewrite_enabled;
 extern bool rewrite_log_refused; /* OCCLUM_REWRITE_LOG=1 */
+/* OCCLUM_REWRITE_SHARE_STALE=1 (tests): every shared proof records bytes
+ * that differ from the code's, as a stale one would. */
+extern bool rewrite_share_stale;
 
 /* At boot: enables patching in multi-threaded processes when the host
  * supports core-serializing membarriers. */
@@ -39,6 +42,38 @@ void rewrite_forget_range(struct vm_proc *vm, uint64_t lo, uint64_t hi);
 void rewrite_fork_begin(void);
 int rewrite_fork_copy(struct vm_proc *child, const struct vm_proc *parent);
 void rewrite_fork_end(void);
+
+/* Code of an image file was mapped executable at [lo, hi) of p, from file
+ * offset off: apply the instance's proven sites of it (rewrite_share.c).
+ * complete: the whole object is mapped (the loader's), so its sites may be
+ * proven now if no process proved them yet. */
+struct file;
+struct vm_proc;
+void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t hi, uint64_t off,
+                       bool complete);
+/* The site at `site` trapped: prove and patch its whole object if it is an
+ * image file's code not proven yet. True when the site is now patched. */
+bool rewrite_share_trap(struct process *p, uint64_t site);
+/* With rewrite_lock held: [lo, hi) of vm no longer holds those mappings. */
+void rewrite_share_forget(struct vm_proc *vm, uint64_t lo, uint64_t hi);
+
+/* For rewrite_share.c, with rewrite_lock held: a trampoline for window w
+ * (decoded from c) written and published, not patched in (NULL and *why
+ * otherwise; disjoint: the caller knows w shares no byte with another
+ * window, which costs a walk of them all to find out); and the jmp written over a window of code no
+ * thread can be running. */
+struct rw_code;
+struct rw_window;
+struct rw_site;
+extern struct mutex rewrite_lock;
+struct rw_site *rewrite_install(struct process *p, const struct rw_code *c,
+                                const struct rw_window *w, bool disjoint, int *why);
+void rewrite_patch_fresh(struct process *p, struct rw_site *s);
+/* Pokes between begin and end leave what they wrote writable until end;
+ * open makes [lo, hi) writable at once (one change for a whole text). */
+void rewrite_batch_begin(void);
+void rewrite_batch_open(struct process *p, uint64_t lo, uint64_t hi);
+void rewrite_batch_end(struct process *p);
 
 /*
  * A thread's way into the LibOS from application code and back out.

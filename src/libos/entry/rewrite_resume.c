@@ -83,21 +83,28 @@ struct rw_site *rewrite_site_find(struct vm_proc *vm, uint64_t syscall_addr)
     return NULL;
 }
 
+bool rewrite_sites_reserve(struct vm_proc *vm, uint32_t more)
+{
+    struct rw_table *t = vm->rw;
+    if (t && 2 * (t->n + more) <= t->cap) return true; /* at most half full */
+    uint32_t cap = t ? 2 * t->cap : 64;
+    while (2 * ((t ? t->n : 0) + more) > cap)
+        cap *= 2;
+    struct rw_table *n = table_new(cap);
+    if (!n) return false;
+    for (uint32_t i = 0; t && i < t->cap; i++)
+        if (t->slot[i].key > GONE) insert(n, t->slot[i].key, &t->slot[i].s);
+    n->older = t;
+    __atomic_store_n(&vm->rw, n, __ATOMIC_RELEASE);
+    return true;
+}
+
 struct rw_site *rewrite_site_add(struct vm_proc *vm, const struct rw_window *w,
                                  const struct rw_tramp *tr, uint64_t tramp)
 {
-    struct rw_table *t = vm->rw;
-    if (!t || 2 * (t->n + 1) > t->cap) { /* at most half full */
-        struct rw_table *n = table_new(t ? 2 * t->cap : 64);
-        if (!n) return NULL;
-        for (uint32_t i = 0; t && i < t->cap; i++)
-            if (t->slot[i].key > GONE) insert(n, t->slot[i].key, &t->slot[i].s);
-        n->older = t;
-        __atomic_store_n(&vm->rw, n, __ATOMIC_RELEASE);
-        t = n;
-    }
+    if (!rewrite_sites_reserve(vm, 1)) return NULL;
     struct rw_site s = {.w = *w, .t = *tr, .tramp = tramp};
-    return &insert(t, w->start, &s)->s;
+    return &insert(vm->rw, w->start, &s)->s;
 }
 
 /* Where addr, strictly inside a window of t, runs now; 0 if in none. */

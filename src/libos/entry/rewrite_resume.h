@@ -26,6 +26,9 @@ struct rw_site *rewrite_site_find(struct vm_proc *vm, uint64_t syscall_addr);
  * of memory. The pointer stays valid until the next add. */
 struct rw_site *rewrite_site_add(struct vm_proc *vm, const struct rw_window *w,
                                  const struct rw_tramp *t, uint64_t tramp);
+/* Room for more sites without growing the table one step at a time
+ * (each step copies it and keeps the old one for lock-free readers). */
+bool rewrite_sites_reserve(struct vm_proc *vm, uint32_t more);
 /* Whether another thread of p may be inside s's window (see rewrite.c). */
 bool rewrite_site_busy(struct process *p, const struct rw_site *s);
 /* With rewrite_lock held: buf holds the code at [lo, hi); put back the

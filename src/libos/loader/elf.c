@@ -10,6 +10,7 @@
 #include "loader/loader.h"
 #include "loader/elf_check.h"
 #include "loader/image_cache.h"
+#include "entry/rewrite.h"
 #include "pal/pal.h"
 
 #include "common/config.h"
@@ -150,6 +151,15 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
         if (s < prev_end) vm_protect(p, s, PAGE_SIZE, prot | prev_prot);
         prev_end = e > prev_end ? e : prev_end;
         prev_prot = prot;
+    }
+    /* the whole object is in place: its code's proven sites (in the
+     * instance's proofs, or proven now) go in before it runs */
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || ph->p_filesz == 0) continue;
+        uint64_t s = PAGE_DOWN(*bias + ph->p_vaddr);
+        rewrite_share_map(p, f, s, PAGE_UP(*bias + ph->p_vaddr + ph->p_filesz),
+                          PAGE_DOWN(ph->p_offset), true);
     }
     return 0;
 }

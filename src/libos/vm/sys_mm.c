@@ -18,6 +18,7 @@
 #include "fs/vfs.h"
 #include "ipc/ipc.h"
 #include "loader/image_cache.h"
+#include "entry/rewrite.h"
 #include "pal/pal.h"
 #include "process/process.h"
 #include "util/log.h"
@@ -96,7 +97,14 @@ static int map_file_at(struct process *p, uint64_t addr, uint64_t len, int prot,
     if (shared && !S_ISREG(st.st_mode)) return -ENODEV; /* no device has pages to share */
     if (shared) /* the file's shared pages replace the fresh area */
         return (int)map_shared_at(p, addr, len, prot, f, off);
-    if (S_ISREG(st.st_mode) && map_cached(addr, len, f, off, st.st_size) == 0) goto protect;
+    if (S_ISREG(st.st_mode) && map_cached(addr, len, f, off, st.st_size) == 0) {
+        if (prot & PROT_EXEC) {
+            r = vm_protect(p, addr, len, prot);
+            if (r == 0) rewrite_share_map(p, f, addr, addr + len, (uint64_t)off, false);
+            return r;
+        }
+        goto protect;
+    }
     /* a private copy, filled while writable */
     if (shared_map_count && f->inode) shared_map_before_read(f, off, len);
     ssize_t n = file_pread(f, (void *)addr, len, off);

@@ -29,9 +29,13 @@ struct vm_proc {
     uint64_t tramp_page, tramp_used; /* system call trampolines (entry/rewrite.c) */
     uint64_t trapped_sites[32];      /* sites that trapped once (entry/rewrite.c) */
     struct rw_table *rw;             /* patched windows (entry/rewrite_resume.c) */
-    uint64_t go_object, go_pclntab;  /* the last Go function table found (entry/unwind_bounds.c) */
-    uint64_t mapped, peak;           /* bytes mapped now and at most (ru_maxrss) */
-    struct addr_space *as;           /* the address space its areas are in */
+    struct rw_text {                 /* image files' code mapped here (entry/rewrite_share.c) */
+        uint64_t start, end, off;
+        struct rw_proof *proof;
+    } rw_texts[32];
+    uint64_t go_object, go_pclntab; /* the last Go function table found (entry/unwind_bounds.c) */
+    uint64_t mapped, peak;          /* bytes mapped now and at most (ru_maxrss) */
+    struct addr_space *as;          /* the address space its areas are in */
 };
 
 /* A new, empty memory of a process in this host process's address space. */
