@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# run_rewrite_share: the system call sites of the image's code are proven
-# once per instance and patched in before a process runs them
-# (docs/architecture.md, "Entering the LibOS"): the program and its loader
-# at load, glibc's libc at its first trapped site, every later process at
-# load. So a glibc program that runs itself again and again (fork and
-# execv) traps as often as when it runs once (one trap: libc's first site).
-# (posix_spawn would add traps of its own: its child runs in the parent's
-# memory, where no site is patched, and glibc's clone3 has no FDE over its
-# syscall.) A proof whose bytes
-# no longer match the code (OCCLUM_REWRITE_SHARE_STALE=1) patches nothing
-# and the programs still run right, through the trap path.
+# run_rewrite_share: a system call site of the image's code that one
+# process patched is patched into every later process that maps that code,
+# before it runs (docs/architecture.md, "Entering the LibOS"), and a site a
+# process trapped at once is rewritten at its first trap in the next. So a
+# glibc program that runs itself five more times (fork and execv) traps far
+# less than six times as often as when it runs once: the first process pays
+# its traps, the second the sites the first used once, the others only the
+# sites no proof covers (glibc's clone3, a signal restorer). A noted site
+# whose bytes no longer match the code (OCCLUM_REWRITE_SHARE_STALE=1)
+# patches nothing, and the programs still run right, through the trap path.
 . "$(dirname "$0")/_lib.sh"
 need_runtime
 new_instance inst
@@ -48,17 +47,19 @@ run occlum run --stats /bin/again 0
 expect_status 1
 [ -z "$OUT" ] || fail "one process printed '$OUT'"
 once=$(trapped)
-[ "$once" = 1 ] || fail "one glibc process trapped $once times, not once (libc's first site)"
+[ "$once" -gt 0 ] || fail "one glibc process trapped $once times: --stats counts no traps"
+
 run occlum run --stats /bin/again 5
 expect_status 0
 [ "$OUT" = "again 5" ] || fail "six processes printed '$OUT'"
-[ "$(trapped)" = "$once" ] ||
-    fail "six processes trapped $(trapped) times, one trapped $once: later processes did not get the proven sites"
+six=$(trapped)
+[ "$six" -lt $((3 * once)) ] ||
+    fail "six processes trapped $six times, one trapped $once: later processes did not get the patched sites"
 
 OCCLUM_REWRITE_SHARE_STALE=1 run occlum run --stats /bin/again 5
 expect_status 0
 [ "$OUT" = "again 5" ] || fail "with stale proofs, six processes printed '$OUT'"
 stale=$(trapped)
-[ "$stale" -gt $((6 * 3)) ] ||
-    fail "with stale proofs six processes trapped only $stale times: a proof patched code it did not match"
+[ "$stale" -gt "$six" ] ||
+    fail "with stale proofs six processes trapped $stale times, not more than $six: a noted site patched code it did not match"
 

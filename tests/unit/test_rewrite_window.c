@@ -403,53 +403,6 @@ static void refusals(void **state)
                         "a branch targets the inside of every window");
 }
 
-/* rw_choose_decoded on a function decoded once agrees with rw_choose at
- * every 0f 05 of it (windows equal, or both refused), alone or threaded;
- * a too small buffer and an undecodable or indirect-jumping function are
- * refusals of rw_decode. */
-static void decoded_agrees(void **state)
-{
-    static const uint8_t loop[] = {0x4c, 0x89, 0xd0, 0x0f, 0x05, 0x49, 0x01, 0xc1,
-                                   0x49, 0xff, 0xc8, 0x74, 0x08, 0x41, 0xf6, 0xc0,
-                                   0x01, 0x75, 0xf2, 0xeb, 0xeb, 0xc3};
-    static const uint8_t inside[] = {0x90, 0xb8, 0x0f, 0x05, 0x00, 0x00, 0x0f, 0x05, 0xc3};
-    const struct {
-        const uint8_t *b;
-        size_t n;
-    } fs[] = {{glibc_read, sizeof(glibc_read)},
-              {musl_syscall, sizeof(musl_syscall)},
-              {go_syscall, sizeof(go_syscall)},
-              {loop, sizeof(loop)},
-              {inside, sizeof(inside)}};
-    int compared = 0;
-    for (size_t k = 0; k < sizeof(fs) / sizeof(fs[0]); k++) {
-        struct rw_code c = func(fs[k].b, fs[k].n);
-        struct rw_insn in[128];
-        long n = rw_decode(&c, in, 128);
-        assert_true(n > 0);
-        assert_int_equal(rw_decode(&c, in, (size_t)n - 1), -RW_TOO_SHORT);
-        for (size_t i = 0; i + 1 < fs[k].n; i++) {
-            if (fs[k].b[i] != 0x0f || fs[k].b[i + 1] != 0x05) continue;
-            for (int threaded = 0; threaded < 2; threaded++) {
-                struct rw_window a, b;
-                int ra = rw_choose(&c, BASE + i, -1, threaded, &a);
-                int rb = rw_choose_decoded(&c, in, (size_t)n, BASE + i, threaded, &b);
-                assert_int_equal(ra == RW_OK, rb == RW_OK);
-                if (ra == RW_OK) assert_memory_equal(&a, &b, sizeof(a));
-                compared++;
-            }
-        }
-    }
-    assert_true(compared >= 10);
-    static const uint8_t table[] = {0x48, 0x8b, 0x44, 0x24, 0x08, 0x0f, 0x05, 0xff, 0xe1};
-    static const uint8_t junk[] = {0x48, 0x8b, 0x44, 0x24, 0x08, 0x0f, 0x05, 0x0f, 0xff};
-    struct rw_insn in[16];
-    struct rw_code c = func(table, sizeof(table));
-    assert_int_equal(rw_decode(&c, in, 16), -RW_INDIRECT_JUMP);
-    c = func(junk, sizeof(junk));
-    assert_int_equal(rw_decode(&c, in, 16), -RW_UNDECODABLE);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,7 +411,6 @@ int main(void)
         cmocka_unit_test(branch_into_window),  cmocka_unit_test(branch_into_every_window),
         cmocka_unit_test(window_crossing_ret), cmocka_unit_test(window_ends_with_jcc),
         cmocka_unit_test(riprel_fixup),        cmocka_unit_test(refusals),
-        cmocka_unit_test(decoded_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -359,7 +359,7 @@ static bool second_trap(struct vm_proc *m, uint64_t after_syscall)
 
 static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
 {
-    if (rewrite_share_trap(p, after_syscall - 2) || !second_trap(p->vm, after_syscall)) return;
+    if (!second_trap(p->vm, after_syscall) && !rewrite_share_seen(p, after_syscall - 2)) return;
     /* A thread's last calls may run without a stack (musl's thread exit
      * unmaps its stack first); the trampoline needs one: leave them be. */
     if (nr == SYS_exit || nr == SYS_exit_group) return;
@@ -392,6 +392,7 @@ static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
     }
     patch(p, s->w.start, s->tramp);
     s->patched = true;
+    rewrite_share_learn(p, s);
     log_debug("%s: system call site %#lx (nr %ld) now takes the fast path", p->exe_path,
               (unsigned long)site, nr);
 }

@@ -44,16 +44,19 @@ int rewrite_fork_copy(struct vm_proc *child, const struct vm_proc *parent);
 void rewrite_fork_end(void);
 
 /* Code of an image file was mapped executable at [lo, hi) of p, from file
- * offset off: apply the instance's proven sites of it (rewrite_share.c).
- * complete: the whole object is mapped (the loader's), so its sites may be
- * proven now if no process proved them yet. */
+ * offset off: patch in the sites of it that processes of the instance
+ * patched before (rewrite_share.c). */
 struct file;
 struct vm_proc;
-void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t hi, uint64_t off,
-                       bool complete);
-/* The site at `site` trapped: prove and patch its whole object if it is an
- * image file's code not proven yet. True when the site is now patched. */
-bool rewrite_share_trap(struct process *p, uint64_t site);
+struct rw_site;
+void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t hi, uint64_t off);
+/* With rewrite_lock held: s was just patched in p; note it for the next
+ * processes if it lies in an image file's code. */
+void rewrite_share_learn(struct process *p, const struct rw_site *s);
+/* With rewrite_lock held: whether the syscall at site, in an image file's
+ * code, trapped before in any process of the instance (noted if not): a
+ * site a short process used once, the next process rewrites at once. */
+bool rewrite_share_seen(struct process *p, uint64_t site);
 /* With rewrite_lock held: [lo, hi) of vm no longer holds those mappings. */
 void rewrite_share_forget(struct vm_proc *vm, uint64_t lo, uint64_t hi);
 

@@ -1,33 +1,32 @@
 /*
- * rewrite_share: the system call sites of an image file's code, proven once
- * per instance and patched into every process that maps that code
- * (docs/architecture.md, "Entering the LibOS").
+ * rewrite_share: the system call sites of an image file's code that one
+ * process of the instance patched, patched into every later process that
+ * maps that code, before it runs it (docs/architecture.md, "Entering the
+ * LibOS").
  *
- * A short-lived process traps at each site before rewrite.c can prove and
- * patch it, and every process maps libc afresh. The image layer is
- * integrity-protected, so a file of it with the same identity (device,
- * inode, size, mtime) has the same bytes in every process: the windows
- * proven for one mapping hold for the next. A proof is made of the whole
- * executable mapping at once (every `0f 05` whose function proves it, as
- * rw_choose does for a trapped site), kept in the kernel heap, and applied
- * when a later mapping of the same file range is made, before the process
- * can run it (so any proven window may be taken, threads or not). The
- * bytes of each window are compared with those the proof was made from
- * before anything is written: a mismatch leaves the site to the trap path.
+ * A short-lived process traps twice at each site before rewrite.c proves
+ * and patches it, and every process maps libc afresh: a shell script's
+ * children, Python's multiprocessing workers, a server's helper programs
+ * each paid the same traps again. The image layer is integrity-protected,
+ * so a file of it with the same identity (device, inode, size, mtime) has
+ * the same bytes in every process: a window proven in one mapping holds in
+ * the next. Each window rewrite.c patches in such a file's code is noted
+ * here (file offset and bytes), in the kernel heap; a later mapping of the
+ * same file range gets them all at once, while no thread can be running it
+ * (so plain writes, one protection change for the text). The bytes of each
+ * window are compared with those it was proven on before anything is
+ * written: a mismatch leaves the site to the trap path.
  *
- * A proof is made only from a complete object: the loader's mappings
- * (the program and its interpreter) at load time; a library mapped by
- * ld.so (its text is mapped before its other segments) at the first trap
- * of one of its sites, when that process has one thread. Sites preceded
- * by `mov $SYS_exit/$SYS_exit_group` are left alone (rewrite.c: a thread
- * may exit without a stack), as is anything not in the image layer.
+ * Only sites some process used are noted, not every `0f 05` of the file:
+ * proving all of glibc's 514 sites took 4.5-5 ms per instance and patching
+ * them 1 ms per process (59 private code pages), more than a short program
+ * ever spends in the traps it saves.
  */
 #include "entry/rewrite.h"
 
 #include "common/usercopy.h"
 #include "entry/rewrite_resume.h"
 #include "entry/rewrite_window.h"
-#include "entry/unwind_bounds.h"
 
 #include "fs/vfs.h"
 #include "pal/pal.h"
@@ -42,9 +41,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define FUNC_MAX (256 * 1024) /* as rewrite.c */
-#define PROOFS_MAX 128        /* files whose proofs the instance keeps */
-#define SCAN_CHUNK (64 * 1024)
+#define PROOFS_MAX 128 /* files whose proofs the instance keeps */
+#define SEEN_MAX 256   /* sites of a file noted at their first trap */
 
 /* One proven window: w.start is a file offset. */
 struct rw_proven {
@@ -58,9 +56,11 @@ struct rw_proof {
     off_t size;
     struct timespec mtime;
     uint64_t off, len; /* the file range mapped executable */
-    bool proved;       /* else a complete mapping has not been seen yet */
-    size_t n;
-    struct rw_proven *sites;
+    size_t n, cap;
+    struct rw_proven *sites; /* sorted by start, disjoint */
+    /* file offsets of syscalls that trapped once in some process */
+    uint64_t seen[SEEN_MAX];
+    size_t nseen;
 };
 
 /* Kernel heap, shared by every host process of the instance; entries are
@@ -91,133 +91,9 @@ static struct rw_proof *proof_get(const struct stat *st, uint64_t off, uint64_t 
     return q;
 }
 
-/* `mov $60/$231, %eax|%rax` among the bytes before the syscall at b[16]. */
-static bool exit_before(const uint8_t b[16])
-{
-    for (int i = 0; i + 5 <= 16; i++) {
-        if (b[i] == 0xb8 && (b[i + 1] == 60 || b[i + 1] == 231) && !b[i + 2] && !b[i + 3] &&
-            !b[i + 4])
-            return true;
-        if (i + 7 <= 16 && b[i] == 0x48 && b[i + 1] == 0xc7 && b[i + 2] == 0xc0 &&
-            (b[i + 3] == 60 || b[i + 3] == 231) && !b[i + 4] && !b[i + 5] && !b[i + 6])
-            return true;
-    }
-    return false;
-}
-
-/* The function around the sites prove() meets, decoded once for all; its
- * buffers are kept for the next function (fresh kernel heap costs faults). */
-struct func {
-    uint64_t start, len;
-    uint8_t *code;
-    struct rw_insn *in;
-    size_t code_cap, in_cap;
-    long n; /* instructions, or -refusal */
-};
-
-static bool room(void **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap) return true;
-    void *b = krealloc(*buf, need);
-    if (!b) return false;
-    *buf = b;
-    *cap = need;
-    return true;
-}
-
-/* The window proven for the syscall at site, from its function. */
-static bool prove_site(struct process *p, const struct unwind_object *o, uint64_t site,
-                       struct func *f, struct rw_window *w)
-{
-    uint64_t s, l;
-    if (unwind_object_bounds(p, o, site, &s, &l) != 0 || l > FUNC_MAX) return false;
-    /* x86 instructions average ~4 bytes: room for 2-byte ones */
-    size_t max = l / 2 + 64;
-    if (s != f->start || l != f->len) {
-        f->start = s;
-        f->len = l;
-        f->n = -RW_UNDECODABLE;
-        if (!vm_check(p, s, l, PROT_READ | PROT_EXEC) ||
-            !room((void **)&f->code, &f->code_cap, l) ||
-            uaccess_copy(f->code, (const void *)s, l) ||
-            !room((void **)&f->in, &f->in_cap, max * sizeof(*f->in)))
-            return false;
-        f->n = rw_decode(&(struct rw_code){s, f->code, l, true}, f->in, max);
-    }
-    struct rw_code c = {s, f->code, l, true};
-    if (f->n == -RW_TOO_SHORT) return rw_choose(&c, site, -1, false, w) == RW_OK;
-    return f->n >= 0 && rw_choose_decoded(&c, f->in, (size_t)f->n, site, false, w) == RW_OK;
-}
-
-static uint64_t r_end(const struct rw_proven *r)
-{
-    return r->w.start + r->w.len;
-}
-
-/* Every proven site of [lo, hi) (code as mapped, nothing patched yet). */
-static void prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t hi)
-{
-    uint8_t *chunk = kmalloc(SCAN_CHUNK + 16);
-    struct func fn = {0};
-    size_t cap = 0;
-    struct unwind_object o;
-    q->proved = true;
-    if (!chunk || !unwind_object_find(p, lo, &o)) {
-        kfree(chunk);
-        return;
-    }
-    for (uint64_t at = lo; at < hi; at += SCAN_CHUNK) {
-        /* 16 bytes before each chunk, so a site's prefix is in it */
-        uint64_t from = at - lo >= 16 ? at - 16 : lo;
-        size_t n = (size_t)((hi - at < SCAN_CHUNK ? hi - at : SCAN_CHUNK) + (at - from));
-        if (uaccess_copy(chunk, (const void *)from, n)) break;
-        for (size_t i = at - from; i + 1 < n; i++) {
-            const uint8_t *hit = memchr(chunk + i, 0x0f, n - 1 - i);
-            if (!hit) break;
-            i = (size_t)(hit - chunk);
-            if (chunk[i + 1] != 0x05) continue;
-            uint8_t before[16] = {0};
-            size_t k = i < 16 ? i : 16;
-            memcpy(before + 16 - k, chunk + i - k, k);
-            struct rw_window w;
-            uint64_t site = from + i;
-            if (exit_before(before) || !prove_site(p, &o, site, &fn, &w) || w.start < lo ||
-                w.start + w.len > hi)
-                continue;
-            /* a proof's windows never share a byte (apply relies on it) */
-            if (q->n && r_end(&q->sites[q->n - 1]) > w.start - lo + q->off) continue;
-            if (q->n == cap) {
-                cap = cap ? 2 * cap : 64;
-                struct rw_proven *m = krealloc(q->sites, cap * sizeof(*m));
-                if (!m) break;
-                q->sites = m;
-            }
-            struct rw_proven *r = &q->sites[q->n];
-            if (uaccess_copy(r->bytes, (const void *)w.start, w.len)) continue;
-            if (rewrite_share_stale) r->bytes[w.len - 1] ^= 0xff;
-            r->w = w;
-            r->w.start = w.start - lo + q->off;
-            q->n++;
-        }
-    }
-    kfree(fn.code);
-    kfree(fn.in);
-    kfree(chunk);
-}
-
 static long us_between(const struct timespec *a, const struct timespec *b)
 {
     return (long)((b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000);
-}
-
-static void timed_prove(struct process *p, struct rw_proof *q, uint64_t lo, uint64_t hi)
-{
-    struct timespec a, b;
-    pal_clock_gettime(CLOCK_MONOTONIC, &a);
-    prove(p, q, lo, hi);
-    pal_clock_gettime(CLOCK_MONOTONIC, &b);
-    log_debug("%s: %zu system call sites proven in %#lx-%#lx in %ld us", p->exe_path, q->n,
-              (unsigned long)lo, (unsigned long)hi, us_between(&a, &b));
 }
 
 /* Patch q's sites into [lo, hi) of p, each only where the bytes are those
@@ -261,8 +137,7 @@ static void apply(struct process *p, const struct rw_proof *q, uint64_t lo, uint
               p->exe_path, patched, q->n, (unsigned long)lo, us_between(&t0, &t1), pages);
 }
 
-void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t hi, uint64_t off,
-                       bool complete)
+void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t hi, uint64_t off)
 {
     /* (a vfork child borrowing its parent's memory counts as a user; the
      * image its execve loads is in memory of its own) */
@@ -271,8 +146,7 @@ void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t 
     if (!src || p->vm->users != 1 || file_fstat(src, &st) < 0) return;
     mutex_lock(&rewrite_lock);
     struct rw_proof *q = proof_get(&st, off, hi - lo);
-    if (q && !q->proved && complete) timed_prove(p, q, lo, hi);
-    if (q && q->proved) apply(p, q, lo, hi);
+    if (q && q->n) apply(p, q, lo, hi);
     struct rw_text *slot = NULL;
     for (size_t i = 0; q && i < sizeof(p->vm->rw_texts) / sizeof(p->vm->rw_texts[0]); i++) {
         struct rw_text *x = &p->vm->rw_texts[i];
@@ -282,18 +156,60 @@ void rewrite_share_map(struct process *p, struct file *f, uint64_t lo, uint64_t 
     mutex_unlock(&rewrite_lock);
 }
 
-bool rewrite_share_trap(struct process *p, uint64_t site)
+/* The image file's code of p holding [lo, hi), or NULL. */
+static const struct rw_text *text_at(const struct process *p, uint64_t lo, uint64_t hi)
 {
-    struct rw_text *x = NULL;
-    for (size_t i = 0; i < sizeof(p->vm->rw_texts) / sizeof(p->vm->rw_texts[0]); i++)
-        if (p->vm->rw_texts[i].proof && site >= p->vm->rw_texts[i].start &&
-            site < p->vm->rw_texts[i].end)
-            x = &p->vm->rw_texts[i];
-    if (!x || x->proof->proved || p->nthreads != 1) return false;
-    timed_prove(p, x->proof, x->start, x->end);
-    apply(p, x->proof, x->start, x->end);
-    struct rw_site *s = rewrite_site_find(p->vm, site);
-    return s && s->patched;
+    for (size_t i = 0; i < sizeof(p->vm->rw_texts) / sizeof(p->vm->rw_texts[0]); i++) {
+        const struct rw_text *t = &p->vm->rw_texts[i];
+        if (t->proof && lo >= t->start && hi <= t->end) return t;
+    }
+    return NULL;
+}
+
+bool rewrite_share_seen(struct process *p, uint64_t site)
+{
+    const struct rw_text *x = text_at(p, site, site + 2);
+    if (!x) return false;
+    struct rw_proof *q = x->proof;
+    uint64_t off = site - x->start + x->off;
+    for (size_t i = 0; i < q->nseen; i++)
+        if (q->seen[i] == off) return true;
+    if (q->nseen < SEEN_MAX) q->seen[q->nseen++] = off;
+    return false;
+}
+
+static uint64_t r_end(const struct rw_proven *r)
+{
+    return r->w.start + r->w.len;
+}
+
+void rewrite_share_learn(struct process *p, const struct rw_site *s)
+{
+    const struct rw_window *w = &s->w;
+    const struct rw_text *x = text_at(p, w->start, w->start + w->len);
+    if (!x) return;
+    struct rw_proof *q = x->proof;
+    uint64_t start = w->start - x->start + x->off;
+    size_t at = q->n; /* the first noted window after this one */
+    while (at > 0 && q->sites[at - 1].w.start > start)
+        at--;
+    if ((at > 0 && r_end(&q->sites[at - 1]) > start) ||
+        (at < q->n && q->sites[at].w.start < start + w->len))
+        return; /* noted already, or overlapping one that is */
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 64;
+        struct rw_proven *m = krealloc(q->sites, cap * sizeof(*m));
+        if (!m) return;
+        q->sites = m;
+        q->cap = cap;
+    }
+    memmove(&q->sites[at + 1], &q->sites[at], (q->n - at) * sizeof(q->sites[0]));
+    struct rw_proven *r = &q->sites[at];
+    r->w = *w;
+    r->w.start = start;
+    memcpy(r->bytes, s->orig, w->len);
+    if (rewrite_share_stale) r->bytes[w->len - 1] ^= 0xff;
+    q->n++;
 }
 
 void rewrite_share_forget(struct vm_proc *vm, uint64_t lo, uint64_t hi)

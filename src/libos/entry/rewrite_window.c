@@ -37,6 +37,16 @@ enum kind {
     K_OTHER,   /* anything else that cannot move: call, loop, syscall... */
 };
 
+struct insn {
+    uint64_t addr;
+    uint8_t len;
+    uint8_t kind;
+    uint8_t disp_off; /* K_RIPREL, K_JMP_MEM: where the disp32 is */
+    int64_t target;   /* K_JCC, K_JMP and direct calls: the branch target;
+                       * K_RIPREL/K_JMP_MEM: the operand's address */
+    bool direct;      /* target is a direct branch target */
+};
+
 const char *rw_refusal_str(int why)
 {
     static const char *const s[RW_NREFUSALS] = {
@@ -56,8 +66,7 @@ const char *rw_refusal_str(int why)
     return why >= 0 && why < RW_NREFUSALS ? s[why] : "?";
 }
 
-static bool decode(const ZydisDecoder *dec, const struct rw_code *c, uint64_t addr,
-                   struct rw_insn *in)
+static bool decode(const ZydisDecoder *dec, const struct rw_code *c, uint64_t addr, struct insn *in)
 {
     if (addr < c->addr || addr >= c->addr + c->len) return false;
     ZydisDecoderContext ctx;
@@ -116,13 +125,13 @@ static bool decode(const ZydisDecoder *dec, const struct rw_code *c, uint64_t ad
     return true;
 }
 
-static bool movable(const struct rw_insn *in)
+static bool movable(const struct insn *in)
 {
     return in->kind == K_PLAIN || in->kind == K_RIPREL;
 }
 
 /* Ends a window: the trampoline branches or returns itself. */
-static bool terminal(const struct rw_insn *in)
+static bool terminal(const struct insn *in)
 {
     return in->kind == K_JCC || in->kind == K_JMP || in->kind == K_RET || in->kind == K_JMP_MEM;
 }
@@ -158,9 +167,9 @@ static void init_decoder(ZydisDecoder *dec)
 
 /* What the scan of the function found around the syscall. */
 struct around {
-    struct rw_insn pre[RW_MAX_INSNS]; /* pre[0] ends at the syscall, pre[1] before it... */
+    struct insn pre[RW_MAX_INSNS]; /* pre[0] ends at the syscall, pre[1] before it... */
     int npre;
-    struct rw_insn post[RW_MAX_INSNS]; /* from the end of the syscall on */
+    struct insn post[RW_MAX_INSNS]; /* from the end of the syscall on */
     int npost;
     /* direct branch targets in [site - RW_MAX_LEN, site + 2 + RW_MAX_LEN] */
     bool target[2 * RW_MAX_LEN + 2];
@@ -172,10 +181,10 @@ static int scan_function(const ZydisDecoder *dec, const struct rw_code *c, uint6
     memset(a, 0, sizeof(*a));
     uint64_t end = c->addr + c->len, lo = site - RW_MAX_LEN;
     bool landed = false;
-    struct rw_insn ring[RW_MAX_INSNS];
+    struct insn ring[RW_MAX_INSNS];
     int n = 0;
     for (uint64_t addr = c->addr; addr < end;) {
-        struct rw_insn in;
+        struct insn in;
         if (!decode(dec, c, addr, &in)) return RW_UNDECODABLE;
         if (addr == site) landed = true;
         if (addr < site) {
@@ -242,8 +251,6 @@ static int try_window(const struct around *a, uint64_t site, int npre, bool with
     return RW_OK;
 }
 
-static int choose_around(const struct around *a, uint64_t site, bool threaded, struct rw_window *w);
-
 int rw_choose(const struct rw_code *c, uint64_t site, long nr, bool threaded, struct rw_window *w)
 {
     if (site < c->addr || site + 2 > c->addr + c->len) return RW_NO_SYSCALL;
@@ -265,88 +272,31 @@ int rw_choose(const struct rw_code *c, uint64_t site, long nr, bool threaded, st
     init_decoder(&dec);
     struct around a;
     int r = scan_function(&dec, c, site, &a);
-    return r ? r : choose_around(&a, site, threaded, w);
-}
-
-long rw_decode(const struct rw_code *c, struct rw_insn *out, size_t max)
-{
-    ZydisDecoder dec;
-    init_decoder(&dec);
-    size_t n = 0;
-    for (uint64_t addr = c->addr; addr < c->addr + c->len; addr += out[n++].len) {
-        if (n == max) return -RW_TOO_SHORT;
-        if (!decode(&dec, c, addr, &out[n])) return -RW_UNDECODABLE;
-        if (out[n].kind == K_JMP_IND) return -RW_INDIRECT_JUMP;
-    }
-    return (long)n;
-}
-
-/* scan_function's findings from a function rw_decode decoded. */
-static int around_decoded(const struct rw_insn *in, size_t n, uint64_t site, struct around *a)
-{
-    memset(a, 0, sizeof(*a));
-    size_t lo = 0, hi = n; /* the first instruction at or after site */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (in[mid].addr < site)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == n || in[lo].addr != site) return RW_MISALIGNED;
-    uint64_t tlo = site - RW_MAX_LEN;
-    for (size_t i = 0; i < n; i++)
-        if (in[i].direct && in[i].target >= (int64_t)tlo &&
-            in[i].target < (int64_t)(tlo + sizeof(a->target)))
-            a->target[in[i].target - (int64_t)tlo] = true;
-    a->npre = lo < RW_MAX_INSNS ? (int)lo : RW_MAX_INSNS;
-    for (int i = 0; i < a->npre; i++)
-        a->pre[i] = in[lo - 1 - (size_t)i];
-    for (size_t j = lo + 1; a->npost < RW_MAX_INSNS && j < n && in[j].addr < site + 2 + RW_MAX_LEN;
-         j++)
-        a->post[a->npost++] = in[j];
-    return RW_OK;
-}
-
-int rw_choose_decoded(const struct rw_code *c, const struct rw_insn *in, size_t n, uint64_t site,
-                      bool threaded, struct rw_window *w)
-{
-    if (!c->func || site < c->addr || site + 2 > c->addr + c->len) return RW_NO_SYSCALL;
-    const uint8_t *s = c->code + (site - c->addr);
-    if (s[0] != 0x0f || s[1] != 0x05) return RW_NO_SYSCALL;
-    struct around a;
-    int r = around_decoded(in, n, site, &a);
-    return r ? r : choose_around(&a, site, threaded, w);
-}
-
-/* The preferred window among those a allows. */
-static int choose_around(const struct around *a, uint64_t site, bool threaded, struct rw_window *w)
-{
-    int r = RW_TOO_SHORT;
+    if (r) return r;
     int npre = 0; /* movable instructions right before the syscall */
-    while (npre < a->npre && movable(&a->pre[npre]))
+    while (npre < a.npre && movable(&a.pre[npre]))
         npre++;
     int npost = 0;
-    while (npost < a->npost && movable(&a->post[npost]))
+    while (npost < a.npost && movable(&a.post[npost]))
         npost++;
-    if (npost < a->npost && terminal(&a->post[npost])) npost++;
+    if (npost < a.npost && terminal(&a.post[npost])) npost++;
     int why = RW_TOO_SHORT;
     /* in order of preference: nothing moves that a thread can be inside of
      * (one instruction before the syscall), then windows that start at the
      * syscall, then the rest */
-    if (npre >= 1 && (r = try_window(a, site, 1, false, 0, w)) == RW_OK) return RW_OK;
+    if (npre >= 1 && (r = try_window(&a, site, 1, false, 0, w)) == RW_OK) return RW_OK;
     if (r == RW_BRANCH_INSIDE) why = r;
     for (int j = 0; j <= npost; j++) {
-        if ((r = try_window(a, site, 0, true, j, w)) == RW_OK) return RW_OK;
+        if ((r = try_window(&a, site, 0, true, j, w)) == RW_OK) return RW_OK;
         if (r == RW_BRANCH_INSIDE) why = r;
     }
     for (int i = 2; i <= npre; i++) {
-        if ((r = try_window(a, site, i, false, 0, w)) == RW_OK) break;
+        if ((r = try_window(&a, site, i, false, 0, w)) == RW_OK) break;
         if (r == RW_BRANCH_INSIDE) why = r;
     }
     for (int i = 1; r != RW_OK && i <= npre; i++)
         for (int j = 0; j <= npost; j++) {
-            if ((r = try_window(a, site, i, true, j, w)) == RW_OK) break;
+            if ((r = try_window(&a, site, i, true, j, w)) == RW_OK) break;
             if (r == RW_BRANCH_INSIDE) why = r;
         }
     if (r != RW_OK) return why;
@@ -363,7 +313,7 @@ static bool put_rel32(uint8_t *at, int64_t target, uint64_t next)
 }
 
 /* Copy in to out+pos (running at tramp+pos); returns the bytes written or 0. */
-static size_t relocate(const struct rw_code *c, const struct rw_insn *in, uint8_t *out, size_t pos,
+static size_t relocate(const struct rw_code *c, const struct insn *in, uint8_t *out, size_t pos,
                        uint64_t tramp)
 {
     const uint8_t *b = c->code + (in->addr - c->addr);
@@ -396,7 +346,7 @@ int rw_build(const struct rw_code *c, const struct rw_window *w, uint64_t tramp,
     memset(t, 0, sizeof(*t));
     uint64_t site = w->start + w->syscall_off;
     size_t pos = 0;
-    struct rw_insn in;
+    struct insn in;
     int i = 0;
     for (; i < w->ninsn && w->off[i] < w->syscall_off; i++) {
         if (!decode(&dec, c, w->start + w->off[i], &in)) return RW_UNREACHABLE;

@@ -68,26 +68,6 @@ const char *rw_refusal_str(int why);
  */
 int rw_choose(const struct rw_code *c, uint64_t site, long nr, bool threaded, struct rw_window *w);
 
-/* One instruction of a function decoded by rw_decode. */
-struct rw_insn {
-    uint64_t addr;
-    uint8_t len;
-    uint8_t kind;
-    uint8_t disp_off; /* a RIP-relative operand or jmp *mem: where the disp32 is */
-    int64_t target;   /* a direct branch's target; a RIP-relative operand's address */
-    bool direct;      /* target is a direct branch target */
-};
-
-/*
- * For many sites of one function (func true): decode it once into out
- * (room for max instructions): their count, or -RW_UNDECODABLE,
- * -RW_INDIRECT_JUMP (it proves nothing), -RW_TOO_SHORT (max too small).
- * Then rw_choose_decoded is rw_choose (for threaded and func) on it.
- */
-long rw_decode(const struct rw_code *c, struct rw_insn *out, size_t max);
-int rw_choose_decoded(const struct rw_code *c, const struct rw_insn *in, size_t n, uint64_t site,
-                      bool threaded, struct rw_window *w);
-
 /* Where a trampoline's parts are, as offsets from its start. */
 struct rw_tramp {
     uint16_t size;

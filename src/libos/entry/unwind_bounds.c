@@ -48,8 +48,18 @@ static int collect(const struct vm_area *a, void *arg)
     return 0;
 }
 
+/* What the object mapped at base says about itself. */
+struct object {
+    uint64_t base, bias;
+    uint64_t eh_hdr;         /* its .eh_frame_hdr, or 0 */
+    uint64_t dynamic;        /* its dynamic section, or 0 */
+    uint64_t text, text_end; /* the code segment holding pc */
+    uint64_t ro[4][2];       /* its read-only data segments */
+    int nro;
+};
+
 /* Whether the ELF header at base is that of an object whose code holds pc. */
-static bool object_at(uint64_t base, uint64_t pc, struct unwind_object *o)
+static bool object_at(uint64_t base, uint64_t pc, struct object *o)
 {
     Elf64_Ehdr eh;
     if (!rd(&eh, base, sizeof(eh)) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
@@ -64,7 +74,7 @@ static bool object_at(uint64_t base, uint64_t pc, struct unwind_object *o)
         if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr < lo) lo = ph[i].p_vaddr;
     if (lo == UINT64_MAX) return false;
     lo &= ~(uint64_t)(PAGE_SIZE - 1);
-    *o = (struct unwind_object){.base = base, .bias = base - lo};
+    *o = (struct object){.base = base, .bias = base - lo};
     if (eh.e_type == ET_EXEC && o->bias) return false;
     bool code = false;
     for (int i = 0; i < eh.e_phnum; i++) {
@@ -85,7 +95,7 @@ static bool object_at(uint64_t base, uint64_t pc, struct unwind_object *o)
 }
 
 /* The object whose code holds pc: its ELF header is the nearest below. */
-bool unwind_object_find(struct process *p, uint64_t pc, struct unwind_object *o)
+static bool find_object(struct process *p, uint64_t pc, struct object *o)
 {
     struct areas s = {.pc = pc};
     vm_for_each_area(p->vm, collect, &s);
@@ -248,7 +258,7 @@ static int fde_bounds(uint64_t hdr, uint64_t pc, uint64_t *start, uint64_t *len)
 
 /* A dynamic-section address: glibc's loader relocates them in place,
  * musl's does not. */
-static uint64_t dyn_addr(const struct unwind_object *o, uint64_t v)
+static uint64_t dyn_addr(const struct object *o, uint64_t v)
 {
     return v >= o->base ? v : v + o->bias;
 }
@@ -280,7 +290,7 @@ static uint64_t dynsym_count(uint64_t hash, uint64_t gnu_hash)
 
 /* From the dynamic symbol table: exported functions only, but that is
  * every libc entry point (musl's libc has almost no FDEs). */
-static int dynsym_bounds(const struct unwind_object *o, uint64_t pc, uint64_t *start, uint64_t *len)
+static int dynsym_bounds(const struct object *o, uint64_t pc, uint64_t *start, uint64_t *len)
 {
     if (!o->dynamic) return -1;
     uint64_t symtab = 0, hash = 0, gnu_hash = 0;
@@ -326,7 +336,7 @@ struct go_pcheader {
     uint64_t nfunc, nfiles, text_start, funcname_off, cu_off, filetab_off, pctab_off, pcln_off;
 };
 
-static bool go_header_at(const struct unwind_object *o, uint64_t at, uint64_t seg_end,
+static bool go_header_at(const struct object *o, uint64_t at, uint64_t seg_end,
                          struct go_pcheader *h)
 {
     return rd(h, at, sizeof(*h)) && (h->magic == 0xfffffff0 || h->magic == 0xfffffff1) &&
@@ -336,7 +346,7 @@ static bool go_header_at(const struct unwind_object *o, uint64_t at, uint64_t se
 }
 
 /* The .gopclntab of o, or 0; the last answer is kept per address space. */
-static uint64_t go_pclntab(struct process *p, const struct unwind_object *o)
+static uint64_t go_pclntab(struct process *p, const struct object *o)
 {
     struct vm_proc *m = p->vm;
     if (m->go_object == o->base) return m->go_pclntab;
@@ -361,7 +371,7 @@ static uint64_t go_pclntab(struct process *p, const struct unwind_object *o)
     return found;
 }
 
-static int go_bounds(struct process *p, const struct unwind_object *o, uint64_t pc, uint64_t *start,
+static int go_bounds(struct process *p, const struct object *o, uint64_t pc, uint64_t *start,
                      uint64_t *len)
 {
     uint64_t at = o->nro ? go_pclntab(p, o) : 0;
@@ -385,19 +395,13 @@ static int go_bounds(struct process *p, const struct unwind_object *o, uint64_t 
     return 0;
 }
 
-int unwind_object_bounds(struct process *p, const struct unwind_object *o, uint64_t pc,
-                         uint64_t *start, uint64_t *len)
-{
-    if (pc < o->text || pc >= o->text_end) return -1;
-    int r = fde_bounds(o->eh_hdr, pc, start, len);
-    /* an FDE that proves nothing (a signal frame's) is not overruled */
-    if (r != 1) return r;
-    if (dynsym_bounds(o, pc, start, len) == 0) return 0;
-    return go_bounds(p, o, pc, start, len);
-}
-
 int unwind_func_bounds(struct process *p, uint64_t pc, uint64_t *start, uint64_t *len)
 {
-    struct unwind_object o;
-    return unwind_object_find(p, pc, &o) ? unwind_object_bounds(p, &o, pc, start, len) : -1;
+    struct object o;
+    if (!find_object(p, pc, &o)) return -1;
+    int r = fde_bounds(o.eh_hdr, pc, start, len);
+    /* an FDE that proves nothing (a signal frame's) is not overruled */
+    if (r != 1) return r;
+    if (dynsym_bounds(&o, pc, start, len) == 0) return 0;
+    return go_bounds(p, &o, pc, start, len);
 }

@@ -152,14 +152,14 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
         prev_end = e > prev_end ? e : prev_end;
         prev_prot = prot;
     }
-    /* the whole object is in place: its code's proven sites (in the
-     * instance's proofs, or proven now) go in before it runs */
+    /* the whole object is in place: the sites of its code that earlier
+     * processes patched go in before it runs */
     for (int i = 0; i < o->eh.e_phnum; i++) {
         const Elf64_Phdr *ph = &o->ph[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || ph->p_filesz == 0) continue;
         uint64_t s = PAGE_DOWN(*bias + ph->p_vaddr);
         rewrite_share_map(p, f, s, PAGE_UP(*bias + ph->p_vaddr + ph->p_filesz),
-                          PAGE_DOWN(ph->p_offset), true);
+                          PAGE_DOWN(ph->p_offset));
     }
     return 0;
 }

@@ -100,7 +100,7 @@ static int map_file_at(struct process *p, uint64_t addr, uint64_t len, int prot,
     if (S_ISREG(st.st_mode) && map_cached(addr, len, f, off, st.st_size) == 0) {
         if (prot & PROT_EXEC) {
             r = vm_protect(p, addr, len, prot);
-            if (r == 0) rewrite_share_map(p, f, addr, addr + len, (uint64_t)off, false);
+            if (r == 0) rewrite_share_map(p, f, addr, addr + len, (uint64_t)off);
             return r;
         }
         goto protect;
