@@ -191,6 +191,9 @@ int pal_gettid(void);
 long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
                uint32_t *uaddr2, uint32_t val3);
 int pal_sched_yield(void);
+/* The calling host thread's policy: SCHED_BATCH (its wake-ups do not
+ * preempt the task running on its CPU) or back to SCHED_OTHER. */
+int pal_sched_batch(bool batch);
 /* membarrier(2) over all host threads of the instance. */
 int pal_membarrier(int cmd, unsigned flags);
 int pal_sched_getaffinity(size_t len, void *mask);

@@ -137,7 +137,7 @@ static int pipe_wait(struct pipe *p, struct waitq *q)
     thread_prepare_sleep(); /* the condition was checked under this same lock */
     waitq_add(q, w);
     mutex_unlock(&p->lock);
-    int r = thread_sleep(NULL);
+    int r = thread_sleep_sync(NULL);
     mutex_lock(&p->lock);
     waitq_remove(q, w);
     return r;
@@ -235,13 +235,21 @@ static ssize_t pipe_read_flags(struct file *f, struct uio *to, int flags)
                 break;
             }
             forget_packets(p, p->consumed + take);
+            size_t room_was = p->cap - p->len;
             p->consumed += take;
             p->head = (p->head + take) % p->cap;
             p->len -= take;
             if (p->len == 0 && !p->writing) p->head = 0; /* later copies stay contiguous */
             p->reading = false;
-            if (!waitq_empty(&p->wwait)) waitq_wake_all(&p->wwait);
-            if (!waitq_empty(&p->rwait)) waitq_wake_all(&p->rwait); /* the next reader */
+            /* A writer sleeps only while the room is below what any write
+             * waits for (PIPE_BUF; or a packet buffer): wake it when the
+             * room crosses that, as Linux frees a whole page, not after
+             * every read of a few bytes. */
+            if (!waitq_empty(&p->wwait))
+                waitq_wake(&p->wwait,
+                           p->pkts || (room_was < PIPE_BUF && p->cap - p->len >= PIPE_BUF));
+            /* The next reader, if there is something for it or its end of file. */
+            if (!waitq_empty(&p->rwait)) waitq_wake(&p->rwait, p->len > 0 || p->writers == 0);
             r = (ssize_t)n;
             break;
         }
@@ -302,11 +310,16 @@ static ssize_t pipe_write_flags(struct file *f, struct uio *from, int flags)
                 p->npkt++;
                 p->pkt_bytes += n;
             }
+            bool was_empty = p->len == 0;
             p->len += n;
             p->writing = false;
             done += n;
-            if (!waitq_empty(&p->rwait)) waitq_wake_all(&p->rwait);
-            if (!waitq_empty(&p->wwait)) waitq_wake_all(&p->wwait); /* the next writer */
+            /* A reader sleeps only on an empty pipe (or behind another
+             * reader, which wakes it): once a write made it non-empty, the
+             * readers are awake and later writes need not wake them. */
+            if (!waitq_empty(&p->rwait)) waitq_wake(&p->rwait, was_empty);
+            if (!waitq_empty(&p->wwait))
+                waitq_wake(&p->wwait, p->len < p->cap); /* the next writer */
             if (done == len) break;
             continue;
         }
