@@ -509,7 +509,8 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
     return r;
 }
 
-int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
+/* host: change the host's protection too (else it already has prot). */
+static int protect(struct process *p, uint64_t addr, uint64_t len, int prot, bool host)
 {
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
@@ -538,7 +539,7 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
         }
         r = split_at(as, addr);
         if (r == 0) r = split_at(as, addr + len);
-        if (r == 0) r = pal_vm_protect((void *)addr, len, prot);
+        if (r == 0 && host) r = pal_vm_protect((void *)addr, len, prot);
         for (struct vma *v = as->areas; r == 0 && v; v = v->next) {
             if (v->start >= addr && v->end <= addr + len) v->prot = prot;
         }
@@ -547,6 +548,16 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
 out:
     mutex_unlock(&as->lock);
     return r;
+}
+
+int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
+{
+    return protect(p, addr, len, prot, true);
+}
+
+int vm_protect_recorded(struct process *p, uint64_t addr, uint64_t len, int prot)
+{
+    return protect(p, addr, len, prot, false);
 }
 
 static void release_areas(struct vm_proc *m)

@@ -60,6 +60,9 @@ int64_t vm_map_image_fixed(struct process *p, uint64_t addr, uint64_t len, int p
 int64_t vm_reserve(struct process *p, uint64_t len);
 int vm_unmap(struct process *p, uint64_t addr, uint64_t len);
 int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot);
+/* The same when the host pages already have prot (an image segment mapped
+ * with its own protection): only p's areas change, no host call. */
+int vm_protect_recorded(struct process *p, uint64_t addr, uint64_t len, int prot);
 /* Free every area of p's address space (execve). */
 void vm_release_all(struct process *p);
 
