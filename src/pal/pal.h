@@ -253,8 +253,10 @@ int pal_trap_install(void);
 /* Per thread, before it first runs application code: %gs = tcb, an
  * alternate signal stack, and syscall interception with tcb->selector. */
 int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_size);
-/* Undo pal_thread_trap_init before the host thread exits. */
-void pal_thread_trap_fini(void);
+/* Undo pal_thread_trap_init before the host thread exits or runs another
+ * thread; keep_altstack: it stays this host thread's alternate stack (a
+ * pooled host thread, which frees it only after a fini without it). */
+void pal_thread_trap_fini(bool keep_altstack);
 /*
  * The fast path (docs/architecture.md, "Entering the LibOS"): a rewritten system call site jumps
  * to a per-site trampoline that calls pal_fast_syscall_entry, which saves

@@ -469,7 +469,7 @@ static void thread_unlink_locked(struct thread *t)
 static void thread_finish(struct thread *t, uint64_t cpu_base)
 {
     struct process *p = t->proc;
-    pal_thread_trap_fini();
+    pal_thread_trap_fini(true); /* the worker's altstack, kept for its next thread */
     sigpending_clear(&t->pending);
     mutex_lock(&proc_lock);
     live_threads--;
@@ -569,6 +569,7 @@ static void *worker_main(void *arg)
         run_thread(w, t);
         if (vm_host_unused()) pal_as_exit(); /* its last process is done */
     }
+    pal_thread_trap_fini(false); /* no signal may find the altstack unmapped */
     pal_private_stack_free(w->altstack, ALTSTACK_SIZE);
     if (w->wake_efd) pal_host_close(w->wake_efd - 1);
     kfree(w);
