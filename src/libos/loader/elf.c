@@ -77,6 +77,24 @@ static bool final_prot_ok(const Elf64_Phdr *ph)
     return !(padzero && !(prot & PROT_WRITE)) && !(anon_tail && prot != (PROT_READ | PROT_WRITE));
 }
 
+/* Whether the segments' file pages tile [lo, hi) with nothing between or
+ * after them and all get their own protection: mapping them from the
+ * image cache then leaves no page of the span to be given memory first. */
+static bool cache_tiles_span(const struct elf_object *o, uint64_t lo, uint64_t hi)
+{
+    uint64_t next = lo;
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type != PT_LOAD) continue;
+        uint64_t file_end = PAGE_UP(ph->p_vaddr + ph->p_filesz);
+        if (PAGE_DOWN(ph->p_vaddr) != next || ph->p_filesz == 0 ||
+            PAGE_UP(ph->p_vaddr + ph->p_memsz) != file_end || !final_prot_ok(ph))
+            return false;
+        next = file_end;
+    }
+    return next == hi;
+}
+
 /* *final: every segment got its own protection (see final_prot_ok). */
 static int map_from_cache(struct file *f, const struct stat *st, const struct elf_object *o,
                           uint64_t bias, bool *final)
@@ -138,8 +156,11 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
         return -ENOEXEC;
     }
     int64_t base;
+    bool committed = true;
     if (o->eh.e_type == ET_DYN) {
-        base = vm_map(p, 0, hi - lo, PROT_READ | PROT_WRITE, false, false);
+        committed = !cache_tiles_span(o, lo, hi);
+        base = committed ? vm_map(p, 0, hi - lo, PROT_READ | PROT_WRITE, false, false)
+                         : vm_map_uncommitted(p, hi - lo, PROT_READ | PROT_WRITE);
     } else {
         base = vm_map_image_fixed(p, lo, hi - lo, PROT_READ | PROT_WRITE);
         if (base == -EEXIST) /* another process of this address space has it: the
@@ -156,6 +177,13 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
     *bias = (uint64_t)base - lo;
     bool final = false;
     r = map_from_cache(f, &st, o, *bias, &final);
+    if (r < 0 && !committed) { /* the plain way below needs the whole span as memory */
+        int c = pal_vm_commit((void *)base, hi - lo, PROT_READ | PROT_WRITE);
+        if (c < 0) {
+            vm_unmap(p, (uint64_t)base, hi - lo);
+            return c;
+        }
+    }
     for (int i = 0; r < 0 && i < o->eh.e_phnum; i++) { /* the plain way: read them in */
         const Elf64_Phdr *ph = &o->ph[i];
         if (ph->p_type != PT_LOAD || ph->p_filesz == 0) continue;

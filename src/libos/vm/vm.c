@@ -339,7 +339,9 @@ static void log_exhausted(uint64_t len)
              (unsigned long long)len, (unsigned long long)commit_limit);
 }
 
-int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed, bool noreplace)
+/* commit: give the range host memory (else the caller maps over it). */
+static int64_t map_area(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed,
+                        bool noreplace, bool commit)
 {
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
@@ -388,7 +390,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
         ret = -ENOMEM;
         goto out;
     }
-    ret = pal_vm_commit((void *)addr, len, prot);
+    ret = commit ? pal_vm_commit((void *)addr, len, prot) : 0;
     if (ret < 0) {
         kfree(v);
         goto out;
@@ -400,6 +402,16 @@ out:
     mutex_unlock(&as->lock);
     if (replaced) rewrite_forget_range(p->vm, addr, addr + len);
     return ret;
+}
+
+int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed, bool noreplace)
+{
+    return map_area(p, addr, len, prot, fixed, noreplace, true);
+}
+
+int64_t vm_map_uncommitted(struct process *p, uint64_t len, int prot)
+{
+    return map_area(p, 0, len, prot, false, false, false);
 }
 
 /* The address in a free gap of [lo, hi) nearest to target for len bytes,
