@@ -403,7 +403,6 @@ reap_orphans: /* reaping changes the list: start over after each */
     }
     if (init && init != parent) waitq_wake_all(&init->child_waiters);
     mutex_unlock(&proc_lock);
-    if (!autoreap) pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
     /* host threads in process_wait_exit (the boot thread, a server's)
      * wait for the processes they started, and only for those: waking them
      * at every exit (each forked child's) costs a context switch */
@@ -836,7 +835,12 @@ _Noreturn void thread_exit_current(void)
 {
     struct thread *t = current_thread();
     robust_list_release(t); /* first, as Linux's mm_release */
-    if (t->clear_child_tid) {
+    /* As Linux's mm_release: only when someone else can see the memory
+     * (another thread, or a process sharing it) is the word cleared and
+     * woken; the last thread of a process spares the host call. */
+    bool seen = __atomic_load_n(&t->proc->nthreads, __ATOMIC_RELAXED) > 1 ||
+                __atomic_load_n(&t->proc->vm->users, __ATOMIC_RELAXED) > 1;
+    if (t->clear_child_tid && seen) {
         uint32_t *addr = (uint32_t *)t->clear_child_tid;
         if (user_ok(addr, sizeof(*addr), true) && uaccess_store32(addr, 0) == 0)
             pal_futex(addr, FUTEX_WAKE, 1, NULL, NULL, 0);
