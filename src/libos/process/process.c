@@ -838,8 +838,10 @@ _Noreturn void thread_exit_current(void)
     /* As Linux's mm_release: only when someone else can see the memory
      * (another thread, or a process sharing it) is the word cleared and
      * woken; the last thread of a process spares the host call. */
-    bool seen = __atomic_load_n(&t->proc->nthreads, __ATOMIC_RELAXED) > 1 ||
-                __atomic_load_n(&t->proc->vm->users, __ATOMIC_RELAXED) > 1;
+    struct process *p = t->proc;
+    /* (a vfork child that gave its parent's memory back has no vm: as before) */
+    bool seen = !p->vm || __atomic_load_n(&p->nthreads, __ATOMIC_RELAXED) > 1 ||
+                __atomic_load_n(&p->vm->users, __ATOMIC_RELAXED) > 1;
     if (t->clear_child_tid && seen) {
         uint32_t *addr = (uint32_t *)t->clear_child_tid;
         if (user_ok(addr, sizeof(*addr), true) && uaccess_store32(addr, 0) == 0)
