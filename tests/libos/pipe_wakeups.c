@@ -3,7 +3,9 @@
  * pipe (pipe(7)): a writer blocked on a full pipe while the reader takes
  * one byte at a time, several readers blocked on an empty pipe fed by
  * small writes and then end of file, a write larger than the pipe read in
- * odd pieces, and poll's POLLOUT once reads have made room. */
+ * odd pieces, poll's POLLOUT once reads have made room, and F_SETPIPE_SZ
+ * while a reader and a writer keep copying (a resize waits for the copy
+ * in flight, however full or empty the pipe ends up). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +73,26 @@ static void drain_checked(int fd, size_t len, size_t piece)
     free(buf);
 }
 
+static volatile int stop;
+
+static void *pump_writer(void *arg)
+{
+    static char buf[65536];
+    while (!stop)
+        CHECK(write(*(int *)arg, buf, sizeof(buf)) > 0);
+    return NULL;
+}
+
+static void *pump_reader(void *arg)
+{
+    static char buf[3000];
+    ssize_t n;
+    while ((n = read(*(int *)arg, buf, sizeof(buf))) > 0)
+        ;
+    CHECK(n == 0);
+    return NULL;
+}
+
 int main(void)
 {
     int fds[2];
@@ -136,6 +158,22 @@ int main(void)
     free(fill);
     close(fds[0]);
     close(fds[1]);
+
+    /* Resizes among a writer and a reader copying all the time. */
+    CHECK(pipe(fds) == 0);
+    pthread_t pw, pr;
+    CHECK(pthread_create(&pr, NULL, pump_reader, &fds[0]) == 0);
+    CHECK(pthread_create(&pw, NULL, pump_writer, &fds[1]) == 0);
+    for (int i = 0; i < 3000; i++) {
+        int want = (i & 1) ? 65536 : 131072;
+        int r = fcntl(fds[1], F_SETPIPE_SZ, want);
+        CHECK(r == want || (r == -1 && errno == EBUSY)); /* EBUSY: more is in it */
+    }
+    stop = 1;
+    CHECK(pthread_join(pw, NULL) == 0);
+    close(fds[1]);
+    CHECK(pthread_join(pr, NULL) == 0);
+    close(fds[0]);
     puts("ok");
     return 0;
 }

@@ -56,6 +56,7 @@ struct pipe {
     struct waitq rwait, wwait;
     ino_t ino;
     bool reading, writing; /* a reader / writer copies outside the lock */
+    unsigned resizers;     /* F_SETPIPE_SZ calls waiting for a copy to end */
     uint64_t consumed;     /* bytes read so far: packet starts count from 0 */
     struct packet {
         uint64_t start;
@@ -248,8 +249,10 @@ static ssize_t pipe_read_flags(struct file *f, struct uio *to, int flags)
             if (!waitq_empty(&p->wwait))
                 waitq_wake(&p->wwait,
                            p->pkts || (room_was < PIPE_BUF && p->cap - p->len >= PIPE_BUF));
-            /* The next reader, if there is something for it or its end of file. */
-            if (!waitq_empty(&p->rwait)) waitq_wake(&p->rwait, p->len > 0 || p->writers == 0);
+            /* The next reader, if there is something for it or its end of
+             * file; a resize waits for this copy's end. */
+            if (!waitq_empty(&p->rwait))
+                waitq_wake(&p->rwait, p->len > 0 || p->writers == 0 || p->resizers);
             r = (ssize_t)n;
             break;
         }
@@ -318,8 +321,8 @@ static ssize_t pipe_write_flags(struct file *f, struct uio *from, int flags)
              * reader, which wakes it): once a write made it non-empty, the
              * readers are awake and later writes need not wake them. */
             if (!waitq_empty(&p->rwait)) waitq_wake(&p->rwait, was_empty);
-            if (!waitq_empty(&p->wwait))
-                waitq_wake(&p->wwait, p->len < p->cap); /* the next writer */
+            if (!waitq_empty(&p->wwait)) /* the next writer, a resize */
+                waitq_wake(&p->wwait, p->len < p->cap || p->resizers);
             if (done == len) break;
             continue;
         }
@@ -526,8 +529,10 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
     if (want > PIPE_MAX_SIZE && want > p->cap && !capable(CAP_SYS_RESOURCE)) return -EPERM;
     mutex_lock(&p->lock);
     long r = 0;
+    p->resizers++;
     while ((p->reading || p->writing) && r == 0) /* a copy in flight uses the buffer */
         r = pipe_wait(p, p->reading ? &p->rwait : &p->wwait);
+    p->resizers--;
     if (r < 0) {
         /* interrupted: r says so */
     } else if (want < p->len || (p->pkts && p->npkt > want / 4096)) {
