@@ -191,6 +191,9 @@ int pal_gettid(void);
 long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
                uint32_t *uaddr2, uint32_t val3);
 int pal_sched_yield(void);
+/* The calling host thread's policy: SCHED_BATCH (its wake-ups do not
+ * preempt the task running on its CPU) or back to SCHED_OTHER. */
+int pal_sched_batch(bool batch);
 /* membarrier(2) over all host threads of the instance. */
 int pal_membarrier(int cmd, unsigned flags);
 int pal_sched_getaffinity(size_t len, void *mask);
@@ -251,8 +254,10 @@ int pal_trap_install(void);
 /* Per thread, before it first runs application code: %gs = tcb, an
  * alternate signal stack, and syscall interception with tcb->selector. */
 int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_size);
-/* Undo pal_thread_trap_init before the host thread exits. */
-void pal_thread_trap_fini(void);
+/* Undo pal_thread_trap_init before the host thread exits or runs another
+ * thread; keep_altstack: it stays this host thread's alternate stack (a
+ * pooled host thread, which frees it only after a fini without it). */
+void pal_thread_trap_fini(bool keep_altstack);
 /*
  * The fast path (docs/architecture.md, "Entering the LibOS"): a rewritten system call site jumps
  * to a per-site trampoline that calls pal_fast_syscall_entry, which saves

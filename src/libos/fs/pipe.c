@@ -56,6 +56,7 @@ struct pipe {
     struct waitq rwait, wwait;
     ino_t ino;
     bool reading, writing; /* a reader / writer copies outside the lock */
+    unsigned resizers;     /* F_SETPIPE_SZ calls waiting for a copy to end */
     uint64_t consumed;     /* bytes read so far: packet starts count from 0 */
     struct packet {
         uint64_t start;
@@ -137,7 +138,7 @@ static int pipe_wait(struct pipe *p, struct waitq *q)
     thread_prepare_sleep(); /* the condition was checked under this same lock */
     waitq_add(q, w);
     mutex_unlock(&p->lock);
-    int r = thread_sleep(NULL);
+    int r = thread_sleep_sync(NULL);
     mutex_lock(&p->lock);
     waitq_remove(q, w);
     return r;
@@ -235,13 +236,23 @@ static ssize_t pipe_read_flags(struct file *f, struct uio *to, int flags)
                 break;
             }
             forget_packets(p, p->consumed + take);
+            size_t room_was = p->cap - p->len;
             p->consumed += take;
             p->head = (p->head + take) % p->cap;
             p->len -= take;
             if (p->len == 0 && !p->writing) p->head = 0; /* later copies stay contiguous */
             p->reading = false;
-            if (!waitq_empty(&p->wwait)) waitq_wake_all(&p->wwait);
-            if (!waitq_empty(&p->rwait)) waitq_wake_all(&p->rwait); /* the next reader */
+            /* A writer sleeps only while the room is below what any write
+             * waits for (PIPE_BUF; or a packet buffer): wake it when the
+             * room crosses that, as Linux frees a whole page, not after
+             * every read of a few bytes. */
+            if (!waitq_empty(&p->wwait))
+                waitq_wake(&p->wwait,
+                           p->pkts || (room_was < PIPE_BUF && p->cap - p->len >= PIPE_BUF));
+            /* The next reader, if there is something for it or its end of
+             * file; a resize waits for this copy's end. */
+            if (!waitq_empty(&p->rwait))
+                waitq_wake(&p->rwait, p->len > 0 || p->writers == 0 || p->resizers);
             r = (ssize_t)n;
             break;
         }
@@ -302,11 +313,16 @@ static ssize_t pipe_write_flags(struct file *f, struct uio *from, int flags)
                 p->npkt++;
                 p->pkt_bytes += n;
             }
+            bool was_empty = p->len == 0;
             p->len += n;
             p->writing = false;
             done += n;
-            if (!waitq_empty(&p->rwait)) waitq_wake_all(&p->rwait);
-            if (!waitq_empty(&p->wwait)) waitq_wake_all(&p->wwait); /* the next writer */
+            /* A reader sleeps only on an empty pipe (or behind another
+             * reader, which wakes it): once a write made it non-empty, the
+             * readers are awake and later writes need not wake them. */
+            if (!waitq_empty(&p->rwait)) waitq_wake(&p->rwait, was_empty);
+            if (!waitq_empty(&p->wwait)) /* the next writer, a resize */
+                waitq_wake(&p->wwait, p->len < p->cap || p->resizers);
             if (done == len) break;
             continue;
         }
@@ -513,8 +529,10 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
     if (want > PIPE_MAX_SIZE && want > p->cap && !capable(CAP_SYS_RESOURCE)) return -EPERM;
     mutex_lock(&p->lock);
     long r = 0;
+    p->resizers++;
     while ((p->reading || p->writing) && r == 0) /* a copy in flight uses the buffer */
         r = pipe_wait(p, p->reading ? &p->rwait : &p->wwait);
+    p->resizers--;
     if (r < 0) {
         /* interrupted: r says so */
     } else if (want < p->len || (p->pkts && p->npkt > want / 4096)) {

@@ -65,10 +65,43 @@ static int prot_of(uint32_t pf)
  * segments that share a page to come from the same file page (same
  * vaddr - offset), which linkers produce; otherwise -1 and the caller reads.
  */
+/* A segment whose pages are its own can be mapped with its protection
+ * at once, sparing a host mprotect per segment on every spawn: unless
+ * the loader writes into it (padzero), or the host pages past its file
+ * pages are the span's plain read-write memory. */
+static bool final_prot_ok(const Elf64_Phdr *ph)
+{
+    int prot = prot_of(ph->p_flags);
+    uint64_t file_end = ph->p_vaddr + ph->p_filesz, mem_end = ph->p_vaddr + ph->p_memsz;
+    bool padzero = ph->p_memsz > ph->p_filesz && PAGE_UP(file_end) > file_end;
+    bool anon_tail = ph->p_filesz == 0 || PAGE_UP(mem_end) > PAGE_UP(file_end);
+    return !(padzero && !(prot & PROT_WRITE)) && !(anon_tail && prot != (PROT_READ | PROT_WRITE));
+}
+
+/* Whether the segments' file pages tile [lo, hi) with nothing between or
+ * after them and all get their own protection: mapping them from the
+ * image cache then leaves no page of the span to be given memory first. */
+static bool cache_tiles_span(const struct elf_object *o, uint64_t lo, uint64_t hi)
+{
+    uint64_t next = lo;
+    for (int i = 0; i < o->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &o->ph[i];
+        if (ph->p_type != PT_LOAD) continue;
+        uint64_t file_end = PAGE_UP(ph->p_vaddr + ph->p_filesz);
+        if (PAGE_DOWN(ph->p_vaddr) != next || ph->p_filesz == 0 ||
+            PAGE_UP(ph->p_vaddr + ph->p_memsz) != file_end || !final_prot_ok(ph))
+            return false;
+        next = file_end;
+    }
+    return next == hi;
+}
+
+/* *final: every segment got its own protection (see final_prot_ok). */
 static int map_from_cache(struct file *f, const struct stat *st, const struct elf_object *o,
-                          uint64_t bias)
+                          uint64_t bias, bool *final)
 {
     const Elf64_Phdr *prev = NULL;
+    *final = true;
     for (int i = 0; i < o->eh.e_phnum; i++) {
         const Elf64_Phdr *ph = &o->ph[i];
         if (ph->p_type != PT_LOAD) continue;
@@ -76,6 +109,7 @@ static int map_from_cache(struct file *f, const struct stat *st, const struct el
         if (shares && (ph->p_vaddr - ph->p_offset != prev->p_vaddr - prev->p_offset ||
                        prev->p_memsz > prev->p_filesz)) /* bss under the next segment's page */
             return -1;
+        if (shares || !final_prot_ok(ph)) *final = false;
         prev = ph;
     }
     int fd = image_cache_get(f, st);
@@ -85,10 +119,20 @@ static int map_from_cache(struct file *f, const struct stat *st, const struct el
         if (ph->p_type != PT_LOAD || ph->p_filesz == 0) continue;
         uint64_t start = PAGE_DOWN(bias + ph->p_vaddr);
         uint64_t file_end = bias + ph->p_vaddr + ph->p_filesz;
-        if (pal_vm_map_file((void *)start, PAGE_UP(file_end) - start, PROT_READ | PROT_WRITE, fd,
+        int prot = *final ? prot_of(ph->p_flags) : PROT_READ | PROT_WRITE;
+        if (pal_vm_map_file((void *)start, PAGE_UP(file_end) - start, prot, fd,
                             (off_t)PAGE_DOWN(ph->p_offset)) < 0) {
             image_cache_put(fd);
-            return -1; /* the span is still plain memory: reading works */
+            /* The span must be plain writable memory again for reading. */
+            for (int j = 0; *final && j < i; j++) {
+                const Elf64_Phdr *q = &o->ph[j];
+                if (q->p_type != PT_LOAD || q->p_filesz == 0) continue;
+                uint64_t qs = PAGE_DOWN(bias + q->p_vaddr);
+                pal_vm_protect((void *)qs, PAGE_UP(bias + q->p_vaddr + q->p_filesz) - qs,
+                               PROT_READ | PROT_WRITE);
+            }
+            *final = false;
+            return -1;
         }
         /* Like the kernel's padzero: when a bss follows, the rest of the
          * last file page reads as zero (glibc's loader allocates there,
@@ -113,8 +157,11 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
         return -ENOEXEC;
     }
     int64_t base;
+    bool committed = true;
     if (o->eh.e_type == ET_DYN) {
-        base = vm_map(p, 0, hi - lo, PROT_READ | PROT_WRITE, false, false);
+        committed = !cache_tiles_span(o, lo, hi);
+        base = committed ? vm_map(p, 0, hi - lo, PROT_READ | PROT_WRITE, false, false)
+                         : vm_map_uncommitted(p, hi - lo, PROT_READ | PROT_WRITE);
     } else {
         base = vm_map_image_fixed(p, lo, hi - lo, PROT_READ | PROT_WRITE);
         if (base == -EEXIST) /* another process of this address space has it: the
@@ -129,7 +176,15 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
     }
     if (base < 0) return (int)base;
     *bias = (uint64_t)base - lo;
-    r = map_from_cache(f, &st, o, *bias);
+    bool final = false;
+    r = map_from_cache(f, &st, o, *bias, &final);
+    if (r < 0 && !committed) { /* the plain way below needs the whole span as memory */
+        int c = pal_vm_commit((void *)base, hi - lo, PROT_READ | PROT_WRITE);
+        if (c < 0) {
+            vm_unmap(p, (uint64_t)base, hi - lo);
+            return c;
+        }
+    }
     for (int i = 0; r < 0 && i < o->eh.e_phnum; i++) { /* the plain way: read them in */
         const Elf64_Phdr *ph = &o->ph[i];
         if (ph->p_type != PT_LOAD || ph->p_filesz == 0) continue;
@@ -147,7 +202,8 @@ static int elf_map(struct process *p, struct file *f, const struct elf_object *o
         uint64_t s = PAGE_DOWN(*bias + ph->p_vaddr), e = PAGE_UP(*bias + ph->p_vaddr + ph->p_memsz);
         int prot = prot_of(ph->p_flags);
         if (s > prev_end) vm_protect(p, prev_end, s - prev_end, PROT_NONE);
-        if (prot != (PROT_READ | PROT_WRITE)) vm_protect(p, s, e - s, prot);
+        if (prot != (PROT_READ | PROT_WRITE))
+            (r == 0 && final ? vm_protect_recorded : vm_protect)(p, s, e - s, prot);
         if (s < prev_end) vm_protect(p, s, PAGE_SIZE, prot | prev_prot);
         prev_end = e > prev_end ? e : prev_end;
         prev_prot = prot;

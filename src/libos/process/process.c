@@ -403,7 +403,6 @@ reap_orphans: /* reaping changes the list: start over after each */
     }
     if (init && init != parent) waitq_wake_all(&init->child_waiters);
     mutex_unlock(&proc_lock);
-    if (!autoreap) pal_futex(&p->exit_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
     /* host threads in process_wait_exit (the boot thread, a server's)
      * wait for the processes they started, and only for those: waking them
      * at every exit (each forked child's) costs a context switch */
@@ -469,7 +468,7 @@ static void thread_unlink_locked(struct thread *t)
 static void thread_finish(struct thread *t, uint64_t cpu_base)
 {
     struct process *p = t->proc;
-    pal_thread_trap_fini();
+    pal_thread_trap_fini(true); /* the worker's altstack, kept for its next thread */
     sigpending_clear(&t->pending);
     mutex_lock(&proc_lock);
     live_threads--;
@@ -569,6 +568,7 @@ static void *worker_main(void *arg)
         run_thread(w, t);
         if (vm_host_unused()) pal_as_exit(); /* its last process is done */
     }
+    pal_thread_trap_fini(false); /* no signal may find the altstack unmapped */
     pal_private_stack_free(w->altstack, ALTSTACK_SIZE);
     if (w->wake_efd) pal_host_close(w->wake_efd - 1);
     kfree(w);
@@ -835,7 +835,14 @@ _Noreturn void thread_exit_current(void)
 {
     struct thread *t = current_thread();
     robust_list_release(t); /* first, as Linux's mm_release */
-    if (t->clear_child_tid) {
+    /* As Linux's mm_release: only when someone else can see the memory
+     * (another thread, or a process sharing it) is the word cleared and
+     * woken; the last thread of a process spares the host call. */
+    struct process *p = t->proc;
+    /* (a vfork child that gave its parent's memory back has no vm: as before) */
+    bool seen = !p->vm || __atomic_load_n(&p->nthreads, __ATOMIC_RELAXED) > 1 ||
+                __atomic_load_n(&p->vm->users, __ATOMIC_RELAXED) > 1;
+    if (t->clear_child_tid && seen) {
         uint32_t *addr = (uint32_t *)t->clear_child_tid;
         if (user_ok(addr, sizeof(*addr), true) && uaccess_store32(addr, 0) == 0)
             pal_futex(addr, FUTEX_WAKE, 1, NULL, NULL, 0);

@@ -43,7 +43,11 @@ void waitq_remove(struct waitq *q, struct waiter *w)
 
 void thread_wake(struct thread *t)
 {
-    __atomic_store_n(&t->wake, 1, __ATOMIC_SEQ_CST);
+    /* A wake-up already posted (and not yet consumed by a new
+     * thread_prepare_sleep) was, or is being, delivered by its poster:
+     * another futex call would only cost the waker a host call, once
+     * per write to a pipe whose reader has not run yet. */
+    if (__atomic_exchange_n(&t->wake, 1, __ATOMIC_SEQ_CST)) return;
     /* Only a thread that is (about to be) in the futex needs the host
      * call; one still spinning sees the word. Pairs with thread_sleep. */
     if (__atomic_load_n(&t->in_futex, __ATOMIC_SEQ_CST))
@@ -70,14 +74,19 @@ void thread_drain_wake_fd(struct thread *t)
     if (t->wake_efd) pal_host_read(t->wake_efd - 1, &v, sizeof(v)); /* non-blocking */
 }
 
-void waitq_wake_all(struct waitq *q)
+void waitq_wake(struct waitq *q, bool threads)
 {
     for (struct waiter *w = q->head; w; w = w->next) {
         if (w->wake)
             w->wake(w);
-        else
+        else if (threads)
             thread_wake(w->t);
     }
+}
+
+void waitq_wake_all(struct waitq *q)
+{
+    waitq_wake(q, true);
 }
 
 bool thread_interrupted(void)
@@ -91,14 +100,8 @@ bool thread_interrupted(void)
  * more than that. */
 #define SPIN_ROUNDS 128
 
-/* signals: a pending signal ends the sleep (else only an exit request). */
-static int sleep_on_word(const struct timespec *deadline, bool signals)
+static int futex_sleep(struct thread *t, const struct timespec *deadline, bool signals)
 {
-    struct thread *t = current_thread();
-    for (int i = 0; i < SPIN_ROUNDS; i++) {
-        if (__atomic_load_n(&t->wake, __ATOMIC_ACQUIRE)) return 0;
-        __builtin_ia32_pause();
-    }
     for (;;) {
         if (signals ? thread_interrupted() : t->must_exit) return -EINTR;
         __atomic_store_n(&t->in_futex, true, __ATOMIC_SEQ_CST);
@@ -113,14 +116,35 @@ static int sleep_on_word(const struct timespec *deadline, bool signals)
     }
 }
 
+/* signals: a pending signal ends the sleep (else only an exit request).
+ * sync: see thread_sleep_sync. */
+static int sleep_on_word(const struct timespec *deadline, bool signals, bool sync)
+{
+    struct thread *t = current_thread();
+    for (int i = 0; i < SPIN_ROUNDS; i++) {
+        if (__atomic_load_n(&t->wake, __ATOMIC_ACQUIRE)) return 0;
+        __builtin_ia32_pause();
+    }
+    /* Only a sleep that really goes to the futex pays the two host calls. */
+    bool batch = sync && pal_sched_batch(true) == 0;
+    int r = futex_sleep(t, deadline, signals);
+    if (batch) pal_sched_batch(false);
+    return r;
+}
+
 int thread_sleep(const struct timespec *deadline)
 {
-    return sleep_on_word(deadline, true);
+    return sleep_on_word(deadline, true, false);
+}
+
+int thread_sleep_sync(const struct timespec *deadline)
+{
+    return sleep_on_word(deadline, true, true);
 }
 
 int thread_sleep_stopped(void)
 {
-    return sleep_on_word(NULL, false);
+    return sleep_on_word(NULL, false, false);
 }
 
 int thread_wait_host_fd(int fd, short events)

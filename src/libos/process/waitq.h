@@ -50,6 +50,10 @@ void waitq_remove(struct waitq *q, struct waiter *w);
 void waitq_add_callback(struct waitq *q, struct waiter *w, void (*wake)(struct waiter *w));
 /* Wake every queued thread (they stay queued until they remove themselves). */
 void waitq_wake_all(struct waitq *q);
+/* Call every callback waiter, and wake the queued threads only when
+ * `threads` (an object that knows its sleepers cannot go on yet spares
+ * them a wake-up, while poll tables and fasync still see every event). */
+void waitq_wake(struct waitq *q, bool threads);
 static inline bool waitq_empty(const struct waitq *q)
 {
     return q->head == NULL;
@@ -58,6 +62,13 @@ static inline bool waitq_empty(const struct waitq *q)
 /* Sleep until woken (0), interrupted by a signal or an exit request
  * (-EINTR), or past the CLOCK_MONOTONIC deadline (-ETIMEDOUT; NULL: none). */
 int thread_sleep(const struct timespec *deadline);
+/* The same for a wait whose waker goes on working after the wake-up (a
+ * pipe's other end): the wake-up does not preempt the waker when both
+ * share a CPU, as Linux's "sync" wake-ups of pipes (WF_SYNC): the sleeper
+ * runs when the waker blocks or its time slice ends, and then finds a
+ * batch of work instead of one write. A futex wake-up has no such hint,
+ * so the sleep itself is made non-preempting (SCHED_BATCH) while it lasts. */
+int thread_sleep_sync(const struct timespec *deadline);
 /* The same for a stopped thread (SIGSTOP): signals arriving meanwhile do
  * not end it (they wait for SIGCONT); only a wake-up or an exit request. */
 int thread_sleep_stopped(void);

@@ -192,7 +192,9 @@ static void log_exhausted(uint64_t len)
              (unsigned long long)len, (unsigned long long)commit_limit);
 }
 
-int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed, bool noreplace)
+/* commit: give the range host memory (else the caller maps over it). */
+static int64_t map_area(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed,
+                        bool noreplace, bool commit)
 {
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
@@ -241,7 +243,7 @@ int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fi
         ret = -ENOMEM;
         goto out;
     }
-    ret = pal_vm_commit((void *)addr, len, prot);
+    ret = commit ? pal_vm_commit((void *)addr, len, prot) : 0;
     if (ret < 0) {
         kfree(v);
         goto out;
@@ -253,6 +255,16 @@ out:
     mutex_unlock(&as->lock);
     if (replaced) rewrite_forget_range(p->vm, addr, addr + len);
     return ret;
+}
+
+int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed, bool noreplace)
+{
+    return map_area(p, addr, len, prot, fixed, noreplace, true);
+}
+
+int64_t vm_map_uncommitted(struct process *p, uint64_t len, int prot)
+{
+    return map_area(p, 0, len, prot, false, false, false);
 }
 
 /* The address in a free gap of [lo, hi) nearest to target for len bytes,
@@ -359,7 +371,8 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
     return r;
 }
 
-int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
+/* host: change the host's protection too (else it already has prot). */
+static int protect(struct process *p, uint64_t addr, uint64_t len, int prot, bool host)
 {
     struct addr_space *as = p->vm->as;
     len = PAGE_UP(len);
@@ -388,7 +401,7 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
         }
         r = split_at(as, addr);
         if (r == 0) r = split_at(as, addr + len);
-        if (r == 0) r = pal_vm_protect((void *)addr, len, prot);
+        if (r == 0 && host) r = pal_vm_protect((void *)addr, len, prot);
         for (struct vma *v = r ? NULL : area_from(as, addr); v && v->start < addr + len;
              v = v->next) {
             if (v->start >= addr && v->end <= addr + len) v->prot = prot;
@@ -398,6 +411,16 @@ int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
 out:
     mutex_unlock(&as->lock);
     return r;
+}
+
+int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot)
+{
+    return protect(p, addr, len, prot, true);
+}
+
+int vm_protect_recorded(struct process *p, uint64_t addr, uint64_t len, int prot)
+{
+    return protect(p, addr, len, prot, false);
 }
 
 static void release_areas(struct vm_proc *m)

@@ -53,6 +53,11 @@ uint64_t vm_region_size(void);
  * address or -errno (-ENOMEM when the region is exhausted). */
 int64_t vm_map(struct process *p, uint64_t addr, uint64_t len, int prot, bool fixed,
                bool noreplace);
+/* Like vm_map(p, 0, len, prot, false, false), leaving the host range as
+ * the free region has it (inaccessible): for a caller that maps host
+ * memory over all of it at once (image segments from the image cache),
+ * or else calls pal_vm_commit. One host mmap fewer per spawn. */
+int64_t vm_map_uncommitted(struct process *p, uint64_t len, int prot);
 /* Map len bytes as close as possible to target, within max_dist of every
  * byte of it. Returns the address or -ENOMEM. */
 int64_t vm_map_near(struct process *p, uint64_t target, uint64_t len, int prot, uint64_t max_dist);
@@ -64,6 +69,9 @@ int64_t vm_map_image_fixed(struct process *p, uint64_t addr, uint64_t len, int p
 int64_t vm_reserve(struct process *p, uint64_t len);
 int vm_unmap(struct process *p, uint64_t addr, uint64_t len);
 int vm_protect(struct process *p, uint64_t addr, uint64_t len, int prot);
+/* The same when the host pages already have prot (an image segment mapped
+ * with its own protection): only p's areas change, no host call. */
+int vm_protect_recorded(struct process *p, uint64_t addr, uint64_t len, int prot);
 /* Free every area of p's address space (execve). */
 void vm_release_all(struct process *p);
 

@@ -20,6 +20,7 @@
  */
 #include "pal/pal.h"
 #include "pal/sim/handles.h"
+#include "pal/sim/trap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -117,6 +118,7 @@ int pal_as_fork(const int *child_users)
     if (pid > 0) return pid;
     handle_host_become(idx);
     handle_host_forked_child();
+    pal_trap_forked_child();
     if (life_pipe[1] >= 0) { /* the root's alone */
         close(life_pipe[1]);
         life_pipe[1] = -1;

@@ -498,6 +498,12 @@ int pal_sched_yield(void)
     RET(sched_yield());
 }
 
+int pal_sched_batch(bool batch)
+{
+    struct sched_param sp = {0};
+    RET(syscall(SYS_sched_setscheduler, 0, batch ? SCHED_BATCH : SCHED_OTHER, &sp));
+}
+
 int pal_membarrier(int cmd, unsigned flags)
 {
     RET(syscall(SYS_membarrier, cmd, flags, 0));

@@ -7,6 +7,7 @@
  * loop into SIGSYS forever).
  */
 #include "pal/pal.h"
+#include "pal/sim/trap.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -65,6 +66,20 @@ int pal_trap_install(void)
     return 0;
 }
 
+/* What a pooled host thread keeps from one LibOS thread to the next: its
+ * tid, its process's pid and its alternate stack do not change, so asking
+ * or setting them again costs host calls on every spawn for nothing. A
+ * fork's child forgets them (pal_trap_forked_child). */
+static __thread int host_tid;
+static __thread const void *host_altstack;
+static int host_pid;
+
+void pal_trap_forked_child(void)
+{
+    host_tid = host_pid = 0;
+    host_altstack = NULL;
+}
+
 int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_size)
 {
     uint64_t fs;
@@ -72,12 +87,17 @@ int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_si
     tcb->libos_fsbase = fs;
     tcb->selector = 0;
     tcb->interrupt_sent = 0;
-    tcb->host_tid = (int)syscall(SYS_gettid);
-    tcb->host_pid = getpid();
+    if (!host_tid) host_tid = (int)syscall(SYS_gettid);
+    if (!host_pid) host_pid = getpid();
+    tcb->host_tid = host_tid;
+    tcb->host_pid = host_pid;
     __asm__ volatile("wrgsbase %0" ::"r"(tcb) : "memory");
 
-    stack_t ss = {.ss_sp = altstack, .ss_size = altstack_size, .ss_flags = 0};
-    if (sigaltstack(&ss, NULL) < 0) return -errno;
+    if (host_altstack != altstack) {
+        stack_t ss = {.ss_sp = altstack, .ss_size = altstack_size, .ss_flags = 0};
+        if (sigaltstack(&ss, NULL) < 0) return -errno;
+        host_altstack = altstack;
+    }
     /* A thread that ended inside the interrupt's handler (siglongjmp to
      * its exit) left the interrupt blocked in this host thread. */
     uint64_t intr = 1ULL << (PAL_INTERRUPT_SIGNAL - 1);
@@ -90,7 +110,7 @@ int pal_thread_trap_init(struct pal_tcb *tcb, void *altstack, size_t altstack_si
     return 0;
 }
 
-void pal_thread_trap_fini(void)
+void pal_thread_trap_fini(bool keep_altstack)
 {
     struct pal_tcb *tcb;
     __asm__ volatile("rdgsbase %0" : "=r"(tcb));
@@ -99,8 +119,11 @@ void pal_thread_trap_fini(void)
         tcb->retry_timer = 0;
     }
     prctl(PR_SET_SYSCALL_USER_DISPATCH, 0 /* PR_SYS_DISPATCH_OFF */, 0, 0, 0);
-    stack_t ss = {.ss_flags = SS_DISABLE};
-    sigaltstack(&ss, NULL);
+    if (!keep_altstack) {
+        stack_t ss = {.ss_flags = SS_DISABLE};
+        sigaltstack(&ss, NULL);
+        host_altstack = NULL;
+    }
     __asm__ volatile("wrgsbase %0" ::"r"(0UL) : "memory");
 }
 
