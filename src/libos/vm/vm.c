@@ -11,6 +11,7 @@
 #include "vm/vm.h"
 
 #include "vm/area.h"
+#include "vm/commit.h"
 
 #include "entry/rewrite.h"
 #include "ipc/ipc.h"
@@ -27,12 +28,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* resource_limits.user_space_size bounds the memory mapped at once
- * (committed), not the address space: reservations that are not yet
- * memory (the unused part of every brk heap) do not count, as on Linux.
- * The address space reserved is a few times larger, and costs nothing. */
-static uint64_t commit_limit, committed;
-
 static struct addr_space root_as = {
     .lock = MUTEX_INIT, .users = 1, .tree = RB_INITIALIZER(&root_as.tree)};
 /* The address space of this host process. */
@@ -42,9 +37,10 @@ static int host_last_user_tid LIBOS_PRIVATE;
 
 int vm_init(uint64_t size)
 {
-    commit_limit = PAGE_UP(size);
-    size = commit_limit * 16 < (8ULL << 30) ? 8ULL << 30 : commit_limit * 16;
-    if (size > (1ULL << 40)) size = commit_limit > (1ULL << 40) ? commit_limit : 1ULL << 40;
+    uint64_t limit = PAGE_UP(size);
+    commit_init(limit);
+    size = limit * 16 < (8ULL << 30) ? 8ULL << 30 : limit * 16;
+    if (size > (1ULL << 40)) size = limit > (1ULL << 40) ? limit : 1ULL << 40;
     void *base = pal_vm_reserve(size);
     if (!base) return -ENOMEM;
     region_base = (uint64_t)base;
@@ -59,7 +55,7 @@ uint64_t vm_region_base(void)
 
 uint64_t vm_region_size(void)
 {
-    return commit_limit;
+    return commit_limit_bytes();
 }
 
 /* True when all of [addr, addr+len) is user space: the region or windows. */
@@ -135,27 +131,6 @@ static bool range_free(struct addr_space *as, uint64_t addr, uint64_t len)
     return !v || v->start >= addr + len;
 }
 
-/* Whether an area's pages count against user_space_size: mapped ones
- * that can be accessed. Like Linux's overcommit accounting, an mmap of
- * PROT_NONE (a runtime reserving address space: V8's code range, Go's
- * heap arenas) is not memory until mprotect makes it so. A SysV shm
- * attachment never counts: its segment was charged once, when it was
- * made (vm_charge), however many times it is attached. */
-static bool counted(const struct vma *v)
-{
-    return !v->reserved && v->prot != PROT_NONE && !v->segment;
-}
-
-/* committed is the instance's, over every address space (each with its
- * own lock): updated atomically; two address spaces mapping at once may
- * pass the limit check together and overshoot it by one mapping. */
-static void account(struct vm_proc *m, int64_t delta)
-{
-    __atomic_add_fetch(&committed, (uint64_t)delta, __ATOMIC_RELAXED);
-    m->mapped += (uint64_t)delta;
-    if (m->mapped > m->peak) m->peak = m->mapped;
-}
-
 /* True when every area meeting [addr, addr+len) is p's own. */
 static bool range_only_ours(struct process *p, uint64_t addr, uint64_t len)
 {
@@ -175,21 +150,12 @@ static int remove_range(struct process *p, uint64_t addr, uint64_t len)
     for (struct vma *v = area_from(as, addr), *next; v && v->start < addr + len; v = next) {
         next = v->next;
         if (v->end <= addr + len && v->owner == p->vm) {
-            if (counted(v)) account(v->owner, -(int64_t)(v->end - v->start));
+            if (area_counted(v)) commit_account(v->owner, -(int64_t)(v->end - v->start));
             vma_unlink(as, v);
             kfree(v);
         }
     }
     return 0;
-}
-
-static void log_exhausted(uint64_t len)
-{
-    static int warned;
-    if (__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) return;
-    log_warn("user space exhausted: cannot map %llu more bytes (resource_limits.user_space_size "
-             "is %llu); increase it in Occlum.json",
-             (unsigned long long)len, (unsigned long long)commit_limit);
 }
 
 /* commit: give the range host memory (else the caller maps over it). */
@@ -228,13 +194,12 @@ static int64_t map_area(struct process *p, uint64_t addr, uint64_t len, int prot
     } else if (!(addr && PAGE_DOWN(addr) == addr && range_free(as, addr, len))) {
         addr = find_free(as, len);
         if (!addr) {
-            log_exhausted(len);
+            commit_exhausted(len);
             ret = -ENOMEM;
             goto out;
         }
     }
-    if (prot != PROT_NONE && committed + len > commit_limit) {
-        log_exhausted(len);
+    if (prot != PROT_NONE && !commit_fits(len)) {
         ret = -ENOMEM;
         goto out;
     }
@@ -249,7 +214,7 @@ static int64_t map_area(struct process *p, uint64_t addr, uint64_t len, int prot
         goto out;
     }
     vma_insert(as, v);
-    if (counted(v)) account(p->vm, (int64_t)len);
+    if (area_counted(v)) commit_account(p->vm, (int64_t)len);
     ret = (int64_t)addr;
 out:
     mutex_unlock(&as->lock);
@@ -338,7 +303,7 @@ int64_t vm_reserve(struct process *p, uint64_t len)
         vma_insert(as, v);
         ret = (int64_t)addr;
     } else if (!addr) {
-        log_exhausted(len);
+        commit_exhausted(len);
     }
     mutex_unlock(&as->lock);
     return ret;
@@ -360,7 +325,7 @@ int vm_unmap(struct process *p, uint64_t addr, uint64_t len)
             next = v->next;
             if (v->end <= hi && v->owner == p->vm && !v->reserved) {
                 pal_vm_decommit((void *)v->start, v->end - v->start);
-                if (counted(v)) account(v->owner, -(int64_t)(v->end - v->start));
+                if (area_counted(v)) commit_account(v->owner, -(int64_t)(v->end - v->start));
                 vma_unlink(as, v);
                 kfree(v);
             }
@@ -392,10 +357,9 @@ static int protect(struct process *p, uint64_t addr, uint64_t len, int prot, boo
             if (v->end <= addr) continue;
             uint64_t s = v->start > addr ? v->start : addr;
             uint64_t e = v->end < addr + len ? v->end : addr + len;
-            if (!v->segment) delta += (int64_t)(e - s) * ((prot != PROT_NONE) - counted(v));
+            if (!v->segment) delta += (int64_t)(e - s) * ((prot != PROT_NONE) - area_counted(v));
         }
-        if (delta > 0 && committed + (uint64_t)delta > commit_limit) {
-            log_exhausted((uint64_t)delta);
+        if (delta > 0 && !commit_fits((uint64_t)delta)) {
             r = -ENOMEM;
             goto out;
         }
@@ -406,7 +370,7 @@ static int protect(struct process *p, uint64_t addr, uint64_t len, int prot, boo
              v = v->next) {
             if (v->start >= addr && v->end <= addr + len) v->prot = prot;
         }
-        if (r == 0) account(p->vm, delta);
+        if (r == 0) commit_account(p->vm, delta);
     }
 out:
     mutex_unlock(&as->lock);
@@ -445,7 +409,7 @@ static void release_areas(struct vm_proc *m)
                 run_start = v->start;
             }
             run_end = v->end;
-            if (counted(v)) account(v->owner, -(int64_t)(v->end - v->start));
+            if (area_counted(v)) commit_account(v->owner, -(int64_t)(v->end - v->start));
             vma_unlink(as, v);
             kfree(v);
         }
@@ -516,7 +480,7 @@ static void release_copy(struct addr_space *nas, struct vm_proc *c)
     while (nas->areas) {
         struct vma *v = nas->areas;
         vma_unlink(nas, v);
-        if (counted(v)) account(c, -(int64_t)(v->end - v->start));
+        if (area_counted(v)) commit_account(c, -(int64_t)(v->end - v->start));
         kfree(v);
     }
     kfree(nas->drop);
@@ -542,9 +506,8 @@ static int fork_prepare(struct vm_proc *m, struct vm_proc **child, bool empty)
     struct vm_proc *c = kmalloc(sizeof(*c));
     if (!nas || !c) goto nomem;
     as_lock(as);
-    if (!empty && m->mapped > commit_limit - __atomic_load_n(&committed, __ATOMIC_RELAXED)) {
+    if (!empty && !commit_fits(m->mapped)) {
         mutex_unlock(&as->lock);
-        log_exhausted(m->mapped);
         goto nomem;
     }
     if (empty)
@@ -571,7 +534,7 @@ static int fork_prepare(struct vm_proc *m, struct vm_proc **child, bool empty)
             n->seg_id = v->seg_id;
             n->seg_key = v->seg_key;
             vma_link_after(nas, nas->last, n);
-            if (counted(n)) account(c, (int64_t)(n->end - n->start));
+            if (area_counted(n)) commit_account(c, (int64_t)(n->end - n->start));
             continue;
         }
         if (ndrop && nas->drop[ndrop - 1].end == v->start) {
@@ -697,10 +660,7 @@ int vm_heap_init(struct process *p, uint64_t size)
 static int set_reserved(struct process *p, uint64_t start, uint64_t end, bool reserved, int prot)
 {
     struct addr_space *as = p->vm->as;
-    if (!reserved && committed + (end - start) > commit_limit) {
-        log_exhausted(end - start);
-        return -ENOMEM;
-    }
+    if (!reserved && !commit_fits(end - start)) return -ENOMEM;
     int r = split_at(as, start);
     if (r == 0) r = split_at(as, end);
     if (r < 0) return r;
@@ -709,10 +669,10 @@ static int set_reserved(struct process *p, uint64_t start, uint64_t end, bool re
     if (r < 0) return r;
     for (struct vma *v = area_from(as, start); v && v->start < end; v = v->next) {
         if (v->end <= end && v->owner == p->vm) {
-            if (counted(v)) account(p->vm, -(int64_t)(v->end - v->start));
+            if (area_counted(v)) commit_account(p->vm, -(int64_t)(v->end - v->start));
             v->reserved = reserved;
             v->prot = reserved ? PROT_NONE : prot;
-            if (counted(v)) account(p->vm, (int64_t)(v->end - v->start));
+            if (area_counted(v)) commit_account(p->vm, (int64_t)(v->end - v->start));
         }
     }
     return 0;
@@ -733,27 +693,6 @@ uint64_t vm_brk(struct process *p, uint64_t want)
     if (r == 0) m->brk = want;
     mutex_unlock(&as->lock);
     return m->brk;
-}
-
-int vm_charge(uint64_t len)
-{
-    /* as account(): two charges at once may overshoot by one */
-    if (__atomic_load_n(&committed, __ATOMIC_RELAXED) + len > commit_limit) {
-        log_exhausted(len);
-        return -ENOMEM;
-    }
-    __atomic_add_fetch(&committed, len, __ATOMIC_RELAXED);
-    return 0;
-}
-
-void vm_uncharge(uint64_t len)
-{
-    __atomic_sub_fetch(&committed, len, __ATOMIC_RELAXED);
-}
-
-uint64_t vm_used_bytes(void)
-{
-    return __atomic_load_n(&committed, __ATOMIC_RELAXED);
 }
 
 bool vm_range_free(struct process *p, uint64_t addr, uint64_t len)
@@ -810,7 +749,7 @@ void vm_set_segment(struct process *p, uint64_t addr, uint64_t len, int id, int 
     if (split_at(as, addr) == 0 && split_at(as, addr + PAGE_UP(len)) == 0) {
         for (struct vma *v = area_from(as, addr); v && v->start < addr + len; v = v->next) {
             if (v->start < addr || v->owner != p->vm) continue;
-            if (counted(v)) account(p->vm, -(int64_t)(v->end - v->start));
+            if (area_counted(v)) commit_account(p->vm, -(int64_t)(v->end - v->start));
             v->shared = v->segment = true;
             v->seg_id = id;
             v->seg_key = key;
