@@ -162,8 +162,8 @@ int libos_init(const char *config_json, const char *instance_dir, char *const ho
         log_error("cannot install the trap handlers: %s", strerror(-r));
         return 1;
     }
-    if ((r = ktimer_start()) < 0 || (r = itimer_start()) < 0) {
-        log_error("cannot start the LibOS timer threads: %s", strerror(-r));
+    if ((r = ktimer_start()) < 0) {
+        log_error("cannot start the LibOS timer thread: %s", strerror(-r));
         return 1;
     }
     return 0;

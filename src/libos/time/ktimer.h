@@ -18,10 +18,9 @@ struct ktimer {
     struct ktimer *next;
 };
 
-/* At boot, in the root host process: the thread that fires them, and the
- * itimers' thread (itimer.c). */
+/* At boot, in the root host process: the thread that fires them (the
+ * itimers' too, itimer.c). */
 int ktimer_start(void);
-int itimer_start(void);
 /* Arm (or move) t to fire once at `at`; 0. */
 int ktimer_arm(struct ktimer *t, uint64_t at, void (*fn)(void *), void *arg);
 /* Disarm t and wait until a call of its function in progress has
