@@ -9,8 +9,8 @@
  *
  * No host process of an instance outlives it: the root (the runtime that
  * `occlum run` or `occlum start` made) holds the only write end of a pipe
- * whose read end every forked host process has opened O_ASYNC with
- * F_SETSIG = SIGKILL; when the root ends, however it ends, the host kernel
+ * of which every forked host process holds a read end of its own, O_ASYNC
+ * with F_SETSIG = SIGKILL (life_end_open); when the root ends, however it ends, the host kernel
  * sends that SIGKILL to all of them (no thread has to watch). The copy of
  * the forking thread runs the child's first LibOS thread
  * (pal_as_forked_run) and afterwards ends a forked host process whose
