@@ -501,6 +501,16 @@ long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
     RET(syscall(SYS_futex, uaddr, op, val, timeout, uaddr2, val3));
 }
 
+long pal_futex_wait2(uint32_t *a, uint32_t va, uint32_t *b, uint32_t vb,
+                     const struct timespec *deadline)
+{
+    struct futex_waitv w[2] = {
+        {.val = va, .uaddr = (uintptr_t)a, .flags = FUTEX_32},
+        {.val = vb, .uaddr = (uintptr_t)b, .flags = FUTEX_32},
+    };
+    RET(syscall(SYS_futex_waitv, w, 2, 0, deadline, CLOCK_MONOTONIC));
+}
+
 int pal_sched_yield(void)
 {
     RET(sched_yield());
