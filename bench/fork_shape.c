@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_time.h"
+
 #define KHEAP_SIZE (64UL << 30)
 #define REGION_SIZE (16UL << 30)
 #define HEAP_SIZE (1UL << 20)
@@ -38,19 +40,6 @@
 static const size_t kheap_touched[] = {0x0,         0x1000,     0x13fff000,  0x180fd000,
                                        0x18107000,  0x1e1000,   0xffffaf000, 0xffffbd000,
                                        0xffffcf000, 0xffffd2000};
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static void *sleeper(void *arg)
 {
@@ -122,7 +111,6 @@ int main(int argc, char **argv)
         waitpid(pid, NULL, 0);
         t[i] = now_us() - t0;
     }
-    qsort(t, (size_t)n, sizeof(double), cmp);
-    printf("%.1f\n", t[n / 2]);
+    printf("%.1f\n", median_of(t, (size_t)n));
     return 0;
 }
