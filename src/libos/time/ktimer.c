@@ -118,9 +118,11 @@ int ktimer_start(void)
 
 int ktimer_serve_here(void)
 {
-    /* futex_waitv is there when a wait on a word that differs returns at once */
+    /* futex_waitv works when a wait on words that differ returns EAGAIN at
+     * once; anything else (ENOSYS before Linux 5.16, a seccomp filter's
+     * refusal) would make every wait return at once: a thread instead */
     uint32_t probe[2] = {1, 1};
-    if (pal_futex_wait2(&probe[0], 0, &probe[1], 0, NULL) == -ENOSYS) return ktimer_start();
+    if (pal_futex_wait2(&probe[0], 0, &probe[1], 0, NULL) != -EAGAIN) return ktimer_start();
     serving = true;
     return 0;
 }

@@ -22,8 +22,8 @@ struct ktimer {
  * itimers' too, itimer.c), or (ktimer_serve_here) the calling thread,
  * which then fires them while it waits in ktimer_wait, and must wait there
  * soon and often (the boot thread of `occlum run`, waiting for the
- * program). ktimer_serve_here falls back to a thread on a host without
- * futex_waitv. */
+ * program). ktimer_serve_here falls back to a thread when the host's
+ * futex_waitv does not work. */
 int ktimer_start(void);
 int ktimer_serve_here(void);
 /* Sleep until *word (a shared futex word) may differ from val, firing
