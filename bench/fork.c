@@ -7,18 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "bench_time.h"
 
 int main(int argc, char **argv)
 {
@@ -44,7 +33,6 @@ int main(int argc, char **argv)
         waitpid(pid, &st, 0);
         t[i] = now_us() - t0;
     }
-    qsort(t, (size_t)n, sizeof(double), cmp);
-    printf("%.1f\n", t[n / 2]);
+    printf("%.1f\n", median_of(t, (size_t)n));
     return 0;
 }

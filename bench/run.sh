@@ -99,6 +99,11 @@ for mb in 1 100; do
 ' \
         "$mb" "$libos" "$native" "$(ratio "$libos" "$native")"
 done
+# what bounds the 1 MB row: a bare host fork of a host process shaped like
+# the runtime (kernel heap, user region, its threads, libcrypto), no LibOS
+cc -O2 "$root/bench/fork_shape.c" -o fork_shape -lcrypto -lpthread
+printf 'host fork, runtime shape, 1 MB (us): %8s   (bench/fork_shape.c, no LibOS)\n' \
+    "$(./fork_shape krtc 200)"
 # pipe throughput between two processes (MB/s)
 for bs in 16 4096 65536 131072; do
     total=$((1 << 30))

@@ -15,17 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_time.h"
+
 static double now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void die(const char *what)
@@ -78,7 +74,7 @@ int main(int argc, char **argv)
             lat[i] = now() - t;
         }
         if (nfsync) {
-            qsort(lat, nfsync, sizeof(double), cmp);
+            qsort(lat, nfsync, sizeof(double), cmp_double);
             printf("pwrite4k_fsync_median %.0f us\n", lat[nfsync / 2] * 1e6);
         }
         close(fd);

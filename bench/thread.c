@@ -4,15 +4,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_time.h"
+
 static void *nothing(void *a)
 {
     return a;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int main(void)
@@ -28,7 +24,7 @@ int main(void)
         clock_gettime(CLOCK_MONOTONIC, &b);
         t[i] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
     }
-    qsort(t, N, sizeof(double), cmp);
+    qsort(t, N, sizeof(double), cmp_double);
     printf("%.1f\n", t[N / 2]);
     return 0;
 }

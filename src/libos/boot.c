@@ -107,6 +107,8 @@ int libos_heap_init(void)
     return 0;
 }
 
+static bool boot_serves_timers;
+
 int libos_init(const char *config_json, const char *instance_dir, char *const host_envp[])
 {
     const char *lvl = host_getenv(host_envp, "OCCLUM_LOG_LEVEL");
@@ -164,8 +166,10 @@ int libos_init(const char *config_json, const char *instance_dir, char *const ho
         log_error("cannot install the trap handlers: %s", strerror(-r));
         return 1;
     }
-    if ((r = ktimer_start()) < 0 || (r = itimer_start()) < 0) {
-        log_error("cannot start the LibOS timer threads: %s", strerror(-r));
+    /* `occlum run`'s boot thread only waits for the program: it fires the
+     * timers too, one host thread fewer (libos_boot) */
+    if ((r = boot_serves_timers ? ktimer_serve_here() : ktimer_start()) < 0) {
+        log_error("cannot start the LibOS timer thread: %s", strerror(-r));
         return 1;
     }
     return 0;
@@ -271,6 +275,7 @@ void libos_report(void)
 int libos_boot(const char *config_json, const char *instance_dir, const char *path,
                char *const argv[], char *const host_envp[])
 {
+    boot_serves_timers = true; /* it waits in libos_wait_program below */
     int r = libos_init(config_json, instance_dir, host_envp);
     if (r != 0) return r;
     int pid;

@@ -190,6 +190,11 @@ int pal_gettid(void);
 /* Futex on any memory in this address space (LibOS or user). */
 long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
                uint32_t *uaddr2, uint32_t val3);
+/* Sleep until *a != va or *b != vb (shared futex words: a FUTEX_WAKE of
+ * either ends it) or until CLOCK_MONOTONIC reaches *deadline (NULL: no
+ * deadline). -ENOSYS on a host without futex_waitv (Linux < 5.16). */
+long pal_futex_wait2(uint32_t *a, uint32_t va, uint32_t *b, uint32_t vb,
+                     const struct timespec *deadline);
 int pal_sched_yield(void);
 /* The calling host thread's policy: SCHED_BATCH (its wake-ups do not
  * preempt the task running on its CPU) or back to SCHED_OTHER. */

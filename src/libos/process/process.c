@@ -12,6 +12,7 @@
  * /proc reader racing with a reaper) can never touch freed memory.
  */
 #include "process/process.h"
+#include "time/ktimer.h"
 #include "time/posix_timer.h"
 
 #include "common/config.h"
@@ -483,7 +484,7 @@ int process_wait_exit(int pid)
         uint32_t seq = __atomic_load_n(&host_event_seq, __ATOMIC_ACQUIRE);
         signal_forward_host_pending();
         if (__atomic_load_n(&p->exit_futex, __ATOMIC_ACQUIRE)) break;
-        pal_futex(&host_event_seq, FUTEX_WAIT, seq, NULL, NULL, 0);
+        ktimer_wait(&host_event_seq, seq); /* the boot thread fires the LibOS timers */
     }
     return p->exit_status;
 }

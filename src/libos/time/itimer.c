@@ -2,16 +2,15 @@
  * itimer: alarm(2), setitimer/getitimer (ITIMER_REAL, ITIMER_VIRTUAL,
  * ITIMER_PROF).
  *
- * One LibOS timer thread (a host thread of the root host process, started
- * at boot, that never runs application code; see ktimer.c for why the
- * root's) sleeps until the earliest deadline of all processes' real-time timers
- * and sends SIGALRM when one expires, re-arming periodic ones. While a
- * CPU-time timer is armed it also wakes every tick (4 ms, as a 250 Hz
- * kernel counts) to read the process's CPU time and send SIGVTALRM or
- * SIGPROF. The host counts a thread's time as one figure, so
- * ITIMER_VIRTUAL counts the LibOS's work for the process too, like
- * ITIMER_PROF (Linux counts only user time there): both fire for a
- * process that computes, neither for one that sleeps.
+ * One ktimer (ktimer.h: a function the LibOS timer thread calls at a
+ * deadline; no host thread of its own, since every host thread of the root
+ * host process is one more to copy in each fork) fires at the earliest
+ * deadline of all processes' real-time timers and sends SIGALRM when one
+ * expires, re-arming periodic ones. While a CPU-time timer is armed it
+ * also fires every tick (4 ms, as a 250 Hz kernel counts) to read the
+ * process's CPU time and send SIGVTALRM or SIGPROF. The host counts a thread's time as one figure,
+ * so ITIMER_VIRTUAL counts the LibOS's work for the process too, like ITIMER_PROF (Linux counts
+ * only user time there): both fire for a process that computes, neither for one that sleeps.
  */
 #include "syscall/list_core.h"
 #include "time/ktimer.h"
@@ -25,7 +24,6 @@
 #include "util/kheap.h"
 
 #include <errno.h>
-#include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -45,7 +43,7 @@ struct itimer_state {
 
 static struct mutex timer_lock = MUTEX_INIT;
 static struct itimer_state *timers;
-static uint32_t timer_seq; /* futex word: bumped when the earliest deadline may have changed */
+static struct ktimer tick; /* scan()'s, at the earliest deadline */
 
 static const int timer_signal[NTIMERS] = {SIGALRM, SIGVTALRM, SIGPROF};
 
@@ -62,47 +60,39 @@ static uint64_t clock_of(struct process *p, int which)
     return which == ITIMER_REAL ? now_ns() : process_cpu_ns(p);
 }
 
-static void *timer_main(void *arg)
+/* On the LibOS timer thread: sends what is due, re-arms periodic timers,
+ * and arms the next scan (under timer_lock, so that a timer set meanwhile,
+ * whose set_timer asks for a scan once it has the lock, is not lost). */
+static void scan(void *arg)
 {
-    for (;;) {
-        mutex_lock(&timer_lock);
-        uint64_t now = now_ns(), next = 0;
-        for (struct itimer_state *it = timers; it; it = it->next) {
-            struct process *p = process_find(it->pid);
-            bool alive = p == it->proc && !p->zombie;
-            for (int w = 0; w < NTIMERS; w++) {
-                if (!it->t[w].at) continue;
-                if (!alive) {
-                    it->t[w].at = 0;
-                    continue;
-                }
-                uint64_t c = w == ITIMER_REAL ? now : process_cpu_ns(p);
-                if (it->t[w].at <= c) {
-                    siginfo_t si;
-                    memset(&si, 0, sizeof(si));
-                    si.si_signo = timer_signal[w];
-                    si.si_code = SI_TIMER;
-                    signal_send_process(p, timer_signal[w], &si);
-                    it->t[w].at = it->t[w].interval_ns ? c + it->t[w].interval_ns : 0;
-                }
-                /* CPU time has no deadline on the monotonic clock: check each tick */
-                uint64_t wake = w == ITIMER_REAL ? it->t[w].at : now + TICK_NS;
-                if (it->t[w].at && (!next || wake < next)) next = wake;
+    (void)arg;
+    mutex_lock(&timer_lock);
+    uint64_t now = now_ns(), next = 0;
+    for (struct itimer_state *it = timers; it; it = it->next) {
+        struct process *p = process_find(it->pid);
+        bool alive = p == it->proc && !p->zombie;
+        for (int w = 0; w < NTIMERS; w++) {
+            if (!it->t[w].at) continue;
+            if (!alive) {
+                it->t[w].at = 0;
+                continue;
             }
+            uint64_t c = w == ITIMER_REAL ? now : process_cpu_ns(p);
+            if (it->t[w].at <= c) {
+                siginfo_t si;
+                memset(&si, 0, sizeof(si));
+                si.si_signo = timer_signal[w];
+                si.si_code = SI_TIMER;
+                signal_send_process(p, timer_signal[w], &si);
+                it->t[w].at = it->t[w].interval_ns ? c + it->t[w].interval_ns : 0;
+            }
+            /* CPU time has no deadline on the monotonic clock: check each tick */
+            uint64_t wake = w == ITIMER_REAL ? it->t[w].at : now + TICK_NS;
+            if (it->t[w].at && (!next || wake < next)) next = wake;
         }
-        uint32_t seq = timer_seq;
-        mutex_unlock(&timer_lock);
-        struct timespec abs = {(time_t)(next / 1000000000ULL), (long)(next % 1000000000ULL)};
-        pal_futex(&timer_seq, FUTEX_WAIT_BITSET, seq, next ? &abs : NULL, NULL,
-                  FUTEX_BITSET_MATCH_ANY);
     }
-    return arg;
-}
-
-static void kick_timer_thread(void)
-{
-    __atomic_add_fetch(&timer_seq, 1, __ATOMIC_RELEASE);
-    pal_futex(&timer_seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+    if (next) ktimer_arm(&tick, next, scan, NULL);
+    mutex_unlock(&timer_lock);
 }
 
 static struct itimer_state *timer_of(struct process *p)
@@ -159,13 +149,8 @@ static long set_timer(struct process *p, int which, const struct itimerval *nv,
     it->t[which].at = value ? clock_of(p, which) + value : 0;
     it->t[which].interval_ns = tv_to_ns(&nv->it_interval);
     mutex_unlock(&timer_lock);
-    kick_timer_thread();
+    ktimer_arm(&tick, now_ns(), scan, NULL);
     return 0;
-}
-
-int itimer_start(void)
-{
-    return pal_thread_create(timer_main, NULL, 64 * 1024);
 }
 
 static bool valid_tv(const struct timeval *tv)

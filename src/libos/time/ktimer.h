@@ -18,10 +18,18 @@ struct ktimer {
     struct ktimer *next;
 };
 
-/* At boot, in the root host process: the thread that fires them, and the
- * itimers' thread (itimer.c). */
+/* At boot, in the root host process: a thread that fires them (the
+ * itimers' too, itimer.c), or (ktimer_serve_here) the calling thread,
+ * which then fires them while it waits in ktimer_wait, and must wait there
+ * soon and often (the boot thread of `occlum run`, waiting for the
+ * program). ktimer_serve_here falls back to a thread when the host's
+ * futex_waitv does not work. */
 int ktimer_start(void);
-int itimer_start(void);
+int ktimer_serve_here(void);
+/* Sleep until *word (a shared futex word) may differ from val, firing
+ * the due ktimers meanwhile on the thread of ktimer_serve_here; spurious
+ * returns are possible. */
+void ktimer_wait(uint32_t *word, uint32_t val);
 /* Arm (or move) t to fire once at `at`; 0. */
 int ktimer_arm(struct ktimer *t, uint64_t at, void (*fn)(void *), void *arg);
 /* Disarm t and wait until a call of its function in progress has

@@ -9,8 +9,8 @@
  *
  * No host process of an instance outlives it: the root (the runtime that
  * `occlum run` or `occlum start` made) holds the only write end of a pipe
- * whose read end every forked host process has opened O_ASYNC with
- * F_SETSIG = SIGKILL; when the root ends, however it ends, the host kernel
+ * of which every forked host process holds a read end of its own, O_ASYNC
+ * with F_SETSIG = SIGKILL (life_end_open); when the root ends, however it ends, the host kernel
  * sends that SIGKILL to all of them (no thread has to watch). The copy of
  * the forking thread runs the child's first LibOS thread
  * (pal_as_forked_run) and afterwards ends a forked host process whose
@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -80,21 +81,38 @@ static _Noreturn void watch(void)
     }
 }
 
-/* The root's death kills this host process: a read end of the life pipe of
- * its own (a new open file description, so that its owner is this process
- * alone) signals SIGKILL to it when the last write end closes. */
-static int die_with_root(void)
+/* The root's death kills the child host process: a read end of the life
+ * pipe of its own (a new open file description, so that its owner is that
+ * process alone) signals SIGKILL to it when the last write end closes. The
+ * parent opens it before the fork (its code and procfs's lookups are warm
+ * there, a child's first touches are page faults), with no owner yet, so
+ * that nothing is signalled until the child names itself its owner. */
+static int life_end_open(void)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", life_pipe[0]);
+    char path[40] = "/proc/self/fd/";
+    char digits[12];
+    int n = 0;
+    for (unsigned v = (unsigned)life_pipe[0]; n == 0 || v; v /= 10)
+        digits[n++] = (char)('0' + v % 10);
+    size_t at = strlen(path);
+    while (n)
+        path[at++] = digits[--n];
+    path[at] = '\0';
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return -errno;
-    if (fcntl(fd, F_SETOWN, getpid()) < 0 || fcntl(fd, F_SETSIG, SIGKILL) < 0 ||
+    if (fcntl(fd, F_SETSIG, SIGKILL) < 0 ||
         fcntl(fd, F_SETFL, O_RDONLY | O_NONBLOCK | O_ASYNC) < 0) {
         int e = errno;
         close(fd);
         return -e;
     }
+    return fd;
+}
+
+/* In the child: arm fd (life_end_open's) for this process. */
+static int die_with_root(int fd)
+{
+    if (fcntl(fd, F_SETOWN, getpid()) < 0) return -errno;
     close(life_pipe[0]); /* the copy of the parent's, owned by whoever set it last */
     life_pipe[0] = fd;
     /* The root may have ended before the signal was armed. */
@@ -109,13 +127,19 @@ int pal_as_fork(const int *child_users)
     if (life_pipe[0] < 0) return -EMFILE;
     int idx = handle_host_reserve();
     if (idx < 0) return idx;
+    int life_end = life_end_open();
+    if (life_end < 0) {
+        handle_host_unreserve(idx);
+        return life_end;
+    }
     pid_t pid = fork();
-    if (pid < 0) {
+    if (pid != 0) {
         int e = errno;
+        close(life_end); /* the child's alone */
+        if (pid > 0) return pid;
         handle_host_unreserve(idx);
         return -e;
     }
-    if (pid > 0) return pid;
     handle_host_become(idx);
     handle_host_forked_child();
     pal_trap_forked_child();
@@ -124,7 +148,7 @@ int pal_as_fork(const int *child_users)
         life_pipe[1] = -1;
     }
     users_word = child_users;
-    if (die_with_root() < 0) _exit(137); /* the root is gone, or cannot be watched */
+    if (die_with_root(life_end) < 0) _exit(137); /* the root is gone, or cannot be watched */
     return 0;
 }
 

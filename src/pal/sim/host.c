@@ -468,6 +468,14 @@ ssize_t pal_host_sendfile(int out, int in, off_t *off, size_t count)
 
 int pal_clock_gettime(clockid_t clk, struct timespec *ts)
 {
+    /* The vDSO answers CPU-time clocks only by making the system call:
+     * straight to it, without first touching libc's and the vDSO's code
+     * (page faults in a fork's child, which reads its thread's clock
+     * first thing). */
+    if (clk == CLOCK_THREAD_CPUTIME_ID || clk == CLOCK_PROCESS_CPUTIME_ID || clk < 0) {
+        long r = syscall(SYS_clock_gettime, clk, ts);
+        return r < 0 ? -errno : 0;
+    }
     RET(clock_gettime(clk, ts));
 }
 
@@ -491,6 +499,16 @@ long pal_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
                uint32_t *uaddr2, uint32_t val3)
 {
     RET(syscall(SYS_futex, uaddr, op, val, timeout, uaddr2, val3));
+}
+
+long pal_futex_wait2(uint32_t *a, uint32_t va, uint32_t *b, uint32_t vb,
+                     const struct timespec *deadline)
+{
+    struct futex_waitv w[2] = {
+        {.val = va, .uaddr = (uintptr_t)a, .flags = FUTEX_32},
+        {.val = vb, .uaddr = (uintptr_t)b, .flags = FUTEX_32},
+    };
+    RET(syscall(SYS_futex_waitv, w, 2, 0, deadline, CLOCK_MONOTONIC));
 }
 
 int pal_sched_yield(void)

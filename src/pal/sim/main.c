@@ -19,6 +19,7 @@
 #include "pal/sim/server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,12 @@ int main(int argc, char **argv)
                         "(this is the LibOS runtime; use 'occlum run' or 'occlum start')\n");
         return 2;
     }
+    /* One malloc arena for every host thread: the LibOS allocates from its
+     * own heap, so host libc's malloc serves only libc itself (thread
+     * creation), and each extra arena is one more area, page table and a
+     * pair of page faults (its lock, in glibc's fork handlers) in every
+     * fork of this host process (docs/performance.md). */
+    mallopt(M_ARENA_MAX, 1);
     /* The LibOS's globals, then its heap, before anything allocates
      * through OpenSSL (the measurement below). */
     int sr = pal_share_globals();
