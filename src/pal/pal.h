@@ -313,6 +313,11 @@ int pal_xcomp_supported(uint64_t *mask);
  * header bits, MXCSR bits): what an application's sigreturn copied in is
  * reset to the initial state instead of faulting on the way out. */
 void pal_xstate_sanitize(void *area, uint64_t features);
+/* The extended state of a trapped context (its uc_mcontext.fpregs),
+ * complete: a fast-path context may hold only what LibOS code can change
+ * until this fills in the rest (fast.c, "manual vectors"). Whoever reads
+ * or writes a context's extended state calls it first. */
+struct _libc_fpstate *pal_uc_fpstate(void *uc);
 int pal_xcomp_request(unsigned long idx, bool guest);
 
 /* Where PAL code that a fault on application memory may stop (its

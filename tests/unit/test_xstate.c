@@ -27,6 +27,7 @@ struct fake_cpu {
     uint64_t xcr0;
     bool no_xsaveopt;
     struct component c[64];
+    bool no_xinuse; /* CPUID(0xD, 1).EAX bit 2: XGETBV(1) */
 };
 
 static uint64_t current_xcr0;
@@ -45,7 +46,7 @@ static void fake_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4], void *ctx)
         out[0] = (uint32_t)cpu->xcr0;
         out[1] = end; /* for the XCR0 in force, as the CPU reports it */
     } else if (leaf == 0xd && sub == 1) {
-        out[0] = cpu->no_xsaveopt ? 0 : 1;
+        out[0] = (cpu->no_xsaveopt ? 0 : 1) | (cpu->no_xinuse ? 0 : 4);
     } else if (leaf == 0xd && sub < 64) {
         out[0] = cpu->c[sub].size;
         out[1] = cpu->c[sub].offset;
@@ -114,6 +115,8 @@ static void check_every_feature_set(const struct fake_cpu *cpu)
         assert_true(c.fast_frame >= FAST_XSAVE + c.full_size + XSTATE_MAGIC2_SIZE);
         assert_true(c.fast_frame < FAST_XSAVE + c.full_size + XSTATE_MAGIC2_SIZE + 64);
         assert_true(c.fast_frame <= FAST_FRAME_LIMIT);
+        /* vectors by hand only when nothing beyond x87, SSE, AVX, PKRU */
+        assert_int_equal(c.manual_vectors, !(xcr0 & ~0x207ULL));
         sub = (sub - optional) & optional; /* the next subset */
         sets++;
     } while (sub);
@@ -141,6 +144,25 @@ static void test_amx_sizes(void **state)
     assert_int_equal(c.default_mask, 0x202e7);
     /* the 8 KiB of the old fixed layout were too small */
     assert_true(c.fast_frame > 1088 + 8192);
+}
+
+/* Without XINUSE the entry cannot tell live AVX upper halves: XSAVE. */
+static void test_manual_vectors_need_xinuse(void **state)
+{
+    (void)state;
+    struct fake_cpu old = zen3;
+    old.no_xinuse = true;
+    current_xcr0 = old.xcr0;
+    struct xstate_config c;
+    xstate_config_compute(&c, old.xcr0, FAST_FRAME_LIMIT, fake_cpuid, &old);
+    assert_null(c.error);
+    assert_false(c.manual_vectors);
+    current_xcr0 = zen3.xcr0;
+    xstate_config_compute(&c, zen3.xcr0, FAST_FRAME_LIMIT, fake_cpuid, (void *)&zen3);
+    assert_true(c.manual_vectors);
+    current_xcr0 = spr.xcr0;
+    xstate_config_compute(&c, spr.xcr0, FAST_FRAME_LIMIT, fake_cpuid, (void *)&spr);
+    assert_false(c.manual_vectors); /* AVX-512 and AMX: the host libc uses ymm16-31 */
 }
 
 static void test_frame_too_large_disables(void **state)
@@ -206,6 +228,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_cpu_and_feature_set),
         cmocka_unit_test(test_amx_sizes),
+        cmocka_unit_test(test_manual_vectors_need_xinuse),
         cmocka_unit_test(test_frame_too_large_disables),
         cmocka_unit_test(test_bad_cpuid_disables),
         cmocka_unit_test(test_this_cpu),

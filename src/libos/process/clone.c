@@ -256,7 +256,7 @@ static long clone_vfork(unsigned long flags, int exit_signal, unsigned long news
     f->parent_tid = t->tid;
     f->child_pid = c->pid;
     memcpy(f->gregs, uc->uc_mcontext.gregs, sizeof(f->gregs));
-    if (uc->uc_mcontext.fpregs) {
+    if (pal_uc_fpstate(uc)) {
         memcpy(&f->fpregs, uc->uc_mcontext.fpregs, sizeof(f->fpregs));
         f->has_fpregs = true;
     }
@@ -350,7 +350,7 @@ long vfork_resume_parent(long child_pid)
 
     ucontext_t *uc = t->uc;
     memcpy(uc->uc_mcontext.gregs, f->gregs, sizeof(f->gregs));
-    if (f->has_fpregs && uc->uc_mcontext.fpregs)
+    if (f->has_fpregs && pal_uc_fpstate(uc))
         memcpy(uc->uc_mcontext.fpregs, &f->fpregs, sizeof(f->fpregs));
     t->frame->fsbase = f->fsbase;
     t->sigmask = f->sigmask;

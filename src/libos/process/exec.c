@@ -300,7 +300,7 @@ static long exec_in_place(const char *path, char **argv, char **envp)
     uc->uc_mcontext.gregs[REG_RSP] = (greg_t)lr.rsp;
     uc->uc_mcontext.gregs[REG_EFL] = 0x202;
     uc->uc_mcontext.gregs[REG_CSGSFS] = csgsfs;
-    if (uc->uc_mcontext.fpregs) {
+    if (pal_uc_fpstate(uc)) {
         /* A clean x87/SSE state; the xsave bookkeeping at 464.. stays valid. */
         struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
         uint32_t mxcsr_mask = fp->mxcr_mask;

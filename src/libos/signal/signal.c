@@ -277,9 +277,10 @@ struct rt_sigframe {
     siginfo_t info;
 };
 
-static size_t fpstate_size(const ucontext_t *uc)
+/* (completes a fast-path context's extended state: pal_uc_fpstate) */
+static size_t fpstate_size(ucontext_t *uc)
 {
-    const struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+    const struct _libc_fpstate *fp = pal_uc_fpstate(uc);
     if (!fp) return 0;
     /* struct _fpx_sw_bytes at offset 464 of the legacy area */
     const uint32_t *sw = (const uint32_t *)((const char *)fp + 464);

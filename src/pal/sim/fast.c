@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 _Static_assert(offsetof(ucontext_t, uc_mcontext.gregs) == FAST_GREGS - FAST_UC, "gregs");
@@ -37,6 +38,27 @@ static struct xstate_config xstate;
  * which grows by AMX tile data once an application is granted it. */
 uint64_t pal_fast_frame_size;
 uint64_t pal_fast_xsave_mask;
+/*
+ * Manual vectors: XSAVEOPT and XRSTOR of the whole state cost ~190-230 ns
+ * a call on an AMD Zen 3 (docs/performance.md), most of a fast-path call,
+ * though LibOS code only ever changes MXCSR, xmm0-15 and the AVX upper
+ * halves (the host libc's string routines, OpenSSL): never x87 or MMX,
+ * PKRU, or anything a CPU with no AVX-512 and no AMX has beyond those.
+ * On such a CPU (xstate.h, manual_vectors) the entry stores just those,
+ * as XSAVE would (standard-format offsets, XSTATE_BV saying which), and
+ * marks the frame partial; the exit loads them back. Whoever reads the
+ * context's extended state (a signal frame, sigreturn, execve, vfork)
+ * calls pal_uc_fpstate first, which adds what the CPU still holds with an
+ * XSAVE of the other components, and the exit then XRSTORs it all.
+ */
+uint8_t pal_fast_manual_vectors;
+uint8_t pal_fast_has_avx;
+/* The CPU's MXCSR_MASK, for the legacy area of a partial frame. */
+static uint32_t mxcsr_mask;
+
+/* uc_flags of a fast-path context whose extended state is partial (not
+ * one of the kernel's UC_* bits; never seen by the application). */
+#define UC_PAL_PARTIAL_FP (1UL << 62)
 
 static void host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4], void *ctx)
 {
@@ -60,6 +82,15 @@ const char *pal_fast_path_init(void)
     if (xstate.error) return xstate.error;
     pal_fast_frame_size = xstate.fast_frame;
     pal_fast_xsave_mask = xstate.default_mask;
+    const char *env = getenv("OCCLUM_FAST_XSAVE"); /* "1": the whole state, always */
+    pal_fast_manual_vectors = xstate.manual_vectors && !(env && strcmp(env, "1") == 0);
+    pal_fast_has_avx = (xstate.xcr0 & 4) != 0;
+    if (pal_fast_manual_vectors) {
+        static char legacy[512] __attribute__((aligned(64)));
+        __asm__ volatile("fxsave64 %0" : "=m"(legacy));
+        memcpy(&mxcsr_mask, legacy + 28, 4);
+        if (!mxcsr_mask) mxcsr_mask = 0xffbf;
+    }
     return NULL;
 }
 
@@ -137,6 +168,22 @@ void pal_xstate_sanitize(void *area, uint64_t features)
     }
 }
 
+struct _libc_fpstate *pal_uc_fpstate(void *uc_)
+{
+    ucontext_t *uc = uc_;
+    if (!(uc->uc_flags & UC_PAL_PARTIAL_FP)) return uc->uc_mcontext.fpregs;
+    char *xs = (char *)uc->uc_mcontext.fpregs;
+    uint64_t mask = pal_fast_xsave_mask, rest = mask & ~6ULL; /* all but SSE and AVX */
+    /* still the application's: LibOS code never touches them */
+    __asm__ volatile("xsave64 (%0)" ::"r"(xs), "a"((uint32_t)rest), "d"((uint32_t)(rest >> 32))
+                     : "memory");
+    memcpy(xs + 28, &mxcsr_mask, 4);
+    fill_sw_bytes(xs, mask);
+    memcpy((char *)uc - FAST_UC + FAST_XMASK, &mask, sizeof(mask)); /* the exit XRSTORs */
+    uc->uc_flags &= ~UC_PAL_PARTIAL_FP;
+    return uc->uc_mcontext.fpregs;
+}
+
 int pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame);
 
 /* Returns 0 to resume through the application's stack (ret $128), 1 when
@@ -150,13 +197,17 @@ int pal_fast_syscall_c(ucontext_t *uc, struct pal_trap_frame *frame)
     char *xs = (char *)uc->uc_mcontext.fpregs;
     uint64_t mask;
     memcpy(&mask, (char *)frame + FAST_XMASK, sizeof(mask));
-    fill_sw_bytes(xs, mask);
+    if (mask)
+        fill_sw_bytes(xs, mask);
+    else
+        uc->uc_flags |= UC_PAL_PARTIAL_FP;
     const uint64_t *site;
     memcpy(&site, (char *)frame + FAST_SITE, sizeof(site));
     libos_fast_syscall(uc, frame, site);
     /* the resumed context must point at an area xrstor accepts */
     uc->uc_mcontext.fpregs = (struct _libc_fpstate *)xs;
-    pal_xstate_sanitize(xs, mask);
+    memcpy(&mask, (char *)frame + FAST_XMASK, sizeof(mask)); /* pal_uc_fpstate may have set it */
+    if (mask) pal_xstate_sanitize(xs, mask);
     greg_t *g = uc->uc_mcontext.gregs;
     const greg_t user_flags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x40000;
     g[REG_EFL] = (g[REG_EFL] & user_flags) | 0x202;

@@ -112,12 +112,35 @@ pal_fast_syscall_entry:
     movq %rax, 552(%rdi)
     movq %rax, 560(%rdi)
     movq %rax, 568(%rdi)
+    cmpb $0, pal_fast_manual_vectors(%rip)
+    jne 5f
     movq pal_fast_xsave_mask(%rip), %rax /* what the application may use */
     movq %rax, FAST_XMASK(%rsp)     /* xrstor takes the same */
     movq %rax, %rdx
     shrq $32, %rdx
     xsaveopt64 (%rdi)
-    ldmxcsr mxcsr_default_fast(%rip)
+    jmp 6f
+5:  /* Only what LibOS code can change (fast.c, "manual vectors"): MXCSR
+     * and xmm0-15 always, the AVX upper halves when XINUSE says they are
+     * live; XSTATE_BV says which. The x87 and PKRU state stay in the CPU
+     * until pal_uc_fpstate needs them. XMASK 0: this frame is partial. */
+    movq $0, FAST_XMASK(%rsp)
+    stmxcsr 24(%rdi)
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    movdqa %xmm\n, 160+16*\n(%rdi)
+    .endr
+    movq $2, 512(%rdi)              /* SSE */
+    cmpb $0, pal_fast_has_avx(%rip)
+    je 6f
+    movl $1, %ecx
+    xgetbv                          /* XINUSE */
+    testl $4, %eax
+    jz 6f
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    vextractf128 $1, %ymm\n, 576+16*\n(%rdi)
+    .endr
+    movq $6, 512(%rdi)              /* SSE and AVX */
+6:  ldmxcsr mxcsr_default_fast(%rip)
     /* the trap frame: the app's %fs, "from the application" */
     rdfsbase %rcx
     movq %rcx, 0(%rsp)
@@ -133,7 +156,28 @@ pal_fast_syscall_entry:
     leaq FAST_XSAVE(%rsp), %rdi
     movl FAST_XMASK(%rsp), %eax
     movl FAST_XMASK+4(%rsp), %edx
+    movl %eax, %ecx
+    orl %edx, %ecx
+    jz 7f
     xrstor64 (%rdi)
+    jmp 9f
+7:  /* a partial frame: what it holds back, the rest never left the CPU */
+    testb $4, 512(%rdi)
+    jz 8f
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    vmovdqa 160+16*\n(%rdi), %xmm\n
+    vinsertf128 $1, 576+16*\n(%rdi), %ymm\n, %ymm\n
+    .endr
+    jmp 10f
+8:  cmpb $0, pal_fast_has_avx(%rip)
+    je 11f
+    vzeroupper                      /* LibOS code's upper halves: the application's were clean */
+11:
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    movdqa 160+16*\n(%rdi), %xmm\n
+    .endr
+10: ldmxcsr 24(%rdi)
+9:
     testl %r10d, %r10d
     jnz 2f
     movq G_EFL(%rsp), %rcx

@@ -65,5 +65,14 @@ void xstate_config_compute(struct xstate_config *c, uint64_t xcr0, uint32_t fram
     }
     if (r[1] > c->full_size) c->full_size = r[1];
     c->fast_frame = FAST_FRAME_SIZE(c->full_size);
+    const uint64_t x87_sse_avx_pkru = 0x207;
+    cpuid(0xd, 1, r, ctx);
+    bool xinuse = r[0] & (1u << 2);
+    bool avx_at_576 = true;
+    if (xcr0 & 4) {
+        cpuid(0xd, 2, r, ctx);
+        avx_at_576 = r[1] == 576 && r[0] == 256;
+    }
+    c->manual_vectors = !(xcr0 & ~x87_sse_avx_pkru) && xinuse && avx_at_576;
     if (c->fast_frame > frame_limit) c->error = "the XSAVE area does not fit the LibOS stack";
 }

@@ -34,7 +34,11 @@ struct xstate_config {
     uint32_t default_size; /* standard-format bytes for default_mask */
     uint32_t full_size;    /* ... for all of xcr0 (AMX tile data included) */
     uint32_t fast_frame;   /* bytes of the fast path's frame (fast_layout.h) */
-    const char *error;     /* why the state cannot be saved safely, or NULL */
+    /* The fast path may store only MXCSR, xmm0-15 and the AVX upper halves
+     * by hand (fast.c): XCR0 has nothing beyond x87, SSE, AVX and PKRU, the
+     * CPU reports XINUSE (XGETBV 1), and AVX sits at its usual offset. */
+    bool manual_vectors;
+    const char *error; /* why the state cannot be saved safely, or NULL */
 };
 
 /* Bytes of an XSAVE standard-format area holding `mask` (the end of its
