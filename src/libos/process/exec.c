@@ -339,6 +339,18 @@ static long copy_args(const char *path, char *const *uargv, char *const *uenvp, 
     return 0;
 }
 
+/* system(3), popen(3), tar's compressors, make's recipes: all run
+ * /bin/sh, which an image made of `occlum add`ed programs often lacks, and
+ * the program's own message ("sh: Cannot exec") does not say why. */
+static void no_shell_hint(void)
+{
+    static int said;
+    if (__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED)) return;
+    log_warn("%s ran /bin/sh, which the image does not have: add a shell ('occlum add /bin/sh' "
+             "copies the host's) and run 'occlum build'",
+             current_process()->exe_path);
+}
+
 /* execve of `path` (LibOS memory, a path the LibOS resolves). */
 static long do_execve(const char *path, char *const *uargv, char *const *uenvp)
 {
@@ -350,6 +362,7 @@ static long do_execve(const char *path, char *const *uargv, char *const *uenvp)
                                     : exec_in_place(path, argv, envp);
     free_strings(argv, argc);
     free_strings(envp, envc);
+    if (r == -ENOENT && strcmp(path, "/bin/sh") == 0) no_shell_hint();
     if (current_thread()->orphan) thread_exit_current(); /* a vfork child's, parent gone */
     return r;
 }
