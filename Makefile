@@ -19,7 +19,8 @@ DEPS_PKGS := build-essential musl-tools musl-dev linux-libc-dev libssl-dev libja
 	libzydis-dev libcmocka-dev manpages-dev hyperfine libfuse3-dev fuse3 \
 	clang libclang-rt-14-dev llvm libyaml-dev zlib1g-dev \
 	sqlite3 lua5.4 python3 nodejs busybox redis-server openjdk-17-jdk-headless \
-	lighttpd nginx-light curl golang-go wrk ruby php-cli memcached git
+	lighttpd nginx-light curl golang-go wrk ruby php-cli memcached git \
+	bc jq file xz-utils bzip2 patch
 
 # Packages the apps tests run that conflict with installed ones
 # (busybox-static with busybox): `make deps` fetches them with apt-get

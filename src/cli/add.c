@@ -146,6 +146,12 @@ static const char *const php_paths[] = {
     NULL,
 };
 
+static const char *const file_paths[] = {
+    "/usr/share/misc/magic.mgc", /* libmagic's compiled database (a link into /usr/lib/file) */
+    "/etc/magic",                /* the local additions it also reads */
+    NULL,
+};
+
 /* Perl's version (5.N), from the directory of its standard library. */
 static bool perl_version(unsigned *major, unsigned *minor)
 {
@@ -164,7 +170,8 @@ static bool perl_version(unsigned *major, unsigned *minor)
  * path; conf's links to /etc come along), without what only development
  * or a desktop needs; Ruby N.M, Perl and PHP N.M the directories they
  * load their libraries and extensions from (their ELF modules followed by
- * autodep), at the same paths; git its exec-path and templates.
+ * autodep), at the same paths; git its exec-path and templates; file(1)
+ * libmagic's database.
  */
 static int recipe_for(const char *real, char *bom, size_t len)
 {
@@ -203,6 +210,7 @@ static int recipe_for(const char *real, char *bom, size_t len)
     if (sscanf(base, "ruby%u.%u%c", &major, &minor, &tail) == 2)
         return mirror_recipe(bom, len, "__pycache__", ruby_paths, major, minor);
     if (strcmp(base, "git") == 0) return mirror_recipe(bom, len, "", git_paths, 0, 0);
+    if (strcmp(base, "file") == 0) return mirror_recipe(bom, len, "", file_paths, 0, 0);
     if (sscanf(base, "php%u.%u%c", &major, &minor, &tail) == 2)
         return mirror_recipe(bom, len, "", php_paths, major, minor);
     if (strcmp(base, "perl") == 0 || sscanf(base, "perl5.%u.%u%c", &major, &minor, &tail) == 2) {
