@@ -59,7 +59,7 @@ COPY_BOM_SRCS := src/bom/copy_bom_main.c $(BOM_SRCS) src/cli/fsutil.c
 # code on the host. FUSE_FS_SRCS is the one list of LibOS fs sources it
 # links; sefs_rw*.c is a wildcard so that new files of the writable layer
 # come along. The PAL calls are the sim PAL's (plain host system calls).
-FUSE_FS_SRCS := $(wildcard $(addprefix src/libos/fs/,vfs.c uio.c namei.c mount.c path.c ramfs.c permission.c \
+FUSE_FS_SRCS := $(wildcard $(addprefix src/libos/fs/,vfs.c uio.c namei.c mount.c path.c ramfs.c ramfs_dir.c permission.c \
 	unionfs.c unionfs_dir.c sefs.c)) $(wildcard src/libos/fs/sefs_rw*.c)
 FUSE_SRCS := $(wildcard src/fuse/*.c) $(FUSE_FS_SRCS) src/libos/util/lock.c src/libos/util/kheap.c \
 	src/libos/util/log.c src/pal/sim/host.c src/pal/sim/handles.c src/pal/sim/sealing.c src/pal/sim/image_key.c

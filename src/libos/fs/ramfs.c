@@ -36,11 +36,6 @@
 static const struct inode_ops ramfs_iops;
 static const struct file_ops ramfs_reg_fops, ramfs_dir_fops;
 
-static struct rnode *RN(struct inode *ino)
-{
-    return ino->priv;
-}
-
 struct inode *ramfs_node_new(struct mount *m, struct ramfs_sb *sb, mode_t mode)
 {
     struct inode *ino = inode_new(m, &ramfs_iops, mode);
@@ -59,7 +54,7 @@ struct inode *ramfs_node_new(struct mount *m, struct ramfs_sb *sb, mode_t mode)
     return ino;
 }
 
-static void touch(struct inode *ino, bool data)
+void ramfs_touch(struct inode *ino, bool data)
 {
     /* Every change passes here: remember it for the next commit. */
     struct ramfs_sb *sb = RN(ino)->sb;
@@ -80,124 +75,6 @@ static void touch_attr(struct inode *ino)
     if (sb->persist) sb->persist->changed(sb->pctx, ino);
 }
 
-/* ---- directory entries (sb lock held) ---- */
-
-#define INDEX_FROM 32 /* entries before a directory gets a hash index */
-
-static uint32_t name_hash(const char *s)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
-
-/* (Re)build the index with nb buckets; on failure keep the old one (or
- * none: lookups then scan the list, as for small directories). */
-static void index_build(struct rnode *n, size_t nb)
-{
-    struct rdirent **b = kcalloc(nb, sizeof(*b));
-    if (!b) return;
-    for (struct rdirent *d = n->head; d; d = d->next) {
-        d->hnext = b[d->hash & (nb - 1)];
-        b[d->hash & (nb - 1)] = d;
-    }
-    kfree(n->buckets);
-    n->buckets = b;
-    n->nbuckets = nb;
-}
-
-static struct rdirent *dir_find(struct inode *dir, const char *name)
-{
-    struct rnode *n = RN(dir);
-    if (n->buckets) {
-        uint32_t h = name_hash(name);
-        for (struct rdirent *d = n->buckets[h & (n->nbuckets - 1)]; d; d = d->hnext)
-            if (d->hash == h && strcmp(d->name, name) == 0) return d;
-        return NULL;
-    }
-    for (struct rdirent *d = n->head; d; d = d->next)
-        if (strcmp(d->name, name) == 0) return d;
-    return NULL;
-}
-
-/* Tell the persistence hooks about an entry added or removed. */
-static void note_dirent(struct inode *dir, const char *name, struct inode *ino, bool add)
-{
-    struct rnode *n = RN(dir);
-    if (n->sb->persist && !n->evicting && !n->sb->loading)
-        n->sb->persist->dirent(n->sb->pctx, dir, name, ino, add);
-}
-
-/* Adds an entry; takes over a reference on ino. */
-int ramfs_dir_add(struct inode *dir, const char *name, struct inode *ino)
-{
-    struct rnode *n = RN(dir);
-    size_t len = strlen(name);
-    struct rdirent *d = kmalloc(sizeof(*d) + len + 1);
-    if (!d) return -ENOSPC;
-    memcpy(d->name, name, len + 1);
-    d->hash = name_hash(name);
-    d->inode = ino;
-    d->cookie = n->next_cookie++;
-    d->next = NULL;
-    d->prev = n->tail;
-    if (n->tail)
-        n->tail->next = d;
-    else
-        n->head = d;
-    n->tail = d;
-    n->count++;
-    if (n->buckets) {
-        d->hnext = n->buckets[d->hash & (n->nbuckets - 1)];
-        n->buckets[d->hash & (n->nbuckets - 1)] = d;
-    }
-    if (n->count > (n->buckets ? 2 * n->nbuckets : INDEX_FROM))
-        index_build(n, n->buckets ? 2 * n->nbuckets : 64);
-    dir->size += 20;
-    touch(dir, true);
-    note_dirent(dir, name, ino, true);
-    return 0;
-}
-
-/* Unlinks an entry; returns its inode reference to the caller. */
-static struct inode *dir_remove(struct inode *dir, struct rdirent *d)
-{
-    struct rnode *n = RN(dir);
-    if (d->prev)
-        d->prev->next = d->next;
-    else
-        n->head = d->next;
-    if (d->next)
-        d->next->prev = d->prev;
-    else
-        n->tail = d->prev;
-    if (n->buckets) {
-        struct rdirent **pp = &n->buckets[d->hash & (n->nbuckets - 1)];
-        while (*pp && *pp != d)
-            pp = &(*pp)->hnext;
-        if (*pp) *pp = d->hnext;
-    }
-    n->count--;
-    struct inode *ino = d->inode;
-    note_dirent(dir, d->name, ino, false);
-    kfree(d);
-    dir->size -= 20;
-    touch(dir, true);
-    return ino;
-}
-
-struct inode *ramfs_dir_del(struct inode *dir, const char *name, struct inode *ino)
-{
-    /* A rename over an existing name adds the new entry before it removes
-     * the old one: the same name may be there twice for a moment. */
-    struct rdirent *d = RN(dir)->head;
-    if (RN(dir)->buckets) d = RN(dir)->buckets[name_hash(name) & (RN(dir)->nbuckets - 1)];
-    for (; d; d = RN(dir)->buckets ? d->hnext : d->next)
-        if (d->inode == ino && strcmp(d->name, name) == 0) return dir_remove(dir, d);
-    return NULL;
-}
-
 /* ---- inode operations ---- */
 
 static int ramfs_lookup(struct inode *dir, const char *name, struct inode **out)
@@ -205,7 +82,7 @@ static int ramfs_lookup(struct inode *dir, const char *name, struct inode **out)
     struct ramfs_sb *sb = RN(dir)->sb;
     int r = -ENOENT;
     mutex_lock(&sb->lock);
-    struct rdirent *d = RN(dir)->dead ? NULL : dir_find(dir, name);
+    struct rdirent *d = RN(dir)->dead ? NULL : ramfs_dir_find(dir, name);
     if (d) {
         inode_get(d->inode);
         *out = d->inode;
@@ -226,7 +103,7 @@ static int make_child(struct inode *dir, const char *name, mode_t mode, const ch
         r = -ENOENT;
         goto out;
     }
-    if (dir_find(dir, name)) {
+    if (ramfs_dir_find(dir, name)) {
         r = -EEXIST;
         goto out;
     }
@@ -299,7 +176,7 @@ static int ramfs_link(struct inode *old, struct inode *dir, const char *name)
         r = -ENOENT;
     else if (old->nlink == 0 && !RN(old)->linkable)
         r = -ENOENT; /* already unlinked (linkat on an fd), or O_TMPFILE|O_EXCL */
-    else if (dir_find(dir, name))
+    else if (ramfs_dir_find(dir, name))
         r = -EEXIST;
     else {
         inode_get(old);
@@ -309,7 +186,7 @@ static int ramfs_link(struct inode *old, struct inode *dir, const char *name)
         else {
             old->nlink++;
             RN(old)->linkable = false;
-            touch(old, false);
+            ramfs_touch(old, false);
         }
     }
     mutex_unlock(&sb->lock);
@@ -331,7 +208,7 @@ static void forget_name(struct inode *parent, struct inode *ino)
     } else {
         ino->nlink--;
     }
-    touch(ino, false);
+    ramfs_touch(ino, false);
 }
 
 static int ramfs_unlink(struct inode *dir, const char *name)
@@ -340,13 +217,13 @@ static int ramfs_unlink(struct inode *dir, const char *name)
     struct inode *victim = NULL;
     int r = 0;
     mutex_lock(&sb->lock);
-    struct rdirent *d = dir_find(dir, name);
+    struct rdirent *d = ramfs_dir_find(dir, name);
     if (!d)
         r = -ENOENT;
     else if (S_ISDIR(d->inode->mode))
         r = -EISDIR;
     else {
-        victim = dir_remove(dir, d);
+        victim = ramfs_dir_remove(dir, d);
         forget_name(dir, victim);
     }
     mutex_unlock(&sb->lock);
@@ -360,7 +237,7 @@ static int ramfs_rmdir(struct inode *dir, const char *name)
     struct inode *victim = NULL;
     int r = 0;
     mutex_lock(&sb->lock);
-    struct rdirent *d = dir_find(dir, name);
+    struct rdirent *d = ramfs_dir_find(dir, name);
     if (!d)
         r = -ENOENT;
     else if (!S_ISDIR(d->inode->mode))
@@ -368,7 +245,7 @@ static int ramfs_rmdir(struct inode *dir, const char *name)
     else if (!dir_empty(d->inode))
         r = -ENOTEMPTY;
     else {
-        victim = dir_remove(dir, d);
+        victim = ramfs_dir_remove(dir, d);
         forget_name(dir, victim);
     }
     mutex_unlock(&sb->lock);
@@ -421,16 +298,16 @@ static int exchange(struct inode *odir, struct rdirent *s, struct inode *ndir, s
     s->inode = b;
     d->inode = a;
     /* For the persistence hooks: two names removed, then given back. */
-    note_dirent(odir, s->name, a, false);
-    note_dirent(ndir, d->name, b, false);
-    note_dirent(odir, s->name, b, true);
-    note_dirent(ndir, d->name, a, true);
+    ramfs_note_dirent(odir, s->name, a, false);
+    ramfs_note_dirent(ndir, d->name, b, false);
+    ramfs_note_dirent(odir, s->name, b, true);
+    ramfs_note_dirent(ndir, d->name, a, true);
     reparent(a, odir, ndir);
     reparent(b, ndir, odir);
-    touch(a, false);
-    touch(b, false);
-    touch(odir, true);
-    if (ndir != odir) touch(ndir, true);
+    ramfs_touch(a, false);
+    ramfs_touch(b, false);
+    ramfs_touch(odir, true);
+    if (ndir != odir) ramfs_touch(ndir, true);
     return 0;
 }
 
@@ -441,12 +318,12 @@ static int ramfs_rename(struct inode *odir, const char *oname, struct inode *ndi
     struct inode *victim = NULL;
     int r;
     mutex_lock(&sb->lock);
-    struct rdirent *s = dir_find(odir, oname);
+    struct rdirent *s = ramfs_dir_find(odir, oname);
     if (!s) {
         r = -ENOENT;
         goto out;
     }
-    struct rdirent *dst = dir_find(ndir, nname);
+    struct rdirent *dst = ramfs_dir_find(ndir, nname);
     if (flags & RENAME_EXCHANGE) {
         r = exchange(odir, s, ndir, dst);
         goto out;
@@ -464,12 +341,12 @@ static int ramfs_rename(struct inode *odir, const char *oname, struct inode *ndi
         goto out;
     }
     if (dst) {
-        victim = dir_remove(ndir, dst);
+        victim = ramfs_dir_remove(ndir, dst);
         forget_name(ndir, victim);
     }
-    inode_put(dir_remove(odir, s)); /* the old name's reference; src stays alive */
+    inode_put(ramfs_dir_remove(odir, s)); /* the old name's reference; src stays alive */
     reparent(src, odir, ndir);
-    touch(src, false);
+    ramfs_touch(src, false);
 out:
     mutex_unlock(&sb->lock);
     inode_put(victim);
@@ -538,11 +415,11 @@ static int ramfs_setattr(struct inode *ino, const struct iattr *a)
     if ((a->valid & ATTR_SIZE) && sealed_against_size(ino, a->size)) r = -EPERM;
     if (r == 0 && (a->valid & ATTR_SIZE)) {
         r = resize(ino, (size_t)a->size);
-        if (r == 0) touch(ino, true);
+        if (r == 0) ramfs_touch(ino, true);
     }
     if (r == 0 && (a->valid & ATTR_MODE)) {
         ino->mode = (ino->mode & S_IFMT) | (a->mode & 07777);
-        touch(ino, false);
+        ramfs_touch(ino, false);
     }
     if (r == 0 && (a->valid & ATTR_UID)) ino->uid = a->uid;
     if (r == 0 && (a->valid & ATTR_GID)) ino->gid = a->gid;
@@ -550,7 +427,7 @@ static int ramfs_setattr(struct inode *ino, const struct iattr *a)
     if (r == 0 && (a->valid & (ATTR_UID | ATTR_GID)) && !S_ISDIR(ino->mode)) {
         ino->mode &= ~(mode_t)S_ISUID;
         if (ino->mode & S_IXGRP) ino->mode &= ~(mode_t)S_ISGID;
-        touch(ino, false);
+        ramfs_touch(ino, false);
     }
     if (r == 0 && (a->valid & ATTR_ATIME)) ino->atime = a->atime;
     if (r == 0 && (a->valid & ATTR_MTIME)) ino->mtime = a->mtime;
@@ -581,7 +458,7 @@ static void ramfs_evict(struct inode *ino)
     if (!n) return;
     n->evicting = true;
     while (n->head)
-        inode_put(dir_remove(ino, n->head));
+        inode_put(ramfs_dir_remove(ino, n->head));
     if (n->sb->persist) n->sb->persist->forget(n->sb->pctx, ino);
     kfree(n->buckets);
     kfree(n->data);
@@ -653,7 +530,7 @@ static ssize_t do_write(struct file *f, struct uio *from, off_t off, off_t *end)
         r = got ? (ssize_t)got : -EFAULT;
     }
     if (r >= 0) {
-        touch(ino, true);
+        ramfs_touch(ino, true);
         *end = off + (off_t)r;
     }
     mutex_unlock(&ino->lock);

@@ -77,6 +77,19 @@ struct inode *ramfs_mount_persist(struct mount *m, const struct ramfs_persist *p
 /* A new inode of the file system (reference to the caller); sb->lock
  * not needed. NULL when out of memory. */
 struct inode *ramfs_node_new(struct mount *m, struct ramfs_sb *sb, mode_t mode);
+static inline struct rnode *RN(struct inode *ino)
+{
+    return ino->priv;
+}
+/* Note a change of ino for the next commit, with ctime (and mtime when
+ * data) now. */
+void ramfs_touch(struct inode *ino, bool data);
+/* The entry name of dir, or NULL (sb->lock held: ramfs_dir.c). */
+struct rdirent *ramfs_dir_find(struct inode *dir, const char *name);
+/* Tell the persistence hooks about an entry added or removed. */
+void ramfs_note_dirent(struct inode *dir, const char *name, struct inode *ino, bool add);
+/* Unlink entry d of dir; its inode reference goes to the caller. */
+struct inode *ramfs_dir_remove(struct inode *dir, struct rdirent *d);
 /* Add a directory entry (sb->lock held); takes over a reference on ino. */
 int ramfs_dir_add(struct inode *dir, const char *name, struct inode *ino);
 /* Remove the entry name -> ino, nothing else (sb->lock held): ino's
