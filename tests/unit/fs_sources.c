@@ -11,6 +11,7 @@
 #include "fs/permission.c"
 #include "fs/mount.c"
 #include "fs/ramfs.c"
+#include "fs/ramfs_dir.c"
 #include "fs/fdtable.c"
 #include "fs/unionfs.c"
 #include "fs/unionfs_dir.c"
