@@ -54,16 +54,22 @@ static long probe_checked(long nr)
     return (long)o[0];
 }
 
+/* The text of a /proc file, NUL-terminated, in buf. */
+static void read_proc(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY);
+    CHECK(fd >= 0);
+    ssize_t n = read(fd, buf, size - 1);
+    CHECK(n > 0);
+    buf[n] = 0;
+    close(fd);
+}
+
 /* "Key:\tvalue..." of /proc/self/status: the first number after it. */
 static long status_field(const char *key)
 {
     static char buf[8192];
-    int fd = open("/proc/self/status", O_RDONLY);
-    CHECK(fd >= 0);
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    CHECK(n > 0);
-    buf[n] = 0;
-    close(fd);
+    read_proc("/proc/self/status", buf, sizeof(buf));
     size_t klen = strlen(key);
     for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
         if (!strncmp(line, key, klen) && line[klen] == ':')
@@ -75,12 +81,7 @@ static long status_field(const char *key)
 static long pgrp_from_stat(void)
 {
     char buf[1024];
-    int fd = open("/proc/self/stat", O_RDONLY);
-    CHECK(fd >= 0);
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    CHECK(n > 0);
-    buf[n] = 0;
-    close(fd);
+    read_proc("/proc/self/stat", buf, sizeof(buf));
     const char *p = strrchr(buf, ')'); /* "pid (comm) state ppid pgrp" */
     CHECK(p);
     char state;

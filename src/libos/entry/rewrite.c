@@ -360,11 +360,11 @@ static bool second_trap(struct vm_proc *m, uint64_t after_syscall)
 static void rewrite_locked(struct process *p, uint64_t after_syscall, long nr)
 {
     /* A site another process trapped at once, this one rewrites at its
-     * first trap, once it has made a few dozen calls: a program that makes
-     * a handful and exits (the spawn benchmark's child) would pay more for
-     * the rewrite than for its traps. */
+     * first trap, once the trapping thread has made a few dozen calls: a
+     * program that makes a handful and exits (the spawn benchmark's child)
+     * would pay more for the rewrite than for its traps. */
     if (!second_trap(p->vm, after_syscall) &&
-        !(rewrite_share_seen(p, after_syscall - 2) && p->vm->calls > 32))
+        !(rewrite_share_seen(p, after_syscall - 2) && current_thread()->calls > 32))
         return;
     /* A thread's last calls may run without a stack (musl's thread exit
      * unmaps its stack first); the trampoline needs one: leave them be. */

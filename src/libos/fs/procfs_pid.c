@@ -18,17 +18,22 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The text is len bytes of data, NULs included (cmdline, environ). */
+static int text_set(struct text *t, const char *data, size_t len)
+{
+    if (!data || !len) return 0;
+    char *b = krealloc(t->buf, len + 1);
+    if (!b) return -ENOMEM;
+    memcpy(b, data, len);
+    t->buf = b;
+    t->len = len;
+    t->cap = len + 1;
+    return 0;
+}
+
 int procfs_pid_cmdline(struct process *p, void *arg)
 {
-    struct text *t = arg;
-    if (!p->cmdline || !p->cmdline_len) return 0;
-    char *b = krealloc(t->buf, p->cmdline_len + 1);
-    if (!b) return -ENOMEM;
-    memcpy(b, p->cmdline, p->cmdline_len);
-    t->buf = b;
-    t->len = p->cmdline_len;
-    t->cap = p->cmdline_len + 1;
-    return 0;
+    return text_set(arg, p->cmdline, p->cmdline_len);
 }
 
 static void comm_of(struct process *p, char out[16])
@@ -68,15 +73,7 @@ int procfs_pid_status(struct process *p, void *arg)
 
 int procfs_pid_environ(struct process *p, void *arg)
 {
-    struct text *t = arg;
-    if (!p->environ || !p->environ_len) return 0;
-    char *b = krealloc(t->buf, p->environ_len + 1);
-    if (!b) return -ENOMEM;
-    memcpy(b, p->environ, p->environ_len);
-    t->buf = b;
-    t->len = p->environ_len;
-    t->cap = p->environ_len + 1;
-    return 0;
+    return text_set(arg, p->environ, p->environ_len);
 }
 
 #define CLK_TCK 100 /* sysconf(_SC_CLK_TCK) on Linux x86-64 */

@@ -137,9 +137,10 @@ struct thread {
      * (signal_deliver, the leaf calls): an interrupt that arrives now is
      * too late for that look, so the trap handler has it sent again. */
     bool leaving;
-    bool in_futex;             /* thread_sleep is in (or entering) its futex wait */
-    bool in_host_wait;         /* sleeping in a host poll: thread_wake writes wake_efd */
-    int wake_efd;              /* host eventfd + 1, or 0 before first use */
+    uint32_t calls;    /* system calls it made on the full and trap paths (rewrite.c's heuristic) */
+    bool in_futex;     /* thread_sleep is in (or entering) its futex wait */
+    bool in_host_wait; /* sleeping in a host poll: thread_wake writes wake_efd */
+    int wake_efd;      /* host eventfd + 1, or 0 before first use */
     struct sigpending pending; /* sent to this thread */
     uint64_t real_blocked;     /* the mask before rt_sigtimedwait unblocked its set */
     bool in_sigwait;

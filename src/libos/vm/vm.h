@@ -28,9 +28,8 @@ struct vm_proc {
     int users; /* processes using it: more than one while a vfork child runs */
     uint64_t tramp_page, tramp_used; /* system call trampolines (entry/rewrite.c) */
     uint64_t trapped_sites[32];      /* sites that trapped once (entry/rewrite.c) */
-    uint32_t calls;      /* system calls so far, roughly (entry/trap.c; not the leaf calls) */
-    struct rw_table *rw; /* patched windows (entry/rewrite_resume.c) */
-    struct rw_text {     /* image files' code mapped here (entry/rewrite_share.c) */
+    struct rw_table *rw;             /* patched windows (entry/rewrite_resume.c) */
+    struct rw_text {                 /* image files' code mapped here (entry/rewrite_share.c) */
         uint64_t start, end, off;
         struct rw_proof *proof;
     } rw_texts[32];
